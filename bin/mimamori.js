@@ -1,0 +1,9 @@
+#!/usr/bin/env node
+// Entry point of the `mimamori` command. The CLI is TypeScript; tsx compiles it
+// on the fly so that `npx mimamori …` works right after `npm install` with no
+// separate build step (cli.md).
+import { register } from "tsx/esm/api";
+
+register();
+const { main } = await import("../src/cli/main.ts");
+process.exitCode = await main(process.argv.slice(2));

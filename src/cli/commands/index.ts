@@ -1,0 +1,15 @@
+import type { Command } from "../command.ts";
+import { dbMigrate } from "./db-migrate.ts";
+import { serve } from "./serve.ts";
+import { statsContingency } from "./stats-contingency.ts";
+import { statsPool } from "./stats-pool.ts";
+import { userAdd } from "./user-add.ts";
+
+/** Every command of the CLI. Add a command by adding its module here. */
+export const commands: readonly Command[] = [
+  serve,
+  dbMigrate,
+  userAdd,
+  statsContingency,
+  statsPool,
+];

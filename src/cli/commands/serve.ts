@@ -1,0 +1,84 @@
+import { openDatabase, redactUrl } from "../../db/database.ts";
+import { bootstrap } from "../../server/bootstrap.ts";
+import { startHttpServer } from "../../server/http.ts";
+import { createLogger } from "../../server/logger.ts";
+import { ensureWebBuilt } from "../../server/web-build.ts";
+import { intOption, parseCommandArgs } from "../args.ts";
+import type { Command } from "../command.ts";
+
+const usage = "mimamori serve [--port N] [--host ADDR] [--build-web] [--secure-cookies]";
+
+export const serve: Command = {
+  path: ["serve"],
+  summary: "Web アプリケーションを起動します（既定 http://localhost:3000）。",
+  usage,
+  async run(args, globals) {
+    const { values } = parseCommandArgs(
+      args,
+      {
+        port: { type: "string" },
+        host: { type: "string" },
+        "build-web": { type: "boolean" },
+        "secure-cookies": { type: "boolean" },
+      },
+      usage,
+    );
+    const port = intOption(values.port ?? process.env.PORT, "--port", 0, 65535) ?? 3000;
+    const host = values.host ?? process.env.MIMAMORI_HOST ?? "127.0.0.1";
+    const say = (line: string) => process.stderr.write(`${line}\n`);
+    const logger = createLogger();
+
+    if (values["build-web"]) await ensureWebBuilt(say);
+    if (!globals.databaseUrl) say(`内蔵 PostgreSQL を起動しています（データ: ${globals.home}）…`);
+    const opened = await openDatabase({
+      databaseUrl: globals.databaseUrl,
+      home: globals.home,
+      onLog: (line) => logger.debug({ postgres: line }),
+    });
+    let closing = false;
+    try {
+      const first = await bootstrap(opened.db);
+      const server = await startHttpServer({
+        db: opened.db,
+        logger,
+        port,
+        host,
+        secureCookies: values["secure-cookies"] ?? false,
+      });
+      say(
+        `データベース: ${opened.embedded ? `内蔵 PostgreSQL（${opened.embedded.dataDir}）` : redactUrl(opened.url)}`,
+      );
+      if (first.admin) printAdmin(first.admin.loginName, first.admin.password);
+      say(`mimamori を起動しました: ${server.url}  （終了は Ctrl+C）`);
+      await new Promise<void>((resolve) => {
+        const stop = async () => {
+          if (closing) return;
+          closing = true;
+          say("終了しています…");
+          await server.close();
+          resolve();
+        };
+        process.once("SIGINT", stop);
+        process.once("SIGTERM", stop);
+      });
+      return 0;
+    } finally {
+      await opened.close();
+    }
+  },
+};
+
+/** The first administrator's credentials, printed once on first start. */
+function printAdmin(loginName: string, password: string): void {
+  const lines = [
+    "",
+    "┌────────────────────────────────────────────────────────┐",
+    "  初回起動: 管理者アカウントを作成しました（この表示は一度だけです）",
+    `    ログイン名: ${loginName}`,
+    `    仮パスワード: ${password}`,
+    "  初回ログイン時にパスワードの変更が必要です。",
+    "└────────────────────────────────────────────────────────┘",
+    "",
+  ];
+  process.stdout.write(`${lines.join("\n")}\n`);
+}

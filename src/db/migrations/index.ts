@@ -1,0 +1,10 @@
+import type { Migration } from "kysely";
+import * as foundation from "./0001-foundation.ts";
+
+/**
+ * Every migration, in order. Names are permanent (they are recorded in the
+ * database); add new ones at the end as `NNNN-topic`.
+ */
+export const migrations: Record<string, Migration> = {
+  "0001-foundation": foundation,
+};

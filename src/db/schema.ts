@@ -1,0 +1,68 @@
+/**
+ * Kysely table types. One interface per table; migrations in ./migrations are
+ * the source of truth and these must follow them. Other areas add their tables
+ * here, next to their migration.
+ */
+import type { ColumnType, Generated } from "kysely";
+
+/** timestamptz: a Date when read; Date or ISO string when written. */
+export type Timestamp = ColumnType<Date, Date | string, Date | string>;
+/** timestamptz with a database default (may be omitted on insert). */
+export type DefaultTimestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+/** jsonb: parsed when read; a JSON string when written. */
+export type Json = ColumnType<unknown, string, string>;
+
+export interface MunicipalityTable {
+  id: Generated<number>;
+  /** 全国地方公共団体コード (6 digits), when known. */
+  code: string | null;
+  name: string;
+  created_at: DefaultTimestamp;
+}
+
+export interface AppUserTable {
+  id: Generated<number>;
+  municipality_id: number;
+  login_name: string;
+  display_name: string;
+  /** argon2id (PHC string). */
+  password_hash: string;
+  roles: string[];
+  must_change_password: boolean;
+  disabled: Generated<boolean>;
+  created_at: DefaultTimestamp;
+  password_changed_at: Timestamp | null;
+  last_login_at: Timestamp | null;
+}
+
+export interface SessionTable {
+  /** sha256 of the cookie token, hex: a stolen table does not yield live cookies. */
+  token_hash: string;
+  user_id: number;
+  csrf_token: string;
+  created_at: DefaultTimestamp;
+  expires_at: Timestamp;
+  last_seen_at: DefaultTimestamp;
+}
+
+export interface AuditLogTable {
+  id: Generated<string>;
+  municipality_id: number | null;
+  at: DefaultTimestamp;
+  actor_user_id: number | null;
+  /** Login name at the time (users may be renamed; the log must not change). */
+  actor: string;
+  action: string;
+  target: string | null;
+  detail: Json;
+  /** Set by the database trigger: the hash chain that makes tampering evident. */
+  prev_hash: Generated<Buffer>;
+  hash: Generated<Buffer>;
+}
+
+export interface DB {
+  municipality: MunicipalityTable;
+  app_user: AppUserTable;
+  session: SessionTable;
+  audit_log: AuditLogTable;
+}

@@ -1,0 +1,142 @@
+import type { Database } from "./database.ts";
+
+export interface UserRow {
+  id: number;
+  municipalityId: number;
+  loginName: string;
+  displayName: string;
+  passwordHash: string;
+  roles: string[];
+  mustChangePassword: boolean;
+  disabled: boolean;
+  lastLoginAt: Date | null;
+}
+
+const columns = [
+  "id",
+  "municipality_id",
+  "login_name",
+  "display_name",
+  "password_hash",
+  "roles",
+  "must_change_password",
+  "disabled",
+  "last_login_at",
+] as const;
+
+type Raw = {
+  id: number;
+  municipality_id: number;
+  login_name: string;
+  display_name: string;
+  password_hash: string;
+  roles: string[];
+  must_change_password: boolean;
+  disabled: boolean;
+  last_login_at: Date | null;
+};
+
+const toUser = (r: Raw): UserRow => ({
+  id: r.id,
+  municipalityId: r.municipality_id,
+  loginName: r.login_name,
+  displayName: r.display_name,
+  passwordHash: r.password_hash,
+  roles: r.roles,
+  mustChangePassword: r.must_change_password,
+  disabled: r.disabled,
+  lastLoginAt: r.last_login_at,
+});
+
+export function createUserRepository(db: Database) {
+  return {
+    async count(): Promise<number> {
+      const r = await db
+        .selectFrom("app_user")
+        .select((eb) => eb.fn.countAll<string>().as("n"))
+        .executeTakeFirstOrThrow();
+      return Number(r.n);
+    },
+
+    async findByLogin(loginName: string): Promise<UserRow | undefined> {
+      const r = await db
+        .selectFrom("app_user")
+        .select(columns)
+        .where("login_name", "=", loginName)
+        .executeTakeFirst();
+      return r ? toUser(r) : undefined;
+    },
+
+    async findById(id: number): Promise<UserRow | undefined> {
+      const r = await db
+        .selectFrom("app_user")
+        .select(columns)
+        .where("id", "=", id)
+        .executeTakeFirst();
+      return r ? toUser(r) : undefined;
+    },
+
+    async list(municipalityId: number): Promise<UserRow[]> {
+      const rows = await db
+        .selectFrom("app_user")
+        .select(columns)
+        .where("municipality_id", "=", municipalityId)
+        .orderBy("login_name")
+        .execute();
+      return rows.map(toUser);
+    },
+
+    async insert(user: {
+      municipalityId: number;
+      loginName: string;
+      displayName: string;
+      passwordHash: string;
+      roles: readonly string[];
+      mustChangePassword: boolean;
+    }): Promise<UserRow> {
+      const r = await db
+        .insertInto("app_user")
+        .values({
+          municipality_id: user.municipalityId,
+          login_name: user.loginName,
+          display_name: user.displayName,
+          password_hash: user.passwordHash,
+          roles: [...user.roles],
+          must_change_password: user.mustChangePassword,
+        })
+        .onConflict((oc) => oc.column("login_name").doNothing())
+        .returning(columns)
+        .executeTakeFirst();
+      if (!r) throw new DuplicateLoginError(user.loginName);
+      return toUser(r);
+    },
+
+    async setPassword(id: number, passwordHash: string, mustChange: boolean): Promise<void> {
+      await db
+        .updateTable("app_user")
+        .set({
+          password_hash: passwordHash,
+          must_change_password: mustChange,
+          password_changed_at: new Date(),
+        })
+        .where("id", "=", id)
+        .execute();
+    },
+
+    async touchLogin(id: number): Promise<void> {
+      await db
+        .updateTable("app_user")
+        .set({ last_login_at: new Date() })
+        .where("id", "=", id)
+        .execute();
+    },
+  };
+}
+
+export type UserRepository = ReturnType<typeof createUserRepository>;
+
+export class DuplicateLoginError extends Error {
+  constructor(readonly loginName: string) {
+    super(`login name already exists: ${loginName}`);
+  }
+}

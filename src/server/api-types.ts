@@ -1,0 +1,54 @@
+/**
+ * Types of the JSON the API returns, shared with the web app (web/ imports
+ * server types only — STYLE.md). Keep them plain data.
+ */
+import type { Permission, Role } from "../domain/roles.ts";
+
+export interface CurrentUser {
+  id: number;
+  loginName: string;
+  displayName: string;
+  roles: Role[];
+  permissions: Permission[];
+  mustChangePassword: boolean;
+  municipality: { id: number; name: string };
+  lastLoginAt: string | null;
+}
+
+export interface SessionInfo {
+  user: CurrentUser;
+  /** Send back as the `X-CSRF-Token` header on every state-changing request. */
+  csrfToken: string;
+  /** Every role with its Japanese label (for display and the user form). */
+  roleCatalog: { id: Role; label: string }[];
+}
+
+export interface UserSummary {
+  id: number;
+  loginName: string;
+  displayName: string;
+  roles: Role[];
+  mustChangePassword: boolean;
+  disabled: boolean;
+  lastLoginAt: string | null;
+}
+
+export interface CreatedUser {
+  user: UserSummary;
+  /** Shown once to the administrator who created the account. */
+  temporaryPassword: string;
+}
+
+export interface AuditItem {
+  id: string;
+  at: string;
+  actor: string;
+  action: string;
+  target: string | null;
+  detail: unknown;
+}
+
+export interface AuditPage {
+  items: AuditItem[];
+  chain: { ok: boolean; rows: number; firstBadId: string | null };
+}

@@ -1,0 +1,21 @@
+import type { Database } from "../db/database.ts";
+import type { UserRow } from "../db/user.repository.ts";
+import type { RateLimiter } from "./auth/rate-limit.ts";
+import type { Logger } from "./logger.ts";
+
+/** What every request handler can reach (Hono context variables). */
+export interface AppDeps {
+  db: Database;
+  logger: Logger;
+  limiter: RateLimiter;
+  now: () => Date;
+  /** Set Secure on cookies (behind HTTPS). */
+  secureCookies: boolean;
+}
+
+export interface AppEnv {
+  Variables: {
+    deps: AppDeps;
+    session: { token: string; csrfToken: string; user: UserRow } | undefined;
+  };
+}

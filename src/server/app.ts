@@ -1,0 +1,116 @@
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { serveStatic } from "@hono/node-server/serve-static";
+import { Hono, type MiddlewareHandler } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { secureHeaders } from "hono/secure-headers";
+import { MimamoriError } from "../domain/errors.ts";
+import type { AppDeps, AppEnv } from "./app-env.ts";
+import { sessionMiddleware } from "./auth/middleware.ts";
+import { mapError } from "./errors.ts";
+import { auditRoutes } from "./routes/audit/audit.route.ts";
+import { authRoutes } from "./routes/auth/auth.route.ts";
+import { userRoutes } from "./routes/users/users.route.ts";
+
+export interface AppOptions {
+  /** Folder of the built web app (web/dist); when absent only the API is served. */
+  webRoot?: string;
+}
+
+/** The HTTP application: security headers, session, API routes, then the web app. */
+export function createApp(deps: AppDeps, options: AppOptions = {}) {
+  const app = new Hono<AppEnv>();
+  app.onError((err, c) => mapError(err, c, deps.logger));
+  app.use(
+    secureHeaders({
+      contentSecurityPolicy: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", "data:"],
+        connectSrc: ["'self'"],
+        fontSrc: ["'self'"],
+        objectSrc: ["'none'"],
+        frameAncestors: ["'none'"],
+        baseUri: ["'self'"],
+        formAction: ["'self'"],
+      },
+      referrerPolicy: "same-origin",
+    }),
+  );
+  app.use(async (c, next) => {
+    c.set("deps", deps);
+    const started = performance.now();
+    await next();
+    // Method, path and status only: never bodies, names or query strings.
+    deps.logger.info(
+      {
+        method: c.req.method,
+        path: c.req.routePath,
+        status: c.res.status,
+        ms: Math.round(performance.now() - started),
+        user: c.get("session")?.user.id,
+      },
+      "request",
+    );
+  });
+
+  const api = new Hono<AppEnv>();
+  // Origin check for every state-changing API request (including login, which
+  // has no session yet and so no CSRF token).
+  api.use(sameOriginOnly());
+  api.use(
+    bodyLimit({
+      maxSize: 1024 * 1024,
+      onError: () => {
+        throw new MimamoriError("invalid_input", "送信されたデータが大きすぎます。");
+      },
+    }),
+  );
+  api.use(sessionMiddleware());
+  api.route("/auth", authRoutes);
+  api.route("/users", userRoutes);
+  api.route("/audit", auditRoutes);
+  api.all("*", () => {
+    throw new MimamoriError("not_found", "指定された API はありません。");
+  });
+  app.route("/api", api);
+
+  const webRoot = options.webRoot;
+  if (webRoot && existsSync(join(webRoot, "index.html"))) {
+    const indexHtml = readFileSync(join(webRoot, "index.html"), "utf8");
+    app.use("/assets/*", serveStatic({ root: webRoot }));
+    app.get("/favicon.svg", serveStatic({ root: webRoot, path: "favicon.svg" }));
+    // Client-side routes all return the app shell.
+    app.get("*", (c) => c.html(indexHtml));
+  } else {
+    app.get("*", (c) =>
+      c.text(
+        "Web 画面がビルドされていません。npm start（または npm run build:web）を実行してください。",
+        503,
+      ),
+    );
+  }
+  return app;
+}
+
+export type App = ReturnType<typeof createApp>;
+
+/**
+ * Refuses state-changing requests whose Origin is another site. Browsers send
+ * Origin on every POST; hono's csrf() only checks form content types, and login
+ * has no session (so no CSRF token) yet. Requests without Origin (scripts,
+ * curl) are let through: they cannot carry a victim's cookies.
+ */
+function sameOriginOnly(): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const method = c.req.method;
+    if (method !== "GET" && method !== "HEAD" && method !== "OPTIONS") {
+      const origin = c.req.header("origin");
+      if (origin !== undefined && origin !== new URL(c.req.url).origin) {
+        throw new MimamoriError("forbidden", "別のサイトからの操作は受け付けられません。");
+      }
+    }
+    await next();
+  };
+}

@@ -1,0 +1,86 @@
+import type { Context, MiddlewareHandler } from "hono";
+import { deleteCookie, getCookie, setCookie } from "hono/cookie";
+import { createSessionRepository } from "../../db/session.repository.ts";
+import { createUserRepository, type UserRow } from "../../db/user.repository.ts";
+import { MimamoriError } from "../../domain/errors.ts";
+import { can, type Permission } from "../../domain/roles.ts";
+import type { AppEnv } from "../app-env.ts";
+import { hashToken, SESSION_IDLE_MS } from "../services/auth.service.ts";
+
+export const SESSION_COOKIE = "mimamori_session";
+
+export function setSessionCookie(c: Context, token: string, secure: boolean): void {
+  setCookie(c, SESSION_COOKIE, token, {
+    httpOnly: true,
+    sameSite: "Strict",
+    secure,
+    path: "/",
+    maxAge: Math.floor(SESSION_IDLE_MS / 1000) * 12,
+  });
+}
+
+export function clearSessionCookie(c: Context): void {
+  deleteCookie(c, SESSION_COOKIE, { path: "/" });
+}
+
+/**
+ * Loads the session (if any) into the context. State-changing requests of a
+ * logged-in user must carry the session's CSRF token in `X-CSRF-Token`
+ * (synchroniser token; SameSite=Strict cookies are the first line).
+ */
+export function sessionMiddleware(): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const token = getCookie(c, SESSION_COOKIE);
+    if (token) {
+      const deps = c.get("deps");
+      const now = deps.now();
+      const sessions = createSessionRepository(deps.db);
+      const session = await sessions.find(hashToken(token), now);
+      const user = session
+        ? await createUserRepository(deps.db).findById(session.userId)
+        : undefined;
+      if (session && user && !user.disabled) {
+        c.set("session", { token, csrfToken: session.csrfToken, user });
+        // Sliding idle timeout; written at most once a minute per session.
+        if (session.expiresAt.getTime() - now.getTime() < SESSION_IDLE_MS - 60_000) {
+          await sessions.extend(hashToken(token), now, new Date(now.getTime() + SESSION_IDLE_MS));
+        }
+      }
+    }
+    const method = c.req.method;
+    const session = c.get("session");
+    if (session && method !== "GET" && method !== "HEAD" && method !== "OPTIONS") {
+      if (c.req.header("x-csrf-token") !== session.csrfToken) {
+        throw new MimamoriError(
+          "forbidden",
+          "画面の有効期限が切れました。ページを再読み込みしてから、もう一度操作してください。",
+        );
+      }
+    }
+    await next();
+  };
+}
+
+/** The logged-in user, or 401. Users who must change their password get only what `allowPending` allows. */
+export function requireUser(
+  c: Context<AppEnv>,
+  options: { allowPending?: boolean } = {},
+): { user: UserRow; token: string } {
+  const session = c.get("session");
+  if (!session) throw new MimamoriError("unauthenticated", "ログインしてください。");
+  if (session.user.mustChangePassword && !options.allowPending) {
+    throw new MimamoriError("forbidden", "初回ログインのため、先にパスワードを変更してください。");
+  }
+  return session;
+}
+
+/** The logged-in user holding `permission`, or 401/403. */
+export function requirePermission(
+  c: Context<AppEnv>,
+  permission: Permission,
+): { user: UserRow; token: string } {
+  const s = requireUser(c);
+  if (!can(s.user.roles, permission))
+    throw new MimamoriError("forbidden", "この操作を行う権限がありません。");
+  return s;
+}

@@ -1,0 +1,49 @@
+import type { AddressInfo } from "node:net";
+import { serve } from "@hono/node-server";
+import type { Database } from "../db/database.ts";
+import { createApp } from "./app.ts";
+import { createRateLimiter } from "./auth/rate-limit.ts";
+import type { Logger } from "./logger.ts";
+import { webDist } from "./web-build.ts";
+
+export interface RunningServer {
+  readonly port: number;
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+/** Starts the HTTP server (API + built web app) on host:port; port 0 picks a free one. */
+export function startHttpServer(options: {
+  db: Database;
+  logger: Logger;
+  port: number;
+  host: string;
+  secureCookies?: boolean;
+  webRoot?: string;
+}): Promise<RunningServer> {
+  const app = createApp(
+    {
+      db: options.db,
+      logger: options.logger,
+      limiter: createRateLimiter({ maxFailures: 5, windowMs: 15 * 60 * 1000, now: Date.now }),
+      now: () => new Date(),
+      secureCookies: options.secureCookies ?? false,
+    },
+    { webRoot: options.webRoot ?? webDist },
+  );
+  return new Promise((resolve, reject) => {
+    const server = serve(
+      { fetch: app.fetch, port: options.port, hostname: options.host },
+      (info: AddressInfo) => {
+        const host =
+          options.host === "0.0.0.0" || options.host === "127.0.0.1" ? "localhost" : options.host;
+        resolve({
+          port: info.port,
+          url: `http://${host}:${info.port}`,
+          close: () => new Promise<void>((r) => server.close(() => r())),
+        });
+      },
+    );
+    server.once("error", reject);
+  });
+}

@@ -1,0 +1,89 @@
+import { join } from "node:path";
+import type { BrowserContext, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { bootstrap } from "../../src/server/bootstrap.ts";
+import { type RunningServer, startHttpServer } from "../../src/server/http.ts";
+import { createLogger } from "../../src/server/logger.ts";
+import { ensureWebBuilt } from "../../src/server/web-build.ts";
+import { hasBrowser, launchBrowser, screenshotDir } from "../browser.ts";
+import { createTestDatabase, type TestDatabase } from "../db.ts";
+
+describe.skipIf(!hasBrowser)("login in a real browser (Chromium)", () => {
+  let t: TestDatabase;
+  let server: RunningServer;
+  let browser: { context: BrowserContext; close(): Promise<void> };
+  let page: Page;
+  let tempPassword: string;
+
+  beforeAll(async () => {
+    await ensureWebBuilt();
+    t = await createTestDatabase();
+    const first = await bootstrap(t.db);
+    tempPassword = first.admin?.password ?? "";
+    server = await startHttpServer({ db: t.db, logger: createLogger("silent"), port: 0, host: "127.0.0.1" });
+    browser = await launchBrowser();
+    page = await browser.context.newPage();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+    await t?.drop();
+  });
+
+  const shot = (name: string) => page.screenshot({ path: join(screenshotDir, `${name}.png`), fullPage: true });
+
+  it("shows the Japanese error on a failed login", async () => {
+    await page.goto(server.url);
+    await expect(page.getByRole("heading", { name: /mimamori/ }).textContent()).resolves.toContain("見守り");
+    await page.getByLabel("ログイン名").fill("admin");
+    await page.getByLabel("パスワード").fill("まちがったパスワード");
+    await page.getByRole("button", { name: "ログイン" }).click();
+    const alert = page.getByRole("alert");
+    await alert.waitFor();
+    expect(await alert.textContent()).toBe("ログイン名またはパスワードが正しくありません。");
+    await shot("01-login-failed");
+  });
+
+  it("forces a password change at first login", async () => {
+    await page.getByLabel("ログイン名").fill("admin");
+    await page.getByLabel("パスワード").fill(tempPassword);
+    await page.getByRole("button", { name: "ログイン" }).click();
+    await page.getByRole("heading", { name: "パスワードの変更" }).waitFor();
+    expect(await page.getByText("初回ログインです").count()).toBe(1);
+    await shot("02-forced-password-change");
+
+    await page.getByLabel("現在のパスワード").fill(tempPassword);
+    await page.getByLabel("新しいパスワード（12 文字以上）").fill("mimamori-test-2026");
+    await page.getByLabel("新しいパスワード（確認）").fill("mimamori-test-2026");
+    await page.getByRole("button", { name: "変更する" }).click();
+
+    await page.getByRole("heading", { name: "ホーム" }).waitFor();
+    expect(await page.getByTestId("current-user").textContent()).toBe("システム管理者");
+    const nav = await page.getByRole("navigation", { name: "メインメニュー" }).textContent();
+    expect(nav).toContain("監査ログ");
+    expect(nav).toContain("利用者管理");
+    await shot("03-home");
+  });
+
+  it("shows the audit log with a verified chain", async () => {
+    await page.getByRole("link", { name: "監査ログ" }).click();
+    await page.getByRole("heading", { name: "監査ログ" }).waitFor();
+    const status = await page.getByRole("status").textContent();
+    expect(status).toMatch(/改ざん検証: 全 \d+ 件/);
+    expect(await page.getByRole("table").textContent()).toContain("パスワード変更");
+    await shot("04-audit");
+  });
+
+  it("logs out back to the login page, and the new password works", async () => {
+    await page.getByRole("button", { name: "ログアウト" }).click();
+    await page.getByRole("button", { name: "ログイン" }).waitFor();
+    await page.reload();
+    await page.getByLabel("ログイン名").waitFor();
+    await shot("05-logged-out");
+    await page.getByLabel("ログイン名").fill("admin");
+    await page.getByLabel("パスワード").fill("mimamori-test-2026");
+    await page.getByRole("button", { name: "ログイン" }).click();
+    await page.getByRole("heading", { name: "ホーム" }).waitFor();
+  });
+});

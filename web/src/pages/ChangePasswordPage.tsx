@@ -1,0 +1,118 @@
+import { type FormEvent, useState } from "react";
+import { ApiFailure, api } from "../api.ts";
+import type { SessionInfo } from "../types.ts";
+
+interface Props {
+  session: SessionInfo;
+  /** First login: the user cannot go anywhere else until the password is changed. */
+  forced?: boolean;
+  onChanged: (s: SessionInfo) => void;
+  onLogout: () => void;
+}
+
+export function ChangePasswordPage({ session, forced, onChanged, onLogout }: Props) {
+  const [currentPassword, setCurrent] = useState("");
+  const [newPassword, setNew] = useState("");
+  const [confirm, setConfirm] = useState("");
+  const [errors, setErrors] = useState<string[]>([]);
+  const [done, setDone] = useState(false);
+  const [busy, setBusy] = useState(false);
+
+  async function submit(e: FormEvent) {
+    e.preventDefault();
+    setDone(false);
+    if (newPassword !== confirm) {
+      setErrors(["新しいパスワードと確認用の入力が一致しません。"]);
+      return;
+    }
+    setBusy(true);
+    try {
+      const s = await api<SessionInfo>("/auth/password", {
+        method: "POST",
+        body: { currentPassword, newPassword },
+      });
+      setErrors([]);
+      setCurrent("");
+      setNew("");
+      setConfirm("");
+      setDone(true);
+      onChanged(s);
+    } catch (err) {
+      setErrors(
+        err instanceof ApiFailure
+          ? [err.message, ...err.details]
+          : ["パスワードを変更できませんでした。"],
+      );
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  const form = (
+    <form className="card form-card" onSubmit={submit} aria-labelledby="pw-title">
+      <h1 id="pw-title">パスワードの変更</h1>
+      {forced && (
+        <p className="alert alert-info">
+          {session.user.displayName}{" "}
+          さん、初回ログインです。仮パスワードから、ご自身で決めたパスワードに変更してください。
+        </p>
+      )}
+      {errors.length > 0 && (
+        <div role="alert" className="alert alert-error">
+          {errors.map((m) => (
+            <p key={m}>{m}</p>
+          ))}
+        </div>
+      )}
+      {done && (
+        <p role="status" className="alert alert-success">
+          パスワードを変更しました。
+        </p>
+      )}
+      <label className="field">
+        <span>現在のパスワード</span>
+        <input
+          type="password"
+          name="currentPassword"
+          autoComplete="current-password"
+          required
+          value={currentPassword}
+          onChange={(e) => setCurrent(e.target.value)}
+        />
+      </label>
+      <label className="field">
+        <span>新しいパスワード（12 文字以上）</span>
+        <input
+          type="password"
+          name="newPassword"
+          autoComplete="new-password"
+          required
+          value={newPassword}
+          onChange={(e) => setNew(e.target.value)}
+        />
+      </label>
+      <label className="field">
+        <span>新しいパスワード（確認）</span>
+        <input
+          type="password"
+          name="confirmPassword"
+          autoComplete="new-password"
+          required
+          value={confirm}
+          onChange={(e) => setConfirm(e.target.value)}
+        />
+      </label>
+      <div className="actions">
+        <button type="submit" className="button button-primary" disabled={busy}>
+          変更する
+        </button>
+        {forced && (
+          <button type="button" className="button button-secondary" onClick={onLogout}>
+            ログアウト
+          </button>
+        )}
+      </div>
+    </form>
+  );
+  return forced ? <main className="centered">{form}</main> : form;
+}

@@ -1,0 +1,10 @@
+// web/ imports server types only (STYLE.md): the API's JSON shapes.
+export type {
+  AuditItem,
+  AuditPage,
+  CreatedUser,
+  CurrentUser,
+  SessionInfo,
+  UserSummary,
+} from "../../src/server/api-types.ts";
+export type { ApiError as ApiErrorBody } from "../../src/server/errors.ts";
