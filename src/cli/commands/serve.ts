@@ -1,4 +1,5 @@
 import { openDatabase, redactUrl } from "../../db/database.ts";
+import { ensureWritableHome } from "../../db/embedded.ts";
 import { bootstrap } from "../../server/bootstrap.ts";
 import { startHttpServer } from "../../server/http.ts";
 import { createLogger } from "../../server/logger.ts";
@@ -25,10 +26,14 @@ export const serve: Command = {
     );
     const port = intOption(values.port ?? process.env.PORT, "--port", 0, 65535) ?? 3000;
     const host = values.host ?? process.env.MIMAMORI_HOST ?? "127.0.0.1";
+    // Progress on stderr; what the operator must read (database, credentials,
+    // URL) on stdout, in that order.
     const say = (line: string) => process.stderr.write(`${line}\n`);
+    const tell = (line: string) => process.stdout.write(`${line}\n`);
     const logger = createLogger();
 
     if (values["build-web"]) await ensureWebBuilt(say);
+    if (!globals.databaseUrl) ensureWritableHome(globals.home);
     if (!globals.databaseUrl) say(`内蔵 PostgreSQL を起動しています（データ: ${globals.home}）…`);
     const opened = await openDatabase({
       databaseUrl: globals.databaseUrl,
@@ -45,11 +50,11 @@ export const serve: Command = {
         host,
         secureCookies: values["secure-cookies"] ?? false,
       });
-      say(
+      tell(
         `データベース: ${opened.embedded ? `内蔵 PostgreSQL（${opened.embedded.dataDir}）` : redactUrl(opened.url)}`,
       );
       if (first.admin) printAdmin(first.admin.loginName, first.admin.password);
-      say(`mimamori を起動しました: ${server.url}  （終了は Ctrl+C）`);
+      tell(`mimamori を起動しました: ${server.url}  （終了は Ctrl+C）`);
       await new Promise<void>((resolve) => {
         const stop = async () => {
           if (closing) return;
