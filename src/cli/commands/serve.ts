@@ -1,13 +1,14 @@
+import { join } from "node:path";
 import { openDatabase, redactUrl } from "../../db/database.ts";
 import { ensureWritableHome } from "../../db/embedded.ts";
 import { bootstrap } from "../../server/bootstrap.ts";
 import { startHttpServer } from "../../server/http.ts";
 import { createLogger } from "../../server/logger.ts";
-import { ensureWebBuilt } from "../../server/web-build.ts";
+import { ensureWebBuilt, webRoot } from "../../server/web-build.ts";
 import { intOption, parseCommandArgs } from "../args.ts";
 import type { Command } from "../command.ts";
 
-const usage = "mimamori serve [--port N] [--host ADDR] [--build-web] [--secure-cookies]";
+const usage = "mimamori serve [--port N] [--host ADDR] [--build-web] [--secure-cookies] [--dev]";
 
 export const serve: Command = {
   path: ["serve"],
@@ -21,6 +22,7 @@ export const serve: Command = {
         host: { type: "string" },
         "build-web": { type: "boolean" },
         "secure-cookies": { type: "boolean" },
+        dev: { type: "boolean" },
       },
       usage,
     );
@@ -54,12 +56,16 @@ export const serve: Command = {
         `データベース: ${opened.embedded ? `内蔵 PostgreSQL（${opened.embedded.dataDir}）` : redactUrl(opened.url)}`,
       );
       if (first.admin) printAdmin(first.admin.loginName, first.admin.password);
+      // --dev (npm run dev): Vite's dev server with hot reload in front, /api proxied here.
+      const dev = values.dev ? await startViteDev(server.port) : undefined;
+      if (dev) tell(`開発用画面（ホットリロード）: ${dev.url}`);
       tell(`mimamori を起動しました: ${server.url}  （終了は Ctrl+C）`);
       await new Promise<void>((resolve) => {
         const stop = async () => {
           if (closing) return;
           closing = true;
           say("終了しています…");
+          await dev?.close();
           await server.close();
           resolve();
         };
@@ -72,6 +78,19 @@ export const serve: Command = {
     }
   },
 };
+
+async function startViteDev(apiPort: number): Promise<{ url: string; close(): Promise<void> }> {
+  const { createServer } = await import("vite");
+  const vite = await createServer({
+    configFile: join(webRoot, "vite.config.ts"),
+    server: { port: 5173, host: "127.0.0.1", proxy: { "/api": `http://127.0.0.1:${apiPort}` } },
+  });
+  await vite.listen();
+  return {
+    url: vite.resolvedUrls?.local[0] ?? "http://127.0.0.1:5173/",
+    close: () => vite.close(),
+  };
+}
 
 /** The first administrator's credentials, printed once on first start. */
 function printAdmin(loginName: string, password: string): void {
