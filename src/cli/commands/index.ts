@@ -3,6 +3,7 @@ import { dbMigrate } from "./db-migrate.ts";
 import { serve } from "./serve.ts";
 import { statsContingency } from "./stats-contingency.ts";
 import { statsPool } from "./stats-pool.ts";
+import { synth } from "./synth.ts";
 import { userAdd } from "./user-add.ts";
 
 /** Every command of the CLI. Add a command by adding its module here. */
@@ -12,4 +13,5 @@ export const commands: readonly Command[] = [
   userAdd,
   statsContingency,
   statsPool,
+  synth,
 ];
