@@ -1,10 +1,10 @@
-import { join } from "node:path";
 /**
  * The generator on a seeded `town` (and `village` for determinism, `city` for the association
  * structure). The gimei name list is read from the same path the CLI uses; it is test data
  * outside the repository (/work/shared/data/japanese-names, MIT).
  */
 import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { canonicalVariant, isCp932Variant } from "../../domain/ja/variants.ts";
 import { addMonths, ageOn, dayOf, schoolGradeOn } from "../../domain/synth/calendar.ts";
@@ -22,7 +22,16 @@ import { isLayoutDate, parseLayouts } from "../../domain/synth/test-support.ts";
 import type { Person, World } from "../../domain/synth/world.ts";
 import { DEFAULT_NAMES_FILE, readNamePools } from "./synth.ts";
 
-const LAYOUTS_FILE = join(import.meta.dirname, "..", "..", "..", "..", "shared", "spec", "layouts.md");
+const LAYOUTS_FILE = join(
+  import.meta.dirname,
+  "..",
+  "..",
+  "..",
+  "..",
+  "shared",
+  "spec",
+  "layouts.md",
+);
 
 let names: NamePools;
 let world: World;
