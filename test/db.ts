@@ -29,9 +29,30 @@ export async function createTestDatabase(
     url,
     async drop() {
       await db.destroy();
+      // pg-pool's end() resolves before its sockets are closed; dropping WITH
+      // (FORCE) at once would kill a closing connection and surface as an
+      // unhandled error. Wait for the sessions to go first.
+      await waitForNoSessions(adminUrl, name);
       await adminQuery(adminUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
     },
   };
+}
+
+async function waitForNoSessions(adminUrl: string, database: string): Promise<void> {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    for (let i = 0; i < 100; i++) {
+      const r = await client.query(
+        "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1",
+        [database],
+      );
+      if (r.rows[0]?.n === 0) return;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  } finally {
+    await client.end();
+  }
 }
 
 async function adminQuery(url: string, text: string): Promise<void> {

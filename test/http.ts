@@ -55,3 +55,32 @@ export function createClient(app: App, origin = "http://localhost"): Client {
   };
   return client;
 }
+
+/**
+ * Creates a user with `roles` whose password is already set (no forced change)
+ * and returns a client logged in as that user.
+ */
+export async function loginAs(
+  app: App,
+  db: import("../src/db/database.ts").Database,
+  loginName: string,
+  roles: import("../src/domain/roles.ts").Role[],
+): Promise<Client> {
+  const { createMunicipalityRepository } = await import("../src/db/municipality.repository.ts");
+  const { createUserRepository } = await import("../src/db/user.repository.ts");
+  const { hashPassword } = await import("../src/server/auth/password.ts");
+  const m = await createMunicipalityRepository(db).ensureDefault("テスト町");
+  const password = `${loginName}-password-123`;
+  await createUserRepository(db).insert({
+    municipalityId: m.id,
+    loginName,
+    displayName: loginName,
+    passwordHash: await hashPassword(password),
+    roles,
+    mustChangePassword: false,
+  });
+  const client = createClient(app);
+  const r = await client.json("/api/auth/login", { method: "POST", body: { loginName, password } });
+  if (r.status !== 200) throw new Error(`login as ${loginName} failed: ${r.status}`);
+  return client;
+}

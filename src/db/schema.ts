@@ -60,9 +60,50 @@ export interface AuditLogTable {
   hash: Generated<Buffer>;
 }
 
+/** One imported file (or manual entry): a versioned snapshot of a source (0002-import). */
+export interface ImportSnapshotTable {
+  id: Generated<number>;
+  municipality_id: number;
+  source_id: string;
+  version: number;
+  /** date; read it with to_char (a pg Date would be shifted by the time zone). */
+  as_of: ColumnType<Date | null, string | null, string | null>;
+  file_name: string;
+  content_hash: string;
+  format: string;
+  encoding: string | null;
+  header: string[];
+  mapping: Json | null;
+  manual: Generated<boolean>;
+  rows_read: Generated<number>;
+  rows_stored: Generated<number>;
+  rows_rejected: Generated<number>;
+  imported_at: DefaultTimestamp;
+  actor_user_id: number | null;
+  actor: string;
+  superseded_by: number | null;
+}
+
+/** One data row of an imported file, stored (data) or rejected (errors) (0002-import). */
+export interface ImportRowTable {
+  snapshot_id: number;
+  municipality_id: number;
+  row_no: number;
+  line_no: number;
+  as_of: ColumnType<Date | null, string | null, string | null>;
+  /** The row as written: a CSV record, cells in the snapshot's header order. */
+  raw: string;
+  /** json: normalised values keyed by canonical column name (null when rejected). */
+  data: Json | null;
+  /** json: [{ column, value, reason }] (null when stored). */
+  errors: Json | null;
+}
+
 export interface DB {
   municipality: MunicipalityTable;
   app_user: AppUserTable;
   session: SessionTable;
   audit_log: AuditLogTable;
+  import_snapshot: ImportSnapshotTable;
+  import_row: ImportRowTable;
 }

@@ -3,6 +3,7 @@
  * server types only — STYLE.md). Keep them plain data.
  */
 import type { Permission, Role } from "../domain/roles.ts";
+import type { ImportReport } from "../pipeline/import.ts";
 
 export interface CurrentUser {
   id: number;
@@ -52,3 +53,34 @@ export interface AuditPage {
   items: AuditItem[];
   chain: { ok: boolean; rows: number; firstBadId: string | null };
 }
+
+/** A canonical source layout, for the upload and manual-entry forms. */
+export interface SourceView {
+  id: string;
+  name: string;
+  columns: { name: string; required: boolean; kind: string; options: string[] | undefined }[];
+}
+
+/** An import snapshot in the history list. */
+export interface SnapshotView {
+  id: number;
+  sourceId: string;
+  sourceName: string;
+  version: number;
+  asOf: string | null;
+  fileName: string;
+  format: string;
+  encoding: string | null;
+  manual: boolean;
+  rowsRead: number;
+  rowsStored: number;
+  rowsRejected: number;
+  importedAt: string;
+  actor: string;
+  supersededBy: number | null;
+}
+
+/** The import report, as JSON (dates as ISO strings). */
+export type ImportReportView =
+  | Exclude<ImportReport, { status: "duplicate" }>
+  | (Omit<Extract<ImportReport, { status: "duplicate" }>, "importedAt"> & { importedAt: string });

@@ -6,6 +6,8 @@ import type { Logger } from "./logger.ts";
 /** What every request handler can reach (Hono context variables). */
 export interface AppDeps {
   db: Database;
+  /** Connection string of `db` (imports open their own connection for COPY). */
+  databaseUrl: string;
   logger: Logger;
   limiter: RateLimiter;
   now: () => Date;

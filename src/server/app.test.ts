@@ -20,6 +20,7 @@ beforeAll(async () => {
   adminPassword = first.admin.password;
   app = createApp({
     db: t.db,
+    databaseUrl: t.url,
     logger: createLogger("silent"),
     limiter: createRateLimiter({ maxFailures: 3, windowMs: 60_000, now: Date.now }),
     now: () => new Date(),

@@ -10,6 +10,7 @@ import { sessionMiddleware } from "./auth/middleware.ts";
 import { mapError } from "./errors.ts";
 import { auditRoutes } from "./routes/audit/audit.route.ts";
 import { authRoutes } from "./routes/auth/auth.route.ts";
+import { importRoutes } from "./routes/imports/imports.route.ts";
 import { userRoutes } from "./routes/users/users.route.ts";
 
 export interface AppOptions {
@@ -59,18 +60,22 @@ export function createApp(deps: AppDeps, options: AppOptions = {}) {
   // Origin check for every state-changing API request (including login, which
   // has no session yet and so no CSRF token).
   api.use(sameOriginOnly());
-  api.use(
-    bodyLimit({
-      maxSize: 1024 * 1024,
-      onError: () => {
-        throw new MimamoriError("invalid_input", "送信されたデータが大きすぎます。");
-      },
-    }),
+  const smallBodies = bodyLimit({
+    maxSize: 1024 * 1024,
+    onError: () => {
+      throw new MimamoriError("invalid_input", "送信されたデータが大きすぎます。");
+    },
+  });
+  // File uploads stream to disk under their own limit (routes/imports); every
+  // other request body is small JSON.
+  api.use((c, next) =>
+    c.req.method === "POST" && c.req.path === "/api/imports" ? next() : smallBodies(c, next),
   );
   api.use(sessionMiddleware());
   api.route("/auth", authRoutes);
   api.route("/users", userRoutes);
   api.route("/audit", auditRoutes);
+  api.route("/imports", importRoutes);
   api.all("*", () => {
     throw new MimamoriError("not_found", "指定された API はありません。");
   });

@@ -15,6 +15,7 @@ export interface RunningServer {
 /** Starts the HTTP server (API + built web app) on host:port; port 0 picks a free one. */
 export function startHttpServer(options: {
   db: Database;
+  databaseUrl: string;
   logger: Logger;
   port: number;
   host: string;
@@ -24,6 +25,7 @@ export function startHttpServer(options: {
   const app = createApp(
     {
       db: options.db,
+      databaseUrl: options.databaseUrl,
       logger: options.logger,
       limiter: createRateLimiter({ maxFailures: 5, windowMs: 15 * 60 * 1000, now: Date.now }),
       now: () => new Date(),

@@ -22,6 +22,7 @@ describe.skipIf(!hasBrowser)("login in a real browser (Chromium)", () => {
     tempPassword = first.admin?.password ?? "";
     server = await startHttpServer({
       db: t.db,
+      databaseUrl: t.url,
       logger: createLogger("silent"),
       port: 0,
       host: "127.0.0.1",

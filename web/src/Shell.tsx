@@ -2,6 +2,8 @@ import type { ReactNode } from "react";
 import { AuditPage } from "./pages/AuditPage.tsx";
 import { ChangePasswordPage } from "./pages/ChangePasswordPage.tsx";
 import { HomePage } from "./pages/HomePage.tsx";
+import { ImportPage } from "./pages/ImportPage.tsx";
+import { ManualEntryPage } from "./pages/ManualEntryPage.tsx";
 import { UsersPage } from "./pages/UsersPage.tsx";
 import { navigate, usePath } from "./router.ts";
 import type { SessionInfo } from "./types.ts";
@@ -19,6 +21,18 @@ interface NavItem {
  */
 const NAV: NavItem[] = [
   { path: "/", label: "ホーム", visible: () => true, render: (s) => <HomePage session={s} /> },
+  {
+    path: "/imports",
+    label: "データの取込",
+    visible: (s) => s.user.permissions.includes("data.import"),
+    render: () => <ImportPage />,
+  },
+  {
+    path: "/manual",
+    label: "手入力",
+    visible: (s) => s.user.permissions.includes("data.import"),
+    render: () => <ManualEntryPage />,
+  },
   {
     path: "/users",
     label: "利用者管理",

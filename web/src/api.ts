@@ -18,22 +18,38 @@ export function setCsrfToken(token: string): void {
 }
 
 /** fetch for the mimamori API: same-origin cookies, JSON, CSRF header, Japanese errors. */
-export async function api<T>(
-  path: string,
-  init: { method?: string; body?: unknown } = {},
-): Promise<T> {
+export function api<T>(path: string, init: { method?: string; body?: unknown } = {}): Promise<T> {
   const method = init.method ?? "GET";
   const headers: Record<string, string> = { Accept: "application/json" };
   if (init.body !== undefined) headers["Content-Type"] = "application/json";
+  return send<T>(
+    path,
+    method,
+    headers,
+    init.body === undefined ? undefined : JSON.stringify(init.body),
+  );
+}
+
+/** Sends a file as the raw request body (streamed by the browser). */
+export function uploadFile<T>(path: string, file: File): Promise<T> {
+  return send<T>(
+    path,
+    "POST",
+    { Accept: "application/json", "Content-Type": "application/octet-stream" },
+    file,
+  );
+}
+
+async function send<T>(
+  path: string,
+  method: string,
+  headers: Record<string, string>,
+  body: BodyInit | undefined,
+): Promise<T> {
   if (method !== "GET" && csrfToken) headers["X-CSRF-Token"] = csrfToken;
   let res: Response;
   try {
-    res = await fetch(`/api${path}`, {
-      method,
-      headers,
-      credentials: "same-origin",
-      body: init.body === undefined ? undefined : JSON.stringify(init.body),
-    });
+    res = await fetch(`/api${path}`, { method, headers, credentials: "same-origin", body });
   } catch {
     throw new ApiFailure(
       0,

@@ -4,7 +4,10 @@ export type {
   AuditPage,
   CreatedUser,
   CurrentUser,
+  ImportReportView,
   SessionInfo,
+  SnapshotView,
+  SourceView,
   UserSummary,
 } from "../../src/server/api-types.ts";
 export type { ApiError as ApiErrorBody } from "../../src/server/errors.ts";

@@ -1,5 +1,6 @@
 import type { Command } from "../command.ts";
 import { dbMigrate } from "./db-migrate.ts";
+import { importCommand } from "./import.ts";
 import { serve } from "./serve.ts";
 import { statsContingency } from "./stats-contingency.ts";
 import { statsPool } from "./stats-pool.ts";
@@ -14,4 +15,5 @@ export const commands: readonly Command[] = [
   statsContingency,
   statsPool,
   synth,
+  importCommand,
 ];

@@ -47,6 +47,7 @@ export const serve: Command = {
       const first = await bootstrap(opened.db);
       const server = await startHttpServer({
         db: opened.db,
+        databaseUrl: opened.url,
         logger,
         port,
         host,

@@ -1,5 +1,6 @@
 import type { Migration } from "kysely";
 import * as foundation from "./0001-foundation.ts";
+import * as importing from "./0002-import.ts";
 
 /**
  * Every migration, in order. Names are permanent (they are recorded in the
@@ -7,4 +8,5 @@ import * as foundation from "./0001-foundation.ts";
  */
 export const migrations: Record<string, Migration> = {
   "0001-foundation": foundation,
+  "0002-import": importing,
 };

@@ -1,0 +1,477 @@
+/**
+ * Import snapshots and rows (0002-import). Reads go through Kysely; the write
+ * of one file is a single transaction on a dedicated pg client, because COPY
+ * (pg-copy-streams) needs the raw connection and the snapshot row, its rows
+ * and the supersede step must commit or vanish together.
+ */
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { sql } from "kysely";
+import pg from "pg";
+import { from as copyFrom } from "pg-copy-streams";
+import type { IsoDate, SourceId } from "../domain/types.ts";
+import type { RowError, Value } from "../domain/validate.ts";
+import type { Database } from "./database.ts";
+
+export interface SnapshotSummary {
+  readonly id: number;
+  readonly sourceId: SourceId;
+  readonly version: number;
+  readonly asOf: IsoDate | null;
+  readonly fileName: string;
+  readonly contentHash: string;
+  readonly format: string;
+  readonly encoding: string | null;
+  readonly manual: boolean;
+  readonly rowsRead: number;
+  readonly rowsStored: number;
+  readonly rowsRejected: number;
+  readonly importedAt: Date;
+  readonly actor: string;
+  readonly supersededBy: number | null;
+}
+
+/** A stored (valid) row, as runs read it. */
+export interface StoredRow {
+  readonly snapshotId: number;
+  readonly rowNo: number;
+  readonly lineNo: number;
+  readonly asOf: IsoDate;
+  /** Normalised values keyed by canonical column name (absent = blank). */
+  readonly data: Readonly<Record<string, Value>>;
+  /** The row as written, a CSV record in the snapshot's header order (ingest/csv.ts `parseCsvRecord` splits it). */
+  readonly raw: string;
+}
+
+export interface RejectedRow {
+  readonly snapshotId: number;
+  readonly rowNo: number;
+  readonly lineNo: number;
+  readonly errors: readonly RowError[];
+  /** The row as written (a CSV record). */
+  readonly raw: string;
+}
+
+function snapshotColumns() {
+  return [
+    "id",
+    "source_id",
+    "version",
+    sql<string | null>`to_char(as_of, 'YYYY-MM-DD')`.as("as_of"),
+    "file_name",
+    "content_hash",
+    "format",
+    "encoding",
+    "manual",
+    "rows_read",
+    "rows_stored",
+    "rows_rejected",
+    "imported_at",
+    "actor",
+    "superseded_by",
+  ] as const;
+}
+
+interface SnapshotRow {
+  id: number;
+  source_id: string;
+  version: number;
+  as_of: string | null;
+  file_name: string;
+  content_hash: string;
+  format: string;
+  encoding: string | null;
+  manual: boolean;
+  rows_read: number;
+  rows_stored: number;
+  rows_rejected: number;
+  imported_at: Date;
+  actor: string;
+  superseded_by: number | null;
+}
+
+function toSummary(r: SnapshotRow): SnapshotSummary {
+  return {
+    id: r.id,
+    sourceId: r.source_id as SourceId,
+    version: r.version,
+    asOf: r.as_of as IsoDate | null,
+    fileName: r.file_name,
+    contentHash: r.content_hash,
+    format: r.format,
+    encoding: r.encoding,
+    manual: r.manual,
+    rowsRead: r.rows_read,
+    rowsStored: r.rows_stored,
+    rowsRejected: r.rows_rejected,
+    importedAt: r.imported_at,
+    actor: r.actor,
+    supersededBy: r.superseded_by,
+  };
+}
+
+export function createImportRepository(db: Database) {
+  return {
+    /** Every snapshot of a municipality (optionally one source), newest first. */
+    async listSnapshots(
+      municipalityId: number,
+      options: { sourceId?: SourceId } = {},
+    ): Promise<SnapshotSummary[]> {
+      let q = db
+        .selectFrom("import_snapshot")
+        .select(snapshotColumns())
+        .where("municipality_id", "=", municipalityId)
+        .orderBy("id", "desc");
+      if (options.sourceId !== undefined) q = q.where("source_id", "=", options.sourceId);
+      return (await q.execute()).map(toSummary);
+    },
+
+    async findSnapshot(municipalityId: number, id: number): Promise<SnapshotSummary | undefined> {
+      const r = await db
+        .selectFrom("import_snapshot")
+        .select(snapshotColumns())
+        .where("municipality_id", "=", municipalityId)
+        .where("id", "=", id)
+        .executeTakeFirst();
+      return r && toSummary(r);
+    },
+
+    /**
+     * What a run uses: for each source, the snapshots with the newest as-of
+     * date on or before `asOf` (default: any), leaving out superseded ones.
+     * Several files of one source with the same 抽出日 (one per school) are
+     * all current together.
+     */
+    async currentSnapshots(
+      municipalityId: number,
+      options: { asOf?: IsoDate; sourceId?: SourceId } = {},
+    ): Promise<SnapshotSummary[]> {
+      const limit = options.asOf ?? "infinity";
+      const rows = await sql<SnapshotRow>`
+        SELECT s.id, s.source_id, s.version, to_char(s.as_of, 'YYYY-MM-DD') AS as_of, s.file_name,
+               s.content_hash, s.format, s.encoding, s.manual, s.rows_read, s.rows_stored,
+               s.rows_rejected, s.imported_at, s.actor, s.superseded_by
+        FROM import_snapshot s
+        WHERE s.municipality_id = ${municipalityId}
+          AND s.superseded_by IS NULL
+          AND (${options.sourceId ?? null}::text IS NULL OR s.source_id = ${options.sourceId ?? null})
+          AND s.as_of = (
+            SELECT max(o.as_of) FROM import_snapshot o
+            WHERE o.municipality_id = s.municipality_id AND o.source_id = s.source_id
+              AND o.superseded_by IS NULL AND o.as_of <= ${limit}::date)
+        ORDER BY s.source_id, s.id`.execute(db);
+      return rows.rows.map(toSummary);
+    },
+
+    /** The newest as-of date among current imports (the default as-of of a run). */
+    async newestAsOf(municipalityId: number): Promise<IsoDate | undefined> {
+      const r = await db
+        .selectFrom("import_snapshot")
+        .select(sql<string | null>`to_char(max(as_of), 'YYYY-MM-DD')`.as("as_of"))
+        .where("municipality_id", "=", municipalityId)
+        .where("superseded_by", "is", null)
+        .executeTakeFirst();
+      return (r?.as_of ?? undefined) as IsoDate | undefined;
+    },
+
+    /**
+     * The stored rows of some snapshots, in (snapshot, row) order, in pages of
+     * `pageSize` so a run never holds a million rows' JSON at once.
+     */
+    async *streamStoredRows(
+      municipalityId: number,
+      snapshotIds: readonly number[],
+      pageSize = 10_000,
+    ): AsyncGenerator<StoredRow[]> {
+      for (const snapshotId of snapshotIds) {
+        let after = 0;
+        while (true) {
+          const page = await db
+            .selectFrom("import_row")
+            .select([
+              "row_no",
+              "line_no",
+              sql<string>`to_char(as_of, 'YYYY-MM-DD')`.as("as_of"),
+              "data",
+              "raw",
+            ])
+            .where("municipality_id", "=", municipalityId)
+            .where("snapshot_id", "=", snapshotId)
+            .where("data", "is not", null)
+            .where("row_no", ">", after)
+            .orderBy("row_no")
+            .limit(pageSize)
+            .execute();
+          if (page.length === 0) break;
+          yield page.map((r) => ({
+            snapshotId,
+            rowNo: r.row_no,
+            lineNo: r.line_no,
+            asOf: r.as_of as IsoDate,
+            data: r.data as Record<string, Value>,
+            raw: r.raw,
+          }));
+          after = (page.at(-1) as { row_no: number }).row_no;
+          if (page.length < pageSize) break;
+        }
+      }
+    },
+
+    /** The rejected rows of a snapshot with their errors, in row order. */
+    async listRejectedRows(
+      municipalityId: number,
+      snapshotId: number,
+      options: { limit?: number; afterRow?: number } = {},
+    ): Promise<RejectedRow[]> {
+      const rows = await db
+        .selectFrom("import_row")
+        .select(["row_no", "line_no", "errors", "raw"])
+        .where("municipality_id", "=", municipalityId)
+        .where("snapshot_id", "=", snapshotId)
+        .where("errors", "is not", null)
+        .where("row_no", ">", options.afterRow ?? 0)
+        .orderBy("row_no")
+        .limit(options.limit ?? 1000)
+        .execute();
+      return rows.map((r) => ({
+        snapshotId,
+        rowNo: r.row_no,
+        lineNo: r.line_no,
+        errors: r.errors as RowError[],
+        raw: r.raw,
+      }));
+    },
+  };
+}
+
+export type ImportRepository = ReturnType<typeof createImportRepository>;
+
+/** One row for {@link ImportTransaction.copyRows}: stored when `values` is set, rejected otherwise. */
+export interface RowToStore {
+  readonly row: number;
+  readonly line: number;
+  readonly asOf: IsoDate | null;
+  /** The row as written, a CSV record. */
+  readonly raw: string;
+  readonly values?: readonly Value[];
+  readonly errors?: readonly RowError[];
+}
+
+export interface NewSnapshot {
+  readonly fileName: string;
+  readonly contentHash: string;
+  readonly format: string;
+  readonly encoding: string | null;
+  readonly header: readonly string[];
+  readonly mapping: unknown;
+  readonly manual: boolean;
+  readonly actorUserId: number | null;
+  readonly actor: string;
+}
+
+const COPY_SPECIAL = /[\\\t\n\r]/;
+const COPY_ESCAPES: Readonly<Record<string, string>> = {
+  "\\": "\\\\",
+  "\t": "\\t",
+  "\n": "\\n",
+  "\r": "\\r",
+};
+
+/** A value in COPY's text format: backslash, tab, LF and CR escaped. */
+function copyText(s: string): string {
+  return COPY_SPECIAL.test(s) ? s.replace(/[\\\t\n\r]/g, (c) => COPY_ESCAPES[c] as string) : s;
+}
+
+/**
+ * A JSON string literal. Text needing no escape (no quote, backslash, control
+ * character or surrogate) is quoted as is; anything else goes through
+ * JSON.stringify, which also turns lone surrogates into escapes.
+ */
+function jsonString(s: string): string {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c === 0x22 || c === 0x5c || (c >= 0xd800 && c <= 0xdfff))
+      return JSON.stringify(s);
+  }
+  return `"${s}"`;
+}
+
+/** JSON for the normalised values, keys in layout order, blanks left out. */
+function dataJson(keys: readonly string[], values: readonly Value[]): string {
+  let out = "{";
+  for (let i = 0; i < keys.length; i++) {
+    const v = values[i];
+    if (v === null || v === undefined) continue;
+    if (out.length > 1) out += ",";
+    out += keys[i];
+    out += typeof v === "string" ? jsonString(v) : String(v);
+  }
+  return `${out}}`;
+}
+
+/**
+ * The write side of one import, in one transaction on its own connection:
+ * lock the source, check for the same content, create the snapshot, COPY its
+ * rows, close it, supersede the snapshot it corrects. Nothing is visible to
+ * others until `commit`.
+ */
+export interface ImportTransaction {
+  /** A snapshot of this source with the same content hash, if any. */
+  findByHash(
+    contentHash: string,
+  ): Promise<{ id: number; version: number; asOf: IsoDate | null; importedAt: Date } | undefined>;
+  createSnapshot(s: NewSnapshot): Promise<{ id: number; version: number }>;
+  /** COPYs rows (stored and rejected alike) into the snapshot; `columns` are the layout's canonical names. */
+  copyRows(
+    snapshotId: number,
+    columns: readonly string[],
+    batches: AsyncIterable<readonly RowToStore[]>,
+  ): Promise<void>;
+  finishSnapshot(
+    snapshotId: number,
+    counts: { asOf: IsoDate | null; rowsRead: number; rowsStored: number; rowsRejected: number },
+  ): Promise<void>;
+  /**
+   * Marks older current snapshots of this source with the same as-of date as
+   * superseded by `snapshotId`: those with the same file name, or all of them
+   * when `allWithSameAsOf`. Returns their ids.
+   */
+  supersede(snapshotId: number, options: { allWithSameAsOf: boolean }): Promise<number[]>;
+  commit(): Promise<void>;
+  /** Rolls back (if still open) and releases the connection; safe to call twice. */
+  close(): Promise<void>;
+}
+
+/**
+ * Opens a connection on `url`, begins a transaction and takes the lock of
+ * (municipality, source), so two imports of one source run one after the
+ * other and version numbers and duplicate checks stay exact.
+ */
+export async function beginImport(
+  url: string,
+  municipalityId: number,
+  sourceId: SourceId,
+): Promise<ImportTransaction> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  let open = false;
+  try {
+    await client.query("BEGIN");
+    open = true;
+    await client.query("SELECT pg_advisory_xact_lock(hashtext('mimamori.import'), hashtext($1))", [
+      `${municipalityId}/${sourceId}`,
+    ]);
+  } catch (e) {
+    await client.end().catch(() => {});
+    throw e;
+  }
+  let closed = false;
+  return {
+    async findByHash(contentHash) {
+      const r = await client.query<{
+        id: number;
+        version: number;
+        as_of: string | null;
+        imported_at: Date;
+      }>(
+        `SELECT id, version, to_char(as_of, 'YYYY-MM-DD') AS as_of, imported_at FROM import_snapshot
+         WHERE municipality_id = $1 AND source_id = $2 AND content_hash = $3`,
+        [municipalityId, sourceId, contentHash],
+      );
+      const row = r.rows[0];
+      return (
+        row && {
+          id: row.id,
+          version: row.version,
+          asOf: row.as_of as IsoDate | null,
+          importedAt: row.imported_at,
+        }
+      );
+    },
+
+    async createSnapshot(s) {
+      const r = await client.query<{ id: number; version: number }>(
+        `INSERT INTO import_snapshot
+           (municipality_id, source_id, version, file_name, content_hash, format, encoding,
+            header, mapping, manual, actor_user_id, actor)
+         SELECT $1, $2, coalesce(max(version), 0) + 1, $3, $4, $5, $6, $7, $8, $9, $10, $11
+         FROM import_snapshot WHERE municipality_id = $1 AND source_id = $2
+         RETURNING id, version`,
+        [
+          municipalityId,
+          sourceId,
+          s.fileName,
+          s.contentHash,
+          s.format,
+          s.encoding,
+          s.header,
+          s.mapping === undefined || s.mapping === null ? null : JSON.stringify(s.mapping),
+          s.manual,
+          s.actorUserId,
+          s.actor,
+        ],
+      );
+      return r.rows[0] as { id: number; version: number };
+    },
+
+    async copyRows(snapshotId, columns, batches) {
+      const keys = columns.map((c) => `${JSON.stringify(c)}:`);
+      const prefix = `${snapshotId}\t${municipalityId}\t`;
+      const lines = async function* (): AsyncGenerator<string> {
+        for await (const batch of batches) {
+          const parts: string[] = new Array(batch.length);
+          for (let i = 0; i < batch.length; i++) {
+            const r = batch[i] as RowToStore;
+            const data = r.values === undefined ? "\\N" : copyText(dataJson(keys, r.values));
+            const errors = r.errors === undefined ? "\\N" : copyText(JSON.stringify(r.errors));
+            parts[i] =
+              `${prefix}${r.row}\t${r.line}\t${r.asOf ?? "\\N"}\t${copyText(r.raw)}\t${data}\t${errors}\n`;
+          }
+          if (parts.length > 0) yield parts.join("");
+        }
+      };
+      const stream = client.query(
+        copyFrom(
+          "COPY import_row (snapshot_id, municipality_id, row_no, line_no, as_of, raw, data, errors) FROM STDIN",
+        ),
+      );
+      await pipeline(Readable.from(lines()), stream);
+    },
+
+    async finishSnapshot(snapshotId, c) {
+      await client.query(
+        `UPDATE import_snapshot SET as_of = $2, rows_read = $3, rows_stored = $4, rows_rejected = $5
+         WHERE id = $1`,
+        [snapshotId, c.asOf, c.rowsRead, c.rowsStored, c.rowsRejected],
+      );
+    },
+
+    async supersede(snapshotId, options) {
+      const r = await client.query<{ id: number }>(
+        `UPDATE import_snapshot o SET superseded_by = n.id
+         FROM import_snapshot n
+         WHERE n.id = $1 AND o.municipality_id = n.municipality_id AND o.source_id = n.source_id
+           AND o.id <> n.id AND o.superseded_by IS NULL AND o.as_of = n.as_of
+           AND ($2 OR o.file_name = n.file_name)
+         RETURNING o.id`,
+        [snapshotId, options.allWithSameAsOf],
+      );
+      return r.rows.map((x) => x.id).sort((a, b) => a - b);
+    },
+
+    async commit() {
+      await client.query("COMMIT");
+      open = false;
+    },
+
+    async close() {
+      if (closed) return;
+      closed = true;
+      try {
+        if (open) await client.query("ROLLBACK");
+      } finally {
+        await client.end().catch(() => {});
+      }
+    },
+  };
+}

@@ -1,0 +1,217 @@
+/**
+ * The one ingest boundary (STYLE.md §3): a file in, validated rows out. It
+ * decides which source the file holds, binds its header to that layout
+ * (failing the whole file on a layout problem, before anything is stored),
+ * and turns each row into normalised values or row errors. Where the rows go
+ * is the pipeline's business.
+ */
+import { MimamoriError } from "../domain/errors.ts";
+import {
+  describeSources,
+  findLayout,
+  type Layout,
+  normalizeHeader,
+  sourceFromFileName,
+  sourceFromHeader,
+} from "../domain/layouts.ts";
+import { EMPTY_MAPPING, type Mapping } from "../domain/mapping.ts";
+import type { IsoDate, SourceId } from "../domain/types.ts";
+import {
+  type FilePlan,
+  planFile,
+  type RowError,
+  type Value,
+  validateRow,
+} from "../domain/validate.ts";
+import { openTable, type Table, type TableRow } from "./table.ts";
+
+export interface IngestOptions {
+  /** The file's name as the user knows it (source detection, messages). */
+  readonly fileName: string;
+  readonly mapping?: Mapping;
+  /** `--as-of`; otherwise each row's 抽出日. */
+  readonly asOf?: IsoDate;
+  /** Force the source, e.g. chosen on an upload form. */
+  readonly source?: SourceId;
+  readonly maxFieldLength?: number;
+}
+
+/** How the source of a file was decided, for the report. */
+export type SourceBasis = "option" | "mapping" | "file_name" | "header";
+
+export type IngestedRow =
+  | {
+      readonly ok: true;
+      readonly row: number;
+      readonly line: number;
+      /** The raw cells, in the file's header order. */
+      readonly fields: readonly string[];
+      /** The CSV record as written (absent for .xlsx). */
+      readonly text?: string | undefined;
+      /** Normalised values, in the layout's column order. */
+      readonly values: readonly Value[];
+      readonly asOf: IsoDate;
+    }
+  | {
+      readonly ok: false;
+      readonly row: number;
+      readonly line: number;
+      readonly fields: readonly string[];
+      readonly text?: string | undefined;
+      readonly errors: readonly RowError[];
+    };
+
+export interface IngestedFile {
+  readonly fileName: string;
+  readonly layout: Layout;
+  readonly sourceBasis: SourceBasis;
+  readonly table: Table;
+  readonly plan: FilePlan;
+  /** Non-fatal remarks for the report (extra columns, unused mapping renames). */
+  readonly notes: readonly string[];
+  /** Every data row, validated, in batches in file order; iterate once. */
+  readonly batches: AsyncIterable<readonly IngestedRow[]>;
+}
+
+function unknownSource(fileName: string, why: string): MimamoriError {
+  return new MimamoriError(
+    "invalid_input",
+    `${fileName}: ${why}ファイル名を「<取り込み元>.csv」（例: jumin.csv、jumin_2024-04.csv）にするか、マッピングファイルの source で指定してください。`,
+    [`取り込み元の一覧: ${describeSources().join("、")}`],
+  );
+}
+
+/** Decides the source: an explicit choice, the mapping, the file name, then the header. */
+export function resolveSource(
+  fileName: string,
+  header: readonly string[],
+  options: Pick<IngestOptions, "source" | "mapping">,
+): { layout: Layout; basis: SourceBasis } {
+  const explicit = options.source ?? options.mapping?.source;
+  if (explicit !== undefined) {
+    const layout = findLayout(explicit);
+    if (!layout) throw unknownSource(fileName, `「${explicit}」という取り込み元はありません。`);
+    return { layout, basis: options.source !== undefined ? "option" : "mapping" };
+  }
+  const byName = sourceFromFileName(fileName);
+  if (byName !== undefined) return { layout: findLayout(byName) as Layout, basis: "file_name" };
+  const renames = new Map(
+    Object.entries(options.mapping?.columns ?? {}).map(([k, v]) => [
+      normalizeHeader(k),
+      normalizeHeader(v),
+    ]),
+  );
+  const match = sourceFromHeader(header.map((h) => renames.get(normalizeHeader(h)) ?? h));
+  if (match.kind === "found")
+    return { layout: findLayout(match.source) as Layout, basis: "header" };
+  if (match.kind === "ambiguous") {
+    throw unknownSource(
+      fileName,
+      `見出しから取り込み元を1つに決められません（候補: ${match.candidates.join("、")}）。`,
+    );
+  }
+  throw unknownSource(fileName, "ファイル名からも見出しからも取り込み元がわかりません。");
+}
+
+/**
+ * Binds an opened table to its source and returns its validated rows. Throws
+ * MimamoriError (`invalid_input`) when the source is unknown or the header
+ * does not fit the layout, listing every problem.
+ */
+export function ingestTable(table: Table, options: IngestOptions): IngestedFile {
+  const mapping = options.mapping ?? EMPTY_MAPPING;
+  const { layout, basis } = resolveSource(options.fileName, table.header, options);
+  const planned = planFile(layout, table.header, {
+    mapping,
+    ...(options.asOf === undefined ? {} : { asOf: options.asOf }),
+    excelSerial: table.format === "xlsx",
+  });
+  if (!planned.ok && planned.onlyAsOfMissing) {
+    throw new MimamoriError(
+      "invalid_input",
+      `${options.fileName}: データの抽出日がわからないため、取り込みませんでした（1行も保存していません）。`,
+      planned.problems,
+    );
+  }
+  if (!planned.ok) {
+    throw new MimamoriError(
+      "invalid_input",
+      `${options.fileName}: 列が ${layout.id}（${layout.name}）の形と合わないため、このファイルは取り込みませんでした（1行も保存していません）。`,
+      planned.problems,
+    );
+  }
+  const plan = planned.plan;
+  const batches = async function* (): AsyncGenerator<IngestedRow[]> {
+    for await (const batch of table.batches) {
+      const out: IngestedRow[] = new Array(batch.length);
+      for (let i = 0; i < batch.length; i++) {
+        const r = batch[i] as TableRow;
+        if (r.error !== undefined) {
+          out[i] = {
+            ok: false,
+            row: r.row,
+            line: r.line,
+            fields: r.fields,
+            text: r.text,
+            errors: [{ column: null, value: "", reason: r.error }],
+          };
+          continue;
+        }
+        const v = validateRow(plan, r.fields);
+        out[i] = v.ok
+          ? {
+              ok: true,
+              row: r.row,
+              line: r.line,
+              fields: r.fields,
+              text: r.text,
+              values: v.values,
+              asOf: v.asOf,
+            }
+          : {
+              ok: false,
+              row: r.row,
+              line: r.line,
+              fields: r.fields,
+              text: r.text,
+              errors: v.errors,
+            };
+      }
+      yield out;
+    }
+  };
+  return {
+    fileName: options.fileName,
+    layout,
+    sourceBasis: basis,
+    table,
+    plan,
+    notes: planned.notes,
+    batches: batches(),
+  };
+}
+
+/** Opens bytes as a table (encoding and skip rows from the mapping) and ingests it. */
+export async function ingestBytes(
+  input: AsyncIterable<Uint8Array>,
+  options: IngestOptions,
+): Promise<IngestedFile> {
+  const mapping = options.mapping ?? EMPTY_MAPPING;
+  const table = await openTable(input, {
+    ...(mapping.encoding === undefined ? {} : { encoding: mapping.encoding }),
+    skipRows: mapping.skipRows,
+    ...(options.maxFieldLength === undefined ? {} : { maxFieldLength: options.maxFieldLength }),
+  }).catch((e: unknown) => {
+    if (e instanceof MimamoriError) {
+      throw new MimamoriError(e.code, `${options.fileName}: ${e.message}`, e.details, e);
+    }
+    throw e;
+  });
+  try {
+    return ingestTable(table, options);
+  } catch (e) {
+    // Stop reading the rest of the file.
+    await table.close();
+    throw e;
+  }
+}

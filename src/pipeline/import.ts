@@ -1,0 +1,516 @@
+/**
+ * Importing a department's file (issue 4): read and validate it (ingest/),
+ * then store it as a new snapshot of its source in one transaction with COPY
+ * (db/import.repository.ts), and report in Japanese what was read, stored and
+ * rejected. The CLI command and the web upload both call `importFile`; data
+ * held on paper comes in through `importManualRows`, which stores the same
+ * kind of snapshot marked as manual.
+ */
+import { createHash } from "node:crypto";
+import { createReadStream } from "node:fs";
+import { readdir, stat } from "node:fs/promises";
+import { basename, extname, join } from "node:path";
+import { createAuditRepository } from "../db/audit.repository.ts";
+import type { Database } from "../db/database.ts";
+import { beginImport, type RowToStore } from "../db/import.repository.ts";
+import { isMimamoriError, MimamoriError } from "../domain/errors.ts";
+import { findLayout, type Layout } from "../domain/layouts.ts";
+import type { Mapping } from "../domain/mapping.ts";
+import type { IsoDate, SourceId } from "../domain/types.ts";
+import { type FilePlan, planFile, type RowError, validateRow } from "../domain/validate.ts";
+import { formatCsvRecord } from "../ingest/csv.ts";
+import { type IngestedRow, ingestBytes } from "../ingest/ingest.ts";
+
+/** What an import needs of the database: Kysely for reads and audit, the URL for the COPY connection. */
+export interface ImportDatabase {
+  readonly db: Database;
+  readonly url: string;
+}
+
+export interface ImportActor {
+  readonly userId: number | null;
+  /** Login name, or `cli` for the command line. */
+  readonly loginName: string;
+}
+
+export interface ImportProgress {
+  readonly fileName: string;
+  readonly bytesRead: number;
+  readonly totalBytes: number;
+  readonly rowsRead: number;
+}
+
+export interface ImportFileOptions {
+  readonly municipalityId: number;
+  readonly actor: ImportActor;
+  /** Name shown in the report and stored (default: the path's base name). */
+  readonly fileName?: string;
+  readonly mapping?: Mapping;
+  /** `--as-of`; otherwise each row's 抽出日. */
+  readonly asOf?: IsoDate;
+  /** Force the source (e.g. chosen on the upload form). */
+  readonly source?: SourceId;
+  /**
+   * Replace every current snapshot of the source with the same as-of date,
+   * not only one with the same file name (a corrected export under a new name).
+   */
+  readonly replace?: boolean;
+  /** Rejected rows listed in the report; the rest are counted (all are stored). Default 10,000. */
+  readonly maxRejectionsInReport?: number;
+  /** Called after each batch of rows. */
+  readonly onProgress?: (p: ImportProgress) => void;
+}
+
+export interface Rejection {
+  readonly row: number;
+  readonly line: number;
+  readonly column: string | null;
+  readonly value: string;
+  readonly reason: string;
+}
+
+interface ReportBase {
+  readonly fileName: string;
+  readonly seconds: number;
+}
+
+export interface ImportedReport extends ReportBase {
+  readonly status: "imported";
+  readonly sourceId: SourceId;
+  readonly sourceName: string;
+  readonly snapshotId: number;
+  readonly version: number;
+  readonly asOf: IsoDate | null;
+  readonly format: string;
+  readonly encoding: string | null;
+  readonly rowsRead: number;
+  readonly rowsStored: number;
+  readonly rowsRejected: number;
+  /** Every rejected row's errors, up to the report limit. */
+  readonly rejections: readonly Rejection[];
+  /** Rejected rows beyond the limit (stored, not listed). */
+  readonly rejectionsOmitted: number;
+  readonly notes: readonly string[];
+  /** Snapshots this import replaces for runs. */
+  readonly superseded: readonly number[];
+}
+
+export interface DuplicateReport extends ReportBase {
+  readonly status: "duplicate";
+  readonly sourceId: SourceId;
+  readonly sourceName: string;
+  readonly snapshotId: number;
+  readonly version: number;
+  readonly asOf: IsoDate | null;
+  readonly importedAt: Date;
+}
+
+export interface FailedReport extends ReportBase {
+  readonly status: "failed";
+  readonly message: string;
+  readonly details: readonly string[];
+}
+
+export type ImportReport = ImportedReport | DuplicateReport | FailedReport;
+
+const DEFAULT_MAX_REJECTIONS = 10_000;
+const READ_CHUNK_BYTES = 256 * 1024;
+
+/** File extensions a folder import picks up. */
+export const IMPORTABLE_EXTENSIONS = [".csv", ".xlsx"];
+
+async function sha256File(path: string): Promise<string> {
+  const h = createHash("sha256");
+  for await (const chunk of createReadStream(path, { highWaterMark: READ_CHUNK_BYTES }))
+    h.update(chunk);
+  return h.digest("hex");
+}
+
+/** The dedup key: the bytes plus every option that changes what gets stored. */
+function contentHash(parts: {
+  content: string;
+  mapping?: Mapping | undefined;
+  asOf?: IsoDate | undefined;
+  source?: SourceId | undefined;
+}): string {
+  return createHash("sha256")
+    .update(
+      JSON.stringify({
+        v: 1,
+        content: parts.content,
+        mapping: parts.mapping ?? null,
+        asOf: parts.asOf ?? null,
+        source: parts.source ?? null,
+      }),
+    )
+    .digest("hex");
+}
+
+/** A validated input ready to store: a file being read, or manual rows. */
+interface Incoming {
+  readonly fileName: string;
+  readonly layout: Layout;
+  readonly plan: FilePlan;
+  readonly notes: readonly string[];
+  readonly format: string;
+  readonly encoding: string | null;
+  readonly manual: boolean;
+  readonly mapping: Mapping | undefined;
+  readonly batches: AsyncIterable<readonly IngestedRow[]> | Iterable<readonly IngestedRow[]>;
+  readonly progress: () => { bytesRead: number; totalBytes: number };
+  close(): Promise<void>;
+}
+
+async function audit(
+  target: ImportDatabase,
+  options: Pick<ImportFileOptions, "municipalityId" | "actor">,
+  report: ImportReport,
+  sourceId: SourceId | undefined,
+): Promise<void> {
+  const detail: Record<string, unknown> =
+    report.status === "imported"
+      ? {
+          status: report.status,
+          sourceId: report.sourceId,
+          snapshotId: report.snapshotId,
+          version: report.version,
+          asOf: report.asOf,
+          rowsRead: report.rowsRead,
+          rowsStored: report.rowsStored,
+          rowsRejected: report.rowsRejected,
+          superseded: report.superseded,
+        }
+      : report.status === "duplicate"
+        ? { status: report.status, sourceId: report.sourceId, snapshotId: report.snapshotId }
+        : { status: report.status, sourceId: sourceId ?? null };
+  await createAuditRepository(target.db).append({
+    municipalityId: options.municipalityId,
+    actorUserId: options.actor.userId,
+    actor: options.actor.loginName,
+    action: "import.file",
+    target: report.status === "failed" ? null : `import_snapshot:${report.snapshotId}`,
+    detail,
+  });
+}
+
+async function store(
+  target: ImportDatabase,
+  incoming: Incoming,
+  hash: string,
+  options: ImportFileOptions,
+  started: number,
+): Promise<ImportedReport | DuplicateReport> {
+  const layout = incoming.layout;
+  const tx = await beginImport(target.url, options.municipalityId, layout.id);
+  try {
+    const dup = await tx.findByHash(hash);
+    if (dup) {
+      await incoming.close();
+      return {
+        status: "duplicate",
+        fileName: incoming.fileName,
+        sourceId: layout.id,
+        sourceName: layout.name,
+        snapshotId: dup.id,
+        version: dup.version,
+        asOf: dup.asOf,
+        importedAt: dup.importedAt,
+        seconds: (performance.now() - started) / 1000,
+      };
+    }
+    const snapshot = await tx.createSnapshot({
+      fileName: incoming.fileName,
+      contentHash: hash,
+      format: incoming.format,
+      encoding: incoming.encoding,
+      header: incoming.plan.header,
+      mapping: incoming.mapping,
+      manual: incoming.manual,
+      actorUserId: options.actor.userId,
+      actor: options.actor.loginName,
+    });
+    const maxListed = options.maxRejectionsInReport ?? DEFAULT_MAX_REJECTIONS;
+    const rejections: Rejection[] = [];
+    let rowsRead = 0;
+    let rowsStored = 0;
+    let rowsRejected = 0;
+    let rejectionsOmitted = 0;
+    let asOf: IsoDate | null = options.asOf ?? null;
+    const toStore = async function* (): AsyncGenerator<RowToStore[]> {
+      for await (const batch of incoming.batches) {
+        const out: RowToStore[] = new Array(batch.length);
+        for (let i = 0; i < batch.length; i++) {
+          const r = batch[i] as IngestedRow;
+          rowsRead++;
+          if (r.ok) {
+            rowsStored++;
+            if (asOf === null || r.asOf > asOf) asOf = r.asOf;
+            out[i] = {
+              row: r.row,
+              line: r.line,
+              asOf: r.asOf,
+              raw: r.text ?? formatCsvRecord(r.fields),
+              values: r.values,
+            };
+          } else {
+            rowsRejected++;
+            if (rejections.length < maxListed) {
+              for (const e of r.errors) rejections.push({ row: r.row, line: r.line, ...e });
+            } else {
+              rejectionsOmitted++;
+            }
+            out[i] = {
+              row: r.row,
+              line: r.line,
+              asOf: options.asOf ?? null,
+              raw: r.text ?? formatCsvRecord(r.fields),
+              errors: r.errors,
+            };
+          }
+        }
+        options.onProgress?.({ fileName: incoming.fileName, rowsRead, ...incoming.progress() });
+        yield out;
+      }
+    };
+    await tx.copyRows(
+      snapshot.id,
+      layout.columns.map((c) => c.name),
+      toStore(),
+    );
+    await tx.finishSnapshot(snapshot.id, { asOf, rowsRead, rowsStored, rowsRejected });
+    const superseded =
+      asOf === null
+        ? []
+        : await tx.supersede(snapshot.id, { allWithSameAsOf: options.replace ?? false });
+    await tx.commit();
+    const notes = [...incoming.notes];
+    if (rowsRead === 0) notes.push("データの行が1行もありません（見出しだけのファイルです）。");
+    else if (rowsStored === 0) {
+      notes.push(
+        "保存できた行がありません。列の対応（マッピング）や日付の形が合っているか確認してください。",
+      );
+    }
+    return {
+      status: "imported",
+      fileName: incoming.fileName,
+      sourceId: layout.id,
+      sourceName: layout.name,
+      snapshotId: snapshot.id,
+      version: snapshot.version,
+      asOf,
+      format: incoming.format,
+      encoding: incoming.encoding,
+      rowsRead,
+      rowsStored,
+      rowsRejected,
+      rejections,
+      rejectionsOmitted,
+      notes,
+      superseded,
+      seconds: (performance.now() - started) / 1000,
+    };
+  } catch (e) {
+    await incoming.close().catch(() => {});
+    throw e;
+  } finally {
+    await tx.close();
+  }
+}
+
+function failed(fileName: string, e: MimamoriError, started: number): FailedReport {
+  return {
+    status: "failed",
+    fileName,
+    message: e.message,
+    details: e.details,
+    seconds: (performance.now() - started) / 1000,
+  };
+}
+
+/**
+ * Imports one file (CSV or .xlsx) as a new snapshot of its source and returns
+ * the report. A file that cannot be imported at all (unreadable, unknown
+ * source, layout change) gives a `failed` report and stores nothing; the same
+ * content imported before gives `duplicate` and changes nothing. Every call
+ * leaves one audit row. Errors other than the user's (database down) throw.
+ */
+export async function importFile(
+  target: ImportDatabase,
+  path: string,
+  options: ImportFileOptions,
+): Promise<ImportReport> {
+  const started = performance.now();
+  const fileName = options.fileName ?? basename(path);
+  let report: ImportReport;
+  let sourceId: SourceId | undefined;
+  try {
+    const totalBytes = (await stat(path)).size;
+    const hash = contentHash({
+      content: await sha256File(path),
+      mapping: options.mapping,
+      asOf: options.asOf,
+      source: options.source,
+    });
+    const input = createReadStream(path, { highWaterMark: READ_CHUNK_BYTES });
+    const ingested = await ingestBytes(input, {
+      fileName,
+      ...(options.mapping === undefined ? {} : { mapping: options.mapping }),
+      ...(options.asOf === undefined ? {} : { asOf: options.asOf }),
+      ...(options.source === undefined ? {} : { source: options.source }),
+    });
+    sourceId = ingested.layout.id;
+    report = await store(
+      target,
+      {
+        fileName,
+        layout: ingested.layout,
+        plan: ingested.plan,
+        notes: ingested.notes,
+        format: ingested.table.format,
+        encoding: ingested.table.encoding ?? null,
+        manual: false,
+        mapping: options.mapping,
+        batches: ingested.batches,
+        progress: () => ({ bytesRead: ingested.table.bytesRead(), totalBytes }),
+        close: () => ingested.table.close(),
+      },
+      hash,
+      options,
+      started,
+    );
+  } catch (e) {
+    if (isMimamoriError(e) && e.code !== "internal") report = failed(fileName, e, started);
+    else if (
+      e instanceof Error &&
+      "code" in e &&
+      (e.code === "ENOENT" || e.code === "EISDIR" || e.code === "EACCES")
+    ) {
+      report = failed(
+        fileName,
+        new MimamoriError(
+          "not_found",
+          `${fileName}: ファイルを開けません。パスと読み取り権限を確認してください。`,
+        ),
+        started,
+      );
+    } else throw e;
+  }
+  await audit(target, options, report, sourceId);
+  return report;
+}
+
+export interface ManualEntryOptions
+  extends Omit<ImportFileOptions, "mapping" | "source" | "onProgress"> {
+  readonly source: SourceId;
+  /** Shown as the snapshot's file name (default 手入力). */
+  readonly label?: string;
+}
+
+/**
+ * Stores rows typed in by hand (data held on paper: EPDS scores, 要対協
+ * registrations) exactly like an imported file, marked as manual. Each row
+ * is canonical column name → text, validated as a file's cells would be.
+ */
+export async function importManualRows(
+  target: ImportDatabase,
+  rows: readonly Readonly<Record<string, string>>[],
+  options: ManualEntryOptions,
+): Promise<ImportReport> {
+  const started = performance.now();
+  const fileName = options.label ?? "手入力";
+  const layout = findLayout(options.source);
+  let report: ImportReport;
+  if (!layout) {
+    report = failed(
+      fileName,
+      new MimamoriError("invalid_input", `「${options.source}」という取り込み元はありません。`),
+      started,
+    );
+  } else {
+    const header = [...new Set(rows.flatMap((r) => Object.keys(r)))];
+    const planned = planFile(
+      layout,
+      header,
+      options.asOf === undefined ? {} : { asOf: options.asOf },
+    );
+    if (!planned.ok) {
+      report = failed(
+        fileName,
+        new MimamoriError(
+          "invalid_input",
+          `${layout.name}の入力に足りない項目があります。`,
+          planned.problems,
+        ),
+        started,
+      );
+    } else {
+      const plan = planned.plan;
+      const batch: IngestedRow[] = rows.map((r, i) => {
+        const fields = header.map((h) => r[h] ?? "");
+        const v = validateRow(plan, fields);
+        return v.ok
+          ? { ok: true, row: i + 1, line: i + 1, fields, values: v.values, asOf: v.asOf }
+          : { ok: false, row: i + 1, line: i + 1, fields, errors: v.errors as RowError[] };
+      });
+      const hash = contentHash({
+        content: createHash("sha256").update(JSON.stringify(rows)).digest("hex"),
+        asOf: options.asOf,
+        source: layout.id,
+      });
+      report = await store(
+        target,
+        {
+          fileName,
+          layout,
+          plan,
+          notes: planned.notes,
+          format: "manual",
+          encoding: null,
+          manual: true,
+          mapping: undefined,
+          batches: [batch],
+          progress: () => ({ bytesRead: 0, totalBytes: 0 }),
+          close: async () => {},
+        },
+        hash,
+        options,
+        started,
+      );
+    }
+  }
+  await audit(target, options, report, layout?.id);
+  return report;
+}
+
+/**
+ * The files a list of paths names: files as given, folders expanded to their
+ * .csv and .xlsx files (not recursing, so a synth output's truth/ folder is
+ * left alone), sorted by name. Throws MimamoriError for a path that does not exist.
+ */
+export async function listImportFiles(paths: readonly string[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const p of paths) {
+    let s: Awaited<ReturnType<typeof stat>>;
+    try {
+      s = await stat(p);
+    } catch {
+      throw new MimamoriError("not_found", `${p} が見つかりません。パスを確認してください。`);
+    }
+    if (s.isDirectory()) {
+      const names = (await readdir(p, { withFileTypes: true }))
+        .filter((d) => d.isFile() && IMPORTABLE_EXTENSIONS.includes(extname(d.name).toLowerCase()))
+        .map((d) => d.name)
+        .sort();
+      if (names.length === 0) {
+        throw new MimamoriError(
+          "not_found",
+          `フォルダ ${p} に取り込める .csv / .xlsx ファイルがありません。`,
+        );
+      }
+      out.push(...names.map((n) => join(p, n)));
+    } else {
+      out.push(p);
+    }
+  }
+  return out;
+}

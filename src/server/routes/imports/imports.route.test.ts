@@ -1,0 +1,111 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestDatabase, type TestDatabase } from "../../../../test/db.ts";
+import { type Client, loginAs } from "../../../../test/http.ts";
+import type { ImportReportView, SnapshotView, SourceView } from "../../api-types.ts";
+import { type App, createApp } from "../../app.ts";
+import { createRateLimiter } from "../../auth/rate-limit.ts";
+import type { ApiError } from "../../errors.ts";
+import { createLogger } from "../../logger.ts";
+
+let t: TestDatabase;
+let app: App;
+let owner: Client;
+
+beforeAll(async () => {
+  t = await createTestDatabase();
+  app = createApp({
+    db: t.db,
+    databaseUrl: t.url,
+    logger: createLogger("silent"),
+    limiter: createRateLimiter({ maxFailures: 5, windowMs: 60_000, now: Date.now }),
+    now: () => new Date(),
+    secureCookies: false,
+  });
+  owner = await loginAs(app, t.db, "data.owner", ["data_owner"]);
+});
+afterAll(() => t.drop());
+
+const JUMIN = [
+  "宛名番号,世帯番号,氏名,氏名カナ,生年月日,性別,続柄,抽出日",
+  "1001,501,山田 太郎,ヤマダ タロウ,1985-04-01,1,世帯主,2025-04-01",
+  "1002,501,山田 花子,ヤマダ ハナコ,R1.5.1,2,子,2025-04-01",
+  "1003,501,<script>alert(1)</script>,ヤマダ,2023-02-30,2,子,2025-04-01",
+  "",
+].join("\r\n");
+
+async function upload(client: Client, fileName: string, body: string | Uint8Array, query = "") {
+  const res = await client.request(
+    `/api/imports?fileName=${encodeURIComponent(fileName)}${query}`,
+    {
+      method: "POST",
+      body: typeof body === "string" ? body : Buffer.from(body).toString("latin1"),
+      headers: { "Content-Type": "application/octet-stream" },
+    },
+  );
+  return { status: res.status, body: (await res.json()) as ImportReportView | ApiError };
+}
+
+describe("imports API (PostgreSQL)", () => {
+  it("imports an uploaded CSV and reports the bad row with row, column and reason", async () => {
+    const r = await upload(owner, "jumin.csv", JUMIN);
+    expect(r.status).toBe(200);
+    const report = r.body as ImportReportView;
+    if (report.status !== "imported") throw new Error(`unexpected ${report.status}`);
+    expect(report.sourceId).toBe("jumin");
+    expect(report.rowsRead).toBe(3);
+    expect(report.rowsStored).toBe(2);
+    expect(report.rowsRejected).toBe(1);
+    expect(report.rejections[0]).toMatchObject({ row: 3, column: "生年月日", value: "2023-02-30" });
+  });
+
+  it("detects the same content uploaded twice", async () => {
+    const r = await upload(owner, "jumin.csv", JUMIN);
+    expect((r.body as ImportReportView).status).toBe("duplicate");
+  });
+
+  it("lists the history and the rejected rows", async () => {
+    const list = await owner.json<SnapshotView[]>("/api/imports");
+    expect(list.body).toHaveLength(1);
+    expect(list.body[0]).toMatchObject({
+      sourceId: "jumin",
+      sourceName: "住民基本台帳",
+      rowsStored: 2,
+      rowsRejected: 1,
+    });
+    const rej = await owner.json<{ row: number; errors: { column: string }[] }[]>(
+      `/api/imports/${list.body[0]?.id}/rejections`,
+    );
+    expect(rej.body.map((x) => x.row)).toEqual([3]);
+    const sources = await owner.json<SourceView[]>("/api/imports/sources");
+    expect(sources.body).toHaveLength(19);
+  });
+
+  it("refuses an unknown file with the list of known sources, storing nothing", async () => {
+    const r = await upload(owner, "unknown.csv", "a,b\n1,2\n");
+    const report = r.body as ImportReportView;
+    expect(report.status).toBe("failed");
+    if (report.status === "failed") expect(report.details.join(" ")).toContain("jumin");
+    expect((await owner.json<SnapshotView[]>("/api/imports")).body).toHaveLength(1);
+  });
+
+  it("stores a manual entry marked as manual", async () => {
+    const r = await owner.json<ImportReportView>("/api/imports/manual", {
+      method: "POST",
+      body: {
+        source: "sanpu_kenshin",
+        asOf: "2025-04-01",
+        rows: [{ 母宛名番号: "1001", 健診日: "2025-03-01", EPDS合計点: "11" }],
+      },
+    });
+    expect(r.status).toBe(200);
+    expect(r.body).toMatchObject({ status: "imported", rowsStored: 1, rowsRejected: 0 });
+    const list = await owner.json<SnapshotView[]>("/api/imports");
+    expect(list.body[0]).toMatchObject({ sourceId: "sanpu_kenshin", manual: true });
+  });
+
+  it("is closed to roles without data.import", async () => {
+    const staff = await loginAs(app, t.db, "staff.member", ["staff"]);
+    expect((await staff.json<ApiError>("/api/imports")).status).toBe(403);
+    expect((await upload(staff, "jumin.csv", JUMIN)).status).toBe(403);
+  });
+});

@@ -1,0 +1,150 @@
+import { type FormEvent, useCallback, useEffect, useState } from "react";
+import { ApiFailure, api, uploadFile } from "../api.ts";
+import type { ImportReportView, SnapshotView, SourceView } from "../types.ts";
+import { ImportReport } from "./ImportReport.tsx";
+
+export function ImportPage() {
+  const [sources, setSources] = useState<SourceView[]>([]);
+  const [history, setHistory] = useState<SnapshotView[] | null>(null);
+  const [files, setFiles] = useState<File[]>([]);
+  const [asOf, setAsOf] = useState("");
+  const [source, setSource] = useState("");
+  const [reports, setReports] = useState<ImportReportView[]>([]);
+  const [busy, setBusy] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+
+  const load = useCallback(() => {
+    api<SnapshotView[]>("/imports")
+      .then(setHistory)
+      .catch((e: unknown) => setError(e instanceof Error ? e.message : String(e)));
+  }, []);
+  useEffect(() => {
+    load();
+    api<SourceView[]>("/imports/sources")
+      .then(setSources)
+      .catch(() => {});
+  }, [load]);
+
+  async function submit(e: FormEvent) {
+    e.preventDefault();
+    setError(null);
+    const done: ImportReportView[] = [];
+    for (const file of files) {
+      setBusy(`${file.name} を取り込んでいます…`);
+      try {
+        const params = new URLSearchParams({ fileName: file.name });
+        if (asOf) params.set("asOf", asOf);
+        if (source) params.set("source", source);
+        done.push(await uploadFile<ImportReportView>(`/imports?${params}`, file));
+      } catch (err) {
+        done.push({
+          status: "failed",
+          fileName: file.name,
+          seconds: 0,
+          message: err instanceof ApiFailure ? err.message : "送信に失敗しました。",
+          details: err instanceof ApiFailure ? err.details : [],
+        });
+      }
+      setReports([...done]);
+    }
+    setBusy(null);
+    load();
+  }
+
+  return (
+    <section>
+      <h1>データの取込</h1>
+      <p className="lead">
+        各部署から出力したファイル（CSV または Excel、UTF-8 または
+        Shift_JIS）を取り込みます。ファイル名（例:
+        jumin.csv、shukketsu_2024-04.xlsx）または見出し行から、どのデータかを判別します。同じ内容のファイルを二度取り込んでも重複しません。
+      </p>
+      <form className="card upload-form" onSubmit={submit} aria-labelledby="upload-title">
+        <h2 id="upload-title">ファイルを選んで取り込む</h2>
+        <label className="field">
+          <span>ファイル（複数可）</span>
+          <input
+            type="file"
+            name="files"
+            multiple
+            accept=".csv,.xlsx,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+            onChange={(e) => setFiles([...(e.target.files ?? [])])}
+          />
+        </label>
+        <label className="field">
+          <span>抽出日（ファイルに「抽出日」列がない場合は必須）</span>
+          <input type="date" name="asOf" value={asOf} onChange={(e) => setAsOf(e.target.value)} />
+        </label>
+        <label className="field">
+          <span>データの種類（通常は自動判別）</span>
+          <select name="source" value={source} onChange={(e) => setSource(e.target.value)}>
+            <option value="">自動判別</option>
+            {sources.map((s) => (
+              <option key={s.id} value={s.id}>
+                {s.name}（{s.id}）
+              </option>
+            ))}
+          </select>
+        </label>
+        <button
+          type="submit"
+          className="button button-primary"
+          disabled={files.length === 0 || busy !== null}
+        >
+          取り込む
+        </button>
+        {busy && <p role="status">{busy}</p>}
+      </form>
+      {error && (
+        <p role="alert" className="alert alert-error">
+          {error}
+        </p>
+      )}
+      {reports.map((r, i) => (
+        // biome-ignore lint/suspicious/noArrayIndexKey: reports are append-only for one submission
+        <ImportReport key={i} report={r} />
+      ))}
+      <h2>取込の履歴</h2>
+      {history && history.length === 0 && <p>まだ取り込まれたデータはありません。</p>}
+      {history && history.length > 0 && (
+        <table className="table" data-testid="import-history">
+          <caption>新しい順（各データの最新版が判定に使われます）</caption>
+          <thead>
+            <tr>
+              <th scope="col">番号</th>
+              <th scope="col">データ</th>
+              <th scope="col">版</th>
+              <th scope="col">抽出日</th>
+              <th scope="col">ファイル</th>
+              <th scope="col">保存 / エラー</th>
+              <th scope="col">取込日時</th>
+              <th scope="col">取込者</th>
+            </tr>
+          </thead>
+          <tbody>
+            {history.map((s) => (
+              <tr key={s.id}>
+                <td>{s.id}</td>
+                <td>{s.sourceName}</td>
+                <td>
+                  {s.version}
+                  {s.supersededBy ? "（置換済）" : ""}
+                </td>
+                <td>{s.asOf ?? "—"}</td>
+                <td>
+                  {s.fileName}
+                  {s.manual ? "（手入力）" : ""}
+                </td>
+                <td>
+                  {s.rowsStored.toLocaleString()} / {s.rowsRejected.toLocaleString()}
+                </td>
+                <td>{new Date(s.importedAt).toLocaleString("ja-JP")}</td>
+                <td>{s.actor}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}
