@@ -32,9 +32,12 @@ export interface OpenOptions {
 }
 
 export function createKysely(url: string, poolSize = 10): Database {
-  return new Kysely<DB>({
-    dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: poolSize }) }),
-  });
+  const pool = new pg.Pool({ connectionString: url, max: poolSize });
+  // An idle connection that the server ends (shutdown, restart, network) emits
+  // 'error' on the pool; unhandled, that would crash the process. The pool
+  // drops the client and the next query opens a fresh connection.
+  pool.on("error", () => {});
+  return new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
 }
 
 /** Opens (and by default migrates) the database described by the global options. */
