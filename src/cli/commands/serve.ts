@@ -1,6 +1,8 @@
 import { join } from "node:path";
 import { openDatabase, redactUrl } from "../../db/database.ts";
 import { ensureWritableHome } from "../../db/embedded.ts";
+import { describeDemo, loadDemo } from "../../pipeline/demo.ts";
+import type { ImportDatabase } from "../../pipeline/import.ts";
 import { bootstrap } from "../../server/bootstrap.ts";
 import { startHttpServer } from "../../server/http.ts";
 import { createLogger } from "../../server/logger.ts";
@@ -8,7 +10,8 @@ import { ensureWebBuilt, webRoot } from "../../server/web-build.ts";
 import { intOption, parseCommandArgs } from "../args.ts";
 import type { Command } from "../command.ts";
 
-const usage = "mimamori serve [--port N] [--host ADDR] [--build-web] [--secure-cookies] [--dev]";
+const usage =
+  "mimamori serve [--port N] [--host ADDR] [--build-web] [--secure-cookies] [--dev] [--demo]";
 
 export const serve: Command = {
   path: ["serve"],
@@ -23,6 +26,7 @@ export const serve: Command = {
         "build-web": { type: "boolean" },
         "secure-cookies": { type: "boolean" },
         dev: { type: "boolean" },
+        demo: { type: "boolean" },
       },
       usage,
     );
@@ -45,6 +49,9 @@ export const serve: Command = {
     let closing = false;
     try {
       const first = await bootstrap(opened.db);
+      const demo = values.demo
+        ? await demoOnFirstStart(opened, globals.home, first.municipalityId, say)
+        : [];
       const server = await startHttpServer({
         db: opened.db,
         databaseUrl: opened.url,
@@ -56,6 +63,7 @@ export const serve: Command = {
       tell(
         `データベース: ${opened.embedded ? `内蔵 PostgreSQL（${opened.embedded.dataDir}）` : redactUrl(opened.url)}`,
       );
+      for (const line of demo) tell(line);
       if (first.admin) printAdmin(first.admin.loginName, first.admin.password);
       // --dev (npm run dev): Vite's dev server with hot reload in front, /api proxied here.
       const dev = values.dev ? await startViteDev(server.port) : undefined;
@@ -91,6 +99,28 @@ async function startViteDev(apiPort: number): Promise<{ url: string; close(): Pr
     url: vite.resolvedUrls?.local[0] ?? "http://127.0.0.1:5173/",
     close: () => vite.close(),
   };
+}
+
+/**
+ * --demo (npm start): the synthetic demo town, loaded only into a database without any import
+ * (src/pipeline/demo.ts). Returns the lines to print; a failure is reported and the server
+ * starts without the demo.
+ */
+async function demoOnFirstStart(
+  target: ImportDatabase,
+  home: string,
+  municipalityId: number,
+  say: (line: string) => void,
+): Promise<string[]> {
+  try {
+    const result = await loadDemo(target, { home, municipalityId, progress: say });
+    return result.status === "loaded" ? describeDemo(result) : [];
+  } catch (e) {
+    say(
+      `デモ用データを読み込めませんでした（${e instanceof Error ? e.message : String(e)}）。デモなしで起動します。`,
+    );
+    return [];
+  }
 }
 
 /** The first administrator's credentials, printed once on first start. */

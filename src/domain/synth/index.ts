@@ -13,7 +13,9 @@
  *   every data row with its 1-based number, so the caller can write the truth as it goes.
  * - `truthOfRow`, `personsTable`, `difficultiesTable`, `truthReadme` and the `*_HEADER`
  *   constants give the truth files of DIR/truth/.
- * - `namePoolsFromGimei(doc)` validates the parsed gimei-names.yml the CLI reads.
+ * - `namePoolsFromGimei(doc)` validates a parsed gimei-names.yml (the CLI's --names);
+ *   `BUILT_IN_NAME_POOLS` are the built-in names (src/domain/synth/demo-names.generated.ts, made
+ *   at `npm install` by scripts/build-name-table.ts from faker and kuromoji's IPADIC).
  * - `PROFILES`, `isProfileId`, `DEFAULT_AS_OF`, `parseIsoDay` for the CLI's options.
  *
  * Encoding to bytes (UTF-8 with or without BOM, CP932) and writing files is the caller's job
@@ -42,6 +44,7 @@ import { csvLine, type SourceTable, type SynthRow } from "./table.ts";
 import type { World } from "./world.ts";
 
 export { type Day, isoOf, parseIsoDay } from "./calendar.ts";
+export { BUILT_IN_NAME_POOLS } from "./demo-names.generated.ts";
 export { DIFFICULTIES, type Difficulty } from "./model.ts";
 export { type NamePools, namePoolsFromGimei } from "./names.ts";
 export { isProfileId, PROFILES, type Profile, type ProfileId } from "./profiles.ts";
