@@ -99,6 +99,83 @@ export interface ImportRowTable {
   errors: Json | null;
 }
 
+/** date column: read with to_char (a pg Date would be shifted by the time zone). */
+type DateColumn = ColumnType<Date | null, string | null, string | null>;
+
+/** One 名寄せ run: what it used and produced (0003-linkage). */
+export interface LinkRunTable {
+  id: Generated<number>;
+  municipality_id: number;
+  as_of: ColumnType<Date, string, string>;
+  snapshot_ids: number[];
+  /** LinkageSettings. */
+  settings: Json;
+  /** TrainedModel. */
+  model: Json;
+  /** PersonIdAssignment for the next run. */
+  assignment: Json;
+  stats: Json;
+  actor: string;
+  created_at: DefaultTimestamp;
+}
+
+/** A person of a run (0003-linkage). */
+export interface LinkPersonTable {
+  run_id: number;
+  municipality_id: number;
+  person_id: string;
+  resident_nos: string[];
+  name: string | null;
+  name_kana: string | null;
+  birth_date: DateColumn;
+  sex: string | null;
+  household_no: string | null;
+  resident: boolean;
+}
+
+/** The person of one imported row in a run (0003-linkage; written by COPY). */
+export interface LinkRecordTable {
+  run_id: number;
+  municipality_id: number;
+  snapshot_id: number;
+  row_no: number;
+  source_id: string;
+  file_name: string;
+  person_id: string | null;
+  method: string;
+  probability: number | null;
+  profile_key: string;
+  levels: number[] | null;
+  weights: number[] | null;
+}
+
+/** A pair to decide (0003-linkage). */
+export interface LinkReviewTable {
+  run_id: number;
+  municipality_id: number;
+  left_key: string;
+  right_key: string;
+  left_person: string | null;
+  right_person: string | null;
+  weight: number;
+  probability: number;
+  reason: string;
+  /** Waterfall. */
+  explanation: Json;
+}
+
+/** A reviewer's decision on a pair of profile keys; outlives runs (0003-linkage). */
+export interface LinkDecisionTable {
+  id: Generated<number>;
+  municipality_id: number;
+  left_key: string;
+  right_key: string;
+  same: boolean;
+  decided_by_user_id: number | null;
+  decided_by: string;
+  decided_at: DefaultTimestamp;
+}
+
 export interface DB {
   municipality: MunicipalityTable;
   app_user: AppUserTable;
@@ -106,4 +183,9 @@ export interface DB {
   audit_log: AuditLogTable;
   import_snapshot: ImportSnapshotTable;
   import_row: ImportRowTable;
+  link_run: LinkRunTable;
+  link_person: LinkPersonTable;
+  link_record: LinkRecordTable;
+  link_review: LinkReviewTable;
+  link_decision: LinkDecisionTable;
 }

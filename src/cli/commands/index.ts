@@ -1,6 +1,7 @@
 import type { Command } from "../command.ts";
 import { dbMigrate } from "./db-migrate.ts";
 import { importCommand } from "./import.ts";
+import { linkageCommands } from "./linkage-commands.ts";
 import { serve } from "./serve.ts";
 import { statsContingency } from "./stats-contingency.ts";
 import { statsPool } from "./stats-pool.ts";
@@ -16,4 +17,5 @@ export const commands: readonly Command[] = [
   statsPool,
   synth,
   importCommand,
+  ...linkageCommands,
 ];

@@ -1,6 +1,7 @@
 import type { Migration } from "kysely";
 import * as foundation from "./0001-foundation.ts";
 import * as importing from "./0002-import.ts";
+import * as linkage from "./0003-linkage.ts";
 
 /**
  * Every migration, in order. Names are permanent (they are recorded in the
@@ -9,4 +10,5 @@ import * as importing from "./0002-import.ts";
 export const migrations: Record<string, Migration> = {
   "0001-foundation": foundation,
   "0002-import": importing,
+  "0003-linkage": linkage,
 };

@@ -1,0 +1,34 @@
+/**
+ * Reads the FEBRL benchmark files by path (../shared/data/febrl, never copied
+ * into the repository): comma + space separated, header row, values kept as
+ * strings. The entity of a record is N in its id `rec-N-org` / `rec-N-dup-k`.
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+
+export const FEBRL_DIR =
+  process.env.MIMAMORI_FEBRL_DIR ??
+  join(import.meta.dirname, "..", "..", "shared", "data", "febrl");
+
+export interface FebrlRecord {
+  readonly id: string;
+  readonly entity: string;
+  readonly fields: Readonly<Record<string, string>>;
+}
+
+/** Parses one FEBRL CSV (no quoting is used in these files). */
+export function readFebrl(file: string): FebrlRecord[] {
+  const text = readFileSync(join(FEBRL_DIR, file), "utf8");
+  const lines = text.split(/\r?\n/).filter((l) => l.trim() !== "");
+  const header = (lines[0] ?? "").split(",").map((h) => h.trim());
+  return lines.slice(1).map((line) => {
+    const cells = line.split(",").map((c) => c.trim());
+    const fields: Record<string, string> = {};
+    header.forEach((h, i) => {
+      fields[h] = cells[i] ?? "";
+    });
+    const id = fields.rec_id ?? "";
+    const entity = /^rec-(\d+)-/.exec(id)?.[1] ?? id;
+    return { id, entity, fields };
+  });
+}

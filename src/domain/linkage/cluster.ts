@@ -1,0 +1,270 @@
+/**
+ * Clustering accepted pairs into persons: union–find (path halving, union by
+ * size) over edges taken strongest first, each union checked against hard
+ * constraints before it is made:
+ *  - cannot-link pairs (twins: same 生年月日 and 世帯, different given names;
+ *    pairs a reviewer marked "different") never end up in one person, also not
+ *    through a chain of other records;
+ *  - two persons that already hold resident-registry (backbone) records are
+ *    joined only by a direct backbone–backbone edge (one person holding two
+ *    宛名番号) or a reviewer's "same", never through a third record such as a
+ *    school row that resembles both.
+ * The clusters are exactly the connected components of the accepted edges,
+ * which the property tests check against a plain union–find.
+ */
+
+export const EDGE_PROBABILISTIC = 0;
+export const EDGE_MANUAL = 1;
+export const EDGE_ID = 2;
+
+export interface Edges {
+  readonly a: Int32Array;
+  readonly b: Int32Array;
+  /** Match weight (bits); ignored for manual and id edges. */
+  readonly weight: Float64Array;
+  readonly kind: Uint8Array;
+  readonly count: number;
+}
+
+export interface ClusterResult {
+  /** Per node: dense cluster index. */
+  readonly cluster: Int32Array;
+  readonly clusterCount: number;
+  /** Indices (into the input edges) of accepted edges, in the order they were accepted. */
+  readonly accepted: Int32Array;
+  /** Per node: the accepted edge through which it joined its person, or -1. */
+  readonly linkEdge: Int32Array;
+  /** Edges refused by a constraint (count per reason). */
+  readonly refused: { readonly cannotLink: number; readonly backbone: number };
+}
+
+/** Plain union–find with path halving and union by size. */
+export class UnionFind {
+  readonly parent: Int32Array;
+  readonly size: Int32Array;
+  constructor(n: number) {
+    this.parent = new Int32Array(n);
+    this.size = new Int32Array(n).fill(1);
+    for (let i = 0; i < n; i++) this.parent[i] = i;
+  }
+  find(x: number): number {
+    const p = this.parent;
+    while (p[x] !== x) {
+      p[x] = p[p[x] as number] as number;
+      x = p[x] as number;
+    }
+    return x;
+  }
+  /** Joins the sets of x and y; returns the new root. */
+  union(x: number, y: number): number {
+    let a = this.find(x);
+    let b = this.find(y);
+    if (a === b) return a;
+    if ((this.size[a] as number) < (this.size[b] as number)) [a, b] = [b, a];
+    this.parent[b] = a;
+    this.size[a] = (this.size[a] as number) + (this.size[b] as number);
+    return a;
+  }
+}
+
+/** Order of edges: manual first, then by weight (strongest first), then id edges; ties by (a, b). */
+function edgeOrder(edges: Edges): Int32Array {
+  const idx = Array.from({ length: edges.count }, (_, i) => i);
+  const rank = (k: number) => (k === EDGE_MANUAL ? 0 : k === EDGE_PROBABILISTIC ? 1 : 2);
+  idx.sort((x, y) => {
+    const kx = rank(edges.kind[x] as number);
+    const ky = rank(edges.kind[y] as number);
+    if (kx !== ky) return kx - ky;
+    const wx = edges.weight[x] as number;
+    const wy = edges.weight[y] as number;
+    if (kx === 1 && wx !== wy) return wy - wx;
+    return (
+      (edges.a[x] as number) - (edges.a[y] as number) ||
+      (edges.b[x] as number) - (edges.b[y] as number)
+    );
+  });
+  return Int32Array.from(idx);
+}
+
+/**
+ * A cannot-link rule in evaluable form: nodes with the same `key` (≥ 0) that
+ * `differ` must never share a cluster. Checked per union on the members of the
+ * two clusters that share a key, so a rule whose key is shared by thousands of
+ * nodes (every current registry record) costs nothing up front.
+ */
+export interface CannotLinkConstraint {
+  readonly key: Int32Array;
+  readonly differ: (i: number, j: number) => boolean;
+}
+
+/**
+ * Clusters `n` nodes. `cannotLink` lists node pairs (flattened: a0, b0, a1, b1, …)
+ * that must stay apart, `constraints` rules that say which; `backbone` marks
+ * resident-registry nodes.
+ */
+export function clusterRecords(
+  n: number,
+  edges: Edges,
+  backbone: Uint8Array,
+  cannotLink: Int32Array,
+  constraints: readonly CannotLinkConstraint[] = [],
+): ClusterResult {
+  const uf = new UnionFind(n);
+  const partners = new Map<number, number[]>();
+  for (let k = 0; k < cannotLink.length; k += 2) {
+    const a = cannotLink[k] as number;
+    const b = cannotLink[k + 1] as number;
+    if (a === b) continue;
+    const pa = partners.get(a) ?? [];
+    pa.push(b);
+    partners.set(a, pa);
+    const pb = partners.get(b) ?? [];
+    pb.push(a);
+    partners.set(b, pb);
+  }
+  // Per root: its members that carry a cannot-link constraint, and how many backbone nodes it holds.
+  const constrained = new Map<number, number[]>();
+  for (const node of partners.keys()) constrained.set(node, [node]);
+  const backboneCount = new Int32Array(n);
+  for (let i = 0; i < n; i++) backboneCount[i] = backbone[i] ?? 0;
+
+  // Per root: the members that hold a key of some rule, as flat [rule, key, node, …]
+  // triples. A person holds a few such records, so a scan beats a map per person.
+  const keyed = new Map<number, number[]>();
+  constraints.forEach((rule, r) => {
+    for (let i = 0; i < n; i++) {
+      const k = rule.key[i] as number;
+      if (k < 0) continue;
+      const list = keyed.get(i);
+      if (list) list.push(r, k, i);
+      else keyed.set(i, [r, k, i]);
+    }
+  });
+  const ruleViolated = (ra: number, rb: number): boolean => {
+    const ka = keyed.get(ra);
+    const kb = keyed.get(rb);
+    if (!ka || !kb) return false;
+    for (let x = 0; x < ka.length; x += 3)
+      for (let y = 0; y < kb.length; y += 3)
+        if (
+          ka[x] === kb[y] &&
+          ka[x + 1] === kb[y + 1] &&
+          (constraints[ka[x] as number] as CannotLinkConstraint).differ(
+            ka[x + 2] as number,
+            kb[y + 2] as number,
+          )
+        )
+          return true;
+    return false;
+  };
+  const mergeKeyed = (root: number, gone: number) => {
+    const kg = keyed.get(gone);
+    if (!kg) return;
+    const kr = keyed.get(root);
+    if (!kr) keyed.set(root, kg);
+    else for (const v of kg) kr.push(v);
+    keyed.delete(gone);
+  };
+
+  const violates = (ra: number, rb: number): boolean => {
+    if (ruleViolated(ra, rb)) return true;
+    const la = constrained.get(ra);
+    const lb = constrained.get(rb);
+    if (!la || !lb) return false;
+    const [small, other] = la.length <= lb.length ? [la, rb] : [lb, ra];
+    for (const x of small)
+      for (const y of partners.get(x) ?? []) if (uf.find(y) === other) return true;
+    return false;
+  };
+
+  const linkEdge = new Int32Array(n).fill(-1);
+  const accepted: number[] = [];
+  let refusedCannot = 0;
+  let refusedBackbone = 0;
+  for (const e of edgeOrder(edges)) {
+    const a = edges.a[e] as number;
+    const b = edges.b[e] as number;
+    const ra = uf.find(a);
+    const rb = uf.find(b);
+    if (ra === rb) continue;
+    const kind = edges.kind[e] as number;
+    if (violates(ra, rb)) {
+      refusedCannot++;
+      continue;
+    }
+    const direct = backbone[a] === 1 && backbone[b] === 1;
+    if (
+      kind !== EDGE_MANUAL &&
+      !direct &&
+      (backboneCount[ra] as number) > 0 &&
+      (backboneCount[rb] as number) > 0
+    ) {
+      refusedBackbone++;
+      continue;
+    }
+    const root = uf.union(ra, rb);
+    const gone = root === ra ? rb : ra;
+    backboneCount[root] = (backboneCount[ra] as number) + (backboneCount[rb] as number);
+    mergeKeyed(root, gone);
+    const lg = constrained.get(gone);
+    if (lg) {
+      const lr = constrained.get(root);
+      if (lr) for (const x of lg) lr.push(x);
+      else constrained.set(root, lg);
+      constrained.delete(gone);
+    }
+    accepted.push(e);
+    // The node that joined through this edge is the one that was not yet linked (a non-backbone record).
+    if (linkEdge[a] === -1 && backbone[a] !== 1) linkEdge[a] = e;
+    if (linkEdge[b] === -1 && backbone[b] !== 1) linkEdge[b] = e;
+    if (direct) {
+      if (linkEdge[a] === -1 && linkEdge[b] === -1) linkEdge[b] = e;
+    }
+  }
+  const cluster = new Int32Array(n);
+  const dense = new Map<number, number>();
+  for (let i = 0; i < n; i++) {
+    const r = uf.find(i);
+    let d = dense.get(r);
+    if (d === undefined) {
+      d = dense.size;
+      dense.set(r, d);
+    }
+    cluster[i] = d;
+  }
+  return {
+    cluster,
+    clusterCount: dense.size,
+    accepted: Int32Array.from(accepted),
+    linkEdge,
+    refused: { cannotLink: refusedCannot, backbone: refusedBackbone },
+  };
+}
+
+/** Connected components of edges (a plain reference for tests and checks): per node, its smallest member. */
+export function connectedComponents(
+  n: number,
+  a: ArrayLike<number>,
+  b: ArrayLike<number>,
+): Int32Array {
+  const adj: number[][] = Array.from({ length: n }, () => []);
+  for (let k = 0; k < a.length; k++) {
+    (adj[a[k] as number] as number[]).push(b[k] as number);
+    (adj[b[k] as number] as number[]).push(a[k] as number);
+  }
+  const label = new Int32Array(n).fill(-1);
+  for (let s = 0; s < n; s++) {
+    if (label[s] !== -1) continue;
+    const stack = [s];
+    label[s] = s;
+    while (stack.length > 0) {
+      const x = stack.pop() as number;
+      for (const y of adj[x] as number[])
+        if (label[y] === -1) {
+          label[y] = s;
+          stack.push(y);
+        }
+    }
+  }
+  return label;
+}

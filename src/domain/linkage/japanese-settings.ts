@@ -1,0 +1,288 @@
+/**
+ * Default settings for 名寄せ of a municipality's child-related sources onto
+ * the 住民基本台帳 (layouts.md). Comparison levels follow the issue's design:
+ * 氏名 exact / exact after 異体字・外字 folding / reading key exact / 外字
+ * wildcard / fuzzy reading (Jaro–Winkler) / else; 生年月日 exact / one typo /
+ * else; 性別; 住所; 宛名番号 and 世帯番号 as strong comparisons, not keys;
+ * school year consistent with age. Columns are those japanese.ts prepares.
+ */
+import type { ComparisonSpec, LevelCondition, LinkageSettings } from "./settings.ts";
+
+const exact = (column: string, wildcard?: boolean): LevelCondition =>
+  wildcard ? { kind: "exact", column, wildcard } : { kind: "exact", column };
+const jw = (column: string, threshold: number): LevelCondition => ({
+  kind: "jaro-winkler",
+  column,
+  threshold,
+});
+const ELSE: LevelCondition = { kind: "else" };
+
+/** 氏 or 名; the 氏 comparison falls back to the whole name when a side could not be split. */
+function namePart(part: "family" | "given", label: string): ComparisonSpec {
+  const levels: ComparisonSpec["levels"][number][] = [
+    { label: "完全一致", when: exact(`${part}Raw`), tf: `${part}Folded` },
+    { label: "異体字・外字を寄せて一致", when: exact(`${part}Folded`), tf: `${part}Folded` },
+    { label: "読みが一致", when: exact(`${part}Reading`), tf: `${part}Reading` },
+    { label: "不明文字(〓)以外が一致", when: exact(`${part}Folded`, true) },
+    // Split elsewhere (foreign names: グエン トゥ チャン / グエントゥ チャン): the whole name
+    // agrees, which is evidence for both parts, as when both agree.
+    {
+      label: "区切りが違うが氏名全体が一致",
+      when: {
+        kind: "all",
+        of: [{ kind: "present", column: `${part}Folded`, on: "both" }, exact("fullFolded")],
+      },
+    },
+    {
+      label: "区切りが違うが氏名全体の読みが一致",
+      when: {
+        kind: "all",
+        of: [{ kind: "present", column: `${part}Reading`, on: "both" }, exact("fullReading")],
+      },
+    },
+    { label: "読みが類似 (JW≥0.9)", when: jw(`${part}Reading`, 0.9) },
+  ];
+  if (part === "family") {
+    // Names written without a space that no known 氏 could split: compare the whole name here.
+    const unsplit = (c: LevelCondition): LevelCondition => ({
+      kind: "all",
+      of: [
+        {
+          kind: "any",
+          of: [
+            { kind: "either-missing", column: "familyFolded" },
+            { kind: "either-missing", column: "familyReading" },
+          ],
+        },
+        c,
+      ],
+    });
+    levels.push(
+      { label: "氏名全体が一致 (分割不可)", when: unsplit(exact("fullFolded")), tf: "fullFolded" },
+      {
+        label: "氏名全体の読みが一致 (分割不可)",
+        when: unsplit(exact("fullReading")),
+        tf: "fullReading",
+      },
+      { label: "氏名全体の読みが類似 (分割不可)", when: unsplit(jw("fullReading", 0.92)) },
+    );
+  }
+  levels.push({ label: "不一致", when: ELSE });
+  return { name: `${part}_name`, label, levels };
+}
+
+export const JAPANESE_COMPARISONS: readonly ComparisonSpec[] = [
+  namePart("family", "氏"),
+  namePart("given", "名"),
+  {
+    name: "birth_date",
+    label: "生年月日",
+    levels: [
+      { label: "完全一致", when: exact("birthDate") },
+      { label: "隣接2桁の入替", when: { kind: "transposition", column: "birthDate" } },
+      { label: "月と日の入替", when: { kind: "month-day-swap", column: "birthDate" } },
+      { label: "1桁違い", when: { kind: "one-typo", column: "birthDate" } },
+      { label: "不一致", when: ELSE },
+    ],
+  },
+  {
+    name: "sex",
+    label: "性別",
+    levels: [
+      { label: "一致", when: exact("sex") },
+      { label: "不一致", when: ELSE },
+    ],
+  },
+  {
+    name: "address",
+    label: "住所",
+    levels: [
+      { label: "一致", when: exact("address") },
+      { label: "類似 (JW≥0.9)", when: jw("address", 0.9) },
+      { label: "不一致", when: ELSE },
+    ],
+  },
+  {
+    // Two registry records always carry different numbers (one person who moved out and
+    // back holds two), so 宛名番号 is compared only when a side is not a registry record.
+    name: "resident_no",
+    label: "宛名番号",
+    levels: [
+      { label: "一致", when: exact("residentNo") },
+      {
+        label: "不一致",
+        when: {
+          kind: "all",
+          of: [
+            { kind: "present", column: "residentNo", on: "both" },
+            { kind: "present", column: "residentNoOther", on: "either" },
+          ],
+        },
+      },
+    ],
+  },
+  {
+    // A person who moved out and back has a removed (消除) record and a current one.
+    name: "registry_status",
+    label: "住基の状態",
+    levels: [
+      { label: "消除と現住", when: { kind: "not", of: exact("registryStatus") } },
+      { label: "同じ状態", when: ELSE },
+    ],
+  },
+  {
+    name: "household_no",
+    label: "世帯番号",
+    levels: [
+      { label: "一致", when: exact("householdNo") },
+      { label: "不一致", when: ELSE },
+    ],
+  },
+  {
+    name: "school_grade",
+    label: "学年と年齢",
+    levels: [
+      {
+        label: "学年が生年月日と整合",
+        when: { kind: "grade-age", grade: "grade", birth: "birthDate", asOf: "asOf", tolerance: 0 },
+      },
+      {
+        label: "学年が1年ずれ",
+        when: { kind: "grade-age", grade: "grade", birth: "birthDate", asOf: "asOf", tolerance: 1 },
+      },
+      { label: "不整合", when: ELSE },
+    ],
+  },
+  {
+    name: "school",
+    label: "学校",
+    levels: [
+      { label: "一致", when: exact("school") },
+      { label: "不一致", when: ELSE },
+    ],
+  },
+];
+
+const MAX_BLOCK = 2000;
+const DOB_MASK = ["birth_date", "school_grade"];
+
+export const JAPANESE_SETTINGS: LinkageSettings = {
+  version: "ja-1",
+  linkType: "link_and_dedupe",
+  comparisons: JAPANESE_COMPARISONS,
+  blockingRules: [
+    { name: "宛名番号", columns: ["residentNo"], masks: ["resident_no"], maxBlockSize: MAX_BLOCK },
+    {
+      name: "生年月日+氏の読み",
+      columns: ["birthDate", "familyReading"],
+      masks: [...DOB_MASK, "family_name"],
+      maxBlockSize: MAX_BLOCK,
+    },
+    {
+      name: "生年月日+名の読み",
+      columns: ["birthDate", "givenReading"],
+      masks: [...DOB_MASK, "given_name"],
+      maxBlockSize: MAX_BLOCK,
+    },
+    {
+      name: "生年月日+氏",
+      columns: ["birthDate", "familyFolded"],
+      masks: [...DOB_MASK, "family_name"],
+      maxBlockSize: MAX_BLOCK,
+    },
+    {
+      name: "生年月日+名",
+      columns: ["birthDate", "givenFolded"],
+      masks: [...DOB_MASK, "given_name"],
+      maxBlockSize: MAX_BLOCK,
+    },
+    // Whole name with half of the birth date: a slip in the other half is still found, and
+    // namesakes of other years do not make blocks of thousands.
+    // The birth year also fixes the school year, so 学年と年齢 agrees by construction here too.
+    {
+      name: "氏名の読み+生年",
+      columns: ["fullReading", "birthYear"],
+      masks: ["family_name", "given_name", "school_grade"],
+      maxBlockSize: MAX_BLOCK,
+    },
+    {
+      name: "氏名の読み+月日",
+      columns: ["fullReading", "birthMonthDay"],
+      masks: ["family_name", "given_name"],
+      maxBlockSize: MAX_BLOCK,
+    },
+    {
+      name: "氏名+生年",
+      columns: ["fullFolded", "birthYear"],
+      masks: ["family_name", "given_name", "school_grade"],
+      maxBlockSize: MAX_BLOCK,
+    },
+    {
+      name: "氏名+月日",
+      columns: ["fullFolded", "birthMonthDay"],
+      masks: ["family_name", "given_name"],
+      maxBlockSize: MAX_BLOCK,
+    },
+    {
+      name: "生年月日+世帯番号",
+      columns: ["birthDate", "householdNo"],
+      masks: [...DOB_MASK, "household_no"],
+      maxBlockSize: MAX_BLOCK,
+    },
+    {
+      name: "生年月日+住所",
+      columns: ["birthDate", "address"],
+      masks: [...DOB_MASK, "address"],
+      maxBlockSize: MAX_BLOCK,
+    },
+  ],
+  deterministicRules: [
+    { name: "宛名番号", columns: ["residentNo"] },
+    { name: "氏名+生年月日", columns: ["fullFolded", "birthDate"] },
+    { name: "氏名の読み+生年月日", columns: ["fullReading", "birthDate"] },
+  ],
+  deterministicRecall: 0.9,
+  wildcardColumns: ["familyFolded", "givenFolded", "fullFolded"],
+  weakColumns: [
+    "householdNo",
+    "address",
+    "school",
+    "grade",
+    "asOf",
+    "sex",
+    "registryStatus",
+    "residentSince",
+    "removedDate",
+    "birthYear",
+    "birthMonthDay",
+  ],
+  idColumn: "residentNo",
+  thresholds: { accept: 0.99, review: 0.5, ambiguityBits: 3 },
+  cannotLink: [
+    // 双子: same 生年月日 in the same 世帯 with different given names are two children, whatever else agrees.
+    {
+      name: "双子",
+      kind: "differ",
+      same: ["birthDate", "householdNo"],
+      different: ["givenFolded", "givenReading", "fullFolded", "fullReading"],
+    },
+    // One person holds one 住民票 at a time (住民基本台帳法 第6条: one record per person), so
+    // two registry records whose residence periods (住定日 to 消除日) overlap are two people —
+    // a parent and child of the same name, or a family that left together. A person who moved
+    // out and back has a removed record that ended before the current one began.
+    {
+      name: "住民票の期間が重なる",
+      kind: "overlapping-periods",
+      scope: "registryStatus",
+      start: "residentSince",
+      end: "removedDate",
+    },
+  ],
+  training: {
+    uSamplePairs: 1_000_000,
+    seed: 20240401,
+    emMaxIterations: 60,
+    emTolerance: 1e-5,
+    tfMinimumU: 1e-7,
+  },
+};

@@ -1,0 +1,625 @@
+/**
+ * 名寄せ of a municipality's records onto the 住民基本台帳 backbone.
+ *
+ * 1. Each LinkRecord's identity fields are normalised (ja/name.ts, ja/kana.ts,
+ *    ja/reading-key.ts, 外字 table, address key); rows with identical
+ *    normalised identity become one *profile* (a school writes the same child
+ *    into every monthly 出欠 file: one profile, many rows). Names written
+ *    without a space are split at a 氏 seen split elsewhere in the same data.
+ * 2. The generic engine (engine.ts) links profiles: rows known only by
+ *    宛名番号 (乳幼児健診, 手帳, …) join by id; the rest by the Fellegi–Sunter
+ *    model, with twins and reviewers' "different" as hard constraints and
+ *    registry persons joined only directly (one person, two 宛名番号).
+ * 3. Clusters become persons with stable ids (person-ids.ts); persons without
+ *    any registry record are listed (居所不明 risk: a child known to a school or
+ *    児童相談所 but not resident).
+ */
+import { normaliseKana } from "../ja/kana.ts";
+import {
+  EMPTY_GAIJI,
+  foldName,
+  type GaijiTable,
+  type ParsedName,
+  parseName,
+  safeNfkc,
+  splitByKnownFamily,
+  UNKNOWN_CHAR,
+} from "../ja/name.ts";
+import { readingKey } from "../ja/reading-key.ts";
+import type { Sex } from "../values.ts";
+import { addressKey } from "./address.ts";
+import { EDGE_ID, EDGE_MANUAL } from "./cluster.ts";
+import { type EngineResult, runEngine } from "./engine.ts";
+import { explainPair, makeExplainer, type Waterfall } from "./explain.ts";
+import { JAPANESE_SETTINGS } from "./japanese-settings.ts";
+import type { TrainedModel } from "./model.ts";
+import { assignPersonIds, type PersonIdAssignment } from "./person-ids.ts";
+import { hash64 } from "./random.ts";
+import type { LinkageSettings } from "./settings.ts";
+import type { Column, LinkTable } from "./table.ts";
+import type { LinkMethod, LinkRecord, PersonId, ReviewDecision } from "./types.ts";
+
+/** Columns of the prepared table, in profile-key order. */
+export const JAPANESE_COLUMNS = [
+  "residentNo",
+  "householdNo",
+  "familyRaw",
+  "givenRaw",
+  "fullRaw",
+  "familyFolded",
+  "givenFolded",
+  "fullFolded",
+  "familyReading",
+  "givenReading",
+  "fullReading",
+  "birthDate",
+  "sex",
+  "address",
+  "school",
+  "grade",
+  "asOf",
+  "residentNoOther",
+  "registryStatus",
+  "residentSince",
+  "removedDate",
+  "birthYear",
+  "birthMonthDay",
+] as const;
+type ColumnName = (typeof JAPANESE_COLUMNS)[number];
+
+export interface PreparedProfiles {
+  readonly table: LinkTable;
+  /** Per input record: its profile (row of the table). */
+  readonly profileOf: Int32Array;
+  /** Records of profile p are recordOrder[recordOffsets[p] .. recordOffsets[p + 1]) (see recordsOf). */
+  readonly recordOffsets: Int32Array;
+  readonly recordOrder: Int32Array;
+  /** Per profile: stable key (hash of the normalised identity and the backbone flag). */
+  readonly keys: readonly string[];
+}
+
+function ymd(iso: string | null | undefined): string | null {
+  if (!iso) return null;
+  const d = iso.replaceAll("-", "");
+  return /^\d{8}$/.test(d) ? d : null;
+}
+
+/** Printable ASCII without spaces needs no normalising (the common case for numbers). */
+const PLAIN = /^[\x21-\x7e]+$/;
+
+function textKey(s: string | null | undefined): string | null {
+  if (s == null) return null;
+  if (PLAIN.test(s)) return s;
+  const t = safeNfkc(s).replace(/[\s\u3000]+/g, "");
+  return t === "" ? null : t;
+}
+
+/**
+ * Normalises records into profiles and the column table the engine links.
+ * `backboneSources` are the registry sources (default `jumin`).
+ */
+export function prepareProfiles(
+  records: readonly LinkRecord[],
+  options: { gaiji?: GaijiTable; backboneSources?: readonly string[] } = {},
+): PreparedProfiles {
+  const gaiji = options.gaiji ?? EMPTY_GAIJI;
+  const backboneSources = new Set(options.backboneSources ?? ["jumin"]);
+  const nameMemo = new Map<string, ParsedName | null>();
+  const kanaMemo = new Map<string, ParsedName | null>();
+  const parsedName = (s: string | null | undefined) => {
+    if (s == null) return null;
+    let p = nameMemo.get(s);
+    if (p === undefined) {
+      p = parseName(s, gaiji);
+      nameMemo.set(s, p);
+    }
+    return p;
+  };
+  const parsedKana = (s: string | null | undefined) => {
+    if (s == null) return null;
+    let p = kanaMemo.get(s);
+    if (p === undefined) {
+      p = parseName(normaliseKana(s));
+      kanaMemo.set(s, p);
+    }
+    return p;
+  };
+  // 氏 seen with a space, to split names written without one.
+  const families = new Set<string>();
+  const familyKana = new Set<string>();
+  for (const r of records) {
+    const n = parsedName(r.name);
+    if (n?.family) families.add(n.family);
+    const k = parsedKana(r.nameKana);
+    if (k?.family) familyKana.add(k.family);
+  }
+  const foldMemo = new Map<string, string>();
+  const fold = (s: string) => {
+    let f = foldMemo.get(s);
+    if (f === undefined) {
+      f = foldName(s);
+      foldMemo.set(s, f);
+    }
+    return f;
+  };
+  const keyMemo = new Map<string, string>();
+  const reading = (s: string) => {
+    let f = keyMemo.get(s);
+    if (f === undefined) {
+      f = readingKey(s);
+      keyMemo.set(s, f);
+    }
+    return f;
+  };
+
+  const addressMemo = new Map<string, string | null>();
+  const address = (s: string | null | undefined) => {
+    if (s == null) return null;
+    let a = addressMemo.get(s);
+    if (a === undefined) {
+      a = addressKey(s);
+      addressMemo.set(s, a);
+    }
+    return a;
+  };
+  // Columns are dictionary-encoded as profiles are found; a profile is its row of codes
+  // (profile-major), so memory grows with distinct identities, not with rows.
+  const C = JAPANESE_COLUMNS.length;
+  const IDENTITY = C - 2; // the last two columns (birth year, month-day) are derived
+  const dictionaries = JAPANESE_COLUMNS.map(() => ({
+    index: new Map<string, number>(),
+    values: [] as string[],
+  }));
+  const encode = (ci: number, v: string | null): number => {
+    if (v === null) return -1;
+    const d = dictionaries[ci] as { index: Map<string, number>; values: string[] };
+    let c = d.index.get(v);
+    if (c === undefined) {
+      c = d.values.length;
+      d.index.set(v, c);
+      d.values.push(v);
+    }
+    return c;
+  };
+  let codes = new Int32Array(C * 1024);
+  let backboneOf = new Uint8Array(1024);
+  let size = 0;
+  const profileIndex = new Map<string, number>();
+  const profileKeys: string[] = [];
+  const profileOf = new Int32Array(records.length);
+  // Rows with no name (乳幼児健診, 手帳 … known by 宛名番号 alone) repeat a few identities
+  // many times: their raw fields map straight to their profile.
+  const rawIndex = new Map<string, number>();
+  const rowCodes = new Int32Array(C);
+  records.forEach((r, idx) => {
+    const backbone = backboneSources.has(r.source) ? 1 : 0;
+    const nameless = r.name == null && r.nameKana == null;
+    const raw = nameless
+      ? `${backbone}\u0001${r.residentNo ?? ""}\u0001${r.householdNo ?? ""}\u0001${r.birthDate ?? ""}\u0001${r.sex ?? ""}\u0001${r.address ?? ""}\u0001${r.school ?? ""}\u0001${r.grade ?? ""}\u0001${r.grade == null ? "" : (r.asOf ?? "")}\u0001${r.residentSince ?? ""}\u0001${r.removedDate ?? ""}`
+      : null;
+    if (raw !== null) {
+      const known = rawIndex.get(raw);
+      if (known !== undefined) {
+        profileOf[idx] = known;
+        return;
+      }
+    }
+    const n = parsedName(r.name);
+    let family = n?.family ?? null;
+    let given = n?.given ?? null;
+    if (n && family === null) {
+      const sp = splitByKnownFamily(n.full, families);
+      if (sp) ({ family, given } = sp);
+    }
+    const k = parsedKana(r.nameKana);
+    let familyK = k?.family ?? null;
+    let givenK = k?.given ?? null;
+    if (k && familyK === null) {
+      const sp = splitByKnownFamily(k.full, familyKana, 8);
+      if (sp) ({ family: familyK, given: givenK } = sp);
+    }
+    const dob = ymd(r.birthDate);
+    const grade = r.grade == null || !Number.isFinite(r.grade) ? null : String(r.grade);
+    const row: (string | null)[] = [
+      r.residentNo ? textKey(r.residentNo) : null,
+      r.householdNo ? textKey(r.householdNo) : null,
+      family,
+      given,
+      n?.full ?? null,
+      family === null ? null : fold(family),
+      given === null ? null : fold(given),
+      n ? fold(n.full) : null,
+      familyK === null ? null : reading(familyK) || null,
+      givenK === null ? null : reading(givenK) || null,
+      k ? reading(k.full) || null : null,
+      dob,
+      r.sex === "male" ? "1" : r.sex === "female" ? "2" : null,
+      address(r.address),
+      textKey(r.school),
+      grade,
+      // The as-of date only matters next to a grade; leaving it out keeps one profile per child.
+      grade === null ? null : ymd(r.asOf),
+      // 宛名番号 of a non-registry row: the registry's own numbers are not compared with each other.
+      !backbone && r.residentNo ? textKey(r.residentNo) : null,
+      backbone ? (r.removedDate ? "removed" : "current") : null,
+      backbone ? ymd(r.residentSince) : null,
+      backbone ? ymd(r.removedDate) : null,
+      // Derived blocking keys (not part of the identity): birth year, birth month-day.
+      dob === null ? null : dob.slice(0, 4),
+      dob === null ? null : dob.slice(4),
+    ];
+    let key = String(backbone);
+    for (let ci = 0; ci < C; ci++) {
+      const c = encode(ci, row[ci] ?? null);
+      rowCodes[ci] = c;
+      if (ci < IDENTITY) key += `,${c}`;
+    }
+    let p = profileIndex.get(key);
+    if (p === undefined) {
+      p = size++;
+      profileIndex.set(key, p);
+      if (codes.length < size * C) {
+        const grown = new Int32Array(codes.length * 2);
+        grown.set(codes);
+        codes = grown;
+        const b = new Uint8Array(backboneOf.length * 2);
+        b.set(backboneOf);
+        backboneOf = b;
+      }
+      codes.set(rowCodes, p * C);
+      backboneOf[p] = backbone;
+      // The stable key hashes the normalised values, not this run's codes.
+      profileKeys.push(
+        hash64(
+          `${backbone}\u0001${row
+            .slice(0, IDENTITY)
+            .map((v) => v ?? "")
+            .join("\u0001")}`,
+        ),
+      );
+    }
+    profileOf[idx] = p;
+    if (raw !== null) rawIndex.set(raw, p);
+  });
+  const wildcard = new Set(JAPANESE_SETTINGS.wildcardColumns);
+  const columns = new Map<string, Column>();
+  JAPANESE_COLUMNS.forEach((name, ci) => {
+    const d = dictionaries[ci] as { values: string[] };
+    const col = new Int32Array(size);
+    const counts = new Int32Array(d.values.length);
+    let present = 0;
+    for (let p = 0; p < size; p++) {
+      const c = codes[p * C + ci] as number;
+      col[p] = c;
+      if (c >= 0) {
+        counts[c] = (counts[c] as number) + 1;
+        present++;
+      }
+    }
+    let unknown: Uint8Array | null = null;
+    if (wildcard.has(name))
+      unknown = Uint8Array.from(d.values, (v) => (v.includes(UNKNOWN_CHAR) ? 1 : 0));
+    columns.set(name, { name, codes: col, values: d.values, counts, present, unknown });
+  });
+  // Records per profile, as offsets into one array (no array per profile).
+  const recordOffsets = new Int32Array(size + 1);
+  for (let i = 0; i < records.length; i++) {
+    const p = profileOf[i] as number;
+    recordOffsets[p + 1] = (recordOffsets[p + 1] as number) + 1;
+  }
+  for (let p = 0; p < size; p++)
+    recordOffsets[p + 1] = (recordOffsets[p + 1] as number) + (recordOffsets[p] as number);
+  const fill = recordOffsets.slice(0, size);
+  const recordOrder = new Int32Array(records.length);
+  for (let i = 0; i < records.length; i++) {
+    const p = profileOf[i] as number;
+    recordOrder[fill[p] as number] = i;
+    fill[p] = (fill[p] as number) + 1;
+  }
+  return {
+    table: {
+      size,
+      group: new Int32Array(size),
+      backbone: backboneOf.slice(0, size),
+      columns,
+    },
+    profileOf,
+    recordOffsets,
+    recordOrder,
+    keys: profileKeys,
+  };
+}
+
+/** The input records of a profile, ascending. */
+export function recordsOf(prepared: PreparedProfiles, profile: number): number[] {
+  return Array.from(
+    prepared.recordOrder.subarray(
+      prepared.recordOffsets[profile],
+      prepared.recordOffsets[profile + 1],
+    ),
+  );
+}
+
+/**
+ * School year counted from 小1 (1) to 中3 (9) from 学校名 and the 学年 within
+ * the school: a 中学校 adds 6; 小学校 and 義務教育学校 (学校教育法 第49条の2,
+ * grades 1–9) count as they are. Null when the grade is missing or out of range.
+ */
+export function schoolYearOf(
+  school: string | null | undefined,
+  grade: number | null | undefined,
+): number | null {
+  if (grade == null || !Number.isInteger(grade) || grade < 1) return null;
+  const s = school ? safeNfkc(school) : "";
+  const junior = /中学|中等教育学校/.test(s) && !/義務教育学校/.test(s);
+  const year = junior ? grade + 6 : grade;
+  return year <= 9 ? year : null;
+}
+
+/** One input record's link (cli.md `export links`). */
+export interface RecordLink {
+  /** Null only when the record has no identifying value at all. */
+  readonly personId: PersonId | null;
+  readonly method: LinkMethod;
+  /** Match probability of the link: 1 for id and manual links, null when unlinked. */
+  readonly probability: number | null;
+  readonly profileKey: string;
+}
+
+/** A person (cli.md `export persons`), with its records. */
+export interface LinkedPerson {
+  readonly personId: PersonId;
+  readonly residentNos: readonly string[];
+  readonly name: string | null;
+  readonly nameKana: string | null;
+  readonly birthDate: string | null;
+  readonly sex: Sex | null;
+  readonly householdNo: string | null;
+  /** True when the person holds a resident-registry record. */
+  readonly resident: boolean;
+  /** Indices into the input records. */
+  readonly records: readonly number[];
+}
+
+/** A pair for a person to decide (same / different). */
+export interface ReviewItem {
+  readonly leftKey: string;
+  readonly rightKey: string;
+  readonly leftRecords: readonly number[];
+  readonly rightRecords: readonly number[];
+  readonly leftPerson: PersonId | null;
+  readonly rightPerson: PersonId | null;
+  readonly weight: number;
+  readonly probability: number;
+  readonly reason: "band" | "ambiguous";
+  readonly explanation: Waterfall;
+}
+
+export interface LinkResult {
+  readonly links: readonly RecordLink[];
+  readonly persons: readonly LinkedPerson[];
+  /** Persons holding no registry record but records of other sources (居所不明 risk). */
+  readonly unmatched: readonly PersonId[];
+  readonly review: readonly ReviewItem[];
+  readonly model: TrainedModel;
+  /** Pass to the next run to keep person ids stable. */
+  readonly assignment: PersonIdAssignment;
+  readonly settings: LinkageSettings;
+  readonly stats: {
+    readonly records: number;
+    readonly profiles: number;
+    readonly blockedPairs: number;
+    readonly blockingRules: EngineResult["blocking"]["rules"];
+    readonly acceptedEdges: number;
+    readonly cannotLinkPairs: number;
+    readonly refused: EngineResult["clusters"]["refused"];
+    readonly persons: number;
+    readonly timings: Readonly<Record<string, number>>;
+  };
+  /** Internals for explanations (not serialised). */
+  readonly context: { readonly prepared: PreparedProfiles; readonly engine: EngineResult };
+}
+
+export interface LinkOptions {
+  readonly settings?: LinkageSettings;
+  readonly gaiji?: GaijiTable;
+  readonly backboneSources?: readonly string[];
+  /** Reviewers' earlier decisions; pairs whose profiles are not in this run are ignored. */
+  readonly decisions?: readonly ReviewDecision[];
+  /** The previous run's person-id assignment. */
+  readonly previous?: PersonIdAssignment;
+  /** A trained model to reuse instead of training. */
+  readonly model?: TrainedModel;
+  readonly clock?: () => number;
+}
+
+/** Links records to persons. Pure: same input, same output. */
+export function linkRecords(records: readonly LinkRecord[], options: LinkOptions = {}): LinkResult {
+  const settings = options.settings ?? JAPANESE_SETTINGS;
+  const clock = options.clock ?? (() => 0);
+  const t0 = clock();
+  const prepared = prepareProfiles(records, options);
+  const tPrep = clock() - t0;
+  const keyIndex = new Map(prepared.keys.map((k, i) => [k, i]));
+  const decisions = (options.decisions ?? []).flatMap((d) => {
+    const a = keyIndex.get(d.left);
+    const b = keyIndex.get(d.right);
+    return a === undefined || b === undefined ? [] : [{ a, b, same: d.same }];
+  });
+  const engine = runEngine(prepared.table, settings, {
+    decisions,
+    model: options.model,
+    clock: options.clock,
+  });
+  const t1 = clock();
+  const { clusters, edges, pairs } = engine;
+  const table = prepared.table;
+
+  // Persons: clusters of profiles that hold at least one identified record.
+  const clusterProfiles: number[][] = Array.from({ length: clusters.clusterCount }, () => []);
+  for (let p = 0; p < table.size; p++)
+    if (engine.empty[p] !== 1) (clusterProfiles[clusters.cluster[p] as number] as number[]).push(p);
+  const personClusters = clusterProfiles
+    .map((profiles, c) => ({ c, profiles }))
+    .filter((x) => x.profiles.length > 0);
+  const residentCol = table.columns.get("residentNo");
+  const residentNosOf = (profiles: readonly number[]) => {
+    const s = new Set<string>();
+    if (residentCol)
+      for (const p of profiles) {
+        const c = residentCol.codes[p] as number;
+        if (c >= 0) s.add(residentCol.values[c] as string);
+      }
+    return [...s].sort();
+  };
+  const { ids, assignment } = assignPersonIds(
+    personClusters.map((x) => ({
+      profileKeys: x.profiles.map((p) => prepared.keys[p] as string),
+      residentNos: residentNosOf(x.profiles),
+    })),
+    options.previous,
+  );
+  const personOfCluster = new Map<number, PersonId>();
+  personClusters.forEach((x, i) => {
+    personOfCluster.set(x.c, ids[i] as PersonId);
+  });
+
+  const persons: LinkedPerson[] = personClusters.map((x, i) => {
+    const recs = x.profiles.flatMap((p) => recordsOf(prepared, p)).sort((a, b) => a - b);
+    const backboneRecs = recs.filter((r) => table.backbone[prepared.profileOf[r] as number] === 1);
+    // The display record: a current registry record, else any registry record, else the first.
+    const pick =
+      backboneRecs.find((r) => !records[r]?.removedDate) ?? backboneRecs[0] ?? (recs[0] as number);
+    const rec = records[pick] as LinkRecord;
+    const named = recs.find((r) => records[r]?.name) ?? pick;
+    const shown = rec.name ? rec : (records[named] as LinkRecord);
+    return {
+      personId: ids[i] as PersonId,
+      residentNos: residentNosOf(x.profiles),
+      name: shown.name ?? null,
+      nameKana: shown.nameKana ?? null,
+      birthDate: shown.birthDate ?? null,
+      sex: shown.sex ?? null,
+      householdNo: rec.householdNo ?? null,
+      resident: backboneRecs.length > 0,
+      records: recs,
+    };
+  });
+
+  const acceptBitsProbability = (e: number) => {
+    const w = edges.weight[e] as number;
+    return 1 / (1 + 2 ** -w);
+  };
+  const links: RecordLink[] = records.map((_, r) => {
+    const p = prepared.profileOf[r] as number;
+    const key = prepared.keys[p] as string;
+    if (engine.empty[p] === 1)
+      return { personId: null, method: "unlinked", probability: null, profileKey: key };
+    const personId = personOfCluster.get(clusters.cluster[p] as number) as PersonId;
+    const e = clusters.linkEdge[p] as number;
+    if (table.backbone[p] === 1 && e < 0)
+      return { personId, method: "id", probability: 1, profileKey: key };
+    // Alone in its person: unlinked, unless several rows share this identity (one child in
+    // every monthly 出欠 file), which links them to each other.
+    if (e < 0)
+      return (prepared.recordOffsets[p + 1] as number) - (prepared.recordOffsets[p] as number) > 1
+        ? { personId, method: "probabilistic", probability: 1, profileKey: key }
+        : { personId, method: "unlinked", probability: null, profileKey: key };
+    const kind = edges.kind[e] as number;
+    if (kind === EDGE_ID) return { personId, method: "id", probability: 1, profileKey: key };
+    if (kind === EDGE_MANUAL)
+      return { personId, method: "manual", probability: 1, profileKey: key };
+    return {
+      personId,
+      method: "probabilistic",
+      probability: acceptBitsProbability(e),
+      profileKey: key,
+    };
+  });
+
+  const unmatched = persons.filter((x) => !x.resident).map((x) => x.personId);
+  const explain = makeExplainer(engine.model, settings, table, engine.comparisons);
+  const review: ReviewItem[] = engine.review.map((rv) => ({
+    leftKey: prepared.keys[rv.a] as string,
+    rightKey: prepared.keys[rv.b] as string,
+    leftRecords: recordsOf(prepared, rv.a),
+    rightRecords: recordsOf(prepared, rv.b),
+    leftPerson: personOfCluster.get(clusters.cluster[rv.a] as number) ?? null,
+    rightPerson: personOfCluster.get(clusters.cluster[rv.b] as number) ?? null,
+    weight: rv.weight,
+    probability: rv.probability,
+    reason: rv.reason,
+    explanation: explain(rv.a, rv.b),
+  }));
+  const tPost = clock() - t1;
+  return {
+    links,
+    persons,
+    unmatched,
+    review,
+    model: engine.model,
+    assignment,
+    settings,
+    stats: {
+      records: records.length,
+      profiles: table.size,
+      blockedPairs: pairs.count,
+      blockingRules: engine.blocking.rules,
+      acceptedEdges: clusters.accepted.length,
+      cannotLinkPairs: engine.cannotLinkPairs,
+      refused: clusters.refused,
+      persons: persons.length,
+      timings: { prepare: tPrep, ...engine.timings, persons: tPost },
+    },
+    context: { prepared, engine },
+  };
+}
+
+/**
+ * Why a record is linked to its person: the waterfall of the pair through which
+ * it joined. Null for records linked by id, by a reviewer, or not linked.
+ */
+export function explainLink(result: LinkResult, recordIndex: number): Waterfall | null {
+  const { prepared, engine } = result.context;
+  const p = prepared.profileOf[recordIndex];
+  if (p === undefined) return null;
+  const e = engine.clusters.linkEdge[p] as number;
+  if (e < 0 || engine.edgePair[e] === -1) return null;
+  const a = engine.edges.a[e] as number;
+  const b = engine.edges.b[e] as number;
+  return explainPair(engine.model, result.settings, prepared.table, engine.comparisons, a, b);
+}
+
+/**
+ * A compact explanation per row for storage: the level and weight (bits, term
+ * frequency included) of every comparison for the pair through which the row
+ * joined its person; null for rows not joined by the model. Labels, m and u
+ * come from the settings and model. Pairs are explained once and shared.
+ */
+export function linkExplanations(
+  result: LinkResult,
+): (recordIndex: number) => { levels: number[]; weights: number[] } | null {
+  const { prepared, engine } = result.context;
+  const explain = makeExplainer(engine.model, result.settings, prepared.table, engine.comparisons);
+  const cache = new Map<number, { levels: number[]; weights: number[] }>();
+  return (recordIndex) => {
+    const p = prepared.profileOf[recordIndex];
+    if (p === undefined) return null;
+    const e = engine.clusters.linkEdge[p] as number;
+    if (e < 0 || engine.edgePair[e] === -1) return null;
+    let out = cache.get(e);
+    if (!out) {
+      const w = explain(engine.edges.a[e] as number, engine.edges.b[e] as number);
+      const steps = w.steps.slice(1);
+      out = {
+        levels: steps.map((s) => s.level),
+        weights: steps.map((s) => s.weight + s.tfAdjustment),
+      };
+      cache.set(e, out);
+    }
+    return out;
+  };
+}
+
+/** Column names typed for callers that build tables by hand (tests, benchmarks). */
+export type JapaneseColumn = ColumnName;

@@ -1,0 +1,114 @@
+/**
+ * 妊婦健診 and 産婦健診 rows are keyed by the mother (layouts.md). The child a
+ * row is about is its 子宛名番号 when given; otherwise, by the rule of
+ * layouts.md, the child born to that mother — same 世帯, 続柄 子 of her —
+ * nearest to 出産予定日 (within 60 days), or born within 120 days before the
+ * 健診日. Twins are both returned. The pilots could not use these checkups for
+ * want of exactly this join (2024 final report §2.5, item 14: 母親のデータと
+ * 子どものデータを突合する処理が必要).
+ */
+import type { LinkRecord, PersonId } from "./types.ts";
+
+/** What the rule needs of one mother-keyed row, beyond its link. */
+export interface MotherRowFacts {
+  /** Index of the row in the linked records. */
+  readonly record: number;
+  readonly childResidentNo?: string | null;
+  /** 出産予定日 (妊婦健診). */
+  readonly dueDate?: string | null;
+  /** 健診日 (産婦健診). */
+  readonly checkupDate?: string | null;
+}
+
+export interface MotherChildLink {
+  readonly record: number;
+  /** The child or children (twins); empty when none could be found. */
+  readonly children: readonly PersonId[];
+  /** "id": by 子宛名番号; "rule": by the birth-date rule; "none": not found. */
+  readonly method: "id" | "rule" | "none";
+}
+
+/** Days between two ISO dates (b − a). */
+function daysBetween(a: string, b: string): number {
+  const t = (s: string) =>
+    Date.UTC(Number(s.slice(0, 4)), Number(s.slice(5, 7)) - 1, Number(s.slice(8, 10)));
+  return Math.round((t(b) - t(a)) / 86_400_000);
+}
+
+/** Heads of household and their spouses have 子 as children; anyone else's children are その他 / 孫. */
+const PARENT_ROLES = new Set(["世帯主", "妻", "夫"]);
+const CHILD_ROLES_OF_OTHERS = new Set(["その他", "孫"]);
+/** A mother is at least this much older than her child (guards the その他 fallback). */
+const MIN_MOTHER_AGE_DAYS = 12 * 365;
+
+/**
+ * Resolves the child of every mother-keyed row. `records` and `personOf` are
+ * the linked input records and each one's person (from linkRecords); registry
+ * rows are those of `registrySource`.
+ */
+export function linkChildrenOfMothers(
+  records: readonly LinkRecord[],
+  personOf: readonly (PersonId | null)[],
+  facts: readonly MotherRowFacts[],
+  registrySource = "jumin",
+): MotherChildLink[] {
+  const byResidentNo = new Map<string, PersonId>();
+  const registryByHousehold = new Map<string, number[]>();
+  const registryOfPerson = new Map<PersonId, number[]>();
+  records.forEach((r, i) => {
+    const p = personOf[i] ?? null;
+    if (p !== null && r.residentNo) byResidentNo.set(r.residentNo, p);
+    if (r.source !== registrySource) return;
+    if (r.householdNo)
+      registryByHousehold.set(r.householdNo, [
+        ...(registryByHousehold.get(r.householdNo) ?? []),
+        i,
+      ]);
+    if (p !== null) registryOfPerson.set(p, [...(registryOfPerson.get(p) ?? []), i]);
+  });
+  return facts.map((f): MotherChildLink => {
+    if (f.childResidentNo) {
+      const child = byResidentNo.get(f.childResidentNo);
+      if (child) return { record: f.record, children: [child], method: "id" };
+    }
+    const mother = personOf[f.record] ?? null;
+    if (mother === null) return { record: f.record, children: [], method: "none" };
+    // Candidate children: registry members of any of the mother's households.
+    const candidates: { person: PersonId; birth: string }[] = [];
+    for (const m of registryOfPerson.get(mother) ?? []) {
+      const mr = records[m] as LinkRecord;
+      if (!mr.householdNo) continue;
+      const parent = PARENT_ROLES.has(mr.relationship ?? "");
+      for (const c of registryByHousehold.get(mr.householdNo) ?? []) {
+        const cr = records[c] as LinkRecord;
+        const cp = personOf[c] ?? null;
+        if (cp === null || cp === mother || !cr.birthDate) continue;
+        const role = cr.relationship ?? "";
+        const ok = parent
+          ? role === "子"
+          : CHILD_ROLES_OF_OTHERS.has(role) &&
+            mr.birthDate != null &&
+            daysBetween(mr.birthDate, cr.birthDate) >= MIN_MOTHER_AGE_DAYS;
+        if (ok && !candidates.some((x) => x.person === cp))
+          candidates.push({ person: cp, birth: cr.birthDate });
+      }
+    }
+    let best: { distance: number; birth: string } | null = null;
+    for (const c of candidates) {
+      let distance: number | null = null;
+      if (f.dueDate) {
+        const d = Math.abs(daysBetween(f.dueDate, c.birth));
+        if (d <= 60) distance = d;
+      } else if (f.checkupDate) {
+        const d = daysBetween(c.birth, f.checkupDate);
+        if (d >= 0 && d <= 120) distance = d;
+      }
+      if (distance !== null && (best === null || distance < best.distance))
+        best = { distance, birth: c.birth };
+    }
+    if (best === null) return { record: f.record, children: [], method: "none" };
+    const birth = best.birth;
+    const children = candidates.filter((c) => c.birth === birth).map((c) => c.person);
+    return { record: f.record, children, method: "rule" };
+  });
+}
