@@ -19,6 +19,7 @@ export type Permission =
   | "users.manage"
   | "audit.read"
   | "data.import"
+  | "linkage.review"
   | "children.view"
   | "yotaikyo.view"
   | "stats.view";
@@ -27,6 +28,9 @@ const GRANTS: Record<Permission, readonly Role[]> = {
   "users.manage": ["admin"],
   "audit.read": ["admin"],
   "data.import": ["data_owner"],
+  // Deciding whether two records are one child (名寄せの確認) needs the records
+  // themselves: the staff who may see children's data.
+  "linkage.review": ["staff"],
   "children.view": ["staff", "council"],
   // 要対協 facts are shared only among council members (児童福祉法 25条の5 守秘義務).
   "yotaikyo.view": ["council"],

@@ -2,6 +2,8 @@
  * Types of the JSON the API returns, shared with the web app (web/ imports
  * server types only — STYLE.md). Keep them plain data.
  */
+
+import type { ReviewPair } from "../db/review.repository.ts";
 import type { Permission, Role } from "../domain/roles.ts";
 import type { ImportReport } from "../pipeline/import.ts";
 
@@ -84,3 +86,11 @@ export interface SnapshotView {
 export type ImportReportView =
   | Exclude<ImportReport, { status: "duplicate" }>
   | (Omit<Extract<ImportReport, { status: "duplicate" }>, "importedAt"> & { importedAt: string });
+
+/** The 名寄せ review queue of the latest run. */
+export interface ReviewPage {
+  run: { id: number; asOf: string; createdAt: string } | null;
+  pairs: (Omit<ReviewPair, "decision"> & {
+    decision: { same: boolean; decidedBy: string; decidedAt: string } | null;
+  })[];
+}

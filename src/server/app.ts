@@ -11,6 +11,7 @@ import { mapError } from "./errors.ts";
 import { auditRoutes } from "./routes/audit/audit.route.ts";
 import { authRoutes } from "./routes/auth/auth.route.ts";
 import { importRoutes } from "./routes/imports/imports.route.ts";
+import { linkageRoutes } from "./routes/linkage/linkage.route.ts";
 import { userRoutes } from "./routes/users/users.route.ts";
 
 export interface AppOptions {
@@ -76,6 +77,7 @@ export function createApp(deps: AppDeps, options: AppOptions = {}) {
   api.route("/users", userRoutes);
   api.route("/audit", auditRoutes);
   api.route("/imports", importRoutes);
+  api.route("/linkage", linkageRoutes);
   api.all("*", () => {
     throw new MimamoriError("not_found", "指定された API はありません。");
   });

@@ -4,6 +4,7 @@ import { ChangePasswordPage } from "./pages/ChangePasswordPage.tsx";
 import { HomePage } from "./pages/HomePage.tsx";
 import { ImportPage } from "./pages/ImportPage.tsx";
 import { ManualEntryPage } from "./pages/ManualEntryPage.tsx";
+import { ReviewPage } from "./pages/ReviewPage.tsx";
 import { UsersPage } from "./pages/UsersPage.tsx";
 import { navigate, usePath } from "./router.ts";
 import type { SessionInfo } from "./types.ts";
@@ -32,6 +33,12 @@ const NAV: NavItem[] = [
     label: "手入力",
     visible: (s) => s.user.permissions.includes("data.import"),
     render: () => <ManualEntryPage />,
+  },
+  {
+    path: "/linkage/reviews",
+    label: "名寄せの確認",
+    visible: (s) => s.user.permissions.includes("linkage.review"),
+    render: () => <ReviewPage />,
   },
   {
     path: "/users",

@@ -5,6 +5,7 @@ export type {
   CreatedUser,
   CurrentUser,
   ImportReportView,
+  ReviewPage as ReviewPageData,
   SessionInfo,
   SnapshotView,
   SourceView,

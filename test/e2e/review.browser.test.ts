@@ -1,0 +1,103 @@
+/**
+ * 名寄せの確認 in a real browser: a synthetic village is imported and linked,
+ * a staff member opens the review queue, sees both records and the weights,
+ * and decides one pair; the decision is stored and audited.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { BrowserContext, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createAuditRepository } from "../../src/db/audit.repository.ts";
+import { createLinkageRepository } from "../../src/db/linkage.repository.ts";
+import { createMunicipalityRepository } from "../../src/db/municipality.repository.ts";
+import { createUserRepository } from "../../src/db/user.repository.ts";
+import { BUILT_IN_NAME_POOLS } from "../../src/domain/synth/index.ts";
+import type { IsoDate } from "../../src/domain/types.ts";
+import { importFile, listImportFiles } from "../../src/pipeline/import.ts";
+import { runLinkage } from "../../src/pipeline/linkage.ts";
+import { runSynth } from "../../src/pipeline/synth.ts";
+import { hashPassword } from "../../src/server/auth/password.ts";
+import { type RunningServer, startHttpServer } from "../../src/server/http.ts";
+import { createLogger } from "../../src/server/logger.ts";
+import { ensureWebBuilt } from "../../src/server/web-build.ts";
+import { hasBrowser, launchBrowser, screenshotDir } from "../browser.ts";
+import { createTestDatabase, type TestDatabase } from "../db.ts";
+
+const PASSWORD = "staff-member-password-2026";
+
+describe.skipIf(!hasBrowser)("名寄せの確認 (Chromium)", () => {
+  let t: TestDatabase;
+  let municipalityId: number;
+  let server: RunningServer;
+  let browser: { context: BrowserContext; close(): Promise<void> };
+  let page: Page;
+  const out = mkdtempSync(join(tmpdir(), "mimamori-review-"));
+
+  beforeAll(async () => {
+    await ensureWebBuilt();
+    t = await createTestDatabase();
+    runSynth({ profile: "village", seed: 11, out, asOf: "2025-04-01", names: BUILT_IN_NAME_POOLS });
+    ({ id: municipalityId } = await createMunicipalityRepository(t.db).ensureDefault("テスト村"));
+    const actor = { userId: null, loginName: "test" };
+    for (const path of await listImportFiles([out])) {
+      await importFile(t, path, { municipalityId, actor, asOf: "2025-04-01" as IsoDate });
+    }
+    await runLinkage(t, { municipalityId, actor });
+    await createUserRepository(t.db).insert({
+      municipalityId,
+      loginName: "staff",
+      displayName: "支援 担当",
+      passwordHash: await hashPassword(PASSWORD),
+      roles: ["staff"],
+      mustChangePassword: false,
+    });
+    server = await startHttpServer({
+      db: t.db,
+      databaseUrl: t.url,
+      logger: createLogger("silent"),
+      port: 0,
+      host: "127.0.0.1",
+    });
+    browser = await launchBrowser();
+    page = await browser.context.newPage();
+  }, 180_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+    await t?.drop();
+    rmSync(out, { recursive: true, force: true });
+  });
+
+  it("shows the pairs with both records and records a decision", async () => {
+    await page.goto(server.url);
+    await page.getByLabel("ログイン名").fill("staff");
+    await page.getByLabel("パスワード").fill(PASSWORD);
+    await page.getByRole("button", { name: "ログイン" }).click();
+    await page.getByRole("link", { name: "名寄せの確認" }).click();
+    await page.getByRole("heading", { name: "名寄せの確認" }).waitFor();
+    const status = (await page.getByRole("status").first().textContent()) ?? "";
+    const count = Number(status.match(/確認対象: (\d+) 組/)?.[1] ?? -1);
+    expect(count).toBeGreaterThan(0);
+    const first = page.getByTestId("review-pair").first();
+    expect(await first.textContent()).toMatch(/記録 A[\s\S]*記録 B/);
+    expect(await first.textContent()).toContain("同一人物である確率");
+    await page.screenshot({ path: join(screenshotDir, "20-linkage-review.png"), fullPage: false });
+
+    await first.getByRole("button", { name: "別人" }).click();
+    await page
+      .getByText(/判断済み: 別人/)
+      .first()
+      .waitFor();
+    const decisions = await createLinkageRepository(t.db).listDecisions(municipalityId);
+    expect(decisions).toHaveLength(1);
+    expect(decisions[0]?.same).toBe(false);
+    const audit = await createAuditRepository(t.db).list({
+      municipalityId,
+      limit: 5,
+      action: "linkage.decision",
+    });
+    expect(audit).toHaveLength(1);
+  });
+});
