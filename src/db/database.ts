@@ -110,7 +110,13 @@ class StaticProvider implements MigrationProvider {
 
 /** Applies every pending migration; one clear error if any fails. */
 export async function migrateToLatest(db: Database): Promise<string[]> {
-  const migrator = new Migrator({ db, provider: new StaticProvider() });
+  // Unordered: a migration merged later with a lower number (parallel work)
+  // still applies on a database that already ran a higher one.
+  const migrator = new Migrator({
+    db,
+    provider: new StaticProvider(),
+    allowUnorderedMigrations: true,
+  });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === "Error")?.migrationName ?? "?";
