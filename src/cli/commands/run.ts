@@ -1,7 +1,7 @@
 /**
- * `mimamori run [--as-of DATE]` (spec/cli.md): one monthly run. Today it runs
- * the 名寄せ stage (pipeline/linkage.ts); the item-evaluation and scoring
- * stages are added here by their owners, after linkage.
+ * `mimamori run [--as-of DATE]` (spec/cli.md): one monthly run — 名寄せ
+ * (pipeline/linkage.ts), then data items and scores per difficulty type as of
+ * the same date (pipeline/score.ts).
  */
 import { openDatabase } from "../../db/database.ts";
 import { createMunicipalityRepository } from "../../db/municipality.repository.ts";
@@ -9,6 +9,7 @@ import { MimamoriError } from "../../domain/errors.ts";
 import { parseDate } from "../../domain/ja/date.ts";
 import type { IsoDate } from "../../domain/types.ts";
 import { runLinkage } from "../../pipeline/linkage.ts";
+import { formatScoreSummary, scoreRun } from "../../pipeline/score.ts";
 import { DEFAULT_MUNICIPALITY_NAME } from "../../server/bootstrap.ts";
 import { parseCommandArgs } from "../args.ts";
 import type { Command } from "../command.ts";
@@ -17,7 +18,8 @@ const usage = "mimamori run [--as-of DATE]";
 
 export const runCommand: Command = {
   path: ["run"],
-  summary: "取り込んだデータを名寄せし（人ごとにまとめ）、結果を保存します。",
+  summary:
+    "取り込んだデータを名寄せし、基準日時点のデータ項目と困難の種類ごとの点数を判定して保存します。",
   usage,
   async run(args, globals) {
     const { values } = parseCommandArgs(args, { "as-of": { type: "string" } }, usage);
@@ -52,6 +54,14 @@ export const runCommand: Command = {
           "",
         ].join("\n"),
       );
+      // Items and scores as of the same date, on the persons this run produced.
+      const scored = await scoreRun(opened, {
+        municipalityId,
+        asOf: r.asOf,
+        actor: { userId: null, loginName: "cli" },
+        clock: () => performance.now(),
+      });
+      process.stdout.write(`${formatScoreSummary(scored).join("\n")}\n`);
       return 0;
     } finally {
       await opened.close();

@@ -2,6 +2,7 @@ import type { Migration } from "kysely";
 import * as foundation from "./0001-foundation.ts";
 import * as importing from "./0002-import.ts";
 import * as linkage from "./0003-linkage.ts";
+import * as scoring from "./0004-scoring.ts";
 import * as review from "./0005-review.ts";
 
 /**
@@ -12,5 +13,6 @@ export const migrations: Record<string, Migration> = {
   "0001-foundation": foundation,
   "0002-import": importing,
   "0003-linkage": linkage,
+  "0004-scoring": scoring,
   "0005-review": review,
 };

@@ -1,0 +1,92 @@
+/**
+ * `export flags` and `export scores` against a scored synthetic village:
+ * the CSV columns of spec/cli.md, one line per item held / per child and
+ * type, written atomically, and audited.
+ */
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestDatabase, type TestDatabase } from "../../../test/db.ts";
+import { createMunicipalityRepository } from "../../db/municipality.repository.ts";
+import { DEFAULT_RULE_SET } from "../../domain/scoring/rules.ts";
+import { BUILT_IN_NAME_POOLS } from "../../domain/synth/demo-names.generated.ts";
+import type { IsoDate } from "../../domain/types.ts";
+import { importFile, listImportFiles } from "../../pipeline/import.ts";
+import { runLinkage } from "../../pipeline/linkage.ts";
+import { type ScoreRunSummary, scoreRun } from "../../pipeline/score.ts";
+import { runSynth } from "../../pipeline/synth.ts";
+import { DEFAULT_MUNICIPALITY_NAME } from "../../server/bootstrap.ts";
+import { exportFlags } from "./export-flags.ts";
+import { exportScores } from "./export-scores.ts";
+
+const AS_OF = "2024-04-01" as IsoDate;
+const actor = { userId: null, loginName: "test" };
+let t: TestDatabase;
+let summary: ScoreRunSummary;
+const dir = mkdtempSync(join(tmpdir(), "mimamori-export-scores-"));
+const data = join(dir, "data");
+
+beforeAll(async () => {
+  t = await createTestDatabase();
+  runSynth({ profile: "village", seed: 8, out: data, asOf: AS_OF, names: BUILT_IN_NAME_POOLS });
+  const { id: municipalityId } = await createMunicipalityRepository(t.db).ensureDefault(
+    DEFAULT_MUNICIPALITY_NAME,
+  );
+  for (const path of await listImportFiles([data]))
+    await importFile(t, path, { municipalityId, actor, asOf: AS_OF });
+  await runLinkage(t, { municipalityId, actor });
+  summary = await scoreRun(t, { municipalityId, actor });
+}, 240_000);
+
+afterAll(async () => {
+  await t?.drop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const globals = () => ({ databaseUrl: t.url, home: dir });
+
+function readCsv(path: string): string[] {
+  return readFileSync(path, "utf8").trimEnd().split("\n");
+}
+
+describe("export flags / export scores", () => {
+  it("writes one line per person and item held, with as-of and evidence", async () => {
+    const path = join(dir, "flags.csv");
+    expect(await exportFlags.run(["--out", path], globals())).toBe(0);
+    const lines = readCsv(path);
+    expect(lines[0]).toBe("person_id,item_id,as_of,evidence");
+    expect(lines.length - 1).toBe(summary.items);
+    const first = lines[1] as string;
+    expect(first).toMatch(/^P\d{8},[BK]\d{2},2024-04-01,/);
+    expect(first).toMatch(/\.csv \d+(・\d+)*行目（抽出日 2024-04-01）/);
+    expect(readdirSync(dir).filter((f) => f.endsWith(".tmp"))).toEqual([]);
+  });
+
+  it("writes one line per child and difficulty type", async () => {
+    const path = join(dir, "scores.csv");
+    expect(await exportScores.run(["--out", path], globals())).toBe(0);
+    const lines = readCsv(path);
+    expect(lines[0]).toBe("person_id,difficulty,score,threshold,flagged,total_points");
+    expect(lines.length - 1).toBe(summary.children * DEFAULT_RULE_SET.types.length);
+    const rows = lines.slice(1).map((l) => l.split(","));
+    for (const [person, difficulty, score, threshold, flagged, total] of rows.slice(0, 500)) {
+      expect(person).toMatch(/^P\d{8}$/);
+      expect(DEFAULT_RULE_SET.types.map((x) => x.difficulty)).toContain(difficulty);
+      expect(flagged).toBe(Number(score) >= Number(threshold) && Number(score) > 0 ? "1" : "0");
+      expect(Number.isInteger(Number(total))).toBe(true);
+    }
+    const flaggedTotal = rows.filter((r) => r[4] === "1").length;
+    expect(flaggedTotal).toBe(Object.values(summary.flagged).reduce((a, b) => a + b, 0));
+    const audit = await t.db
+      .selectFrom("audit_log")
+      .select("action")
+      .where("action", "in", ["export.flags", "export.scores"])
+      .execute();
+    expect(audit.map((a) => a.action).sort()).toEqual(["export.flags", "export.scores"]);
+  });
+
+  it("fails in Japanese, writing nothing, without --out", async () => {
+    await expect(exportScores.run([], globals())).rejects.toThrow(/--out/);
+  });
+});

@@ -1,0 +1,401 @@
+/**
+ * Rule versions and scoring runs (0004-scoring), plus the one read a scoring
+ * run needs from the linkage and import tables: every stored row of a
+ * linkage run with the person it was linked to. A run is written in one
+ * transaction on its own connection, item results and scores by COPY.
+ */
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { sql } from "kysely";
+import pg from "pg";
+import { from as copyFrom } from "pg-copy-streams";
+import type { Evidence } from "../domain/items/evidence.ts";
+import type { RuleSet } from "../domain/scoring/rules.ts";
+import type { IsoDate, SourceId } from "../domain/types.ts";
+import type { Value } from "../domain/validate.ts";
+import type { Database } from "./database.ts";
+
+export interface StoredRuleVersion {
+  readonly id: number;
+  readonly label: string;
+  readonly effectiveFrom: IsoDate;
+  readonly note: string;
+  readonly rules: RuleSet;
+  readonly actor: string;
+  readonly createdAt: Date;
+}
+
+export interface ScoreRunSummaryRow {
+  readonly id: number;
+  readonly linkRunId: number;
+  readonly ruleVersionId: number;
+  readonly ruleVersion: string;
+  readonly asOf: IsoDate;
+  readonly snapshotIds: readonly number[];
+  readonly codeVersion: string;
+  readonly catalogVersion: string;
+  readonly difficulties: readonly string[];
+  readonly stats: unknown;
+  readonly createdAt: Date;
+}
+
+/** A stored row of a linkage run with its person (null: linked to nobody). */
+export interface LinkedStoredRow {
+  readonly snapshotId: number;
+  readonly rowNo: number;
+  readonly sourceId: SourceId;
+  readonly fileName: string;
+  readonly personId: string | null;
+  readonly asOf: IsoDate;
+  readonly data: Readonly<Record<string, Value>>;
+}
+
+export interface ItemToStore {
+  readonly personId: string;
+  readonly itemId: string;
+  readonly evidence: Evidence;
+}
+
+export interface ResultToStore {
+  readonly personId: string;
+  readonly typeIndex: number;
+  readonly difficulty: string;
+  readonly applicable: boolean;
+  readonly score: number;
+  readonly threshold: number;
+  readonly flagged: boolean;
+  readonly totalPoints: number;
+  readonly excludedBy: readonly string[];
+}
+
+export interface ScoreRunToStore {
+  readonly municipalityId: number;
+  readonly linkRunId: number;
+  readonly ruleVersionId: number;
+  readonly asOf: IsoDate;
+  readonly snapshotIds: readonly number[];
+  readonly codeVersion: string;
+  readonly catalogVersion: string;
+  readonly difficulties: readonly string[];
+  readonly stats: unknown;
+  readonly actor: string;
+  readonly items: Iterable<ItemToStore>;
+  readonly results: Iterable<ResultToStore>;
+}
+
+export interface StoredItem {
+  readonly personId: string;
+  readonly itemId: string;
+  readonly evidence: Evidence;
+}
+
+export interface StoredResult {
+  readonly personId: string;
+  readonly difficulty: string;
+  readonly applicable: boolean;
+  readonly score: number;
+  readonly threshold: number;
+  readonly flagged: boolean;
+  readonly totalPoints: number;
+  readonly excludedBy: readonly string[];
+}
+
+/** COPY text format: backslash, tab, newline and carriage return escaped; null as \N. */
+function copyCell(v: string | number | boolean | null): string {
+  if (v === null) return "\\N";
+  const s = String(v);
+  return /[\\\t\n\r]/.test(s)
+    ? s.replace(/[\\\t\n\r]/g, (c) =>
+        c === "\\" ? "\\\\" : c === "\t" ? "\\t" : c === "\n" ? "\\n" : "\\r",
+      )
+    : s;
+}
+
+/** A PostgreSQL text[] literal. */
+function textArray(xs: readonly string[]): string {
+  return `{${xs.map((x) => `"${x.replace(/["\\]/g, (c) => `\\${c}`)}"`).join(",")}}`;
+}
+
+export function createScoringRepository(db: Database) {
+  return {
+    /** Every rule version of a municipality, oldest effective date first. */
+    async listRuleVersions(municipalityId: number): Promise<StoredRuleVersion[]> {
+      const rows = await db
+        .selectFrom("rule_version")
+        .select([
+          "id",
+          "label",
+          sql<string>`to_char(effective_from, 'YYYY-MM-DD')`.as("effective_from"),
+          "note",
+          "rules",
+          "actor",
+          "created_at",
+        ])
+        .where("municipality_id", "=", municipalityId)
+        .orderBy("effective_from")
+        .orderBy("id")
+        .execute();
+      return rows.map((r) => ({
+        id: r.id,
+        label: r.label,
+        effectiveFrom: r.effective_from as IsoDate,
+        note: r.note,
+        rules: r.rules as RuleSet,
+        actor: r.actor,
+        createdAt: r.created_at,
+      }));
+    },
+
+    /** Stores a rule version; its label must be new for the municipality. */
+    async insertRuleVersion(
+      municipalityId: number,
+      v: { label: string; effectiveFrom: IsoDate; note: string; rules: RuleSet },
+      actor: string,
+    ): Promise<number> {
+      const r = await db
+        .insertInto("rule_version")
+        .values({
+          municipality_id: municipalityId,
+          label: v.label,
+          effective_from: v.effectiveFrom,
+          note: v.note,
+          rules: JSON.stringify(v.rules),
+          actor,
+        })
+        .returning("id")
+        .executeTakeFirstOrThrow();
+      return r.id;
+    },
+
+    /** The newest scoring run of a municipality. */
+    async latestScoreRun(municipalityId: number): Promise<ScoreRunSummaryRow | undefined> {
+      const r = await db
+        .selectFrom("score_run as s")
+        .innerJoin("rule_version as v", "v.id", "s.rule_version_id")
+        .select([
+          "s.id",
+          "s.link_run_id",
+          "s.rule_version_id",
+          "v.label",
+          sql<string>`to_char(s.as_of, 'YYYY-MM-DD')`.as("as_of"),
+          "s.snapshot_ids",
+          "s.code_version",
+          "s.catalog_version",
+          "s.difficulties",
+          "s.stats",
+          "s.created_at",
+        ])
+        .where("s.municipality_id", "=", municipalityId)
+        .orderBy("s.id", "desc")
+        .limit(1)
+        .executeTakeFirst();
+      if (!r) return undefined;
+      return {
+        id: r.id,
+        linkRunId: r.link_run_id,
+        ruleVersionId: r.rule_version_id,
+        ruleVersion: r.label,
+        asOf: r.as_of as IsoDate,
+        snapshotIds: r.snapshot_ids,
+        codeVersion: r.code_version,
+        catalogVersion: r.catalog_version,
+        difficulties: r.difficulties,
+        stats: r.stats,
+        createdAt: r.created_at,
+      };
+    },
+
+    /**
+     * Every stored row of the snapshots a linkage run read, with the person it
+     * was linked to, in (snapshot, row) pages.
+     */
+    async *streamLinkedRows(
+      municipalityId: number,
+      linkRunId: number,
+      pageSize = 20_000,
+    ): AsyncGenerator<LinkedStoredRow[]> {
+      let after: { snapshot: number; row: number } | null = null;
+      while (true) {
+        let q = db
+          .selectFrom("link_record as l")
+          .innerJoin("import_row as r", (j) =>
+            j.onRef("r.snapshot_id", "=", "l.snapshot_id").onRef("r.row_no", "=", "l.row_no"),
+          )
+          .select([
+            "l.snapshot_id",
+            "l.row_no",
+            "l.source_id",
+            "l.file_name",
+            "l.person_id",
+            sql<string>`to_char(r.as_of, 'YYYY-MM-DD')`.as("as_of"),
+            "r.data",
+          ])
+          .where("l.municipality_id", "=", municipalityId)
+          .where("l.run_id", "=", linkRunId)
+          .where("r.data", "is not", null);
+        if (after)
+          q = q.where(sql<boolean>`(l.snapshot_id, l.row_no) > (${after.snapshot}, ${after.row})`);
+        const page = await q.orderBy("l.snapshot_id").orderBy("l.row_no").limit(pageSize).execute();
+        if (page.length === 0) break;
+        yield page.map((r) => ({
+          snapshotId: r.snapshot_id,
+          rowNo: r.row_no,
+          sourceId: r.source_id as SourceId,
+          fileName: r.file_name,
+          personId: r.person_id,
+          asOf: r.as_of as IsoDate,
+          data: r.data as Record<string, Value>,
+        }));
+        const last = page.at(-1) as (typeof page)[number];
+        after = { snapshot: last.snapshot_id, row: last.row_no };
+        if (page.length < pageSize) break;
+      }
+    },
+
+    /** Items that hold in a run, by person and item, in pages. */
+    async *streamItems(
+      municipalityId: number,
+      runId: number,
+      pageSize = 20_000,
+    ): AsyncGenerator<StoredItem[]> {
+      let after: { person: string; item: string } | null = null;
+      while (true) {
+        let q = db
+          .selectFrom("score_item")
+          .select(["person_id", "item_id", "evidence"])
+          .where("municipality_id", "=", municipalityId)
+          .where("run_id", "=", runId);
+        if (after)
+          q = q.where(sql<boolean>`(person_id, item_id) > (${after.person}, ${after.item})`);
+        const page = await q.orderBy("person_id").orderBy("item_id").limit(pageSize).execute();
+        if (page.length === 0) break;
+        yield page.map((r) => ({
+          personId: r.person_id,
+          itemId: r.item_id,
+          evidence: r.evidence as Evidence,
+        }));
+        const last = page.at(-1) as (typeof page)[number];
+        after = { person: last.person_id, item: last.item_id };
+        if (page.length < pageSize) break;
+      }
+    },
+
+    /** Scores of a run, by person and type (rule order), in pages. */
+    async *streamResults(
+      municipalityId: number,
+      runId: number,
+      pageSize = 20_000,
+    ): AsyncGenerator<StoredResult[]> {
+      let after: { person: string; type: number } | null = null;
+      while (true) {
+        let q = db
+          .selectFrom("score_result")
+          .select([
+            "person_id",
+            "type_index",
+            "difficulty",
+            "applicable",
+            "score",
+            "threshold",
+            "flagged",
+            "total_points",
+            "excluded_by",
+          ])
+          .where("municipality_id", "=", municipalityId)
+          .where("run_id", "=", runId);
+        if (after)
+          q = q.where(sql<boolean>`(person_id, type_index) > (${after.person}, ${after.type})`);
+        const page = await q.orderBy("person_id").orderBy("type_index").limit(pageSize).execute();
+        if (page.length === 0) break;
+        yield page.map((r) => ({
+          personId: r.person_id,
+          difficulty: r.difficulty,
+          applicable: r.applicable,
+          score: r.score,
+          threshold: r.threshold,
+          flagged: r.flagged,
+          totalPoints: r.total_points,
+          excludedBy: r.excluded_by,
+        }));
+        const last = page.at(-1) as (typeof page)[number];
+        after = { person: last.person_id, type: last.type_index };
+        if (page.length < pageSize) break;
+      }
+    },
+  };
+}
+
+export type ScoringRepository = ReturnType<typeof createScoringRepository>;
+
+/** Writes a whole scoring run in one transaction on its own connection; returns the run id. */
+export async function saveScoreRun(url: string, run: ScoreRunToStore): Promise<number> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query("BEGIN");
+    const r = await client.query<{ id: number }>(
+      `INSERT INTO score_run (municipality_id, link_run_id, rule_version_id, as_of, snapshot_ids,
+         code_version, catalog_version, difficulties, stats, actor)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`,
+      [
+        run.municipalityId,
+        run.linkRunId,
+        run.ruleVersionId,
+        run.asOf,
+        run.snapshotIds,
+        run.codeVersion,
+        run.catalogVersion,
+        run.difficulties,
+        JSON.stringify(run.stats),
+        run.actor,
+      ],
+    );
+    const runId = (r.rows[0] as { id: number }).id;
+    const prefix = `${runId}\t${run.municipalityId}\t`;
+    const copy = async (statement: string, lines: Iterable<string>) => {
+      const chunks = function* () {
+        let buf = "";
+        for (const line of lines) {
+          buf += line;
+          if (buf.length > 1 << 16) {
+            yield buf;
+            buf = "";
+          }
+        }
+        if (buf !== "") yield buf;
+      };
+      await pipeline(Readable.from(chunks()), client.query(copyFrom(statement)));
+    };
+    await copy(
+      "COPY score_item (run_id, municipality_id, person_id, item_id, evidence) FROM STDIN",
+      (function* () {
+        for (const it of run.items)
+          yield `${prefix}${copyCell(it.personId)}\t${copyCell(it.itemId)}\t${copyCell(JSON.stringify(it.evidence))}\n`;
+      })(),
+    );
+    await copy(
+      "COPY score_result (run_id, municipality_id, person_id, type_index, difficulty, applicable, score, threshold, flagged, total_points, excluded_by) FROM STDIN",
+      (function* () {
+        for (const s of run.results)
+          yield `${prefix}${[
+            copyCell(s.personId),
+            String(s.typeIndex),
+            copyCell(s.difficulty),
+            s.applicable ? "t" : "f",
+            String(s.score),
+            String(s.threshold),
+            s.flagged ? "t" : "f",
+            String(s.totalPoints),
+            copyCell(textArray(s.excludedBy)),
+          ].join("\t")}\n`;
+      })(),
+    );
+    await client.query("COMMIT");
+    return runId;
+  } catch (e) {
+    await client.query("ROLLBACK").catch(() => {});
+    throw e;
+  } finally {
+    await client.end();
+  }
+}

@@ -1,0 +1,124 @@
+/**
+ * Builds the evaluation input (PersonFacts) from a linkage run: the persons
+ * it found and every stored source row with the person it was linked to.
+ * Pure; the pipeline reads the run and the rows from the database.
+ *
+ * - jumin rows become residence periods (住定日/消除日, 世帯番号, 続柄);
+ * - ninpu_kenshin / sanpu_kenshin rows are the mother's, but items B14/B15
+ *   are about the child of that pregnancy: they go to each child the
+ *   mother–child rule found (twins: both), as "mother rows for this child";
+ * - a row linked to nobody but carrying a 世帯番号 (相談記録 kept per 世帯)
+ *   becomes a household row;
+ * - everything else goes to its person.
+ */
+import type { PersonId } from "../linkage/types.ts";
+import type { HouseholdNo, IsoDate, ResidentNo } from "../types.ts";
+import type { Value } from "../validate.ts";
+import type { Sex } from "../values.ts";
+import type { PersonFacts, Population, ResidencePeriod, SourceRow } from "./facts.ts";
+
+export interface LinkedPerson {
+  readonly personId: PersonId;
+  readonly residentNos: readonly string[];
+  readonly birthDate: IsoDate | null;
+  readonly sex: Sex | null;
+}
+
+export interface LinkedRow extends SourceRow {
+  /** The person the row was linked to (for mother-keyed rows: the mother); null when unlinked. */
+  readonly personId: PersonId | null;
+  /** ninpu/sanpu rows: the child or children of that pregnancy; empty when none was found. */
+  readonly children?: readonly PersonId[];
+}
+
+export interface BuildReport {
+  /** Rows attributed to a person. */
+  readonly personRows: number;
+  readonly motherRows: number;
+  readonly householdRows: number;
+  /** Rows no person or household could take (linked to nobody, or mother rows without a child). */
+  readonly unattributed: number;
+}
+
+const MOTHER_SOURCES = new Set(["ninpu_kenshin", "sanpu_kenshin"]);
+
+const text = (v: Value | undefined): string | null =>
+  v === null || v === undefined || v === "" ? null : String(v);
+
+/** The population of a linkage run, and how its rows were attributed. */
+export function buildPopulation(
+  persons: readonly LinkedPerson[],
+  rows: Iterable<LinkedRow>,
+): { population: Population; report: BuildReport } {
+  const index = new Map<string, number>();
+  const drafts = persons.map((p, i) => {
+    index.set(p.personId, i);
+    return {
+      residence: [] as ResidencePeriod[],
+      rows: [] as SourceRow[],
+      motherRows: [] as SourceRow[],
+    };
+  });
+  const householdRows: SourceRow[] = [];
+  let personRows = 0;
+  let motherRows = 0;
+  let unattributed = 0;
+  for (const r of rows) {
+    const row: SourceRow = {
+      source: r.source,
+      file: r.file,
+      row: r.row,
+      asOf: r.asOf,
+      values: r.values,
+    };
+    if (MOTHER_SOURCES.has(r.source)) {
+      let placed = false;
+      for (const c of r.children ?? []) {
+        const k = index.get(c);
+        if (k === undefined) continue;
+        drafts[k]?.motherRows.push(row);
+        placed = true;
+      }
+      if (placed) motherRows++;
+      else unattributed++;
+      continue;
+    }
+    const k = r.personId === null ? undefined : index.get(r.personId);
+    if (k === undefined) {
+      if (r.source === "sodan_kiroku" && text(r.values.世帯番号) !== null) {
+        householdRows.push(row);
+      } else unattributed++;
+      continue;
+    }
+    const d = drafts[k] as (typeof drafts)[number];
+    if (r.source === "jumin") {
+      d.residence.push({
+        residentNo: text(r.values.宛名番号) as ResidentNo | null,
+        householdNo: text(r.values.世帯番号) as HouseholdNo | null,
+        relationship: text(r.values.続柄),
+        from: text(r.values.住定日) as IsoDate | null,
+        to: text(r.values.消除日) as IsoDate | null,
+        ref: { source: r.source, file: r.file, row: r.row, asOf: r.asOf },
+      });
+    } else {
+      d.rows.push(row);
+    }
+    personRows++;
+  }
+  const facts: PersonFacts[] = persons.map((p, i) => {
+    const d = drafts[i] as (typeof drafts)[number];
+    return {
+      personId: p.personId,
+      birthDate: p.birthDate,
+      sex: p.sex ?? "unknown",
+      residentNos: p.residentNos as ResidentNo[],
+      residence: d.residence,
+      rows: d.rows,
+      motherRows: d.motherRows,
+    };
+  });
+  return {
+    population: { persons: facts, householdRows },
+    report: { personRows, motherRows, householdRows: householdRows.length, unattributed },
+  };
+}

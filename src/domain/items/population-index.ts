@@ -1,0 +1,228 @@
+/**
+ * The date-independent index of a population that item evaluation reads:
+ * every person's rows in one flat table, grouped by person, with each row's
+ * source as a small ordinal; registry periods and birth dates as numbers. Built once per Population
+ * object (cached), so evaluating several dates or re-scoring costs no second
+ * pass over the rows.
+ *
+ * Flat arrays instead of per-person maps and per-row wrapper objects: at
+ * metro scale (~570,000 persons, millions of rows) what makes evaluation slow
+ * is allocation and the garbage collection it triggers, not arithmetic.
+ */
+import { dayOf, dayToCivil } from "./dates.ts";
+import type { PersonFacts, Population, ResidencePeriod, SourceRow } from "./facts.ts";
+
+/** Rows of many owners: owner i's rows are `off[i] .. off[i + 1]` (any source order). */
+export interface RowTable {
+  readonly rows: readonly SourceRow[];
+  /** Source ordinal of each row (PopulationIndex.ordinal). */
+  readonly src: Uint8Array;
+  readonly off: Int32Array;
+}
+
+export interface HouseholdRows {
+  readonly rows: readonly SourceRow[];
+  /** 世帯番号 → row indexes. */
+  readonly byHousehold: ReadonlyMap<string, readonly number[]>;
+}
+
+export interface PopulationIndex {
+  readonly persons: readonly PersonFacts[];
+  /** Source id → ordinal used in `src`. */
+  readonly ordinal: ReadonlyMap<string, number>;
+  /** Rows about each person. */
+  readonly own: RowTable;
+  /** Mother rows attached to each child. */
+  readonly mother: RowTable;
+  /** Rows keyed by 世帯番号 alone, per source. */
+  readonly household: ReadonlyMap<string, HouseholdRows>;
+  /** Per person: bit o set when the person has an own row of source ordinal o (o ≤ 30). */
+  readonly ownMask: Int32Array;
+  /** Per person: the same over the mother rows attached to the person. */
+  readonly motherMask: Int32Array;
+  /** Birth date as yyyymmdd per person; −1 when unknown or not a date. */
+  readonly birthYmd: Int32Array;
+  /**
+   * Registry periods per person in order of preference (newest snapshot, then
+   * latest 住定日), periods superseded by a newer snapshot of the same 宛名番号
+   * left out: person i's are `periodOff[i] .. periodOff[i + 1]`.
+   */
+  readonly periodOff: Int32Array;
+  readonly periods: readonly ResidencePeriod[];
+  /** 住定日 / 消除日 as days (−∞ / +∞ when blank). */
+  readonly periodFrom: Float64Array;
+  readonly periodTo: Float64Array;
+  /** 世帯番号 of each period as an interned id (−1: none). */
+  readonly periodHousehold: Int32Array;
+  /** Interned 世帯番号 → id. */
+  readonly householdId: ReadonlyMap<string, number>;
+}
+
+/** Ordinal that no source has: a criterion on a source absent from the data matches nothing. */
+export const NO_SOURCE = 255;
+
+function buildTable(
+  persons: readonly PersonFacts[],
+  rowsOf: (p: PersonFacts) => readonly SourceRow[],
+  ordinalOf: (source: string) => number,
+): RowTable {
+  const n = persons.length;
+  const off = new Int32Array(n + 1);
+  for (let i = 0; i < n; i++)
+    off[i + 1] = (off[i] as number) + rowsOf(persons[i] as PersonFacts).length;
+  const total = off[n] as number;
+  const rows = new Array<SourceRow>(total);
+  const src = new Uint8Array(total);
+  let k = 0;
+  for (let i = 0; i < n; i++) {
+    for (const r of rowsOf(persons[i] as PersonFacts)) {
+      rows[k] = r;
+      src[k] = ordinalOf(r.source);
+      k++;
+    }
+  }
+  return { rows, src, off };
+}
+
+/** The date-independent part of "the registry period in force" (evaluate.ts picks by date). */
+function indexPeriods(persons: readonly PersonFacts[]) {
+  const n = persons.length;
+  const periodOff = new Int32Array(n + 1);
+  const periods: ResidencePeriod[] = [];
+  const from: number[] = [];
+  const to: number[] = [];
+  const household: number[] = [];
+  const householdId = new Map<string, number>();
+  const push = (p: ResidencePeriod, f: number, t: number) => {
+    periods.push(p);
+    from.push(f);
+    to.push(t);
+    const hh = p.householdNo;
+    let h = -1;
+    if (hh) {
+      h = householdId.get(hh) ?? -1;
+      if (h < 0) {
+        h = householdId.size;
+        householdId.set(hh, h);
+      }
+    }
+    household.push(h);
+  };
+  const dayOrInf = (iso: string | null, inf: number) => (iso === null ? inf : dayOf(iso));
+  for (let i = 0; i < n; i++) {
+    const all = (persons[i] as PersonFacts).residence;
+    if (all.length === 1) {
+      // The common case: one registry row.
+      const p = all[0] as ResidencePeriod;
+      push(p, dayOrInf(p.from, Number.NEGATIVE_INFINITY), dayOrInf(p.to, Number.POSITIVE_INFINITY));
+    } else if (all.length > 1) {
+      // Per 宛名番号 only the newest snapshot's row counts (a later extract may add the 消除日).
+      const kept = all
+        .filter(
+          (p) =>
+            p.residentNo === null ||
+            !all.some((q) => q !== p && q.residentNo === p.residentNo && q.ref.asOf > p.ref.asOf),
+        )
+        .map((p) => ({
+          p,
+          from: dayOrInf(p.from, Number.NEGATIVE_INFINITY),
+          to: dayOrInf(p.to, Number.POSITIVE_INFINITY),
+        }));
+      // Of several periods in force, the newest extract, then the latest 住定日, wins.
+      kept.sort((a, b) =>
+        a.p.ref.asOf !== b.p.ref.asOf ? (a.p.ref.asOf > b.p.ref.asOf ? -1 : 1) : b.from - a.from,
+      );
+      for (const w of kept) push(w.p, w.from, w.to);
+    }
+    periodOff[i + 1] = periods.length;
+  }
+  return {
+    periodOff,
+    periods,
+    periodFrom: Float64Array.from(from),
+    periodTo: Float64Array.from(to),
+    periodHousehold: Int32Array.from(household),
+    householdId,
+  };
+}
+
+/** yyyymmdd of each person's birth date (−1 when unknown or not a real date). */
+function birthDates(persons: readonly PersonFacts[]): Int32Array {
+  const out = new Int32Array(persons.length);
+  for (let i = 0; i < persons.length; i++) {
+    const b = (persons[i] as PersonFacts).birthDate;
+    if (b === null || Number.isNaN(dayOf(b))) out[i] = -1;
+    else {
+      const [y, m, d] = dayToCivil(dayOf(b));
+      out[i] = y * 10000 + m * 100 + d;
+    }
+  }
+  return out;
+}
+
+/** Per owner: the sources of its rows as bits (ordinals above 30 are not represented). */
+function maskOf(table: RowTable): Int32Array {
+  const owners = table.off.length - 1;
+  const mask = new Int32Array(owners);
+  for (let i = 0; i < owners; i++) {
+    let m = 0;
+    for (let k = table.off[i] as number; k < (table.off[i + 1] as number); k++) {
+      const o = table.src[k] as number;
+      if (o <= 30) m |= 1 << o;
+    }
+    mask[i] = m;
+  }
+  return mask;
+}
+
+const cache = new WeakMap<Population, PopulationIndex>();
+
+/** The index of a population (built on first use; populations are immutable values). */
+export function indexPopulation(population: Population): PopulationIndex {
+  const hit = cache.get(population);
+  if (hit) return hit;
+  const persons = population.persons;
+  const ordinal = new Map<string, number>();
+  const ordinalOf = (source: string) => {
+    let o = ordinal.get(source);
+    if (o === undefined) {
+      o = ordinal.size;
+      if (o >= NO_SOURCE) throw new RangeError("too many sources");
+      ordinal.set(source, o);
+    }
+    return o;
+  };
+  const own = buildTable(persons, (p) => p.rows, ordinalOf);
+  const mother = buildTable(persons, (p) => p.motherRows, ordinalOf);
+  const household = new Map<string, HouseholdRows>();
+  const grouped = new Map<string, SourceRow[]>();
+  for (const r of population.householdRows ?? []) {
+    const list = grouped.get(r.source);
+    if (list) list.push(r);
+    else grouped.set(r.source, [r]);
+  }
+  for (const [source, rows] of grouped) {
+    const byHousehold = new Map<string, number[]>();
+    rows.forEach((r, k) => {
+      const hh = r.values.世帯番号;
+      if (typeof hh !== "string" || hh === "") return;
+      const list = byHousehold.get(hh);
+      if (list) list.push(k);
+      else byHousehold.set(hh, [k]);
+    });
+    household.set(source, { rows, byHousehold });
+  }
+  const index = {
+    persons,
+    ordinal,
+    own,
+    mother,
+    household,
+    ownMask: maskOf(own),
+    motherMask: maskOf(mother),
+    birthYmd: birthDates(persons),
+    ...indexPeriods(persons),
+  };
+  cache.set(population, index);
+  return index;
+}

@@ -1,0 +1,356 @@
+/**
+ * The scoring stage of a monthly run (issue 6): take the newest 名寄せ run,
+ * build every person's facts from its linked rows (pure: domain/items/
+ * build-facts.ts), evaluate the data items and score every child with the
+ * rule version in force on the as-of date (pure: domain/scoring), and store
+ * the run — rule version, linkage run, snapshots, as-of date and code version
+ * — with the items that held (evidence as data) and the scores, in one
+ * transaction. This module only moves data in and out.
+ */
+import { createRequire } from "node:module";
+import { createAuditRepository } from "../db/audit.repository.ts";
+import type { Database } from "../db/database.ts";
+import { createLinkageRepository } from "../db/linkage.repository.ts";
+import {
+  createScoringRepository,
+  type ItemToStore,
+  type ResultToStore,
+  type StoredRuleVersion,
+  saveScoreRun,
+} from "../db/scoring.repository.ts";
+import { MimamoriError } from "../domain/errors.ts";
+import { type BuildReport, buildPopulation, type LinkedRow } from "../domain/items/build-facts.ts";
+import { linkChildrenOfMothers, type MotherRowFacts } from "../domain/linkage/mother-child.ts";
+import type { LinkRecord, PersonId } from "../domain/linkage/types.ts";
+import { DIFFICULTY_NAMES, type DifficultyId } from "../domain/scoring/difficulties.ts";
+import { parseRuleSet } from "../domain/scoring/rule-schema.ts";
+import { DEFAULT_RULE_SET, type RuleSet } from "../domain/scoring/rules.ts";
+import {
+  APPLICABLE,
+  type Decision,
+  excludedBy,
+  FLAGGED,
+  runScoring,
+} from "../domain/scoring/score.ts";
+import { ruleVersionAt } from "../domain/scoring/versions.ts";
+import type { IsoDate } from "../domain/types.ts";
+import type { Sex } from "../domain/values.ts";
+import { linkRecordOfData } from "./link-input.ts";
+
+export interface ScoreTarget {
+  readonly db: Database;
+  readonly url: string;
+}
+
+export interface ScoreRunOptions {
+  readonly municipalityId: number;
+  /** Default: the as-of date of the newest 名寄せ run. */
+  readonly asOf?: IsoDate;
+  /** A rule version label; default: the version in force on the as-of date. */
+  readonly ruleVersion?: string;
+  /** Earlier conference decisions (from the screening workflow, when it exists). */
+  readonly decisions?: readonly Decision[];
+  readonly actor: { readonly userId: number | null; readonly loginName: string };
+  /** Wall clock for stage times (the domain never reads the time itself). */
+  readonly clock?: () => number;
+}
+
+export interface ScoreRunSummary {
+  readonly runId: number;
+  readonly linkRunId: number;
+  readonly asOf: IsoDate;
+  readonly ruleVersion: string;
+  readonly catalogVersion: string;
+  readonly codeVersion: string;
+  readonly persons: number;
+  readonly children: number;
+  /** Item results stored (person × item that holds). */
+  readonly items: number;
+  /** Per enabled type: children flagged, and of those not excluded (the review list). */
+  readonly flagged: Readonly<Record<string, number>>;
+  readonly listed: Readonly<Record<string, number>>;
+  readonly attribution: BuildReport;
+  readonly timings: Readonly<Record<string, number>>;
+}
+
+/** Label and date of the default rule set when a municipality has stored none. */
+const DEFAULT_EFFECTIVE_FROM = "1900-01-01" as IsoDate;
+
+/** `mimamori <version>` from package.json: stored with every run. */
+export function codeVersion(): string {
+  const pkg = createRequire(import.meta.url)("../../package.json") as { version?: string };
+  return `mimamori ${pkg.version ?? "unknown"}`;
+}
+
+/**
+ * Stores a new rule version after checking it (every problem listed at
+ * once); the label must be new. Audited as `rules.version`.
+ */
+export async function saveRuleVersion(
+  db: Database,
+  municipalityId: number,
+  v: { label?: string; effectiveFrom: IsoDate; note: string; rules: unknown },
+  actor: { userId: number | null; loginName: string },
+): Promise<number> {
+  const rules = parseRuleSet(v.rules);
+  const label = v.label ?? rules.version;
+  const repo = createScoringRepository(db);
+  const existing = await repo.listRuleVersions(municipalityId);
+  if (existing.some((x) => x.label === label)) {
+    throw new MimamoriError(
+      "conflict",
+      `規則の版「${label}」はすでにあります。version を変えて登録してください。`,
+    );
+  }
+  const id = await repo.insertRuleVersion(
+    municipalityId,
+    { label, effectiveFrom: v.effectiveFrom, note: v.note, rules },
+    actor.loginName,
+  );
+  await createAuditRepository(db).append({
+    municipalityId,
+    actorUserId: actor.userId,
+    actor: actor.loginName,
+    action: "rules.version",
+    target: `rule_version:${id}`,
+    detail: { label, effectiveFrom: v.effectiveFrom, types: rules.types.length },
+  });
+  return id;
+}
+
+/** The stored version to use: by label, else the one in force (storing the default on first use). */
+async function chooseRuleVersion(
+  db: Database,
+  municipalityId: number,
+  asOf: IsoDate,
+  label: string | undefined,
+  actor: { userId: number | null; loginName: string },
+): Promise<StoredRuleVersion> {
+  const repo = createScoringRepository(db);
+  let versions = await repo.listRuleVersions(municipalityId);
+  if (label !== undefined) {
+    const v = versions.find((x) => x.label === label);
+    if (!v) {
+      throw new MimamoriError(
+        "not_found",
+        `規則の版「${label}」がありません。`,
+        versions.length > 0 ? [`登録済みの版: ${versions.map((x) => x.label).join("、")}`] : [],
+      );
+    }
+    return v;
+  }
+  if (versions.length === 0) {
+    await saveRuleVersion(
+      db,
+      municipalityId,
+      {
+        effectiveFrom: DEFAULT_EFFECTIVE_FROM,
+        note: "既定の規則（2024年度実証の関連性の表から作成、docs/scoring.md）",
+        rules: DEFAULT_RULE_SET,
+      },
+      actor,
+    );
+    versions = await repo.listRuleVersions(municipalityId);
+  }
+  const chosen = ruleVersionAt(
+    versions.map((v) => ({
+      id: v.label,
+      effectiveFrom: v.effectiveFrom,
+      note: v.note,
+      rules: v.rules,
+    })),
+    asOf,
+  );
+  return versions.find((v) => v.label === chosen.id) as StoredRuleVersion;
+}
+
+const MOTHER_SOURCES = new Set(["ninpu_kenshin", "sanpu_kenshin"]);
+
+/** Evaluates and scores every child of the newest 名寄せ run and stores the run. */
+export async function scoreRun(
+  target: ScoreTarget,
+  options: ScoreRunOptions,
+): Promise<ScoreRunSummary> {
+  const clock = options.clock ?? (() => 0);
+  const t0 = clock();
+  const mid = options.municipalityId;
+  const linkage = createLinkageRepository(target.db);
+  const scoring = createScoringRepository(target.db);
+  const link = await linkage.latestRun(mid);
+  if (!link) {
+    throw new MimamoriError(
+      "not_found",
+      "名寄せの結果がありません。先に mimamori run でデータを名寄せしてください。",
+    );
+  }
+  const asOf = options.asOf ?? link.asOf;
+  const stored = await chooseRuleVersion(target.db, mid, asOf, options.ruleVersion, options.actor);
+  // Stored JSON is checked again: a version edited in the database must not run half-valid.
+  const rules: RuleSet = parseRuleSet(stored.rules);
+
+  const persons = (await linkage.listPersons(mid, link.id)).map((p) => ({
+    personId: p.personId as PersonId,
+    residentNos: p.residentNos,
+    birthDate: p.birthDate as IsoDate | null,
+    sex: (p.sex === "male" || p.sex === "female" || p.sex === "unknown"
+      ? p.sex
+      : null) as Sex | null,
+  }));
+  const rows: LinkedRow[] = [];
+  const records: LinkRecord[] = [];
+  const personOf: (PersonId | null)[] = [];
+  const motherFacts: MotherRowFacts[] = [];
+  for await (const page of scoring.streamLinkedRows(mid, link.id)) {
+    for (const r of page) {
+      const i = records.length;
+      records.push(linkRecordOfData(r.sourceId, r.fileName, r.rowNo, r.data, r.asOf));
+      personOf.push(r.personId as PersonId | null);
+      if (MOTHER_SOURCES.has(r.sourceId)) {
+        const v = r.data;
+        motherFacts.push({
+          record: i,
+          childResidentNo: typeof v.子宛名番号 === "string" ? v.子宛名番号 : null,
+          dueDate: typeof v.出産予定日 === "string" ? v.出産予定日 : null,
+          checkupDate: typeof v.健診日 === "string" ? v.健診日 : null,
+        });
+      }
+      rows.push({
+        source: r.sourceId,
+        file: r.fileName,
+        row: r.rowNo,
+        asOf: r.asOf,
+        values: r.data,
+        personId: r.personId as PersonId | null,
+      });
+    }
+  }
+  // 妊婦/産婦健診 rows are the mother's; the items are about the child of that pregnancy.
+  for (const m of linkChildrenOfMothers(records, personOf, motherFacts)) {
+    const row = rows[m.record] as LinkedRow;
+    rows[m.record] = { ...row, children: m.children };
+  }
+  const { population, report } = buildPopulation(persons, rows);
+  const tRead = clock();
+
+  const run = runScoring(population, rules, asOf, { decisions: options.decisions ?? [] });
+  const tScore = clock();
+
+  const T = run.difficulties.length;
+  const flagged: Record<string, number> = {};
+  const listed: Record<string, number> = {};
+  for (const d of run.difficulties) {
+    flagged[d] = 0;
+    listed[d] = 0;
+  }
+  let itemCount = 0;
+  const items = function* (): Generator<ItemToStore> {
+    for (const child of run.children) {
+      for (const k of child.items) {
+        itemCount++;
+        yield {
+          personId: child.personId,
+          itemId: run.evaluation.itemIds[k] as string,
+          evidence: run.evaluation.evidence(child, k),
+        };
+      }
+    }
+  };
+  const results = function* (): Generator<ResultToStore> {
+    for (let c = 0; c < run.children.length; c++) {
+      const child = run.children[c] as (typeof run.children)[number];
+      for (let t = 0; t < T; t++) {
+        const f = run.flags[c * T + t] as number;
+        const isFlagged = (f & FLAGGED) !== 0;
+        const reasons = excludedBy(run, c, t);
+        const d = run.difficulties[t] as DifficultyId;
+        if (isFlagged) {
+          flagged[d] = (flagged[d] ?? 0) + 1;
+          if (reasons.length === 0) listed[d] = (listed[d] ?? 0) + 1;
+        }
+        yield {
+          personId: child.personId,
+          typeIndex: t,
+          difficulty: d,
+          applicable: (f & APPLICABLE) !== 0,
+          score: run.scores[c * T + t] as number,
+          threshold: run.thresholds[t] as number,
+          flagged: isFlagged,
+          totalPoints: child.items.length,
+          excludedBy: reasons,
+        };
+      }
+    }
+  };
+  const version = codeVersion();
+  const stats = {
+    persons: persons.length,
+    children: run.children.length,
+    attribution: report,
+    decisions: options.decisions?.length ?? 0,
+  };
+  const runId = await saveScoreRun(target.url, {
+    municipalityId: mid,
+    linkRunId: link.id,
+    ruleVersionId: stored.id,
+    asOf,
+    snapshotIds: link.snapshotIds,
+    codeVersion: version,
+    catalogVersion: rules.catalog.version,
+    difficulties: run.difficulties,
+    stats,
+    actor: options.actor.loginName,
+    items: items(),
+    results: results(),
+  });
+  const tStore = clock();
+  // Ids and counts only: never names or resident numbers in the audit log (db/README.md).
+  await createAuditRepository(target.db).append({
+    municipalityId: mid,
+    actorUserId: options.actor.userId,
+    actor: options.actor.loginName,
+    action: "run.score",
+    target: `score_run:${runId}`,
+    detail: {
+      asOf,
+      linkRunId: link.id,
+      ruleVersion: stored.label,
+      codeVersion: version,
+      children: run.children.length,
+      items: itemCount,
+      flagged,
+      listed,
+    },
+  });
+  return {
+    runId,
+    linkRunId: link.id,
+    asOf,
+    ruleVersion: stored.label,
+    catalogVersion: rules.catalog.version,
+    codeVersion: version,
+    persons: persons.length,
+    children: run.children.length,
+    items: itemCount,
+    flagged,
+    listed,
+    attribution: report,
+    timings: { read: tRead - t0, score: tScore - tRead, store: tStore - tScore },
+  };
+}
+
+/** The run's summary as Japanese lines for the CLI. */
+export function formatScoreSummary(s: ScoreRunSummary): string[] {
+  const n = (x: number) => x.toLocaleString("ja-JP");
+  const sec = (ms: number) => (ms / 1000).toFixed(1);
+  const perType = Object.keys(s.flagged).map(
+    (d) =>
+      `  ${DIFFICULTY_NAMES[d as DifficultyId] ?? d}: 基準以上 ${n(s.flagged[d] ?? 0)} 人（支援中・確認済みを除く ${n(s.listed[d] ?? 0)} 人）`,
+  );
+  return [
+    `判定（基準日 ${s.asOf}、実行番号 ${s.runId}、規則 ${s.ruleVersion}、名寄せ実行番号 ${s.linkRunId}）`,
+    `  対象のこども（0〜18歳の住民）${n(s.children)} 人、該当したデータ項目 ${n(s.items)} 件`,
+    ...perType,
+    `  どの人にも結び付かなかった行: ${n(s.attribution.unattributed)} 行`,
+    `  所要時間: 読込 ${sec(s.timings.read ?? 0)} 秒、判定 ${sec(s.timings.score ?? 0)} 秒、保存 ${sec(s.timings.store ?? 0)} 秒`,
+  ];
+}
