@@ -3,17 +3,15 @@
  * Reads go through Kysely; a run is written in one transaction on its own
  * connection, links by COPY (a city has hundreds of thousands of rows).
  */
-import { Readable } from "node:stream";
-import { pipeline } from "node:stream/promises";
 import { sql } from "kysely";
 import pg from "pg";
-import { from as copyFrom } from "pg-copy-streams";
 import type { Waterfall } from "../domain/linkage/explain.ts";
 import type { TrainedModel } from "../domain/linkage/model.ts";
 import type { PersonIdAssignment } from "../domain/linkage/person-ids.ts";
 import type { LinkageSettings } from "../domain/linkage/settings.ts";
 import type { LinkMethod, ReviewDecision } from "../domain/linkage/types.ts";
 import type { IsoDate } from "../domain/types.ts";
+import { copyCell, copyLines, numberArray, textArray } from "./copy.ts";
 import type { Database } from "./database.ts";
 
 export interface LinkRunSummary {
@@ -98,27 +96,6 @@ export interface ExportedPerson {
   readonly sex: string | null;
   readonly householdNo: string | null;
   readonly resident: boolean;
-}
-
-/** COPY text format: backslash, tab, newline and carriage return escaped; null as \N. */
-function copyCell(v: string | number | boolean | null): string {
-  if (v === null) return "\\N";
-  const s = String(v);
-  return /[\\\t\n\r]/.test(s)
-    ? s.replace(/[\\\t\n\r]/g, (c) =>
-        c === "\\" ? "\\\\" : c === "\t" ? "\\t" : c === "\n" ? "\\n" : "\\r",
-      )
-    : s;
-}
-
-/** A PostgreSQL array literal of numbers (for COPY). */
-function numberArray(xs: readonly number[] | null): string | null {
-  return xs === null ? null : `{${xs.join(",")}}`;
-}
-
-/** A PostgreSQL text[] literal. */
-function textArray(xs: readonly string[]): string {
-  return `{${xs.map((x) => `"${x.replace(/["\\]/g, (c) => `\\${c}`)}"`).join(",")}}`;
 }
 
 export function createLinkageRepository(db: Database) {
@@ -281,20 +258,8 @@ export async function saveLinkRun(url: string, run: RunToStore): Promise<number>
     );
     const runId = (r.rows[0] as { id: number }).id;
     const prefix = `${runId}\t${run.municipalityId}\t`;
-    const copy = async (statement: string, lines: Iterable<string>) => {
-      const chunks = function* () {
-        let buf = "";
-        for (const line of lines) {
-          buf += line;
-          if (buf.length > 1 << 16) {
-            yield buf;
-            buf = "";
-          }
-        }
-        if (buf !== "") yield buf;
-      };
-      await pipeline(Readable.from(chunks()), client.query(copyFrom(statement)));
-    };
+    const copy = (statement: string, lines: Iterable<string>) =>
+      copyLines(client, statement, lines);
     await copy(
       "COPY link_person (run_id, municipality_id, person_id, resident_nos, name, name_kana, birth_date, sex, household_no, resident) FROM STDIN",
       (function* () {

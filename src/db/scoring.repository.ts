@@ -4,15 +4,13 @@
  * linkage run with the person it was linked to. A run is written in one
  * transaction on its own connection, item results and scores by COPY.
  */
-import { Readable } from "node:stream";
-import { pipeline } from "node:stream/promises";
 import { sql } from "kysely";
 import pg from "pg";
-import { from as copyFrom } from "pg-copy-streams";
 import type { Evidence } from "../domain/items/evidence.ts";
 import type { RuleSet } from "../domain/scoring/rules.ts";
 import type { IsoDate, SourceId } from "../domain/types.ts";
 import type { Value } from "../domain/validate.ts";
+import { copyCell, copyLines, textArray } from "./copy.ts";
 import type { Database } from "./database.ts";
 
 export interface StoredRuleVersion {
@@ -98,22 +96,6 @@ export interface StoredResult {
   readonly flagged: boolean;
   readonly totalPoints: number;
   readonly excludedBy: readonly string[];
-}
-
-/** COPY text format: backslash, tab, newline and carriage return escaped; null as \N. */
-function copyCell(v: string | number | boolean | null): string {
-  if (v === null) return "\\N";
-  const s = String(v);
-  return /[\\\t\n\r]/.test(s)
-    ? s.replace(/[\\\t\n\r]/g, (c) =>
-        c === "\\" ? "\\\\" : c === "\t" ? "\\t" : c === "\n" ? "\\n" : "\\r",
-      )
-    : s;
-}
-
-/** A PostgreSQL text[] literal. */
-function textArray(xs: readonly string[]): string {
-  return `{${xs.map((x) => `"${x.replace(/["\\]/g, (c) => `\\${c}`)}"`).join(",")}}`;
 }
 
 export function createScoringRepository(db: Database) {
@@ -352,20 +334,8 @@ export async function saveScoreRun(url: string, run: ScoreRunToStore): Promise<n
     );
     const runId = (r.rows[0] as { id: number }).id;
     const prefix = `${runId}\t${run.municipalityId}\t`;
-    const copy = async (statement: string, lines: Iterable<string>) => {
-      const chunks = function* () {
-        let buf = "";
-        for (const line of lines) {
-          buf += line;
-          if (buf.length > 1 << 16) {
-            yield buf;
-            buf = "";
-          }
-        }
-        if (buf !== "") yield buf;
-      };
-      await pipeline(Readable.from(chunks()), client.query(copyFrom(statement)));
-    };
+    const copy = (statement: string, lines: Iterable<string>) =>
+      copyLines(client, statement, lines);
     await copy(
       "COPY score_item (run_id, municipality_id, person_id, item_id, evidence) FROM STDIN",
       (function* () {
