@@ -186,7 +186,9 @@ export function createLinkageRepository(db: Database) {
             sql<boolean>`(source_id, file_name, row_no) > (${after.source}, ${after.file}, ${after.row})`,
           );
         const page = await q
-          .orderBy(["source_id", "file_name", "row_no"])
+          .orderBy("source_id")
+          .orderBy("file_name")
+          .orderBy("row_no")
           .limit(pageSize)
           .execute();
         if (page.length === 0) break;

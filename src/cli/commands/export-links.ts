@@ -3,43 +3,15 @@
  * (spec/cli.md): the newest 名寄せ run as CSV, written under a temporary name
  * and renamed into place, so a file is never half-written.
  */
-import { once } from "node:events";
-import { createWriteStream } from "node:fs";
-import { rename, rm } from "node:fs/promises";
-import { resolve } from "node:path";
 import { createAuditRepository } from "../../db/audit.repository.ts";
 import { openDatabase } from "../../db/database.ts";
 import { createLinkageRepository } from "../../db/linkage.repository.ts";
 import { createMunicipalityRepository } from "../../db/municipality.repository.ts";
 import { MimamoriError } from "../../domain/errors.ts";
-import { quoteCsvField } from "../../ingest/csv.ts";
 import { DEFAULT_MUNICIPALITY_NAME } from "../../server/bootstrap.ts";
 import { parseCommandArgs } from "../args.ts";
 import type { Command, GlobalOptions } from "../command.ts";
-
-const csvLine = (cells: readonly (string | number | null)[]) =>
-  `${cells.map((c) => quoteCsvField(c === null ? "" : String(c))).join(",")}\n`;
-
-/** Writes lines to `path` atomically. */
-async function writeAtomically(path: string, lines: AsyncIterable<string>): Promise<number> {
-  const tmp = `${path}.${process.pid}.tmp`;
-  const out = createWriteStream(tmp);
-  let count = 0;
-  try {
-    for await (const line of lines) {
-      if (!out.write(line)) await once(out, "drain");
-      count++;
-    }
-    out.end();
-    await once(out, "finish");
-    await rename(tmp, path);
-    return count;
-  } catch (e) {
-    out.destroy();
-    await rm(tmp, { force: true });
-    throw e;
-  }
-}
+import { csvLine, outPath, writeAtomically } from "../csv-export.ts";
 
 async function exportRun(
   args: string[],
@@ -48,11 +20,7 @@ async function exportRun(
   what: "links" | "persons",
 ): Promise<number> {
   const { values } = parseCommandArgs(args, { out: { type: "string" } }, usage);
-  if (!values.out)
-    throw new MimamoriError("invalid_input", "--out で書き出すファイルを指定してください。", [
-      `使い方: ${usage}`,
-    ]);
-  const path = resolve(values.out);
+  const path = outPath(values.out, usage);
   const opened = await openDatabase({ databaseUrl: globals.databaseUrl, home: globals.home });
   try {
     const { id: municipalityId } = await createMunicipalityRepository(opened.db).ensureDefault(

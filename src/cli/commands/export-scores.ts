@@ -5,43 +5,16 @@
  * Written under a temporary name and renamed into place, so a file is never
  * half-written; audited (`export.flags`, `export.scores`).
  */
-import { once } from "node:events";
-import { createWriteStream } from "node:fs";
-import { rename, rm } from "node:fs/promises";
-import { resolve } from "node:path";
 import { createAuditRepository } from "../../db/audit.repository.ts";
 import { openDatabase } from "../../db/database.ts";
 import { createMunicipalityRepository } from "../../db/municipality.repository.ts";
 import { createScoringRepository } from "../../db/scoring.repository.ts";
 import { MimamoriError } from "../../domain/errors.ts";
 import { evidenceText } from "../../domain/items/evidence.ts";
-import { formatCsvRecord } from "../../ingest/csv.ts";
 import { DEFAULT_MUNICIPALITY_NAME } from "../../server/bootstrap.ts";
 import { parseCommandArgs } from "../args.ts";
 import type { Command, GlobalOptions } from "../command.ts";
-
-const line = (cells: readonly (string | number)[]) => `${formatCsvRecord(cells.map(String))}\n`;
-
-/** Writes lines to `path` atomically; returns the number of lines. */
-async function writeAtomically(path: string, lines: AsyncIterable<string>): Promise<number> {
-  const tmp = `${path}.${process.pid}.tmp`;
-  const out = createWriteStream(tmp);
-  let count = 0;
-  try {
-    for await (const l of lines) {
-      if (!out.write(l)) await once(out, "drain");
-      count++;
-    }
-    out.end();
-    await once(out, "finish");
-    await rename(tmp, path);
-    return count;
-  } catch (e) {
-    out.destroy();
-    await rm(tmp, { force: true });
-    throw e;
-  }
-}
+import { csvLine, outPath, writeAtomically } from "../csv-export.ts";
 
 /** Runs `export flags` or `export scores`. */
 export async function exportScoring(
@@ -51,11 +24,7 @@ export async function exportScoring(
   what: "flags" | "scores",
 ): Promise<number> {
   const { values } = parseCommandArgs(args, { out: { type: "string" } }, usage);
-  if (!values.out)
-    throw new MimamoriError("invalid_input", "--out で書き出すファイルを指定してください。", [
-      `使い方: ${usage}`,
-    ]);
-  const path = resolve(values.out);
+  const path = outPath(values.out, usage);
   const opened = await openDatabase({ databaseUrl: globals.databaseUrl, home: globals.home });
   try {
     const { id: municipalityId } = await createMunicipalityRepository(opened.db).ensureDefault(
@@ -71,13 +40,13 @@ export async function exportScoring(
     const lines =
       what === "flags"
         ? (async function* () {
-            yield line(["person_id", "item_id", "as_of", "evidence"]);
+            yield csvLine(["person_id", "item_id", "as_of", "evidence"]);
             for await (const page of repo.streamItems(municipalityId, run.id))
               for (const it of page)
-                yield line([it.personId, it.itemId, run.asOf, evidenceText(it.evidence)]);
+                yield csvLine([it.personId, it.itemId, run.asOf, evidenceText(it.evidence)]);
           })()
         : (async function* () {
-            yield line([
+            yield csvLine([
               "person_id",
               "difficulty",
               "score",
@@ -87,7 +56,7 @@ export async function exportScoring(
             ]);
             for await (const page of repo.streamResults(municipalityId, run.id))
               for (const s of page)
-                yield line([
+                yield csvLine([
                   s.personId,
                   s.difficulty,
                   s.score,
