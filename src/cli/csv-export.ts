@@ -6,8 +6,14 @@ import { once } from "node:events";
 import { createWriteStream } from "node:fs";
 import { rename, rm } from "node:fs/promises";
 import { resolve } from "node:path";
+import { createAuditRepository } from "../db/audit.repository.ts";
+import { type Database, openDatabase } from "../db/database.ts";
+import { createMunicipalityRepository } from "../db/municipality.repository.ts";
 import { MimamoriError } from "../domain/errors.ts";
 import { quoteCsvField } from "../ingest/csv.ts";
+import { DEFAULT_MUNICIPALITY_NAME } from "../server/bootstrap.ts";
+import { parseCommandArgs } from "./args.ts";
+import type { GlobalOptions } from "./command.ts";
 
 /** One CSV line (with its newline); null is an empty cell. */
 export const csvLine = (cells: readonly (string | number | null)[]): string =>
@@ -41,5 +47,53 @@ export async function writeAtomically(path: string, lines: AsyncIterable<string>
     out.destroy();
     await rm(tmp, { force: true });
     throw e;
+  }
+}
+
+/** What one export produces once the database is open. */
+export interface ExportPlan {
+  /** The CSV lines, header first. */
+  readonly lines: AsyncIterable<string>;
+  /** Audit target, e.g. `link_run:3`. */
+  readonly target: string;
+  /** Japanese description of the run for the closing message, e.g. 名寄せ実行番号 3、基準日 …. */
+  readonly describe: string;
+}
+
+/**
+ * The shell every `export …` command shares: parse `--out`, open the database,
+ * let `plan` pick the run and its lines, write atomically, audit `export.<what>`
+ * (row count only) and say what was written.
+ */
+export async function runExport(
+  args: string[],
+  globals: GlobalOptions,
+  usage: string,
+  what: string,
+  plan: (db: Database, municipalityId: number) => Promise<ExportPlan>,
+): Promise<number> {
+  const { values } = parseCommandArgs(args, { out: { type: "string" } }, usage);
+  const path = outPath(values.out, usage);
+  const opened = await openDatabase({ databaseUrl: globals.databaseUrl, home: globals.home });
+  try {
+    const { id: municipalityId } = await createMunicipalityRepository(opened.db).ensureDefault(
+      DEFAULT_MUNICIPALITY_NAME,
+    );
+    const p = await plan(opened.db, municipalityId);
+    const written = (await writeAtomically(path, p.lines)) - 1;
+    await createAuditRepository(opened.db).append({
+      municipalityId,
+      actorUserId: null,
+      actor: "cli",
+      action: `export.${what}`,
+      target: p.target,
+      detail: { rows: written },
+    });
+    process.stderr.write(
+      `${path} に ${written.toLocaleString("ja-JP")} 行を書き出しました（${p.describe}）。\n`,
+    );
+    return 0;
+  } finally {
+    await opened.close();
   }
 }

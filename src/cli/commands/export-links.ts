@@ -3,30 +3,19 @@
  * (spec/cli.md): the newest 名寄せ run as CSV, written under a temporary name
  * and renamed into place, so a file is never half-written.
  */
-import { createAuditRepository } from "../../db/audit.repository.ts";
-import { openDatabase } from "../../db/database.ts";
 import { createLinkageRepository } from "../../db/linkage.repository.ts";
-import { createMunicipalityRepository } from "../../db/municipality.repository.ts";
 import { MimamoriError } from "../../domain/errors.ts";
-import { DEFAULT_MUNICIPALITY_NAME } from "../../server/bootstrap.ts";
-import { parseCommandArgs } from "../args.ts";
 import type { Command, GlobalOptions } from "../command.ts";
-import { csvLine, outPath, writeAtomically } from "../csv-export.ts";
+import { csvLine, runExport } from "../csv-export.ts";
 
-async function exportRun(
+function exportRun(
   args: string[],
   globals: GlobalOptions,
   usage: string,
   what: "links" | "persons",
 ): Promise<number> {
-  const { values } = parseCommandArgs(args, { out: { type: "string" } }, usage);
-  const path = outPath(values.out, usage);
-  const opened = await openDatabase({ databaseUrl: globals.databaseUrl, home: globals.home });
-  try {
-    const { id: municipalityId } = await createMunicipalityRepository(opened.db).ensureDefault(
-      DEFAULT_MUNICIPALITY_NAME,
-    );
-    const repo = createLinkageRepository(opened.db);
+  return runExport(args, globals, usage, what, async (db, municipalityId) => {
+    const repo = createLinkageRepository(db);
     const run = await repo.latestRun(municipalityId);
     if (!run)
       throw new MimamoriError(
@@ -63,22 +52,12 @@ async function exportRun(
                 p.householdNo,
               ]);
           })();
-    const written = (await writeAtomically(path, lines)) - 1;
-    await createAuditRepository(opened.db).append({
-      municipalityId,
-      actorUserId: null,
-      actor: "cli",
-      action: `export.${what}`,
+    return {
+      lines,
       target: `link_run:${run.id}`,
-      detail: { rows: written },
-    });
-    process.stderr.write(
-      `${path} に ${written.toLocaleString("ja-JP")} 行を書き出しました（名寄せ実行番号 ${run.id}、基準日 ${run.asOf}）。\n`,
-    );
-    return 0;
-  } finally {
-    await opened.close();
-  }
+      describe: `名寄せ実行番号 ${run.id}、基準日 ${run.asOf}`,
+    };
+  });
 }
 
 const linksUsage = "mimamori export links --out FILE";

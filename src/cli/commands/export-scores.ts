@@ -5,32 +5,21 @@
  * Written under a temporary name and renamed into place, so a file is never
  * half-written; audited (`export.flags`, `export.scores`).
  */
-import { createAuditRepository } from "../../db/audit.repository.ts";
-import { openDatabase } from "../../db/database.ts";
-import { createMunicipalityRepository } from "../../db/municipality.repository.ts";
 import { createScoringRepository } from "../../db/scoring.repository.ts";
 import { MimamoriError } from "../../domain/errors.ts";
 import { evidenceText } from "../../domain/items/evidence.ts";
-import { DEFAULT_MUNICIPALITY_NAME } from "../../server/bootstrap.ts";
-import { parseCommandArgs } from "../args.ts";
 import type { Command, GlobalOptions } from "../command.ts";
-import { csvLine, outPath, writeAtomically } from "../csv-export.ts";
+import { csvLine, runExport } from "../csv-export.ts";
 
 /** Runs `export flags` or `export scores`. */
-export async function exportScoring(
+export function exportScoring(
   args: string[],
   globals: GlobalOptions,
   usage: string,
   what: "flags" | "scores",
 ): Promise<number> {
-  const { values } = parseCommandArgs(args, { out: { type: "string" } }, usage);
-  const path = outPath(values.out, usage);
-  const opened = await openDatabase({ databaseUrl: globals.databaseUrl, home: globals.home });
-  try {
-    const { id: municipalityId } = await createMunicipalityRepository(opened.db).ensureDefault(
-      DEFAULT_MUNICIPALITY_NAME,
-    );
-    const repo = createScoringRepository(opened.db);
+  return runExport(args, globals, usage, what, async (db, municipalityId) => {
+    const repo = createScoringRepository(db);
     const run = await repo.latestScoreRun(municipalityId);
     if (!run)
       throw new MimamoriError(
@@ -65,22 +54,12 @@ export async function exportScoring(
                   s.totalPoints,
                 ]);
           })();
-    const written = (await writeAtomically(path, lines)) - 1;
-    await createAuditRepository(opened.db).append({
-      municipalityId,
-      actorUserId: null,
-      actor: "cli",
-      action: `export.${what}`,
+    return {
+      lines,
       target: `score_run:${run.id}`,
-      detail: { rows: written },
-    });
-    process.stderr.write(
-      `${path} に ${written.toLocaleString("ja-JP")} 行を書き出しました（判定実行番号 ${run.id}、基準日 ${run.asOf}、規則 ${run.ruleVersion}）。\n`,
-    );
-    return 0;
-  } finally {
-    await opened.close();
-  }
+      describe: `判定実行番号 ${run.id}、基準日 ${run.asOf}、規則 ${run.ruleVersion}`,
+    };
+  });
 }
 
 const scoresUsage = "mimamori export scores --out FILE";
