@@ -1,21 +1,30 @@
 /**
  * COPY … FROM STDIN in PostgreSQL's text format, shared by the repositories
- * that bulk-load (linkage, scoring).
+ * that bulk-load (import, linkage, scoring).
  */
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
 
-/** One cell: backslash, tab, newline and carriage return escaped; null as \N. */
+const COPY_SPECIAL = /[\\\t\n\r]/;
+const COPY_SPECIALS = /[\\\t\n\r]/g;
+const COPY_ESCAPES: Readonly<Record<string, string>> = {
+  "\\": "\\\\",
+  "\t": "\\t",
+  "\n": "\\n",
+  "\r": "\\r",
+};
+
+/** Text in COPY's text format: backslash, tab, newline and carriage return escaped. */
+export function copyText(s: string): string {
+  return COPY_SPECIAL.test(s) ? s.replace(COPY_SPECIALS, (c) => COPY_ESCAPES[c] as string) : s;
+}
+
+/** One cell: text escaped as {@link copyText}; null as \N. */
 export function copyCell(v: string | number | boolean | null): string {
   if (v === null) return "\\N";
-  const s = String(v);
-  return /[\\\t\n\r]/.test(s)
-    ? s.replace(/[\\\t\n\r]/g, (c) =>
-        c === "\\" ? "\\\\" : c === "\t" ? "\\t" : c === "\n" ? "\\n" : "\\r",
-      )
-    : s;
+  return typeof v === "string" ? copyText(v) : String(v);
 }
 
 /** A PostgreSQL array literal of numbers. */

@@ -11,6 +11,7 @@ import pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
 import type { IsoDate, SourceId } from "../domain/types.ts";
 import type { RowError, Value } from "../domain/validate.ts";
+import { copyText } from "./copy.ts";
 import type { Database } from "./database.ts";
 
 export interface SnapshotSummary {
@@ -217,6 +218,14 @@ export function createImportRepository(db: Database) {
       }
     },
 
+    /** Bytes PostgreSQL holds for all imported rows (table, TOAST and indexes), for sizing. */
+    async rowStorageBytes(): Promise<number> {
+      const r = await sql<{ n: string }>`SELECT pg_total_relation_size('import_row') AS n`.execute(
+        db,
+      );
+      return Number(r.rows[0]?.n ?? 0);
+    },
+
     /** The rejected rows of a snapshot with their errors, in row order. */
     async listRejectedRows(
       municipalityId: number,
@@ -269,34 +278,22 @@ export interface NewSnapshot {
   readonly actor: string;
 }
 
-const COPY_SPECIAL = /[\\\t\n\r]/;
-const COPY_ESCAPES: Readonly<Record<string, string>> = {
-  "\\": "\\\\",
-  "\t": "\\t",
-  "\n": "\\n",
-  "\r": "\\r",
-};
-
-/** A value in COPY's text format: backslash, tab, LF and CR escaped. */
-function copyText(s: string): string {
-  return COPY_SPECIAL.test(s) ? s.replace(/[\\\t\n\r]/g, (c) => COPY_ESCAPES[c] as string) : s;
-}
+/** Characters a JSON string literal must escape (or, for lone surrogates, should). */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what JSON must escape
+const JSON_SPECIAL = /[\u0000-\u001f"\\\ud800-\udfff]/;
 
 /**
- * A JSON string literal. Text needing no escape (no quote, backslash, control
- * character or surrogate) is quoted as is; anything else goes through
- * JSON.stringify, which also turns lone surrogates into escapes.
+ * A JSON string literal, already in COPY's text format. Text needing no JSON
+ * escape (no quote, backslash, control character or surrogate — nearly every
+ * value) is quoted as is and needs no COPY escape either; anything else goes
+ * through JSON.stringify (which also turns lone surrogates into escapes) and
+ * then COPY escaping of its backslashes.
  */
-function jsonString(s: string): string {
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0x20 || c === 0x22 || c === 0x5c || (c >= 0xd800 && c <= 0xdfff))
-      return JSON.stringify(s);
-  }
-  return `"${s}"`;
+function jsonCopyString(s: string): string {
+  return JSON_SPECIAL.test(s) ? copyText(JSON.stringify(s)) : `"${s}"`;
 }
 
-/** JSON for the normalised values, keys in layout order, blanks left out. */
+/** JSON for the normalised values, keys in layout order, blanks left out, in COPY's text format. */
 function dataJson(keys: readonly string[], values: readonly Value[]): string {
   let out = "{";
   for (let i = 0; i < keys.length; i++) {
@@ -304,7 +301,7 @@ function dataJson(keys: readonly string[], values: readonly Value[]): string {
     if (v === null || v === undefined) continue;
     if (out.length > 1) out += ",";
     out += keys[i];
-    out += typeof v === "string" ? jsonString(v) : String(v);
+    out += typeof v === "string" ? jsonCopyString(v) : String(v);
   }
   return `${out}}`;
 }
@@ -343,9 +340,39 @@ export interface ImportTransaction {
 }
 
 /**
+ * Connections for import transactions, kept open across the files of one
+ * command: opening a PostgreSQL connection (SCRAM authentication, a new
+ * backend process) costs 10–20 ms, which a folder of 19 small files would pay
+ * 19 times. At most `max` transactions are open at once.
+ */
+export interface ImportConnections {
+  /** Like {@link beginImport}, on a reused connection. */
+  begin(municipalityId: number, sourceId: SourceId): Promise<ImportTransaction>;
+  /** Closes every connection; transactions must be closed first. */
+  close(): Promise<void>;
+}
+
+export function openImportConnections(url: string, max = 2): ImportConnections {
+  const pool = new pg.Pool({ connectionString: url, max });
+  // An idle connection the server ends would emit 'error' on the pool; the pool drops it.
+  pool.on("error", () => {});
+  return {
+    async begin(municipalityId, sourceId) {
+      const client = await pool.connect();
+      return startImport(client, municipalityId, sourceId, (broken) => {
+        client.release(broken);
+        return Promise.resolve();
+      });
+    },
+    close: () => pool.end(),
+  };
+}
+
+/**
  * Opens a connection on `url`, begins a transaction and takes the lock of
  * (municipality, source), so two imports of one source run one after the
- * other and version numbers and duplicate checks stay exact.
+ * other and version numbers and duplicate checks stay exact. The connection
+ * is closed with the transaction.
  */
 export async function beginImport(
   url: string,
@@ -354,6 +381,19 @@ export async function beginImport(
 ): Promise<ImportTransaction> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
+  return startImport(client, municipalityId, sourceId, () => client.end().catch(() => {}));
+}
+
+/**
+ * Begins the transaction on `client`. `release` gives the connection back
+ * (`broken`: it may be mid-statement and must not be reused).
+ */
+async function startImport(
+  client: pg.ClientBase,
+  municipalityId: number,
+  sourceId: SourceId,
+  release: (broken: boolean) => Promise<void>,
+): Promise<ImportTransaction> {
   let open = false;
   try {
     await client.query("BEGIN");
@@ -362,7 +402,7 @@ export async function beginImport(
       `${municipalityId}/${sourceId}`,
     ]);
   } catch (e) {
-    await client.end().catch(() => {});
+    await release(true);
     throw e;
   }
   let closed = false;
@@ -415,6 +455,7 @@ export async function beginImport(
     },
 
     async copyRows(snapshotId, columns, batches) {
+      // Column names are layout names (no backslash, quote or control character).
       const keys = columns.map((c) => `${JSON.stringify(c)}:`);
       const prefix = `${snapshotId}\t${municipalityId}\t`;
       const lines = async function* (): AsyncGenerator<string> {
@@ -422,7 +463,7 @@ export async function beginImport(
           const parts: string[] = new Array(batch.length);
           for (let i = 0; i < batch.length; i++) {
             const r = batch[i] as RowToStore;
-            const data = r.values === undefined ? "\\N" : copyText(dataJson(keys, r.values));
+            const data = r.values === undefined ? "\\N" : dataJson(keys, r.values);
             const errors = r.errors === undefined ? "\\N" : copyText(JSON.stringify(r.errors));
             parts[i] =
               `${prefix}${r.row}\t${r.line}\t${r.asOf ?? "\\N"}\t${copyText(r.raw)}\t${data}\t${errors}\n`;
@@ -467,10 +508,14 @@ export async function beginImport(
     async close() {
       if (closed) return;
       closed = true;
+      let broken = false;
       try {
         if (open) await client.query("ROLLBACK");
+      } catch (e) {
+        broken = true;
+        throw e;
       } finally {
-        await client.end().catch(() => {});
+        await release(broken);
       }
     },
   };

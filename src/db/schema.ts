@@ -230,6 +230,15 @@ export interface ScoreResultTable {
   excluded_by: string[];
 }
 
+/** A municipality's retention policy for imported snapshots (0007-retention). */
+export interface RetentionPolicyTable {
+  municipality_id: number;
+  keep_snapshots: number;
+  keep_months: number | null;
+  updated_at: DefaultTimestamp;
+  actor: string;
+}
+
 export interface DB {
   municipality: MunicipalityTable;
   app_user: AppUserTable;
@@ -237,6 +246,7 @@ export interface DB {
   audit_log: AuditLogTable;
   import_snapshot: ImportSnapshotTable;
   import_row: ImportRowTable;
+  retention_policy: RetentionPolicyTable;
   link_run: LinkRunTable;
   link_person: LinkPersonTable;
   link_record: LinkRecordTable;

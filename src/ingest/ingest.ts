@@ -113,6 +113,48 @@ export function resolveSource(
   throw unknownSource(fileName, "ファイル名からも見出しからも取り込み元がわかりません。");
 }
 
+type BoundColumn = FilePlan["columns"][number];
+type Parse = BoundColumn["parse"];
+
+/** Distinct values remembered per column before the memo starts over. */
+const MEMO_LIMIT = 4096;
+/** Lookups after which a column whose values rarely repeat stops being memoised. */
+const MEMO_TRIAL = 2048;
+
+/**
+ * A column parser that remembers its last few thousand results. Department
+ * files repeat the same values row after row (dates of birth, 学校名, 続柄,
+ * kana of common family names), and the normalisers (和暦, width and kana
+ * folding) cost far more than a Map lookup. The parsers are pure functions of
+ * the cell text and their results are never mutated, so a shared result is the
+ * same as a fresh one. Memory is bounded (the map starts over when full), and a
+ * column whose values hardly repeat (宛名番号, 氏名) drops the memo after a trial.
+ */
+function memoised(parse: Parse): Parse {
+  let memo: Map<string, ReturnType<Parse>> | undefined = new Map();
+  let lookups = 0;
+  let hits = 0;
+  return (raw) => {
+    if (memo === undefined) return parse(raw);
+    const known = memo.get(raw);
+    lookups++;
+    if (known !== undefined) {
+      hits++;
+      return known;
+    }
+    if (lookups === MEMO_TRIAL && hits * 4 < lookups) memo = undefined;
+    else if (memo.size >= MEMO_LIMIT) memo.clear();
+    const r = parse(raw);
+    memo?.set(raw, r);
+    return r;
+  };
+}
+
+/** The plan with memoised column parsers (one memo per file, so nothing outlives the import). */
+function memoisedPlan(plan: FilePlan): FilePlan {
+  return { ...plan, columns: plan.columns.map((c) => ({ ...c, parse: memoised(c.parse) })) };
+}
+
 /**
  * Binds an opened table to its source and returns its validated rows. Throws
  * MimamoriError (`invalid_input`) when the source is unknown or the header
@@ -141,6 +183,7 @@ export function ingestTable(table: Table, options: IngestOptions): IngestedFile 
     );
   }
   const plan = planned.plan;
+  const memoPlan = memoisedPlan(plan);
   const batches = async function* (): AsyncGenerator<IngestedRow[]> {
     for await (const batch of table.batches) {
       const out: IngestedRow[] = new Array(batch.length);
@@ -157,7 +200,7 @@ export function ingestTable(table: Table, options: IngestOptions): IngestedFile 
           };
           continue;
         }
-        const v = validateRow(plan, r.fields);
+        const v = validateRow(memoPlan, r.fields);
         out[i] = v.ok
           ? {
               ok: true,

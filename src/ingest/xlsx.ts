@@ -5,7 +5,6 @@
  * number in a date column is read as an Excel serial by the validator.
  */
 import type { Readable } from "node:stream";
-import ExcelJS from "exceljs";
 
 export interface SheetRow {
   /** Row number in the sheet (1-based). */
@@ -46,6 +45,9 @@ export function cellText(v: unknown): string {
  * itself is streamed.
  */
 export async function* readXlsxRows(stream: Readable): AsyncGenerator<SheetRow> {
+  // Loaded on first use: exceljs takes about half a second to load, which every
+  // `mimamori` command (and a CSV-only import) would otherwise pay at start-up.
+  const { default: ExcelJS } = await import("exceljs");
   const reader = new ExcelJS.stream.xlsx.WorkbookReader(stream, {
     worksheets: "emit",
     sharedStrings: "cache",

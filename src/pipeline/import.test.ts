@@ -14,6 +14,7 @@ import {
   type ImportFileOptions,
   type ImportReport,
   importFile,
+  importFiles,
   importManualRows,
   listImportFiles,
 } from "./import.ts";
@@ -335,5 +336,50 @@ describe("other inputs", () => {
       join(folder, "jumin.csv"),
     ]);
     await expect(listImportFiles([join(dir, "none")])).rejects.toThrow(/見つかりません/);
+  });
+});
+
+describe("importFiles (a folder, two files at a time)", () => {
+  it("gives the reports in order, and the same versions, duplicates and supersedes as one file at a time", async () => {
+    const folder = join(dir, "many");
+    mkdirSync(folder, { recursive: true });
+    const write = (name: string, content: string) => {
+      writeFileSync(join(folder, name), content);
+      return join(folder, name);
+    };
+    const kaigo = (n: number) =>
+      ["宛名番号,要介護度", ...Array.from({ length: n }, (_, i) => `K${i},要介護1`)].join("\n");
+    // Large enough that the later, small files of the same source would overtake it if allowed.
+    const paths = [
+      write("kaigo_nintei_1.csv", kaigo(20_000)),
+      write("ichiji_hogo.csv", "氏名,生年月日,保護開始日\n見守 一,H29.5.3,R6.1.5\n"),
+      write("kaigo_nintei_2.csv", kaigo(3)),
+      write("kaigo_nintei_copy.csv", kaigo(3)),
+      write("unknown.csv", "a,b\n1,2\n"),
+      write("kaigo_nintei_1b.csv", kaigo(2)),
+    ];
+    // An as-of of its own keeps these apart from the other tests' imports of the same sources.
+    const reports = await importFiles(t, paths, {
+      municipalityId,
+      actor: { userId: null, loginName: "test" },
+      asOf: "2030-01-01" as IsoDate,
+      concurrency: 2,
+    });
+    expect(reports.map((r) => [r.fileName, r.status])).toEqual([
+      ["kaigo_nintei_1.csv", "imported"],
+      ["ichiji_hogo.csv", "imported"],
+      ["kaigo_nintei_2.csv", "imported"],
+      ["kaigo_nintei_copy.csv", "duplicate"],
+      ["unknown.csv", "failed"],
+      ["kaigo_nintei_1b.csv", "imported"],
+    ]);
+    const kaigoReports = reports.filter(
+      (r): r is ImportedReport => r.status === "imported" && r.sourceId === "kaigo_nintei",
+    );
+    const base = (kaigoReports[0] as ImportedReport).version;
+    expect(kaigoReports.map((r) => r.version - base)).toEqual([0, 1, 2]);
+    expect(kaigoReports.map((r) => r.rowsStored)).toEqual([20_000, 3, 2]);
+    const dup = reports[3];
+    expect(dup?.status === "duplicate" && dup.snapshotId).toBe(kaigoReports[1]?.snapshotId);
   });
 });

@@ -12,7 +12,12 @@ import { readdir, stat } from "node:fs/promises";
 import { basename, extname, join } from "node:path";
 import { createAuditRepository } from "../db/audit.repository.ts";
 import type { Database } from "../db/database.ts";
-import { beginImport, type RowToStore } from "../db/import.repository.ts";
+import {
+  beginImport,
+  type ImportTransaction,
+  openImportConnections,
+  type RowToStore,
+} from "../db/import.repository.ts";
 import { isMimamoriError, MimamoriError } from "../domain/errors.ts";
 import { findLayout, type Layout } from "../domain/layouts.ts";
 import type { Mapping } from "../domain/mapping.ts";
@@ -193,15 +198,18 @@ async function audit(
   });
 }
 
+/** Opens the write transaction of one import (a fresh or a reused connection). */
+type BeginImport = (municipalityId: number, sourceId: SourceId) => Promise<ImportTransaction>;
+
 async function store(
-  target: ImportDatabase,
+  begin: BeginImport,
   incoming: Incoming,
   hash: string,
   options: ImportFileOptions,
   started: number,
 ): Promise<ImportedReport | DuplicateReport> {
   const layout = incoming.layout;
-  const tx = await beginImport(target.url, options.municipalityId, layout.id);
+  const tx = await begin(options.municipalityId, layout.id);
   try {
     const dup = await tx.findByHash(hash);
     if (dup) {
@@ -334,10 +342,113 @@ function failed(fileName: string, e: MimamoriError, started: number): FailedRepo
  * content imported before gives `duplicate` and changes nothing. Every call
  * leaves one audit row. Errors other than the user's (database down) throw.
  */
-export async function importFile(
+export function importFile(
   target: ImportDatabase,
   path: string,
   options: ImportFileOptions,
+): Promise<ImportReport> {
+  return importOne(target, path, options, {
+    begin: (municipalityId, sourceId) => beginImport(target.url, municipalityId, sourceId),
+    turn: async () => {},
+  });
+}
+
+export interface ImportFilesOptions extends Omit<ImportFileOptions, "fileName" | "onProgress"> {
+  /**
+   * Files imported at the same time, each in its own transaction on its own
+   * connection (default 2). While PostgreSQL writes one file's rows and commits,
+   * the next file is read and validated.
+   */
+  readonly concurrency?: number;
+  readonly onProgress?: (p: ImportProgress) => void;
+  /** Called as each file starts (for a progress display). */
+  readonly onFileStart?: (fileName: string) => void;
+  /** Called with each file's report as soon as it is done (not necessarily in order). */
+  readonly onFileDone?: (report: ImportReport) => void;
+}
+
+/**
+ * Imports several files, as `importFile` would one after the other, and
+ * returns their reports in the order given. Files of different sources are
+ * imported concurrently over a few reused connections; files of the same
+ * source still write in the order given (the source is known from each
+ * file's name or header before it writes anything), so version numbers,
+ * duplicate detection and which snapshot supersedes which are exactly those
+ * of a sequential import.
+ */
+export async function importFiles(
+  target: ImportDatabase,
+  paths: readonly string[],
+  options: ImportFilesOptions,
+): Promise<ImportReport[]> {
+  const concurrency = Math.max(1, Math.min(options.concurrency ?? 2, paths.length));
+  const connections = openImportConnections(target.url, concurrency);
+  const known = paths.map(() => deferred<SourceId | undefined>());
+  const done = paths.map(() => deferred<void>());
+  const reports: ImportReport[] = new Array(paths.length);
+  let next = 0;
+  let failure: { error: unknown } | undefined;
+  const worker = async () => {
+    while (failure === undefined && next < paths.length) {
+      const i = next++;
+      const path = paths[i] as string;
+      const { concurrency: _, onFileStart, onFileDone, ...fileOptions } = options;
+      onFileStart?.(basename(path));
+      try {
+        reports[i] = await importOne(target, path, fileOptions, {
+          begin: (m, s) => connections.begin(m, s),
+          async turn(sourceId) {
+            known[i]?.resolve(sourceId);
+            if (sourceId === undefined) return;
+            for (let j = 0; j < i; j++) {
+              if ((await known[j]?.promise) === sourceId) await done[j]?.promise;
+            }
+          },
+        });
+        onFileDone?.(reports[i] as ImportReport);
+      } catch (e) {
+        failure ??= { error: e };
+      } finally {
+        // A file that threw before its source was known must not hold up later ones.
+        known[i]?.resolve(undefined);
+        done[i]?.resolve();
+      }
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: concurrency }, worker));
+  } finally {
+    await connections.close();
+  }
+  if (failure !== undefined) throw failure.error;
+  return reports;
+}
+
+function deferred<T>(): { promise: Promise<T>; resolve: (v: T) => void } {
+  let resolve!: (v: T) => void;
+  const promise = new Promise<T>((r) => {
+    resolve = r;
+  });
+  return { promise, resolve };
+}
+
+/** How one file of {@link importFiles} takes part in the whole: its connection and its turn. */
+interface FileContext {
+  readonly begin: BeginImport;
+  /**
+   * Resolves when this file may write: once its source is known (undefined
+   * when the file failed before that), every earlier file of the same source
+   * must have finished, so versions and duplicate checks follow the order of
+   * the files as given.
+   */
+  turn(sourceId: SourceId | undefined): Promise<void>;
+}
+
+async function importOne(
+  target: ImportDatabase,
+  path: string,
+  options: ImportFileOptions,
+  context: FileContext,
 ): Promise<ImportReport> {
   const started = performance.now();
   const fileName = options.fileName ?? basename(path);
@@ -359,8 +470,9 @@ export async function importFile(
       ...(options.source === undefined ? {} : { source: options.source }),
     });
     sourceId = ingested.layout.id;
+    await context.turn(sourceId);
     report = await store(
-      target,
+      context.begin,
       {
         fileName,
         layout: ingested.layout,
@@ -379,6 +491,7 @@ export async function importFile(
       started,
     );
   } catch (e) {
+    if (sourceId === undefined) await context.turn(undefined);
     if (isMimamoriError(e) && e.code !== "internal") report = failed(fileName, e, started);
     else if (
       e instanceof Error &&
@@ -458,7 +571,7 @@ export async function importManualRows(
         source: layout.id,
       });
       report = await store(
-        target,
+        (municipalityId, sourceId) => beginImport(target.url, municipalityId, sourceId),
         {
           fileName,
           layout,

@@ -15,7 +15,7 @@ import {
   type ImportDatabase,
   type ImportProgress,
   type ImportReport,
-  importFile,
+  importFiles,
   listImportFiles,
 } from "../../pipeline/import.ts";
 import { formatImportReports } from "../../pipeline/import-report.ts";
@@ -34,24 +34,24 @@ const PROGRESS_AFTER_MS = 2000;
 /**
  * A progress display on stderr for files that take more than a few seconds:
  * a bar redrawn in place on a terminal, a line every 10 s otherwise (logs).
+ * Files are imported two at a time, so it shows whichever file reported last.
  */
 function progressReporter(stream: NodeJS.WriteStream) {
-  let startedAt = performance.now();
+  const startedAt = new Map<string, number>();
   let lastDraw = 0;
   let drawn = false;
   const interval = stream.isTTY ? 200 : 10_000;
   return {
-    start() {
-      startedAt = performance.now();
-      lastDraw = 0;
-      drawn = false;
+    start(fileName: string) {
+      startedAt.set(fileName, performance.now());
     },
     update(p: ImportProgress) {
       const now = performance.now();
-      if (now - startedAt < PROGRESS_AFTER_MS || now - lastDraw < interval) return;
+      const started = startedAt.get(p.fileName) ?? now;
+      if (now - started < PROGRESS_AFTER_MS || now - lastDraw < interval) return;
       lastDraw = now;
       const ratio = p.totalBytes > 0 ? Math.min(1, p.bytesRead / p.totalBytes) : 0;
-      const rate = p.rowsRead / ((now - startedAt) / 1000);
+      const rate = p.rowsRead / ((now - started) / 1000);
       const text = `${p.fileName}: ${(ratio * 100).toFixed(0)}% ${p.rowsRead.toLocaleString("ja-JP")} 行（${Math.round(rate).toLocaleString("ja-JP")} 行/秒）`;
       if (stream.isTTY) {
         const width = 20;
@@ -64,6 +64,7 @@ function progressReporter(stream: NodeJS.WriteStream) {
     },
     finish() {
       if (drawn && stream.isTTY) stream.write("\r\x1b[K");
+      drawn = false;
     },
   };
 }
@@ -179,24 +180,20 @@ export const importCommand: Command = {
         DEFAULT_MUNICIPALITY_NAME,
       );
       const progress = progressReporter(process.stderr);
-      const reports: ImportReport[] = [];
-      for (const path of files) {
-        progress.start();
-        try {
-          reports.push(
-            await importFile(opened, path, {
-              municipalityId,
-              actor: { userId: null, loginName: "cli" },
-              ...(mapping === undefined ? {} : { mapping }),
-              ...(asOf === undefined ? {} : { asOf }),
-              ...(source === undefined ? {} : { source }),
-              replace: values.replace ?? false,
-              onProgress: (p) => progress.update(p),
-            }),
-          );
-        } finally {
-          progress.finish();
-        }
+      let reports: ImportReport[];
+      try {
+        reports = await importFiles(opened, files, {
+          municipalityId,
+          actor: { userId: null, loginName: "cli" },
+          ...(mapping === undefined ? {} : { mapping }),
+          ...(asOf === undefined ? {} : { asOf }),
+          ...(source === undefined ? {} : { source }),
+          replace: values.replace ?? false,
+          onFileStart: (name) => progress.start(name),
+          onProgress: (p) => progress.update(p),
+        });
+      } finally {
+        progress.finish();
       }
       if (values.json) process.stdout.write(`${JSON.stringify(reports, null, 2)}\n`);
       else process.stdout.write(`${formatImportReports(reports, MAX_PRINTED_REJECTIONS)}\n`);

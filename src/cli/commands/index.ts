@@ -3,6 +3,7 @@ import { dbMigrate } from "./db-migrate.ts";
 import { scoringExportCommands } from "./export-flags.ts";
 import { importCommand } from "./import.ts";
 import { linkageCommands } from "./linkage-commands.ts";
+import { retentionCommand } from "./retention.ts";
 import { serve } from "./serve.ts";
 import { statsContingency } from "./stats-contingency.ts";
 import { statsPool } from "./stats-pool.ts";
@@ -18,6 +19,7 @@ export const commands: readonly Command[] = [
   statsPool,
   synth,
   importCommand,
+  retentionCommand,
   ...linkageCommands,
   ...scoringExportCommands,
 ];

@@ -1,0 +1,154 @@
+import { createAuditRepository } from "../../db/audit.repository.ts";
+import { openDatabase } from "../../db/database.ts";
+import { createMunicipalityRepository } from "../../db/municipality.repository.ts";
+import { createRetentionRepository } from "../../db/retention.repository.ts";
+import { MimamoriError } from "../../domain/errors.ts";
+import type { IsoDate } from "../../domain/types.ts";
+import {
+  applyRetention,
+  DEFAULT_RETENTION_POLICY,
+  type RetentionPolicy,
+  type RetentionResult,
+} from "../../pipeline/retention.ts";
+import { DEFAULT_MUNICIPALITY_NAME } from "../../server/bootstrap.ts";
+import { intOption, parseCommandArgs } from "../args.ts";
+import type { Command } from "../command.ts";
+
+const usage =
+  "mimamori retention [--dry-run] [--keep N] [--months M|none] [--with-runs] [--save] [--json]";
+
+const n = (x: number) => x.toLocaleString("ja-JP");
+
+function describePolicy(p: RetentionPolicy): string {
+  const age = p.keepMonths === null ? "" : `と、抽出日が ${p.keepMonths} か月以内のもの`;
+  return `取り込み元ごとに新しい順に ${p.keepSnapshots} 件${age}を残します（実行に使う最新の取り込みは常に残します）。`;
+}
+
+/** The report of a retention run, in Japanese. */
+export function formatRetentionReport(r: RetentionResult, policySource: string): string {
+  const lines: string[] = [];
+  lines.push(`保存期間の方針（${policySource}）: ${describePolicy(r.policy)}`);
+  if (r.cutoff !== null)
+    lines.push(
+      `基準日 ${r.today}: 抽出日が ${r.cutoff} より前で、新しい ${r.policy.keepSnapshots} 件にも入らない取り込みが対象です。`,
+    );
+  const rows = r.deleted.reduce((a, s) => a + s.rows, 0);
+  lines.push(
+    `${r.dryRun ? "削除の対象" : "削除した取り込み"}: ${n(r.deleted.length)} 件（${n(rows)} 行） / 全 ${n(r.total)} 件`,
+  );
+  for (const s of r.deleted) {
+    lines.push(
+      `  #${s.id} ${s.sourceId} 第${s.version}版 抽出日 ${s.asOf ?? "なし"} ${s.fileName}（${n(s.rows)} 行）`,
+    );
+  }
+  if (r.linkRunIds.length > 0 || r.scoreRunIds.length > 0) {
+    lines.push(
+      `${r.dryRun ? "一緒に削除する実行結果" : "一緒に削除した実行結果"}: 名寄せ ${r.linkRunIds.map((x) => `#${x}`).join("、") || "なし"}／採点 ${r.scoreRunIds.map((x) => `#${x}`).join("、") || "なし"}`,
+    );
+  }
+  const forRuns = r.kept.filter((k) => k.reason.kind === "runs");
+  if (forRuns.length > 0) {
+    lines.push(
+      `保存期間を過ぎていますが、保存されている実行結果が使っているため残す取り込み: ${n(forRuns.length)} 件`,
+    );
+    for (const k of forRuns) {
+      if (k.reason.kind !== "runs") continue;
+      const runs = [
+        ...k.reason.linkRunIds.map((x) => `名寄せ #${x}`),
+        ...k.reason.scoreRunIds.map((x) => `採点 #${x}`),
+      ].join("、");
+      lines.push(
+        `  #${k.snapshot.id} ${k.snapshot.sourceId} 第${k.snapshot.version}版 抽出日 ${k.snapshot.asOf ?? "なし"}（${runs}）`,
+      );
+    }
+    lines.push(
+      "  実行結果ごと削除するには --with-runs を付けてください（最新の名寄せ結果と、その採点結果は残します）。",
+    );
+  }
+  const superseding = r.kept.filter((k) => k.reason.kind === "supersedes_kept");
+  if (superseding.length > 0) {
+    lines.push(
+      `残す取り込みを差し替えた取り込みも残します: ${superseding.map((k) => `#${k.snapshot.id}`).join("、")}`,
+    );
+  }
+  if (r.dryRun) lines.push("（--dry-run のため、何も削除していません。）");
+  else if (r.deleted.length === 0 && r.linkRunIds.length === 0 && r.scoreRunIds.length === 0)
+    lines.push("削除するものはありませんでした。");
+  else
+    lines.push(`削除した行: 取り込みの行 ${n(r.importRowsDeleted)} 行。監査ログに記録しました。`);
+  return lines.join("\n");
+}
+
+/** Today in Japan (snapshots' 抽出日 are Japanese dates). */
+function todayInJapan(): IsoDate {
+  return new Date(Date.now() + 9 * 3600_000).toISOString().slice(0, 10) as IsoDate;
+}
+
+export const retentionCommand: Command = {
+  path: ["retention"],
+  summary: "保存期間を過ぎた古い取り込みデータを削除します（--dry-run で削除せずに対象だけ表示）。",
+  usage,
+  async run(args, globals) {
+    const { values } = parseCommandArgs(
+      args,
+      {
+        "dry-run": { type: "boolean" },
+        keep: { type: "string" },
+        months: { type: "string" },
+        "with-runs": { type: "boolean" },
+        save: { type: "boolean" },
+        json: { type: "boolean" },
+      },
+      usage,
+    );
+    const keep = intOption(values.keep, "--keep", 1, 10_000);
+    const months = values.months === "none" ? null : intOption(values.months, "--months", 0, 1200);
+    const opened = await openDatabase({ databaseUrl: globals.databaseUrl, home: globals.home });
+    try {
+      const { id: municipalityId } = await createMunicipalityRepository(opened.db).ensureDefault(
+        DEFAULT_MUNICIPALITY_NAME,
+      );
+      const repo = createRetentionRepository(opened.db);
+      const stored = await repo.getPolicy(municipalityId);
+      const base = stored ?? DEFAULT_RETENTION_POLICY;
+      const policy: RetentionPolicy = {
+        keepSnapshots: keep ?? base.keepSnapshots,
+        keepMonths: months === undefined ? base.keepMonths : months,
+      };
+      const given = keep !== undefined || months !== undefined;
+      let policySource = given ? "今回の指定" : stored ? "この自治体の設定" : "既定";
+      if (values.save) {
+        if (!given) {
+          throw new MimamoriError(
+            "invalid_input",
+            "--save には保存する方針（--keep か --months）を指定してください。",
+            [`使い方: ${usage}`],
+          );
+        }
+        await repo.savePolicy(municipalityId, policy, "cli");
+        await createAuditRepository(opened.db).append({
+          municipalityId,
+          actorUserId: null,
+          actor: "cli",
+          action: "retention.policy",
+          target: null,
+          detail: { ...policy },
+        });
+        policySource = "今回保存した設定";
+      }
+      const result = await applyRetention(opened.db, {
+        municipalityId,
+        policy,
+        today: todayInJapan(),
+        withRuns: values["with-runs"] ?? false,
+        dryRun: values["dry-run"] ?? false,
+        actor: { userId: null, loginName: "cli" },
+      });
+      if (values.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+      else process.stdout.write(`${formatRetentionReport(result, policySource)}\n`);
+      return 0;
+    } finally {
+      await opened.close();
+    }
+  },
+};
