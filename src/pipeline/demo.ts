@@ -19,7 +19,7 @@ import {
   type ProfileId,
 } from "../domain/synth/index.ts";
 import type { IsoDate } from "../domain/types.ts";
-import { type ImportDatabase, type ImportReport, importFile } from "./import.ts";
+import { type ImportDatabase, type ImportReport, importFiles } from "./import.ts";
 import { runLinkage } from "./linkage.ts";
 import { scoreRun } from "./score.ts";
 import { runSynth } from "./synth.ts";
@@ -97,19 +97,23 @@ export async function loadDemo(target: ImportDatabase, options: DemoOptions): Pr
   options.progress?.(`合成データを ${dir} に生成しました（${synthSeconds.toFixed(1)} 秒）。`);
 
   const t1 = performance.now();
-  const reports: ImportReport[] = [];
-  let unexpectedRejections = 0;
-  for (const f of synth.files) {
-    const report = await importFile(target, join(dir, f.file), {
+  // Several files at a time over reused connections, as `mimamori import` does.
+  const reports = await importFiles(
+    target,
+    synth.files.map((f) => join(dir, f.file)),
+    {
       municipalityId: options.municipalityId,
       actor: { userId: null, loginName: "demo" },
       asOf: DEMO_AS_OF,
-    });
-    reports.push(report);
+    },
+  );
+  let unexpectedRejections = 0;
+  synth.files.forEach((f, i) => {
+    const report = reports[i] as ImportReport;
     if (report.status === "imported") {
       unexpectedRejections += Math.max(0, report.rowsRejected - f.broken);
     }
-  }
+  });
   const importSeconds = (performance.now() - t1) / 1000;
   options.progress?.(
     `${synth.files.length} ファイルを取り込みました（${importSeconds.toFixed(1)} 秒）。`,
