@@ -6,7 +6,9 @@ import { linkageCommands } from "./linkage-commands.ts";
 import { retentionCommand } from "./retention.ts";
 import { serve } from "./serve.ts";
 import { statsContingency } from "./stats-contingency.ts";
+import { statsExport } from "./stats-export.ts";
 import { statsPool } from "./stats-pool.ts";
+import { statsValidate } from "./stats-validate.ts";
 import { synth } from "./synth.ts";
 import { userAdd } from "./user-add.ts";
 
@@ -17,6 +19,8 @@ export const commands: readonly Command[] = [
   userAdd,
   statsContingency,
   statsPool,
+  statsValidate,
+  statsExport,
   synth,
   importCommand,
   retentionCommand,

@@ -1,0 +1,375 @@
+/**
+ * The validation report of a stored scoring run (issue 7): item validation
+ * against the 2024 report's reference groups, each rule against the labels
+ * available now, the funnel over all runs, and the fairness comparison; and
+ * the aggregate export for pooling. This module only reads and assembles:
+ * items and scores come from the run's stored rows (score_item,
+ * score_result); the attributes the report needs beyond them (EPDS present,
+ * 精神 手帳, pupils, …; domain/stats/validation-groups.ts) are evaluated from
+ * the run's facts by the same item evaluator the run used; the statistics are
+ * domain/stats.
+ */
+import { mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { createAuditRepository } from "../db/audit.repository.ts";
+import type { Database } from "../db/database.ts";
+import { createMunicipalityRepository } from "../db/municipality.repository.ts";
+import { createScoringRepository } from "../db/scoring.repository.ts";
+import { createValidationRepository, type ScoreRunRef } from "../db/validation.repository.ts";
+import { MimamoriError } from "../domain/errors.ts";
+import { type ChildItems, compileCatalog, type Evaluation } from "../domain/items/evaluate.ts";
+import { DIFFICULTY_IDS, type DifficultyId } from "../domain/scoring/difficulties.ts";
+import { parseRuleSet } from "../domain/scoring/rule-schema.ts";
+import type { RuleSet } from "../domain/scoring/rules.ts";
+import { APPLICABLE, FLAGGED, scoreEvaluation } from "../domain/scoring/score.ts";
+import {
+  type AggregateRow,
+  formatAggregateCsv,
+  toAggregateRows,
+} from "../domain/stats/aggregate.ts";
+import { DEFAULT_SUPPRESSION_K } from "../domain/stats/suppression.ts";
+import {
+  ATTR,
+  FAIRNESS_GROUPS,
+  type GroupDefinition,
+  groupDefinitions,
+  VALIDATION_ITEMS,
+} from "../domain/stats/validation-groups.ts";
+import {
+  type ValidationReport,
+  validationCsvFiles,
+  validationHtml,
+} from "../domain/stats/validation-render.ts";
+import {
+  buildFunnel,
+  countItemTables,
+  evaluateRule,
+  type FairnessCase,
+  fairnessTable,
+  groupOf,
+  type ReportChild,
+  type RuleCase,
+  validateReportItems,
+} from "../domain/stats/validation-report.ts";
+import { loadRunPopulation } from "./validation-population.ts";
+
+export type { ValidationReport };
+
+export interface ValidationTarget {
+  readonly db: Database;
+}
+
+export interface ValidationOptions {
+  readonly municipalityId: number;
+  /** A scoring run id; default: the newest. */
+  readonly runId?: number;
+  readonly alpha?: number;
+}
+
+/** What both the report and the export read of a run. */
+interface RunData {
+  readonly municipality: string;
+  readonly run: ScoreRunRef;
+  readonly rules: RuleSet;
+  readonly children: readonly ReportChild[];
+  /** Per child: its ChildItems with the stored items (indexes into the rule catalog). */
+  readonly childItems: readonly ChildItems[];
+  /** Per child: per difficulty, the stored result. */
+  readonly results: readonly ReadonlyMap<string, { applicable: boolean; flagged: boolean }>[];
+  readonly groups: readonly GroupDefinition[];
+  readonly registerMissing: boolean;
+}
+
+async function loadRun(target: ValidationTarget, options: ValidationOptions): Promise<RunData> {
+  const mid = options.municipalityId;
+  const run = await createValidationRepository(target.db).findScoreRun(mid, options.runId);
+  if (!run) {
+    throw new MimamoriError(
+      "not_found",
+      options.runId === undefined
+        ? "判定の結果がありません。先に mimamori run でデータを判定してください。"
+        : `判定の実行番号 ${options.runId} がありません。実行番号を確認してください。`,
+    );
+  }
+  const municipality =
+    (await createMunicipalityRepository(target.db).findById(mid))?.name ?? String(mid);
+  const scoring = createScoringRepository(target.db);
+  const version = (await scoring.listRuleVersions(mid)).find((v) => v.id === run.ruleVersionId);
+  if (!version) {
+    throw new MimamoriError(
+      "not_found",
+      `判定の実行番号 ${run.id} の規則の版がありません。データベースを確認してください。`,
+    );
+  }
+  const rules = parseRuleSet(version.rules);
+
+  const stored = new Map<string, Set<string>>();
+  for await (const page of scoring.streamItems(mid, run.id)) {
+    for (const x of page) {
+      const s = stored.get(x.personId) ?? new Set<string>();
+      stored.set(x.personId, s);
+      s.add(x.itemId);
+    }
+  }
+  const results = new Map<string, Map<string, { applicable: boolean; flagged: boolean }>>();
+  for await (const page of scoring.streamResults(mid, run.id)) {
+    for (const x of page) {
+      const m = results.get(x.personId) ?? new Map();
+      results.set(x.personId, m);
+      m.set(x.difficulty, { applicable: x.applicable, flagged: x.flagged });
+    }
+  }
+
+  const { population, foreignHouseholds, sources } = await loadRunPopulation(
+    target.db,
+    mid,
+    run.linkRunId,
+    run.asOf,
+    VALIDATION_ITEMS.flatMap((i) => i.sources),
+  );
+  const attributes = compileCatalog({ version: "validation", items: VALIDATION_ITEMS }).evaluate(
+    population,
+    run.asOf,
+  );
+  if (attributes.children.length !== results.size) {
+    throw new MimamoriError(
+      "conflict",
+      `判定の実行番号 ${run.id} の対象のこども（${results.size} 人）と、名寄せ結果から読み直したこども（${attributes.children.length} 人）が一致しません。判定をやり直してから検証してください。`,
+    );
+  }
+  const catalogIds = rules.catalog.items.map((i) => i.id);
+  const indexOf = new Map(catalogIds.map((id, k) => [id, k]));
+  const children: ReportChild[] = [];
+  const childItems: ChildItems[] = [];
+  const perChildResults: ReadonlyMap<string, { applicable: boolean; flagged: boolean }>[] = [];
+  for (const c of attributes.children) {
+    const r = results.get(c.personId);
+    if (!r) {
+      throw new MimamoriError(
+        "conflict",
+        `判定の実行番号 ${run.id} にないこども（${c.personId}）が名寄せ結果にあります。判定をやり直してから検証してください。`,
+      );
+    }
+    const held = stored.get(c.personId) ?? new Set<string>();
+    const holds = new Set<string>(held);
+    for (const k of c.items) holds.add(attributes.itemIds[k] as string);
+    if (c.householdNo !== null && foreignHouseholds.has(c.householdNo)) holds.add(ATTR.foreign);
+    children.push({ personId: c.personId, holds });
+    const items = [...held]
+      .map((id) => indexOf.get(id))
+      .filter((k): k is number => k !== undefined)
+      .sort((x, y) => x - y);
+    childItems.push({ ...c, items });
+    perChildResults.push(r);
+  }
+  // Without any 要対協 row the register is missing: 虐待 falls back to 一時保護 (report §2.1).
+  const registerMissing = !sources.has("yotaikyo");
+  return {
+    municipality,
+    run,
+    rules,
+    children,
+    childItems,
+    results: perChildResults,
+    groups: groupDefinitions({ registerMissing }),
+    registerMissing,
+  };
+}
+
+/**
+ * Each type's rule scored again without the items that define its label, so
+ * that the label is not predicted by itself (B01 is worth 2 points in 虐待).
+ * Returns per child: score, flagged, applicable.
+ */
+function rescoreWithout(
+  data: RunData,
+  g: GroupDefinition,
+): { scores: number[]; flagged: boolean[]; applicable: boolean[] } | null {
+  const rules = data.rules;
+  const itemIds = rules.catalog.items.map((i) => i.id);
+  const drop = new Set(
+    [...g.defining, ...g.members].map((id) => itemIds.indexOf(id)).filter((k) => k >= 0),
+  );
+  const evaluation: Evaluation = {
+    asOf: data.run.asOf,
+    catalogVersion: rules.catalog.version,
+    itemIds,
+    children: data.childItems.map((c) => ({ ...c, items: c.items.filter((k) => !drop.has(k)) })),
+    evidence: () => {
+      throw new MimamoriError("internal", "検証では根拠を作りません。");
+    },
+  };
+  const scored = scoreEvaluation(evaluation, rules);
+  const t = scored.difficulties.indexOf(g.difficulty as DifficultyId);
+  if (t < 0) return null;
+  const T = scored.difficulties.length;
+  const n = data.childItems.length;
+  const scores: number[] = new Array(n);
+  const flagged: boolean[] = new Array(n);
+  const applicable: boolean[] = new Array(n);
+  for (let c = 0; c < n; c++) {
+    const f = scored.flags[c * T + t] as number;
+    scores[c] = scored.scores[c * T + t] as number;
+    flagged[c] = (f & FLAGGED) !== 0;
+    applicable[c] = (f & APPLICABLE) !== 0;
+  }
+  return { scores, flagged, applicable };
+}
+
+/** Builds the whole validation report of a run. */
+export async function buildValidationReport(
+  target: ValidationTarget,
+  options: ValidationOptions,
+): Promise<ValidationReport> {
+  const alpha = options.alpha ?? 0.05;
+  const data = await loadRun(target, options);
+  const itemIds = data.rules.catalog.items.map((i) => i.id);
+  const validation = validateReportItems(data.children, itemIds, data.groups, alpha);
+
+  const capacity = data.rules.capacity;
+  // A month's and a year's review capacity (開成町 reviewed ~5 households a month, reference/004).
+  const capacities = [capacity.perMonth, capacity.perMonth * 12];
+  const rules: ValidationReport["rules"][number][] = [];
+  const labelled = data.children.map(() => new Map<string, { label: boolean; flagged: boolean }>());
+  for (const g of data.groups) {
+    const type = data.rules.types.find((t) => t.enabled && t.difficulty === g.difficulty);
+    if (!type) continue;
+    const rescored = rescoreWithout(data, g);
+    if (!rescored) continue;
+    const cases: RuleCase[] = [];
+    data.children.forEach((child, i) => {
+      const label = groupOf(child, g);
+      if (label === null || !rescored.applicable[i]) return;
+      const flagged = rescored.flagged[i] as boolean;
+      cases.push({ score: rescored.scores[i] as number, flagged, label });
+      labelled[i]?.set(g.difficulty, { label, flagged });
+    });
+    rules.push({
+      ...evaluateRule(g.difficulty, cases, capacities, type.method === "model"),
+      method: type.method,
+      threshold: type.threshold,
+      excludedItems: [...new Set([...g.defining, ...g.members])].filter((id) =>
+        itemIds.includes(id),
+      ),
+    });
+  }
+
+  const difficulties = data.run.difficulties.filter((d): d is DifficultyId =>
+    (DIFFICULTY_IDS as readonly string[]).includes(d),
+  );
+  const fairnessCases: FairnessCase[] = data.children.map((child, i) => {
+    const flagged = new Map<string, boolean>();
+    for (const [d, r] of data.results[i] ?? new Map()) if (r.applicable) flagged.set(d, r.flagged);
+    return { holds: child.holds, flagged, labelled: labelled[i] ?? new Map() };
+  });
+  const fairness = fairnessTable(fairnessCases, difficulties, FAIRNESS_GROUPS);
+  const fairnessGroupSizes = Object.fromEntries(
+    FAIRNESS_GROUPS.map((g) => [g.id, data.children.filter((c) => c.holds.has(g.holds)).length]),
+  );
+
+  const runs = await createValidationRepository(target.db).flagCountsPerRun(options.municipalityId);
+  // The screening workflow (conference, outcomes, support) records nothing yet: no stages.
+  const funnel = buildFunnel(runs, []);
+
+  return {
+    municipality: data.municipality,
+    run: data.run,
+    children: data.children.length,
+    items: data.rules.catalog.items.map((i) => ({ id: i.id, name: i.name })),
+    groups: data.groups.map((g) => {
+      let size = 0;
+      let n = 0;
+      for (const c of data.children) {
+        const m = groupOf(c, g);
+        if (m === null) continue;
+        n++;
+        if (m) size++;
+      }
+      return { ...g, size, n };
+    }),
+    registerMissing: data.registerMissing,
+    alpha,
+    validation,
+    rules,
+    capacity,
+    funnel,
+    fairness,
+    fairnessGroupSizes,
+  };
+}
+
+/** The aggregate export of a run: 2×2 counts per item × type, suppressed (aggregate.ts). */
+export async function buildAggregateExport(
+  target: ValidationTarget,
+  options: ValidationOptions & { readonly minCell?: number },
+): Promise<{ run: ScoreRunRef; rows: AggregateRow[]; csv: string; suppressed: number }> {
+  const data = await loadRun(target, options);
+  const itemIds = data.rules.catalog.items.map((i) => i.id);
+  const counts = countItemTables(data.children, itemIds, data.groups);
+  const rows = toAggregateRows(data.municipality, counts, {
+    k: options.minCell ?? DEFAULT_SUPPRESSION_K,
+  });
+  const suppressed = rows.filter(
+    (r) => r.a === null || r.b === null || r.c === null || r.d === null,
+  ).length;
+  return { run: data.run, rows, csv: formatAggregateCsv(rows), suppressed };
+}
+
+/** Appends the audit entry of a report or export: ids and counts only (db/README.md). */
+export async function auditValidation(
+  db: Database,
+  municipalityId: number,
+  action: "stats.validate" | "stats.export",
+  runId: number,
+  detail: Record<string, number | string>,
+): Promise<void> {
+  await createAuditRepository(db).append({
+    municipalityId,
+    actorUserId: null,
+    actor: "cli",
+    action,
+    target: `score_run:${runId}`,
+    detail,
+  });
+}
+
+/**
+ * Writes the report's CSV files and `report.html` into `dir` (created when
+ * missing). Each file goes to a temporary name first and is renamed into
+ * place, so no file is ever half-written. Returns the file names.
+ */
+export function writeValidationReport(dir: string, report: ValidationReport): string[] {
+  const files: Record<string, string> = {
+    ...validationCsvFiles(report),
+    "report.html": validationHtml(report),
+  };
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (e) {
+    throw new MimamoriError(
+      "invalid_input",
+      `出力フォルダ「${dir}」を作れません。パスと権限を確認してください。`,
+      [],
+      e,
+    );
+  }
+  for (const [name, text] of Object.entries(files)) writeFileAtomically(join(dir, name), text);
+  return Object.keys(files);
+}
+
+/** Writes text under a temporary name beside `path`, then renames it into place. */
+export function writeFileAtomically(path: string, text: string): void {
+  const tmp = `${path}.${process.pid}.tmp`;
+  try {
+    writeFileSync(tmp, text, "utf8");
+    renameSync(tmp, path);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw new MimamoriError(
+      "invalid_input",
+      `ファイル「${path}」を書けません。フォルダと権限を確認してください。`,
+      [],
+      e,
+    );
+  }
+}
