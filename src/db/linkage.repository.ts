@@ -1,5 +1,6 @@
 /**
- * 名寄せ runs, persons, links, review queue and decisions (0003-linkage).
+ * 名寄せ runs, persons, links, review queue and decisions (0003-linkage), and
+ * the child of each mother-keyed checkup row (0006-mother-child).
  * Reads go through Kysely; a run is written in one transaction on its own
  * connection, links by COPY (a city has hundreds of thousands of rows).
  */
@@ -62,6 +63,20 @@ export interface ReviewToStore {
   readonly explanation: Waterfall;
 }
 
+/** The child (one of twins: one line each) of a mother-keyed 妊婦/産婦健診 row. */
+export interface MotherChildToStore {
+  readonly snapshotId: number;
+  readonly rowNo: number;
+  readonly sourceId: string;
+  readonly fileName: string;
+  readonly motherPersonId: string | null;
+  readonly childPersonId: string;
+  readonly method: "id" | "rule";
+}
+
+/** A stored mother–child link of a run, as the scoring side reads it. */
+export type StoredMotherChildLink = MotherChildToStore;
+
 export interface RunToStore {
   readonly municipalityId: number;
   readonly asOf: IsoDate;
@@ -74,6 +89,8 @@ export interface RunToStore {
   readonly persons: readonly PersonToStore[];
   readonly links: Iterable<LinkToStore>;
   readonly reviews: readonly ReviewToStore[];
+  /** The child of each mother-keyed row (0006-mother-child). */
+  readonly motherChild?: Iterable<MotherChildToStore>;
 }
 
 /** One exported link line (cli.md `export links`). */
@@ -206,6 +223,44 @@ export function createLinkageRepository(db: Database) {
       }
     },
 
+    /**
+     * The child of every mother-keyed row (妊婦/産婦健診) of a run, resolved by
+     * the run (子宛名番号, else the layouts.md birth-date rule); twins give two
+     * entries for one row. In (source, file, row, child) order.
+     */
+    async listMotherChildLinks(
+      municipalityId: number,
+      runId: number,
+    ): Promise<StoredMotherChildLink[]> {
+      const rows = await db
+        .selectFrom("link_mother_child")
+        .select([
+          "snapshot_id",
+          "row_no",
+          "source_id",
+          "file_name",
+          "mother_person_id",
+          "child_person_id",
+          "method",
+        ])
+        .where("municipality_id", "=", municipalityId)
+        .where("run_id", "=", runId)
+        .orderBy("source_id")
+        .orderBy("file_name")
+        .orderBy("row_no")
+        .orderBy("child_person_id")
+        .execute();
+      return rows.map((r) => ({
+        snapshotId: r.snapshot_id,
+        rowNo: r.row_no,
+        sourceId: r.source_id,
+        fileName: r.file_name,
+        motherPersonId: r.mother_person_id,
+        childPersonId: r.child_person_id,
+        method: r.method === "id" ? "id" : "rule",
+      }));
+    },
+
     /** Persons of a run, by person id. */
     async listPersons(municipalityId: number, runId: number): Promise<ExportedPerson[]> {
       const rows = await db
@@ -309,6 +364,21 @@ export async function saveLinkRun(url: string, run: RunToStore): Promise<number>
             copyCell(v.probability),
             copyCell(v.reason),
             copyCell(JSON.stringify(v.explanation)),
+          ].join("\t")}\n`;
+      })(),
+    );
+    await copy(
+      "COPY link_mother_child (run_id, municipality_id, snapshot_id, row_no, source_id, file_name, mother_person_id, child_person_id, method) FROM STDIN",
+      (function* () {
+        for (const m of run.motherChild ?? [])
+          yield `${prefix}${[
+            String(m.snapshotId),
+            String(m.rowNo),
+            copyCell(m.sourceId),
+            copyCell(m.fileName),
+            copyCell(m.motherPersonId),
+            copyCell(m.childPersonId),
+            m.method,
           ].join("\t")}\n`;
       })(),
     );

@@ -164,6 +164,20 @@ export interface LinkReviewTable {
   explanation: Json;
 }
 
+/** The child of a mother-keyed 妊婦/産婦健診 row in a run; twins: two lines (0006-mother-child). */
+export interface LinkMotherChildTable {
+  run_id: number;
+  municipality_id: number;
+  snapshot_id: number;
+  row_no: number;
+  source_id: string;
+  file_name: string;
+  mother_person_id: string | null;
+  child_person_id: string;
+  /** "id" (子宛名番号) or "rule" (layouts.md birth-date rule). */
+  method: string;
+}
+
 /** A reviewer's decision on a pair of profile keys; outlives runs (0003-linkage). */
 export interface LinkDecisionTable {
   id: Generated<number>;
@@ -252,6 +266,7 @@ export interface DB {
   link_record: LinkRecordTable;
   link_review: LinkReviewTable;
   link_decision: LinkDecisionTable;
+  link_mother_child: LinkMotherChildTable;
   rule_version: RuleVersionTable;
   score_run: ScoreRunTable;
   score_item: ScoreItemTable;

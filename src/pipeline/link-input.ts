@@ -6,12 +6,39 @@
  */
 import type { Layout } from "../domain/layouts.ts";
 import { schoolYearOf } from "../domain/linkage/japanese.ts";
+import type { MotherRowFacts } from "../domain/linkage/mother-child.ts";
 import type { LinkRecord } from "../domain/linkage/types.ts";
 import type { HouseholdNo, IsoDate, ResidentNo, SourceId } from "../domain/types.ts";
 import type { Value } from "../domain/validate.ts";
 import type { Sex } from "../domain/values.ts";
 
 const PERSON_ID_COLUMNS = ["宛名番号", "母宛名番号", "受給者宛名番号"] as const;
+
+/** Sources keyed by the mother whose rows are about a child (layouts.md: ninpu/sanpu_kenshin). */
+export const MOTHER_SOURCES: ReadonlySet<string> = new Set(["ninpu_kenshin", "sanpu_kenshin"]);
+
+/**
+ * What the mother–child rule needs of a stored row of a mother-keyed source
+ * (子宛名番号, 出産予定日, 健診日), or null for a row of any other source.
+ * `record` is the row's index among the linked records.
+ */
+export function motherFactsOfData(
+  source: string,
+  record: number,
+  data: Readonly<Record<string, Value>>,
+): MotherRowFacts | null {
+  if (!MOTHER_SOURCES.has(source)) return null;
+  const text = (name: string) => {
+    const v = data[name];
+    return typeof v === "string" && v !== "" ? v : null;
+  };
+  return {
+    record,
+    childResidentNo: text("子宛名番号"),
+    dueDate: text("出産予定日"),
+    checkupDate: text("健診日"),
+  };
+}
 
 /** Per layout, the index of each column by name (computed once per file). */
 export function columnIndex(layout: Layout): ReadonlyMap<string, number> {
@@ -80,5 +107,7 @@ function linkRecordFrom(
     relationship: text("続柄"),
     residentSince: text("住定日") as IsoDate | null,
     removedDate: text("消除日") as IsoDate | null,
+    topic: text("相談分野"),
+    eventDate: text("相談日") as IsoDate | null,
   };
 }

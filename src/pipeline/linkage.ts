@@ -2,8 +2,9 @@
  * The 名寄せ stage of a run (issue 5): read the current snapshot of every
  * source as of a date, turn each stored row into a LinkRecord, link them with
  * the previous run's person ids and every reviewer decision, and store the
- * run (persons, one link per row, the review queue, the model and the id
- * assignment for the next run) in one transaction. The linkage itself is the
+ * run (persons, one link per row, the review queue, the model, the id
+ * assignment for the next run and the child of every mother-keyed checkup row)
+ * in one transaction. The linkage itself is the
  * pure domain/linkage; this module only moves data in and out.
  */
 import { createAuditRepository } from "../db/audit.repository.ts";
@@ -12,14 +13,16 @@ import { createImportRepository } from "../db/import.repository.ts";
 import {
   createLinkageRepository,
   type LinkToStore,
+  type MotherChildToStore,
   saveLinkRun,
 } from "../db/linkage.repository.ts";
 import { MimamoriError } from "../domain/errors.ts";
 import { linkExplanations, linkRecords } from "../domain/linkage/japanese.ts";
+import { linkChildrenOfMothers, type MotherRowFacts } from "../domain/linkage/mother-child.ts";
 import type { LinkageSettings } from "../domain/linkage/settings.ts";
 import type { LinkMethod, LinkRecord } from "../domain/linkage/types.ts";
 import type { IsoDate } from "../domain/types.ts";
-import { linkRecordOfData } from "./link-input.ts";
+import { linkRecordOfData, motherFactsOfData } from "./link-input.ts";
 
 export interface LinkageTarget {
   readonly db: Database;
@@ -48,6 +51,8 @@ export interface LinkageRunReport {
   readonly unmatched: number;
   readonly review: number;
   readonly methods: Readonly<Record<LinkMethod, number>>;
+  /** Mother-keyed checkup rows by how their child was found (none: not found). */
+  readonly motherChild: Readonly<Record<"id" | "rule" | "none", number>>;
   readonly timings: Readonly<Record<string, number>>;
 }
 
@@ -74,10 +79,13 @@ export async function runLinkage(
     );
 
   const records: LinkRecord[] = [];
+  const motherFacts: MotherRowFacts[] = [];
   const origin: { snapshotId: number; rowNo: number; fileName: string; sourceId: string }[] = [];
   for (const s of snapshots) {
     for await (const page of imports.streamStoredRows(options.municipalityId, [s.id])) {
       for (const r of page) {
+        const facts = motherFactsOfData(s.sourceId, records.length, r.data);
+        if (facts) motherFacts.push(facts);
         records.push(linkRecordOfData(s.sourceId, s.fileName, r.rowNo, r.data, r.asOf));
         origin.push({
           snapshotId: s.id,
@@ -118,6 +126,9 @@ export async function runLinkage(
     ...(previous ? { previous: previous.assignment } : {}),
     clock,
   });
+  // 妊婦/産婦健診 rows are the mother's; store the child each is about (layouts.md rule).
+  const personOf = result.links.map((l) => l.personId);
+  const motherChild = linkChildrenOfMothers(records, personOf, motherFacts);
   const tLink = clock();
 
   const explain = linkExplanations(result);
@@ -155,8 +166,27 @@ export async function runLinkage(
       };
     }
   };
+  const motherChildLinks = function* (): Generator<MotherChildToStore> {
+    for (const m of motherChild) {
+      if (m.method === "none") continue;
+      const o = origin[m.record] as (typeof origin)[number];
+      for (const child of m.children)
+        yield {
+          snapshotId: o.snapshotId,
+          rowNo: o.rowNo,
+          sourceId: o.sourceId,
+          fileName: o.fileName,
+          motherPersonId: personOf[m.record] ?? null,
+          childPersonId: child,
+          method: m.method,
+        };
+    }
+  };
+  const motherChildStats = { id: 0, rule: 0, none: 0 };
+  for (const m of motherChild) motherChildStats[m.method]++;
   const stats = {
     ...result.stats,
+    motherChild: motherChildStats,
     unmatched: result.unmatched.length,
     review: result.review.length,
   };
@@ -180,6 +210,7 @@ export async function runLinkage(
       resident: p.resident,
     })),
     links: links(),
+    motherChild: motherChildLinks(),
     reviews: result.review.map((v) => ({
       leftKey: v.leftKey,
       rightKey: v.rightKey,
@@ -219,6 +250,7 @@ export async function runLinkage(
     unmatched: result.unmatched.length,
     review: result.review.length,
     methods,
+    motherChild: motherChildStats,
     timings: { read: tRead - t0, link: tLink - tRead, store: tStore - tLink },
   };
 }

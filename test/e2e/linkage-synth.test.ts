@@ -97,6 +97,43 @@ describe("名寄せ run on a synthetic village", () => {
     expect(wrong / pairs).toBeLessThanOrEqual(0.001);
   });
 
+  it("stores the child of every mother-keyed checkup row as truth/related.csv has it", async () => {
+    const t0 = truth();
+    // The run's person of each true person: the person its registry rows were linked to.
+    const personOfTrue = new Map<string, string>();
+    for (const l of links)
+      if (l.source === "jumin" && l.personId)
+        personOfTrue.set(t0.get(`${l.file}#${l.row}`) as string, l.personId);
+    const related = readFileSync(join(out, "truth", "related.csv"), "utf8")
+      .trim()
+      .split("\n")
+      .slice(1)
+      .map((l) => l.split(","))
+      .filter(([source, , , role]) => role === "child" && source !== undefined);
+    const stored = await createLinkageRepository(t.db).listMotherChildLinks(
+      municipalityId,
+      first.runId,
+    );
+    const got = new Set(stored.map((m) => `${m.fileName}#${m.rowNo}#${m.childPersonId}`));
+    const expected = related.filter(([, , , , p]) => personOfTrue.has(p as string));
+    let found = 0;
+    for (const [, file, row, , p] of expected)
+      if (got.has(`${file}#${row}#${personOfTrue.get(p as string)}`)) found++;
+    expect(expected.length).toBeGreaterThan(20);
+    expect(found / expected.length).toBeGreaterThanOrEqual(0.95);
+    // Of the rows whose true child holds a registry record, at most 1 % get a wrong child.
+    const truePairs = new Set(
+      expected.map(([, file, row, , p]) => `${file}#${row}#${personOfTrue.get(p as string)}`),
+    );
+    const judged = new Set(expected.map(([, file, row]) => `${file}#${row}`));
+    const storedJudged = stored.filter((m) => judged.has(`${m.fileName}#${m.rowNo}`));
+    const wrong = storedJudged.filter(
+      (m) => !truePairs.has(`${m.fileName}#${m.rowNo}#${m.childPersonId}`),
+    );
+    expect(wrong.length / storedJudged.length).toBeLessThanOrEqual(0.01);
+    expect(first.motherChild.id + first.motherChild.rule).toBeGreaterThan(0);
+  });
+
   it("keeps every person id on a second run of the same data", async () => {
     const second = await runLinkage(t, { municipalityId, actor });
     const again = await readLinks(second.runId);

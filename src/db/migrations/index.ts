@@ -4,6 +4,7 @@ import * as importing from "./0002-import.ts";
 import * as linkage from "./0003-linkage.ts";
 import * as scoring from "./0004-scoring.ts";
 import * as review from "./0005-review.ts";
+import * as motherChild from "./0006-mother-child.ts";
 import * as retention from "./0007-retention.ts";
 
 /**
@@ -16,5 +17,6 @@ export const migrations: Record<string, Migration> = {
   "0003-linkage": linkage,
   "0004-scoring": scoring,
   "0005-review": review,
+  "0006-mother-child": motherChild,
   "0007-retention": retention,
 };

@@ -108,6 +108,35 @@ describe("clusterRecords", () => {
       { numRuns: 200 },
     );
   });
+  it("never puts two nodes a keyed rule tells apart (twins) in one cluster, not even through third nodes", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 2 ** 31 - 1 }), (seed) => {
+        const { n, edges, backbone, cannot } = randomCase(seed);
+        const rnd = seededRandom(seed ^ 0x5bd1e995);
+        // Keys as (生年月日, 世帯) groups: a third of the nodes carry none (a school row);
+        // the label stands for the given name, which differs between twins.
+        const key = Int32Array.from({ length: n }, () =>
+          rnd() < 0.33 ? -1 : Math.floor(rnd() * 4),
+        );
+        const label = Int32Array.from({ length: n }, () => Math.floor(rnd() * 2));
+        const differ = (i: number, j: number) => label[i] !== label[j];
+        const r = clusterRecords(n, edges, backbone, cannot, [{ key, differ }]);
+        for (let i = 0; i < n; i++)
+          for (let j = i + 1; j < n; j++)
+            if ((key[i] as number) >= 0 && key[i] === key[j] && differ(i, j))
+              expect(r.cluster[i]).not.toBe(r.cluster[j]);
+        // And the clusters are still the components of the accepted edges.
+        const acc = Array.from(r.accepted);
+        const ref = connectedComponents(
+          n,
+          acc.map((e) => edges.a[e] as number),
+          acc.map((e) => edges.b[e] as number),
+        );
+        expect(samePartition(r.cluster, ref)).toBe(true);
+      }),
+      { numRuns: 300 },
+    );
+  });
   it("takes the strongest edge first: a record joins the person it resembles most", () => {
     const edges: Edges = {
       a: Int32Array.from([2, 2]),

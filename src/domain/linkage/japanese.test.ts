@@ -261,6 +261,26 @@ describe("hard rules and decisions", () => {
     );
     expect(r.links[0]).toMatchObject({ personId: null, method: "unlinked" });
   });
+  it("gives a household-only 相談記録 row to the member its 相談分野 is about", () => {
+    const mother = rec({
+      source: "jumin",
+      row: 9,
+      residentNo: "9" as ResidentNo,
+      householdNo: "H1" as HouseholdNo,
+      name: "佐藤 花子",
+      nameKana: "サトウ ハナコ",
+      birthDate: "1985-02-03" as IsoDate,
+      sex: "female",
+      relationship: "世帯主",
+    });
+    const row = rec({ source: "sodan_kiroku", row: 1, householdNo: "H1" as HouseholdNo });
+    const r = linkRecords(
+      [{ ...row, topic: "DV", eventDate: "2024-06-01" as IsoDate }, mother, ...twins],
+      opts,
+    );
+    expect(r.links[0]).toMatchObject({ personId: r.links[1]?.personId, method: "id" });
+    expect(r.persons.find((p) => p.personId === r.links[1]?.personId)?.records).toContain(0);
+  });
 });
 
 describe("settings as data", () => {

@@ -13,6 +13,8 @@
  * 3. Clusters become persons with stable ids (person-ids.ts); persons without
  *    any registry record are listed (居所不明 risk: a child known to a school or
  *    児童相談所 but not resident).
+ * 4. Rows with only a 世帯番号 (相談記録 kept per household) go to the household
+ *    member their 相談分野 concerns (household-rows.ts).
  */
 import { normaliseKana } from "../ja/kana.ts";
 import {
@@ -31,6 +33,7 @@ import { addressKey } from "./address.ts";
 import { EDGE_ID, EDGE_MANUAL } from "./cluster.ts";
 import { type EngineResult, runEngine } from "./engine.ts";
 import { explainPair, makeExplainer, type Waterfall } from "./explain.ts";
+import { attributeHouseholdRows } from "./household-rows.ts";
 import { JAPANESE_SETTINGS } from "./japanese-settings.ts";
 import type { TrainedModel } from "./model.ts";
 import { assignPersonIds, type PersonIdAssignment } from "./person-ids.ts";
@@ -536,6 +539,33 @@ export function linkRecords(records: readonly LinkRecord[], options: LinkOptions
       profileKey: key,
     };
   });
+
+  // Rows with only a 世帯番号 (相談記録 kept per household) go to the member their 相談分野 is about.
+  const household = attributeHouseholdRows(
+    records,
+    links.map((l) => l.personId),
+    (options.backboneSources ?? ["jumin"])[0],
+  );
+  if (household.length > 0) {
+    const personIndex = new Map(persons.map((x, i) => [x.personId, i]));
+    const added = new Map<number, number[]>();
+    for (const h of household) {
+      links[h.record] = {
+        personId: h.person,
+        method: "id",
+        probability: 1,
+        profileKey: (links[h.record] as RecordLink).profileKey,
+      };
+      const k = personIndex.get(h.person) as number;
+      const list = added.get(k);
+      if (list) list.push(h.record);
+      else added.set(k, [h.record]);
+    }
+    for (const [k, recs] of added) {
+      const x = persons[k] as LinkedPerson;
+      persons[k] = { ...x, records: [...x.records, ...recs].sort((a, b) => a - b) };
+    }
+  }
 
   const unmatched = persons.filter((x) => !x.resident).map((x) => x.personId);
   const explain = makeExplainer(engine.model, settings, table, engine.comparisons);

@@ -50,6 +50,13 @@ export interface LinkRecord {
   readonly residentSince?: IsoDate | null;
   /** 消除日: the registry record was removed on this date (blank = current resident). */
   readonly removedDate?: IsoDate | null;
+  /**
+   * 相談分野 of a household-keyed row (相談記録): decides which member of the
+   * household a row with only a 世帯番号 is about (household-rows.ts).
+   */
+  readonly topic?: string | null;
+  /** The date the row records (相談日), for the household's members on that day. */
+  readonly eventDate?: IsoDate | null;
 }
 
 /** How a row came to its person (cli.md `export links` method). */

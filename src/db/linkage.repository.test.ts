@@ -1,0 +1,107 @@
+/**
+ * The mother–child links of a run (0006-mother-child) against PostgreSQL:
+ * written with the run in its transaction, read back per run in row order,
+ * twins as two lines, and deleted with the run.
+ */
+import { sql } from "kysely";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestDatabase, type TestDatabase } from "../../test/db.ts";
+import { JAPANESE_SETTINGS } from "../domain/linkage/japanese-settings.ts";
+import type { TrainedModel } from "../domain/linkage/model.ts";
+import type { PersonIdAssignment } from "../domain/linkage/person-ids.ts";
+import type { IsoDate } from "../domain/types.ts";
+import {
+  createLinkageRepository,
+  type MotherChildToStore,
+  type RunToStore,
+  saveLinkRun,
+} from "./linkage.repository.ts";
+import { createMunicipalityRepository } from "./municipality.repository.ts";
+
+let t: TestDatabase;
+let municipalityId: number;
+
+beforeAll(async () => {
+  t = await createTestDatabase();
+  ({ id: municipalityId } = await createMunicipalityRepository(t.db).ensureDefault("みまもり町"));
+});
+afterAll(() => t.drop());
+
+const motherChild: MotherChildToStore[] = [
+  {
+    snapshotId: 7,
+    rowNo: 3,
+    sourceId: "sanpu_kenshin",
+    fileName: "sanpu_kenshin.csv",
+    motherPersonId: "P00000001",
+    childPersonId: "P00000003",
+    method: "rule",
+  },
+  {
+    snapshotId: 7,
+    rowNo: 3,
+    sourceId: "sanpu_kenshin",
+    fileName: "sanpu_kenshin.csv",
+    motherPersonId: "P00000001",
+    childPersonId: "P00000002",
+    method: "rule",
+  },
+  {
+    snapshotId: 5,
+    rowNo: 1,
+    sourceId: "ninpu_kenshin",
+    fileName: "ninpu_kenshin.csv",
+    motherPersonId: "P00000001",
+    childPersonId: "P00000004",
+    method: "id",
+  },
+];
+
+function run(links: Iterable<MotherChildToStore>): RunToStore {
+  return {
+    municipalityId,
+    asOf: "2025-04-01" as IsoDate,
+    snapshotIds: [5, 7],
+    settings: JAPANESE_SETTINGS,
+    // The repository stores model and assignment as they are; it never reads inside them.
+    model: { version: 1 } as unknown as TrainedModel,
+    assignment: { next: 5, persons: [] } as unknown as PersonIdAssignment,
+    stats: {},
+    actor: "test",
+    persons: [],
+    links: [],
+    reviews: [],
+    motherChild: links,
+  };
+}
+
+describe("mother–child links of a run", () => {
+  it("stores them with the run and lists them in row order, twins as two lines", async () => {
+    const runId = await saveLinkRun(t.url, run(motherChild));
+    const other = await saveLinkRun(t.url, run([]));
+    const repo = createLinkageRepository(t.db);
+    const got = await repo.listMotherChildLinks(municipalityId, runId);
+    expect(got).toEqual([motherChild[2], motherChild[1], motherChild[0]]);
+    expect(await repo.listMotherChildLinks(municipalityId, other)).toEqual([]);
+    expect(await repo.listMotherChildLinks(municipalityId + 1, runId)).toEqual([]);
+  });
+
+  it("writes nothing when a line is refused (one transaction)", async () => {
+    const before = await t.db.selectFrom("link_run").select("id").execute();
+    const dup = [motherChild[0] as MotherChildToStore, motherChild[0] as MotherChildToStore];
+    await expect(saveLinkRun(t.url, run(dup))).rejects.toThrow();
+    const after = await t.db.selectFrom("link_run").select("id").execute();
+    expect(after.length).toBe(before.length);
+  });
+
+  it("goes when its run is deleted", async () => {
+    const runId = await saveLinkRun(t.url, run(motherChild));
+    await sql`DELETE FROM link_run WHERE id = ${runId}`.execute(t.db);
+    const left = await t.db
+      .selectFrom("link_mother_child")
+      .select("row_no")
+      .where("run_id", "=", runId)
+      .execute();
+    expect(left).toEqual([]);
+  });
+});
