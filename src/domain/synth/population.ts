@@ -493,16 +493,31 @@ class Builder {
     let givenKana: string;
     let alphabet = false;
     let nationality = "";
-    if (foreignName) {
-      nationality = hh.nationality;
-      const g = foreignGivenName(hh.nationality, sex, rng);
-      given = g[0];
-      givenKana = g[1];
-      alphabet = !isKanjiNationality(hh.nationality);
-    } else {
-      const g = this.chooser.givenName(rng, sex, role === "child");
-      given = registryVariant(g.kanji, VARIANT_RATE.given, rng);
-      givenKana = g.kana;
+    // Siblings never share a given name: a birth registration giving a child the name of
+    // someone already in the same 戸籍 is not accepted (戸籍実務), so twins always differ in
+    // name — the issue's own definition of twins ("different given names"). Names are compared
+    // by reading, so two 異体字 of one name (里絵子 / 里繪子) count as the same name.
+    const siblingReadings = new Set<string>();
+    if (role === "child") {
+      for (const m of hh.members) {
+        const other = this.persons[m] as Person;
+        if (other.role === "child") siblingReadings.add(other.givenKana);
+      }
+    }
+    for (let attempt = 0; ; attempt++) {
+      if (foreignName) {
+        nationality = hh.nationality;
+        const g = foreignGivenName(hh.nationality, sex, rng);
+        given = g[0];
+        givenKana = g[1];
+        alphabet = !isKanjiNationality(hh.nationality);
+      } else {
+        const g = this.chooser.givenName(rng, sex, role === "child");
+        given = registryVariant(g.kanji, VARIANT_RATE.given, rng);
+        givenKana = g.kana;
+      }
+      // The pools hold hundreds of names per sex; 50 draws only guard against a tiny test pool.
+      if (!siblingReadings.has(givenKana) || attempt >= 50) break;
     }
     const p: Person = {
       id,
@@ -563,6 +578,8 @@ class Builder {
     if (!pool || pool.length === 0) return;
     const other = this.persons[this.rng.pick(pool)] as Person;
     if (other.hh === hh.id || other.nationality !== "") return;
+    // Never give a child the name of its own sibling (see `person`).
+    if (kids.some((k) => k !== kid && k.givenKana === other.givenKana)) return;
     kid.given = other.given;
     kid.givenKana = other.givenKana;
     kid.family = other.family;

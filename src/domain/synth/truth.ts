@@ -233,7 +233,8 @@ difficulty and household factor: a test that finds an association here is a fals
   about 20 % of yotaikyo rows; 子宛名番号 is blank in about 65 % of ninpu and 60 % of sanpu rows.
 - Households that moved out and back hold a second 宛名番号 and 世帯番号; records made before
   they left carry the old numbers.
-- Twins share birth date, household and family name; homonyms: about 1 % of households have a
+- Twins share birth date, household and family name, never a given name (siblings never share
+  one, compared by reading); homonyms: about 1 % of households have a
   child with the same family name, given name, sex and birth year as an unrelated child.
 - Names: the registry keeps 異体字 (from the MJ縮退マップ); JIS X 0208-only systems write 外字
   as 〓 or ●; schools and hand-kept registers usually type the common form. Kana: hiragana at
