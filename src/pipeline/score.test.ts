@@ -20,7 +20,7 @@ import type { IsoDate } from "../domain/types.ts";
 import type { Value } from "../domain/validate.ts";
 import { importFile, listImportFiles } from "./import.ts";
 import { runLinkage } from "./linkage.ts";
-import { type ScoreRunSummary, saveRuleVersion, scoreRun } from "./score.ts";
+import { type ScoreRunSummary, saveRuleVersion, scoreRun, trainModelVersion } from "./score.ts";
 import { runSynth } from "./synth.ts";
 
 const AS_OF = "2024-04-01" as IsoDate;
@@ -235,5 +235,66 @@ describe("scoring run on a synthetic village", () => {
       .execute();
     expect(audit.length).toBe(3);
     expect(JSON.stringify(audit[0]?.detail)).not.toMatch(/氏名|name/);
+  });
+
+  it("plans capacity per type and stores the plan with the run", async () => {
+    expect(summary.capacity.map((c) => c.difficulty)).toEqual(
+      DEFAULT_RULE_SET.types.filter((x) => x.enabled).map((x) => x.difficulty),
+    );
+    for (const c of summary.capacity) {
+      // Levels are listed from the highest score down, each listing at least as many children.
+      for (let i = 1; i < c.levels.length; i++) {
+        expect(c.levels[i]?.threshold).toBeLessThan(c.levels[i - 1]?.threshold as number);
+        expect(c.levels[i]?.children).toBeGreaterThanOrEqual(c.levels[i - 1]?.children as number);
+      }
+      expect(c.current.children).toBeLessThanOrEqual(summary.listed[c.difficulty] ?? 0);
+    }
+    const run = await createScoringRepository(t.db).latestScoreRun(municipalityId);
+    const stored = (run?.stats as { capacity?: { difficulty: string }[] } | undefined)?.capacity;
+    expect(stored?.length).toBe(summary.capacity.length);
+  });
+
+  it("trains a model into a new rule version, used only once the type is switched", async () => {
+    const { card } = await trainModelVersion(t, {
+      municipalityId,
+      difficulty: "abuse",
+      kind: "logistic",
+      label: { kind: "item", itemId: "B01" },
+      versionLabel: "village-model-1",
+      effectiveFrom: "2024-04-01" as IsoDate,
+      actor,
+    });
+    expect(card.features).not.toContain("B01");
+    expect(card.samples).toBe(summary.children);
+    const kept = await scoreRun(t, { municipalityId, actor, ruleVersion: "village-model-1" });
+    expect(kept.ruleVersion).toBe("village-model-1");
+    const switched = await trainModelVersion(t, {
+      municipalityId,
+      difficulty: "abuse",
+      kind: "tree",
+      label: { kind: "item", itemId: "B01" },
+      versionLabel: "village-model-2",
+      effectiveFrom: "2024-04-01" as IsoDate,
+      switchToModel: { threshold: 0.5 },
+      actor,
+    });
+    expect(switched.card.tree).toBeDefined();
+    const byModel = await scoreRun(t, { municipalityId, actor, ruleVersion: "village-model-2" });
+    const abuse: number[] = [];
+    for await (const page of createScoringRepository(t.db).streamResults(
+      municipalityId,
+      byModel.runId,
+    ))
+      for (const r of page) if (r.difficulty === "abuse") abuse.push(r.score);
+    expect(abuse.length).toBe(byModel.children);
+    expect(abuse.every((x) => x >= 0 && x <= 1)).toBe(true);
+    const versions = await createScoringRepository(t.db).listRuleVersions(municipalityId);
+    const v2 = versions.find((v) => v.label === "village-model-2");
+    expect(v2?.rules.types.find((x) => x.difficulty === "abuse")?.method).toBe("model");
+    expect(
+      versions
+        .find((v) => v.label === "village-model-1")
+        ?.rules.types.find((x) => x.difficulty === "abuse")?.method,
+    ).toBe(DEFAULT_RULE_SET.types.find((x) => x.difficulty === "abuse")?.method);
   });
 });

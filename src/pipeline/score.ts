@@ -22,7 +22,14 @@ import { MimamoriError } from "../domain/errors.ts";
 import { type BuildReport, buildPopulation, type LinkedRow } from "../domain/items/build-facts.ts";
 import { linkChildrenOfMothers, type MotherRowFacts } from "../domain/linkage/mother-child.ts";
 import type { LinkRecord, PersonId } from "../domain/linkage/types.ts";
+import { type CapacityPlan, planCapacity } from "../domain/scoring/capacity.ts";
 import { DIFFICULTY_NAMES, type DifficultyId } from "../domain/scoring/difficulties.ts";
+import {
+  type LabelSpec,
+  type ModelCard,
+  type ModelKind,
+  trainModel,
+} from "../domain/scoring/model.ts";
 import { parseRuleSet } from "../domain/scoring/rule-schema.ts";
 import { DEFAULT_RULE_SET, type RuleSet } from "../domain/scoring/rules.ts";
 import {
@@ -70,6 +77,12 @@ export interface ScoreRunSummary {
   readonly flagged: Readonly<Record<string, number>>;
   readonly listed: Readonly<Record<string, number>>;
   readonly attribution: BuildReport;
+  /**
+   * Per enabled type: how many children / 世帯 each threshold would list
+   * against the rule set's monthly review capacity (also stored in
+   * score_run.stats.capacity).
+   */
+  readonly capacity: readonly CapacityPlan[];
   readonly timings: Readonly<Record<string, number>>;
 }
 
@@ -166,28 +179,15 @@ async function chooseRuleVersion(
 
 const MOTHER_SOURCES = new Set(["ninpu_kenshin", "sanpu_kenshin"]);
 
-/** Evaluates and scores every child of the newest 名寄せ run and stores the run. */
-export async function scoreRun(
-  target: ScoreTarget,
-  options: ScoreRunOptions,
-): Promise<ScoreRunSummary> {
-  const clock = options.clock ?? (() => 0);
-  const t0 = clock();
-  const mid = options.municipalityId;
-  const linkage = createLinkageRepository(target.db);
-  const scoring = createScoringRepository(target.db);
-  const link = await linkage.latestRun(mid);
-  if (!link) {
-    throw new MimamoriError(
-      "not_found",
-      "名寄せの結果がありません。先に mimamori run でデータを名寄せしてください。",
-    );
-  }
-  const asOf = options.asOf ?? link.asOf;
-  const stored = await chooseRuleVersion(target.db, mid, asOf, options.ruleVersion, options.actor);
-  // Stored JSON is checked again: a version edited in the database must not run half-valid.
-  const rules: RuleSet = parseRuleSet(stored.rules);
-
+/**
+ * Every person of a 名寄せ run with the rows linked to them, as evaluation
+ * input (PersonFacts): 妊婦/産婦健診 rows go to the child of that pregnancy by
+ * the linkage's mother–child rule.
+ */
+export async function readPopulation(db: Database, mid: number, linkRunId: number) {
+  const linkage = createLinkageRepository(db);
+  const scoring = createScoringRepository(db);
+  const link = { id: linkRunId };
   const persons = (await linkage.listPersons(mid, link.id)).map((p) => ({
     personId: p.personId as PersonId,
     residentNos: p.residentNos,
@@ -230,9 +230,35 @@ export async function scoreRun(
     rows[m.record] = { ...row, children: m.children };
   }
   const { population, report } = buildPopulation(persons, rows);
+  return { persons, population, report };
+}
+
+/** Evaluates and scores every child of the newest 名寄せ run and stores the run. */
+export async function scoreRun(
+  target: ScoreTarget,
+  options: ScoreRunOptions,
+): Promise<ScoreRunSummary> {
+  const clock = options.clock ?? (() => 0);
+  const t0 = clock();
+  const mid = options.municipalityId;
+  const linkage = createLinkageRepository(target.db);
+  const link = await linkage.latestRun(mid);
+  if (!link) {
+    throw new MimamoriError(
+      "not_found",
+      "名寄せの結果がありません。先に mimamori run でデータを名寄せしてください。",
+    );
+  }
+  const asOf = options.asOf ?? link.asOf;
+  const stored = await chooseRuleVersion(target.db, mid, asOf, options.ruleVersion, options.actor);
+  // Stored JSON is checked again: a version edited in the database must not run half-valid.
+  const rules: RuleSet = parseRuleSet(stored.rules);
+
+  const { persons, population, report } = await readPopulation(target.db, mid, link.id);
   const tRead = clock();
 
   const run = runScoring(population, rules, asOf, { decisions: options.decisions ?? [] });
+  const capacity = planCapacity(run, rules);
   const tScore = clock();
 
   const T = run.difficulties.length;
@@ -287,6 +313,16 @@ export async function scoreRun(
     children: run.children.length,
     attribution: report,
     decisions: options.decisions?.length ?? 0,
+    // Capacity planning as the run saw it (issue 6: which threshold fits the review capacity).
+    capacity: capacity.map((c) => ({
+      difficulty: c.difficulty,
+      currentThreshold: c.currentThreshold,
+      current: c.current,
+      recommended: c.recommended,
+      monthsToReview: Number.isFinite(c.monthsToReview) ? c.monthsToReview : null,
+      levels: c.levels,
+      summary: c.summary,
+    })),
   };
   const runId = await saveScoreRun(target.url, {
     municipalityId: mid,
@@ -334,6 +370,7 @@ export async function scoreRun(
     flagged,
     listed,
     attribution: report,
+    capacity,
     timings: { read: tRead - t0, score: tScore - tRead, store: tStore - tScore },
   };
 }
@@ -351,6 +388,97 @@ export function formatScoreSummary(s: ScoreRunSummary): string[] {
     `  対象のこども（0〜18歳の住民）${n(s.children)} 人、該当したデータ項目 ${n(s.items)} 件`,
     ...perType,
     `  どの人にも結び付かなかった行: ${n(s.attribution.unattributed)} 行`,
+    ...(s.capacity.length > 0
+      ? ["確認できる件数との比較（規則の capacity）:", ...s.capacity.map((c) => `  ${c.summary}`)]
+      : []),
     `  所要時間: 読込 ${sec(s.timings.read ?? 0)} 秒、判定 ${sec(s.timings.score ?? 0)} 秒、保存 ${sec(s.timings.store ?? 0)} 秒`,
   ];
+}
+
+export interface TrainModelOptions {
+  readonly municipalityId: number;
+  readonly difficulty: DifficultyId;
+  readonly kind: ModelKind;
+  /** The label: an item (e.g. B01 要対協登録 for abuse) or the municipality's own list of children. */
+  readonly label: LabelSpec;
+  /** Person ids of the positive children, for an `external` label. */
+  readonly positives?: readonly string[];
+  /** Default: the as-of date of the newest 名寄せ run. */
+  readonly asOf?: IsoDate;
+  /** Label of the new rule version (must be new) and the date it takes effect. */
+  readonly versionLabel: string;
+  readonly effectiveFrom: IsoDate;
+  /**
+   * Switch the type to `method: "model"` with this threshold (a probability,
+   * 0–1). Without it the card is only stored with the version: children are
+   * scored by a model only when the municipality switches the type (issue 6).
+   */
+  readonly switchToModel?: { readonly threshold: number };
+  readonly actor: { readonly userId: number | null; readonly loginName: string };
+}
+
+/**
+ * Trains an explainable model for one difficulty type on the newest 名寄せ
+ * run (items evaluated with the rule version in force on the as-of date;
+ * domain/scoring/model.ts: the label's own item is never a feature, k-fold
+ * AUC and precision at the review capacity), and stores a new rule version
+ * carrying the model card. Audited through `saveRuleVersion` (`rules.version`).
+ */
+export async function trainModelVersion(
+  target: ScoreTarget,
+  options: TrainModelOptions,
+): Promise<{ readonly versionId: number; readonly card: ModelCard }> {
+  const mid = options.municipalityId;
+  const link = await createLinkageRepository(target.db).latestRun(mid);
+  if (!link) {
+    throw new MimamoriError(
+      "not_found",
+      "名寄せの結果がありません。先に mimamori run でデータを名寄せしてください。",
+    );
+  }
+  const asOf = options.asOf ?? link.asOf;
+  const stored = await chooseRuleVersion(target.db, mid, asOf, undefined, options.actor);
+  const rules = parseRuleSet(stored.rules);
+  if (!rules.types.some((t) => t.difficulty === options.difficulty)) {
+    throw new MimamoriError(
+      "invalid_input",
+      `規則の版「${stored.label}」に困難の種類「${options.difficulty}」がありません。`,
+    );
+  }
+  const { population } = await readPopulation(target.db, mid, link.id);
+  const evaluation = runScoring(population, rules, asOf).evaluation;
+  const card = trainModel(evaluation, {
+    difficulty: options.difficulty,
+    kind: options.kind,
+    label: options.label,
+    ...(options.positives ? { positives: new Set(options.positives as PersonId[]) } : {}),
+    capacity: rules.capacity.perMonth,
+  });
+  const next: RuleSet = {
+    ...rules,
+    version: options.versionLabel,
+    types: rules.types.map((t) =>
+      t.difficulty !== options.difficulty
+        ? t
+        : {
+            ...t,
+            model: card,
+            ...(options.switchToModel
+              ? { method: "model" as const, threshold: options.switchToModel.threshold }
+              : {}),
+          },
+    ),
+  };
+  const versionId = await saveRuleVersion(
+    target.db,
+    mid,
+    {
+      label: options.versionLabel,
+      effectiveFrom: options.effectiveFrom,
+      note: `${DIFFICULTY_NAMES[options.difficulty]}のモデル（${options.kind === "logistic" ? "ロジスティック回帰" : "決定木"}）を ${asOf} 時点のデータで学習（元の版 ${stored.label}）`,
+      rules: next,
+    },
+    options.actor,
+  );
+  return { versionId, card };
 }

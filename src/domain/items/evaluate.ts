@@ -36,11 +36,16 @@ import {
 import { type Evidence, MAX_CITED_ROWS } from "./evidence.ts";
 import type { PersonFacts, Population, ResidencePeriod, RowRef, SourceRow } from "./facts.ts";
 import {
+  eventAt,
   type HouseholdRows,
   indexPopulation,
+  NO_EVENT,
   NO_SOURCE,
+  ODD_EVENT,
   type PopulationIndex,
+  type RowSet,
   type RowTable,
+  ymdOfIso,
 } from "./population-index.ts";
 import { obesityPercent } from "./standard-weight.ts";
 
@@ -165,6 +170,17 @@ function happened(row: SourceRow, iso: string): boolean {
   return e === undefined || e <= iso;
 }
 
+/**
+ * `happened` for row k of an indexed row set, from its event date read once
+ * at indexing (the same answer: ISO dates compare as their yyyymmdd numbers).
+ */
+function happenedAt(set: RowSet, k: number, ctx: Context): boolean {
+  const e = eventAt(set, k);
+  if (e === NO_EVENT) return true;
+  if (e !== ODD_EVENT) return e <= ctx.ymd;
+  return happened(set.rows[k] as SourceRow, ctx.iso);
+}
+
 /** Appends to a list created on first use (nothing is allocated for a child that matches nothing). */
 function append<T>(list: T[] | null | undefined, x: T): T[] {
   if (list) {
@@ -181,8 +197,8 @@ class Context {
   readonly day: number;
   readonly iso: IsoDate;
   readonly fiscalYear: number;
-  /** The date as yyyymmdd (ages are computed on these). */
-  private readonly ymd: number;
+  /** The date as yyyymmdd (ages and event dates are compared on these). */
+  readonly ymd: number;
   readonly index: PopulationIndex;
   readonly persons: readonly PersonFacts[];
   /** Residence period in force on the date, per person (undefined: not resident). */
@@ -549,11 +565,22 @@ function compileRecord(
   };
 
   let since = "";
+  let sinceYmd = 0;
   let sinceFor = "";
-  const passes = (ctx: Context, row: SourceRow) => {
-    const e = eventIso(row);
-    if (e !== undefined && e > ctx.iso) return false;
-    if (within !== null && !(e !== undefined && e >= since)) return false;
+  /** Whether row k of a set meets the criterion on the date (event date, window, activity, conditions). */
+  const passes = (ctx: Context, set: RowSet, k: number) => {
+    const row = set.rows[k] as SourceRow;
+    const ev = eventAt(set, k);
+    if (ev === NO_EVENT) {
+      if (within !== null) return false;
+    } else if (ev !== ODD_EVENT) {
+      if (ev > ctx.ymd) return false;
+      if (within !== null && !(ev >= sinceYmd)) return false;
+    } else {
+      const e = eventIso(row);
+      if (e !== undefined && e > ctx.iso) return false;
+      if (within !== null && !(e !== undefined && e >= since)) return false;
+    }
     const values = row.values;
     if (active && !isActive(values, active, ctx.iso)) return false;
     for (const cond of conditions) {
@@ -564,14 +591,15 @@ function compileRecord(
   const refresh = (ctx: Context) => {
     if (within !== null && sinceFor !== ctx.iso) {
       since = isoOfDay(addMonths(ctx.day, -within));
+      sinceYmd = ymdOfIso(since);
       sinceFor = ctx.iso;
     }
   };
   /** Keeps the newest row per key among those already happened (status sources). */
-  const current = (ctx: Context, rows: readonly SourceRow[], idx: readonly number[]) =>
+  const current = (ctx: Context, set: RowSet, idx: readonly number[]) =>
     newestPerKey(
-      rows,
-      idx.filter((k) => happened(rows[k] as SourceRow, ctx.iso)),
+      set.rows,
+      idx.filter((k) => happenedAt(set, k, ctx)),
       currentKey as readonly string[],
     );
   /**
@@ -580,18 +608,17 @@ function compileRecord(
    */
   const matchIdx = (
     ctx: Context,
-    rows: readonly SourceRow[],
+    set: RowSet,
     idx: readonly number[],
     all: boolean,
   ): readonly SourceRow[] | null => {
     refresh(ctx);
-    const candidates = currentKey ? current(ctx, rows, idx) : idx;
+    const candidates = currentKey ? current(ctx, set, idx) : idx;
     let out: SourceRow[] | null = null;
     for (const k of candidates) {
-      const row = rows[k] as SourceRow;
-      if (!passes(ctx, row)) continue;
+      if (!passes(ctx, set, k)) continue;
       if (!all) return HOLDS;
-      out = append(out, row);
+      out = append(out, set.rows[k] as SourceRow);
     }
     return out;
   };
@@ -607,12 +634,12 @@ function compileRecord(
     if (lo === hi) return null;
     if (currentKey) {
       const idx = rowsOf(table, owner, ord);
-      return idx === null ? null : matchIdx(ctx, table.rows, idx, all);
+      return idx === null ? null : matchIdx(ctx, table, idx, all);
     }
     refresh(ctx);
     let out: SourceRow[] | null = null;
     for (let k = lo; k < hi; k++) {
-      if (table.src[k] !== ord || !passes(ctx, table.rows[k] as SourceRow)) continue;
+      if (table.src[k] !== ord || !passes(ctx, table, k)) continue;
       if (!all) return HOLDS;
       out = append(out, table.rows[k] as SourceRow);
     }
@@ -695,7 +722,7 @@ function compileRecord(
         const idx = householdRows(ctx, child);
         if (idx) {
           const ht = index.household.get(source) as HouseholdRows;
-          const m = matchIdx(ctx, ht.rows, idx, explain);
+          const m = matchIdx(ctx, ht, idx, explain);
           if (m) return explain ? found(m, "household") : true;
         }
         return null;
@@ -726,8 +753,12 @@ function compileCheckupMissed(kinds: readonly string[], index: PopulationIndex):
       for (const k of idx) {
         if ((t.rows[k] as SourceRow).values.健診区分 !== kind) continue;
         // A 受診日 after the evaluation date: as of that date the child was targeted, not yet seen.
-        const seen = eventIso(t.rows[k] as SourceRow);
-        if (seen !== undefined && seen <= ctx.iso) attended = true;
+        const e = eventAt(t, k);
+        const seen = e === ODD_EVENT ? eventIso(t.rows[k] as SourceRow) : undefined;
+        if (
+          e === ODD_EVENT ? seen !== undefined && seen <= ctx.iso : e !== NO_EVENT && e <= ctx.ymd
+        )
+          attended = true;
         else notSeen++;
       }
       if (attended || notSeen === 0) continue;
@@ -962,7 +993,7 @@ function compileChildAllowance(receiving: readonly string[], index: PopulationIn
     for (let p = 0; p < persons; p++) {
       const idx = rowsOf(t, p, ord);
       if (idx === null) continue;
-      const done = idx.filter((k) => happened(t.rows[k] as SourceRow, ctx.iso));
+      const done = idx.filter((k) => happenedAt(t, k, ctx));
       // The newest 認定 per 受給者 and 対象児童 decides (全部支給 → 全部停止 is not receiving).
       const rec = newestPerKey(t.rows, done, ["対象児童宛名番号"]).filter((k) => {
         const kubun = (t.rows[k] as SourceRow).values.支給区分;
@@ -1097,7 +1128,7 @@ function compileNoEnrolment(minAge: number, index: PopulationIndex): Evaluator {
     const idx = rowsOf(t, child, ord) ?? NO_ROWS;
     for (const k of idx) {
       const r = t.rows[k] as SourceRow;
-      if (happened(r, ctx.iso) && isActive(r.values, NURSERY, ctx.iso)) return null;
+      if (happenedAt(t, k, ctx) && isActive(r.values, NURSERY, ctx.iso)) return null;
     }
     if (!explainIt) return true;
     return {

@@ -9,21 +9,82 @@
  * metro scale (~570,000 persons, millions of rows) what makes evaluation slow
  * is allocation and the garbage collection it triggers, not arithmetic.
  */
-import { dayOf, dayToCivil } from "./dates.ts";
+import { EVENT_DATE } from "./catalog.ts";
+import { dayOf } from "./dates.ts";
 import type { PersonFacts, Population, ResidencePeriod, SourceRow } from "./facts.ts";
 
-/** Rows of many owners: owner i's rows are `off[i] .. off[i + 1]` (any source order). */
-export interface RowTable {
+/**
+ * Rows with each row's event date (catalog.ts EVENT_DATE) read at most once,
+ * as a number: evaluation asks "had it happened by the date?" of the same row for
+ * many items, and reading the column out of the row's values object each time
+ * was the largest single cost of a metro evaluation.
+ */
+export interface RowSet {
   readonly rows: readonly SourceRow[];
+  /**
+   * Per row: the event date as yyyymmdd when it is a `YYYY-MM-DD` string;
+   * NO_EVENT when the row has none (blank, or a source without an event
+   * column); ODD_EVENT when it is some other value (compared as text, as before).
+   */
+  readonly event: Int32Array;
+}
+
+/** Rows of many owners: owner i's rows are `off[i] .. off[i + 1]` (any source order). */
+export interface RowTable extends RowSet {
   /** Source ordinal of each row (PopulationIndex.ordinal). */
   readonly src: Uint8Array;
   readonly off: Int32Array;
 }
 
-export interface HouseholdRows {
-  readonly rows: readonly SourceRow[];
+export interface HouseholdRows extends RowSet {
   /** 世帯番号 → row indexes. */
   readonly byHousehold: ReadonlyMap<string, readonly number[]>;
+}
+
+/** RowSet.event of a row without an event date. */
+export const NO_EVENT = 0;
+/** RowSet.event of a row whose event value is not a `YYYY-MM-DD` string. */
+export const ODD_EVENT = -1;
+
+const isDigit = (c: number) => c >= 48 && c <= 57;
+
+/** yyyymmdd of a `YYYY-MM-DD` string (ISO dates sort as these numbers), else −1. */
+export function ymdOfIso(s: string): number {
+  if (s.length !== 10 || s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45) return -1;
+  let n = 0;
+  for (let i = 0; i < 10; i++) {
+    if (i === 4 || i === 7) continue;
+    const c = s.charCodeAt(i);
+    if (!isDigit(c)) return -1;
+    n = n * 10 + (c - 48);
+  }
+  return n;
+}
+
+/** RowSet.event of a row not read yet. */
+export const UNREAD_EVENT = -2;
+
+/** RowSet.event of one row. */
+function eventOf(row: SourceRow, column: string | undefined): number {
+  if (column === undefined) return NO_EVENT;
+  const v = row.values[column];
+  if (typeof v !== "string" || v === "") return NO_EVENT;
+  const ymd = ymdOfIso(v);
+  return ymd < 0 ? ODD_EVENT : ymd;
+}
+
+/**
+ * RowSet.event of row k, read from the row the first time it is asked for and
+ * kept: most rows are never asked (their child is gated away), so reading all
+ * of them while indexing would cost more than it saves on a first run.
+ */
+export function eventAt(set: RowSet, k: number): number {
+  const e = set.event[k] as number;
+  if (e !== UNREAD_EVENT) return e;
+  const row = set.rows[k] as SourceRow;
+  const read = eventOf(row, EVENT_DATE[row.source]);
+  set.event[k] = read;
+  return read;
 }
 
 export interface PopulationIndex {
@@ -73,30 +134,42 @@ function buildTable(
   const total = off[n] as number;
   const rows = new Array<SourceRow>(total);
   const src = new Uint8Array(total);
+  const event = new Int32Array(total).fill(UNREAD_EVENT);
   let k = 0;
+  // Rows of one source usually follow each other: the ordinal lookup is skipped for a repeat.
+  let lastSource = "";
+  let lastOrd = 0;
   for (let i = 0; i < n; i++) {
     for (const r of rowsOf(persons[i] as PersonFacts)) {
       rows[k] = r;
-      src[k] = ordinalOf(r.source);
+      if (r.source !== lastSource) {
+        lastSource = r.source;
+        lastOrd = ordinalOf(r.source);
+      }
+      src[k] = lastOrd;
       k++;
     }
   }
-  return { rows, src, off };
+  return { rows, src, off, event };
 }
 
 /** The date-independent part of "the registry period in force" (evaluate.ts picks by date). */
 function indexPeriods(persons: readonly PersonFacts[]) {
   const n = persons.length;
   const periodOff = new Int32Array(n + 1);
+  let most = 0;
+  for (let i = 0; i < n; i++) most += (persons[i] as PersonFacts).residence.length;
+  // Sized for every period; superseded ones leave the tail unused (trimmed below).
   const periods: ResidencePeriod[] = [];
-  const from: number[] = [];
-  const to: number[] = [];
-  const household: number[] = [];
+  const from = new Float64Array(most);
+  const to = new Float64Array(most);
+  const household = new Int32Array(most);
   const householdId = new Map<string, number>();
+  let size = 0;
   const push = (p: ResidencePeriod, f: number, t: number) => {
     periods.push(p);
-    from.push(f);
-    to.push(t);
+    from[size] = f;
+    to[size] = t;
     const hh = p.householdNo;
     let h = -1;
     if (hh) {
@@ -106,7 +179,8 @@ function indexPeriods(persons: readonly PersonFacts[]) {
         householdId.set(hh, h);
       }
     }
-    household.push(h);
+    household[size] = h;
+    size++;
   };
   const dayOrInf = (iso: string | null, inf: number) => (iso === null ? inf : dayOf(iso));
   for (let i = 0; i < n; i++) {
@@ -134,14 +208,14 @@ function indexPeriods(persons: readonly PersonFacts[]) {
       );
       for (const w of kept) push(w.p, w.from, w.to);
     }
-    periodOff[i + 1] = periods.length;
+    periodOff[i + 1] = size;
   }
   return {
     periodOff,
     periods,
-    periodFrom: Float64Array.from(from),
-    periodTo: Float64Array.from(to),
-    periodHousehold: Int32Array.from(household),
+    periodFrom: size === most ? from : from.slice(0, size),
+    periodTo: size === most ? to : to.slice(0, size),
+    periodHousehold: size === most ? household : household.slice(0, size),
     householdId,
   };
 }
@@ -151,11 +225,8 @@ function birthDates(persons: readonly PersonFacts[]): Int32Array {
   const out = new Int32Array(persons.length);
   for (let i = 0; i < persons.length; i++) {
     const b = (persons[i] as PersonFacts).birthDate;
-    if (b === null || Number.isNaN(dayOf(b))) out[i] = -1;
-    else {
-      const [y, m, d] = dayToCivil(dayOf(b));
-      out[i] = y * 10000 + m * 100 + d;
-    }
+    // A real date (dayOf checks the calendar) is well formed, so its digits are its yyyymmdd.
+    out[i] = b === null || Number.isNaN(dayOf(b)) ? -1 : ymdOfIso(b);
   }
   return out;
 }
@@ -210,7 +281,11 @@ export function indexPopulation(population: Population): PopulationIndex {
       if (list) list.push(k);
       else byHousehold.set(hh, [k]);
     });
-    household.set(source, { rows, byHousehold });
+    household.set(source, {
+      rows,
+      byHousehold,
+      event: new Int32Array(rows.length).fill(UNREAD_EVENT),
+    });
   }
   const index = {
     persons,
