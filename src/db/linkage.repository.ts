@@ -185,41 +185,54 @@ export function createLinkageRepository(db: Database) {
         .execute();
     },
 
-    /** Links of a run in (source, file, row) order, in pages. */
+    /**
+     * Links of a run in (source, file, row) order, in pages. Pages are
+     * row-number ranges within one (source, file): a keyset page on an order
+     * no index has made PostgreSQL sort every remaining row for each page.
+     */
     async *streamLinks(
       municipalityId: number,
       runId: number,
       pageSize = 20_000,
     ): AsyncGenerator<ExportedLink[]> {
-      let after: { source: string; file: string; row: number } | null = null;
-      while (true) {
-        let q = db
-          .selectFrom("link_record")
-          .select(["source_id", "file_name", "row_no", "person_id", "probability", "method"])
-          .where("municipality_id", "=", municipalityId)
-          .where("run_id", "=", runId);
-        if (after)
-          q = q.where(
-            sql<boolean>`(source_id, file_name, row_no) > (${after.source}, ${after.file}, ${after.row})`,
-          );
-        const page = await q
-          .orderBy("source_id")
-          .orderBy("file_name")
-          .orderBy("row_no")
-          .limit(pageSize)
-          .execute();
-        if (page.length === 0) break;
-        yield page.map((r) => ({
-          source: r.source_id,
-          file: r.file_name,
-          row: r.row_no,
-          personId: r.person_id,
-          probability: r.probability,
-          method: r.method,
-        }));
-        const last = page.at(-1) as (typeof page)[number];
-        after = { source: last.source_id, file: last.file_name, row: last.row_no };
-        if (page.length < pageSize) break;
+      const extents = await db
+        .selectFrom("link_record")
+        .select([
+          "source_id",
+          "file_name",
+          (eb) => eb.fn.agg<number[]>("array_agg", ["snapshot_id"]).distinct().as("snapshots"),
+          (eb) => eb.fn.max("row_no").as("last_row"),
+        ])
+        .where("municipality_id", "=", municipalityId)
+        .where("run_id", "=", runId)
+        .groupBy(["source_id", "file_name"])
+        .orderBy("source_id")
+        .orderBy("file_name")
+        .execute();
+      for (const extent of extents) {
+        for (let from = 1; from <= extent.last_row; from += pageSize) {
+          const page = await db
+            .selectFrom("link_record")
+            .select(["source_id", "file_name", "row_no", "person_id", "probability", "method"])
+            .where("municipality_id", "=", municipalityId)
+            .where("run_id", "=", runId)
+            .where("snapshot_id", "in", extent.snapshots)
+            .where("source_id", "=", extent.source_id)
+            .where("file_name", "=", extent.file_name)
+            .where("row_no", ">=", from)
+            .where("row_no", "<", from + pageSize)
+            .orderBy("row_no")
+            .execute();
+          if (page.length === 0) continue;
+          yield page.map((r) => ({
+            source: r.source_id,
+            file: r.file_name,
+            row: r.row_no,
+            personId: r.person_id,
+            probability: r.probability,
+            method: r.method,
+          }));
+        }
       }
     },
 
