@@ -1,0 +1,94 @@
+/**
+ * The whole monthly run as a municipality runs it, against an embedded
+ * PostgreSQL: `mimamori import` of every file (two at a time), `runLinkage`
+ * and `scoreRun` — including the scoring stage's read of every linked row
+ * back from the database, which the in-memory scoring benchmark leaves out.
+ *
+ * Profiles come from MIMAMORI_BENCH_RUN_PROFILES (default "city,metro").
+ * MIMAMORI_BENCH_DIRS=metro=/tmp/metro,… reuses folders `mimamori synth
+ * --seed 1 --as-of 2025-04-01` already wrote (their generation is then not timed).
+ */
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { openDatabase } from "../src/db/database.ts";
+import { createMunicipalityRepository } from "../src/db/municipality.repository.ts";
+import { BUILT_IN_NAME_POOLS } from "../src/domain/synth/demo-names.generated.ts";
+import type { IsoDate } from "../src/domain/types.ts";
+import { importFiles, listImportFiles } from "../src/pipeline/import.ts";
+import { runLinkage } from "../src/pipeline/linkage.ts";
+import { scoreRun } from "../src/pipeline/score.ts";
+import { runSynth } from "../src/pipeline/synth.ts";
+
+const AS_OF = "2025-04-01" as IsoDate;
+const s = (ms: number) => (ms / 1000).toFixed(1);
+const n = (x: number) => x.toLocaleString("en-US");
+
+function reusedDirs(): Map<string, string> {
+  const dirs = new Map<string, string>();
+  for (const part of (process.env.MIMAMORI_BENCH_DIRS ?? "").split(",")) {
+    const [profile, dir] = part.split("=");
+    if (profile && dir && existsSync(join(dir, "truth"))) dirs.set(profile, dir);
+  }
+  return dirs;
+}
+
+export default async function bench(): Promise<string> {
+  const profiles = (process.env.MIMAMORI_BENCH_RUN_PROFILES ?? "city,metro")
+    .split(",")
+    .filter((p) => p !== "");
+  const reuse = reusedDirs();
+  const out = [
+    "## Monthly run end to end (import → link → score, PostgreSQL)",
+    "",
+    "`synth --seed 1 --as-of 2025-04-01`, then in one process against a fresh embedded",
+    "PostgreSQL: every file imported (two at a time), 名寄せ, then scoring — which reads",
+    "every linked row back from the database, evaluates all items and 8 types and stores",
+    "item results and scores. Database start-up and generation are not timed. Peak RSS is",
+    "this Node process's (PostgreSQL runs in its own processes).",
+    "",
+    "| profile | source rows | import | link (read + link + store) | score (read + evaluate + store) | total | children scored | peak RSS |",
+    "|---|---:|---:|---:|---:|---:|---:|---:|",
+  ];
+  for (const profile of profiles) {
+    const dir = mkdtempSync(join(tmpdir(), `mimamori-bench-run-${profile}-`));
+    try {
+      const data = reuse.get(profile) ?? join(dir, "data");
+      if (!reuse.has(profile)) {
+        runSynth({ profile, seed: 1, out: data, asOf: AS_OF, names: BUILT_IN_NAME_POOLS });
+      }
+      let peak = process.memoryUsage().rss;
+      const sampler = setInterval(() => {
+        peak = Math.max(peak, process.memoryUsage().rss);
+      }, 200);
+      const opened = await openDatabase({ home: join(dir, "home"), databaseUrl: undefined });
+      try {
+        const actor = { userId: null, loginName: "bench" };
+        const clock = () => performance.now();
+        const { id: municipalityId } = await createMunicipalityRepository(opened.db).ensureDefault(
+          "見守町",
+        );
+        const files = await listImportFiles([data]);
+        const t0 = performance.now();
+        const reports = await importFiles(opened, files, { municipalityId, actor, asOf: AS_OF });
+        const t1 = performance.now();
+        const linked = await runLinkage(opened, { municipalityId, actor, clock });
+        const t2 = performance.now();
+        const scored = await scoreRun(opened, { municipalityId, actor, clock });
+        const t3 = performance.now();
+        const rows = reports.reduce((a, r) => a + (r.status === "imported" ? r.rowsStored : 0), 0);
+        const lt = linked.timings;
+        const st = scored.timings;
+        out.push(
+          `| ${profile} | ${n(rows)} | ${s(t1 - t0)} s | ${s(t2 - t1)} s (${s(lt.read ?? 0)} + ${s(lt.link ?? 0)} + ${s(lt.store ?? 0)}) | ${s(t3 - t2)} s (${s(st.read ?? 0)} + ${s(st.score ?? 0)} + ${s(st.store ?? 0)}) | ${s(t3 - t0)} s | ${n(scored.children)} | ${Math.round(peak / 2 ** 20)} MiB |`,
+        );
+      } finally {
+        clearInterval(sampler);
+        await opened.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  return out.join("\n");
+}
