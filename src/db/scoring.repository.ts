@@ -188,8 +188,9 @@ export function createScoringRepository(db: Database) {
     },
 
     /**
-     * Every stored row of the snapshots a linkage run read, with the person it
-     * was linked to, in (snapshot, row) order and pages.
+     * Every stored row of the snapshots a linkage run read (or of the given
+     * sources only), with the person it was linked to, in (snapshot, row) order
+     * and pages.
      *
      * Pages are row-number ranges within one snapshot, not "the next N after
      * (snapshot, row)": with a join, PostgreSQL resolves a keyset page by
@@ -200,16 +201,18 @@ export function createScoringRepository(db: Database) {
     async *streamLinkedRows(
       municipalityId: number,
       linkRunId: number,
-      pageSize = 20_000,
+      options: { readonly sources?: readonly string[]; readonly pageSize?: number } = {},
     ): AsyncGenerator<LinkedStoredRow[]> {
-      const extents = await db
+      const pageSize = options.pageSize ?? 20_000;
+      if (options.sources !== undefined && options.sources.length === 0) return;
+      let extentQuery = db
         .selectFrom("link_record")
         .select(["snapshot_id", (eb) => eb.fn.max("row_no").as("last_row")])
         .where("municipality_id", "=", municipalityId)
-        .where("run_id", "=", linkRunId)
-        .groupBy("snapshot_id")
-        .orderBy("snapshot_id")
-        .execute();
+        .where("run_id", "=", linkRunId);
+      if (options.sources !== undefined)
+        extentQuery = extentQuery.where("source_id", "in", [...options.sources]);
+      const extents = await extentQuery.groupBy("snapshot_id").orderBy("snapshot_id").execute();
       for (const { snapshot_id: snapshotId, last_row: lastRow } of extents) {
         for (let from = 1; from <= lastRow; from += pageSize) {
           const page = await db

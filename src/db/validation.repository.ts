@@ -4,10 +4,8 @@
  * the funnel over time. Nothing here writes.
  */
 import { sql } from "kysely";
-import type { IsoDate, SourceId } from "../domain/types.ts";
-import type { Value } from "../domain/validate.ts";
+import type { IsoDate } from "../domain/types.ts";
 import type { Database } from "./database.ts";
-import type { LinkedStoredRow } from "./scoring.repository.ts";
 
 export interface ScoreRunRef {
   readonly id: number;
@@ -69,56 +67,6 @@ export function createValidationRepository(db: Database) {
         .where("run_id", "=", linkRunId)
         .execute();
       return rows.map((r) => r.source_id);
-    },
-
-    /**
-     * The stored rows of a linkage run from the given sources only, with their
-     * persons, in (snapshot, row) pages — the scoring repository's
-     * streamLinkedRows restricted to what the validation attributes read.
-     */
-    async *streamLinkedRowsOf(
-      municipalityId: number,
-      linkRunId: number,
-      sources: readonly string[],
-      pageSize = 20_000,
-    ): AsyncGenerator<LinkedStoredRow[]> {
-      let after: { snapshot: number; row: number } | null = null;
-      while (true) {
-        let q = db
-          .selectFrom("link_record as l")
-          .innerJoin("import_row as r", (j) =>
-            j.onRef("r.snapshot_id", "=", "l.snapshot_id").onRef("r.row_no", "=", "l.row_no"),
-          )
-          .select([
-            "l.snapshot_id",
-            "l.row_no",
-            "l.source_id",
-            "l.file_name",
-            "l.person_id",
-            sql<string>`to_char(r.as_of, 'YYYY-MM-DD')`.as("as_of"),
-            "r.data",
-          ])
-          .where("l.municipality_id", "=", municipalityId)
-          .where("l.run_id", "=", linkRunId)
-          .where("l.source_id", "in", [...sources])
-          .where("r.data", "is not", null);
-        if (after)
-          q = q.where(sql<boolean>`(l.snapshot_id, l.row_no) > (${after.snapshot}, ${after.row})`);
-        const page = await q.orderBy("l.snapshot_id").orderBy("l.row_no").limit(pageSize).execute();
-        if (page.length === 0) break;
-        yield page.map((r) => ({
-          snapshotId: r.snapshot_id,
-          rowNo: r.row_no,
-          sourceId: r.source_id as SourceId,
-          fileName: r.file_name,
-          personId: r.person_id,
-          asOf: r.as_of as IsoDate,
-          data: r.data as Record<string, Value>,
-        }));
-        const last = page.at(-1) as (typeof page)[number];
-        after = { snapshot: last.snapshot_id, row: last.row_no };
-        if (page.length < pageSize) break;
-      }
     },
 
     /** Per run and type: children the type applied to, flagged, and listed (flagged, not excluded). */

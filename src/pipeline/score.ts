@@ -14,14 +14,14 @@ import { createLinkageRepository } from "../db/linkage.repository.ts";
 import {
   createScoringRepository,
   type ItemToStore,
+  type LinkedStoredRow,
   type ResultToStore,
   type StoredRuleVersion,
   saveScoreRun,
 } from "../db/scoring.repository.ts";
 import { MimamoriError } from "../domain/errors.ts";
 import { type BuildReport, buildPopulation, type LinkedRow } from "../domain/items/build-facts.ts";
-import { linkChildrenOfMothers, type MotherRowFacts } from "../domain/linkage/mother-child.ts";
-import type { LinkRecord, PersonId } from "../domain/linkage/types.ts";
+import type { PersonId } from "../domain/linkage/types.ts";
 import { type CapacityPlan, planCapacity } from "../domain/scoring/capacity.ts";
 import { DIFFICULTY_NAMES, type DifficultyId } from "../domain/scoring/difficulties.ts";
 import {
@@ -42,7 +42,6 @@ import {
 import { ruleVersionAt } from "../domain/scoring/versions.ts";
 import type { IsoDate } from "../domain/types.ts";
 import type { Sex } from "../domain/values.ts";
-import { linkRecordOfData } from "./link-input.ts";
 
 export interface ScoreTarget {
   readonly db: Database;
@@ -179,16 +178,35 @@ async function chooseRuleVersion(
 
 const MOTHER_SOURCES = new Set(["ninpu_kenshin", "sanpu_kenshin"]);
 
+export interface ReadPopulationOptions {
+  /**
+   * Read only the rows of these sources (default: every source). The
+   * validation report needs a few sources' items and jumin; reading every row
+   * of a city is most of its time.
+   */
+  readonly sources?: readonly string[];
+  /** Sees every row read, for a caller that keeps something the facts drop. */
+  readonly onRow?: (row: LinkedStoredRow) => void;
+}
+
 /**
  * Every person of a 名寄せ run with the rows linked to them, as evaluation
- * input (PersonFacts): 妊婦/産婦健診 rows go to the child of that pregnancy by
- * the linkage's mother–child rule.
+ * input (PersonFacts). 妊婦/産婦健診 rows go to the child (twins: children) of
+ * that pregnancy as the run stored it (link_mother_child, written by
+ * `mimamori run` with domain/linkage/mother-child.ts): the one attribution
+ * the scoring stage and the validation report share. A mother row with no
+ * stored child attributes to nobody (counted unattributed). The scoring
+ * stage and pipeline/validation-population.ts both read through here.
  */
-export async function readPopulation(db: Database, mid: number, linkRunId: number) {
+export async function readPopulation(
+  db: Database,
+  mid: number,
+  linkRunId: number,
+  options: ReadPopulationOptions = {},
+) {
   const linkage = createLinkageRepository(db);
   const scoring = createScoringRepository(db);
-  const link = { id: linkRunId };
-  const persons = (await linkage.listPersons(mid, link.id)).map((p) => ({
+  const persons = (await linkage.listPersons(mid, linkRunId)).map((p) => ({
     personId: p.personId as PersonId,
     residentNos: p.residentNos,
     birthDate: p.birthDate as IsoDate | null,
@@ -196,24 +214,16 @@ export async function readPopulation(db: Database, mid: number, linkRunId: numbe
       ? p.sex
       : null) as Sex | null,
   }));
+  const childrenOf = new Map<string, PersonId[]>();
+  for (const l of await linkage.listMotherChildLinks(mid, linkRunId)) {
+    const k = `${l.snapshotId}#${l.rowNo}`;
+    childrenOf.set(k, [...(childrenOf.get(k) ?? []), l.childPersonId as PersonId]);
+  }
+  const stream = scoring.streamLinkedRows(mid, linkRunId, { sources: options.sources });
   const rows: LinkedRow[] = [];
-  const records: LinkRecord[] = [];
-  const personOf: (PersonId | null)[] = [];
-  const motherFacts: MotherRowFacts[] = [];
-  for await (const page of scoring.streamLinkedRows(mid, link.id)) {
+  for await (const page of stream) {
     for (const r of page) {
-      const i = records.length;
-      records.push(linkRecordOfData(r.sourceId, r.fileName, r.rowNo, r.data, r.asOf));
-      personOf.push(r.personId as PersonId | null);
-      if (MOTHER_SOURCES.has(r.sourceId)) {
-        const v = r.data;
-        motherFacts.push({
-          record: i,
-          childResidentNo: typeof v.子宛名番号 === "string" ? v.子宛名番号 : null,
-          dueDate: typeof v.出産予定日 === "string" ? v.出産予定日 : null,
-          checkupDate: typeof v.健診日 === "string" ? v.健診日 : null,
-        });
-      }
+      options.onRow?.(r);
       rows.push({
         source: r.sourceId,
         file: r.fileName,
@@ -221,13 +231,11 @@ export async function readPopulation(db: Database, mid: number, linkRunId: numbe
         asOf: r.asOf,
         values: r.data,
         personId: r.personId as PersonId | null,
+        ...(MOTHER_SOURCES.has(r.sourceId)
+          ? { children: childrenOf.get(`${r.snapshotId}#${r.rowNo}`) ?? [] }
+          : {}),
       });
     }
-  }
-  // 妊婦/産婦健診 rows are the mother's; the items are about the child of that pregnancy.
-  for (const m of linkChildrenOfMothers(records, personOf, motherFacts)) {
-    const row = rows[m.record] as LinkedRow;
-    rows[m.record] = { ...row, children: m.children };
   }
   const { population, report } = buildPopulation(persons, rows);
   return { persons, population, report };

@@ -17,9 +17,9 @@
  * item-rule error. `truth` vs the pipeline then measures the end-to-end
  * agreement; its differences are linkage misses (a row linked to the wrong
  * person or to nobody), which the test counts and bounds. Mother rows (B14,
- * B15) use truth/related.csv for the child in both expectations, so mother–
- * child attribution misses show up in the `linked` comparison as their own,
- * separately bounded, category.
+ * B15) use truth/related.csv for the child (both twins of a delivery) in both
+ * expectations, so mother–child attribution misses show up in the `linked`
+ * comparison as their own, separately (and tightly) bounded, category.
  */
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -557,14 +557,16 @@ describe("city flags against a truth-derived expectation (issue 6 acceptance)", 
     for (const i of ITEMS) expect(perItem[i], i).toBeGreaterThan(0);
 
     // 1. Item rules: on the linked attribution the pipeline adds nothing and misses nothing,
-    // except mother rows whose child the linkage's mother–child rule placed differently from
-    // truth/related.csv (a twin delivery whose row names one twin by 子宛名番号 — the truth
-    // gives the delivery to both; a family that moved out and back, whose 世帯 at the checkup
-    // is not the mother's current one). Those are B14 / B15 only, and few.
+    // except mother rows whose child the linkage's mother–child step could not place as
+    // truth/related.csv does. Twins named by 子宛名番号 now get the delivery both (they were
+    // 11 of 16 on seed 7); what remains (5 B15 pairs on seed 7, ≈ 0.3 % of B14/B15) is a
+    // family that moved out and came back under new 宛名番号: the checkup row carries the
+    // mother's (or child's) former number, which no registry row holds, so the row's mother
+    // is not the registry mother and the rule finds no child in her 世帯. B14 / B15 only.
     expect(l.extra).toEqual([]);
     expect(l.missing.filter((x) => !x.endsWith("|B14") && !x.endsWith("|B15"))).toEqual([]);
     const motherPairs = (perItem.B14 ?? 0) + (perItem.B15 ?? 0);
-    expect(l.missing.length).toBeLessThanOrEqual(Math.ceil(0.02 * motherPairs));
+    expect(l.missing.length).toBeLessThanOrEqual(Math.ceil(0.005 * motherPairs));
 
     // 2. End to end against the truth: ≥ 0.99, and every difference is explained — either the
     // linked attribution already lacks the pair (a row linked to another person or to nobody:

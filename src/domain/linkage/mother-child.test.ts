@@ -38,6 +38,8 @@ describe("linkChildrenOfMothers", () => {
     checkup("sanpu_kenshin", 1, "M1"),
     checkup("ninpu_kenshin", 2, "Y1"),
     checkup("ninpu_kenshin", 3, "M1"),
+    checkup("sanpu_kenshin", 2, "M1"),
+    checkup("ninpu_kenshin", 4, "Y1"),
   ];
   const personOf = records.map((r) => `P-${r.residentNo}` as PersonId);
   const links = linkChildrenOfMothers(records, personOf, [
@@ -46,6 +48,9 @@ describe("linkChildrenOfMothers", () => {
     { record: 9, dueDate: "2024-02-01" },
     { record: 10, childResidentNo: "C1" },
     { record: 7, dueDate: "2021-12-01" },
+    { record: 11, childResidentNo: "T2", checkupDate: "2023-07-15" },
+    { record: 8, childResidentNo: "T1", checkupDate: "2023-07-15" },
+    { record: 12, childResidentNo: "C1", dueDate: "2020-03-01" },
   ]);
   it("takes the child born nearest to 出産予定日 within 60 days", () => {
     expect(links[0]).toEqual({ record: 7, children: ["P-C1"], method: "rule" });
@@ -61,5 +66,17 @@ describe("linkChildrenOfMothers", () => {
   });
   it("finds no child when no birth is near the due date", () => {
     expect(links[4]).toEqual({ record: 7, children: [], method: "none" });
+  });
+  it("gives a delivery named by one twin's 子宛名番号 to both twins, the named one first", () => {
+    expect(links[5]).toEqual({ record: 11, children: ["P-T2", "P-T1"], method: "id" });
+    expect(links[6]).toEqual({ record: 8, children: ["P-T1", "P-T2"], method: "id" });
+  });
+  it("gives a singleton named by 子宛名番号 to that child only, never a sibling of another delivery", () => {
+    // C1 (2020) and the twins (2023) are all 子 of M1: naming C1 adds neither twin.
+    expect(links[3]?.children).toEqual(["P-C1"]);
+  });
+  it("keeps a named child who is not the mother's registry child alone", () => {
+    // Y1 is a 子 in H2, C1 a 子 in H1: no co-born sibling of C1 among Y1's children.
+    expect(links[7]).toEqual({ record: 12, children: ["P-C1"], method: "id" });
   });
 });

@@ -1,11 +1,23 @@
 /**
- * 妊婦健診 and 産婦健診 rows are keyed by the mother (layouts.md). The child a
+ * 妊婦/産婦健診 rows are keyed by the mother (layouts.md). The child a
  * row is about is its 子宛名番号 when given; otherwise, by the rule of
  * layouts.md, the child born to that mother — same 世帯, 続柄 子 of her —
  * nearest to 出産予定日 (within 60 days), or born within 120 days before the
- * 健診日. Twins are both returned. The pilots could not use these checkups for
- * want of exactly this join (2024 final report §2.5, item 14: 母親のデータと
- * 子どものデータを突合する処理が必要).
+ * 健診日. The pilots could not use these checkups for want of exactly this
+ * join (2024 final report §2.5, item 14: 母親のデータと子どものデータを突合
+ * する処理が必要).
+ *
+ * Twins: a 妊婦/産婦健診 is about a pregnancy / delivery, not one child
+ * (layouts.md B14 "the pregnancy of this child"; the 産婦健診 EPDS is the
+ * mother's after that delivery), so every child of that delivery gets the
+ * row — by the rule (children of the mother born on the chosen date) and
+ * also when 子宛名番号 names one twin: the named child plus the mother's
+ * other registry children with the same birth date. layouts.md is silent on
+ * twins named by number; this is our reading, the one the synthetic truth
+ * (truth/related.csv, one line per twin) follows. A sibling of another
+ * delivery never has the same birth date, so it is never added; when the
+ * named child is not among the mother's registry children (she lives
+ * elsewhere), the named child alone is returned.
  */
 import type { LinkRecord, PersonId } from "./types.ts";
 
@@ -66,14 +78,8 @@ export function linkChildrenOfMothers(
       ]);
     if (p !== null) registryOfPerson.set(p, [...(registryOfPerson.get(p) ?? []), i]);
   });
-  return facts.map((f): MotherChildLink => {
-    if (f.childResidentNo) {
-      const child = byResidentNo.get(f.childResidentNo);
-      if (child) return { record: f.record, children: [child], method: "id" };
-    }
-    const mother = personOf[f.record] ?? null;
-    if (mother === null) return { record: f.record, children: [], method: "none" };
-    // Candidate children: registry members of any of the mother's households.
+  /** The mother's registry children (deduplicated), with the birth date of their first row. */
+  const childrenOf = (mother: PersonId): { person: PersonId; birth: string }[] => {
     const candidates: { person: PersonId; birth: string }[] = [];
     for (const m of registryOfPerson.get(mother) ?? []) {
       const mr = records[m] as LinkRecord;
@@ -93,6 +99,23 @@ export function linkChildrenOfMothers(
           candidates.push({ person: cp, birth: cr.birthDate });
       }
     }
+    return candidates;
+  };
+  return facts.map((f): MotherChildLink => {
+    const mother = personOf[f.record] ?? null;
+    const candidates = mother === null ? [] : childrenOf(mother);
+    if (f.childResidentNo) {
+      const child = byResidentNo.get(f.childResidentNo);
+      if (child) {
+        // The named child first, then its co-born siblings (twins) among the mother's children.
+        const birth = candidates.find((c) => c.person === child)?.birth;
+        const twins = candidates
+          .filter((c) => birth !== undefined && c.birth === birth && c.person !== child)
+          .map((c) => c.person);
+        return { record: f.record, children: [child, ...twins], method: "id" };
+      }
+    }
+    if (mother === null) return { record: f.record, children: [], method: "none" };
     let best: { distance: number; birth: string } | null = null;
     for (const c of candidates) {
       let distance: number | null = null;

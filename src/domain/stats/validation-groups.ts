@@ -38,6 +38,10 @@ export const ATTR = {
   pupil: "V:pupil",
   nyuyoji: "V:nyuyoji",
   nyuyojiSeen: "V:nyuyoji_seen",
+  askedB04: "V:asked_B04",
+  askedB05: "V:asked_B05",
+  askedB06: "V:asked_B06",
+  askedB07: "V:asked_B07",
   gakko: "V:gakko",
   singleParent: "V:single_parent",
   /** Set by the pipeline from jumin 国籍 (jumin rows are residence periods, not item rows). */
@@ -91,6 +95,25 @@ export const VALIDATION_ITEMS: readonly ItemDef[] = [
     "nyuyoji_kenshin",
     rec("nyuyoji_kenshin", "self", [{ op: "present", column: "受診日" }]),
     "questionnaire and measurement items are recorded only at a checkup attended (layouts.md: blank 受診日 = targeted, not seen)",
+  ),
+  ...(
+    [
+      [ATTR.askedB04, "家に残して外出"],
+      [ATTR.askedB05, "長時間食事を与えなかった"],
+      [ATTR.askedB06, "口をふさいだ"],
+      [ATTR.askedB07, "激しく揺さぶった"],
+    ] as const
+  ).map(([id, column]) =>
+    item(
+      id,
+      `乳幼児健診アンケートで「${column}」に回答した`,
+      "nyuyoji_kenshin",
+      rec("nyuyoji_kenshin", "self", [
+        { op: "present", column: "受診日" },
+        { op: "present", column },
+      ]),
+      "a questionnaire item can only hold for a child whose checkup asked it: municipalities ask each question at some checkups only (blank = not asked), so 'attended any checkup' would let age alone look like an association",
+    ),
   ),
   item(
     ATTR.gakko,
@@ -210,16 +233,17 @@ export function groupDefinitions(
  * (a child never examined cannot hold 要精密検査), so that age alone — checkups
  * are for infants, school data for pupils — does not make an unrelated item look
  * associated. The 2024 pilots compared among all children; this is stricter.
- * Questionnaire and measurement items need a checkup attended; B03 (missed)
+ * Questionnaire items need the question asked (answered, yes or no) at a
+ * checkup attended; measurement items need a checkup attended; B03 (missed)
  * needs only an invitation.
  * Any of the listed attributes admits the child.
  */
 export const ITEM_COVERAGE: Readonly<Record<string, readonly string[]>> = {
   B03: [ATTR.nyuyoji],
-  B04: [ATTR.nyuyojiSeen],
-  B05: [ATTR.nyuyojiSeen],
-  B06: [ATTR.nyuyojiSeen],
-  B07: [ATTR.nyuyojiSeen],
+  B04: [ATTR.askedB04],
+  B05: [ATTR.askedB05],
+  B06: [ATTR.askedB06],
+  B07: [ATTR.askedB07],
   B08: [ATTR.nyuyojiSeen, ATTR.gakko],
   B11: [ATTR.pupil],
   B12: [ATTR.pupil],

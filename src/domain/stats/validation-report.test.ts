@@ -54,18 +54,20 @@ describe("countItemTables", () => {
     child("3", "B16"),
     child("4"),
     child("5", "B16", "B01"),
-    child("6", "B07", ATTR.nyuyojiSeen),
-    child("7", "B07", "B01", ATTR.nyuyojiSeen),
+    child("6", "B07", ATTR.askedB07),
+    child("7", "B07", "B01", ATTR.askedB07),
     child("8", "B01"),
+    // Attended a checkup where the question was not asked: not in B07's table.
+    child("9", "B01", ATTR.nyuyojiSeen),
   ];
   const tables = countItemTables(children, ["B01", "B16", "B07"], [byType("abuse")]);
   const t = (id: string) => tables.find((x) => x.itemId === id);
 
   it("counts a, b, c, d among all children for a household item", () => {
-    expect(t("B16")).toMatchObject({ a: 2, b: 1, c: 3, d: 2, excluded: false });
+    expect(t("B16")).toMatchObject({ a: 2, b: 1, c: 4, d: 2, excluded: false });
   });
 
-  it("counts a checkup item only among children who attended a checkup", () => {
+  it("counts a questionnaire item only among children asked that question", () => {
     expect(t("B07")).toMatchObject({ a: 1, b: 1, c: 0, d: 0 });
   });
 
@@ -74,7 +76,7 @@ describe("countItemTables", () => {
     const v = validateReportItems(children, ["B01", "B16"], [byType("abuse")]);
     expect(v.find((x) => x.itemId === "B01")?.marker).toBe("–");
     expect(v.find((x) => x.itemId === "B16")?.test).toEqual(
-      testTwoByTwo({ a: 2, b: 1, c: 3, d: 2 }),
+      testTwoByTwo({ a: 2, b: 1, c: 4, d: 2 }),
     );
   });
 });
