@@ -404,8 +404,7 @@ normalised 氏名+生年月日+性別 (no 異体字, 外字 or kana folding). Tw
 any row of one twin in the other's person; two-宛名番号 = persons whose registry records under
 two numbers end in one person. "link" is linkRecords alone (one thread); "ingest" reads and
 validates the CSVs. Targets (issue 5): precision ≥ 0.999, recall ≥ 0.995, zero twin merges,
-every two-宛名番号 person merged. This machine has 2 cores shared by 4 developers while these
-numbers were taken: times are pessimistic.
+every two-宛名番号 person merged. Load average when the benchmark ended: ${readFileSync("/proc/loadavg", "utf8").split(" ")[0]}.
 
 | profile | rows | precision / recall | baseline precision / recall | twin merges | baseline twin merges | two-宛名番号 merged | baseline two-宛名番号 | link | ingest | peak RSS |
 |---|---|---|---|---|---|---|---|---|---|---|

@@ -177,7 +177,11 @@ export function createImportRepository(db: Database) {
 
     /**
      * The stored rows of some snapshots, in (snapshot, row) order, in pages of
-     * `pageSize` so a run never holds a million rows' JSON at once.
+     * at most `pageSize` so a run never holds a million rows' JSON at once.
+     * Pages are row-number ranges, not "the next N after row r": right after a
+     * COPY the table has no statistics, and PostgreSQL answered a keyset page
+     * by sorting every remaining row of the snapshot — reading a metro run's
+     * 3.1 M rows took 124 s against 3.1 s for a city's 0.3 M.
      */
     async *streamStoredRows(
       municipalityId: number,
@@ -185,8 +189,13 @@ export function createImportRepository(db: Database) {
       pageSize = 10_000,
     ): AsyncGenerator<StoredRow[]> {
       for (const snapshotId of snapshotIds) {
-        let after = 0;
-        while (true) {
+        const last = await db
+          .selectFrom("import_row")
+          .select((eb) => eb.fn.max("row_no").as("last_row"))
+          .where("snapshot_id", "=", snapshotId)
+          .executeTakeFirst();
+        const lastRow = last?.last_row ?? 0;
+        for (let from = 1; from <= lastRow; from += pageSize) {
           const page = await db
             .selectFrom("import_row")
             .select([
@@ -199,11 +208,11 @@ export function createImportRepository(db: Database) {
             .where("municipality_id", "=", municipalityId)
             .where("snapshot_id", "=", snapshotId)
             .where("data", "is not", null)
-            .where("row_no", ">", after)
+            .where("row_no", ">=", from)
+            .where("row_no", "<", from + pageSize)
             .orderBy("row_no")
-            .limit(pageSize)
             .execute();
-          if (page.length === 0) break;
+          if (page.length === 0) continue;
           yield page.map((r) => ({
             snapshotId,
             rowNo: r.row_no,
@@ -212,8 +221,6 @@ export function createImportRepository(db: Database) {
             data: r.data as Record<string, Value>,
             raw: r.raw,
           }));
-          after = (page.at(-1) as { row_no: number }).row_no;
-          if (page.length < pageSize) break;
         }
       }
     },
