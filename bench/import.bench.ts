@@ -8,7 +8,9 @@
  *    the `YYYY/M/D` form the school systems write, 和暦 for a tenth of the
  *    birth dates, a few deliberately broken rows).
  * 2. Every file of `mimamori synth --profile city` (19 sources, UTF-8 and CP932),
- *    imported as `mimamori import DIR` does (`importFiles`: two files at a time).
+ *    imported as `mimamori import DIR` does (`importFiles`: two files at a time),
+ *    three times, each into a fresh embedded database (the median is reported;
+ *    measured first, before the big files leave PostgreSQL busy checkpointing).
  * 3. A ~1 GiB shukketsu file (the same generator, about 14 million rows;
  *    MIMAMORI_BENCH_BIG_MIB sets another size, 0 skips it): streaming means its
  *    memory stays that of a small file. Generated into the temporary directory
@@ -31,7 +33,12 @@ import { createImportRepository } from "../src/db/import.repository.ts";
 import { createMunicipalityRepository } from "../src/db/municipality.repository.ts";
 import type { IsoDate } from "../src/domain/types.ts";
 import { ingestBytes } from "../src/ingest/ingest.ts";
-import { importFile, importFiles, listImportFiles } from "../src/pipeline/import.ts";
+import {
+  type ImportReport,
+  importFile,
+  importFiles,
+  listImportFiles,
+} from "../src/pipeline/import.ts";
 
 const ROWS = 1_000_000;
 const AS_OF = "2024-10-01" as IsoDate;
@@ -169,6 +176,45 @@ export default async function importBench(): Promise<string> {
     const actor = { userId: null, loginName: "bench" };
     const load = loadavg()[0]?.toFixed(1);
 
+    // The city first, before the big files leave PostgreSQL checkpointing: three runs,
+    // each into a fresh database as a municipality's first monthly import; the median counts.
+    const cityDir = join(dir, "city");
+    const synthStart = performance.now();
+    runSynth({
+      profile: "city",
+      seed: 1,
+      out: cityDir,
+      asOf: "2024-04-01",
+      names: readNamePools(process.env.MIMAMORI_NAMES ?? DEFAULT_NAMES_FILE),
+    });
+    const synthSeconds = (performance.now() - synthStart) / 1000;
+    const files = await listImportFiles([cityDir]);
+    const cityRuns: Awaited<ReturnType<typeof measured<ImportReport[]>>>[] = [];
+    for (let i = 0; i < 3; i++) {
+      const fresh = await openDatabase({ databaseUrl: undefined, home: join(dir, `city-${i}`) });
+      try {
+        const { id } = await createMunicipalityRepository(fresh.db).ensureDefault("ベンチ市");
+        cityRuns.push(
+          await measured(() =>
+            importFiles(fresh, files, {
+              municipalityId: id,
+              actor,
+              asOf: "2024-04-01" as IsoDate,
+            }),
+          ),
+        );
+      } finally {
+        await fresh.close();
+      }
+    }
+    const city = [...cityRuns].sort(
+      (a, b) => a.seconds - b.seconds,
+    )[1] as (typeof cityRuns)[number];
+    const imported = city.value.filter((x) => x.status === "imported");
+    const cityRows = imported.reduce((a, x) => a + x.rowsRead, 0);
+    const cityStored = imported.reduce((a, x) => a + x.rowsStored, 0);
+    const largest = [...imported].sort((a, b) => b.rowsRead - a.rowsRead)[0];
+
     const path = join(dir, "shukketsu.csv");
     const broken = await writeShukketsu(path, ROWS);
     const mb = statSync(path).size / 2 ** 20;
@@ -196,25 +242,6 @@ export default async function importBench(): Promise<string> {
     });
     const bytesPerRow = statSync(path).size / ROWS;
     rmSync(path);
-
-    const cityDir = join(dir, "city");
-    const synthStart = performance.now();
-    runSynth({
-      profile: "city",
-      seed: 1,
-      out: cityDir,
-      asOf: "2024-04-01",
-      names: readNamePools(process.env.MIMAMORI_NAMES ?? DEFAULT_NAMES_FILE),
-    });
-    const synthSeconds = (performance.now() - synthStart) / 1000;
-    const files = await listImportFiles([cityDir]);
-    const city = await measured(() =>
-      importFiles(opened, files, { municipalityId, actor, asOf: "2024-04-01" as IsoDate }),
-    );
-    const imported = city.value.filter((x) => x.status === "imported");
-    const cityRows = imported.reduce((a, x) => a + x.rowsRead, 0);
-    const cityStored = imported.reduce((a, x) => a + x.rowsStored, 0);
-    const largest = [...imported].sort((a, b) => b.rowsRead - a.rowsRead)[0];
 
     const bigMiB = Number(process.env.MIMAMORI_BENCH_BIG_MIB ?? 1024);
     let bigLine = "";
@@ -248,16 +275,16 @@ export default async function importBench(): Promise<string> {
       "`mimamori import DIR` does it (`importFiles`: two files at a time on reused connections). Peak memory is",
       "the Node process's resident set sampled every 50 ms (PostgreSQL's processes not included).",
       `Database: ${process.env.DATABASE_URL ? "DATABASE_URL" : "embedded PostgreSQL"}. Load average when started: ${load}`,
-      "(the machine is shared; other work running at the same time lowers the numbers).",
+      "(other work running at the same time lowers the numbers).",
       "",
       "| input | rows | size | seconds | rows/s | peak RSS |",
       "|---|---:|---:|---:|---:|---:|",
       `| shukketsu, CP932, generated (${fmt(broken)} rows broken on purpose, all rejected) | ${fmt(r.rowsRead)} | ${mb.toFixed(0)} MiB | ${big.seconds.toFixed(1)} | ${fmt(r.rowsRead / big.seconds)} | ${big.peakMiB} MiB |`,
       `| the same file, read + decode + validate only (no database) | ${fmt(readOnly.value)} | ${mb.toFixed(0)} MiB | ${readOnly.seconds.toFixed(1)} | ${fmt(readOnly.value / readOnly.seconds)} | ${readOnly.peakMiB} MiB |`,
-      `| \`synth --profile city\`, all ${files.length} files (${imported.length} imported) | ${fmt(cityRows)} | — | ${city.seconds.toFixed(1)} | ${fmt(cityRows / city.seconds)} | ${city.peakMiB} MiB |`,
+      `| \`synth --profile city\`, all ${files.length} files (${imported.length} imported), median of 3 | ${fmt(cityRows)} | — | ${city.seconds.toFixed(1)} | ${fmt(cityRows / city.seconds)} | ${city.peakMiB} MiB |`,
       ...(bigLine === "" ? [] : [bigLine]),
       "",
-      `City: ${fmt(cityStored)} rows stored, ${fmt(cityRows - cityStored)} rejected (the rows synth breaks on purpose); largest file ${largest?.fileName} (${fmt(largest?.rowsRead ?? 0)} rows). Generating the city took ${synthSeconds.toFixed(1)} s (not timed above). Each file still pays a fixed cost (hashing, a transaction and its commit, the audit row); importing two files at a time hides most of it behind the other file's work.`,
+      `City: ${fmt(cityStored)} rows stored, ${fmt(cityRows - cityStored)} rejected (the rows synth breaks on purpose); largest file ${largest?.fileName} (${fmt(largest?.rowsRead ?? 0)} rows). Generating the city took ${synthSeconds.toFixed(1)} s (not timed above). The three runs, each into a fresh embedded database (a municipality's first monthly import; start-up not timed): ${cityRuns.map((c) => `${c.seconds.toFixed(2)} s (${fmt(cityRows / c.seconds)} rows/s)`).join(", ")}. Each file still pays a fixed cost (hashing, a transaction and its commit, the audit row); importing two files at a time hides most of it behind the other file's work.`,
       ...(bigNote === "" ? [] : ["", bigNote]),
       "",
       "Target (issue 4): ≥ 100,000 rows/s, peak memory < 1 GB.",
