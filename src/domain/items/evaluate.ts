@@ -203,8 +203,8 @@ class Context {
   readonly persons: readonly PersonFacts[];
   /** Residence period in force on the date, per person (undefined: not resident). */
   readonly period: (ResidencePeriod | undefined)[];
-  /** Its 住定日 as a day (−∞ when unknown; NaN when not resident). */
-  readonly from: Float64Array;
+  /** Its 住定日 as a day (−∞ when unknown; NaN when not resident). A plain array: see population-index.ts EXTERNAL_MEMORY. */
+  readonly from: number[];
   /** Household of each person on the date (interned 世帯番号), −1 for none. */
   readonly household: Int32Array;
   /**
@@ -232,7 +232,7 @@ class Context {
     this.persons = index.persons;
     const n = this.persons.length;
     this.period = new Array(n);
-    this.from = new Float64Array(n).fill(Number.NaN);
+    this.from = new Array(n).fill(Number.NaN);
     this.household = new Int32Array(n).fill(-1);
     const H = index.householdId.size;
     this.householdMasks = new Int32Array(H);

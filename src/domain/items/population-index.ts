@@ -25,15 +25,16 @@ export interface RowSet {
    * Per row: the event date as yyyymmdd when it is a `YYYY-MM-DD` string;
    * NO_EVENT when the row has none (blank, or a source without an event
    * column); ODD_EVENT when it is some other value (compared as text, as before).
+   * A plain (small-integer) array, not an Int32Array: see EXTERNAL_MEMORY.
    */
-  readonly event: Int32Array;
+  readonly event: number[];
 }
 
 /** Rows of many owners: owner i's rows are `off[i] .. off[i + 1]` (any source order). */
 export interface RowTable extends RowSet {
   /** Source ordinal of each row (PopulationIndex.ordinal). */
   readonly src: Uint8Array;
-  readonly off: Int32Array;
+  readonly off: readonly number[];
 }
 
 export interface HouseholdRows extends RowSet {
@@ -98,11 +99,11 @@ export interface PopulationIndex {
   /** Rows keyed by 世帯番号 alone, per source. */
   readonly household: ReadonlyMap<string, HouseholdRows>;
   /** Per person: bit o set when the person has an own row of source ordinal o (o ≤ 30). */
-  readonly ownMask: Int32Array;
+  readonly ownMask: readonly number[];
   /** Per person: the same over the mother rows attached to the person. */
-  readonly motherMask: Int32Array;
+  readonly motherMask: readonly number[];
   /** Birth date as yyyymmdd per person; −1 when unknown or not a date. */
-  readonly birthYmd: Int32Array;
+  readonly birthYmd: readonly number[];
   /**
    * Registry periods per person in order of preference (newest snapshot, then
    * latest 住定日), periods superseded by a newer snapshot of the same 宛名番号
@@ -110,14 +111,24 @@ export interface PopulationIndex {
    */
   readonly periodOff: Int32Array;
   readonly periods: readonly ResidencePeriod[];
-  /** 住定日 / 消除日 as days (−∞ / +∞ when blank). */
-  readonly periodFrom: Float64Array;
-  readonly periodTo: Float64Array;
+  /** 住定日 / 消除日 as days (−∞ / +∞ when blank; NaN when not a date). */
+  readonly periodFrom: readonly number[];
+  readonly periodTo: readonly number[];
   /** 世帯番号 of each period as an interned id (−1: none). */
   readonly periodHousehold: Int32Array;
   /** Interned 世帯番号 → id. */
   readonly householdId: ReadonlyMap<string, number>;
 }
+
+/**
+ * EXTERNAL_MEMORY: typed arrays live outside the JS heap, and V8 starts a full
+ * collection whenever 64 MB of such memory has been allocated since the last
+ * one — over a second at metro scale, where the heap holds millions of rows.
+ * The index is built inside a run that allocates typed arrays of its own
+ * (evaluation, scores), so its largest per-row and per-period tables are plain
+ * arrays on the JS heap instead, where the growth limit is far away (measured
+ * on randomPopulation, 580,000 persons: the first run's full collection went away).
+ */
 
 /** Ordinal that no source has: a criterion on a source absent from the data matches nothing. */
 export const NO_SOURCE = 255;
@@ -128,19 +139,21 @@ function buildTable(
   ordinalOf: (source: string) => number,
 ): RowTable {
   const n = persons.length;
-  const off = new Int32Array(n + 1);
+  const off: number[] = new Array(n + 1).fill(0);
   for (let i = 0; i < n; i++)
     off[i + 1] = (off[i] as number) + rowsOf(persons[i] as PersonFacts).length;
   const total = off[n] as number;
   const rows = new Array<SourceRow>(total);
   const src = new Uint8Array(total);
-  const event = new Int32Array(total).fill(UNREAD_EVENT);
+  const event: number[] = new Array(total).fill(UNREAD_EVENT);
   let k = 0;
   // Rows of one source usually follow each other: the ordinal lookup is skipped for a repeat.
   let lastSource = "";
   let lastOrd = 0;
   for (let i = 0; i < n; i++) {
-    for (const r of rowsOf(persons[i] as PersonFacts)) {
+    const list = rowsOf(persons[i] as PersonFacts);
+    for (let j = 0; j < list.length; j++) {
+      const r = list[j] as SourceRow;
       rows[k] = r;
       if (r.source !== lastSource) {
         lastSource = r.source;
@@ -159,17 +172,18 @@ function indexPeriods(persons: readonly PersonFacts[]) {
   const periodOff = new Int32Array(n + 1);
   let most = 0;
   for (let i = 0; i < n; i++) most += (persons[i] as PersonFacts).residence.length;
-  // Sized for every period; superseded ones leave the tail unused (trimmed below).
+  // household is sized for every period (superseded ones leave its tail unused, cut off
+  // below); periods, from and to grow by push.
   const periods: ResidencePeriod[] = [];
-  const from = new Float64Array(most);
-  const to = new Float64Array(most);
+  const from: number[] = [];
+  const to: number[] = [];
   const household = new Int32Array(most);
   const householdId = new Map<string, number>();
   let size = 0;
   const push = (p: ResidencePeriod, f: number, t: number) => {
     periods.push(p);
-    from[size] = f;
-    to[size] = t;
+    from.push(f);
+    to.push(t);
     const hh = p.householdNo;
     let h = -1;
     if (hh) {
@@ -213,16 +227,17 @@ function indexPeriods(persons: readonly PersonFacts[]) {
   return {
     periodOff,
     periods,
-    periodFrom: size === most ? from : from.slice(0, size),
-    periodTo: size === most ? to : to.slice(0, size),
-    periodHousehold: size === most ? household : household.slice(0, size),
+    periodFrom: from,
+    periodTo: to,
+    // A view, not a copy (see EXTERNAL_MEMORY).
+    periodHousehold: size === most ? household : household.subarray(0, size),
     householdId,
   };
 }
 
 /** yyyymmdd of each person's birth date (−1 when unknown or not a real date). */
-function birthDates(persons: readonly PersonFacts[]): Int32Array {
-  const out = new Int32Array(persons.length);
+function birthDates(persons: readonly PersonFacts[]): number[] {
+  const out: number[] = new Array(persons.length).fill(-1);
   for (let i = 0; i < persons.length; i++) {
     const b = (persons[i] as PersonFacts).birthDate;
     // A real date (dayOf checks the calendar) is well formed, so its digits are its yyyymmdd.
@@ -232,9 +247,9 @@ function birthDates(persons: readonly PersonFacts[]): Int32Array {
 }
 
 /** Per owner: the sources of its rows as bits (ordinals above 30 are not represented). */
-function maskOf(table: RowTable): Int32Array {
+function maskOf(table: RowTable): number[] {
   const owners = table.off.length - 1;
-  const mask = new Int32Array(owners);
+  const mask: number[] = new Array(owners).fill(0);
   for (let i = 0; i < owners; i++) {
     let m = 0;
     for (let k = table.off[i] as number; k < (table.off[i + 1] as number); k++) {
@@ -284,7 +299,7 @@ export function indexPopulation(population: Population): PopulationIndex {
     household.set(source, {
       rows,
       byHousehold,
-      event: new Int32Array(rows.length).fill(UNREAD_EVENT),
+      event: new Array(rows.length).fill(UNREAD_EVENT),
     });
   }
   const index = {
