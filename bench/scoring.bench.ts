@@ -175,12 +175,12 @@ export default async function bench(): Promise<string> {
     "a full monthly run of `town` (import → link → score) in < 30 s. `runScoring` = build the",
     `population index, evaluate ${DEFAULT_RULE_SET.catalog.items.length} items and ${DEFAULT_RULE_SET.exclusions.length} exclusion filters for every child, score ${DEFAULT_RULE_SET.types.length} types (default rules).`,
     '"first" includes building the row index of that population (rows, event-date column, registry',
-    "periods as typed arrays), and any full garbage collection of the heap holding the facts that",
+    "periods), and any full garbage collection of the heap holding the facts that",
     'falls in it (its time in brackets); "again" reuses the index (best of 2). Both start from',
     "facts in memory, as the linkage stage hands them over: reading the linked rows back from",
     "PostgreSQL in `scoreRun` is not in them (for `town` it is the read column of the last table;",
-    "on a metro it costs much more than evaluation — docs/scoring.md, Performance).",
-    `Load average when started: ${readFileSync("/proc/loadavg", "utf8").split(" ")[0]} (the machine is shared).`,
+    'on a metro it costs more than evaluation — "Monthly run end to end" below).',
+    `Load average when started: ${readFileSync("/proc/loadavg", "utf8").split(" ")[0]}.`,
     "",
   );
 
