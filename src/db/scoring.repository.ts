@@ -99,7 +99,49 @@ export interface StoredResult {
 }
 
 export function createScoringRepository(db: Database) {
+  /** A scoring run by id, or the newest when `runId` is undefined. */
+  async function findScoreRun(
+    municipalityId: number,
+    runId: number | undefined,
+  ): Promise<ScoreRunSummaryRow | undefined> {
+    let q = db
+      .selectFrom("score_run as s")
+      .innerJoin("rule_version as v", "v.id", "s.rule_version_id")
+      .select([
+        "s.id",
+        "s.link_run_id",
+        "s.rule_version_id",
+        "v.label",
+        sql<string>`to_char(s.as_of, 'YYYY-MM-DD')`.as("as_of"),
+        "s.snapshot_ids",
+        "s.code_version",
+        "s.catalog_version",
+        "s.difficulties",
+        "s.stats",
+        "s.created_at",
+      ])
+      .where("s.municipality_id", "=", municipalityId);
+    if (runId !== undefined) q = q.where("s.id", "=", runId);
+    const r = await q.orderBy("s.id", "desc").limit(1).executeTakeFirst();
+    if (!r) return undefined;
+    return {
+      id: r.id,
+      linkRunId: r.link_run_id,
+      ruleVersionId: r.rule_version_id,
+      ruleVersion: r.label,
+      asOf: r.as_of as IsoDate,
+      snapshotIds: r.snapshot_ids,
+      codeVersion: r.code_version,
+      catalogVersion: r.catalog_version,
+      difficulties: r.difficulties,
+      stats: r.stats,
+      createdAt: r.created_at,
+    };
+  }
+
   return {
+    findScoreRun,
+
     /** Every rule version of a municipality, oldest effective date first. */
     async listRuleVersions(municipalityId: number): Promise<StoredRuleVersion[]> {
       const rows = await db
@@ -150,41 +192,8 @@ export function createScoringRepository(db: Database) {
     },
 
     /** The newest scoring run of a municipality. */
-    async latestScoreRun(municipalityId: number): Promise<ScoreRunSummaryRow | undefined> {
-      const r = await db
-        .selectFrom("score_run as s")
-        .innerJoin("rule_version as v", "v.id", "s.rule_version_id")
-        .select([
-          "s.id",
-          "s.link_run_id",
-          "s.rule_version_id",
-          "v.label",
-          sql<string>`to_char(s.as_of, 'YYYY-MM-DD')`.as("as_of"),
-          "s.snapshot_ids",
-          "s.code_version",
-          "s.catalog_version",
-          "s.difficulties",
-          "s.stats",
-          "s.created_at",
-        ])
-        .where("s.municipality_id", "=", municipalityId)
-        .orderBy("s.id", "desc")
-        .limit(1)
-        .executeTakeFirst();
-      if (!r) return undefined;
-      return {
-        id: r.id,
-        linkRunId: r.link_run_id,
-        ruleVersionId: r.rule_version_id,
-        ruleVersion: r.label,
-        asOf: r.as_of as IsoDate,
-        snapshotIds: r.snapshot_ids,
-        codeVersion: r.code_version,
-        catalogVersion: r.catalog_version,
-        difficulties: r.difficulties,
-        stats: r.stats,
-        createdAt: r.created_at,
-      };
+    latestScoreRun(municipalityId: number): Promise<ScoreRunSummaryRow | undefined> {
+      return findScoreRun(municipalityId, undefined);
     },
 
     /**

@@ -1,20 +1,11 @@
 /**
  * Read-only queries of the validation report (issue 7) over the scoring
- * tables (0004-scoring): one chosen run, and the flag counts of every run for
+ * tables (0004-scoring): the sources of a linkage run, and the flag counts of every run for
  * the funnel over time. Nothing here writes.
  */
 import { sql } from "kysely";
 import type { IsoDate } from "../domain/types.ts";
 import type { Database } from "./database.ts";
-
-export interface ScoreRunRef {
-  readonly id: number;
-  readonly linkRunId: number;
-  readonly ruleVersionId: number;
-  readonly ruleVersion: string;
-  readonly asOf: IsoDate;
-  readonly difficulties: readonly string[];
-}
 
 export interface RunFlagCountRow {
   readonly runId: number;
@@ -27,36 +18,6 @@ export interface RunFlagCountRow {
 
 export function createValidationRepository(db: Database) {
   return {
-    /** A scoring run by id, or the newest when `runId` is undefined. */
-    async findScoreRun(
-      municipalityId: number,
-      runId: number | undefined,
-    ): Promise<ScoreRunRef | undefined> {
-      let q = db
-        .selectFrom("score_run as s")
-        .innerJoin("rule_version as v", "v.id", "s.rule_version_id")
-        .select([
-          "s.id",
-          "s.link_run_id",
-          "s.rule_version_id",
-          "v.label",
-          sql<string>`to_char(s.as_of, 'YYYY-MM-DD')`.as("as_of"),
-          "s.difficulties",
-        ])
-        .where("s.municipality_id", "=", municipalityId);
-      if (runId !== undefined) q = q.where("s.id", "=", runId);
-      const r = await q.orderBy("s.id", "desc").limit(1).executeTakeFirst();
-      if (!r) return undefined;
-      return {
-        id: r.id,
-        linkRunId: r.link_run_id,
-        ruleVersionId: r.rule_version_id,
-        ruleVersion: r.label,
-        asOf: r.as_of as IsoDate,
-        difficulties: r.difficulties,
-      };
-    },
-
     /** The sources a linkage run holds rows of. */
     async sourcesOfLinkRun(municipalityId: number, linkRunId: number): Promise<string[]> {
       const rows = await db

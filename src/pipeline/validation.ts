@@ -9,13 +9,13 @@
  * the run's facts by the same item evaluator the run used; the statistics are
  * domain/stats.
  */
-import { mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { createAuditRepository } from "../db/audit.repository.ts";
 import type { Database } from "../db/database.ts";
 import { createMunicipalityRepository } from "../db/municipality.repository.ts";
-import { createScoringRepository } from "../db/scoring.repository.ts";
-import { createValidationRepository, type ScoreRunRef } from "../db/validation.repository.ts";
+import { createScoringRepository, type ScoreRunSummaryRow } from "../db/scoring.repository.ts";
+import { createValidationRepository } from "../db/validation.repository.ts";
 import { MimamoriError } from "../domain/errors.ts";
 import { type ChildItems, compileCatalog, type Evaluation } from "../domain/items/evaluate.ts";
 import { DIFFICULTY_IDS, type DifficultyId } from "../domain/scoring/difficulties.ts";
@@ -51,6 +51,7 @@ import {
   type RuleCase,
   validateReportItems,
 } from "../domain/stats/validation-report.ts";
+import { writeFileAtomically } from "./atomic-file.ts";
 import { loadRunPopulation } from "./validation-population.ts";
 
 export type { ValidationReport };
@@ -69,7 +70,7 @@ export interface ValidationOptions {
 /** What both the report and the export read of a run. */
 interface RunData {
   readonly municipality: string;
-  readonly run: ScoreRunRef;
+  readonly run: ScoreRunSummaryRow;
   readonly rules: RuleSet;
   readonly children: readonly ReportChild[];
   /** Per child: its ChildItems with the stored items (indexes into the rule catalog). */
@@ -82,7 +83,7 @@ interface RunData {
 
 async function loadRun(target: ValidationTarget, options: ValidationOptions): Promise<RunData> {
   const mid = options.municipalityId;
-  const run = await createValidationRepository(target.db).findScoreRun(mid, options.runId);
+  const run = await createScoringRepository(target.db).findScoreRun(mid, options.runId);
   if (!run) {
     throw new MimamoriError(
       "not_found",
@@ -302,7 +303,7 @@ export async function buildValidationReport(
 export async function buildAggregateExport(
   target: ValidationTarget,
   options: ValidationOptions & { readonly minCell?: number },
-): Promise<{ run: ScoreRunRef; rows: AggregateRow[]; csv: string; suppressed: number }> {
+): Promise<{ run: ScoreRunSummaryRow; rows: AggregateRow[]; csv: string; suppressed: number }> {
   const data = await loadRun(target, options);
   const itemIds = data.rules.catalog.items.map((i) => i.id);
   const counts = countItemTables(data.children, itemIds, data.groups);
@@ -355,21 +356,4 @@ export function writeValidationReport(dir: string, report: ValidationReport): st
   }
   for (const [name, text] of Object.entries(files)) writeFileAtomically(join(dir, name), text);
   return Object.keys(files);
-}
-
-/** Writes text under a temporary name beside `path`, then renames it into place. */
-export function writeFileAtomically(path: string, text: string): void {
-  const tmp = `${path}.${process.pid}.tmp`;
-  try {
-    writeFileSync(tmp, text, "utf8");
-    renameSync(tmp, path);
-  } catch (e) {
-    rmSync(tmp, { force: true });
-    throw new MimamoriError(
-      "invalid_input",
-      `ファイル「${path}」を書けません。フォルダと権限を確認してください。`,
-      [],
-      e,
-    );
-  }
 }

@@ -8,11 +8,8 @@ import { resolve } from "node:path";
 import { openDatabase } from "../../db/database.ts";
 import { createMunicipalityRepository } from "../../db/municipality.repository.ts";
 import { DEFAULT_SUPPRESSION_K } from "../../domain/stats/suppression.ts";
-import {
-  auditValidation,
-  buildAggregateExport,
-  writeFileAtomically,
-} from "../../pipeline/validation.ts";
+import { writeFileAtomically } from "../../pipeline/atomic-file.ts";
+import { auditValidation, buildAggregateExport } from "../../pipeline/validation.ts";
 import { DEFAULT_MUNICIPALITY_NAME } from "../../server/bootstrap.ts";
 import { intOption, parseCommandArgs } from "../args.ts";
 import type { Command } from "../command.ts";

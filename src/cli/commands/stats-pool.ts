@@ -1,9 +1,10 @@
-import { readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { basename, resolve } from "node:path";
 import iconv from "iconv-lite";
 import { MimamoriError } from "../../domain/errors.ts";
 import { type AggregateRow, parseAggregateCsv } from "../../domain/stats/aggregate.ts";
 import { type PooledItem, poolAggregates } from "../../domain/stats/pool.ts";
+import { writeFileAtomically } from "../../pipeline/atomic-file.ts";
 import { parseCommandArgs } from "../args.ts";
 import type { Command } from "../command.ts";
 import { formatNumber } from "./stats-contingency.ts";
@@ -156,23 +157,6 @@ export function poolSummary(items: readonly PooledItem[], files: number, alpha: 
   return lines.join("\n");
 }
 
-/** Writes text to a temporary name beside `path`, then renames: never a half-written file. */
-function writeAtomically(path: string, text: string): void {
-  const tmp = `${path}.tmp-${process.pid}`;
-  try {
-    writeFileSync(tmp, text, "utf8");
-    renameSync(tmp, path);
-  } catch (e) {
-    rmSync(tmp, { force: true });
-    throw new MimamoriError(
-      "invalid_input",
-      `出力ファイル「${path}」を書けません。フォルダと権限を確認してください。`,
-      [],
-      e,
-    );
-  }
-}
-
 /** `mimamori stats pool FILE...`: Mantel–Haenszel pooling of aggregate exports. */
 export const statsPool: Command = {
   path: ["stats", "pool"],
@@ -199,7 +183,7 @@ export const statsPool: Command = {
     }
     const rows = positionals.flatMap((file) => readAggregateFile(resolve(file)));
     const pooled = poolAggregates(rows, alpha);
-    if (values.out !== undefined) writeAtomically(resolve(values.out), poolCsv(pooled));
+    if (values.out !== undefined) writeFileAtomically(resolve(values.out), poolCsv(pooled));
     process.stdout.write(
       values.json
         ? `${JSON.stringify(pooled.map(pooledRecord), null, 2)}\n`
