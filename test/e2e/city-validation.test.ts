@@ -1,8 +1,8 @@
 /**
  * Issue 7 acceptance, end to end: `synth --profile city` → import → 名寄せ →
  * score → `mimamori stats validate`. The report must find the associations the
- * generator built in (the `expected` list of
- * src/cli/commands/synth-associations.test.ts, docs/synthetic-data.md) and must
+ * generator built in (BUILT_IN_ASSOCIATIONS, src/domain/synth/built-in-associations.ts;
+ * docs/synthetic-data.md) and must
  * not flag the items the generator made independent of every difficulty (B07
  * 激しく揺さぶった, K17 学校健診 要精密検査; 出席停止忌引等日数 is no catalog item, so
  * the report cannot show it). Nothing here reads the generator's truth: the
@@ -20,6 +20,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { statsValidate } from "../../src/cli/commands/stats-validate.ts";
 import { createAuditRepository } from "../../src/db/audit.repository.ts";
 import { createMunicipalityRepository } from "../../src/db/municipality.repository.ts";
+import { BUILT_IN_ASSOCIATIONS } from "../../src/domain/synth/built-in-associations.ts";
 import { BUILT_IN_NAME_POOLS } from "../../src/domain/synth/demo-names.generated.ts";
 import type { IsoDate } from "../../src/domain/types.ts";
 import { importFile, listImportFiles } from "../../src/pipeline/import.ts";
@@ -79,40 +80,6 @@ const TYPE: Record<string, string> = {
 /** The synth test's names for items outside B01–B18, as catalog ids (docs/scoring.md). */
 const ITEM: Record<string, string> = { 喫煙: "K15", 特別支援学級: "K01", 虫歯: "K14" };
 
-// synth-associations.test.ts `expected`: the report's ● / ◆ associations, all built in.
-const expected: [string, string][] = [
-  ["B02", "虐待"],
-  ["B03", "虐待"],
-  ["B04", "虐待"],
-  ["B06", "虐待"],
-  ["B09", "虐待"],
-  ["B10", "虐待"],
-  ["B11", "虐待"],
-  ["B15", "虐待"],
-  ["B16", "虐待"],
-  ["B17", "虐待"],
-  ["B18", "虐待"],
-  ["喫煙", "虐待"],
-  ["B06", "産後うつ"],
-  ["B10", "発達障がい"],
-  ["B16", "発達障がい"],
-  ["特別支援学級", "発達障がい"],
-  ["B01", "貧困"],
-  ["B03", "貧困"],
-  ["B08", "貧困"],
-  ["B09", "貧困"],
-  ["B10", "貧困"],
-  ["B11", "貧困"],
-  ["B16", "貧困"],
-  ["虫歯", "貧困"],
-  ["B01", "不登校"],
-  ["B12", "不登校"],
-  ["B13", "不登校"],
-  ["B16", "不登校"],
-  ["B17", "不登校"],
-  ["B18", "不登校"],
-];
-
 describe("stats validate on a synthetic city", () => {
   const rows = () => readCsv("item-validation.csv");
   const find = (item: string, type: string) => {
@@ -149,12 +116,15 @@ describe("stats validate on a synthetic city", () => {
     }
   });
 
-  it.each(expected)("finds %s associated with %s (p ≤ 0.05, more than expected)", (item, g) => {
-    const r = find(item, g);
-    expect(r.associated).toBe("1");
-    expect(["●", "◆"]).toContain(r.marker);
-    expect(Number(r.a)).toBeGreaterThan(Number(r.expected_a));
-  });
+  it.each(BUILT_IN_ASSOCIATIONS)(
+    "finds %s associated with %s (p ≤ 0.05, more than expected)",
+    (item, g) => {
+      const r = find(item, g);
+      expect(r.associated).toBe("1");
+      expect(["●", "◆"]).toContain(r.marker);
+      expect(Number(r.a)).toBeGreaterThan(Number(r.expected_a));
+    },
+  );
 
   it.each(["B07", "K17"])("does not find %s, independent by construction, at p ≤ 0.001", (item) => {
     for (const g of Object.keys(TYPE)) {

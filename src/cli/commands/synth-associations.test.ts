@@ -5,13 +5,17 @@
  * construction must come out associated; items independent by construction must not.
  */
 import { beforeAll, describe, expect, it } from "vitest";
+import {
+  BUILT_IN_ASSOCIATIONS,
+  type ReportGroup,
+} from "../../domain/synth/built-in-associations.ts";
 import { ageOn, dayOf, schoolGradeOn } from "../../domain/synth/calendar.ts";
 import { generateMunicipality, type SourceTable, type SynthRow } from "../../domain/synth/index.ts";
 import { standardWeight } from "../../domain/synth/sources/school.ts";
 import type { Person, World } from "../../domain/synth/world.ts";
 import { DEFAULT_NAMES_FILE, readNamePools } from "./synth.ts";
 
-type Group = "虐待" | "産後うつ" | "発達障がい" | "貧困" | "不登校";
+type Group = ReportGroup;
 let world: World;
 let children: Person[];
 const flags = new Map<string, Set<number>>();
@@ -174,45 +178,14 @@ function test(item: string, g: Group): { chi2: number; positive: boolean; a: num
 }
 
 describe("validation on a city finds the associations built in, and not the independent items", () => {
-  // Associations the 2024 report found (● or ◆; 特別支援学級 from its "other items"), all built in here.
-  const expected: [string, Group][] = [
-    ["B02", "虐待"],
-    ["B03", "虐待"],
-    ["B04", "虐待"],
-    ["B06", "虐待"],
-    ["B09", "虐待"],
-    ["B10", "虐待"],
-    ["B11", "虐待"],
-    ["B15", "虐待"],
-    ["B16", "虐待"],
-    ["B17", "虐待"],
-    ["B18", "虐待"],
-    ["喫煙", "虐待"],
-    ["B06", "産後うつ"],
-    ["B10", "発達障がい"],
-    ["B16", "発達障がい"],
-    ["特別支援学級", "発達障がい"],
-    ["B01", "貧困"],
-    ["B03", "貧困"],
-    ["B08", "貧困"],
-    ["B09", "貧困"],
-    ["B10", "貧困"],
-    ["B11", "貧困"],
-    ["B16", "貧困"],
-    ["虫歯", "貧困"],
-    ["B01", "不登校"],
-    ["B12", "不登校"],
-    ["B13", "不登校"],
-    ["B16", "不登校"],
-    ["B17", "不登校"],
-    ["B18", "不登校"],
-  ];
-
-  it.each(expected)("%s is associated with %s (p ≤ 0.05, more than expected)", (item, g) => {
-    const r = test(item, g);
-    expect(r.positive).toBe(true);
-    expect(r.chi2).toBeGreaterThan(3.841);
-  });
+  it.each(BUILT_IN_ASSOCIATIONS)(
+    "%s is associated with %s (p ≤ 0.05, more than expected)",
+    (item, g) => {
+      const r = test(item, g);
+      expect(r.positive).toBe(true);
+      expect(r.chi2).toBeGreaterThan(3.841);
+    },
+  );
 
   const groups: Group[] = ["虐待", "産後うつ", "発達障がい", "貧困", "不登校"];
   it.each(["B07", "要精密検査", "出席停止"])(
