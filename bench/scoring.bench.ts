@@ -12,15 +12,12 @@
  *    perfect 名寄せ; truth/related.csv gives the child of each mother row), then
  *    `runScoring` with the default rules, and capacity planning at 開成町's 5
  *    households a month.
- * 3. town end to end against an embedded PostgreSQL: import every file,
- *    `runLinkage`, `scoreRun` (including storing ~item results and scores).
+ * The full monthly run (town < 30 s) is bench/monthly-run.bench.ts.
  */
 import { createReadStream, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { constants, PerformanceObserver } from "node:perf_hooks";
-import { openDatabase } from "../src/db/database.ts";
-import { createMunicipalityRepository } from "../src/db/municipality.repository.ts";
 import {
   buildPopulation,
   type LinkedPerson,
@@ -37,9 +34,6 @@ import { BUILT_IN_NAME_POOLS } from "../src/domain/synth/demo-names.generated.ts
 import type { IsoDate } from "../src/domain/types.ts";
 import { recordOf } from "../src/domain/validate.ts";
 import { ingestBytes } from "../src/ingest/ingest.ts";
-import { importFile, listImportFiles } from "../src/pipeline/import.ts";
-import { runLinkage } from "../src/pipeline/linkage.ts";
-import { scoreRun } from "../src/pipeline/score.ts";
 import { runSynth } from "../src/pipeline/synth.ts";
 
 const AS_OF = "2025-04-01" as IsoDate;
@@ -178,8 +172,8 @@ export default async function bench(): Promise<string> {
     "periods), and any full garbage collection of the heap holding the facts that",
     'falls in it (its time in brackets); "again" reuses the index (best of 2). Both start from',
     "facts in memory, as the linkage stage hands them over: reading the linked rows back from",
-    "PostgreSQL in `scoreRun` is not in them (for `town` it is the read column of the last table;",
-    'on a metro it costs more than evaluation — "Monthly run end to end" below).',
+    'PostgreSQL in `scoreRun` is not in them ("Monthly run end to end" below measures it, and the',
+    "full monthly run of `town`).",
     `Load average when started: ${readFileSync("/proc/loadavg", "utf8").split(" ")[0]}.`,
     "",
   );
@@ -223,48 +217,5 @@ export default async function bench(): Promise<string> {
   }
   out.push(...details);
 
-  // 3. town end to end.
-  const dir = mkdtempSync(join(tmpdir(), "mimamori-bench-scoring-town-"));
-  try {
-    runSynth({
-      profile: "town",
-      seed: 1,
-      out: join(dir, "data"),
-      asOf: AS_OF,
-      names: BUILT_IN_NAME_POOLS,
-    });
-    const opened = await openDatabase({ home: join(dir, "home"), databaseUrl: undefined });
-    try {
-      const actor = { userId: null, loginName: "bench" };
-      const { id: municipalityId } = await createMunicipalityRepository(opened.db).ensureDefault(
-        "見守町",
-      );
-      const t0 = performance.now();
-      const files = await listImportFiles([join(dir, "data")]);
-      for (const path of files)
-        await importFile(opened, path, { municipalityId, actor, asOf: AS_OF });
-      const t1 = performance.now();
-      await runLinkage(opened, { municipalityId, actor });
-      const t2 = performance.now();
-      const summary = await scoreRun(opened, {
-        municipalityId,
-        actor,
-        clock: () => performance.now(),
-      });
-      const t3 = performance.now();
-      out.push(
-        "",
-        "`town` monthly run against an embedded PostgreSQL (database start-up not timed):",
-        "",
-        "| import (19 files) | link | score (read, evaluate, store) | total | children | items stored |",
-        "|---:|---:|---:|---:|---:|---:|",
-        `| ${s(t1 - t0)} s | ${s(t2 - t1)} s | ${s(t3 - t2)} s (${s(summary.timings.read ?? 0)} + ${s(summary.timings.score ?? 0)} + ${s(summary.timings.store ?? 0)}) | ${s(t3 - t0)} s | ${n(summary.children)} | ${n(summary.items)} |`,
-      );
-    } finally {
-      await opened.close();
-    }
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
   return out.join("\n");
 }
