@@ -91,6 +91,11 @@ export interface RunToStore {
   readonly reviews: readonly ReviewToStore[];
   /** The child of each mother-keyed row (0006-mother-child). */
   readonly motherChild?: Iterable<MotherChildToStore>;
+  /**
+   * Written unpublished (no completed_at): a monthly run publishes it with
+   * its scoring run (pipeline/run.ts). Default: complete at once.
+   */
+  readonly pending?: boolean;
 }
 
 /** One exported link line (cli.md `export links`). */
@@ -116,34 +121,52 @@ export interface ExportedPerson {
 }
 
 export function createLinkageRepository(db: Database) {
+  async function findRun(
+    municipalityId: number,
+    runId: number | undefined,
+  ): Promise<StoredRun | undefined> {
+    let q = db
+      .selectFrom("link_run")
+      .select([
+        "id",
+        sql<string>`to_char(as_of, 'YYYY-MM-DD')`.as("as_of"),
+        "snapshot_ids",
+        "settings",
+        "model",
+        "assignment",
+        "created_at",
+      ])
+      .where("municipality_id", "=", municipalityId);
+    q = runId === undefined ? q.where("completed_at", "is not", null) : q.where("id", "=", runId);
+    const r = await q.orderBy("id", "desc").limit(1).executeTakeFirst();
+    if (!r) return undefined;
+    return {
+      id: r.id,
+      asOf: r.as_of as IsoDate,
+      snapshotIds: r.snapshot_ids,
+      createdAt: r.created_at,
+      settings: r.settings as LinkageSettings,
+      model: r.model as TrainedModel,
+      assignment: r.assignment as PersonIdAssignment,
+    };
+  }
+
   return {
-    /** The newest run of a municipality, with what the next run needs of it. */
+    /**
+     * The newest completed run of a municipality, with what the next run
+     * needs of it. A run still being written (or left by a run that died) has
+     * no `completed_at` and is never the latest (0015-run-job).
+     */
     async latestRun(municipalityId: number): Promise<StoredRun | undefined> {
-      const r = await db
-        .selectFrom("link_run")
-        .select([
-          "id",
-          sql<string>`to_char(as_of, 'YYYY-MM-DD')`.as("as_of"),
-          "snapshot_ids",
-          "settings",
-          "model",
-          "assignment",
-          "created_at",
-        ])
-        .where("municipality_id", "=", municipalityId)
-        .orderBy("id", "desc")
-        .limit(1)
-        .executeTakeFirst();
-      if (!r) return undefined;
-      return {
-        id: r.id,
-        asOf: r.as_of as IsoDate,
-        snapshotIds: r.snapshot_ids,
-        createdAt: r.created_at,
-        settings: r.settings as LinkageSettings,
-        model: r.model as TrainedModel,
-        assignment: r.assignment as PersonIdAssignment,
-      };
+      return findRun(municipalityId, undefined);
+    },
+
+    /**
+     * A run by id, completed or not: the scoring stage of a monthly run reads
+     * the linkage run it has just written, before both are published.
+     */
+    async runById(municipalityId: number, runId: number): Promise<StoredRun | undefined> {
+      return findRun(municipalityId, runId);
     },
 
     /** Every reviewer decision of a municipality. */
@@ -313,8 +336,8 @@ export async function saveLinkRun(url: string, run: RunToStore): Promise<number>
   try {
     await client.query("BEGIN");
     const r = await client.query<{ id: number }>(
-      `INSERT INTO link_run (municipality_id, as_of, snapshot_ids, settings, model, assignment, stats, actor)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
+      `INSERT INTO link_run (municipality_id, as_of, snapshot_ids, settings, model, assignment, stats, actor, completed_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, CASE WHEN $9::boolean THEN NULL ELSE now() END) RETURNING id`,
       [
         run.municipalityId,
         run.asOf,
@@ -324,6 +347,7 @@ export async function saveLinkRun(url: string, run: RunToStore): Promise<number>
         JSON.stringify(run.assignment),
         JSON.stringify(run.stats),
         run.actor,
+        run.pending === true,
       ],
     );
     const runId = (r.rows[0] as { id: number }).id;

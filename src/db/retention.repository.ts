@@ -127,12 +127,15 @@ export function createRetentionRepository(db: Database) {
         .selectFrom("link_run")
         .select(["id", "snapshot_ids"])
         .where("municipality_id", "=", municipalityId)
+        // A run being written is not retention's to judge (pipeline/run.ts cleans up dead ones).
+        .where("completed_at", "is not", null)
         .orderBy("id")
         .execute();
       const scores = await db
         .selectFrom("score_run")
         .select(["id", "link_run_id", "snapshot_ids"])
         .where("municipality_id", "=", municipalityId)
+        .where("completed_at", "is not", null)
         .orderBy("id")
         .execute();
       return [

@@ -117,6 +117,8 @@ export interface LinkRunTable {
   stats: Json;
   actor: string;
   created_at: DefaultTimestamp;
+  /** Null while a monthly run is writing it (0015-run-job); readers skip such runs. */
+  completed_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
 }
 
 /** A person of a run (0003-linkage). */
@@ -217,6 +219,8 @@ export interface ScoreRunTable {
   stats: Json;
   actor: string;
   created_at: DefaultTimestamp;
+  /** Null while a monthly run is writing it (0015-run-job); readers skip such runs. */
+  completed_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
 }
 
 /** An item that holds for a person in a run, with its evidence (0004-scoring; COPY). */
@@ -271,4 +275,26 @@ export interface DB {
   score_run: ScoreRunTable;
   score_item: ScoreItemTable;
   score_result: ScoreResultTable;
+  run_job: RunJobTable;
+}
+
+/** One monthly run, its stage and counts (0015-run-job). */
+export interface RunJobTable {
+  id: Generated<number>;
+  municipality_id: number;
+  state: "running" | "succeeded" | "failed";
+  stage: string | null;
+  counts: ColumnType<unknown, string | undefined, string>;
+  as_of: DateColumn;
+  link_run_id: number | null;
+  score_run_id: number | null;
+  actor_user_id: number | null;
+  actor: string;
+  origin: string;
+  host: string;
+  pid: number;
+  started_at: DefaultTimestamp;
+  updated_at: DefaultTimestamp;
+  finished_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  error: string | null;
 }

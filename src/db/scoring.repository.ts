@@ -79,6 +79,8 @@ export interface ScoreRunToStore {
   readonly actor: string;
   readonly items: Iterable<ItemToStore>;
   readonly results: Iterable<ResultToStore>;
+  /** Written unpublished: a monthly run publishes it (pipeline/run.ts). Default: complete at once. */
+  readonly pending?: boolean;
 }
 
 export interface StoredItem {
@@ -121,6 +123,9 @@ export function createScoringRepository(db: Database) {
         "s.created_at",
       ])
       .where("s.municipality_id", "=", municipalityId);
+    // Only completed runs: one still being written, or left by a run that
+    // died, is neither the latest nor reachable by id (0015-run-job).
+    q = q.where("s.completed_at", "is not", null);
     if (runId !== undefined) q = q.where("s.id", "=", runId);
     const r = await q.orderBy("s.id", "desc").limit(1).executeTakeFirst();
     if (!r) return undefined;
@@ -346,8 +351,9 @@ export async function saveScoreRun(url: string, run: ScoreRunToStore): Promise<n
     await client.query("BEGIN");
     const r = await client.query<{ id: number }>(
       `INSERT INTO score_run (municipality_id, link_run_id, rule_version_id, as_of, snapshot_ids,
-         code_version, catalog_version, difficulties, stats, actor)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`,
+         code_version, catalog_version, difficulties, stats, actor, completed_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10,
+         CASE WHEN $11::boolean THEN NULL ELSE now() END) RETURNING id`,
       [
         run.municipalityId,
         run.linkRunId,
@@ -359,6 +365,7 @@ export async function saveScoreRun(url: string, run: ScoreRunToStore): Promise<n
         run.difficulties,
         JSON.stringify(run.stats),
         run.actor,
+        run.pending === true,
       ],
     );
     const runId = (r.rows[0] as { id: number }).id;

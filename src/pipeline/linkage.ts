@@ -23,6 +23,7 @@ import type { LinkageSettings } from "../domain/linkage/settings.ts";
 import type { LinkMethod, LinkRecord } from "../domain/linkage/types.ts";
 import type { IsoDate } from "../domain/types.ts";
 import { linkRecordOfData, motherFactsOfData } from "./link-input.ts";
+import type { StageReporter } from "./stages.ts";
 
 export interface LinkageTarget {
   readonly db: Database;
@@ -37,6 +38,10 @@ export interface LinkageRunOptions {
   readonly settings?: LinkageSettings;
   /** Wall clock for stage times (the domain never reads the time itself). */
   readonly clock?: () => number;
+  /** Told when each stage (read, link, store_links) begins and ends (pipeline/run.ts). */
+  readonly progress?: StageReporter;
+  /** Store the run unpublished: the monthly run publishes it with its scores (pipeline/run.ts). */
+  readonly pending?: boolean;
 }
 
 export interface LinkageRunReport {
@@ -62,6 +67,8 @@ export async function runLinkage(
   options: LinkageRunOptions,
 ): Promise<LinkageRunReport> {
   const clock = options.clock ?? (() => 0);
+  const progress = options.progress;
+  await progress?.enter("read");
   const t0 = clock();
   const imports = createImportRepository(target.db);
   const linkage = createLinkageRepository(target.db);
@@ -117,7 +124,13 @@ export async function runLinkage(
     }
   }
   const tRead = clock();
+  await progress?.done("read", {
+    snapshots: snapshots.length,
+    rows: records.length,
+    rejected: rejected.length,
+  });
 
+  await progress?.enter("link");
   const previous = await linkage.latestRun(options.municipalityId);
   const decisions = await linkage.listDecisions(options.municipalityId);
   const result = linkRecords(records, {
@@ -130,6 +143,12 @@ export async function runLinkage(
   const personOf = result.links.map((l) => l.personId);
   const motherChild = linkChildrenOfMothers(records, personOf, motherFacts);
   const tLink = clock();
+  await progress?.done("link", {
+    persons: result.persons.length,
+    unmatched: result.unmatched.length,
+    review: result.review.length,
+  });
+  await progress?.enter("store_links");
 
   const explain = linkExplanations(result);
   const methods: Record<LinkMethod, number> = { id: 0, probabilistic: 0, manual: 0, unlinked: 0 };
@@ -199,6 +218,7 @@ export async function runLinkage(
     assignment: result.assignment,
     stats,
     actor: options.actor.loginName,
+    pending: options.pending === true,
     persons: result.persons.map((p) => ({
       personId: p.personId,
       residentNos: p.residentNos,
@@ -223,6 +243,10 @@ export async function runLinkage(
     })),
   });
   const tStore = clock();
+  await progress?.done("store_links", {
+    links: records.length + rejected.length,
+    motherChild: motherChildStats.id + motherChildStats.rule,
+  });
   // Counts only: never names or resident numbers in the audit log (db/README.md).
   await createAuditRepository(target.db).append({
     municipalityId: options.municipalityId,

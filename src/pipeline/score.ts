@@ -35,13 +35,16 @@ import { DEFAULT_RULE_SET, type RuleSet } from "../domain/scoring/rules.ts";
 import {
   APPLICABLE,
   type Decision,
+  evaluateForScoring,
   excludedBy,
   FLAGGED,
   runScoring,
+  scoreEvaluation,
 } from "../domain/scoring/score.ts";
 import { ruleVersionAt } from "../domain/scoring/versions.ts";
 import type { IsoDate } from "../domain/types.ts";
 import type { Sex } from "../domain/values.ts";
+import type { StageReporter } from "./stages.ts";
 
 export interface ScoreTarget {
   readonly db: Database;
@@ -59,6 +62,15 @@ export interface ScoreRunOptions {
   readonly actor: { readonly userId: number | null; readonly loginName: string };
   /** Wall clock for stage times (the domain never reads the time itself). */
   readonly clock?: () => number;
+  /**
+   * Score this 名寄せ run (default: the newest completed one). The monthly run
+   * passes the run it has just written, before publishing both (pipeline/run.ts).
+   */
+  readonly linkRunId?: number;
+  /** Told when each stage (evaluate, score, store_scores) begins and ends. */
+  readonly progress?: StageReporter;
+  /** Store the run unpublished (pipeline/run.ts publishes it). */
+  readonly pending?: boolean;
 }
 
 export interface ScoreRunSummary {
@@ -247,10 +259,15 @@ export async function scoreRun(
   options: ScoreRunOptions,
 ): Promise<ScoreRunSummary> {
   const clock = options.clock ?? (() => 0);
+  const progress = options.progress;
+  await progress?.enter("evaluate");
   const t0 = clock();
   const mid = options.municipalityId;
   const linkage = createLinkageRepository(target.db);
-  const link = await linkage.latestRun(mid);
+  const link =
+    options.linkRunId === undefined
+      ? await linkage.latestRun(mid)
+      : await linkage.runById(mid, options.linkRunId);
   if (!link) {
     throw new MimamoriError(
       "not_found",
@@ -265,9 +282,27 @@ export async function scoreRun(
   const { persons, population, report } = await readPopulation(target.db, mid, link.id);
   const tRead = clock();
 
-  const run = runScoring(population, rules, asOf, { decisions: options.decisions ?? [] });
+  // Evaluation and scoring are two stages of progress; together they are runScoring.
+  const { evaluation, filters } = evaluateForScoring(population, rules, asOf);
+  await progress?.done("evaluate", {
+    persons: persons.length,
+    children: evaluation.children.length,
+    items: evaluation.children.reduce((n, c) => n + c.items.length, 0),
+  });
+  await progress?.enter("score");
+  const run = scoreEvaluation(evaluation, rules, {
+    decisions: options.decisions ?? [],
+    filters,
+  });
   const capacity = planCapacity(run, rules);
   const tScore = clock();
+  {
+    let flaggedTotal = 0;
+    for (let i = 0; i < run.flags.length; i++)
+      if (((run.flags[i] as number) & FLAGGED) !== 0) flaggedTotal++;
+    await progress?.done("score", { children: run.children.length, flagged: flaggedTotal });
+  }
+  await progress?.enter("store_scores");
 
   const T = run.difficulties.length;
   const flagged: Record<string, number> = {};
@@ -343,10 +378,12 @@ export async function scoreRun(
     difficulties: run.difficulties,
     stats,
     actor: options.actor.loginName,
+    pending: options.pending === true,
     items: items(),
     results: results(),
   });
   const tStore = clock();
+  await progress?.done("store_scores", { items: itemCount, results: run.children.length * T });
   // Ids and counts only: never names or resident numbers in the audit log (db/README.md).
   await createAuditRepository(target.db).append({
     municipalityId: mid,

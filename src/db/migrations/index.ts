@@ -6,6 +6,7 @@ import * as scoring from "./0004-scoring.ts";
 import * as review from "./0005-review.ts";
 import * as motherChild from "./0006-mother-child.ts";
 import * as retention from "./0007-retention.ts";
+import * as runJob from "./0015-run-job.ts";
 
 /**
  * Every migration, in order. Names are permanent (they are recorded in the
@@ -19,4 +20,5 @@ export const migrations: Record<string, Migration> = {
   "0005-review": review,
   "0006-mother-child": motherChild,
   "0007-retention": retention,
+  "0015-run-job": runJob,
 };

@@ -188,6 +188,20 @@ export function runScoring(
   asOf: IsoDate,
   options: ScoreOptions = {},
 ): ScoredRun {
+  const { evaluation, filters } = evaluateForScoring(population, rules, asOf);
+  return scoreEvaluation(evaluation, rules, { ...options, filters });
+}
+
+/**
+ * The first half of `runScoring`: items and exclusion filters evaluated as of
+ * a date, for a caller that reports the two halves as separate stages
+ * (pipeline/score.ts). `filters` goes to `scoreEvaluation`.
+ */
+export function evaluateForScoring(
+  population: Population,
+  rules: RuleSet,
+  asOf: IsoDate,
+): { readonly evaluation: Evaluation; readonly filters: ReadonlyMap<number, readonly string[]> } {
   const items = rules.catalog.items;
   const exclusionItems: ItemDef[] = rules.exclusions.map((e) => ({
     id: `exclusion:${e.id}`,
@@ -221,7 +235,7 @@ export function runScoring(
     children,
     evidence: combined.evidence,
   };
-  return scoreEvaluation(evaluation, rules, { ...options, filters });
+  return { evaluation, filters };
 }
 
 /**
