@@ -20,8 +20,7 @@ import {
 } from "../domain/synth/index.ts";
 import type { IsoDate } from "../domain/types.ts";
 import { type ImportDatabase, type ImportReport, importFiles } from "./import.ts";
-import { runLinkage } from "./linkage.ts";
-import { scoreRun } from "./score.ts";
+import { monthlyRun } from "./run.ts";
 import { runSynth } from "./synth.ts";
 
 export const DEMO_PROFILE: ProfileId = "town";
@@ -122,11 +121,11 @@ export async function loadDemo(target: ImportDatabase, options: DemoOptions): Pr
   // The monthly run on the demo data, so that the first screens have persons and scores.
   const t2 = performance.now();
   const actor = { userId: null, loginName: "demo" };
-  const linked = await runLinkage(target, { municipalityId: options.municipalityId, actor });
-  const scored = await scoreRun(target, {
+  // Through the run engine (lock, job record, published only when complete).
+  const { linked, scored } = await monthlyRun(target, {
     municipalityId: options.municipalityId,
-    asOf: linked.asOf,
     actor,
+    origin: "cli",
   });
   options.progress?.(
     `名寄せと判定を実行しました（${linked.persons.toLocaleString("ja-JP")} 人、対象のこども ${scored.children.toLocaleString("ja-JP")} 人、${((performance.now() - t2) / 1000).toFixed(1)} 秒）。`,
