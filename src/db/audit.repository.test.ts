@@ -1,5 +1,6 @@
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { rebuildChainWithout } from "../../test/audit-tamper.ts";
 import { createTestDatabase, type TestDatabase } from "../../test/db.ts";
 import { createAuditRepository } from "./audit.repository.ts";
 import { createMunicipalityRepository } from "./municipality.repository.ts";
@@ -25,7 +26,7 @@ describe("audit log (PostgreSQL)", () => {
     }
     const rows = await audit.list({ municipalityId: m.id, limit: 10 });
     expect(rows.map((r) => (r.detail as { i: number }).i)).toEqual([4, 3, 2, 1, 0]);
-    expect(await audit.verifyChain()).toEqual({ ok: true, rows: 5, firstBadId: null });
+    expect(await audit.verifyChain()).toMatchObject({ ok: true, rows: 5, firstBadId: null });
   });
 
   it("refuses UPDATE, DELETE and TRUNCATE", async () => {
@@ -42,9 +43,136 @@ describe("audit log (PostgreSQL)", () => {
       t.db,
     );
     await sql`ALTER TABLE audit_log ENABLE TRIGGER audit_log_no_change`.execute(t.db);
-    const result = await audit.verifyChain();
+    // The first test left a verified checkpoint after this row: only the full
+    // check recomputes rows behind it.
+    const result = await audit.verifyChain({ full: true });
     expect(result.ok).toBe(false);
     const min = await sql<{ id: string }>`SELECT min(id)::text AS id FROM audit_log`.execute(t.db);
     expect(result.firstBadId).toBe(String(Number(min.rows[0]?.id) + 2));
+  });
+});
+
+describe("audit log scope and incremental verification (issue 12)", () => {
+  let t2: TestDatabase;
+  beforeAll(async () => {
+    t2 = await createTestDatabase();
+  });
+  afterAll(() => t2.drop());
+
+  it("never lists rows without a municipality to a municipality's administrator", async () => {
+    const a = await sql<{
+      id: number;
+    }>`INSERT INTO municipality (name) VALUES ('甲町') RETURNING id`.execute(t2.db);
+    const b = await sql<{
+      id: number;
+    }>`INSERT INTO municipality (name) VALUES ('乙町') RETURNING id`.execute(t2.db);
+    const ma = a.rows[0]?.id as number;
+    const mb = b.rows[0]?.id as number;
+    const audit = createAuditRepository(t2.db);
+    await audit.append({
+      municipalityId: null,
+      actorUserId: null,
+      actor: "(不明)",
+      action: "auth.login_failed",
+    });
+    await audit.append({
+      municipalityId: mb,
+      actorUserId: null,
+      actor: "b-user",
+      action: "auth.login_failed",
+    });
+    await audit.append({
+      municipalityId: ma,
+      actorUserId: 7,
+      actor: "a-user",
+      action: "child.view",
+      personId: "P000123",
+      clientAddress: "192.0.2.10",
+    });
+    const rows = await audit.list({ municipalityId: ma, limit: 10 });
+    expect(rows.map((r) => r.actor)).toEqual(["a-user"]);
+    expect(rows[0]).toMatchObject({
+      personId: "P000123",
+      clientAddress: "192.0.2.10",
+      actorUserId: 7,
+    });
+    expect((await audit.list({ municipalityId: ma, limit: 10, personId: "P000123" })).length).toBe(
+      1,
+    );
+    expect((await audit.list({ municipalityId: ma, limit: 10, personId: "P999" })).length).toBe(0);
+    expect((await audit.list({ municipalityId: mb, limit: 10 })).map((r) => r.actor)).toEqual([
+      "b-user",
+    ]);
+  });
+
+  it("covers the new columns with the hash: an edited client address breaks the chain", async () => {
+    const audit = createAuditRepository(t2.db);
+    expect((await audit.verifyChain({ full: true })).ok).toBe(true);
+    await sql`ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_change`.execute(t2.db);
+    await sql`UPDATE audit_log SET client_address = '198.51.100.1' WHERE client_address IS NOT NULL`.execute(
+      t2.db,
+    );
+    await sql`ALTER TABLE audit_log ENABLE TRIGGER audit_log_no_change`.execute(t2.db);
+    const r = await audit.verifyChain({ full: true });
+    expect(r.ok).toBe(false);
+    expect(r.problem).toBe("chain");
+  });
+});
+
+describe("incremental verification from checkpoints", () => {
+  let t3: TestDatabase;
+  beforeAll(async () => {
+    t3 = await createTestDatabase();
+  });
+  afterAll(() => t3.drop());
+
+  const add = async (n: number) => {
+    const audit = createAuditRepository(t3.db);
+    for (let i = 0; i < n; i++)
+      await audit.append({
+        municipalityId: null,
+        actorUserId: null,
+        actor: "system",
+        action: "test",
+        detail: { i },
+      });
+  };
+
+  it("recomputes only rows after the newest checkpoint and records a new one", async () => {
+    const audit = createAuditRepository(t3.db);
+    await add(6);
+    const first = await audit.verifyChain();
+    expect(first).toMatchObject({ ok: true, rows: 6, checkedNow: 6 });
+    const again = await audit.verifyChain();
+    expect(again).toMatchObject({ ok: true, rows: 6, checkedNow: 0 });
+    await add(3);
+    const third = await audit.verifyChain();
+    expect(third).toMatchObject({ ok: true, rows: 9, checkedNow: 3 });
+    const cps = await sql<{ n: string }>`SELECT count(*)::text AS n FROM audit_checkpoint`.execute(
+      t3.db,
+    );
+    expect(cps.rows[0]?.n).toBe("2");
+    expect(third.tail?.id).toBe((await audit.tail())?.id);
+  });
+
+  it("finds an edit after the checkpoint incrementally, and a rebuilt chain by its checkpoint", async () => {
+    const audit = createAuditRepository(t3.db);
+    await add(2);
+    await sql`ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_change`.execute(t3.db);
+    await sql`UPDATE audit_log SET detail = '{"i":99}' WHERE id = (SELECT max(id) FROM audit_log)`.execute(
+      t3.db,
+    );
+    await sql`ALTER TABLE audit_log ENABLE TRIGGER audit_log_no_change`.execute(t3.db);
+    const tail = await audit.tail();
+    const r = await audit.verifyChain();
+    expect(r).toMatchObject({ ok: false, problem: "chain", firstBadId: tail?.id });
+
+    // A superuser rebuilds the chain after removing a row: every link is
+    // consistent again, but the checkpointed row's hash has changed.
+    await rebuildChainWithout(t3, 3);
+    expect((await audit.verifyChain({ full: true })).problem).toBe("anchor");
+    const inc = await audit.verifyChain();
+    expect(inc.ok).toBe(false);
+    expect(inc.problem).toBe("anchor");
   });
 });

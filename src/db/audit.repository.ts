@@ -2,33 +2,154 @@ import { sql } from "kysely";
 import type { Database } from "./database.ts";
 
 /**
- * What the audit log records: who did what, when, to what. `detail` must never
- * hold names or resident numbers — ids and counts only (the log is read by
- * administrators who are not entitled to the data itself).
+ * What the audit log records: who did what, when, to what, from where and why.
+ * `detail` must never hold names or resident numbers — ids and counts only (the
+ * log is read by administrators who are not entitled to the data itself).
  */
 export interface AuditEntry {
+  /** The municipality the event belongs to; null only when it cannot be known (a login attempt with an unknown name). */
   municipalityId: number | null;
   actorUserId: number | null;
   actor: string;
   action: string;
   target?: string | null;
   detail?: Record<string, unknown>;
+  /** From where: the client address of the HTTP request (null for the CLI and jobs). */
+  clientAddress?: string | null;
+  /** The person (link person id) the action concerned: a child view, a correction… */
+  personId?: string | null;
+  /** Why: the purpose the user gave (exports, break-the-glass). */
+  purpose?: string | null;
 }
 
 export interface AuditRecord {
   id: string;
   at: Date;
+  actorUserId: number | null;
   actor: string;
   action: string;
   target: string | null;
   detail: unknown;
+  clientAddress: string | null;
+  personId: string | null;
+  purpose: string | null;
 }
 
+/** A point of the chain: the row id and its hash (hex). */
+export interface ChainAnchor {
+  id: string;
+  hash: string;
+}
+
+/** The result of checking the chain. */
+export interface ChainStatus {
+  ok: boolean;
+  /** Rows from the start of the chain up to `lastId` that are known good (when ok). */
+  rows: number;
+  /** Rows whose hashes were recomputed by this check (incremental checks recompute only new rows). */
+  checkedNow: number;
+  /** The first row found broken (edited, or its predecessor deleted), or the anchor that no longer matches. */
+  firstBadId: string | null;
+  /** "chain": a row's hash or link is wrong; "anchor": a verified checkpoint no longer matches (rebuilt chain or removed rows). */
+  problem: "chain" | "anchor" | null;
+  /** The newest row checked (the tail), for an external checkpoint. */
+  tail: ChainAnchor | null;
+}
+
+/** Rows verified per query: bounds one query's memory on a long log. */
+const VERIFY_CHUNK = 50_000;
+
+const recordColumns = [
+  "id",
+  "at",
+  "actor_user_id",
+  "actor",
+  "action",
+  "target",
+  "detail",
+  "client_address",
+  "person_id",
+  "purpose",
+] as const;
+
+type RawRecord = {
+  id: string;
+  at: Date;
+  actor_user_id: number | null;
+  actor: string;
+  action: string;
+  target: string | null;
+  detail: unknown;
+  client_address: string | null;
+  person_id: string | null;
+  purpose: string | null;
+};
+
+const toRecord = (r: RawRecord): AuditRecord => ({
+  id: r.id,
+  at: r.at,
+  actorUserId: r.actor_user_id,
+  actor: r.actor,
+  action: r.action,
+  target: r.target,
+  detail: r.detail,
+  clientAddress: r.client_address,
+  personId: r.person_id,
+  purpose: r.purpose,
+});
+
 export function createAuditRepository(db: Database) {
-  return {
+  /** Checks rows after `from` (exclusive) up to the tail; `from` null = the start of the chain. */
+  async function verifyFrom(
+    from: ChainAnchor | null,
+    rowsBefore: number,
+  ): Promise<Omit<ChainStatus, "problem"> & { problem: "chain" | null }> {
+    let afterId = from?.id ?? "0";
+    let afterHash: Buffer = from ? Buffer.from(from.hash, "hex") : Buffer.alloc(0);
+    let checked = 0;
+    let tail = from;
+    for (;;) {
+      const r = await sql<{
+        checked: string;
+        first_bad: string | null;
+        last_id: string | null;
+        last_hash: Buffer | null;
+      }>`SELECT checked::text, first_bad::text, last_id::text, last_hash
+         FROM audit_log_verify_range(${afterId}::bigint, ${afterHash}, ${VERIFY_CHUNK})`.execute(
+        db,
+      );
+      const row = r.rows[0];
+      const n = Number(row?.checked ?? 0);
+      if (row?.first_bad) {
+        return {
+          ok: false,
+          rows: rowsBefore + checked,
+          checkedNow: checked + n,
+          firstBadId: row.first_bad,
+          problem: "chain",
+          tail,
+        };
+      }
+      if (n === 0 || !row?.last_id || !row.last_hash) break;
+      checked += n;
+      afterId = row.last_id;
+      afterHash = row.last_hash;
+      tail = { id: row.last_id, hash: row.last_hash.toString("hex") };
+      if (n < VERIFY_CHUNK) break;
+    }
+    return {
+      ok: true,
+      rows: rowsBefore + checked,
+      checkedNow: checked,
+      firstBadId: null,
+      problem: null,
+      tail,
+    };
+  }
+
+  const repo = {
     async append(e: AuditEntry): Promise<void> {
-      // prev_hash and hash are set by the trigger (0001-foundation); the values
-      // given here are placeholders it overwrites.
+      // prev_hash, hash and at are set by the trigger (0001-foundation).
       await db
         .insertInto("audit_log")
         .values({
@@ -38,56 +159,128 @@ export function createAuditRepository(db: Database) {
           action: e.action,
           target: e.target ?? null,
           detail: JSON.stringify(e.detail ?? {}),
+          client_address: e.clientAddress ?? null,
+          person_id: e.personId ?? null,
+          purpose: e.purpose ?? null,
         })
         .execute();
     },
 
+    /**
+     * A page of one municipality's audit log, newest first. Rows without a
+     * municipality (login attempts with an unknown name) belong to no
+     * municipality and are never listed here: a municipality's administrator
+     * must not read another town's failed logins.
+     */
     async list(options: {
       municipalityId: number;
       limit: number;
       beforeId?: string;
       action?: string;
+      /** Only rows about this person ("who looked at this child"). */
+      personId?: string;
+      /** Only rows by this user. */
+      actorUserId?: number;
+      /** Only rows at or after / before these times. */
+      since?: Date;
+      until?: Date;
     }): Promise<AuditRecord[]> {
       let q = db
         .selectFrom("audit_log")
-        .select(["id", "at", "actor", "action", "target", "detail"])
-        .where((eb) =>
-          eb.or([
-            eb("municipality_id", "=", options.municipalityId),
-            eb("municipality_id", "is", null),
-          ]),
-        )
+        .select(recordColumns)
+        .where("municipality_id", "=", options.municipalityId)
         .orderBy("id", "desc")
         .limit(options.limit);
       if (options.beforeId) q = q.where("id", "<", options.beforeId);
       if (options.action) q = q.where("action", "=", options.action);
-      return q.execute();
+      if (options.personId) q = q.where("person_id", "=", options.personId);
+      if (options.actorUserId !== undefined) q = q.where("actor_user_id", "=", options.actorUserId);
+      if (options.since) q = q.where("at", ">=", options.since);
+      if (options.until) q = q.where("at", "<", options.until);
+      return (await q.execute()).map(toRecord);
     },
 
     /**
-     * Recomputes the hash chain. Returns the id of the first row whose stored
-     * hash or link does not match (tampering, e.g. by a superuser who disabled
-     * the triggers), or null when the whole chain is intact.
+     * Checks the hash chain. Incremental by default: it starts from the newest
+     * verified checkpoint (after checking that the checkpoint's row still has
+     * the hash it had), recomputes only the rows after it, and records a new
+     * checkpoint at the tail. `full` recomputes every row from the start and
+     * checks every stored checkpoint — an edit of a row behind the newest
+     * checkpoint that left its stored hash alone is only found this way.
      */
-    async verifyChain(): Promise<{ ok: boolean; rows: number; firstBadId: string | null }> {
-      const r = await sql<{ rows: string; first_bad: string | null }>`
-        WITH chain AS (
-          SELECT a.id, a.hash, a.prev_hash,
-                 audit_log_row_digest(a) AS recomputed,
-                 coalesce(lag(a.hash) OVER (ORDER BY a.id), '\\x'::bytea) AS expected_prev
-          FROM audit_log a
-        )
-        SELECT count(*)::text AS rows,
-               min(id) FILTER (WHERE hash <> recomputed OR prev_hash <> expected_prev)::text AS first_bad
-        FROM chain`.execute(db);
+    async verifyChain(options: { full?: boolean } = {}): Promise<ChainStatus> {
+      const checkpoints = await db
+        .selectFrom("audit_checkpoint")
+        .select(["last_id", "hash", "rows_covered"])
+        .orderBy("id", "desc")
+        .limit(options.full ? 10_000 : 1)
+        .execute();
+      const latest = checkpoints[0];
+      if (!options.full && latest) {
+        const anchor = { id: latest.last_id, hash: latest.hash.toString("hex") };
+        const broken = await repo.firstMismatchedAnchor([anchor]);
+        if (broken) {
+          return {
+            ok: false,
+            rows: 0,
+            checkedNow: 0,
+            firstBadId: broken,
+            problem: "anchor",
+            tail: null,
+          };
+        }
+      }
+      const start =
+        !options.full && latest ? { id: latest.last_id, hash: latest.hash.toString("hex") } : null;
+      const result = await verifyFrom(
+        start,
+        !options.full && latest ? Number(latest.rows_covered) : 0,
+      );
+      if (!result.ok) return result;
+      if (options.full && checkpoints.length > 0) {
+        const broken = await repo.firstMismatchedAnchor(
+          checkpoints.map((c) => ({ id: c.last_id, hash: c.hash.toString("hex") })),
+        );
+        if (broken) return { ...result, ok: false, firstBadId: broken, problem: "anchor" };
+      }
+      if (result.tail && result.tail.id !== latest?.last_id) {
+        await db
+          .insertInto("audit_checkpoint")
+          .values({
+            last_id: result.tail.id,
+            hash: Buffer.from(result.tail.hash, "hex"),
+            rows_covered: String(result.rows),
+            full_check: options.full ?? false,
+          })
+          .execute();
+      }
+      return result;
+    },
+
+    /**
+     * The first anchor (lowest id) whose row is gone or has another hash now —
+     * a truncated tail, a deleted row or a chain rebuilt after an edit — or
+     * null when all still match.
+     */
+    async firstMismatchedAnchor(anchors: readonly ChainAnchor[]): Promise<string | null> {
+      if (anchors.length === 0) return null;
+      const r = await sql<{ id: string }>`
+        SELECT x.id::text AS id
+        FROM unnest(${anchors.map((a) => a.id)}::bigint[], ${anchors.map((a) => Buffer.from(a.hash, "hex"))}::bytea[]) AS x(id, hash)
+        WHERE audit_log_hash_at(x.id) IS DISTINCT FROM x.hash
+        ORDER BY x.id LIMIT 1`.execute(db);
+      return r.rows[0]?.id ?? null;
+    },
+
+    /** The newest row's id and hash, or null for an empty log. */
+    async tail(): Promise<ChainAnchor | null> {
+      const r = await sql<{ id: string; hash: Buffer }>`
+        SELECT id::text AS id, hash FROM audit_log_tail()`.execute(db);
       const row = r.rows[0];
-      return {
-        ok: !row?.first_bad,
-        rows: Number(row?.rows ?? 0),
-        firstBadId: row?.first_bad ?? null,
-      };
+      return row ? { id: row.id, hash: row.hash.toString("hex") } : null;
     },
   };
+  return repo;
 }
 
 export type AuditRepository = ReturnType<typeof createAuditRepository>;

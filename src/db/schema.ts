@@ -33,6 +33,42 @@ export interface AppUserTable {
   created_at: DefaultTimestamp;
   password_changed_at: Timestamp | null;
   last_login_at: Timestamp | null;
+  /** TOTP (RFC 6238) shared secret, base32; set once enrolment is confirmed (0046-accounts). */
+  totp_secret: string | null;
+  totp_enabled_at: Timestamp | null;
+  /** The last accepted TOTP time step: a code is never accepted twice (0046). */
+  totp_last_step: string | null;
+  /** A secret shown for enrolment, not yet confirmed by a code (0046). */
+  totp_pending_secret: string | null;
+  /** Consecutive failed logins; the account locks at the limit (0046). */
+  failed_login_count: Generated<number>;
+  locked_until: Timestamp | null;
+}
+
+/** A one-time recovery code (SHA-256 only) for a lost second factor (0046-accounts). */
+export interface UserRecoveryCodeTable {
+  user_id: number;
+  code_hash: string;
+  used_at: Timestamp | null;
+  created_at: DefaultTimestamp;
+}
+
+/** A failed login, for throttling per login name and address across restarts (0046-accounts). */
+export interface LoginFailureTable {
+  key: string;
+  at: DefaultTimestamp;
+}
+
+/** Between a correct password and the second factor / enrolment; its own cookie (0046-accounts). */
+export interface LoginChallengeTable {
+  token_hash: string;
+  user_id: number;
+  csrf_token: string;
+  kind: "totp" | "enrol";
+  attempts: Generated<number>;
+  client_address: string | null;
+  created_at: DefaultTimestamp;
+  expires_at: Timestamp;
 }
 
 export interface SessionTable {
@@ -43,6 +79,11 @@ export interface SessionTable {
   created_at: DefaultTimestamp;
   expires_at: Timestamp;
   last_seen_at: DefaultTimestamp;
+  /** Absolute end, however active the session is (0046-accounts). */
+  absolute_expires_at: DefaultTimestamp;
+  /** When the user last proved who they are (password or second factor): re-authentication before exports (0046). */
+  authenticated_at: DefaultTimestamp;
+  client_address: string | null;
 }
 
 export interface AuditLogTable {
@@ -58,6 +99,22 @@ export interface AuditLogTable {
   /** Set by the database trigger: the hash chain that makes tampering evident. */
   prev_hash: Generated<Buffer>;
   hash: Generated<Buffer>;
+  /** Where the request came from (client address), when over HTTP (0045-audit-anchor). */
+  client_address: string | null;
+  /** The child or person the action concerned, for "who looked at this child" (0045). */
+  person_id: string | null;
+  /** Why: the purpose given for an export or a break-the-glass access (0045). */
+  purpose: string | null;
+}
+
+/** A verified point of the audit chain: everything up to last_id checked (0045-audit-anchor). */
+export interface AuditCheckpointTable {
+  id: Generated<string>;
+  last_id: string;
+  hash: Buffer;
+  rows_covered: string;
+  full_check: boolean;
+  verified_at: DefaultTimestamp;
 }
 
 /** One imported file (or manual entry): a versioned snapshot of a source (0002-import). */
@@ -262,6 +319,10 @@ export interface DB {
   app_user: AppUserTable;
   session: SessionTable;
   audit_log: AuditLogTable;
+  audit_checkpoint: AuditCheckpointTable;
+  user_recovery_code: UserRecoveryCodeTable;
+  login_failure: LoginFailureTable;
+  login_challenge: LoginChallengeTable;
   import_snapshot: ImportSnapshotTable;
   import_row: ImportRowTable;
   retention_policy: RetentionPolicyTable;

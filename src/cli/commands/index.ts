@@ -1,4 +1,5 @@
 import type { Command } from "../command.ts";
+import { auditCommands } from "./audit.ts";
 import { dbMigrate } from "./db-migrate.ts";
 import { scoringExportCommands } from "./export-flags.ts";
 import { importCommand } from "./import.ts";
@@ -11,6 +12,7 @@ import { statsPool } from "./stats-pool.ts";
 import { statsValidate } from "./stats-validate.ts";
 import { synth } from "./synth.ts";
 import { userAdd } from "./user-add.ts";
+import { userList } from "./user-list.ts";
 
 /** Every command of the CLI. Add a command by adding its module here. */
 export const commands: readonly Command[] = [
@@ -26,4 +28,6 @@ export const commands: readonly Command[] = [
   retentionCommand,
   ...linkageCommands,
   ...scoringExportCommands,
+  ...auditCommands,
+  userList,
 ];

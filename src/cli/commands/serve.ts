@@ -1,8 +1,10 @@
 import { join } from "node:path";
 import { openDatabase, redactUrl } from "../../db/database.ts";
 import { ensureWritableHome } from "../../db/embedded.ts";
+import { defaultCheckpointFile } from "../../pipeline/audit-verify.ts";
 import { describeDemo, loadDemo } from "../../pipeline/demo.ts";
 import type { ImportDatabase } from "../../pipeline/import.ts";
+import { startAuditCheckpoints } from "../../server/audit-checkpoints.ts";
 import { bootstrap } from "../../server/bootstrap.ts";
 import { startHttpServer } from "../../server/http.ts";
 import { createLogger } from "../../server/logger.ts";
@@ -64,6 +66,12 @@ export const serve: Command = {
         `データベース: ${opened.embedded ? `内蔵 PostgreSQL（${opened.embedded.dataDir}）` : redactUrl(opened.url)}`,
       );
       for (const line of demo) tell(line);
+      // The audit chain's anchor outside the database (docs/security.md).
+      const checkpoints = startAuditCheckpoints({
+        db: opened.db,
+        file: defaultCheckpointFile(globals.home),
+        logger,
+      });
       if (first.admin) printAdmin(first.admin.loginName, first.admin.password);
       // --dev (npm run dev): Vite's dev server with hot reload in front, /api proxied here.
       const dev = values.dev ? await startViteDev(server.port) : undefined;
@@ -74,6 +82,7 @@ export const serve: Command = {
           if (closing) return;
           closing = true;
           say("終了しています…");
+          checkpoints.stop();
           await dev?.close();
           await server.close();
           resolve();

@@ -7,6 +7,8 @@ import * as review from "./0005-review.ts";
 import * as motherChild from "./0006-mother-child.ts";
 import * as retention from "./0007-retention.ts";
 import * as runJob from "./0015-run-job.ts";
+import * as auditAnchor from "./0045-audit-anchor.ts";
+import * as accounts from "./0046-accounts.ts";
 
 /**
  * Every migration, in order. Names are permanent (they are recorded in the
@@ -21,4 +23,6 @@ export const migrations: Record<string, Migration> = {
   "0006-mother-child": motherChild,
   "0007-retention": retention,
   "0015-run-job": runJob,
+  "0045-audit-anchor": auditAnchor,
+  "0046-accounts": accounts,
 };

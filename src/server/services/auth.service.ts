@@ -71,6 +71,7 @@ export async function login(
       actorUserId: user?.id ?? null,
       actor: user?.loginName ?? "(不明)",
       action: "auth.login_failed",
+      clientAddress: input.clientAddress,
       detail: { reason: !user ? "unknown_user" : user.disabled ? "disabled" : "bad_password" },
     });
     throw new MimamoriError("unauthenticated", INVALID_LOGIN);
@@ -91,6 +92,7 @@ export async function login(
     actorUserId: user.id,
     actor: user.loginName,
     action: "auth.login",
+    clientAddress: input.clientAddress,
   });
   return { token, csrfToken, user: await toCurrentUser(deps.db, user) };
 }
