@@ -419,3 +419,46 @@ async function ensureDatabase(adminUrl: string, database: string): Promise<void>
     await client.end();
   }
 }
+
+/**
+ * Where the cluster of `home` lives and who must own its files (root: the
+ * `postgres` system user), for `mimamori restore` (pipeline/backup.ts),
+ * which writes a cluster before the server first starts.
+ */
+export function embeddedClusterLocation(home: string): {
+  readonly dataDir: string;
+  readonly owner: PosixUser | undefined;
+} {
+  ensureWritableHome(home);
+  const owner = isRoot() ? ensurePostgresUser() : undefined;
+  return { dataDir: placeCluster(home, owner).dataDir, owner };
+}
+
+/** The embedded server's password of `home` (server.json), if the home has one. */
+export function embeddedPassword(home: string): string | undefined {
+  const file = join(home, "server.json");
+  if (!existsSync(file)) return undefined;
+  const parsed = JSON.parse(readFileSync(file, "utf8")) as Partial<ServerState>;
+  return typeof parsed.password === "string" ? parsed.password : undefined;
+}
+
+/**
+ * Gives a fresh home the password of a restored cluster (its `postgres`
+ * user's password is inside the cluster); the port is chosen as for a new home.
+ */
+export function adoptEmbeddedPassword(home: string, password: string): void {
+  const digest = createHash("sha256").update(home).digest();
+  saveState(home, { port: 20000 + (digest.readUInt16BE(0) % 20000), password });
+}
+
+/** The PostgreSQL major version of the shipped binaries (package version `18.4.0-beta.17` → `18`). */
+export function embeddedMajorVersion(): string | undefined {
+  try {
+    const pkg = JSON.parse(readFileSync(join(platformPackageDir(), "package.json"), "utf8")) as {
+      version?: string;
+    };
+    return pkg.version?.split(".")[0];
+  } catch {
+    return undefined;
+  }
+}

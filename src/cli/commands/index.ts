@@ -1,5 +1,6 @@
 import type { Command } from "../command.ts";
 import { auditCommands } from "./audit.ts";
+import { backupCommand, restoreCommand } from "./backup.ts";
 import { dbMigrate } from "./db-migrate.ts";
 import { scoringExportCommands } from "./export-flags.ts";
 import { importCommand } from "./import.ts";
@@ -30,4 +31,6 @@ export const commands: readonly Command[] = [
   ...scoringExportCommands,
   ...auditCommands,
   userList,
+  backupCommand,
+  restoreCommand,
 ];
