@@ -168,7 +168,7 @@ describe("backup while running and writing, restore into a fresh home", () => {
     expect(restoredAudit).toBeGreaterThanOrEqual(auditAtStart);
     expect(restoredAudit).toBeLessThanOrEqual(auditAtStop + 4 /* the exports' audit rows */);
     // The hash chain (written under concurrent load) is intact in the copy.
-    const chain = await createAuditRepository(dbB).verifyChain();
+    const chain = await createAuditRepository(dbB).verifyChain({ full: true });
     expect(chain.ok).toBe(true);
     // The original keeps serving.
     expect(await auditCount(dbA)).toBeGreaterThanOrEqual(auditAtStop);
