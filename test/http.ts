@@ -64,7 +64,8 @@ export async function loginAs(
   app: App,
   db: import("../src/db/database.ts").Database,
   loginName: string,
-  roles: import("../src/domain/roles.ts").Role[],
+  roles: import("../src/domain/policy/index.ts").Role[],
+  options: { council?: boolean; affiliation?: string | null; municipalityId?: number } = {},
 ): Promise<Client> {
   const { createMunicipalityRepository } = await import("../src/db/municipality.repository.ts");
   const { createUserRepository } = await import("../src/db/user.repository.ts");
@@ -72,15 +73,35 @@ export async function loginAs(
   const m = await createMunicipalityRepository(db).ensureDefault("テスト町");
   const password = `${loginName}-password-123`;
   await createUserRepository(db).insert({
-    municipalityId: m.id,
+    municipalityId: options.municipalityId ?? m.id,
     loginName,
     displayName: loginName,
     passwordHash: await hashPassword(password),
     roles,
     mustChangePassword: false,
+    council: options.council ?? false,
+    affiliation: options.affiliation ?? null,
   });
   const client = createClient(app);
   const r = await client.json("/api/auth/login", { method: "POST", body: { loginName, password } });
   if (r.status !== 200) throw new Error(`login as ${loginName} failed: ${r.status}`);
   return client;
+}
+
+/** An app over `db` with quiet logs and a generous login throttle (API tests). */
+export async function createTestApp(
+  db: import("../src/db/database.ts").Database,
+  url: string,
+): Promise<App> {
+  const { createApp } = await import("../src/server/app.ts");
+  const { createRateLimiter } = await import("../src/server/auth/rate-limit.ts");
+  const { createLogger } = await import("../src/server/logger.ts");
+  return createApp({
+    db,
+    databaseUrl: url,
+    logger: createLogger("silent"),
+    limiter: createRateLimiter({ maxFailures: 1000, windowMs: 60_000, now: Date.now }),
+    now: () => new Date(),
+    secureCookies: false,
+  });
 }

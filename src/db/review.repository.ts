@@ -1,5 +1,6 @@
 import { sql } from "kysely";
 import type { Waterfall } from "../domain/linkage/explain.ts";
+import { COUNCIL_ONLY_SOURCES, type DataScope } from "../domain/policy/index.ts";
 import type { Database } from "./database.ts";
 
 /** One side of a pair to decide: a sample source row of that profile. */
@@ -28,8 +29,21 @@ export interface ReviewPair {
 
 export function createReviewRepository(db: Database) {
   return {
-    /** The pairs the latest linkage run left for a person to decide, most likely matches first. */
-    async listPairs(municipalityId: number, runId: number, limit: number): Promise<ReviewPair[]> {
+    /**
+     * The pairs the latest linkage run left for a person to decide, most likely
+     * matches first. For a reader who is not a council member, rows of 要対協 /
+     * 一時保護 sources are left out of each side (sample row and row count), and a
+     * pair with a side made only of such rows is not listed at all: its existence
+     * would reveal the fact.
+     */
+    async listPairs(
+      scope: Pick<DataScope, "municipalityId" | "council">,
+      runId: number,
+      limit: number,
+    ): Promise<ReviewPair[]> {
+      const municipalityId = scope.municipalityId;
+      const hidden = scope.council ? [] : [...COUNCIL_ONLY_SOURCES];
+      const visible = hidden.length ? sql`lr.source_id <> ALL(${hidden}::text[])` : sql`true`;
       const r = await sql<{
         left_key: string;
         right_key: string;
@@ -63,7 +77,7 @@ export function createReviewRepository(db: Database) {
           SELECT lr.source_id, lr.file_name, lr.row_no, ir.data, count(*) OVER ()::int AS n
           FROM link_record lr
           LEFT JOIN import_row ir ON ir.snapshot_id = lr.snapshot_id AND ir.row_no = lr.row_no
-          WHERE lr.run_id = v.run_id AND lr.profile_key = v.left_key
+          WHERE lr.run_id = v.run_id AND lr.profile_key = v.left_key AND ${visible}
           ORDER BY lr.source_id = 'jumin' DESC, lr.source_id, lr.row_no
           LIMIT 1
         ) l ON true
@@ -71,13 +85,14 @@ export function createReviewRepository(db: Database) {
           SELECT lr.source_id, lr.file_name, lr.row_no, ir.data, count(*) OVER ()::int AS n
           FROM link_record lr
           LEFT JOIN import_row ir ON ir.snapshot_id = lr.snapshot_id AND ir.row_no = lr.row_no
-          WHERE lr.run_id = v.run_id AND lr.profile_key = v.right_key
+          WHERE lr.run_id = v.run_id AND lr.profile_key = v.right_key AND ${visible}
           ORDER BY lr.source_id = 'jumin' DESC, lr.source_id, lr.row_no
           LIMIT 1
         ) r ON true
         LEFT JOIN link_decision d ON d.municipality_id = v.municipality_id
           AND d.left_key = least(v.left_key, v.right_key) AND d.right_key = greatest(v.left_key, v.right_key)
         WHERE v.municipality_id = ${municipalityId} AND v.run_id = ${runId}
+          AND (${scope.council}::boolean OR (l.source_id IS NOT NULL AND r.source_id IS NOT NULL))
         ORDER BY (d.same IS NOT NULL), v.probability DESC, v.left_key, v.right_key
         LIMIT ${limit}`.execute(db);
       return r.rows.map((x) => ({
@@ -100,11 +115,17 @@ export function createReviewRepository(db: Database) {
 
     /** Whether the pair is one the run asked about (decisions are accepted only for those). */
     async isPendingPair(
-      municipalityId: number,
+      scope: Pick<DataScope, "municipalityId" | "council">,
       runId: number,
       leftKey: string,
       rightKey: string,
     ): Promise<boolean> {
+      const municipalityId = scope.municipalityId;
+      if (!scope.council) {
+        // A pair the reader cannot list cannot be decided by them either.
+        const pairs = await this.listPairsOf(scope, runId, leftKey, rightKey);
+        if (!pairs) return false;
+      }
       const r = await db
         .selectFrom("link_review")
         .select("run_id")
@@ -118,6 +139,25 @@ export function createReviewRepository(db: Database) {
         )
         .executeTakeFirst();
       return r !== undefined;
+    },
+
+    /** Whether both profiles of a pair have a row the reader may see. */
+    async listPairsOf(
+      scope: Pick<DataScope, "municipalityId" | "council">,
+      runId: number,
+      leftKey: string,
+      rightKey: string,
+    ): Promise<boolean> {
+      const hidden = scope.council ? [] : [...COUNCIL_ONLY_SOURCES];
+      const r = await db
+        .selectFrom("link_record")
+        .select((eb) => eb.fn.count<string>("profile_key").distinct().as("n"))
+        .where("municipality_id", "=", scope.municipalityId)
+        .where("run_id", "=", runId)
+        .where("profile_key", "in", [leftKey, rightKey])
+        .$if(hidden.length > 0, (q) => q.where("source_id", "not in", hidden))
+        .executeTakeFirstOrThrow();
+      return Number(r.n) === (leftKey === rightKey ? 1 : 2);
     },
   };
 }

@@ -33,6 +33,10 @@ export interface AppUserTable {
   created_at: DefaultTimestamp;
   password_changed_at: Timestamp | null;
   last_login_at: Timestamp | null;
+  /** 要対協 member: may see 要対協 / 一時保護 facts (0008-policy). */
+  council: Generated<boolean>;
+  /** The school / nursery / office an account is scoped to (0008-policy). */
+  affiliation: string | null;
   /** TOTP (RFC 6238) shared secret, base32; set once enrolment is confirmed (0046-accounts). */
   totp_secret: string | null;
   totp_enabled_at: Timestamp | null;

@@ -10,6 +10,8 @@ export interface UserRow {
   mustChangePassword: boolean;
   disabled: boolean;
   lastLoginAt: Date | null;
+  council: boolean;
+  affiliation: string | null;
 }
 
 const columns = [
@@ -22,6 +24,8 @@ const columns = [
   "must_change_password",
   "disabled",
   "last_login_at",
+  "council",
+  "affiliation",
 ] as const;
 
 type Raw = {
@@ -34,6 +38,8 @@ type Raw = {
   must_change_password: boolean;
   disabled: boolean;
   last_login_at: Date | null;
+  council: boolean;
+  affiliation: string | null;
 };
 
 const toUser = (r: Raw): UserRow => ({
@@ -46,6 +52,8 @@ const toUser = (r: Raw): UserRow => ({
   mustChangePassword: r.must_change_password,
   disabled: r.disabled,
   lastLoginAt: r.last_login_at,
+  council: r.council,
+  affiliation: r.affiliation,
 });
 
 export function createUserRepository(db: Database) {
@@ -93,6 +101,8 @@ export function createUserRepository(db: Database) {
       passwordHash: string;
       roles: readonly string[];
       mustChangePassword: boolean;
+      council?: boolean;
+      affiliation?: string | null;
     }): Promise<UserRow> {
       const r = await db
         .insertInto("app_user")
@@ -103,6 +113,8 @@ export function createUserRepository(db: Database) {
           password_hash: user.passwordHash,
           roles: [...user.roles],
           must_change_password: user.mustChangePassword,
+          council: user.council ?? false,
+          affiliation: user.affiliation ?? null,
         })
         .onConflict((oc) => oc.column("login_name").doNothing())
         .returning(columns)

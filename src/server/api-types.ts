@@ -3,44 +3,19 @@
  * server types only — STYLE.md). Keep them plain data.
  */
 
+import type { z } from "@hono/zod-openapi";
 import type { ReviewPair } from "../db/review.repository.ts";
-import type { Permission, Role } from "../domain/roles.ts";
+import type { Role } from "../domain/roles.ts";
 import type { ImportReport } from "../pipeline/import.ts";
+import type { currentUserSchema, sessionInfoSchema } from "./routes/auth/schema.ts";
+import type { snapshotViewSchema, sourceViewSchema } from "./routes/imports/schema.ts";
+import type { createdUserSchema, userSummarySchema } from "./routes/users/schema.ts";
 
-export interface CurrentUser {
-  id: number;
-  loginName: string;
-  displayName: string;
-  roles: Role[];
-  permissions: Permission[];
-  mustChangePassword: boolean;
-  municipality: { id: number; name: string };
-  lastLoginAt: string | null;
-}
+export type CurrentUser = z.infer<typeof currentUserSchema>;
+export type SessionInfo = z.infer<typeof sessionInfoSchema>;
 
-export interface SessionInfo {
-  user: CurrentUser;
-  /** Send back as the `X-CSRF-Token` header on every state-changing request. */
-  csrfToken: string;
-  /** Every role with its Japanese label (for display and the user form). */
-  roleCatalog: { id: Role; label: string }[];
-}
-
-export interface UserSummary {
-  id: number;
-  loginName: string;
-  displayName: string;
-  roles: Role[];
-  mustChangePassword: boolean;
-  disabled: boolean;
-  lastLoginAt: string | null;
-}
-
-export interface CreatedUser {
-  user: UserSummary;
-  /** Shown once to the administrator who created the account. */
-  temporaryPassword: string;
-}
+export type UserSummary = z.infer<typeof userSummarySchema>;
+export type CreatedUser = z.infer<typeof createdUserSchema>;
 
 export interface AuditItem {
   id: string;
@@ -57,30 +32,10 @@ export interface AuditPage {
 }
 
 /** A canonical source layout, for the upload and manual-entry forms. */
-export interface SourceView {
-  id: string;
-  name: string;
-  columns: { name: string; required: boolean; kind: string; options: string[] | undefined }[];
-}
+export type SourceView = z.infer<typeof sourceViewSchema>;
 
 /** An import snapshot in the history list. */
-export interface SnapshotView {
-  id: number;
-  sourceId: string;
-  sourceName: string;
-  version: number;
-  asOf: string | null;
-  fileName: string;
-  format: string;
-  encoding: string | null;
-  manual: boolean;
-  rowsRead: number;
-  rowsStored: number;
-  rowsRejected: number;
-  importedAt: string;
-  actor: string;
-  supersededBy: number | null;
-}
+export type SnapshotView = z.infer<typeof snapshotViewSchema>;
 
 /** The import report, as JSON (dates as ISO strings). */
 export type ImportReportView =

@@ -1,5 +1,6 @@
 import type { Database } from "../db/database.ts";
 import type { UserRow } from "../db/user.repository.ts";
+import type { Actor, DataScope } from "../domain/policy/index.ts";
 import type { RateLimiter } from "./auth/rate-limit.ts";
 import type { Logger } from "./logger.ts";
 
@@ -19,5 +20,9 @@ export interface AppEnv {
   Variables: {
     deps: AppDeps;
     session: { token: string; csrfToken: string; user: UserRow } | undefined;
+    /** The signed-in user as the policy module sees them (set with the session). */
+    actor: Actor | undefined;
+    /** The data scope of this request's repository queries (domain/policy scopeOf). */
+    scope: DataScope | undefined;
   };
 }

@@ -8,11 +8,9 @@ import { MimamoriError } from "../domain/errors.ts";
 import type { AppDeps, AppEnv } from "./app-env.ts";
 import { sessionMiddleware } from "./auth/middleware.ts";
 import { mapError } from "./errors.ts";
-import { auditRoutes } from "./routes/audit/audit.route.ts";
-import { authRoutes } from "./routes/auth/auth.route.ts";
-import { importRoutes } from "./routes/imports/imports.route.ts";
-import { linkageRoutes } from "./routes/linkage/linkage.route.ts";
-import { userRoutes } from "./routes/users/users.route.ts";
+import { registerApiDocument } from "./openapi/document.ts";
+import { createRouter } from "./openapi/route.ts";
+import { API_ROUTERS } from "./routes/index.ts";
 
 export interface AppOptions {
   /** Folder of the built web app (web/dist); when absent only the API is served. */
@@ -57,7 +55,7 @@ export function createApp(deps: AppDeps, options: AppOptions = {}) {
     );
   });
 
-  const api = new Hono<AppEnv>();
+  const api = createRouter().basePath("/api");
   // Origin check for every state-changing API request (including login, which
   // has no session yet and so no CSRF token).
   api.use(sameOriginOnly());
@@ -73,15 +71,12 @@ export function createApp(deps: AppDeps, options: AppOptions = {}) {
     c.req.method === "POST" && c.req.path === "/api/imports" ? next() : smallBodies(c, next),
   );
   api.use(sessionMiddleware());
-  api.route("/auth", authRoutes);
-  api.route("/users", userRoutes);
-  api.route("/audit", auditRoutes);
-  api.route("/imports", importRoutes);
-  api.route("/linkage", linkageRoutes);
+  for (const [path, router] of API_ROUTERS) api.route(path, router);
+  registerApiDocument(api);
   api.all("*", () => {
     throw new MimamoriError("not_found", "指定された API はありません。");
   });
-  app.route("/api", api);
+  app.route("/", api);
 
   const webRoot = options.webRoot;
   if (webRoot && existsSync(join(webRoot, "index.html"))) {

@@ -33,6 +33,8 @@ const user = (): UserRow => ({
   roles: ["staff"],
   mustChangePassword: false,
   disabled: false,
+  council: false,
+  affiliation: null,
   lastLoginAt: null,
 });
 

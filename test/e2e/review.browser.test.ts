@@ -49,7 +49,7 @@ describe.skipIf(!hasBrowser)("名寄せの確認 (Chromium)", () => {
       loginName: "staff",
       displayName: "支援 担当",
       passwordHash: await hashPassword(PASSWORD),
-      roles: ["staff"],
+      roles: ["coordinator"],
       mustChangePassword: false,
     });
     server = await startHttpServer({

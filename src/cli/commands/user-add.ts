@@ -1,13 +1,13 @@
 import { openDatabase } from "../../db/database.ts";
 import { createMunicipalityRepository } from "../../db/municipality.repository.ts";
 import { MimamoriError } from "../../domain/errors.ts";
-import { isRole, ROLE_LABELS, ROLES, type Role } from "../../domain/roles.ts";
+import { normaliseRoles, ROLE_LABELS, ROLES, type Role } from "../../domain/policy/index.ts";
 import { DEFAULT_MUNICIPALITY_NAME } from "../../server/bootstrap.ts";
 import { createUserWithTemporaryPassword } from "../../server/services/user.service.ts";
 import { parseCommandArgs } from "../args.ts";
 import type { Command } from "../command.ts";
 
-const usage = `mimamori user add --login NAME [--display-name 表示名] --role ROLE[,ROLE…]  (ROLE: ${ROLES.join(" | ")})`;
+const usage = `mimamori user add --login NAME [--display-name 表示名] --role ROLE[,ROLE…] [--council] [--affiliation 所属名] [--json]  (ROLE: ${ROLES.join(" | ")})`;
 
 export const userAdd: Command = {
   path: ["user", "add"],
@@ -20,6 +20,9 @@ export const userAdd: Command = {
         login: { type: "string" },
         "display-name": { type: "string" },
         role: { type: "string", multiple: true },
+        council: { type: "boolean" },
+        affiliation: { type: "string" },
+        json: { type: "boolean" },
       },
       usage,
     );
@@ -31,18 +34,29 @@ export const userAdd: Command = {
         [`使い方: ${usage}`],
       );
     }
-    const roles = (values.role ?? [])
-      .flatMap((r) => r.split(","))
-      .map((r) => r.trim())
-      .filter(Boolean);
-    const bad = roles.filter((r) => !isRole(r));
-    if (roles.length === 0 || bad.length) {
+    const { roles, council, unknown } = normaliseRoles(
+      (values.role ?? []).flatMap((r) => r.split(",")),
+    );
+    if (roles.length === 0 || unknown.length) {
       throw new MimamoriError(
         "invalid_input",
-        bad.length
-          ? `役割「${bad.join(", ")}」はありません。`
+        unknown.length
+          ? `役割「${unknown.join(", ")}」はありません。`
           : "--role で役割を 1 つ以上指定してください。",
         ROLES.map((r) => `${r}: ${ROLE_LABELS[r]}`),
+      );
+    }
+    const affiliation = values.affiliation?.trim() || null;
+    if (affiliation !== null && affiliation.length > 100) {
+      throw new MimamoriError(
+        "invalid_input",
+        "--affiliation の所属名は 100 文字以内にしてください。",
+      );
+    }
+    if (roles.includes("affiliation") && affiliation === null) {
+      throw new MimamoriError(
+        "invalid_input",
+        "所属（affiliation）の利用者には --affiliation で学校名・施設名を指定してください。",
       );
     }
     const { db, close } = await openDatabase({
@@ -57,11 +71,19 @@ export const userAdd: Command = {
         municipalityId,
         loginName,
         displayName: values["display-name"]?.trim() || loginName,
-        roles: roles as Role[],
+        roles,
+        council: council || values.council === true,
+        affiliation,
         actor: { id: null, loginName: "cli" },
       });
+      if (values.json) {
+        process.stdout.write(`${JSON.stringify({ login: user.loginName, temporaryPassword })}\n`);
+        return 0;
+      }
+      const labels = user.roles.map((r) => ROLE_LABELS[r as Role] ?? r);
+      if (user.council) labels.push("要対協構成員");
       process.stdout.write(
-        `利用者を追加しました: ${user.loginName}（${user.roles.map((r) => ROLE_LABELS[r as Role] ?? r).join("、")}）\n仮パスワード: ${temporaryPassword}\n初回ログイン時にパスワードの変更が必要です。\n`,
+        `利用者を追加しました: ${user.loginName}（${labels.join("、")}${user.affiliation ? `／所属: ${user.affiliation}` : ""}）\n仮パスワード: ${temporaryPassword}\n初回ログイン時にパスワードの変更が必要です。\n`,
       );
       return 0;
     } finally {

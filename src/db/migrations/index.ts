@@ -6,6 +6,7 @@ import * as scoring from "./0004-scoring.ts";
 import * as review from "./0005-review.ts";
 import * as motherChild from "./0006-mother-child.ts";
 import * as retention from "./0007-retention.ts";
+import * as policy from "./0008-policy.ts";
 import * as runJob from "./0015-run-job.ts";
 import * as auditAnchor from "./0045-audit-anchor.ts";
 import * as accounts from "./0046-accounts.ts";
@@ -22,6 +23,7 @@ export const migrations: Record<string, Migration> = {
   "0005-review": review,
   "0006-mother-child": motherChild,
   "0007-retention": retention,
+  "0008-policy": policy,
   "0015-run-job": runJob,
   "0045-audit-anchor": auditAnchor,
   "0046-accounts": accounts,

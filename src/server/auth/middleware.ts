@@ -3,7 +3,7 @@ import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { createSessionRepository } from "../../db/session.repository.ts";
 import { createUserRepository, type UserRow } from "../../db/user.repository.ts";
 import { MimamoriError } from "../../domain/errors.ts";
-import { can, type Permission } from "../../domain/roles.ts";
+import { type Actor, can, type Permission, scopeOf } from "../../domain/policy/index.ts";
 import type { AppEnv } from "../app-env.ts";
 import { hashToken, SESSION_IDLE_MS } from "../services/auth.service.ts";
 
@@ -41,6 +41,9 @@ export function sessionMiddleware(): MiddlewareHandler<AppEnv> {
         : undefined;
       if (session && user && !user.disabled) {
         c.set("session", { token, csrfToken: session.csrfToken, user });
+        const actor = actorFromUser(user);
+        c.set("actor", actor);
+        c.set("scope", scopeOf(actor));
         // Sliding idle timeout; written at most once a minute per session.
         if (session.expiresAt.getTime() - now.getTime() < SESSION_IDLE_MS - 60_000) {
           await sessions.extend(hashToken(token), now, new Date(now.getTime() + SESSION_IDLE_MS));
@@ -80,7 +83,19 @@ export function requirePermission(
   permission: Permission,
 ): { user: UserRow; token: string } {
   const s = requireUser(c);
-  if (!can(s.user.roles, permission))
+  if (!can(s.user, permission))
     throw new MimamoriError("forbidden", "この操作を行う権限がありません。");
   return s;
+}
+
+/** The policy module's view of a user row. */
+export function actorFromUser(user: UserRow): Actor {
+  return {
+    userId: user.id,
+    loginName: user.loginName,
+    municipalityId: user.municipalityId,
+    roles: user.roles,
+    council: user.council,
+    affiliation: user.affiliation,
+  };
 }

@@ -39,6 +39,8 @@ export async function toCurrentUser(db: Database, u: UserRow): Promise<CurrentUs
     displayName: u.displayName,
     roles,
     permissions: permissionsOf(roles),
+    council: u.council,
+    affiliation: u.affiliation,
     mustChangePassword: u.mustChangePassword,
     municipality: { id: u.municipalityId, name: m?.name ?? "" },
     lastLoginAt: u.lastLoginAt ? u.lastLoginAt.toISOString() : null,

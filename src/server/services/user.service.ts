@@ -31,6 +31,10 @@ export async function createUserWithTemporaryPassword(
     loginName: string;
     displayName: string;
     roles: readonly Role[];
+    /** 要対協 member (may see 要対協 / 一時保護 facts). */
+    council?: boolean;
+    /** School / nursery / office the account is scoped to. */
+    affiliation?: string | null;
     actor: { id: number | null; loginName: string };
   },
 ): Promise<{ user: UserRow; temporaryPassword: string }> {
@@ -44,6 +48,8 @@ export async function createUserWithTemporaryPassword(
       passwordHash: await hashPassword(temporaryPassword),
       roles: input.roles,
       mustChangePassword: true,
+      council: input.council ?? false,
+      affiliation: input.affiliation ?? null,
     });
   } catch (e) {
     if (e instanceof DuplicateLoginError) {
@@ -60,7 +66,11 @@ export async function createUserWithTemporaryPassword(
     actor: input.actor.loginName,
     action: "user.create",
     target: `user:${user.id}`,
-    detail: { roles: input.roles },
+    detail: {
+      roles: input.roles,
+      council: input.council ?? false,
+      affiliation: input.affiliation ?? null,
+    },
   });
   return { user, temporaryPassword };
 }

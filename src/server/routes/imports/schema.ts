@@ -1,4 +1,4 @@
-import { z } from "zod";
+import { z } from "@hono/zod-openapi";
 
 const isoDate = z
   .string()
@@ -25,16 +25,117 @@ export const snapshotParam = z.object({
 
 export const rejectionsQuery = z.object({
   afterRow: z.coerce.number().int().min(0).default(0),
-  limit: z.coerce.number().int().min(1).max(1000).default(200),
+  limit: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(1000)
+    .default(200)
+    .openapi({ description: "1 ページの件数（最大 1000）" }),
 });
 
 /** Manual entry of rows held on paper: canonical column name → text, per row. */
-export const manualBody = z.object({
-  source: z.string().regex(/^[a-z_]{2,40}$/, "取り込み元の指定が正しくありません。"),
-  asOf: isoDate,
-  label: z.string().trim().max(100).optional(),
-  rows: z
-    .array(z.record(z.string().max(40), z.string().max(1000)))
-    .min(1, "1 行以上入力してください。")
-    .max(500, "一度に入力できるのは 500 行までです。"),
+export const manualBody = z
+  .object({
+    source: z.string().regex(/^[a-z_]{2,40}$/, "取り込み元の指定が正しくありません。"),
+    asOf: isoDate,
+    label: z.string().trim().max(100).optional(),
+    rows: z
+      .array(z.record(z.string().max(40), z.string().max(1000)))
+      .min(1, "1 行以上入力してください。")
+      .max(500, "一度に入力できるのは 500 行までです。"),
+  })
+  .openapi("ManualEntryBody");
+
+export const sourceViewSchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    columns: z.array(
+      z.object({
+        name: z.string(),
+        required: z.boolean(),
+        kind: z.string(),
+        options: z.array(z.string()).optional(),
+      }),
+    ),
+  })
+  .openapi("SourceLayout");
+
+export const snapshotViewSchema = z
+  .object({
+    id: z.number().int(),
+    sourceId: z.string(),
+    sourceName: z.string(),
+    version: z.number().int(),
+    asOf: z.string().nullable(),
+    fileName: z.string(),
+    format: z.string(),
+    encoding: z.string().nullable(),
+    manual: z.boolean(),
+    rowsRead: z.number().int(),
+    rowsStored: z.number().int(),
+    rowsRejected: z.number().int(),
+    importedAt: z.string(),
+    actor: z.string(),
+    supersededBy: z.number().int().nullable(),
+  })
+  .openapi("Snapshot");
+
+const rejectionSchema = z.object({
+  row: z.number().int(),
+  line: z.number().int(),
+  column: z.string().nullable(),
+  value: z.string(),
+  reason: z.string(),
+});
+
+export const importReportSchema = z
+  .discriminatedUnion("status", [
+    z.object({
+      status: z.literal("imported"),
+      fileName: z.string(),
+      seconds: z.number(),
+      sourceId: z.string(),
+      sourceName: z.string(),
+      snapshotId: z.number().int(),
+      version: z.number().int(),
+      asOf: z.string().nullable(),
+      format: z.string(),
+      encoding: z.string().nullable(),
+      rowsRead: z.number().int(),
+      rowsStored: z.number().int(),
+      rowsRejected: z.number().int(),
+      rejections: z.array(rejectionSchema),
+      rejectionsOmitted: z.number().int(),
+      notes: z.array(z.string()),
+      superseded: z.array(z.number().int()),
+    }),
+    z.object({
+      status: z.literal("duplicate"),
+      fileName: z.string(),
+      seconds: z.number(),
+      sourceId: z.string(),
+      sourceName: z.string(),
+      snapshotId: z.number().int(),
+      version: z.number().int(),
+      asOf: z.string().nullable(),
+      importedAt: z.string(),
+    }),
+    z.object({
+      status: z.literal("failed"),
+      fileName: z.string(),
+      seconds: z.number(),
+      message: z.string(),
+      details: z.array(z.string()),
+    }),
+  ])
+  .openapi("ImportReport");
+
+export const rejectedRowSchema = z.object({
+  row: z.number().int(),
+  line: z.number().int(),
+  errors: z.array(
+    z.object({ column: z.string().nullable(), value: z.string(), reason: z.string() }),
+  ),
 });

@@ -1,20 +1,55 @@
-import { z } from "zod";
-import { ROLES } from "../../../domain/roles.ts";
+import { z } from "@hono/zod-openapi";
+import { ROLES } from "../../../domain/policy/index.ts";
 
-export const createUserBody = z.object({
-  loginName: z
-    .string()
-    .trim()
-    .regex(
-      /^[a-zA-Z0-9._-]{3,64}$/,
-      "ログイン名は半角英数字と . _ - で 3〜64 文字にしてください。",
-    ),
-  displayName: z
-    .string()
-    .trim()
-    .min(1, "表示名を入力してください。")
-    .max(100, "表示名が長すぎます。"),
-  roles: z
-    .array(z.enum(ROLES, "役割が正しくありません。"))
-    .min(1, "役割を 1 つ以上選んでください。"),
-});
+export const createUserBody = z
+  .object({
+    loginName: z
+      .string()
+      .trim()
+      .regex(
+        /^[a-zA-Z0-9._-]{3,64}$/,
+        "ログイン名は半角英数字と . _ - で 3〜64 文字にしてください。",
+      ),
+    displayName: z
+      .string()
+      .trim()
+      .min(1, "表示名を入力してください。")
+      .max(100, "表示名が長すぎます。"),
+    roles: z
+      .array(z.enum(ROLES, "役割が正しくありません。"))
+      .min(1, "役割を 1 つ以上選んでください。"),
+    council: z.boolean().default(false).openapi({ description: "要対協構成員" }),
+    affiliation: z
+      .string()
+      .trim()
+      .max(100, "所属名が長すぎます。")
+      .nullable()
+      .default(null)
+      .openapi({ description: "学校・保育所などの所属名（所属の利用者は必須）" }),
+  })
+  .refine((b) => !b.roles.includes("affiliation") || (b.affiliation ?? "") !== "", {
+    message: "所属の利用者には所属名（学校名・施設名）を入力してください。",
+    path: ["affiliation"],
+  })
+  .openapi("CreateUserBody");
+
+export const userSummarySchema = z
+  .object({
+    id: z.number().int(),
+    loginName: z.string(),
+    displayName: z.string(),
+    roles: z.array(z.enum(ROLES)),
+    council: z.boolean(),
+    affiliation: z.string().nullable(),
+    mustChangePassword: z.boolean(),
+    disabled: z.boolean(),
+    lastLoginAt: z.string().nullable(),
+  })
+  .openapi("UserSummary");
+
+export const createdUserSchema = z
+  .object({
+    user: userSummarySchema,
+    temporaryPassword: z.string().openapi({ description: "一度だけ表示する仮パスワード" }),
+  })
+  .openapi("CreatedUser");

@@ -1,0 +1,20 @@
+/**
+ * Every API router and where it is mounted under /api. Add a resource here
+ * (one line) after writing routes/<resource>/<resource>.route.ts with
+ * `createRouter()` + `policyRoute()` (see README.md beside this file).
+ */
+import type { OpenAPIHono } from "@hono/zod-openapi";
+import type { AppEnv } from "../app-env.ts";
+import { auditRoutes } from "./audit/audit.route.ts";
+import { authRoutes } from "./auth/auth.route.ts";
+import { importRoutes } from "./imports/imports.route.ts";
+import { linkageRoutes } from "./linkage/linkage.route.ts";
+import { userRoutes } from "./users/users.route.ts";
+
+export const API_ROUTERS: readonly (readonly [string, OpenAPIHono<AppEnv>])[] = [
+  ["/auth", authRoutes],
+  ["/users", userRoutes],
+  ["/audit", auditRoutes],
+  ["/imports", importRoutes],
+  ["/linkage", linkageRoutes],
+];
