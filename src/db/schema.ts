@@ -318,6 +318,14 @@ export interface RetentionPolicyTable {
   actor: string;
 }
 
+export interface SourceDeclarationTable {
+  municipality_id: number;
+  source_id: string;
+  declaration: Json;
+  updated_at: DefaultTimestamp;
+  actor: string;
+}
+
 export interface DB {
   municipality: MunicipalityTable;
   app_user: AppUserTable;
@@ -341,6 +349,7 @@ export interface DB {
   score_item: ScoreItemTable;
   score_result: ScoreResultTable;
   run_job: RunJobTable;
+  source_declaration: SourceDeclarationTable;
 }
 
 /** One monthly run, its stage and counts (0015-run-job). */

@@ -1,13 +1,18 @@
 /**
- * The 19 canonical source layouts of layouts.md (標準連携レイアウト v1) as
- * data: each column's name, whether it is required (`*` in the spec) and its
- * value type, plus the row rules the spec states in prose. Detecting which
- * source a file holds — by file name or by header signature — lives here too,
- * because it depends on nothing but these definitions.
+ * Source layouts: each column's name, whether it is required (`*` in the
+ * spec) and its value type, the row rules, whom a row is about and which
+ * column dates it. Every layout — the 19 canonical ones of layouts.md and a
+ * municipality's own — is compiled from the same declared form
+ * (sources/declaration.ts; the built-ins are sources/built-in.ts). Detecting
+ * which source a file holds — by file name or by header signature — lives
+ * here too, because it depends on nothing but these definitions.
  */
-import type { SourceId } from "./types.ts";
-import { type Enumeration, enumeration } from "./values.ts";
 
+import { MimamoriError } from "./errors.ts";
+import { BUILT_IN_DECLARATIONS } from "./sources/built-in.ts";
+import { compileDeclaration, type SourceDeclaration } from "./sources/declaration.ts";
+import type { SourceId } from "./types.ts";
+import type { Enumeration } from "./values.ts";
 export type ColumnType =
   | { readonly kind: "id" }
   | { readonly kind: "text" }
@@ -45,6 +50,37 @@ export interface Layout {
   readonly atLeastOne: readonly (readonly string[])[];
   /** [start, end] date columns: end, when present, may not be before start. */
   readonly periods: readonly (readonly [string, string])[];
+  /** The column dating the event a row records (rows after a run's date are ignored); null: none. */
+  readonly eventDate: string | null;
+  /** `mother`: the row is a mother's and concerns her child (妊婦健診, 妊娠届アンケート). */
+  readonly subject: "person" | "mother";
+  readonly roles: SourceRoles;
+  /** For `subject: mother`: the columns that find the child (子宛名番号, 出産予定日, 健診日). */
+  readonly motherChild: {
+    readonly childResidentNo?: string;
+    readonly dueDate?: string;
+    readonly checkupDate?: string;
+  } | null;
+  /** Per column: file value → value read, applied before the type's reader (a mapping's `values` win). */
+  readonly recode: Readonly<Record<string, Readonly<Record<string, string>>>>;
+  /** One of the 19 canonical sources (possibly extended by the municipality). */
+  readonly builtIn: boolean;
+  /** The declaration it was compiled from (printed by `mimamori source show`). */
+  readonly declaration: SourceDeclaration;
+}
+
+/** The columns linkage reads from a row, by role (declared: identify, and the typed columns). */
+export interface SourceRoles {
+  /** The person's 宛名番号 (for a mother-level source: the mother's). */
+  readonly residentNo?: string;
+  readonly householdNo?: string;
+  readonly name?: string;
+  readonly kana?: string;
+  readonly birthDate?: string;
+  readonly sex?: string;
+  readonly address?: string;
+  readonly school?: string;
+  readonly grade?: string;
 }
 
 /**
@@ -53,375 +89,93 @@ export interface Layout {
  */
 export const AS_OF_COLUMN = "抽出日";
 
-const ID = { kind: "id" } as const;
-const TEXT = { kind: "text" } as const;
-const NAME = { kind: "name" } as const;
-const KANA = { kind: "kana" } as const;
-const DATE = { kind: "date" } as const;
-const BOOL = { kind: "bool" } as const;
-const SEX = { kind: "sex" } as const;
-const GRADE = { kind: "grade" } as const;
-const count = (units: readonly string[], max?: number): ColumnType => ({
-  kind: "number",
-  integer: true,
-  min: 0,
-  ...(max === undefined ? {} : { max }),
-  units,
-});
-const measure = (units: readonly string[], max: number): ColumnType => ({
-  kind: "number",
-  integer: false,
-  min: 0,
-  max,
-  units,
-});
-const oneOf = (values: readonly string[], aliases: Record<string, string> = {}): ColumnType => ({
-  kind: "enum",
-  enumeration: enumeration(values, aliases),
-});
+/** The 19 sources, in the order of layouts.md, compiled from their declarations. */
+export const LAYOUTS: readonly Layout[] = BUILT_IN_DECLARATIONS.map((d) =>
+  compileDeclaration(d, undefined, true),
+);
 
-/** `宛名番号*` → required column. */
-function col(spec: string, type: ColumnType, blankMeans?: string): ColumnDef {
-  const required = spec.endsWith("*");
-  const name = required ? spec.slice(0, -1) : spec;
-  return blankMeans === undefined ? { name, required, type } : { name, required, type, blankMeans };
+/**
+ * The sources one municipality imports: the built-ins, a built-in extended
+ * by the municipality (extra columns promoted to typed ones), and its own.
+ * Passed to import, linkage, evaluation and validation; the built-ins alone
+ * are {@link BUILT_IN_SOURCES}.
+ */
+export interface Sources {
+  readonly layouts: readonly Layout[];
+  find(id: string): Layout | undefined;
+  /** Event-date column per source id (sources without one are absent). */
+  readonly eventDates: Readonly<Record<string, string>>;
+  /** Sources whose rows are a mother's and concern her child (`subject: mother`). */
+  readonly motherSources: ReadonlySet<string>;
 }
 
-function layout(
-  id: string,
-  name: string,
-  columns: readonly ColumnDef[],
-  rules: { atLeastOne?: string[][]; periods?: [string, string][] } = {},
-): Layout {
+function sourcesOf(layouts: readonly Layout[]): Sources {
+  const byId = new Map(layouts.map((l) => [l.id as string, l]));
+  const eventDates: Record<string, string> = {};
+  for (const l of layouts) if (l.eventDate !== null) eventDates[l.id] = l.eventDate;
   return {
-    id: id as SourceId,
-    name,
-    columns: [...columns, col(AS_OF_COLUMN, DATE)],
-    atLeastOne: rules.atLeastOne ?? [],
-    periods: rules.periods ?? [],
+    layouts,
+    find: (id) => byId.get(id),
+    eventDates,
+    motherSources: new Set(layouts.filter((l) => l.subject === "mother").map((l) => l.id)),
   };
 }
 
-/** Common registry spellings of 続柄 folded onto the eight values of layouts.md. */
-const ZOKUGARA_ALIASES: Record<string, string> = {
-  本人: "世帯主",
-  未届の妻: "妻",
-  未届の夫: "夫",
-  ...Object.fromEntries(
-    [
-      "長男",
-      "長女",
-      "二男",
-      "次男",
-      "二女",
-      "次女",
-      "三男",
-      "三女",
-      "四男",
-      "四女",
-      "五男",
-      "五女",
-      "養子",
-      "養女",
-    ].map((k) => [k, "子"]),
-  ),
-  ...Object.fromEntries(
-    [
-      "孫",
-      "兄",
-      "姉",
-      "弟",
-      "妹",
-      "叔父",
-      "叔母",
-      "伯父",
-      "伯母",
-      "甥",
-      "姪",
-      "子の妻",
-      "子の夫",
-      "同居人",
-      "縁故者",
-    ].map((k) => [k, "その他"]),
-  ),
-};
+export const BUILT_IN_SOURCES: Sources = sourcesOf(LAYOUTS);
 
-const NAME_COLUMNS = [col("氏名*", NAME), col("氏名カナ", KANA)];
-
-/** The 19 sources, in the order of layouts.md. */
-export const LAYOUTS: readonly Layout[] = [
-  layout(
-    "jumin",
-    "住民基本台帳",
-    [
-      col("宛名番号*", ID),
-      col("世帯番号*", ID),
-      ...NAME_COLUMNS,
-      col("生年月日*", DATE),
-      col("性別*", SEX),
-      col(
-        "続柄",
-        oneOf(["世帯主", "妻", "夫", "子", "父", "母", "祖父", "祖母", "その他"], ZOKUGARA_ALIASES),
-      ),
-      col("住所", TEXT),
-      col("住定日", DATE),
-      col("消除日", DATE),
-      col("国籍", TEXT, "日本"),
-    ],
-    { periods: [["住定日", "消除日"]] },
-  ),
-  layout("gakureibo", "学齢簿", [
-    col("宛名番号*", ID),
-    col("氏名", NAME),
-    col("氏名カナ", KANA),
-    col("生年月日", DATE),
-    col("性別", SEX),
-    col("学校名*", TEXT),
-    col("学年*", GRADE),
-    col("特別支援学級", BOOL),
-  ]),
-  layout(
-    "shukketsu",
-    "出欠の記録",
-    [
-      col("学校名*", TEXT),
-      col("学年", GRADE),
-      col("組", TEXT),
-      ...NAME_COLUMNS,
-      col("生年月日*", DATE),
-      col("性別", SEX),
-      col("集計開始日*", DATE),
-      col("集計終了日*", DATE),
-      col("欠席日数*", count(["日"], 366)),
-      col("遅刻日数", count(["日", "回"], 366)),
-      col("出席停止忌引等日数", count(["日"], 366)),
-    ],
-    { periods: [["集計開始日", "集計終了日"]] },
-  ),
-  layout("gakko_kenshin", "児童生徒健康診断", [
-    col("学校名", TEXT),
-    col("学年", GRADE),
-    ...NAME_COLUMNS,
-    col("生年月日*", DATE),
-    col("性別", SEX),
-    col("検査日*", DATE),
-    col("身長", measure(["cm"], 250)),
-    col("体重", measure(["kg"], 300)),
-    col("要精密検査", BOOL),
-  ]),
-  layout("kokoro_check", "心の健康チェック", [
-    col("学校名", TEXT),
-    ...NAME_COLUMNS,
-    col("生年月日*", DATE),
-    col("性別", SEX),
-    col("実施日*", DATE),
-    col(
-      "判定結果*",
-      oneOf(["要支援", "要観察", "問題なし"], { 異常なし: "問題なし", なし: "問題なし" }),
-    ),
-    col("希死念慮", BOOL),
-  ]),
-  layout(
-    "yotaikyo",
-    "要対協ケース進行管理台帳",
-    [
-      col("宛名番号", ID),
-      ...NAME_COLUMNS,
-      col("生年月日*", DATE),
-      col("性別", SEX),
-      col("登録日*", DATE),
-      col("終結日", DATE),
-      col(
-        "登録種別",
-        oneOf(["虐待", "養護", "非行", "特定妊婦", "その他"], {
-          要保護児童: "虐待",
-          児童虐待: "虐待",
-          要支援児童: "養護",
-        }),
-      ),
-    ],
-    { periods: [["登録日", "終結日"]] },
-  ),
-  layout(
-    "ichiji_hogo",
-    "一時保護児童票",
-    [
-      ...NAME_COLUMNS,
-      col("生年月日*", DATE),
-      col("性別", SEX),
-      col("保護開始日*", DATE),
-      col("保護解除日", DATE),
-    ],
-    { periods: [["保護開始日", "保護解除日"]] },
-  ),
-  layout("nyuyoji_kenshin", "乳幼児健診", [
-    col("宛名番号*", ID),
-    col(
-      "健診区分*",
-      oneOf(["3-4か月児", "1歳6か月児", "3歳児"], {
-        "3-4か月": "3-4か月児",
-        "3か月児": "3-4か月児",
-        "4か月児": "3-4か月児",
-        "1歳6か月": "1歳6か月児",
-        "1歳半": "1歳6か月児",
-        "1歳半児": "1歳6か月児",
-        "3歳": "3歳児",
-      }),
-    ),
-    col("受診日", DATE),
-    col("体重", measure(["kg"], 50)),
-    col("体重パーセンタイル", measure(["%"], 100)),
-    col("家に残して外出", BOOL),
-    col("長時間食事を与えなかった", BOOL),
-    col("口をふさいだ", BOOL),
-    col("激しく揺さぶった", BOOL),
-    col("虫歯数", count(["本"], 20)),
-    col("母親の喫煙", BOOL),
-    col("要フォロー", BOOL),
-  ]),
-  layout("ninpu_kenshin", "妊婦健診", [
-    col("母宛名番号*", ID),
-    col("子宛名番号", ID),
-    col("妊娠届出日*", DATE),
-    col("出産予定日*", DATE),
-    col("受診回数*", count(["回"], 50)),
-  ]),
-  layout("sanpu_kenshin", "産婦健診", [
-    col("母宛名番号*", ID),
-    col("子宛名番号", ID),
-    col("健診日*", DATE),
-    // EPDS: 10 items scored 0–3, total 0–30 (Cox et al. 1987); item 10 is self-harm.
-    col("EPDS合計点*", count(["点"], 30)),
-    col("EPDS項目10", count(["点"], 3)),
-  ]),
-  layout("shogai_techo", "障害者手帳", [
-    col("宛名番号*", ID),
-    col(
-      "手帳種別*",
-      oneOf(["身体", "療育", "精神"], {
-        身体障害者手帳: "身体",
-        療育手帳: "療育",
-        精神障害者保健福祉手帳: "精神",
-      }),
-    ),
-    col("等級", TEXT),
-    col("主たる精神障害コード", { kind: "icd10" }),
-    col("交付日", DATE),
-    col("資格状態*", oneOf(["有効", "失効", "返還"])),
-  ]),
-  layout(
-    "shogaiji_jukyusha",
-    "障害児支援受給者証",
-    [
-      col("宛名番号*", ID),
-      col("受給者証番号*", ID),
-      col("決定日*", DATE),
-      col("有効期間終了日", DATE),
-    ],
-    { periods: [["決定日", "有効期間終了日"]] },
-  ),
-  layout(
-    "seikatsu_hogo",
-    "生活保護",
-    [
-      col("宛名番号*", ID),
-      col("保護世帯番号", ID),
-      col("開始年月日*", DATE),
-      col("廃止年月日", DATE),
-    ],
-    { periods: [["開始年月日", "廃止年月日"]] },
-  ),
-  layout("jido_fuyo", "児童扶養手当", [
-    col("受給者宛名番号*", ID),
-    col("対象児童宛名番号", ID),
-    col("支給区分*", oneOf(["全部支給", "一部支給", "全部停止"])),
-    col("認定日", DATE),
-  ]),
-  layout("shugaku_enjo", "就学援助", [
-    col("宛名番号*", ID),
-    col("認定年度*", { kind: "fiscal_year" }),
-    col("区分", oneOf(["要保護", "準要保護"])),
-  ]),
-  layout(
-    "kaigo_nintei",
-    "要介護認定",
-    [
-      col("宛名番号*", ID),
-      col(
-        "要介護度*",
-        oneOf(["要支援1", "要支援2", "要介護1", "要介護2", "要介護3", "要介護4", "要介護5"]),
-      ),
-      col("有効期間開始日", DATE),
-      col("有効期間終了日", DATE),
-    ],
-    { periods: [["有効期間開始日", "有効期間終了日"]] },
-  ),
-  layout(
-    "iryohi_josei",
-    "医療費助成",
-    [
-      col("宛名番号*", ID),
-      col(
-        "助成種別*",
-        oneOf(["ひとり親", "障がい者", "こども"], {
-          ひとり親家庭: "ひとり親",
-          ひとり親家庭等: "ひとり親",
-          母子家庭: "ひとり親",
-          父子家庭: "ひとり親",
-          障害者: "障がい者",
-          重度心身障害者: "障がい者",
-          子ども: "こども",
-          子供: "こども",
-          乳幼児: "こども",
-        }),
-      ),
-      col("資格開始日", DATE),
-      col("資格終了日", DATE),
-    ],
-    { periods: [["資格開始日", "資格終了日"]] },
-  ),
-  layout(
-    "sodan_kiroku",
-    "相談記録",
-    [
-      col("宛名番号", ID),
-      col("世帯番号", ID),
-      col("相談日*", DATE),
-      col(
-        "相談分野*",
-        oneOf(["児童虐待", "養護", "生活困窮", "障がい", "DV", "その他"], {
-          虐待: "児童虐待",
-          障害: "障がい",
-        }),
-      ),
-    ],
-    { atLeastOne: [["宛名番号", "世帯番号"]] },
-  ),
-  layout(
-    "hoiku_zaiseki",
-    "保育所・幼稚園在籍",
-    [col("宛名番号*", ID), col("施設名*", TEXT), col("入所日*", DATE), col("退所日", DATE)],
-    { periods: [["入所日", "退所日"]] },
-  ),
-];
-
-const BY_ID: ReadonlyMap<string, Layout> = new Map(LAYOUTS.map((l) => [l.id, l]));
+/**
+ * The built-ins with a municipality's declarations: one that `extends` a
+ * built-in replaces it (its columns added), any other is added after them.
+ * Throws `invalid_input` naming the declaration and every problem.
+ */
+export function createSources(declared: readonly SourceDeclaration[]): Sources {
+  if (declared.length === 0) return BUILT_IN_SOURCES;
+  const builtIn = new Map(BUILT_IN_DECLARATIONS.map((d) => [d.id, d]));
+  const layouts = [...LAYOUTS];
+  const seen = new Set<string>();
+  for (const d of declared) {
+    if (seen.has(d.id)) {
+      throw new MimamoriError("invalid_input", `取り込み元「${d.id}」が2回定義されています。`);
+    }
+    seen.add(d.id);
+    if (d.extends !== undefined) {
+      const base = builtIn.get(d.extends);
+      if (!base || d.extends !== d.id) {
+        throw new MimamoriError(
+          "invalid_input",
+          `取り込み元「${d.id}」: extends には同じ ID の標準の取り込み元を書いてください（例: id: nyuyoji_kenshin、extends: nyuyoji_kenshin）。`,
+        );
+      }
+      const at = layouts.findIndex((l) => l.id === d.id);
+      layouts[at] = compileDeclaration(d, base, true);
+      continue;
+    }
+    if (builtIn.has(d.id)) {
+      throw new MimamoriError(
+        "invalid_input",
+        `取り込み元「${d.id}」は標準の取り込み元と同じ ID です。列を足すときは extends: ${d.id} と書き、別の取り込み元なら別の ID にしてください。`,
+      );
+    }
+    layouts.push(compileDeclaration(d));
+  }
+  return sourcesOf(layouts);
+}
 
 /** All source ids, in layouts.md order. */
 export const SOURCE_IDS: readonly SourceId[] = LAYOUTS.map((l) => l.id);
 
-export function isSourceId(s: string): s is SourceId {
-  return BY_ID.has(s);
+export function isSourceId(s: string, sources: Sources = BUILT_IN_SOURCES): s is SourceId {
+  return sources.find(s) !== undefined;
 }
 
 /** The layout of a source id, or undefined for an unknown id. */
-export function findLayout(id: string): Layout | undefined {
-  return BY_ID.get(id);
+export function findLayout(id: string, sources: Sources = BUILT_IN_SOURCES): Layout | undefined {
+  return sources.find(id);
 }
 
 /** `jumin（住民基本台帳）`, … — the list shown when a file cannot be matched to a source. */
-export function describeSources(): string[] {
-  return LAYOUTS.map((l) => `${l.id}（${l.name}）`);
+export function describeSources(sources: Sources = BUILT_IN_SOURCES): string[] {
+  return sources.layouts.map((l) => `${l.id}（${l.name}）`);
 }
 
 /**
@@ -436,23 +190,25 @@ export function normalizeHeader(h: string): string {
     .replace(/\*+$/, "");
 }
 
-/** Layouts longest id first, so `shogaiji_jukyusha` is tried before a shorter prefix could match. */
-const BY_ID_LENGTH = [...LAYOUTS].sort((a, b) => b.id.length - a.id.length);
-const BY_NAME_LENGTH = [...LAYOUTS].sort((a, b) => b.name.length - a.name.length);
-
 /**
  * The source named by a file name (cli.md): `jumin.csv`, `jumin_2024-04.csv`,
  * `JUMIN-202404.xlsx`, or the 名称 (`住民基本台帳_2024.csv`). A directory part
  * is ignored. Undefined when the name matches no source.
  */
-export function sourceFromFileName(fileName: string): SourceId | undefined {
+export function sourceFromFileName(
+  fileName: string,
+  sources: Sources = BUILT_IN_SOURCES,
+): SourceId | undefined {
+  // Longest id first, so `shogaiji_jukyusha` is tried before a shorter prefix could match.
+  const byIdLength = [...sources.layouts].sort((a, b) => b.id.length - a.id.length);
+  const byNameLength = [...sources.layouts].sort((a, b) => b.name.length - a.name.length);
   const base = (fileName.split(/[\\/]/).pop() ?? "").normalize("NFKC");
   const stem = base.replace(/\.[^.]*$/, "").toLowerCase();
   const follows = (rest: string) => rest === "" || /^[-_. ]/.test(rest);
-  for (const l of BY_ID_LENGTH) {
+  for (const l of byIdLength) {
     if (stem.startsWith(l.id) && follows(stem.slice(l.id.length))) return l.id;
   }
-  for (const l of BY_NAME_LENGTH) {
+  for (const l of byNameLength) {
     if (stem.startsWith(l.name) && follows(stem.slice(l.name.length))) return l.id;
   }
   return undefined;
@@ -468,11 +224,14 @@ export type HeaderMatch =
  * (and one of each at-least-one group), most of its columns matched. Two
  * sources equally good is ambiguous — the caller must ask, never guess.
  */
-export function sourceFromHeader(header: readonly string[]): HeaderMatch {
+export function sourceFromHeader(
+  header: readonly string[],
+  sources: Sources = BUILT_IN_SOURCES,
+): HeaderMatch {
   const present = new Set(header.map(normalizeHeader));
   let best: SourceId[] = [];
   let bestScore = 0;
-  for (const l of LAYOUTS) {
+  for (const l of sources.layouts) {
     if (!l.columns.every((c) => !c.required || present.has(c.name))) continue;
     if (!l.atLeastOne.every((g) => g.some((c) => present.has(c)))) continue;
     const score = l.columns.filter((c) => c.name !== AS_OF_COLUMN && present.has(c.name)).length;

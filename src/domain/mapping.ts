@@ -9,7 +9,13 @@ import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { MimamoriError } from "./errors.ts";
 import { DATE_FORMAT_HINTS, type DateFormatHint } from "./ja/date.ts";
-import { describeSources, findLayout, normalizeHeader } from "./layouts.ts";
+import {
+  BUILT_IN_SOURCES,
+  describeSources,
+  findLayout,
+  normalizeHeader,
+  type Sources,
+} from "./layouts.ts";
 import type { SourceId } from "./types.ts";
 
 export interface Mapping {
@@ -89,7 +95,11 @@ function issueText(issue: z.core.$ZodIssue): string {
  * Parses a mapping file's text. Throws MimamoriError (`invalid_input`) listing
  * every problem, with `origin` (the file name) in the message.
  */
-export function parseMapping(text: string, origin = "マッピングファイル"): Mapping {
+export function parseMapping(
+  text: string,
+  origin = "マッピングファイル",
+  sources: Sources = BUILT_IN_SOURCES,
+): Mapping {
   let doc: unknown;
   try {
     // The failsafe schema keeps every scalar a string: `01: 3-4か月児` stays "01", not 1.
@@ -114,11 +124,11 @@ export function parseMapping(text: string, origin = "マッピングファイル
   const problems: string[] = [];
   let source: SourceId | undefined;
   if (m.source !== undefined) {
-    const l = findLayout(m.source.trim());
+    const l = findLayout(m.source.trim(), sources);
     if (l) source = l.id;
     else
       problems.push(
-        `source: 「${m.source}」という取り込み元はありません。使えるもの: ${describeSources().join("、")}`,
+        `source: 「${m.source}」という取り込み元はありません。使えるもの: ${describeSources(sources).join("、")}`,
       );
   }
   const mapping: Mapping = {
@@ -131,7 +141,7 @@ export function parseMapping(text: string, origin = "マッピングファイル
     dates: m.dates ?? {},
     constants: m.constants ?? {},
   };
-  problems.push(...checkMapping(mapping, source));
+  problems.push(...checkMapping(mapping, source, sources));
   if (problems.length > 0)
     throw new MimamoriError("invalid_input", `${origin} に誤りがあります。`, problems);
   return mapping;
@@ -142,7 +152,11 @@ export function parseMapping(text: string, origin = "マッピングファイル
  * columns of it, two file headers renamed onto one column. With no source,
  * only the checks that need none. Empty when the mapping is fine.
  */
-export function checkMapping(mapping: Mapping, source: SourceId | undefined): string[] {
+export function checkMapping(
+  mapping: Mapping,
+  source: SourceId | undefined,
+  sources: Sources = BUILT_IN_SOURCES,
+): string[] {
   const problems: string[] = [];
   const targets = new Map<string, string>();
   for (const [from, to] of Object.entries(mapping.columns)) {
@@ -152,7 +166,7 @@ export function checkMapping(mapping: Mapping, source: SourceId | undefined): st
       problems.push(`columns: 「${other}」と「${from}」が同じ列「${to}」に対応づけられています。`);
     targets.set(key, from);
   }
-  const layout = source === undefined ? undefined : findLayout(source);
+  const layout = source === undefined ? undefined : findLayout(source, sources);
   if (!layout) return problems;
   const known = new Set(layout.columns.map((c) => c.name));
   const check = (section: string, name: string) => {

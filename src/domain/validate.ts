@@ -198,7 +198,15 @@ export function planFile(
     }
     const index = at[0] ?? -1;
     if (index >= 0) used[index] = true;
-    const recodeTable = lookupIn(mapping.values, def.name);
+    // The source's own recodings (its declaration), then the mapping file's, which win.
+    const declared = layout.recode[def.name];
+    const mapped = lookupIn(mapping.values, def.name);
+    const recodeTable =
+      declared === undefined
+        ? mapped
+        : mapped === undefined
+          ? declared
+          : { ...declared, ...mapped };
     const recode =
       recodeTable === undefined
         ? undefined

@@ -7,10 +7,12 @@
  */
 import { MimamoriError } from "../domain/errors.ts";
 import {
+  BUILT_IN_SOURCES,
   describeSources,
   findLayout,
   type Layout,
   normalizeHeader,
+  type Sources,
   sourceFromFileName,
   sourceFromHeader,
 } from "../domain/layouts.ts";
@@ -33,6 +35,8 @@ export interface IngestOptions {
   readonly asOf?: IsoDate;
   /** Force the source, e.g. chosen on an upload form. */
   readonly source?: SourceId;
+  /** The municipality's sources (built-ins and its declarations); default the built-ins. */
+  readonly sources?: Sources;
   readonly maxFieldLength?: number;
 }
 
@@ -73,11 +77,11 @@ export interface IngestedFile {
   readonly batches: AsyncIterable<readonly IngestedRow[]>;
 }
 
-function unknownSource(fileName: string, why: string): MimamoriError {
+function unknownSource(fileName: string, why: string, sources: Sources): MimamoriError {
   return new MimamoriError(
     "invalid_input",
     `${fileName}: ${why}ファイル名を「<取り込み元>.csv」（例: jumin.csv、jumin_2024-04.csv）にするか、マッピングファイルの source で指定してください。`,
-    [`取り込み元の一覧: ${describeSources().join("、")}`],
+    [`取り込み元の一覧: ${describeSources(sources).join("、")}`],
   );
 }
 
@@ -85,32 +89,39 @@ function unknownSource(fileName: string, why: string): MimamoriError {
 export function resolveSource(
   fileName: string,
   header: readonly string[],
-  options: Pick<IngestOptions, "source" | "mapping">,
+  options: Pick<IngestOptions, "source" | "mapping" | "sources">,
 ): { layout: Layout; basis: SourceBasis } {
+  const sources = options.sources ?? BUILT_IN_SOURCES;
   const explicit = options.source ?? options.mapping?.source;
   if (explicit !== undefined) {
-    const layout = findLayout(explicit);
-    if (!layout) throw unknownSource(fileName, `「${explicit}」という取り込み元はありません。`);
+    const layout = findLayout(explicit, sources);
+    if (!layout)
+      throw unknownSource(fileName, `「${explicit}」という取り込み元はありません。`, sources);
     return { layout, basis: options.source !== undefined ? "option" : "mapping" };
   }
-  const byName = sourceFromFileName(fileName);
-  if (byName !== undefined) return { layout: findLayout(byName) as Layout, basis: "file_name" };
+  const byName = sourceFromFileName(fileName, sources);
+  if (byName !== undefined)
+    return { layout: findLayout(byName, sources) as Layout, basis: "file_name" };
   const renames = new Map(
     Object.entries(options.mapping?.columns ?? {}).map(([k, v]) => [
       normalizeHeader(k),
       normalizeHeader(v),
     ]),
   );
-  const match = sourceFromHeader(header.map((h) => renames.get(normalizeHeader(h)) ?? h));
+  const match = sourceFromHeader(
+    header.map((h) => renames.get(normalizeHeader(h)) ?? h),
+    sources,
+  );
   if (match.kind === "found")
-    return { layout: findLayout(match.source) as Layout, basis: "header" };
+    return { layout: findLayout(match.source, sources) as Layout, basis: "header" };
   if (match.kind === "ambiguous") {
     throw unknownSource(
       fileName,
       `見出しから取り込み元を1つに決められません（候補: ${match.candidates.join("、")}）。`,
+      sources,
     );
   }
-  throw unknownSource(fileName, "ファイル名からも見出しからも取り込み元がわかりません。");
+  throw unknownSource(fileName, "ファイル名からも見出しからも取り込み元がわかりません。", sources);
 }
 
 type BoundColumn = FilePlan["columns"][number];

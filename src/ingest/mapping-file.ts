@@ -2,10 +2,11 @@
 import { readFile } from "node:fs/promises";
 import { basename } from "node:path";
 import { MimamoriError } from "../domain/errors.ts";
+import type { Sources } from "../domain/layouts.ts";
 import { type Mapping, parseMapping } from "../domain/mapping.ts";
 
 /** Loads and checks a mapping file; throws MimamoriError with every problem listed. */
-export async function loadMapping(path: string): Promise<Mapping> {
+export async function loadMapping(path: string, sources?: Sources): Promise<Mapping> {
   let text: string;
   try {
     text = await readFile(path, "utf8");
@@ -17,5 +18,5 @@ export async function loadMapping(path: string): Promise<Mapping> {
       e,
     );
   }
-  return parseMapping(text.replace(/^\ufeff/, ""), basename(path));
+  return parseMapping(text.replace(/^\ufeff/, ""), basename(path), sources);
 }

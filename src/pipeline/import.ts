@@ -19,12 +19,13 @@ import {
   type RowToStore,
 } from "../db/import.repository.ts";
 import { isMimamoriError, MimamoriError } from "../domain/errors.ts";
-import { findLayout, type Layout } from "../domain/layouts.ts";
+import { findLayout, type Layout, type Sources } from "../domain/layouts.ts";
 import type { Mapping } from "../domain/mapping.ts";
 import type { IsoDate, SourceId } from "../domain/types.ts";
 import { type FilePlan, planFile, type RowError, validateRow } from "../domain/validate.ts";
 import { formatCsvRecord } from "../ingest/csv.ts";
 import { type IngestedRow, ingestBytes } from "../ingest/ingest.ts";
+import { loadSources } from "./sources.ts";
 
 /** What an import needs of the database: Kysely for reads and audit, the URL for the COPY connection. */
 export interface ImportDatabase {
@@ -55,6 +56,8 @@ export interface ImportFileOptions {
   readonly asOf?: IsoDate;
   /** Force the source (e.g. chosen on the upload form). */
   readonly source?: SourceId;
+  /** The municipality's sources (default: read from the database, pipeline/sources.ts). */
+  readonly sources?: Sources;
   /**
    * Replace every current snapshot of the source with the same as-of date,
    * not only one with the same file name (a corrected export under a new name).
@@ -137,6 +140,7 @@ function contentHash(parts: {
   mapping?: Mapping | undefined;
   asOf?: IsoDate | undefined;
   source?: SourceId | undefined;
+  declared?: readonly unknown[];
 }): string {
   return createHash("sha256")
     .update(
@@ -146,6 +150,8 @@ function contentHash(parts: {
         mapping: parts.mapping ?? null,
         asOf: parts.asOf ?? null,
         source: parts.source ?? null,
+        // A changed declaration reads the same bytes differently: not a duplicate.
+        ...(parts.declared && parts.declared.length > 0 ? { declared: parts.declared } : {}),
       }),
     )
     .digest("hex");
@@ -382,6 +388,7 @@ export async function importFiles(
   options: ImportFilesOptions,
 ): Promise<ImportReport[]> {
   const concurrency = Math.max(1, Math.min(options.concurrency ?? 2, paths.length));
+  const sources = options.sources ?? (await loadSources(target.db, options.municipalityId));
   const connections = openImportConnections(target.url, concurrency);
   const known = paths.map(() => deferred<SourceId | undefined>());
   const done = paths.map(() => deferred<void>());
@@ -392,7 +399,8 @@ export async function importFiles(
     while (failure === undefined && next < paths.length) {
       const i = next++;
       const path = paths[i] as string;
-      const { concurrency: _, onFileStart, onFileDone, ...fileOptions } = options;
+      const { concurrency: _, onFileStart, onFileDone, ...rest } = options;
+      const fileOptions = { ...rest, sources };
       onFileStart?.(basename(path));
       try {
         reports[i] = await importOne(target, path, fileOptions, {
@@ -456,11 +464,15 @@ async function importOne(
   let sourceId: SourceId | undefined;
   try {
     const totalBytes = (await stat(path)).size;
+    const sources = options.sources ?? (await loadSources(target.db, options.municipalityId));
     const hash = contentHash({
       content: await sha256File(path),
       mapping: options.mapping,
       asOf: options.asOf,
       source: options.source,
+      declared: sources.layouts
+        .filter((l) => !l.builtIn || l.declaration.extends)
+        .map((l) => l.declaration),
     });
     const input = createReadStream(path, { highWaterMark: READ_CHUNK_BYTES });
     const ingested = await ingestBytes(input, {
@@ -468,6 +480,7 @@ async function importOne(
       ...(options.mapping === undefined ? {} : { mapping: options.mapping }),
       ...(options.asOf === undefined ? {} : { asOf: options.asOf }),
       ...(options.source === undefined ? {} : { source: options.source }),
+      sources,
     });
     sourceId = ingested.layout.id;
     await context.turn(sourceId);
@@ -531,7 +544,8 @@ export async function importManualRows(
 ): Promise<ImportReport> {
   const started = performance.now();
   const fileName = options.label ?? "手入力";
-  const layout = findLayout(options.source);
+  const sources = options.sources ?? (await loadSources(target.db, options.municipalityId));
+  const layout = findLayout(options.source, sources);
   let report: ImportReport;
   if (!layout) {
     report = failed(

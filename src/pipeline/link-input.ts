@@ -1,10 +1,17 @@
 /**
  * Turns an ingested row (a layout's normalised values) into the LinkRecord the
  * 名寄せ engine links: the identity fields only. The person a row is about is
- * the one layouts.md keys it by: 宛名番号, else 母宛名番号 (妊婦/産婦健診 are
- * about the mother) or 受給者宛名番号 (児童扶養手当 is paid to the guardian).
+ * the one its declaration identifies (`identify`: 宛名番号, else 母宛名番号 —
+ * 妊婦/産婦健診 are about the mother — or 受給者宛名番号 — 児童扶養手当 is paid
+ * to the guardian; or 氏名 and 生年月日), and the other identity fields are
+ * its typed columns (氏名, カナ, 性別, 住所, 学校名, 学年, 世帯番号).
  */
-import type { Layout } from "../domain/layouts.ts";
+import {
+  BUILT_IN_SOURCES,
+  type Layout,
+  type SourceRoles,
+  type Sources,
+} from "../domain/layouts.ts";
 import { schoolYearOf } from "../domain/linkage/japanese.ts";
 import type { MotherRowFacts } from "../domain/linkage/mother-child.ts";
 import type { LinkRecord } from "../domain/linkage/types.ts";
@@ -12,31 +19,33 @@ import type { HouseholdNo, IsoDate, ResidentNo, SourceId } from "../domain/types
 import type { Value } from "../domain/validate.ts";
 import type { Sex } from "../domain/values.ts";
 
-const PERSON_ID_COLUMNS = ["宛名番号", "母宛名番号", "受給者宛名番号"] as const;
-
-/** Sources keyed by the mother whose rows are about a child (layouts.md: ninpu/sanpu_kenshin). */
-export const MOTHER_SOURCES: ReadonlySet<string> = new Set(["ninpu_kenshin", "sanpu_kenshin"]);
+/** Sources keyed by the mother whose rows are about a child (built-ins: ninpu/sanpu_kenshin). */
+export const MOTHER_SOURCES: ReadonlySet<string> = BUILT_IN_SOURCES.motherSources;
 
 /**
  * What the mother–child rule needs of a stored row of a mother-keyed source
- * (子宛名番号, 出産予定日, 健診日), or null for a row of any other source.
- * `record` is the row's index among the linked records.
+ * (its declared motherChild columns: 子宛名番号, 出産予定日, 健診日), or null
+ * for a row of any other source. `record` is the row's index among the linked
+ * records.
  */
 export function motherFactsOfData(
   source: string,
   record: number,
   data: Readonly<Record<string, Value>>,
+  sources: Sources = BUILT_IN_SOURCES,
 ): MotherRowFacts | null {
-  if (!MOTHER_SOURCES.has(source)) return null;
-  const text = (name: string) => {
+  const mc = sources.find(source)?.motherChild;
+  if (!mc) return null;
+  const text = (name: string | undefined) => {
+    if (name === undefined) return null;
     const v = data[name];
     return typeof v === "string" && v !== "" ? v : null;
   };
   return {
     record,
-    childResidentNo: text("子宛名番号"),
-    dueDate: text("出産予定日"),
-    checkupDate: text("健診日"),
+    childResidentNo: text(mc.childResidentNo),
+    dueDate: text(mc.dueDate),
+    checkupDate: text(mc.checkupDate),
   };
 }
 
@@ -54,53 +63,69 @@ export function linkRecordOf(
   values: readonly Value[],
   asOf: IsoDate,
 ): LinkRecord {
-  return linkRecordFrom(layout.id, file, row, asOf, (name) => {
+  return linkRecordFrom(layout, file, row, asOf, (name) => {
     const i = index.get(name);
     return i === undefined ? null : (values[i] ?? null);
   });
 }
 
-/** The same from a stored row (`import_row.data`: values keyed by canonical column name). */
+/**
+ * The same from a stored row (`import_row.data`: values keyed by column
+ * name). A source no declaration describes any more is read by the built-in
+ * column names.
+ */
 export function linkRecordOfData(
   source: SourceId,
   file: string,
   row: number,
   data: Readonly<Record<string, Value>>,
   asOf: IsoDate,
+  sources: Sources = BUILT_IN_SOURCES,
 ): LinkRecord {
-  return linkRecordFrom(source, file, row, asOf, (name) => data[name] ?? null);
+  const layout = sources.find(source) ?? { id: source, roles: FALLBACK_ROLES };
+  return linkRecordFrom(layout, file, row, asOf, (name) => data[name] ?? null);
 }
 
+/** The built-in column names, for rows of a source without a declaration. */
+const FALLBACK_ROLES: SourceRoles = {
+  residentNo: "宛名番号",
+  householdNo: "世帯番号",
+  name: "氏名",
+  kana: "氏名カナ",
+  birthDate: "生年月日",
+  sex: "性別",
+  address: "住所",
+  school: "学校名",
+  grade: "学年",
+};
+
 function linkRecordFrom(
-  source: SourceId,
+  layout: Pick<Layout, "id" | "roles">,
   file: string,
   row: number,
   asOf: IsoDate,
   get: (column: string) => Value,
 ): LinkRecord {
-  const text = (name: string): string | null => {
+  const text = (name: string | undefined): string | null => {
+    if (name === undefined) return null;
     const v = get(name);
     return v === null || v === "" ? null : String(v);
   };
-  let residentNo: string | null = null;
-  for (const c of PERSON_ID_COLUMNS) {
-    residentNo = text(c);
-    if (residentNo !== null) break;
-  }
-  const sex = get("性別");
-  const grade = get("学年");
-  const school = text("学校名");
+  const roles = layout.roles;
+  const sex = roles.sex === undefined ? null : get(roles.sex);
+  const grade = roles.grade === undefined ? null : get(roles.grade);
+  const school = text(roles.school);
   return {
-    source,
+    source: layout.id,
     file,
     row,
-    residentNo: residentNo as ResidentNo | null,
-    householdNo: text("世帯番号") as HouseholdNo | null,
-    name: text("氏名"),
-    nameKana: text("氏名カナ"),
-    birthDate: text("生年月日") as IsoDate | null,
+    residentNo: text(roles.residentNo) as ResidentNo | null,
+    householdNo: text(roles.householdNo) as HouseholdNo | null,
+    name: text(roles.name),
+    nameKana: text(roles.kana),
+    birthDate: text(roles.birthDate) as IsoDate | null,
     sex: sex === "male" || sex === "female" ? (sex as Sex) : null,
-    address: text("住所"),
+    address: text(roles.address),
     school,
     grade: typeof grade === "number" ? schoolYearOf(school, grade) : null,
     asOf,

@@ -23,6 +23,7 @@ import type { LinkageSettings } from "../domain/linkage/settings.ts";
 import type { LinkMethod, LinkRecord } from "../domain/linkage/types.ts";
 import type { IsoDate } from "../domain/types.ts";
 import { linkRecordOfData, motherFactsOfData } from "./link-input.ts";
+import { loadSources } from "./sources.ts";
 import type { StageReporter } from "./stages.ts";
 
 export interface LinkageTarget {
@@ -85,15 +86,17 @@ export async function runLinkage(
       `${asOf} 以前の取り込みデータがありません。--as-of の日付を確かめてください。`,
     );
 
+  // Declared sources say which columns identify a row's person (pipeline/sources.ts).
+  const sources = await loadSources(target.db, options.municipalityId);
   const records: LinkRecord[] = [];
   const motherFacts: MotherRowFacts[] = [];
   const origin: { snapshotId: number; rowNo: number; fileName: string; sourceId: string }[] = [];
   for (const s of snapshots) {
     for await (const page of imports.streamStoredRows(options.municipalityId, [s.id])) {
       for (const r of page) {
-        const facts = motherFactsOfData(s.sourceId, records.length, r.data);
+        const facts = motherFactsOfData(s.sourceId, records.length, r.data, sources);
         if (facts) motherFacts.push(facts);
-        records.push(linkRecordOfData(s.sourceId, s.fileName, r.rowNo, r.data, r.asOf));
+        records.push(linkRecordOfData(s.sourceId, s.fileName, r.rowNo, r.data, r.asOf, sources));
         origin.push({
           snapshotId: s.id,
           rowNo: r.rowNo,

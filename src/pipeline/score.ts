@@ -21,6 +21,7 @@ import {
 } from "../db/scoring.repository.ts";
 import { MimamoriError } from "../domain/errors.ts";
 import { type BuildReport, buildPopulation, type LinkedRow } from "../domain/items/build-facts.ts";
+import type { Sources } from "../domain/layouts.ts";
 import type { PersonId } from "../domain/linkage/types.ts";
 import { type CapacityPlan, planCapacity } from "../domain/scoring/capacity.ts";
 import { DIFFICULTY_NAMES, type DifficultyId } from "../domain/scoring/difficulties.ts";
@@ -44,6 +45,7 @@ import {
 import { ruleVersionAt } from "../domain/scoring/versions.ts";
 import type { IsoDate } from "../domain/types.ts";
 import type { Sex } from "../domain/values.ts";
+import { loadSources } from "./sources.ts";
 import type { StageReporter } from "./stages.ts";
 
 export interface ScoreTarget {
@@ -116,7 +118,7 @@ export async function saveRuleVersion(
   v: { label?: string; effectiveFrom: IsoDate; note: string; rules: unknown },
   actor: { userId: number | null; loginName: string },
 ): Promise<number> {
-  const rules = parseRuleSet(v.rules);
+  const rules = parseRuleSet(v.rules, await loadSources(db, municipalityId));
   const label = v.label ?? rules.version;
   const repo = createScoringRepository(db);
   const existing = await repo.listRuleVersions(municipalityId);
@@ -188,8 +190,6 @@ async function chooseRuleVersion(
   return versions.find((v) => v.label === chosen.id) as StoredRuleVersion;
 }
 
-const MOTHER_SOURCES = new Set(["ninpu_kenshin", "sanpu_kenshin"]);
-
 export interface ReadPopulationOptions {
   /**
    * Read only the rows of these sources (default: every source). The
@@ -199,6 +199,8 @@ export interface ReadPopulationOptions {
   readonly sources?: readonly string[];
   /** Sees every row read, for a caller that keeps something the facts drop. */
   readonly onRow?: (row: LinkedStoredRow) => void;
+  /** The municipality's sources (default: read from the database, pipeline/sources.ts). */
+  readonly declared?: Sources;
 }
 
 /**
@@ -231,6 +233,7 @@ export async function readPopulation(
     const k = `${l.snapshotId}#${l.rowNo}`;
     childrenOf.set(k, [...(childrenOf.get(k) ?? []), l.childPersonId as PersonId]);
   }
+  const declared = options.declared ?? (await loadSources(db, mid));
   const stream = scoring.streamLinkedRows(mid, linkRunId, { sources: options.sources });
   const rows: LinkedRow[] = [];
   for await (const page of stream) {
@@ -243,14 +246,14 @@ export async function readPopulation(
         asOf: r.asOf,
         values: r.data,
         personId: r.personId as PersonId | null,
-        ...(MOTHER_SOURCES.has(r.sourceId)
+        ...(declared.motherSources.has(r.sourceId)
           ? { children: childrenOf.get(`${r.snapshotId}#${r.rowNo}`) ?? [] }
           : {}),
       });
     }
   }
-  const { population, report } = buildPopulation(persons, rows);
-  return { persons, population, report };
+  const { population, report } = buildPopulation(persons, rows, declared);
+  return { persons, population, report, sources: declared };
 }
 
 /** Evaluates and scores every child of the newest 名寄せ run and stores the run. */
@@ -276,10 +279,13 @@ export async function scoreRun(
   }
   const asOf = options.asOf ?? link.asOf;
   const stored = await chooseRuleVersion(target.db, mid, asOf, options.ruleVersion, options.actor);
+  const sources = await loadSources(target.db, mid);
   // Stored JSON is checked again: a version edited in the database must not run half-valid.
-  const rules: RuleSet = parseRuleSet(stored.rules);
+  const rules: RuleSet = parseRuleSet(stored.rules, sources);
 
-  const { persons, population, report } = await readPopulation(target.db, mid, link.id);
+  const { persons, population, report } = await readPopulation(target.db, mid, link.id, {
+    declared: sources,
+  });
   const tRead = clock();
 
   // Evaluation and scoring are two stages of progress; together they are runScoring.
@@ -483,14 +489,15 @@ export async function trainModelVersion(
   }
   const asOf = options.asOf ?? link.asOf;
   const stored = await chooseRuleVersion(target.db, mid, asOf, undefined, options.actor);
-  const rules = parseRuleSet(stored.rules);
+  const sources = await loadSources(target.db, mid);
+  const rules = parseRuleSet(stored.rules, sources);
   if (!rules.types.some((t) => t.difficulty === options.difficulty)) {
     throw new MimamoriError(
       "invalid_input",
       `規則の版「${stored.label}」に困難の種類「${options.difficulty}」がありません。`,
     );
   }
-  const { population } = await readPopulation(target.db, mid, link.id);
+  const { population } = await readPopulation(target.db, mid, link.id, { declared: sources });
   const evaluation = runScoring(population, rules, asOf).evaluation;
   const card = trainModel(evaluation, {
     difficulty: options.difficulty,

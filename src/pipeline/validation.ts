@@ -52,6 +52,7 @@ import {
   validateReportItems,
 } from "../domain/stats/validation-report.ts";
 import { writeFileAtomically } from "./atomic-file.ts";
+import { loadSources } from "./sources.ts";
 import { loadRunPopulation } from "./validation-population.ts";
 
 export type { ValidationReport };
@@ -102,7 +103,7 @@ async function loadRun(target: ValidationTarget, options: ValidationOptions): Pr
       `判定の実行番号 ${run.id} の規則の版がありません。データベースを確認してください。`,
     );
   }
-  const rules = parseRuleSet(version.rules);
+  const rules = parseRuleSet(version.rules, await loadSources(target.db, mid));
 
   const stored = new Map<string, Set<string>>();
   for await (const page of scoring.streamItems(mid, run.id)) {

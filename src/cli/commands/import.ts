@@ -19,6 +19,7 @@ import {
   listImportFiles,
 } from "../../pipeline/import.ts";
 import { formatImportReports } from "../../pipeline/import-report.ts";
+import { loadSources } from "../../pipeline/sources.ts";
 import { DEFAULT_MUNICIPALITY_NAME } from "../../server/bootstrap.ts";
 import { parseCommandArgs } from "../args.ts";
 import type { Command } from "../command.ts";
@@ -159,19 +160,6 @@ export const importCommand: Command = {
         throw new MimamoriError("invalid_input", `--as-of の日付が正しくありません: ${d.reason}`);
       asOf = d.value;
     }
-    let source: SourceId | undefined;
-    if (values.source !== undefined) {
-      if (!isSourceId(values.source)) {
-        throw new MimamoriError(
-          "invalid_input",
-          `--source「${values.source}」という取り込み元はありません。`,
-          describeSources(),
-        );
-      }
-      source = values.source;
-    }
-    const mapping: Mapping | undefined =
-      values.mapping === undefined ? undefined : await loadMapping(values.mapping);
     const files = await listImportFiles(positionals);
 
     const opened = await openDatabase({ databaseUrl: globals.databaseUrl, home: globals.home });
@@ -179,6 +167,21 @@ export const importCommand: Command = {
       const { id: municipalityId } = await createMunicipalityRepository(opened.db).ensureDefault(
         DEFAULT_MUNICIPALITY_NAME,
       );
+      // The municipality's declared sources count as sources here (mimamori source add).
+      const sources = await loadSources(opened.db, municipalityId);
+      let source: SourceId | undefined;
+      if (values.source !== undefined) {
+        if (!isSourceId(values.source, sources)) {
+          throw new MimamoriError(
+            "invalid_input",
+            `--source「${values.source}」という取り込み元はありません。`,
+            describeSources(sources),
+          );
+        }
+        source = values.source;
+      }
+      const mapping: Mapping | undefined =
+        values.mapping === undefined ? undefined : await loadMapping(values.mapping, sources);
       const progress = progressReporter(process.stderr);
       let reports: ImportReport[];
       try {
@@ -188,6 +191,7 @@ export const importCommand: Command = {
           ...(mapping === undefined ? {} : { mapping }),
           ...(asOf === undefined ? {} : { asOf }),
           ...(source === undefined ? {} : { source }),
+          sources,
           replace: values.replace ?? false,
           onFileStart: (name) => progress.start(name),
           onProgress: (p) => progress.update(p),

@@ -7,6 +7,7 @@ import { importCommand } from "./import.ts";
 import { linkageCommands } from "./linkage-commands.ts";
 import { retentionCommand } from "./retention.ts";
 import { serve } from "./serve.ts";
+import { sourceCommands } from "./source.ts";
 import { statsContingency } from "./stats-contingency.ts";
 import { statsExport } from "./stats-export.ts";
 import { statsPool } from "./stats-pool.ts";
@@ -33,4 +34,5 @@ export const commands: readonly Command[] = [
   userList,
   backupCommand,
   restoreCommand,
+  ...sourceCommands,
 ];

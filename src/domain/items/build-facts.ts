@@ -4,13 +4,15 @@
  * Pure; the pipeline reads the run and the rows from the database.
  *
  * - jumin rows become residence periods (住定日/消除日, 世帯番号, 続柄);
- * - ninpu_kenshin / sanpu_kenshin rows are the mother's, but items B14/B15
- *   are about the child of that pregnancy: they go to each child the
- *   mother–child rule found (twins: both), as "mother rows for this child";
- * - a row linked to nobody but carrying a 世帯番号 (相談記録 kept per 世帯)
- *   becomes a household row;
+ * - rows of a `subject: mother` source (ninpu_kenshin, sanpu_kenshin, a
+ *   declared 妊娠届アンケート) are the mother's, but items B14/B15 are about
+ *   the child of that pregnancy: they go to each child the mother–child rule
+ *   found (twins: both), as "mother rows for this child";
+ * - a row linked to nobody but carrying a 世帯番号 (its source's 世帯番号
+ *   column: 相談記録 kept per 世帯) becomes a household row;
  * - everything else goes to its person.
  */
+import { BUILT_IN_SOURCES, type Sources } from "../layouts.ts";
 import type { PersonId } from "../linkage/types.ts";
 import type { HouseholdNo, IsoDate, ResidentNo } from "../types.ts";
 import type { Value } from "../validate.ts";
@@ -40,8 +42,6 @@ export interface BuildReport {
   readonly unattributed: number;
 }
 
-const MOTHER_SOURCES = new Set(["ninpu_kenshin", "sanpu_kenshin"]);
-
 const text = (v: Value | undefined): string | null =>
   v === null || v === undefined || v === "" ? null : String(v);
 
@@ -49,7 +49,13 @@ const text = (v: Value | undefined): string | null =>
 export function buildPopulation(
   persons: readonly LinkedPerson[],
   rows: Iterable<LinkedRow>,
+  sources: Sources = BUILT_IN_SOURCES,
 ): { population: Population; report: BuildReport } {
+  const householdColumns: Record<string, string> = {};
+  for (const l of sources.layouts) {
+    if (l.id !== "jumin" && l.roles.householdNo !== undefined)
+      householdColumns[l.id] = l.roles.householdNo;
+  }
   const index = new Map<string, number>();
   const drafts = persons.map((p, i) => {
     index.set(p.personId, i);
@@ -71,7 +77,7 @@ export function buildPopulation(
       asOf: r.asOf,
       values: r.values,
     };
-    if (MOTHER_SOURCES.has(r.source)) {
+    if (sources.motherSources.has(r.source)) {
       let placed = false;
       for (const c of r.children ?? []) {
         const k = index.get(c);
@@ -85,7 +91,8 @@ export function buildPopulation(
     }
     const k = r.personId === null ? undefined : index.get(r.personId);
     if (k === undefined) {
-      if (r.source === "sodan_kiroku" && text(r.values.世帯番号) !== null) {
+      const hh = householdColumns[r.source];
+      if (hh !== undefined && text(r.values[hh]) !== null) {
         householdRows.push(row);
       } else unattributed++;
       continue;
@@ -118,7 +125,7 @@ export function buildPopulation(
     };
   });
   return {
-    population: { persons: facts, householdRows },
+    population: { persons: facts, householdRows, eventDates: sources.eventDates, householdColumns },
     report: { personRows, motherRows, householdRows: householdRows.length, unattributed },
   };
 }

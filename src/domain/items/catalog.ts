@@ -15,6 +15,7 @@
  * 児童扶養手当 household rule, household composition, moving in, and
  * nursery enrolment.
  */
+import { BUILT_IN_SOURCES } from "../layouts.ts";
 import type { SourceId } from "../types.ts";
 
 /** Whose rows an item looks at, relative to the child being judged. */
@@ -80,6 +81,10 @@ export type Criterion =
       readonly current?: { readonly key: readonly string[] };
       /** Only rows whose event date is at most this many months before the evaluation date. */
       readonly withinMonths?: number | null;
+      /** Only rows whose event date is at most this many days before the evaluation date. */
+      readonly withinDays?: number | null;
+      /** Holds when at least this many rows match (default 1): "3 相談 in 12 months". */
+      readonly minRows?: number;
     }
   /** Holds when any of the criteria holds (evidence from each that does). */
   | { readonly kind: "any_of"; readonly criteria: readonly Criterion[] }
@@ -123,6 +128,17 @@ export type Criterion =
 
 export type ItemLevel = "child" | "household" | "mother";
 
+/**
+ * The legal basis on which an item's data is used, for the register of
+ * personal-information uses (個人情報の保護に関する法律 第69条): 目的内 — within
+ * the purpose the data was collected for; 第2項第2号 — internal use by the
+ * holding organ for its own duties, with reasonable grounds; 第3号 — provision
+ * to another administrative organ for its duties, with reasonable grounds;
+ * 第4号 — statistics or academic research, or other special reasons.
+ */
+export const LEGAL_BASES = ["目的内", "法69条2項2号", "法69条2項3号", "法69条2項4号"] as const;
+export type LegalBasis = (typeof LEGAL_BASES)[number];
+
 export interface ItemDef {
   /** `B01`…`B18` (layouts.md) or `K01`… (this project's ids for the pilots' other items). */
   readonly id: string;
@@ -133,6 +149,10 @@ export interface ItemDef {
   readonly criterion: Criterion;
   /** Where the item and its default criterion come from. */
   readonly basis: string;
+  /** Why the municipality uses it (the register's 利用目的); Japanese. */
+  readonly purpose?: string;
+  /** The legal basis of the use, for the register (LEGAL_BASES). */
+  readonly legalBasis?: LegalBasis;
 }
 
 export interface ItemCatalog {
@@ -550,25 +570,11 @@ export const DEFAULT_CATALOG: ItemCatalog = {
   ],
 };
 
-/** The event date of each source: rows dated after the evaluation date have not happened yet. */
-export const EVENT_DATE: Readonly<Record<string, string>> = {
-  yotaikyo: "登録日",
-  ichiji_hogo: "保護開始日",
-  nyuyoji_kenshin: "受診日",
-  gakko_kenshin: "検査日",
-  kokoro_check: "実施日",
-  shukketsu: "集計開始日",
-  ninpu_kenshin: "妊娠届出日",
-  sanpu_kenshin: "健診日",
-  shogai_techo: "交付日",
-  shogaiji_jukyusha: "決定日",
-  seikatsu_hogo: "開始年月日",
-  jido_fuyo: "認定日",
-  kaigo_nintei: "有効期間開始日",
-  iryohi_josei: "資格開始日",
-  sodan_kiroku: "相談日",
-  hoiku_zaiseki: "入所日",
-};
+/**
+ * The event date of each built-in source (their declarations, sources/built-in.ts):
+ * rows dated after the evaluation date have not happened yet.
+ */
+export const EVENT_DATE: Readonly<Record<string, string>> = BUILT_IN_SOURCES.eventDates;
 
 /** Every item id of a catalog, in catalog order. */
 export function itemIds(catalog: ItemCatalog): string[] {

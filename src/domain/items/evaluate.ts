@@ -6,7 +6,7 @@
  * - Children are persons aged 0–18 on the date (開成町: 0～18歳) who are
  *   resident on it: a jumin period with 住定日 ≤ date < 消除日. A child who
  *   left (消除日 ≤ date) or never appears in jumin is not scored.
- * - A row whose event date (EVENT_DATE: 登録日, 受診日, 交付日 …) is after the
+ * - A row whose event date (its source's declared eventDate: 登録日, 受診日, 交付日 …) is after the
  *   date has not happened yet and is ignored. Which snapshots a run reads is
  *   the pipeline's choice; the evaluator does not filter on 抽出日.
  * - Household items look at the other members of the child's 世帯 on the
@@ -22,7 +22,7 @@ import { MimamoriError } from "../errors.ts";
 import type { PersonId } from "../linkage/types.ts";
 import type { HouseholdNo, IsoDate } from "../types.ts";
 import type { Value } from "../validate.ts";
-import { type Condition, type Criterion, EVENT_DATE, type ItemCatalog } from "./catalog.ts";
+import type { Condition, Criterion, ItemCatalog } from "./catalog.ts";
 import {
   addMonths,
   ageOn,
@@ -153,20 +153,21 @@ const NO_ROWS: readonly number[] = [];
 const NO_MEMBERS = new Int32Array(0);
 
 /**
- * A row's event date (EVENT_DATE column) as its `YYYY-MM-DD` string, or
- * undefined when it has none. Dates are compared as strings — ISO dates sort
- * as dates — so rows are never parsed just to be compared with the as-of date.
+ * A row's event date (its source's eventDate column) as its `YYYY-MM-DD`
+ * string, or undefined when it has none. Dates are compared as strings — ISO
+ * dates sort as dates — so rows are never parsed just to be compared with the
+ * as-of date.
  */
-function eventIso(row: SourceRow): string | undefined {
-  const col = EVENT_DATE[row.source];
+function eventIso(row: SourceRow, columns: Readonly<Record<string, string>>): string | undefined {
+  const col = columns[row.source];
   if (col === undefined) return undefined;
   const v = row.values[col];
   return typeof v === "string" && v !== "" ? v : undefined;
 }
 
 /** Not after the evaluation date (a row without an event date counts: its date is unknown). */
-function happened(row: SourceRow, iso: string): boolean {
-  const e = eventIso(row);
+function happened(row: SourceRow, iso: string, columns: Readonly<Record<string, string>>): boolean {
+  const e = eventIso(row, columns);
   return e === undefined || e <= iso;
 }
 
@@ -178,7 +179,7 @@ function happenedAt(set: RowSet, k: number, ctx: Context): boolean {
   const e = eventAt(set, k);
   if (e === NO_EVENT) return true;
   if (e !== ODD_EVENT) return e <= ctx.ymd;
-  return happened(set.rows[k] as SourceRow, ctx.iso);
+  return happened(set.rows[k] as SourceRow, ctx.iso, set.eventColumns);
 }
 
 /** Appends to a list created on first use (nothing is allocated for a child that matches nothing). */
@@ -462,12 +463,13 @@ function compileAnyOf(parts: readonly Evaluator[]): Evaluator {
 }
 
 /** Row k is newer than row j: by 抽出日, then event date, then file and row. */
-function newer(rows: readonly SourceRow[], k: number, j: number): boolean {
+function newer(set: RowSet, k: number, j: number): boolean {
+  const rows = set.rows;
   const a = rows[k] as SourceRow;
   const b = rows[j] as SourceRow;
   if (a.asOf !== b.asOf) return a.asOf > b.asOf;
-  const ae = eventIso(a) ?? "";
-  const be = eventIso(b) ?? "";
+  const ae = eventIso(a, set.eventColumns) ?? "";
+  const be = eventIso(b, set.eventColumns) ?? "";
   if (ae !== be) return ae > be;
   if (a.file !== b.file) return a.file > b.file;
   return a.row > b.row;
@@ -480,25 +482,21 @@ function keyOf(row: SourceRow, key: readonly string[]): string {
 }
 
 /** Among candidate rows `idx` (already happened), the newest per key. */
-function newestPerKey(
-  rows: readonly SourceRow[],
-  idx: readonly number[],
-  key: readonly string[],
-): number[] {
+function newestPerKey(set: RowSet, idx: readonly number[], key: readonly string[]): number[] {
   if (idx.length <= 1) return idx.slice();
   if (key.length === 0) {
     let best = idx[0] as number;
     for (let j = 1; j < idx.length; j++) {
       const k = idx[j] as number;
-      if (newer(rows, k, best)) best = k;
+      if (newer(set, k, best)) best = k;
     }
     return [best];
   }
   const best = new Map<string, number>();
   for (const k of idx) {
-    const id = keyOf(rows[k] as SourceRow, key);
+    const id = keyOf(set.rows[k] as SourceRow, key);
     const b = best.get(id);
-    if (b === undefined || newer(rows, k, b)) best.set(id, k);
+    if (b === undefined || newer(set, k, b)) best.set(id, k);
   }
   return [...best.values()];
 }
@@ -533,8 +531,11 @@ function compileRecord(
   const conditions = c.where;
   const active = c.active;
   const within = c.withinMonths ?? null;
+  const withinDays = c.withinDays ?? null;
+  const windowed = within !== null || withinDays !== null;
+  const minRows = c.minRows ?? 1;
   const currentKey = c.current?.key;
-  const eventColumn = EVENT_DATE[source];
+  const eventColumn = index.eventColumns[source];
 
   const columns = new Set(conditions.map((cond) => cond.column));
   if (active?.start) columns.add(active.start);
@@ -550,6 +551,8 @@ function compileRecord(
     const parts = conditions.map((cond) => describeCondition(cond, ctx.fiscalYear));
     if (active) parts.push(`${ctx.iso}に有効`);
     if (within !== null) parts.push(`直近${within}か月`);
+    if (withinDays !== null) parts.push(`直近${withinDays}日`);
+    if (minRows > 1) parts.push(`${minRows}件以上`);
     if (currentKey) parts.push("最新の状態");
     return parts.length > 0 ? parts.join("、") : `${source}の記録あり`;
   };
@@ -558,7 +561,7 @@ function compileRecord(
     const first = f.rows[0] as SourceRow;
     const item10 = first.values.EPDS項目10;
     return {
-      observed: observedOf(first),
+      observed: minRows > 1 ? `${f.rows.length}件（${observedOf(first)} ほか）` : observedOf(first),
       criterion: criterionOf(ctx),
       ...(notesFor && typeof item10 === "number" ? { notes: [`EPDS項目10 ${item10}`] } : {}),
     };
@@ -572,14 +575,14 @@ function compileRecord(
     const row = set.rows[k] as SourceRow;
     const ev = eventAt(set, k);
     if (ev === NO_EVENT) {
-      if (within !== null) return false;
+      if (windowed) return false;
     } else if (ev !== ODD_EVENT) {
       if (ev > ctx.ymd) return false;
-      if (within !== null && !(ev >= sinceYmd)) return false;
+      if (windowed && !(ev >= sinceYmd)) return false;
     } else {
-      const e = eventIso(row);
+      const e = eventIso(row, index.eventColumns);
       if (e !== undefined && e > ctx.iso) return false;
-      if (within !== null && !(e !== undefined && e >= since)) return false;
+      if (windowed && !(e !== undefined && e >= since)) return false;
     }
     const values = row.values;
     if (active && !isActive(values, active, ctx.iso)) return false;
@@ -589,8 +592,10 @@ function compileRecord(
     return true;
   };
   const refresh = (ctx: Context) => {
-    if (within !== null && sinceFor !== ctx.iso) {
-      since = isoOfDay(addMonths(ctx.day, -within));
+    if (windowed && sinceFor !== ctx.iso) {
+      since = isoOfDay(
+        within !== null ? addMonths(ctx.day, -within) : ctx.day - (withinDays as number),
+      );
       sinceYmd = ymdOfIso(since);
       sinceFor = ctx.iso;
     }
@@ -598,7 +603,7 @@ function compileRecord(
   /** Keeps the newest row per key among those already happened (status sources). */
   const current = (ctx: Context, set: RowSet, idx: readonly number[]) =>
     newestPerKey(
-      set.rows,
+      set,
       idx.filter((k) => happenedAt(set, k, ctx)),
       currentKey as readonly string[],
     );
@@ -615,12 +620,13 @@ function compileRecord(
     refresh(ctx);
     const candidates = currentKey ? current(ctx, set, idx) : idx;
     let out: SourceRow[] | null = null;
+    let n = 0;
     for (const k of candidates) {
       if (!passes(ctx, set, k)) continue;
-      if (!all) return HOLDS;
-      out = append(out, set.rows[k] as SourceRow);
+      if (!all && ++n >= minRows) return HOLDS;
+      if (all) out = append(out, set.rows[k] as SourceRow);
     }
-    return out;
+    return out !== null && out.length >= minRows ? out : null;
   };
   /** The owner's rows of this source in a row table that match. */
   const ownMatch = (
@@ -638,12 +644,13 @@ function compileRecord(
     }
     refresh(ctx);
     let out: SourceRow[] | null = null;
+    let n = 0;
     for (let k = lo; k < hi; k++) {
       if (table.src[k] !== ord || !passes(ctx, table, k)) continue;
-      if (!all) return HOLDS;
-      out = append(out, table.rows[k] as SourceRow);
+      if (!all && ++n >= minRows) return HOLDS;
+      if (all) out = append(out, table.rows[k] as SourceRow);
     }
-    return out;
+    return out !== null && out.length >= minRows ? out : null;
   };
 
   // A member's own facts are the same for every child of the household: decided once per person.
@@ -754,7 +761,7 @@ function compileCheckupMissed(kinds: readonly string[], index: PopulationIndex):
         if ((t.rows[k] as SourceRow).values.健診区分 !== kind) continue;
         // A 受診日 after the evaluation date: as of that date the child was targeted, not yet seen.
         const e = eventAt(t, k);
-        const seen = e === ODD_EVENT ? eventIso(t.rows[k] as SourceRow) : undefined;
+        const seen = e === ODD_EVENT ? eventIso(t.rows[k] as SourceRow, t.eventColumns) : undefined;
         if (
           e === ODD_EVENT ? seen !== undefined && seen <= ctx.iso : e !== NO_EVENT && e <= ctx.ymd
         )
@@ -829,7 +836,7 @@ function attendanceSpans(
   for (let k = t.off[child] as number; k < (t.off[child + 1] as number); k++) {
     if (t.src[k] !== ord) continue;
     const row = t.rows[k] as SourceRow;
-    const startIso = eventIso(row);
+    const startIso = eventIso(row, t.eventColumns);
     if (startIso === undefined || startIso > ctx.iso) continue;
     const start = dayOf(startIso);
     if (Number.isNaN(start)) continue;
@@ -942,7 +949,7 @@ function compileSchoolThinness(maxPercent: number, index: PopulationIndex): Eval
     let note = "";
     for (const k of idx) {
       const row = t.rows[k] as SourceRow;
-      const examIso = eventIso(row);
+      const examIso = eventIso(row, t.eventColumns);
       if (examIso === undefined || examIso > ctx.iso) continue;
       const exam = dayOf(examIso);
       if (Number.isNaN(exam)) continue;
@@ -995,7 +1002,7 @@ function compileChildAllowance(receiving: readonly string[], index: PopulationIn
       if (idx === null) continue;
       const done = idx.filter((k) => happenedAt(t, k, ctx));
       // The newest 認定 per 受給者 and 対象児童 decides (全部支給 → 全部停止 is not receiving).
-      const rec = newestPerKey(t.rows, done, ["対象児童宛名番号"]).filter((k) => {
+      const rec = newestPerKey(t, done, ["対象児童宛名番号"]).filter((k) => {
         const kubun = (t.rows[k] as SourceRow).values.支給区分;
         return typeof kubun === "string" && receiving.includes(kubun);
       });

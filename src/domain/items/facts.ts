@@ -73,4 +73,11 @@ export interface Population {
    * with 世帯番号 but no 宛名番号); matched to members by their 世帯番号 value.
    */
   readonly householdRows?: readonly SourceRow[];
+  /**
+   * The event-date column of each source (layouts.ts Sources.eventDates: the
+   * built-ins' and a municipality's declared sources'). Default: the built-ins'.
+   */
+  readonly eventDates?: Readonly<Record<string, string>>;
+  /** Per source of `householdRows`: the column holding its 世帯番号 (default 世帯番号). */
+  readonly householdColumns?: Readonly<Record<string, string>>;
 }

@@ -9,12 +9,12 @@
  * metro scale (~570,000 persons, millions of rows) what makes evaluation slow
  * is allocation and the garbage collection it triggers, not arithmetic.
  */
-import { EVENT_DATE } from "./catalog.ts";
+import { BUILT_IN_SOURCES } from "../layouts.ts";
 import { dayOf } from "./dates.ts";
 import type { PersonFacts, Population, ResidencePeriod, SourceRow } from "./facts.ts";
 
 /**
- * Rows with each row's event date (catalog.ts EVENT_DATE) read at most once,
+ * Rows with each row's event date (the source's declared eventDate) read at most once,
  * as a number: evaluation asks "had it happened by the date?" of the same row for
  * many items, and reading the column out of the row's values object each time
  * was the largest single cost of a metro evaluation.
@@ -28,6 +28,8 @@ export interface RowSet {
    * A plain (small-integer) array, not an Int32Array: see EXTERNAL_MEMORY.
    */
   readonly event: number[];
+  /** Event-date column per source (Population.eventDates, else the built-ins'). */
+  readonly eventColumns: Readonly<Record<string, string>>;
 }
 
 /** Rows of many owners: owner i's rows are `off[i] .. off[i + 1]` (any source order). */
@@ -83,13 +85,15 @@ export function eventAt(set: RowSet, k: number): number {
   const e = set.event[k] as number;
   if (e !== UNREAD_EVENT) return e;
   const row = set.rows[k] as SourceRow;
-  const read = eventOf(row, EVENT_DATE[row.source]);
+  const read = eventOf(row, set.eventColumns[row.source]);
   set.event[k] = read;
   return read;
 }
 
 export interface PopulationIndex {
   readonly persons: readonly PersonFacts[];
+  /** Event-date column per source (see RowSet). */
+  readonly eventColumns: Readonly<Record<string, string>>;
   /** Source id → ordinal used in `src`. */
   readonly ordinal: ReadonlyMap<string, number>;
   /** Rows about each person. */
@@ -137,6 +141,7 @@ function buildTable(
   persons: readonly PersonFacts[],
   rowsOf: (p: PersonFacts) => readonly SourceRow[],
   ordinalOf: (source: string) => number,
+  eventColumns: Readonly<Record<string, string>>,
 ): RowTable {
   const n = persons.length;
   const off: number[] = new Array(n + 1).fill(0);
@@ -163,7 +168,7 @@ function buildTable(
       k++;
     }
   }
-  return { rows, src, off, event };
+  return { rows, src, off, event, eventColumns };
 }
 
 /** The date-independent part of "the registry period in force" (evaluate.ts picks by date). */
@@ -268,6 +273,8 @@ export function indexPopulation(population: Population): PopulationIndex {
   const hit = cache.get(population);
   if (hit) return hit;
   const persons = population.persons;
+  const eventColumns = population.eventDates ?? BUILT_IN_SOURCES.eventDates;
+  const householdColumns = population.householdColumns ?? {};
   const ordinal = new Map<string, number>();
   const ordinalOf = (source: string) => {
     let o = ordinal.get(source);
@@ -278,8 +285,8 @@ export function indexPopulation(population: Population): PopulationIndex {
     }
     return o;
   };
-  const own = buildTable(persons, (p) => p.rows, ordinalOf);
-  const mother = buildTable(persons, (p) => p.motherRows, ordinalOf);
+  const own = buildTable(persons, (p) => p.rows, ordinalOf, eventColumns);
+  const mother = buildTable(persons, (p) => p.motherRows, ordinalOf, eventColumns);
   const household = new Map<string, HouseholdRows>();
   const grouped = new Map<string, SourceRow[]>();
   for (const r of population.householdRows ?? []) {
@@ -290,7 +297,7 @@ export function indexPopulation(population: Population): PopulationIndex {
   for (const [source, rows] of grouped) {
     const byHousehold = new Map<string, number[]>();
     rows.forEach((r, k) => {
-      const hh = r.values.世帯番号;
+      const hh = r.values[householdColumns[source] ?? "世帯番号"];
       if (typeof hh !== "string" || hh === "") return;
       const list = byHousehold.get(hh);
       if (list) list.push(k);
@@ -300,10 +307,12 @@ export function indexPopulation(population: Population): PopulationIndex {
       rows,
       byHousehold,
       event: new Array(rows.length).fill(UNREAD_EVENT),
+      eventColumns,
     });
   }
   const index = {
     persons,
+    eventColumns,
     ordinal,
     own,
     mother,

@@ -8,9 +8,9 @@
  */
 import { z } from "zod";
 import { MimamoriError } from "../errors.ts";
-import { findLayout } from "../layouts.ts";
+import { BUILT_IN_SOURCES, findLayout, type Sources } from "../layouts.ts";
 import type { SourceId } from "../types.ts";
-import type { Condition, Criterion, ItemCatalog } from "./catalog.ts";
+import { type Condition, type Criterion, type ItemCatalog, LEGAL_BASES } from "./catalog.ts";
 
 const sourceId = z.string().min(1) as unknown as z.ZodType<SourceId>;
 
@@ -58,6 +58,8 @@ const criterion: z.ZodType<Criterion> = z.lazy(() =>
       active: activity.optional(),
       current: z.strictObject({ key: z.array(z.string()) }).optional(),
       withinMonths: z.number().int().positive().nullable().optional(),
+      withinDays: z.number().int().positive().nullable().optional(),
+      minRows: z.number().int().min(1).max(1000).optional(),
     }),
     z.strictObject({ kind: z.literal("any_of"), criteria: z.array(criterion).min(1) }),
     z.strictObject({ kind: z.literal("checkup_missed"), kinds: z.array(z.string()).min(1) }),
@@ -94,6 +96,8 @@ export const itemDefSchema = z.strictObject({
   sources: z.array(sourceId).min(1),
   criterion,
   basis: z.string(),
+  purpose: z.string().optional(),
+  legalBasis: z.enum(LEGAL_BASES).optional(),
 });
 
 export const catalogSchema = z.strictObject({
@@ -102,12 +106,14 @@ export const catalogSchema = z.strictObject({
 });
 
 /** Problems of a criterion against layouts.md, in Japanese. */
-function checkCriterion(c: Criterion, where: string, out: string[]): void {
+function checkCriterion(c: Criterion, where: string, out: string[], sources: Sources): void {
   switch (c.kind) {
     case "record": {
-      const layout = findLayout(c.source);
+      const layout = findLayout(c.source, sources);
       if (!layout) {
-        out.push(`${where}: ソース「${c.source}」は標準レイアウトにありません。`);
+        out.push(
+          `${where}: 取り込み元「${c.source}」は標準の取り込み元にも、この自治体が定義した取り込み元にもありません（mimamori source list）。`,
+        );
         return;
       }
       const columns = new Map(layout.columns.map((col) => [col.name, col]));
@@ -116,9 +122,17 @@ function checkCriterion(c: Criterion, where: string, out: string[]): void {
           out.push(`${where}: ${what}の列「${name}」は ${c.source} にありません。`);
         return columns.get(name);
       };
-      if (c.scope === "mother" && c.source !== "ninpu_kenshin" && c.source !== "sanpu_kenshin") {
+      if (c.scope === "mother" && !sources.motherSources.has(c.source)) {
         out.push(
-          `${where}: 範囲 mother は ninpu_kenshin と sanpu_kenshin にだけ使えます（${c.source}）。`,
+          `${where}: 範囲 mother は母の行の取り込み元（subject: mother: ${[...sources.motherSources].join("、")}）にだけ使えます（${c.source}）。`,
+        );
+      }
+      if (c.withinMonths != null && c.withinDays != null) {
+        out.push(`${where}: withinMonths と withinDays はどちらか1つにしてください。`);
+      }
+      if ((c.withinMonths != null || c.withinDays != null) && layout.eventDate === null) {
+        out.push(
+          `${where}: ${c.source} には出来事の日付（eventDate）がないため、期間（withinMonths・withinDays）で絞れません。`,
         );
       }
       for (const cond of c.where) {
@@ -166,7 +180,7 @@ function checkCriterion(c: Criterion, where: string, out: string[]): void {
     }
     case "any_of":
       c.criteria.forEach((sub, i) => {
-        checkCriterion(sub, `${where} の ${i + 1} 番目の条件`, out);
+        checkCriterion(sub, `${where} の ${i + 1} 番目の条件`, out, sources);
       });
       return;
     case "checkup_missed": {
@@ -197,7 +211,7 @@ function checkCriterion(c: Criterion, where: string, out: string[]): void {
 /**
  * A catalog from untrusted data; throws `invalid_input` listing every problem.
  */
-export function parseCatalog(value: unknown): ItemCatalog {
+export function parseCatalog(value: unknown, sources: Sources = BUILT_IN_SOURCES): ItemCatalog {
   const parsed = catalogSchema.safeParse(value);
   if (!parsed.success) {
     throw new MimamoriError(
@@ -207,7 +221,7 @@ export function parseCatalog(value: unknown): ItemCatalog {
     );
   }
   const catalog = parsed.data as ItemCatalog;
-  const problems = catalogProblems(catalog);
+  const problems = catalogProblems(catalog, sources);
   if (problems.length > 0) {
     throw new MimamoriError(
       "invalid_input",
@@ -219,17 +233,22 @@ export function parseCatalog(value: unknown): ItemCatalog {
 }
 
 /** Problems of a well-formed catalog (unknown sources or columns, duplicate ids), in Japanese. */
-export function catalogProblems(catalog: ItemCatalog): string[] {
+export function catalogProblems(
+  catalog: ItemCatalog,
+  sources: Sources = BUILT_IN_SOURCES,
+): string[] {
   const out: string[] = [];
   const seen = new Set<string>();
   for (const item of catalog.items) {
     if (seen.has(item.id)) out.push(`項目 ${item.id}: ID が重複しています。`);
     seen.add(item.id);
     for (const src of item.sources) {
-      if (!findLayout(src))
-        out.push(`項目 ${item.id}: ソース「${src}」は標準レイアウトにありません。`);
+      if (!findLayout(src, sources))
+        out.push(
+          `項目 ${item.id}: 取り込み元「${src}」は標準の取り込み元にも、この自治体が定義した取り込み元にもありません（mimamori source list）。`,
+        );
     }
-    checkCriterion(item.criterion, `項目 ${item.id}`, out);
+    checkCriterion(item.criterion, `項目 ${item.id}`, out, sources);
   }
   return out;
 }

@@ -9,6 +9,7 @@ import { z } from "zod";
 import { MimamoriError } from "../errors.ts";
 import type { ItemCatalog } from "../items/catalog.ts";
 import { catalogProblems, catalogSchema, itemDefSchema } from "../items/schema.ts";
+import { BUILT_IN_SOURCES, type Sources } from "../layouts.ts";
 import type { IsoDate } from "../types.ts";
 import { DIFFICULTY_IDS, DIFFICULTY_NAMES } from "./difficulties.ts";
 import type { CardTree, ModelCard } from "./model.ts";
@@ -142,8 +143,8 @@ function cardProblems(card: ModelCard, catalog: ItemCatalog, where: string): str
 }
 
 /** Cross-reference problems of a well-formed rule set, in Japanese. */
-export function ruleSetProblems(rules: RuleSet): string[] {
-  const out = catalogProblems(rules.catalog);
+export function ruleSetProblems(rules: RuleSet, sources: Sources = BUILT_IN_SOURCES): string[] {
+  const out = catalogProblems(rules.catalog, sources);
   const ids = new Set(rules.catalog.items.map((i) => i.id));
   const seen = new Set<string>();
   for (const t of rules.types) {
@@ -177,19 +178,29 @@ export function ruleSetProblems(rules: RuleSet): string[] {
     if (exclusionIds.has(e.id)) out.push(`除外条件 ${e.id}: ID が重複しています。`);
     exclusionIds.add(e.id);
     out.push(
-      ...catalogProblems({
-        version: rules.catalog.version,
-        items: [
-          { id: "X", name: e.name, level: "child", sources: [], criterion: e.criterion, basis: "" },
-        ],
-      }).map((p) => p.replace(/^項目 X/, `除外条件 ${e.id}`)),
+      ...catalogProblems(
+        {
+          version: rules.catalog.version,
+          items: [
+            {
+              id: "X",
+              name: e.name,
+              level: "child",
+              sources: [],
+              criterion: e.criterion,
+              basis: "",
+            },
+          ],
+        },
+        sources,
+      ).map((p) => p.replace(/^項目 X/, `除外条件 ${e.id}`)),
     );
   }
   return out;
 }
 
 /** A rule set from untrusted data; throws `invalid_input` listing every problem. */
-export function parseRuleSet(value: unknown): RuleSet {
+export function parseRuleSet(value: unknown, sources: Sources = BUILT_IN_SOURCES): RuleSet {
   const parsed = ruleSetSchema.safeParse(value);
   if (!parsed.success) {
     throw new MimamoriError(
@@ -199,7 +210,7 @@ export function parseRuleSet(value: unknown): RuleSet {
     );
   }
   const rules = parsed.data as RuleSet;
-  const problems = ruleSetProblems(rules);
+  const problems = ruleSetProblems(rules, sources);
   if (problems.length > 0) {
     throw new MimamoriError(
       "invalid_input",
@@ -218,7 +229,7 @@ export const ruleVersionSchema = z.strictObject({
 });
 
 /** A rule version from untrusted data (same checks as {@link parseRuleSet}). */
-export function parseRuleVersion(value: unknown): RuleVersion {
+export function parseRuleVersion(value: unknown, sources: Sources = BUILT_IN_SOURCES): RuleVersion {
   const parsed = ruleVersionSchema.safeParse(value);
   if (!parsed.success) {
     throw new MimamoriError(
@@ -228,7 +239,7 @@ export function parseRuleVersion(value: unknown): RuleVersion {
     );
   }
   const v = parsed.data as RuleVersion;
-  const problems = ruleSetProblems(v.rules);
+  const problems = ruleSetProblems(v.rules, sources);
   if (problems.length > 0) {
     throw new MimamoriError(
       "invalid_input",

@@ -1,0 +1,68 @@
+/**
+ * A municipality's declared sources (0030-source-declaration): the
+ * declaration JSON as checked by pipeline/sources.ts, one row per source id.
+ */
+import type { Database } from "./database.ts";
+
+export interface StoredSourceDeclaration {
+  readonly sourceId: string;
+  /** As stored; checked again by the caller (domain/sources/declaration.ts). */
+  readonly declaration: unknown;
+  readonly updatedAt: Date;
+  readonly actor: string;
+}
+
+export function createSourceRepository(db: Database) {
+  return {
+    /** Every declaration of the municipality, by source id. */
+    async list(municipalityId: number): Promise<StoredSourceDeclaration[]> {
+      const rows = await db
+        .selectFrom("source_declaration")
+        .select(["source_id", "declaration", "updated_at", "actor"])
+        .where("municipality_id", "=", municipalityId)
+        .orderBy("source_id")
+        .execute();
+      return rows.map((r) => ({
+        sourceId: r.source_id,
+        declaration: r.declaration,
+        updatedAt: r.updated_at,
+        actor: r.actor,
+      }));
+    },
+
+    /** Adds or replaces the declaration of a source id. */
+    async save(
+      municipalityId: number,
+      sourceId: string,
+      declaration: unknown,
+      actor: string,
+    ): Promise<void> {
+      await db
+        .insertInto("source_declaration")
+        .values({
+          municipality_id: municipalityId,
+          source_id: sourceId,
+          declaration: JSON.stringify(declaration),
+          actor,
+        })
+        .onConflict((oc) =>
+          oc.columns(["municipality_id", "source_id"]).doUpdateSet({
+            declaration: JSON.stringify(declaration),
+            actor,
+            updated_at: new Date(),
+          }),
+        )
+        .execute();
+    },
+
+    /** Removes a declaration; false when there was none. */
+    async remove(municipalityId: number, sourceId: string): Promise<boolean> {
+      const r = await db
+        .deleteFrom("source_declaration")
+        .where("municipality_id", "=", municipalityId)
+        .where("source_id", "=", sourceId)
+        .executeTakeFirst();
+      return Number(r.numDeletedRows) > 0;
+    },
+  };
+}
