@@ -5,7 +5,10 @@
 
 import type { z } from "@hono/zod-openapi";
 import type { ReviewPair } from "../db/review.repository.ts";
-import type { Role } from "../domain/roles.ts";
+import type { Permission, Role } from "../domain/policy/index.ts";
+
+export type { Permission, Role };
+
 import type { ImportReport } from "../pipeline/import.ts";
 import type { currentUserSchema, sessionInfoSchema } from "./routes/auth/schema.ts";
 import type { snapshotViewSchema, sourceViewSchema } from "./routes/imports/schema.ts";

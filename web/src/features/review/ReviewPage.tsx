@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useState } from "react";
-import { ApiFailure, api } from "../api.ts";
-import type { ReviewPageData } from "../types.ts";
+import { ApiFailure, api } from "../../lib/api.ts";
+import type { ReviewPageData } from "../../lib/types.ts";
 
 type Pair = ReviewPageData["pairs"][number];
 type Side = Pair["left"];

@@ -5,10 +5,12 @@ export type {
   CreatedUser,
   CurrentUser,
   ImportReportView,
+  Permission,
   ReviewPage as ReviewPageData,
+  Role,
   SessionInfo,
   SnapshotView,
   SourceView,
   UserSummary,
-} from "../../src/server/api-types.ts";
-export type { ApiError as ApiErrorBody } from "../../src/server/errors.ts";
+} from "../../../src/server/api-types.ts";
+export type { ApiError as ApiErrorBody } from "../../../src/server/errors.ts";

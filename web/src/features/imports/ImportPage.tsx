@@ -1,6 +1,6 @@
 import { type FormEvent, useCallback, useEffect, useState } from "react";
-import { ApiFailure, api, uploadFile } from "../api.ts";
-import type { ImportReportView, SnapshotView, SourceView } from "../types.ts";
+import { ApiFailure, api, uploadFile } from "../../lib/api.ts";
+import type { ImportReportView, SnapshotView, SourceView } from "../../lib/types.ts";
 import { ImportReport } from "./ImportReport.tsx";
 
 export function ImportPage() {

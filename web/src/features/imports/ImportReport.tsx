@@ -1,4 +1,4 @@
-import type { ImportReportView } from "../types.ts";
+import type { ImportReportView } from "../../lib/types.ts";
 
 /** The import report, as the CLI prints it: counts, then every rejected row with row, column and reason. */
 export function ImportReport({ report }: { report: ImportReportView }) {

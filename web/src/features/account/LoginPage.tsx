@@ -1,6 +1,6 @@
 import { type FormEvent, useState } from "react";
-import { ApiFailure, api } from "../api.ts";
-import type { SessionInfo } from "../types.ts";
+import { ApiFailure, api } from "../../lib/api.ts";
+import type { SessionInfo } from "../../lib/types.ts";
 
 export function LoginPage({ onLoggedIn }: { onLoggedIn: (s: SessionInfo) => void }) {
   const [loginName, setLoginName] = useState("");

@@ -1,6 +1,6 @@
 import { type FormEvent, useCallback, useEffect, useState } from "react";
-import { ApiFailure, api } from "../api.ts";
-import type { CreatedUser, SessionInfo, UserSummary } from "../types.ts";
+import { ApiFailure, api } from "../../lib/api.ts";
+import type { CreatedUser, SessionInfo, UserSummary } from "../../lib/types.ts";
 
 export function UsersPage({ session }: { session: SessionInfo }) {
   const [users, setUsers] = useState<UserSummary[] | null>(null);

@@ -1,4 +1,4 @@
-import type { SessionInfo } from "../types.ts";
+import type { SessionInfo } from "../../lib/types.ts";
 
 export function HomePage({ session }: { session: SessionInfo }) {
   const { user, roleCatalog } = session;

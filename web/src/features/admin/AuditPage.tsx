@@ -1,6 +1,6 @@
 import { useEffect, useState } from "react";
-import { api } from "../api.ts";
-import type { AuditPage as AuditData } from "../types.ts";
+import { api } from "../../lib/api.ts";
+import type { AuditPage as AuditData } from "../../lib/types.ts";
 
 /** Japanese names of audit actions; unknown ones are shown as recorded. */
 const ACTIONS: Record<string, string> = {

@@ -1,6 +1,6 @@
 import { type FormEvent, useEffect, useState } from "react";
-import { ApiFailure, api } from "../api.ts";
-import type { ImportReportView, SourceView } from "../types.ts";
+import { ApiFailure, api } from "../../lib/api.ts";
+import type { ImportReportView, SourceView } from "../../lib/types.ts";
 import { ImportReport } from "./ImportReport.tsx";
 
 /** Sources whose data is often held on paper (EPDS, 要対協 registrations, 相談記録…) come first. */

@@ -1,0 +1,18 @@
+/**
+ * The side menu: every feature's entries (features/<feature>/nav.ts). Kept apart
+ * from the route tree so that the shell does not import the pages.
+ */
+import { accountNav } from "../features/account/nav.ts";
+import { adminNav } from "../features/admin/nav.ts";
+import { homeNav } from "../features/home/nav.ts";
+import { importNav } from "../features/imports/nav.ts";
+import { reviewNav } from "../features/review/nav.ts";
+import type { NavItem } from "./nav.ts";
+
+export const NAV_ITEMS: readonly NavItem[] = [
+  ...homeNav,
+  ...importNav,
+  ...reviewNav,
+  ...adminNav,
+  ...accountNav,
+];

@@ -1,0 +1,95 @@
+/**
+ * The root route: decides between the login page, the forced password change
+ * and the signed-in shell, from `GET /api/auth/me` (TanStack Query key
+ * ["session"]). Every page route is a child of this route (app/router.tsx).
+ */
+import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { createRootRoute, Outlet, useRouter } from "@tanstack/react-router";
+import { useCallback, useMemo } from "react";
+import { ChangePasswordPage } from "../features/account/ChangePasswordPage.tsx";
+import { LoginPage } from "../features/account/LoginPage.tsx";
+import { ApiFailure, api, setCsrfToken } from "../lib/api.ts";
+import type { SessionInfo } from "../lib/types.ts";
+import { Shell } from "./Shell.tsx";
+import { SessionContext } from "./session.tsx";
+
+export const SESSION_KEY = ["session"] as const;
+
+async function fetchSession(): Promise<SessionInfo | null> {
+  try {
+    const s = await api<SessionInfo>("/auth/me");
+    setCsrfToken(s.csrfToken);
+    return s;
+  } catch (e) {
+    if (e instanceof ApiFailure && e.status === 401) return null;
+    throw e;
+  }
+}
+
+function Root() {
+  const queryClient = useQueryClient();
+  const router = useRouter();
+  const q = useQuery({ queryKey: SESSION_KEY, queryFn: fetchSession, staleTime: Infinity });
+
+  const setSession = useCallback(
+    (s: SessionInfo | null) => {
+      setCsrfToken(s?.csrfToken ?? "");
+      // Everything cached belongs to the previous user: drop it.
+      queryClient.removeQueries({ predicate: (query) => query.queryKey[0] !== "session" });
+      queryClient.setQueryData(SESSION_KEY, s);
+    },
+    [queryClient],
+  );
+  const logout = useCallback(async () => {
+    await api("/auth/logout", { method: "POST" }).catch(() => {});
+    setSession(null);
+    await router.navigate({ to: "/" });
+  }, [setSession, router]);
+  const value = useMemo(
+    () => (q.data ? { session: q.data, setSession, logout } : null),
+    [q.data, setSession, logout],
+  );
+
+  if (q.isPending) return <p className="page-loading">読み込み中…</p>;
+  if (q.isError) {
+    return (
+      <main className="centered">
+        <p role="alert" className="alert alert-error">
+          {q.error.message}
+        </p>
+      </main>
+    );
+  }
+  if (!value) return <LoginPage onLoggedIn={setSession} />;
+  if (value.session.user.mustChangePassword) {
+    return (
+      <SessionContext.Provider value={value}>
+        <ChangePasswordPage
+          session={value.session}
+          forced
+          onChanged={setSession}
+          onLogout={logout}
+        />
+      </SessionContext.Provider>
+    );
+  }
+  return (
+    <SessionContext.Provider value={value}>
+      <Shell>
+        <Outlet />
+      </Shell>
+    </SessionContext.Provider>
+  );
+}
+
+export const rootRoute = createRootRoute({
+  component: Root,
+  notFoundComponent: () => (
+    <section>
+      <h1>ページが見つかりません</h1>
+      <p>
+        指定されたページはありません。<a href="/">ホームへ戻る</a>
+      </p>
+    </section>
+  ),
+});

@@ -1,0 +1,28 @@
+/**
+ * The route tree (TanStack Router) and the side menu. Each feature folder
+ * exports its routes from `features/<feature>/routes.tsx` (add one import and
+ * one line here) and its menu entries from `features/<feature>/nav.ts` (app/menu.ts).
+ */
+import { createRouter } from "@tanstack/react-router";
+import { accountRoutes } from "../features/account/routes.tsx";
+import { adminRoutes } from "../features/admin/routes.tsx";
+import { homeRoutes } from "../features/home/routes.tsx";
+import { importRoutes } from "../features/imports/routes.tsx";
+import { reviewRoutes } from "../features/review/routes.tsx";
+import { rootRoute } from "./root.tsx";
+
+const routeTree = rootRoute.addChildren([
+  ...homeRoutes,
+  ...importRoutes,
+  ...reviewRoutes,
+  ...adminRoutes,
+  ...accountRoutes,
+]);
+
+export const router = createRouter({ routeTree, defaultPreload: "intent" });
+
+declare module "@tanstack/react-router" {
+  interface Register {
+    router: typeof router;
+  }
+}

@@ -1,0 +1,13 @@
+import { createRoute } from "@tanstack/react-router";
+import { rootRoute } from "../../app/root.tsx";
+import { useSession } from "../../app/session.tsx";
+import { ChangePasswordPage } from "./ChangePasswordPage.tsx";
+
+function Password() {
+  const { session, setSession, logout } = useSession();
+  return <ChangePasswordPage session={session} onChanged={setSession} onLogout={logout} />;
+}
+
+export const accountRoutes = [
+  createRoute({ getParentRoute: () => rootRoute, path: "/password", component: Password }),
+];
