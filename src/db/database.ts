@@ -37,6 +37,13 @@ export function createKysely(url: string, poolSize = 10): Database {
   // 'error' on the pool; unhandled, that would crash the process. The pool
   // drops the client and the next query opens a fresh connection.
   pool.on("error", () => {});
+  // A client whose server dies can emit 'error' twice (end of stream, then
+  // ECONNRESET); the pool's own listener is gone after the first, and the
+  // second would crash the process (seen when the database is killed mid-run,
+  // test/e2e/database-crash.test.ts). Failed queries still reject.
+  pool.on("connect", (client) => {
+    client.on("error", () => {});
+  });
   return new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
 }
 

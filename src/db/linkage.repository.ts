@@ -332,6 +332,9 @@ export function createLinkageRepository(db: Database) {
 /** Writes a whole run in one transaction on its own connection; returns the run id. */
 export async function saveLinkRun(url: string, run: RunToStore): Promise<number> {
   const client = new pg.Client({ connectionString: url });
+  // The server going away mid-write fails the running query (and so the run);
+  // an 'error' event with no listener would instead crash the process.
+  client.on("error", () => {});
   await client.connect();
   try {
     await client.query("BEGIN");

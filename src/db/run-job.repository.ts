@@ -80,6 +80,21 @@ export async function tryRunLock(
   };
 }
 
+/**
+ * Takes the run lock for the current transaction only (released at its
+ * end), without waiting: for retention, which must not delete what a run in
+ * progress is reading. False when a run holds it.
+ */
+export async function tryRunLockForTransaction(
+  trx: Database,
+  municipalityId: number,
+): Promise<boolean> {
+  const r = await sql<{
+    ok: boolean;
+  }>`SELECT pg_try_advisory_xact_lock(${RUN_LOCK_KEY}, ${municipalityId}) AS ok`.execute(trx);
+  return r.rows[0]?.ok === true;
+}
+
 function toJob(r: {
   id: number;
   municipality_id: number;

@@ -346,6 +346,9 @@ export type ScoringRepository = ReturnType<typeof createScoringRepository>;
 /** Writes a whole scoring run in one transaction on its own connection; returns the run id. */
 export async function saveScoreRun(url: string, run: ScoreRunToStore): Promise<number> {
   const client = new pg.Client({ connectionString: url });
+  // The server going away mid-write fails the running query (and so the run);
+  // an 'error' event with no listener would instead crash the process.
+  client.on("error", () => {});
   await client.connect();
   try {
     await client.query("BEGIN");

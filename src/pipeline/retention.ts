@@ -14,6 +14,8 @@ import {
   type RetentionRun,
   type RetentionSnapshot,
 } from "../db/retention.repository.ts";
+import { tryRunLockForTransaction } from "../db/run-job.repository.ts";
+import { MimamoriError } from "../domain/errors.ts";
 import type { IsoDate, SourceId } from "../domain/types.ts";
 
 export interface RetentionPolicy {
@@ -224,6 +226,13 @@ export async function applyRetention(
   return db.transaction().execute(async (trx) => {
     const repo = createRetentionRepository(trx);
     await repo.lockForDeletion();
+    // Not while a monthly run reads snapshots and writes runs (pipeline/run.ts).
+    if (!(await tryRunLockForTransaction(trx, options.municipalityId))) {
+      throw new MimamoriError(
+        "conflict",
+        "月次の実行（名寄せと判定）が進行中のため、古いデータを削除できません。実行が終わってから、もう一度実行してください。",
+      );
+    }
     const plan = await decide(repo);
     const { importRows } = await repo.deleteAll(options.municipalityId, {
       snapshotIds: plan.deleted.map((s) => s.id),

@@ -21,6 +21,7 @@ import { ABANDONED_MESSAGE } from "../../src/db/run-job.repository.ts";
 import { BUILT_IN_NAME_POOLS } from "../../src/domain/synth/demo-names.generated.ts";
 import type { IsoDate } from "../../src/domain/types.ts";
 import { importFile, listImportFiles } from "../../src/pipeline/import.ts";
+import { applyRetention } from "../../src/pipeline/retention.ts";
 import { getRunJob, listRunJobs, monthlyRun } from "../../src/pipeline/run.ts";
 import { runSynth } from "../../src/pipeline/synth.ts";
 import { DEFAULT_MUNICIPALITY_NAME } from "../../src/server/bootstrap.ts";
@@ -185,6 +186,17 @@ describe("one run at a time", () => {
     expect(r.code, r.out).toBe(3);
     expect(r.out).toMatch(/同時に実行できるのは 1 つだけです/);
     expect(r.out).toMatch(/実行中の段階: 名寄せ/);
+    // Retention must not delete what the run is reading.
+    await expect(
+      applyRetention(t.db, {
+        municipalityId,
+        policy: { keepSnapshots: 1, keepMonths: null },
+        today: AS_OF,
+        withRuns: true,
+        dryRun: false,
+        actor,
+      }),
+    ).rejects.toThrow(/月次の実行（名寄せと判定）が進行中のため/);
     release();
     await first;
     expect((await listRunJobs(t, municipalityId))[0]?.state).toBe("succeeded");
