@@ -145,7 +145,7 @@ export async function saveRuleVersion(
 }
 
 /** The stored version to use: by label, else the one in force (storing the default on first use). */
-async function chooseRuleVersion(
+export async function chooseRuleVersion(
   db: Database,
   municipalityId: number,
   asOf: IsoDate,

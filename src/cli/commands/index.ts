@@ -6,6 +6,7 @@ import { scoringExportCommands } from "./export-flags.ts";
 import { importCommand } from "./import.ts";
 import { linkageCommands } from "./linkage-commands.ts";
 import { retentionCommand } from "./retention.ts";
+import { rulesCommands } from "./rules.ts";
 import { serve } from "./serve.ts";
 import { sourceCommands } from "./source.ts";
 import { statsContingency } from "./stats-contingency.ts";
@@ -35,4 +36,5 @@ export const commands: readonly Command[] = [
   backupCommand,
   restoreCommand,
   ...sourceCommands,
+  ...rulesCommands,
 ];
