@@ -206,7 +206,7 @@ export function createAccountRepository(db: Database) {
      * Records `step` as used if it is newer than the last used one; false when
      * the code (or an older one) was already used — a replayed code.
      */
-    async useTotpStep(userId: number, step: number): Promise<boolean> {
+    async claimTotpStep(userId: number, step: number): Promise<boolean> {
       const r = await db
         .updateTable("app_user")
         .set({ totp_last_step: String(step) })
@@ -219,7 +219,7 @@ export function createAccountRepository(db: Database) {
     },
 
     /** Uses a recovery code once; false when unknown or already used. */
-    async useRecoveryCode(userId: number, codeHash: string, at: Date): Promise<boolean> {
+    async spendRecoveryCode(userId: number, codeHash: string, at: Date): Promise<boolean> {
       const r = await db
         .updateTable("user_recovery_code")
         .set({ used_at: at })
@@ -294,6 +294,10 @@ export function createAccountRepository(db: Database) {
 
     async deleteChallenge(tokenHash: string): Promise<void> {
       await db.deleteFrom("login_challenge").where("token_hash", "=", tokenHash).execute();
+    },
+
+    async deleteChallengesForUser(userId: number): Promise<void> {
+      await db.deleteFrom("login_challenge").where("user_id", "=", userId).execute();
     },
 
     async deleteExpiredChallenges(now: Date): Promise<void> {

@@ -19,7 +19,15 @@ export interface AppDeps {
 export interface AppEnv {
   Variables: {
     deps: AppDeps;
-    session: { token: string; csrfToken: string; user: UserRow } | undefined;
+    session:
+      | {
+          token: string;
+          csrfToken: string;
+          user: UserRow;
+          /** When the password was last entered in this session (re-authentication, issue 12). */
+          authenticatedAt?: Date;
+        }
+      | undefined;
     /** The signed-in user as the policy module sees them (set with the session). */
     actor: Actor | undefined;
     /** The data scope of this request's repository queries (domain/policy scopeOf). */

@@ -2,7 +2,7 @@ import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import type { Database } from "../db/database.ts";
 import { createApp } from "./app.ts";
-import { createRateLimiter } from "./auth/rate-limit.ts";
+import { createPgRateLimiter } from "./auth/rate-limit.ts";
 import type { Logger } from "./logger.ts";
 import { webDist } from "./web-build.ts";
 
@@ -27,7 +27,11 @@ export function startHttpServer(options: {
       db: options.db,
       databaseUrl: options.databaseUrl,
       logger: options.logger,
-      limiter: createRateLimiter({ maxFailures: 5, windowMs: 15 * 60 * 1000, now: Date.now }),
+      limiter: createPgRateLimiter(options.db, {
+        maxFailures: 5,
+        windowMs: 15 * 60 * 1000,
+        now: Date.now,
+      }),
       now: () => new Date(),
       secureCookies: options.secureCookies ?? false,
     },

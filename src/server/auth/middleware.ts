@@ -39,8 +39,16 @@ export function sessionMiddleware(): MiddlewareHandler<AppEnv> {
       const user = session
         ? await createUserRepository(deps.db).findById(session.userId)
         : undefined;
-      if (session && user && !user.disabled) {
-        c.set("session", { token, csrfToken: session.csrfToken, user });
+      if (session && user?.disabled) {
+        // A disabled account's sessions end at once, whatever disabled it.
+        await sessions.delete(hashToken(token));
+      } else if (session && user) {
+        c.set("session", {
+          token,
+          csrfToken: session.csrfToken,
+          user,
+          authenticatedAt: session.authenticatedAt,
+        });
         const actor = actorFromUser(user);
         c.set("actor", actor);
         c.set("scope", scopeOf(actor));

@@ -1,9 +1,18 @@
 import { createHash, randomBytes } from "node:crypto";
+import { createAccountRepository } from "../../db/account.repository.ts";
 import { createAuditRepository } from "../../db/audit.repository.ts";
 import type { Database } from "../../db/database.ts";
 import { createMunicipalityRepository } from "../../db/municipality.repository.ts";
 import { createSessionRepository } from "../../db/session.repository.ts";
 import { createUserRepository, type UserRow } from "../../db/user.repository.ts";
+import {
+  LOCKOUT_FAILURES,
+  LOCKOUT_MS,
+  LOGIN_CHALLENGE_MS,
+  requiresSecondFactor,
+  SESSION_ABSOLUTE_MS,
+  SESSION_IDLE_MS,
+} from "../../domain/account-policy.ts";
 import { MimamoriError } from "../../domain/errors.ts";
 import { checkPassword } from "../../domain/password-policy.ts";
 import { isRole, permissionsOf } from "../../domain/roles.ts";
@@ -11,8 +20,7 @@ import type { CurrentUser } from "../api-types.ts";
 import { dummyPasswordHash, hashPassword, verifyPassword } from "../auth/password.ts";
 import type { RateLimiter } from "../auth/rate-limit.ts";
 
-/** Idle timeout of a session; each request extends it. */
-export const SESSION_IDLE_MS = 60 * 60 * 1000;
+export { SESSION_IDLE_MS };
 
 export const hashToken = (token: string) => createHash("sha256").update(token).digest("hex");
 
@@ -47,15 +55,36 @@ export async function toCurrentUser(db: Database, u: UserRow): Promise<CurrentUs
   };
 }
 
-/** Checks credentials (throttled), opens a session, writes the audit trail. */
-export async function login(
+/** The outcome of a correct password: a session, or a second step first. */
+export type LoginOutcome =
+  | ({ kind: "session" } & LoginResult)
+  | {
+      kind: "challenge";
+      /** What must be done before a session opens: enter a TOTP code, or enrol one (required roles). */
+      secondFactor: "totp" | "enrol";
+      challengeToken: string;
+      csrfToken: string;
+    };
+
+/**
+ * Checks credentials — throttled per login name and address and locked per
+ * account, both in PostgreSQL — and writes the audit trail. A user with a
+ * second factor, or whose role requires one, gets a short-lived challenge
+ * instead of a session (completed by account.service#completeLoginChallenge).
+ * A session presented with the login request is ended (no session fixation).
+ */
+export async function beginLogin(
   deps: AuthDeps,
-  input: { loginName: string; password: string; clientAddress: string },
-): Promise<LoginResult> {
+  input: { loginName: string; password: string; clientAddress: string; previousToken?: string },
+): Promise<LoginOutcome> {
   const users = createUserRepository(deps.db);
+  const accounts = createAccountRepository(deps.db);
   const audit = createAuditRepository(deps.db);
+  if (input.previousToken) {
+    await createSessionRepository(deps.db).delete(hashToken(input.previousToken));
+  }
   const key = `${input.loginName.toLowerCase()}|${input.clientAddress}`;
-  const wait = deps.limiter.retryAfter(key);
+  const wait = await deps.limiter.retryAfter(key);
   if (wait > 0) {
     throw new MimamoriError(
       "rate_limited",
@@ -66,19 +95,75 @@ export async function login(
   const ok = user
     ? await verifyPassword(user.passwordHash, input.password)
     : await verifyPassword(await dummyPasswordHash(), input.password).then(() => false);
-  if (!user || !ok || user.disabled) {
-    deps.limiter.fail(key);
+  const now = deps.now();
+  const lockedUntil = user ? await accounts.lockedUntil(user.id) : null;
+  const locked = lockedUntil !== null && lockedUntil > now;
+  if (!user || !ok || user.disabled || locked) {
+    await deps.limiter.fail(key);
+    let lockedNow = false;
+    if (user && !ok && !locked) {
+      const count = await accounts.registerBadPassword(
+        user.id,
+        LOCKOUT_FAILURES,
+        new Date(now.getTime() + LOCKOUT_MS),
+      );
+      lockedNow = count >= LOCKOUT_FAILURES;
+    }
     await audit.append({
       municipalityId: user?.municipalityId ?? null,
       actorUserId: user?.id ?? null,
       actor: user?.loginName ?? "(不明)",
       action: "auth.login_failed",
       clientAddress: input.clientAddress,
-      detail: { reason: !user ? "unknown_user" : user.disabled ? "disabled" : "bad_password" },
+      detail: {
+        reason: !user
+          ? "unknown_user"
+          : user.disabled
+            ? "disabled"
+            : locked
+              ? "locked"
+              : "bad_password",
+        ...(lockedNow ? { locked: true } : {}),
+      },
     });
+    // The same answer whatever the reason: it must not reveal which names exist or are locked.
     throw new MimamoriError("unauthenticated", INVALID_LOGIN);
   }
-  deps.limiter.succeed(key);
+  await deps.limiter.succeed(key);
+  await accounts.resetBadPasswords(user.id);
+  const totp = await accounts.totpState(user.id);
+  if (totp.secret || requiresSecondFactor(user.roles)) {
+    const challengeToken = randomBytes(32).toString("base64url");
+    const csrfToken = randomBytes(32).toString("base64url");
+    const secondFactor = totp.secret ? "totp" : "enrol";
+    await accounts.createChallenge({
+      tokenHash: hashToken(challengeToken),
+      userId: user.id,
+      csrfToken,
+      kind: secondFactor,
+      clientAddress: input.clientAddress,
+      expiresAt: new Date(now.getTime() + LOGIN_CHALLENGE_MS),
+    });
+    await audit.append({
+      municipalityId: user.municipalityId,
+      actorUserId: user.id,
+      actor: user.loginName,
+      action: "auth.password_ok",
+      clientAddress: input.clientAddress,
+      detail: { next: secondFactor },
+    });
+    return { kind: "challenge", secondFactor, challengeToken, csrfToken };
+  }
+  return { kind: "session", ...(await openSession(deps, user, input.clientAddress, "password")) };
+}
+
+/** Opens a session for an authenticated user: new token, idle and absolute expiry, audit row. */
+export async function openSession(
+  deps: AuthDeps,
+  user: UserRow,
+  clientAddress: string,
+  method: "password" | "totp" | "recovery_code" | "enrolment",
+): Promise<LoginResult> {
   const token = randomBytes(32).toString("base64url");
   const csrfToken = randomBytes(32).toString("base64url");
   const now = deps.now();
@@ -87,16 +172,57 @@ export async function login(
     userId: user.id,
     csrfToken,
     expiresAt: new Date(now.getTime() + SESSION_IDLE_MS),
+    absoluteExpiresAt: new Date(now.getTime() + SESSION_ABSOLUTE_MS),
+    authenticatedAt: now,
+    clientAddress,
   });
-  await users.touchLogin(user.id);
-  await audit.append({
+  await createUserRepository(deps.db).touchLogin(user.id);
+  await createAuditRepository(deps.db).append({
     municipalityId: user.municipalityId,
     actorUserId: user.id,
     actor: user.loginName,
     action: "auth.login",
-    clientAddress: input.clientAddress,
+    clientAddress,
+    detail: { method },
   });
   return { token, csrfToken, user: await toCurrentUser(deps.db, user) };
+}
+
+/**
+ * Password-only login, kept for the current /api/auth/login route until the
+ * second-factor routes land with the route framework (src/server/routes/README.md);
+ * then the route calls beginLogin and this goes. It refuses accounts that have
+ * a second factor, so enrolling one can never be bypassed through it.
+ */
+export async function login(
+  deps: AuthDeps,
+  input: { loginName: string; password: string; clientAddress: string; previousToken?: string },
+): Promise<LoginResult> {
+  const outcome = await beginLoginAllowingEnrolment(deps, input);
+  if (outcome.kind === "session") return outcome;
+  throw new MimamoriError(
+    "forbidden",
+    "この利用者は二要素認証が必要です。認証アプリのコードを入力する画面からログインしてください。",
+  );
+}
+
+/** beginLogin, except that a required-but-missing second factor does not yet block (see login). */
+async function beginLoginAllowingEnrolment(
+  deps: AuthDeps,
+  input: { loginName: string; password: string; clientAddress: string; previousToken?: string },
+): Promise<LoginOutcome> {
+  const outcome = await beginLogin(deps, input);
+  if (outcome.kind === "challenge" && outcome.secondFactor === "enrol") {
+    const accounts = createAccountRepository(deps.db);
+    const challenge = await accounts.findChallenge(hashToken(outcome.challengeToken), deps.now());
+    await accounts.deleteChallenge(hashToken(outcome.challengeToken));
+    const user = challenge
+      ? await createUserRepository(deps.db).findById(challenge.userId)
+      : undefined;
+    if (!user) throw new MimamoriError("unauthenticated", INVALID_LOGIN);
+    return { kind: "session", ...(await openSession(deps, user, input.clientAddress, "password")) };
+  }
+  return outcome;
 }
 
 export async function logout(deps: AuthDeps, token: string, user: UserRow): Promise<void> {
