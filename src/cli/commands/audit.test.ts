@@ -8,6 +8,7 @@ import { createTestDatabase, type TestDatabase } from "../../../test/db.ts";
 import { createAuditRepository } from "../../db/audit.repository.ts";
 import { createMunicipalityRepository } from "../../db/municipality.repository.ts";
 import { createUserRepository } from "../../db/user.repository.ts";
+import { ROLE_LABELS } from "../../domain/roles.ts";
 import type { Command, GlobalOptions } from "../command.ts";
 import { auditCheckpoint, auditReport, auditVerify } from "./audit.ts";
 import { userList } from "./user-list.ts";
@@ -229,7 +230,7 @@ describe("mimamori audit report / user list", () => {
         lastLoginAt: null,
       }),
     ]);
-    expect((await run(userList, [])).out).toContain("tanaka\tこども家庭支援担当");
+    expect((await run(userList, [])).out).toContain(`tanaka\t${ROLE_LABELS.staff}`);
   });
 });
 
