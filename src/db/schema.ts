@@ -282,6 +282,12 @@ export interface ScoreRunTable {
   created_at: DefaultTimestamp;
   /** Null while a monthly run is writing it (0015-run-job); readers skip such runs. */
   completed_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  /** Set once the run's score_child rows are written (0050-run-views). */
+  children_indexed_at: ColumnType<
+    Date | null,
+    Date | string | null | undefined,
+    Date | string | null
+  >;
 }
 
 /** An item that holds for a person in a run, with its evidence (0004-scoring; COPY). */
@@ -326,6 +332,26 @@ export interface SourceDeclarationTable {
   actor: string;
 }
 
+/** A scored child's list attributes in a run (0050-run-views). */
+export interface ScoreChildTable {
+  run_id: number;
+  municipality_id: number;
+  person_id: string;
+  age: number | null;
+  affiliation: string | null;
+  grade: string | null;
+  household_no: string | null;
+}
+
+/** A municipality's small settings by key (0050-run-views). */
+export interface MunicipalitySettingTable {
+  municipality_id: number;
+  key: string;
+  value: Json;
+  actor: string;
+  updated_at: DefaultTimestamp;
+}
+
 export interface DB {
   municipality: MunicipalityTable;
   app_user: AppUserTable;
@@ -348,6 +374,8 @@ export interface DB {
   score_run: ScoreRunTable;
   score_item: ScoreItemTable;
   score_result: ScoreResultTable;
+  score_child: ScoreChildTable;
+  municipality_setting: MunicipalitySettingTable;
   run_job: RunJobTable;
   source_declaration: SourceDeclarationTable;
 }

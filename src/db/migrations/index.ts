@@ -11,6 +11,7 @@ import * as runJob from "./0015-run-job.ts";
 import * as sourceDeclaration from "./0030-source-declaration.ts";
 import * as auditAnchor from "./0045-audit-anchor.ts";
 import * as accounts from "./0046-accounts.ts";
+import * as runViews from "./0050-run-views.ts";
 
 /**
  * Every migration, in order. Names are permanent (they are recorded in the
@@ -29,4 +30,5 @@ export const migrations: Record<string, Migration> = {
   "0045-audit-anchor": auditAnchor,
   "0046-accounts": accounts,
   "0030-source-declaration": sourceDeclaration,
+  "0050-run-views": runViews,
 };

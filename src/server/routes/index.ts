@@ -9,6 +9,7 @@ import { auditRoutes } from "./audit/audit.route.ts";
 import { authRoutes } from "./auth/auth.route.ts";
 import { importRoutes } from "./imports/imports.route.ts";
 import { linkageRoutes } from "./linkage/linkage.route.ts";
+import { runRoutes } from "./runs/runs.route.ts";
 import { userRoutes } from "./users/users.route.ts";
 
 export const API_ROUTERS: readonly (readonly [string, OpenAPIHono<AppEnv>])[] = [
@@ -17,4 +18,5 @@ export const API_ROUTERS: readonly (readonly [string, OpenAPIHono<AppEnv>])[] = 
   ["/audit", auditRoutes],
   ["/imports", importRoutes],
   ["/linkage", linkageRoutes],
+  ["/runs", runRoutes],
 ];

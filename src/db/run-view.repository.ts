@@ -1,0 +1,554 @@
+/**
+ * The web app's views of a scoring run (issue 11): 判定一覧 (filtered, sorted
+ * and paged in SQL), ルール詳細 (children × rule items of one type), the
+ * dashboard's counts, and the list's CSV export as a stream of pages. Every
+ * read takes the reader's DataScope: for a reader who is not a 要対協 member,
+ * items B01/B02 are removed from what they see AND from what the scores say
+ * (see `resultsCte` and docs/security.md "判定一覧と要対協").
+ */
+import { type RawBuilder, sql } from "kysely";
+import {
+  COUNCIL_ONLY_ITEMS,
+  COUNCIL_ONLY_SOURCES,
+  type DataScope,
+} from "../domain/policy/index.ts";
+import type { ItemCondition } from "../domain/scoring/item-filter.ts";
+import type { RuleSet } from "../domain/scoring/rules.ts";
+import type { Database } from "./database.ts";
+
+/** Largest page of 判定一覧 (documented in the API). */
+export const MAX_LIST_PAGE = 200;
+/** Largest ルール詳細 matrix (rows); past it the reader is asked to narrow the filter. */
+export const MAX_MATRIX_ROWS = 20_000;
+
+/** What a list can be filtered by (all optional but the type). */
+export interface ListFilter {
+  readonly typeIndex: number;
+  readonly flagged?: boolean;
+  readonly scoreMin?: number;
+  readonly scoreMax?: number;
+  readonly affiliation?: string;
+  readonly grade?: string;
+  readonly ageMin?: number;
+  readonly ageMax?: number;
+  readonly items?: ItemCondition;
+  /**
+   * Already supported or decided (exclusion filters and conference decisions of
+   * score_result.excluded_by). The workflow (cases) adds its own states here.
+   */
+  readonly supported?: boolean;
+}
+
+export type ListSort = "priority" | "age" | "affiliation";
+
+/** The run as the views need it (rules for the 要対協 adjustment). */
+export interface RunForView {
+  readonly id: number;
+  readonly linkRunId: number;
+  readonly asOf: string;
+  readonly difficulties: readonly string[];
+  readonly rules: RuleSet;
+  readonly snapshotIds: readonly number[];
+}
+
+export interface ListRow {
+  readonly personId: string;
+  readonly name: string | null;
+  readonly nameKana: string | null;
+  readonly birthDate: string | null;
+  readonly age: number | null;
+  readonly affiliation: string | null;
+  readonly grade: string | null;
+  readonly householdNo: string | null;
+  readonly score: number | null;
+  readonly threshold: number;
+  readonly flagged: boolean;
+  readonly applicable: boolean;
+  readonly totalPoints: number;
+  readonly excludedBy: readonly string[];
+  readonly items: readonly string[];
+}
+
+/** Exclusion filters of the rule set that read a 要対協 source (their reason is council-only). */
+function councilExclusions(rules: RuleSet): string[] {
+  return rules.exclusions
+    .filter((e) => {
+      const c = e.criterion as { source?: string };
+      return typeof c.source === "string" && COUNCIL_ONLY_SOURCES.includes(c.source);
+    })
+    .map((e) => e.id);
+}
+
+/**
+ * The run's results as the reader may see them, as CTEs ending in `res`.
+ * Council members: score_result as stored. Others: the score without the
+ * points of B01/B02 (count: 1 each, weighted: its weight), flagged again
+ * against the threshold, total points without them, and exclusion reasons of
+ * 要対協 sources removed. A `model` type's probability cannot be recomputed
+ * without the items, so its score is hidden (null) and a child holding B01/B02
+ * is not shown as flagged in it.
+ */
+function resultsCte(scope: DataScope, run: RunForView): RawBuilder<unknown> {
+  const where = sql`r.run_id = ${run.id} AND r.municipality_id = ${scope.municipalityId}`;
+  if (scope.council) {
+    return sql`res AS (
+      SELECT r.person_id, r.type_index, r.applicable, r.score, r.threshold, r.flagged,
+             r.total_points, r.excluded_by
+      FROM score_result r WHERE ${where})`;
+  }
+  const wt: number[] = [];
+  const wi: string[] = [];
+  const ww: number[] = [];
+  const modelTypes: number[] = [];
+  run.difficulties.forEach((d, t) => {
+    const rule = run.rules.types.find((x) => x.difficulty === d);
+    if (!rule) return;
+    if (rule.method === "model") {
+      modelTypes.push(t);
+      return;
+    }
+    for (const it of rule.items)
+      if (COUNCIL_ONLY_ITEMS.includes(it.itemId)) {
+        wt.push(t);
+        wi.push(it.itemId);
+        ww.push(rule.method === "count" ? 1 : it.weight);
+      }
+  });
+  const hiddenReasons = councilExclusions(run.rules);
+  return sql`ci AS (
+      SELECT person_id, item_id FROM score_item
+      WHERE run_id = ${run.id} AND municipality_id = ${scope.municipalityId}
+        AND item_id = ANY(${[...COUNCIL_ONLY_ITEMS]}::text[])
+    ), w AS (
+      SELECT * FROM unnest(${wt}::int[], ${wi}::text[], ${ww}::float8[]) AS w(type_index, item_id, weight)
+    ), adj AS (
+      SELECT ci.person_id, w.type_index, sum(w.weight) AS points
+      FROM ci JOIN w ON w.item_id = ci.item_id GROUP BY 1, 2
+    ), cnt AS (
+      SELECT person_id, count(*)::int AS n FROM ci GROUP BY 1
+    ), res AS (
+      SELECT r.person_id, r.type_index, r.applicable,
+        CASE WHEN r.type_index = ANY(${modelTypes}::int[]) THEN NULL
+             WHEN r.applicable THEN round((r.score - coalesce(a.points, 0))::numeric, 9)::float8
+             ELSE r.score END AS score,
+        r.threshold,
+        CASE WHEN r.type_index = ANY(${modelTypes}::int[]) THEN r.flagged AND cnt.n IS NULL
+             WHEN r.applicable THEN round((r.score - coalesce(a.points, 0))::numeric, 9) >= r.threshold
+             ELSE false END AS flagged,
+        r.total_points - coalesce(cnt.n, 0) AS total_points,
+        ARRAY(SELECT x FROM unnest(r.excluded_by) x WHERE x <> ALL(${hiddenReasons}::text[])) AS excluded_by
+      FROM score_result r
+      LEFT JOIN adj a ON a.person_id = r.person_id AND a.type_index = r.type_index
+      LEFT JOIN cnt ON cnt.person_id = r.person_id
+      WHERE ${where})`;
+}
+
+/** SQL for a held-item condition: EXISTS over score_item with bound item ids. */
+function conditionSql(c: ItemCondition, runId: number): RawBuilder<boolean> {
+  switch (c.kind) {
+    case "item":
+      return sql<boolean>`EXISTS (SELECT 1 FROM score_item i WHERE i.run_id = ${runId}
+        AND i.person_id = res.person_id AND i.item_id = ${c.itemId})`;
+    case "not":
+      return sql<boolean>`NOT (${conditionSql(c.operand, runId)})`;
+    default:
+      return sql<boolean>`(${sql.join(
+        c.operands.map((o) => conditionSql(o, runId)),
+        sql.raw(c.kind === "and" ? " AND " : " OR "),
+      )})`;
+  }
+}
+
+function whereSql(f: ListFilter, runId: number): RawBuilder<boolean> {
+  const parts: RawBuilder<boolean>[] = [sql<boolean>`res.type_index = ${f.typeIndex}`];
+  if (f.flagged !== undefined) parts.push(sql<boolean>`res.flagged = ${f.flagged}`);
+  if (f.scoreMin !== undefined) parts.push(sql<boolean>`res.score >= ${f.scoreMin}`);
+  if (f.scoreMax !== undefined) parts.push(sql<boolean>`res.score <= ${f.scoreMax}`);
+  if (f.affiliation !== undefined) parts.push(sql<boolean>`c.affiliation = ${f.affiliation}`);
+  if (f.grade !== undefined) parts.push(sql<boolean>`c.grade = ${f.grade}`);
+  if (f.ageMin !== undefined) parts.push(sql<boolean>`c.age >= ${f.ageMin}`);
+  if (f.ageMax !== undefined) parts.push(sql<boolean>`c.age <= ${f.ageMax}`);
+  if (f.supported !== undefined)
+    parts.push(
+      f.supported
+        ? sql<boolean>`cardinality(res.excluded_by) > 0`
+        : sql<boolean>`cardinality(res.excluded_by) = 0`,
+    );
+  if (f.items) parts.push(conditionSql(f.items, runId));
+  return sql<boolean>`${sql.join(parts, sql.raw(" AND "))}`;
+}
+
+const PRIORITY = sql.raw(
+  "res.score DESC NULLS LAST, res.total_points DESC, c.age ASC NULLS LAST, res.person_id",
+);
+
+function orderSql(sort: ListSort, households: boolean): RawBuilder<unknown> {
+  const main =
+    sort === "age"
+      ? sql`c.age ASC NULLS LAST, ${PRIORITY}`
+      : sort === "affiliation"
+        ? sql`c.affiliation ASC NULLS LAST, ${PRIORITY}`
+        : PRIORITY;
+  // Households together: the household of the highest-priority child first.
+  return households
+    ? sql`hh.best DESC NULLS LAST, coalesce(c.household_no, res.person_id), ${main}`
+    : main;
+}
+
+export function createRunViewRepository(db: Database) {
+  /** Items held by these persons (B01/B02 left out for non-members). */
+  async function itemsOf(
+    scope: DataScope,
+    runId: number,
+    persons: readonly string[],
+  ): Promise<Map<string, string[]>> {
+    const out = new Map<string, string[]>();
+    if (persons.length === 0) return out;
+    const hidden = scope.council ? [] : [...COUNCIL_ONLY_ITEMS];
+    const r = await sql<{ person_id: string; item_id: string }>`
+      SELECT person_id, item_id FROM score_item
+      WHERE run_id = ${runId} AND municipality_id = ${scope.municipalityId}
+        AND person_id = ANY(${[...persons]}::text[]) AND item_id <> ALL(${hidden}::text[])
+      ORDER BY person_id, item_id`.execute(db);
+    for (const x of r.rows) out.set(x.person_id, [...(out.get(x.person_id) ?? []), x.item_id]);
+    return out;
+  }
+
+  /** How many children match a filter. */
+  async function count(scope: DataScope, run: RunForView, f: ListFilter): Promise<number> {
+    const r = await sql<{ n: number }>`
+      WITH ${resultsCte(scope, run)}
+      SELECT count(*)::int AS n FROM res
+      JOIN score_child c ON c.run_id = ${run.id} AND c.person_id = res.person_id
+      WHERE ${whereSql(f, run.id)}`.execute(db);
+    return r.rows[0]?.n ?? 0;
+  }
+
+  return {
+    /**
+     * Writes the run's score_child rows once (age on the as-of date, 所属 and
+     * 学年 of the newest linked row naming one, 世帯番号), in SQL. Concurrent
+     * first readers serialise on the run row.
+     */
+    async ensureChildIndex(
+      municipalityId: number,
+      run: RunForView,
+      affiliationColumns: readonly { source: string; column: string; grade: string | null }[],
+    ): Promise<void> {
+      await db.transaction().execute(async (trx) => {
+        const r = await sql<{ done: boolean }>`
+          SELECT children_indexed_at IS NOT NULL AS done FROM score_run
+          WHERE id = ${run.id} AND municipality_id = ${municipalityId} FOR UPDATE`.execute(trx);
+        if (!r.rows[0] || r.rows[0].done) return;
+        const src = affiliationColumns.map((a) => a.source);
+        const affil = affiliationColumns.length
+          ? sql`CASE ${sql.join(
+              affiliationColumns.map(
+                (a) => sql`WHEN l.source_id = ${a.source} THEN ir.data->>${a.column}`,
+              ),
+              sql.raw(" "),
+            )} END`
+          : sql`NULL`;
+        const grade = affiliationColumns.some((a) => a.grade)
+          ? sql`CASE ${sql.join(
+              affiliationColumns
+                .filter((a) => a.grade)
+                .map((a) => sql`WHEN l.source_id = ${a.source} THEN ir.data->>${a.grade}`),
+              sql.raw(" "),
+            )} END`
+          : sql`NULL`;
+        await sql`
+          INSERT INTO score_child (run_id, municipality_id, person_id, age, affiliation, grade, household_no)
+          SELECT ${run.id}, ${municipalityId}, k.person_id,
+                 date_part('year', age(${run.asOf}::date, p.birth_date))::smallint,
+                 a.affiliation, a.grade, p.household_no
+          FROM (SELECT DISTINCT person_id FROM score_result WHERE run_id = ${run.id}) k
+          LEFT JOIN link_person p ON p.run_id = ${run.linkRunId} AND p.person_id = k.person_id
+          LEFT JOIN LATERAL (
+            SELECT ${affil} AS affiliation, ${grade} AS grade
+            FROM link_record l
+            JOIN import_row ir ON ir.snapshot_id = l.snapshot_id AND ir.row_no = l.row_no
+            WHERE l.run_id = ${run.linkRunId} AND l.person_id = k.person_id
+              AND l.source_id = ANY(${src}::text[]) AND ${affil} IS NOT NULL
+            ORDER BY ir.as_of DESC NULLS LAST, l.snapshot_id DESC, l.row_no DESC
+            LIMIT 1
+          ) a ON true`.execute(trx);
+        await sql`UPDATE score_run SET children_indexed_at = now() WHERE id = ${run.id}`.execute(
+          trx,
+        );
+      });
+    },
+
+    /** One page of 判定一覧 and the total matching the filter. */
+    async list(
+      scope: DataScope,
+      run: RunForView,
+      f: ListFilter,
+      page: { sort: ListSort; households: boolean; offset: number; limit: number },
+    ): Promise<{ total: number; rows: ListRow[] }> {
+      // The route caps pages at MAX_LIST_PAGE; the export reads larger pages.
+      const limit = page.limit;
+      const hh = page.households
+        ? sql`LEFT JOIN (
+            SELECT c2.household_no, max(r2.score) AS best FROM res r2
+            JOIN score_child c2 ON c2.run_id = ${run.id} AND c2.person_id = r2.person_id
+            WHERE r2.type_index = ${f.typeIndex} AND c2.household_no IS NOT NULL GROUP BY 1
+          ) hh ON hh.household_no = c.household_no`
+        : sql`CROSS JOIN (SELECT NULL::float8 AS best) hh`;
+      const r = await sql<{
+        person_id: string;
+        name: string | null;
+        name_kana: string | null;
+        birth_date: string | null;
+        age: number | null;
+        affiliation: string | null;
+        grade: string | null;
+        household_no: string | null;
+        score: number | null;
+        threshold: number;
+        flagged: boolean;
+        applicable: boolean;
+        total_points: number;
+        excluded_by: string[];
+        total: number;
+      }>`
+        WITH ${resultsCte(scope, run)}
+        SELECT res.person_id, p.name, p.name_kana, to_char(p.birth_date, 'YYYY-MM-DD') AS birth_date,
+               c.age, c.affiliation, c.grade, c.household_no, res.score, res.threshold,
+               res.flagged, res.applicable, res.total_points, res.excluded_by,
+               count(*) OVER ()::int AS total
+        FROM res
+        JOIN score_child c ON c.run_id = ${run.id} AND c.person_id = res.person_id
+        LEFT JOIN link_person p ON p.run_id = ${run.linkRunId} AND p.person_id = res.person_id
+        ${hh}
+        WHERE ${whereSql(f, run.id)}
+        ORDER BY ${orderSql(page.sort, page.households)}
+        LIMIT ${limit} OFFSET ${page.offset}`.execute(db);
+      let total = r.rows[0]?.total ?? 0;
+      if (r.rows.length === 0 && page.offset > 0) total = await count(scope, run, f);
+      const items = await itemsOf(
+        scope,
+        run.id,
+        r.rows.map((x) => x.person_id),
+      );
+      return {
+        total,
+        rows: r.rows.map((x) => ({
+          personId: x.person_id,
+          name: x.name,
+          nameKana: x.name_kana,
+          birthDate: x.birth_date,
+          age: x.age,
+          affiliation: x.affiliation,
+          grade: x.grade,
+          householdNo: x.household_no,
+          score: x.score,
+          threshold: x.threshold,
+          flagged: x.flagged,
+          applicable: x.applicable,
+          totalPoints: x.total_points,
+          excludedBy: x.excluded_by,
+          items: items.get(x.person_id) ?? [],
+        })),
+      };
+    },
+
+    count,
+
+    /** Filter choices: 所属 and 学年 with counts (children of the run). */
+    async facets(
+      scope: DataScope,
+      runId: number,
+    ): Promise<{
+      affiliations: { value: string; n: number }[];
+      grades: { value: string; n: number }[];
+    }> {
+      const a = await sql<{ value: string; n: number }>`
+        SELECT affiliation AS value, count(*)::int AS n FROM score_child
+        WHERE run_id = ${runId} AND municipality_id = ${scope.municipalityId} AND affiliation IS NOT NULL
+        GROUP BY 1 ORDER BY 1`.execute(db);
+      const g = await sql<{ value: string; n: number }>`
+        SELECT grade AS value, count(*)::int AS n FROM score_child
+        WHERE run_id = ${runId} AND municipality_id = ${scope.municipalityId} AND grade IS NOT NULL
+        GROUP BY 1 ORDER BY 1`.execute(db);
+      return { affiliations: a.rows, grades: g.rows };
+    },
+
+    /**
+     * ルール詳細: the children matching the filter (priority order) × the
+     * type's rule items; hits as one string per row ("1" hit, "0" not) in the
+     * order of `items`. Row totals are the hits; column totals come from SQL.
+     */
+    async matrix(
+      scope: DataScope,
+      run: RunForView,
+      f: ListFilter,
+      itemIds: readonly string[],
+    ): Promise<{
+      total: number;
+      rows: { personId: string; name: string | null; score: number | null; hits: string }[];
+      columnTotals: number[];
+    }> {
+      const r = await sql<{
+        person_id: string;
+        name: string | null;
+        score: number | null;
+        held: string[] | null;
+        total: number;
+      }>`
+        WITH ${resultsCte(scope, run)}
+        SELECT res.person_id, p.name, res.score, count(*) OVER ()::int AS total,
+          ARRAY(SELECT i.item_id FROM score_item i WHERE i.run_id = ${run.id}
+                AND i.person_id = res.person_id AND i.item_id = ANY(${[...itemIds]}::text[])) AS held
+        FROM res
+        JOIN score_child c ON c.run_id = ${run.id} AND c.person_id = res.person_id
+        LEFT JOIN link_person p ON p.run_id = ${run.linkRunId} AND p.person_id = res.person_id
+        WHERE ${whereSql(f, run.id)}
+        ORDER BY ${PRIORITY}
+        LIMIT ${MAX_MATRIX_ROWS}`.execute(db);
+      const cols = await sql<{ item_id: string; n: number }>`
+        WITH ${resultsCte(scope, run)}
+        SELECT i.item_id, count(*)::int AS n FROM res
+        JOIN score_child c ON c.run_id = ${run.id} AND c.person_id = res.person_id
+        JOIN score_item i ON i.run_id = ${run.id} AND i.person_id = res.person_id
+          AND i.item_id = ANY(${[...itemIds]}::text[])
+        WHERE ${whereSql(f, run.id)}
+        GROUP BY 1`.execute(db);
+      const byItem = new Map(cols.rows.map((x) => [x.item_id, x.n]));
+      return {
+        total: r.rows[0]?.total ?? 0,
+        rows: r.rows.map((x) => {
+          const held = new Set(x.held ?? []);
+          return {
+            personId: x.person_id,
+            name: x.name,
+            score: x.score,
+            hits: itemIds.map((id) => (held.has(id) ? "1" : "0")).join(""),
+          };
+        }),
+        columnTotals: itemIds.map((id) => byItem.get(id) ?? 0),
+      };
+    },
+
+    /** Per type: children scored, flagged, flagged and not excluded (the review list). */
+    async typeCounts(
+      scope: DataScope,
+      run: RunForView,
+    ): Promise<{ typeIndex: number; children: number; flagged: number; listed: number }[]> {
+      const r = await sql<{
+        type_index: number;
+        children: number;
+        flagged: number;
+        listed: number;
+      }>`
+        WITH ${resultsCte(scope, run)}
+        SELECT type_index, count(*)::int AS children,
+               count(*) FILTER (WHERE flagged)::int AS flagged,
+               count(*) FILTER (WHERE flagged AND cardinality(excluded_by) = 0)::int AS listed
+        FROM res GROUP BY 1 ORDER BY 1`.execute(db);
+      return r.rows.map((x) => ({
+        typeIndex: x.type_index,
+        children: x.children,
+        flagged: x.flagged,
+        listed: x.listed,
+      }));
+    },
+
+    /** Every source of the run's snapshots: file, 抽出日, rows stored and rejected (non-members: 要対協 sources left out). */
+    async freshness(
+      scope: DataScope,
+      snapshotIds: readonly number[],
+    ): Promise<
+      {
+        sourceId: string;
+        fileName: string;
+        asOf: string | null;
+        rowsStored: number;
+        rowsRejected: number;
+        importedAt: Date;
+      }[]
+    > {
+      const hidden = scope.council ? [] : [...COUNCIL_ONLY_SOURCES];
+      const r = await sql<{
+        source_id: string;
+        file_name: string;
+        as_of: string | null;
+        rows_stored: number;
+        rows_rejected: number;
+        imported_at: Date;
+      }>`
+        SELECT source_id, file_name, to_char(as_of, 'YYYY-MM-DD') AS as_of, rows_stored,
+               rows_rejected, imported_at
+        FROM import_snapshot
+        WHERE municipality_id = ${scope.municipalityId} AND id = ANY(${[...snapshotIds]}::int[])
+          AND source_id <> ALL(${hidden}::text[])
+        ORDER BY source_id, id`.execute(db);
+      return r.rows.map((x) => ({
+        sourceId: x.source_id,
+        fileName: x.file_name,
+        asOf: x.as_of,
+        rowsStored: x.rows_stored,
+        rowsRejected: x.rows_rejected,
+        importedAt: x.imported_at,
+      }));
+    },
+
+    /** The linkage run: linked rows by method, and review pairs still undecided. */
+    async linkageSummary(
+      scope: DataScope,
+      linkRunId: number,
+    ): Promise<{ methods: { method: string; rows: number }[]; openPairs: number }> {
+      const hidden = scope.council ? [] : [...COUNCIL_ONLY_SOURCES];
+      const m = await sql<{ method: string; rows: number }>`
+        SELECT method, count(*)::int AS rows FROM link_record
+        WHERE run_id = ${linkRunId} AND municipality_id = ${scope.municipalityId}
+          AND source_id <> ALL(${hidden}::text[])
+        GROUP BY 1 ORDER BY 2 DESC`.execute(db);
+      // A pair whose side is made only of 要対協 rows is not counted for non-members (its existence reveals it).
+      const visible = hidden.length
+        ? sql`AND EXISTS (SELECT 1 FROM link_record lr WHERE lr.run_id = v.run_id AND lr.profile_key = v.left_key AND lr.source_id <> ALL(${hidden}::text[]))
+              AND EXISTS (SELECT 1 FROM link_record lr WHERE lr.run_id = v.run_id AND lr.profile_key = v.right_key AND lr.source_id <> ALL(${hidden}::text[]))`
+        : sql``;
+      const p = await sql<{ n: number }>`
+        SELECT count(*)::int AS n FROM link_review v
+        LEFT JOIN link_decision d ON d.municipality_id = v.municipality_id
+          AND d.left_key = least(v.left_key, v.right_key) AND d.right_key = greatest(v.left_key, v.right_key)
+        WHERE v.run_id = ${linkRunId} AND v.municipality_id = ${scope.municipalityId}
+          AND d.id IS NULL ${visible}`.execute(db);
+      return { methods: m.rows, openPairs: p.rows[0]?.n ?? 0 };
+    },
+
+    /** The completed runs before this one (newest first, at most `limit`). */
+    async previousRuns(
+      municipalityId: number,
+      runId: number,
+      limit: number,
+    ): Promise<{ id: number; asOf: string }[]> {
+      const r = await sql<{ id: number; as_of: string }>`
+        SELECT id, to_char(as_of, 'YYYY-MM-DD') AS as_of FROM score_run
+        WHERE municipality_id = ${municipalityId} AND id < ${runId} AND completed_at IS NOT NULL
+        ORDER BY id DESC LIMIT ${limit}`.execute(db);
+      return r.rows.map((x) => ({ id: x.id, asOf: x.as_of }));
+    },
+
+    /** A municipality setting (JSON) or undefined. */
+    async setting(municipalityId: number, key: string): Promise<unknown> {
+      const r = await db
+        .selectFrom("municipality_setting")
+        .select("value")
+        .where("municipality_id", "=", municipalityId)
+        .where("key", "=", key)
+        .executeTakeFirst();
+      return r?.value;
+    },
+
+    async saveSetting(municipalityId: number, key: string, value: unknown, actor: string) {
+      await sql`INSERT INTO municipality_setting (municipality_id, key, value, actor)
+        VALUES (${municipalityId}, ${key}, ${JSON.stringify(value)}::jsonb, ${actor})
+        ON CONFLICT (municipality_id, key) DO UPDATE SET value = EXCLUDED.value,
+          actor = EXCLUDED.actor, updated_at = now()`.execute(db);
+    },
+  };
+}
+
+export type RunViewRepository = ReturnType<typeof createRunViewRepository>;

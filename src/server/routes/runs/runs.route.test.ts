@@ -1,0 +1,318 @@
+/**
+ * Run views against PostgreSQL on a scored synthetic village: the dashboard
+ * and 判定一覧 give the numbers of the stored run (what `export scores` /
+ * `export flags` read), filters compile to the same answer as a reference
+ * evaluation in memory, the 要対協 rule holds for non-members (no B01/B02
+ * anywhere, scores recomputed without them), scope (staff: 403), the matrix
+ * totals equal the list, and views and exports are audited without names.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestDatabase, type TestDatabase } from "../../../../test/db.ts";
+import { type Client, createTestApp, loginAs } from "../../../../test/http.ts";
+import { createMunicipalityRepository } from "../../../db/municipality.repository.ts";
+import { createScoringRepository, type StoredResult } from "../../../db/scoring.repository.ts";
+import { matchesItemCondition, parseItemCondition } from "../../../domain/scoring/item-filter.ts";
+import { DEFAULT_RULE_SET } from "../../../domain/scoring/rules.ts";
+import { BUILT_IN_NAME_POOLS } from "../../../domain/synth/demo-names.generated.ts";
+import type { IsoDate } from "../../../domain/types.ts";
+import { importFile, listImportFiles } from "../../../pipeline/import.ts";
+import { runLinkage } from "../../../pipeline/linkage.ts";
+import { type ScoreRunSummary, scoreRun } from "../../../pipeline/score.ts";
+import { runSynth } from "../../../pipeline/synth.ts";
+import type { App } from "../../app.ts";
+import { DEFAULT_MUNICIPALITY_NAME } from "../../bootstrap.ts";
+import { safeCell } from "../../services/run-view.service.ts";
+
+const AS_OF = "2024-04-01" as IsoDate;
+const actor = { userId: null, loginName: "test" };
+let t: TestDatabase;
+let app: App;
+let summary: ScoreRunSummary;
+let council: Client;
+let plain: Client;
+let staff: Client;
+let analyst: Client;
+const results: StoredResult[] = [];
+const held = new Map<string, Set<string>>();
+const dir = mkdtempSync(join(tmpdir(), "mimamori-run-views-"));
+
+interface ListBody {
+  total: number;
+  type: string;
+  rows: {
+    personId: string;
+    score: number | null;
+    flagged: boolean;
+    items: string[];
+    totalPoints: number;
+    age: number | null;
+  }[];
+  items: { id: string }[];
+}
+
+beforeAll(async () => {
+  t = await createTestDatabase();
+  const data = join(dir, "data");
+  runSynth({ profile: "village", seed: 8, out: data, asOf: AS_OF, names: BUILT_IN_NAME_POOLS });
+  const { id: municipalityId } = await createMunicipalityRepository(t.db).ensureDefault(
+    DEFAULT_MUNICIPALITY_NAME,
+  );
+  for (const path of await listImportFiles([data]))
+    await importFile(t, path, { municipalityId, actor, asOf: AS_OF });
+  await runLinkage(t, { municipalityId, actor });
+  summary = await scoreRun(t, { municipalityId, actor });
+  // What `export scores` and `export flags` write (the same repository streams).
+  const repo = createScoringRepository(t.db);
+  for await (const page of repo.streamResults(municipalityId, summary.runId)) results.push(...page);
+  for await (const page of repo.streamItems(municipalityId, summary.runId))
+    for (const it of page)
+      held.set(it.personId, (held.get(it.personId) ?? new Set()).add(it.itemId));
+  app = await createTestApp(t.db, t.url);
+  council = await loginAs(app, t.db, "coord.council", ["coordinator"], { council: true });
+  plain = await loginAs(app, t.db, "coord.plain", ["coordinator"]);
+  staff = await loginAs(app, t.db, "staff.one", ["staff"]);
+  analyst = await loginAs(app, t.db, "analyst.one", ["analyst"]);
+}, 300_000);
+
+afterAll(async () => {
+  await t?.drop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** Non-member's view of a result, recomputed in memory from the stored items (reference). */
+function withoutCouncil(r: StoredResult): { score: number; flagged: boolean } {
+  const rule = DEFAULT_RULE_SET.types.find((x) => x.difficulty === r.difficulty);
+  if (!rule || !r.applicable) return { score: r.score, flagged: false };
+  const h = held.get(r.personId) ?? new Set();
+  let s = r.score;
+  for (const it of rule.items)
+    if ((it.itemId === "B01" || it.itemId === "B02") && h.has(it.itemId))
+      s -= rule.method === "count" ? 1 : it.weight;
+  s = Math.round(s * 1e9) / 1e9;
+  return { score: s, flagged: s >= r.threshold };
+}
+
+describe("dashboard", () => {
+  it("gives a member the stored run's counts per type (= export scores)", async () => {
+    const r = await council.json<{
+      run: { id: number };
+      types: { id: string; flagged: number; listed: number; children: number }[];
+      funnel: { stages: { count: number | null }[] }[];
+      freshness: { sources: { sourceId: string; stale: boolean }[] };
+      linkage: { methods: { rows: number }[] };
+    }>("/api/runs/latest/dashboard");
+    expect(r.status).toBe(200);
+    expect(r.body.run.id).toBe(summary.runId);
+    for (const ty of r.body.types) {
+      const mine = results.filter((x) => x.difficulty === ty.id);
+      expect(ty.children).toBe(mine.length);
+      expect(ty.flagged).toBe(mine.filter((x) => x.flagged).length);
+      expect(ty.flagged).toBe(summary.flagged[ty.id]);
+      expect(ty.listed).toBe(summary.listed[ty.id]);
+    }
+    // Stages the workflow has not recorded are null (未記録), not zero.
+    expect(r.body.funnel[0]?.stages.map((s) => s.count)).toEqual([
+      r.body.types[0]?.flagged,
+      r.body.types[0]?.listed,
+      null,
+      null,
+      null,
+    ]);
+    expect(r.body.freshness.sources.map((s) => s.sourceId)).toContain("yotaikyo");
+    // 2024 data is older than three months before today.
+    expect(r.body.freshness.sources.every((s) => s.stale)).toBe(true);
+  });
+
+  it("gives a non-member counts recomputed without B01/B02 and no 要対協 source", async () => {
+    const r = await analyst.json<{
+      types: { id: string; flagged: number }[];
+      freshness: { sources: { sourceId: string }[] };
+    }>("/api/runs/latest/dashboard");
+    expect(r.status).toBe(200);
+    for (const ty of r.body.types) {
+      const expected = results
+        .filter((x) => x.difficulty === ty.id)
+        .filter((x) => withoutCouncil(x).flagged).length;
+      expect(ty.flagged).toBe(expected);
+    }
+    const ids = r.body.freshness.sources.map((s) => s.sourceId);
+    expect(ids).not.toContain("yotaikyo");
+    expect(ids).not.toContain("ichiji_hogo");
+  });
+});
+
+describe("判定一覧", () => {
+  it("lists the flagged children of a type in priority order, paged on the server", async () => {
+    const r = await council.json<ListBody>(
+      "/api/runs/latest/children?type=abuse&flagged=yes&limit=20",
+    );
+    expect(r.status).toBe(200);
+    expect(r.body.total).toBe(summary.flagged.abuse);
+    expect(r.body.rows.length).toBe(Math.min(20, r.body.total));
+    for (let i = 1; i < r.body.rows.length; i++) {
+      const a = r.body.rows[i - 1] as ListBody["rows"][number];
+      const b = r.body.rows[i] as ListBody["rows"][number];
+      expect(
+        (a.score ?? 0) > (b.score ?? 0) || (a.score === b.score && a.totalPoints >= b.totalPoints),
+      ).toBe(true);
+    }
+    const p2 = await council.json<ListBody>(
+      "/api/runs/latest/children?type=abuse&flagged=yes&limit=20&offset=20",
+    );
+    const ids = new Set(r.body.rows.map((x) => x.personId));
+    expect(p2.body.rows.some((x) => ids.has(x.personId))).toBe(false);
+    const big = await council.json("/api/runs/latest/children?limit=1000");
+    expect(big.status).toBe(400);
+  });
+
+  it("filters by a combined held-item condition exactly like the reference evaluation", async () => {
+    for (const cond of ["B11 AND NOT B01", "(B03 OR B06) AND NOT B15", "B10 かつ B11"]) {
+      const c = parseItemCondition(cond);
+      const expected = results.filter(
+        (x) =>
+          x.difficulty === "abuse" && matchesItemCondition(c, held.get(x.personId) ?? new Set()),
+      ).length;
+      const r = await council.json<ListBody>(
+        `/api/runs/latest/children?type=abuse&items=${encodeURIComponent(cond)}&limit=200`,
+      );
+      expect(r.status).toBe(200);
+      expect(r.body.total).toBe(expected);
+      for (const row of r.body.rows) expect(matchesItemCondition(c, new Set(row.items))).toBe(true);
+    }
+    const bad = await council.json<{ error: { message: string } }>(
+      "/api/runs/latest/children?items=B11%20B12",
+    );
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.message).toMatch(/項目の条件/);
+  });
+
+  it("hides B01/B02 from a non-member: refused as a filter, absent from items, scores and flags", async () => {
+    const refused = await plain.json<{ error: { message: string } }>(
+      "/api/runs/latest/children?items=B11%20AND%20NOT%20B01",
+    );
+    expect(refused.status).toBe(403);
+    expect(refused.body.error.message).toMatch(/要対協/);
+    const r = await plain.json<ListBody>("/api/runs/latest/children?type=abuse&limit=200");
+    expect(r.status).toBe(200);
+    expect(r.body.items.map((i) => i.id)).not.toContain("B01");
+    expect(r.body.items.map((i) => i.id)).not.toContain("B02");
+    const byId = new Map(
+      results.filter((x) => x.difficulty === "abuse").map((x) => [x.personId, x]),
+    );
+    let sawCouncilChild = false;
+    for (const row of r.body.rows) {
+      expect(row.items).not.toContain("B01");
+      expect(row.items).not.toContain("B02");
+      const stored = byId.get(row.personId) as StoredResult;
+      const ref = withoutCouncil(stored);
+      expect(row.score).toBeCloseTo(ref.score, 9);
+      expect(row.flagged).toBe(ref.flagged);
+      if (held.get(row.personId)?.has("B01")) sawCouncilChild = true;
+    }
+    const flagged = await plain.json<ListBody>("/api/runs/latest/children?type=abuse&flagged=yes");
+    expect(flagged.body.total).toBe(
+      results.filter((x) => x.difficulty === "abuse" && withoutCouncil(x).flagged).length,
+    );
+    // The village has 要対協 children, so the rule was exercised.
+    expect(sawCouncilChild || [...held.values()].some((h) => h.has("B01"))).toBe(true);
+  });
+
+  it("refuses staff and analysts the list (403) and audits the refusal", async () => {
+    expect((await staff.json("/api/runs/latest/children")).status).toBe(403);
+    expect((await analyst.json("/api/runs/latest/children")).status).toBe(403);
+    expect((await staff.json("/api/runs/latest/matrix")).status).toBe(403);
+    const denied = await t.db
+      .selectFrom("audit_log")
+      .select("actor")
+      .where("action", "=", "authz.denied")
+      .execute();
+    expect(denied.map((d) => d.actor)).toContain("staff.one");
+  });
+
+  it("audits every list view with its filter and without names", async () => {
+    const rows = await t.db
+      .selectFrom("audit_log")
+      .select(["detail", "actor"])
+      .where("action", "=", "children.list")
+      .execute();
+    expect(rows.length).toBeGreaterThan(3);
+    const withItems = rows.find((r) => JSON.stringify(r.detail).includes("B11 AND NOT B01"));
+    expect(withItems).toBeDefined();
+    const anyName = await council.json<{ rows: { name: string | null }[] }>(
+      "/api/runs/latest/children?limit=5",
+    );
+    const names = anyName.body.rows.map((r) => r.name).filter((n): n is string => !!n);
+    expect(names.length).toBeGreaterThan(0);
+    for (const r of rows) for (const n of names) expect(JSON.stringify(r.detail)).not.toContain(n);
+  });
+});
+
+describe("ルール詳細", () => {
+  it("has as many rows as the list and column totals equal to the items held", async () => {
+    const q = "type=abuse&flagged=yes";
+    const list = await council.json<ListBody>(`/api/runs/latest/children?${q}`);
+    const m = await council.json<{
+      total: number;
+      items: { id: string }[];
+      rows: { personId: string; hits: string }[];
+      columnTotals: number[];
+    }>(`/api/runs/latest/matrix?${q}`);
+    expect(m.status).toBe(200);
+    expect(m.body.total).toBe(list.body.total);
+    expect(m.body.rows.length).toBe(list.body.total);
+    m.body.items.forEach((it, k) => {
+      const expected = m.body.rows.filter((r) => held.get(r.personId)?.has(it.id)).length;
+      expect(m.body.columnTotals[k]).toBe(expected);
+      expect(m.body.rows.filter((r) => r.hits[k] === "1").length).toBe(expected);
+    });
+    const nonMember = await plain.json<{ items: { id: string }[] }>(`/api/runs/latest/matrix?${q}`);
+    expect(nonMember.body.items.map((i) => i.id)).not.toContain("B01");
+  });
+});
+
+describe("CSV export", () => {
+  it("needs a purpose, writes every filtered row, and audits the purpose", async () => {
+    const none = await council.request("/api/runs/latest/children/export?type=abuse&flagged=yes", {
+      method: "POST",
+      body: {},
+    });
+    expect(none.status).toBe(400);
+    const res = await council.request("/api/runs/latest/children/export?type=abuse&flagged=yes", {
+      method: "POST",
+      body: { purpose: "4月の個別ケース検討会議の資料" },
+    });
+    expect(res.status).toBe(200);
+    const text = await res.text();
+    const lines = text
+      .replace(/^\uFEFF/, "")
+      .trimEnd()
+      .split("\r\n");
+    expect(lines[0]).toMatch(/^順位,こどもID,氏名/);
+    expect(lines.length - 1).toBe(summary.flagged.abuse);
+    const audit = await t.db
+      .selectFrom("audit_log")
+      .select(["purpose", "detail"])
+      .where("action", "=", "children.export")
+      .executeTakeFirstOrThrow();
+    expect(audit.purpose).toBe("4月の個別ケース検討会議の資料");
+    expect(
+      (
+        await staff.request("/api/runs/latest/children/export", {
+          method: "POST",
+          body: { purpose: "test purpose" },
+        })
+      ).status,
+    ).toBe(403);
+  });
+
+  it("guards cells against formula injection", () => {
+    expect(safeCell('=HYPERLINK("x")')).toBe('"\'=HYPERLINK(""x"")"');
+    expect(safeCell("+81")).toBe("'+81");
+    expect(safeCell("@SUM")).toBe("'@SUM");
+    expect(safeCell(-3)).toBe("-3");
+    expect(safeCell("山田")).toBe("山田");
+  });
+});

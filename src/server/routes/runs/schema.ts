@@ -1,0 +1,190 @@
+import { z } from "@hono/zod-openapi";
+import { MAX_LIST_PAGE, MAX_MATRIX_ROWS } from "../../../db/run-view.repository.ts";
+import { DIFFICULTY_IDS } from "../../../domain/scoring/difficulties.ts";
+
+export const runParam = z.object({
+  runId: z
+    .string()
+    .regex(/^(latest|[0-9]{1,9})$/, "実行番号は数字か latest で指定してください。")
+    .openapi({ description: "判定実行の番号、または latest（最新の実行）" }),
+});
+
+const optionalNumber = (label: string, min: number, max: number) =>
+  z.coerce
+    .number({ error: `${label}は数値で指定してください。` })
+    .min(min, `${label}は ${min} 以上で指定してください。`)
+    .max(max, `${label}は ${max} 以下で指定してください。`)
+    .optional();
+
+const triState = z.enum(["yes", "no"]).optional();
+
+/** 判定一覧's filter (the same for the list, the matrix and the export). */
+export const listFilterQuery = z.object({
+  type: z
+    .enum(DIFFICULTY_IDS, { error: "困難の類型が正しくありません。" })
+    .optional()
+    .openapi({ description: "困難の類型（省略時は実行の最初の類型）" }),
+  flagged: triState.openapi({ description: "yes: 基準以上のみ、no: 基準未満のみ" }),
+  scoreMin: optionalNumber("点数の下限", -1000, 1000),
+  scoreMax: optionalNumber("点数の上限", -1000, 1000),
+  affiliation: z.string().max(200).optional().openapi({ description: "所属（学校・保育所等）" }),
+  grade: z.string().max(40).optional().openapi({ description: "学年" }),
+  ageMin: optionalNumber("年齢の下限", 0, 30),
+  ageMax: optionalNumber("年齢の上限", 0, 30),
+  items: z
+    .string()
+    .max(400)
+    .optional()
+    .openapi({ description: "保有項目の条件（AND / OR / NOT、例: B11 AND NOT B01）" }),
+  supported: triState.openapi({
+    description: "yes: 支援中・判断済みで一覧から外れる子のみ、no: それ以外",
+  }),
+});
+
+export const listQuery = listFilterQuery.extend({
+  sort: z.enum(["priority", "age", "affiliation"]).default("priority"),
+  households: z
+    .enum(["yes", "no"])
+    .default("no")
+    .openapi({ description: "yes: 世帯ごとにまとめる" }),
+  offset: z.coerce.number().int().min(0).max(1_000_000).default(0),
+  limit: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(MAX_LIST_PAGE, `件数は ${MAX_LIST_PAGE} 件までです。`)
+    .default(50)
+    .openapi({ description: `1ページの件数（最大 ${MAX_LIST_PAGE}）` }),
+});
+
+export const exportBody = z
+  .object({
+    purpose: z
+      .string({ error: "出力の目的を入力してください。" })
+      .trim()
+      .min(4, "出力の目的を具体的に入力してください（4文字以上）。")
+      .max(200, "出力の目的は200文字以内で入力してください。"),
+  })
+  .openapi("ChildrenExportBody");
+
+const runInfo = z.object({
+  id: z.number().int(),
+  asOf: z.string(),
+  ruleVersion: z.string(),
+  createdAt: z.string(),
+  difficulties: z.array(z.object({ id: z.string(), name: z.string() })),
+});
+
+export const listResponse = z
+  .object({
+    run: runInfo,
+    type: z.string(),
+    total: z.number().int(),
+    offset: z.number().int(),
+    limit: z.number().int(),
+    rows: z.array(
+      z.object({
+        personId: z.string(),
+        name: z.string().nullable(),
+        nameKana: z.string().nullable(),
+        birthDate: z.string().nullable(),
+        age: z.number().int().nullable(),
+        affiliation: z.string().nullable(),
+        grade: z.string().nullable(),
+        householdNo: z.string().nullable(),
+        score: z.number().nullable(),
+        threshold: z.number(),
+        flagged: z.boolean(),
+        applicable: z.boolean(),
+        totalPoints: z.number().int(),
+        excludedBy: z.array(z.object({ id: z.string(), name: z.string() })),
+        items: z.array(z.string()),
+      }),
+    ),
+    items: z.array(z.object({ id: z.string(), name: z.string() })),
+    facets: z.object({
+      affiliations: z.array(z.object({ value: z.string(), n: z.number().int() })),
+      grades: z.array(z.object({ value: z.string(), n: z.number().int() })),
+    }),
+  })
+  .openapi("ChildrenList");
+
+export const matrixResponse = z
+  .object({
+    run: runInfo,
+    type: z.string(),
+    total: z
+      .number()
+      .int()
+      .openapi({ description: `該当するこどもの数（行は最大 ${MAX_MATRIX_ROWS}）` }),
+    truncated: z.boolean(),
+    items: z.array(z.object({ id: z.string(), name: z.string(), weight: z.number() })),
+    rows: z.array(
+      z.object({
+        personId: z.string(),
+        name: z.string().nullable(),
+        score: z.number().nullable(),
+        hits: z.string().openapi({ description: "項目ごとに 1（該当）/ 0（非該当）" }),
+      }),
+    ),
+    columnTotals: z.array(z.number().int()),
+  })
+  .openapi("RuleMatrix");
+
+const stage = z.object({
+  stage: z.string(),
+  label: z.string(),
+  count: z.number().int().nullable().openapi({ description: "null: まだ記録していない（未記録）" }),
+});
+
+export const dashboardResponse = z
+  .object({
+    run: runInfo.nullable(),
+    types: z.array(
+      z.object({
+        id: z.string(),
+        name: z.string(),
+        children: z.number().int(),
+        flagged: z.number().int(),
+        listed: z.number().int(),
+        threshold: z.number(),
+        method: z.string(),
+      }),
+    ),
+    capacity: z.object({ perMonth: z.number(), unit: z.string() }).nullable(),
+    trend: z.array(
+      z.object({
+        runId: z.number().int(),
+        asOf: z.string(),
+        flagged: z.record(z.string(), z.number()),
+      }),
+    ),
+    funnel: z.array(z.object({ type: z.string(), stages: z.array(stage) })),
+    freshness: z.object({
+      limitMonths: z.number().int(),
+      sources: z.array(
+        z.object({
+          sourceId: z.string(),
+          sourceName: z.string(),
+          fileName: z.string(),
+          asOf: z.string().nullable(),
+          rowsStored: z.number().int(),
+          rowsRejected: z.number().int(),
+          stale: z.boolean(),
+        }),
+      ),
+    }),
+    linkage: z
+      .object({
+        methods: z.array(
+          z.object({ method: z.string(), label: z.string(), rows: z.number().int() }),
+        ),
+        openPairs: z.number().int(),
+      })
+      .nullable(),
+  })
+  .openapi("Dashboard");
+
+export const runsResponse = z
+  .array(z.object({ id: z.number().int(), asOf: z.string() }))
+  .openapi("RunList");
