@@ -52,3 +52,18 @@ export interface ReviewPage {
     decision: { same: boolean; decidedBy: string; decidedAt: string } | null;
   })[];
 }
+
+import type {
+  compareSchema as ruleCompareSchema,
+  diffSchema as ruleDiffSchema,
+  rulePreviewSchema,
+  rulesOverviewSchema,
+  savedRulesSchema,
+} from "./routes/rules/schema.ts";
+
+/** The rules page (issue 14). */
+export type RulesOverview = z.infer<typeof rulesOverviewSchema>;
+export type RulePreview = z.infer<typeof rulePreviewSchema>;
+export type SavedRules = z.infer<typeof savedRulesSchema>;
+export type RuleDiff = z.infer<typeof ruleDiffSchema>;
+export type RuleComparison = z.infer<typeof ruleCompareSchema>;

@@ -9,6 +9,7 @@ import { auditRoutes } from "./audit/audit.route.ts";
 import { authRoutes } from "./auth/auth.route.ts";
 import { importRoutes } from "./imports/imports.route.ts";
 import { linkageRoutes } from "./linkage/linkage.route.ts";
+import { rulesRoutes } from "./rules/rules.route.ts";
 import { runRoutes } from "./runs/runs.route.ts";
 import { userRoutes } from "./users/users.route.ts";
 
@@ -19,4 +20,5 @@ export const API_ROUTERS: readonly (readonly [string, OpenAPIHono<AppEnv>])[] = 
   ["/imports", importRoutes],
   ["/linkage", linkageRoutes],
   ["/runs", runRoutes],
+  ["/rules", rulesRoutes],
 ];

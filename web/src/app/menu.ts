@@ -7,12 +7,14 @@ import { adminNav } from "../features/admin/nav.ts";
 import { homeNav } from "../features/home/nav.ts";
 import { importNav } from "../features/imports/nav.ts";
 import { reviewNav } from "../features/review/nav.ts";
+import { rulesNav } from "../features/rules/nav.ts";
 import type { NavItem } from "./nav.ts";
 
 export const NAV_ITEMS: readonly NavItem[] = [
   ...homeNav,
   ...importNav,
   ...reviewNav,
+  ...rulesNav,
   ...adminNav,
   ...accountNav,
 ];

@@ -9,12 +9,14 @@ import { adminRoutes } from "../features/admin/routes.tsx";
 import { homeRoutes } from "../features/home/routes.tsx";
 import { importRoutes } from "../features/imports/routes.tsx";
 import { reviewRoutes } from "../features/review/routes.tsx";
+import { rulesRoutes } from "../features/rules/routes.tsx";
 import { rootRoute } from "./root.tsx";
 
 const routeTree = rootRoute.addChildren([
   ...homeRoutes,
   ...importRoutes,
   ...reviewRoutes,
+  ...rulesRoutes,
   ...adminRoutes,
   ...accountRoutes,
 ]);

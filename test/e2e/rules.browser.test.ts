@@ -1,0 +1,146 @@
+/**
+ * 判定の規則 in a real browser (issue 14 acceptance): a coordinator changes a
+ * weight and a threshold of 産後うつ, sees the preview count change on the
+ * latest run's data, saves a new version, and the next run uses it; the page
+ * then shows the diff between the two versions.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { BrowserContext, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { importCommand } from "../../src/cli/commands/import.ts";
+import { runCommand } from "../../src/cli/commands/run.ts";
+import { createMunicipalityRepository } from "../../src/db/municipality.repository.ts";
+import { createScoringRepository } from "../../src/db/scoring.repository.ts";
+import { createUserRepository } from "../../src/db/user.repository.ts";
+import { hashPassword } from "../../src/server/auth/password.ts";
+import { DEFAULT_MUNICIPALITY_NAME } from "../../src/server/bootstrap.ts";
+import { type RunningServer, startHttpServer } from "../../src/server/http.ts";
+import { createLogger } from "../../src/server/logger.ts";
+import { ensureWebBuilt } from "../../src/server/web-build.ts";
+import { hasBrowser, launchBrowser, screenshotDir } from "../browser.ts";
+import { createTestDatabase, type TestDatabase } from "../db.ts";
+
+const PASSWORD = "coordinator-password-2026";
+const FIXTURES = join(import.meta.dirname, "..", "fixtures", "declared-source");
+
+/** Two mothers with EPDS ≥ 9 after their children's births: 産後うつ flags both children. */
+const SANPU = `母宛名番号,子宛名番号,健診日,EPDS合計点,EPDS項目10
+000000102,000000103,2024-11-01,12,0
+000000201,000000202,2025-01-10,10,0
+`;
+
+describe.skipIf(!hasBrowser)("判定の規則 (Chromium)", () => {
+  let t: TestDatabase;
+  let municipalityId: number;
+  let server: RunningServer;
+  let browser: { context: BrowserContext; close(): Promise<void> };
+  let page: Page;
+  const dir = mkdtempSync(join(tmpdir(), "mimamori-rules-"));
+  const cli = async (c: typeof runCommand, args: string[]) => {
+    const o = vi.spyOn(process.stdout, "write").mockImplementation(() => true);
+    const e = vi.spyOn(process.stderr, "write").mockImplementation(() => true);
+    try {
+      return await c.run(args, { databaseUrl: t.url, home: dir });
+    } finally {
+      o.mockRestore();
+      e.mockRestore();
+    }
+  };
+
+  beforeAll(async () => {
+    await ensureWebBuilt();
+    t = await createTestDatabase();
+    ({ id: municipalityId } = await createMunicipalityRepository(t.db).ensureDefault(
+      DEFAULT_MUNICIPALITY_NAME,
+    ));
+    writeFileSync(join(dir, "sanpu_kenshin.csv"), SANPU);
+    expect(
+      await cli(importCommand, [
+        join(FIXTURES, "jumin.csv"),
+        join(dir, "sanpu_kenshin.csv"),
+        "--as-of",
+        "2025-04-01",
+      ]),
+    ).toBe(0);
+    expect(await cli(runCommand, [])).toBe(0);
+    await createUserRepository(t.db).insert({
+      municipalityId,
+      loginName: "coord",
+      displayName: "総括 担当",
+      passwordHash: await hashPassword(PASSWORD),
+      roles: ["coordinator"],
+      mustChangePassword: false,
+    });
+    server = await startHttpServer({
+      db: t.db,
+      databaseUrl: t.url,
+      logger: createLogger("silent"),
+      port: 0,
+      host: "127.0.0.1",
+    });
+    browser = await launchBrowser();
+    page = await browser.context.newPage();
+  }, 240_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+    await t?.drop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("previews a changed weight and threshold, saves a version the next run uses, and diffs", async () => {
+    await page.goto(server.url);
+    await page.getByLabel("ログイン名").fill("coord");
+    await page.getByLabel("パスワード").fill(PASSWORD);
+    await page.getByRole("button", { name: "ログイン" }).click();
+    await page.getByRole("link", { name: "判定の規則" }).click();
+    await page.getByRole("heading", { name: "判定の規則" }).waitFor();
+    const status = page.getByRole("status").first();
+    await status.getByText(/いま有効な版/).waitFor();
+    const base = ((await status.textContent()) ?? "").match(/いま有効な版: (\S+?)（/)?.[1] ?? "";
+    expect(base).not.toBe("");
+
+    const after = () =>
+      page
+        .getByRole("table", { name: "試算の結果" })
+        .locator('tr[data-difficulty="postpartum"] .after');
+    // The unchanged rules flag both children.
+    await page.getByRole("button", { name: "試算" }).click();
+    await expect.poll(async () => (await after().textContent()) ?? "").toBe("2人・2世帯");
+    // B15 (EPDS ≥ 9) down to 1 point: below the threshold 2, nobody is flagged.
+    await page.getByLabel("産後うつ B15 の重み").fill("1");
+    await page.getByRole("button", { name: "試算" }).click();
+    await expect.poll(async () => (await after().textContent()) ?? "").toBe("0人・0世帯");
+    // And the threshold down to 1: both again.
+    await page.getByLabel("産後うつの基準値").fill("1");
+    await page.getByRole("button", { name: "試算" }).click();
+    await expect.poll(async () => (await after().textContent()) ?? "").toBe("2人・2世帯");
+    await page.screenshot({ path: join(screenshotDir, "40-rules-preview.png"), fullPage: true });
+
+    await page.getByLabel("版の名前").fill("town-2025.2");
+    await page.getByLabel("適用開始日").fill("2025-01-01");
+    await page.getByLabel("変更の理由（メモ）").fill("EPDS の重みを 1 に、基準値を 1 に");
+    await page.getByRole("button", { name: "保存" }).click();
+    await page.getByText(/保存しました/).waitFor();
+
+    // The next run uses the new version.
+    expect(await cli(runCommand, [])).toBe(0);
+    const run = await createScoringRepository(t.db).findScoreRun(municipalityId, undefined);
+    expect(run?.ruleVersion).toBe("town-2025.2");
+    await page.reload();
+    await page
+      .getByText(/最新の判定: 実行番号 \d+（基準日 2025-04-01、規則 town-2025\.2）/)
+      .waitFor();
+
+    await page.getByLabel("比べる元の版").selectOption(base);
+    await page.getByLabel("比べる先の版").selectOption("town-2025.2");
+    await page.getByRole("button", { name: "違いを表示" }).click();
+    const diff = page.getByRole("region", { name: "版の違い" });
+    await diff.getByText("types[postpartum].threshold").waitFor();
+    expect(await diff.textContent()).toContain("types[postpartum].items[B15].weight");
+    await page.screenshot({ path: join(screenshotDir, "41-rules-diff.png"), fullPage: true });
+  });
+});
