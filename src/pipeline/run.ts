@@ -91,6 +91,14 @@ export async function startMonthlyRun(
       host: hostname(),
       pid: process.pid,
     });
+    await createAuditRepository(target.db).append({
+      municipalityId: mid,
+      actorUserId: options.actor.userId,
+      actor: options.actor.loginName,
+      action: "run.start",
+      target: `run_job:${jobId}`,
+      detail: { origin: options.origin, asOf: options.asOf ?? null },
+    });
   } catch (e) {
     await lock.release();
     throw e;

@@ -67,3 +67,8 @@ export type RulePreview = z.infer<typeof rulePreviewSchema>;
 export type SavedRules = z.infer<typeof savedRulesSchema>;
 export type RuleDiff = z.infer<typeof ruleDiffSchema>;
 export type RuleComparison = z.infer<typeof ruleCompareSchema>;
+/** A monthly run with its stages (routes/run-jobs), and the list of runs. */
+export type {
+  RunJobListView,
+  RunJobView,
+} from "./routes/run-jobs/schema.ts";

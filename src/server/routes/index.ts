@@ -10,6 +10,7 @@ import { authRoutes } from "./auth/auth.route.ts";
 import { importRoutes } from "./imports/imports.route.ts";
 import { linkageRoutes } from "./linkage/linkage.route.ts";
 import { rulesRoutes } from "./rules/rules.route.ts";
+import { runJobRoutes } from "./run-jobs/run-jobs.route.ts";
 import { runRoutes } from "./runs/runs.route.ts";
 import { userRoutes } from "./users/users.route.ts";
 
@@ -21,4 +22,5 @@ export const API_ROUTERS: readonly (readonly [string, OpenAPIHono<AppEnv>])[] = 
   ["/linkage", linkageRoutes],
   ["/runs", runRoutes],
   ["/rules", rulesRoutes],
+  ["/run-jobs", runJobRoutes],
 ];

@@ -6,6 +6,7 @@ import { accountNav } from "../features/account/nav.ts";
 import { adminNav } from "../features/admin/nav.ts";
 import { homeNav } from "../features/home/nav.ts";
 import { importNav } from "../features/imports/nav.ts";
+import { monthlyRunNav } from "../features/monthly-run/nav.ts";
 import { reviewNav } from "../features/review/nav.ts";
 import { rulesNav } from "../features/rules/nav.ts";
 import type { NavItem } from "./nav.ts";
@@ -15,6 +16,7 @@ export const NAV_ITEMS: readonly NavItem[] = [
   ...importNav,
   ...reviewNav,
   ...rulesNav,
+  ...monthlyRunNav,
   ...adminNav,
   ...accountNav,
 ];

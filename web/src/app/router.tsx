@@ -8,6 +8,7 @@ import { accountRoutes } from "../features/account/routes.tsx";
 import { adminRoutes } from "../features/admin/routes.tsx";
 import { homeRoutes } from "../features/home/routes.tsx";
 import { importRoutes } from "../features/imports/routes.tsx";
+import { monthlyRunRoutes } from "../features/monthly-run/routes.tsx";
 import { reviewRoutes } from "../features/review/routes.tsx";
 import { rulesRoutes } from "../features/rules/routes.tsx";
 import { rootRoute } from "./root.tsx";
@@ -17,6 +18,7 @@ const routeTree = rootRoute.addChildren([
   ...importRoutes,
   ...reviewRoutes,
   ...rulesRoutes,
+  ...monthlyRunRoutes,
   ...adminRoutes,
   ...accountRoutes,
 ]);

@@ -12,6 +12,8 @@ export type {
   RuleDiff,
   RulePreview,
   RulesOverview,
+  RunJobListView,
+  RunJobView,
   SavedRules,
   SessionInfo,
   SnapshotView,
