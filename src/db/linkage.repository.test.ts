@@ -8,7 +8,6 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "../../test/db.ts";
 import { JAPANESE_SETTINGS } from "../domain/linkage/japanese-settings.ts";
 import type { TrainedModel } from "../domain/linkage/model.ts";
-import type { PersonIdAssignment } from "../domain/linkage/person-ids.ts";
 import type { IsoDate } from "../domain/types.ts";
 import {
   createLinkageRepository,
@@ -63,9 +62,9 @@ function run(links: Iterable<MotherChildToStore>): RunToStore {
     asOf: "2025-04-01" as IsoDate,
     snapshotIds: [5, 7],
     settings: JAPANESE_SETTINGS,
-    // The repository stores model and assignment as they are; it never reads inside them.
+    // The repository stores the model as it is; it never reads inside it.
     model: { version: 1 } as unknown as TrainedModel,
-    assignment: { next: 5, persons: [] } as unknown as PersonIdAssignment,
+    assignment: { nextSeq: 5, updates: new Map([["w0abc", "P00000004"]]) },
     stats: {},
     actor: "test",
     persons: [],

@@ -6,9 +6,10 @@
  */
 import { sql } from "kysely";
 import pg from "pg";
+import { type DecisionRow, decisionsInForce, orderedPair } from "../domain/linkage/decisions.ts";
 import type { Waterfall } from "../domain/linkage/explain.ts";
 import type { TrainedModel } from "../domain/linkage/model.ts";
-import type { PersonIdAssignment } from "../domain/linkage/person-ids.ts";
+import type { PersonIdAssignment, PersonIdState } from "../domain/linkage/person-ids.ts";
 import type { LinkageSettings } from "../domain/linkage/settings.ts";
 import type { LinkMethod, ReviewDecision } from "../domain/linkage/types.ts";
 import type { IsoDate } from "../domain/types.ts";
@@ -25,7 +26,37 @@ export interface LinkRunSummary {
 export interface StoredRun extends LinkRunSummary {
   readonly settings: LinkageSettings;
   readonly model: TrainedModel;
-  readonly assignment: PersonIdAssignment;
+}
+
+/** A split or merge of earlier persons (0020-durable-linkage). */
+export interface PersonEventToStore {
+  readonly kind: "split" | "merge";
+  readonly personId: string;
+  readonly otherPersonId: string;
+  readonly shared: number;
+  readonly cause: "decision" | "data";
+  readonly explanation: string;
+}
+
+/** A decision to append to the trail. */
+export interface DecisionToStore {
+  readonly leftKey: string;
+  readonly rightKey: string;
+  readonly same: boolean;
+  readonly leftAnchors: readonly string[];
+  readonly rightAnchors: readonly string[];
+  readonly runId: number | null;
+  readonly leftPerson: string | null;
+  readonly rightPerson: string | null;
+}
+
+/** One row of the decision trail, as a reviewer or auditor sees it. */
+export interface StoredDecision extends DecisionRow {
+  readonly decidedBy: string;
+  readonly decidedAt: Date;
+  readonly runId: number | null;
+  readonly leftPerson: string | null;
+  readonly rightPerson: string | null;
 }
 
 export interface PersonToStore {
@@ -55,6 +86,15 @@ export interface LinkToStore {
 export interface ReviewToStore {
   readonly leftKey: string;
   readonly rightKey: string;
+  readonly leftAnchors: readonly string[];
+  readonly rightAnchors: readonly string[];
+  readonly pairs: number;
+  /** Rows one decision settles (rows of 要対協 / 一時保護 not counted). */
+  readonly rows: number;
+  readonly sources: readonly string[];
+  readonly schools: readonly string[];
+  readonly leftSources: readonly string[];
+  readonly rightSources: readonly string[];
   readonly leftPerson: string | null;
   readonly rightPerson: string | null;
   readonly weight: number;
@@ -83,7 +123,9 @@ export interface RunToStore {
   readonly snapshotIds: readonly number[];
   readonly settings: LinkageSettings;
   readonly model: TrainedModel;
+  /** This run's anchors → person ids and the next fresh number (merged into link_identity). */
   readonly assignment: PersonIdAssignment;
+  readonly events?: readonly PersonEventToStore[];
   readonly stats: unknown;
   readonly actor: string;
   readonly persons: readonly PersonToStore[];
@@ -133,7 +175,6 @@ export function createLinkageRepository(db: Database) {
         "snapshot_ids",
         "settings",
         "model",
-        "assignment",
         "created_at",
       ])
       .where("municipality_id", "=", municipalityId);
@@ -147,7 +188,6 @@ export function createLinkageRepository(db: Database) {
       createdAt: r.created_at,
       settings: r.settings as LinkageSettings,
       model: r.model as TrainedModel,
-      assignment: r.assignment as PersonIdAssignment,
     };
   }
 
@@ -169,43 +209,189 @@ export function createLinkageRepository(db: Database) {
       return findRun(municipalityId, runId);
     },
 
-    /** Every reviewer decision of a municipality. */
-    async listDecisions(municipalityId: number): Promise<ReviewDecision[]> {
+    /**
+     * The person-id state: every anchor's person and the next fresh number. Read in keyset
+     * pages of the primary key; grows with persons, not runs.
+     */
+    async loadIdentity(municipalityId: number): Promise<PersonIdState> {
+      const counter = await db
+        .selectFrom("link_id_counter")
+        .select("next_seq")
+        .where("municipality_id", "=", municipalityId)
+        .executeTakeFirst();
+      const byKey = new Map<string, string>();
+      let after = "";
+      for (;;) {
+        const page = await db
+          .selectFrom("link_identity")
+          .select(["anchor", "person_id"])
+          .where("municipality_id", "=", municipalityId)
+          .where("anchor", ">", after)
+          .orderBy("anchor")
+          .limit(50_000)
+          .execute();
+        for (const r of page) byKey.set(r.anchor, r.person_id);
+        if (page.length < 50_000) break;
+        after = (page.at(-1) as { anchor: string }).anchor;
+      }
+      return { nextSeq: counter?.next_seq ?? 1, byKey };
+    },
+
+    /** Every row of the decision trail, oldest first (nothing is ever removed from it). */
+    async listDecisionTrail(municipalityId: number): Promise<StoredDecision[]> {
       const rows = await db
         .selectFrom("link_decision")
-        .select(["left_key", "right_key", "same"])
+        .select([
+          "id",
+          "left_key",
+          "right_key",
+          "same",
+          "action",
+          "reverses_id",
+          "left_anchors",
+          "right_anchors",
+          "decided_by",
+          "decided_at",
+          "run_id",
+          "left_person",
+          "right_person",
+        ])
         .where("municipality_id", "=", municipalityId)
         .orderBy("id")
         .execute();
-      return rows.map((r) => ({ left: r.left_key, right: r.right_key, same: r.same }));
+      return rows.map((r) => ({
+        id: r.id,
+        leftKey: r.left_key,
+        rightKey: r.right_key,
+        same: r.same,
+        action: r.action === "undo" ? "undo" : "decide",
+        reversesId: r.reverses_id,
+        leftAnchors: r.left_anchors,
+        rightAnchors: r.right_anchors,
+        decidedBy: r.decided_by,
+        decidedAt: r.decided_at,
+        runId: r.run_id,
+        leftPerson: r.left_person,
+        rightPerson: r.right_person,
+      }));
     },
 
-    /** Records (or replaces) a decision on a pair of profile keys. */
-    async saveDecision(
+    /** The decisions in force (newest per pair, unless undone), as the linkage takes them. */
+    async listDecisions(municipalityId: number): Promise<ReviewDecision[]> {
+      const trail = await this.listDecisionTrail(municipalityId);
+      return decisionsInForce(trail).map((d) => ({
+        left: d.leftKey,
+        right: d.rightKey,
+        same: d.same,
+        leftAnchors: d.leftAnchors,
+        rightAnchors: d.rightAnchors,
+      }));
+    },
+
+    /** Appends a decision to the trail; returns its id. */
+    async appendDecision(
       municipalityId: number,
-      d: ReviewDecision,
+      d: DecisionToStore,
       actor: { userId: number | null; loginName: string },
-    ): Promise<void> {
-      const [left, right] = d.left < d.right ? [d.left, d.right] : [d.right, d.left];
-      await db
+    ): Promise<number> {
+      const swap = d.leftKey > d.rightKey;
+      const [left, right] = orderedPair(d.leftKey, d.rightKey);
+      const r = await db
         .insertInto("link_decision")
         .values({
           municipality_id: municipalityId,
           left_key: left,
           right_key: right,
           same: d.same,
+          left_anchors: [...(swap ? d.rightAnchors : d.leftAnchors)],
+          right_anchors: [...(swap ? d.leftAnchors : d.rightAnchors)],
+          run_id: d.runId,
+          left_person: swap ? d.rightPerson : d.leftPerson,
+          right_person: swap ? d.leftPerson : d.rightPerson,
+          reverses_id: null,
           decided_by_user_id: actor.userId,
           decided_by: actor.loginName,
         })
-        .onConflict((oc) =>
-          oc.constraint("link_decision_pair_key").doUpdateSet({
-            same: d.same,
-            decided_by_user_id: actor.userId,
-            decided_by: actor.loginName,
-            decided_at: sql`now()`,
-          }),
-        )
+        .returning("id")
+        .executeTakeFirstOrThrow();
+      return r.id;
+    },
+
+    /**
+     * Appends the reversal of a decision in force (a new row; the decision stays in the
+     * trail). Returns the new row's id, or undefined when `decisionId` is not a decision
+     * in force of the municipality.
+     */
+    async appendUndo(
+      municipalityId: number,
+      decisionId: number,
+      actor: { userId: number | null; loginName: string },
+    ): Promise<number | undefined> {
+      const trail = await this.listDecisionTrail(municipalityId);
+      const target = decisionsInForce(trail).find((d) => d.id === decisionId);
+      if (!target) return undefined;
+      const r = await db
+        .insertInto("link_decision")
+        .values({
+          municipality_id: municipalityId,
+          left_key: target.leftKey,
+          right_key: target.rightKey,
+          same: target.same,
+          action: "undo",
+          reverses_id: target.id,
+          left_anchors: [...target.leftAnchors],
+          right_anchors: [...target.rightAnchors],
+          run_id: target.runId,
+          left_person: target.leftPerson,
+          right_person: target.rightPerson,
+          decided_by_user_id: actor.userId,
+          decided_by: actor.loginName,
+        })
+        .returning("id")
+        .executeTakeFirstOrThrow();
+      return r.id;
+    },
+
+    /** The person of each of `keys` in a run (keys not in the run are absent). */
+    async personsOfKeys(
+      municipalityId: number,
+      runId: number,
+      keys: readonly string[],
+    ): Promise<Map<string, string>> {
+      const out = new Map<string, string>();
+      for (let i = 0; i < keys.length; i += 1000) {
+        const rows = await db
+          .selectFrom("link_record")
+          .select(["profile_key", "person_id"])
+          .distinct()
+          .where("municipality_id", "=", municipalityId)
+          .where("run_id", "=", runId)
+          .where("profile_key", "in", keys.slice(i, i + 1000))
+          .where("person_id", "is not", null)
+          .execute();
+        for (const r of rows) if (r.person_id) out.set(r.profile_key, r.person_id);
+      }
+      return out;
+    },
+
+    /** Splits and merges of earlier persons made by a run. */
+    async listPersonEvents(municipalityId: number, runId: number): Promise<PersonEventToStore[]> {
+      const rows = await db
+        .selectFrom("link_person_event")
+        .select(["kind", "person_id", "other_person_id", "shared", "cause", "explanation"])
+        .where("municipality_id", "=", municipalityId)
+        .where("run_id", "=", runId)
+        .orderBy("person_id")
+        .orderBy("other_person_id")
         .execute();
+      return rows.map((r) => ({
+        kind: r.kind === "merge" ? "merge" : "split",
+        personId: r.person_id,
+        otherPersonId: r.other_person_id,
+        shared: r.shared,
+        cause: r.cause === "decision" ? "decision" : "data",
+        explanation: r.explanation,
+      }));
     },
 
     /**
@@ -339,15 +525,14 @@ export async function saveLinkRun(url: string, run: RunToStore): Promise<number>
   try {
     await client.query("BEGIN");
     const r = await client.query<{ id: number }>(
-      `INSERT INTO link_run (municipality_id, as_of, snapshot_ids, settings, model, assignment, stats, actor, completed_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, CASE WHEN $9::boolean THEN NULL ELSE now() END) RETURNING id`,
+      `INSERT INTO link_run (municipality_id, as_of, snapshot_ids, settings, model, stats, actor, completed_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, CASE WHEN $8::boolean THEN NULL ELSE now() END) RETURNING id`,
       [
         run.municipalityId,
         run.asOf,
         run.snapshotIds,
         JSON.stringify(run.settings),
         JSON.stringify(run.model),
-        JSON.stringify(run.assignment),
         JSON.stringify(run.stats),
         run.actor,
         run.pending === true,
@@ -392,7 +577,7 @@ export async function saveLinkRun(url: string, run: RunToStore): Promise<number>
       })(),
     );
     await copy(
-      "COPY link_review (run_id, municipality_id, left_key, right_key, left_person, right_person, weight, probability, reason, explanation) FROM STDIN",
+      "COPY link_review (run_id, municipality_id, left_key, right_key, left_person, right_person, weight, probability, reason, explanation, left_anchors, right_anchors, pairs, rows, sources, schools, left_sources, right_sources) FROM STDIN",
       (function* () {
         for (const v of run.reviews)
           yield `${prefix}${[
@@ -404,8 +589,55 @@ export async function saveLinkRun(url: string, run: RunToStore): Promise<number>
             copyCell(v.probability),
             copyCell(v.reason),
             copyCell(JSON.stringify(v.explanation)),
+            copyCell(textArray(v.leftAnchors)),
+            copyCell(textArray(v.rightAnchors)),
+            String(v.pairs),
+            String(v.rows),
+            copyCell(textArray(v.sources)),
+            copyCell(textArray(v.schools)),
+            copyCell(textArray(v.leftSources)),
+            copyCell(textArray(v.rightSources)),
           ].join("\t")}\n`;
       })(),
+    );
+    await copy(
+      "COPY link_person_event (run_id, municipality_id, kind, person_id, other_person_id, shared, cause, explanation) FROM STDIN",
+      (function* () {
+        for (const e of run.events ?? [])
+          yield `${prefix}${[
+            e.kind,
+            copyCell(e.personId),
+            copyCell(e.otherPersonId),
+            String(e.shared),
+            e.cause,
+            copyCell(e.explanation),
+          ].join("\t")}\n`;
+      })(),
+    );
+    // The person-id state: this run's anchors written over the earlier ones (COPY into a
+    // temporary table, then one upsert), and the counter.
+    await client.query(
+      "CREATE TEMP TABLE link_identity_new (anchor text, person_id text) ON COMMIT DROP",
+    );
+    await copy(
+      "COPY link_identity_new (anchor, person_id) FROM STDIN",
+      (function* () {
+        for (const [anchor, person] of run.assignment.updates)
+          yield `${copyCell(anchor)}\t${copyCell(person)}\n`;
+      })(),
+    );
+    await client.query(
+      `INSERT INTO link_identity (municipality_id, anchor, person_id, run_id)
+       SELECT $1, anchor, person_id, $2 FROM link_identity_new
+       ON CONFLICT (municipality_id, anchor)
+       DO UPDATE SET person_id = EXCLUDED.person_id, run_id = EXCLUDED.run_id
+       WHERE link_identity.person_id IS DISTINCT FROM EXCLUDED.person_id`,
+      [run.municipalityId, runId],
+    );
+    await client.query(
+      `INSERT INTO link_id_counter (municipality_id, next_seq) VALUES ($1, $2)
+       ON CONFLICT (municipality_id) DO UPDATE SET next_seq = GREATEST(link_id_counter.next_seq, EXCLUDED.next_seq)`,
+      [run.municipalityId, run.assignment.nextSeq],
     );
     await copy(
       "COPY link_mother_child (run_id, municipality_id, snapshot_id, row_no, source_id, file_name, mother_person_id, child_person_id, method) FROM STDIN",

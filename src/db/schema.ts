@@ -173,8 +173,8 @@ export interface LinkRunTable {
   settings: Json;
   /** TrainedModel. */
   model: Json;
-  /** PersonIdAssignment for the next run. */
-  assignment: Json;
+  /** The old PersonIdAssignment (runs before 0020-durable-linkage); null since (see link_identity). */
+  assignment: Json | null;
   stats: Json;
   actor: string;
   created_at: DefaultTimestamp;
@@ -225,6 +225,15 @@ export interface LinkReviewTable {
   reason: string;
   /** Waterfall. */
   explanation: Json;
+  /** 0020-durable-linkage: one item per pair of persons. */
+  left_anchors: Generated<string[]>;
+  right_anchors: Generated<string[]>;
+  pairs: Generated<number>;
+  rows: Generated<number>;
+  sources: Generated<string[]>;
+  schools: Generated<string[]>;
+  left_sources: Generated<string[]>;
+  right_sources: Generated<string[]>;
 }
 
 /** The child of a mother-keyed 妊婦/産婦健診 row in a run; twins: two lines (0006-mother-child). */
@@ -251,6 +260,40 @@ export interface LinkDecisionTable {
   decided_by_user_id: number | null;
   decided_by: string;
   decided_at: DefaultTimestamp;
+  /** 0020-durable-linkage: "decide", or "undo" (reverses `reverses_id`); rows are never changed. */
+  action: Generated<string>;
+  reverses_id: number | null;
+  left_anchors: Generated<string[]>;
+  right_anchors: Generated<string[]>;
+  run_id: number | null;
+  left_person: string | null;
+  right_person: string | null;
+}
+
+/** Anchor → the person id it last belonged to: the person-id state (0020-durable-linkage). */
+export interface LinkIdentityTable {
+  municipality_id: number;
+  anchor: string;
+  person_id: string;
+  run_id: number;
+}
+
+/** Next fresh person number per municipality (0020-durable-linkage). */
+export interface LinkIdCounterTable {
+  municipality_id: number;
+  next_seq: number;
+}
+
+/** A split or merge of earlier persons made by a run, explained (0020-durable-linkage). */
+export interface LinkPersonEventTable {
+  run_id: number;
+  municipality_id: number;
+  kind: string;
+  person_id: string;
+  other_person_id: string;
+  shared: number;
+  cause: string;
+  explanation: string;
 }
 
 /** A municipality's rule set, effective from a date (0004-scoring). */
@@ -370,6 +413,9 @@ export interface DB {
   link_review: LinkReviewTable;
   link_decision: LinkDecisionTable;
   link_mother_child: LinkMotherChildTable;
+  link_identity: LinkIdentityTable;
+  link_id_counter: LinkIdCounterTable;
+  link_person_event: LinkPersonEventTable;
   rule_version: RuleVersionTable;
   score_run: ScoreRunTable;
   score_item: ScoreItemTable;

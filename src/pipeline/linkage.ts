@@ -21,6 +21,7 @@ import { linkExplanations, linkRecords } from "../domain/linkage/japanese.ts";
 import { linkChildrenOfMothers, type MotherRowFacts } from "../domain/linkage/mother-child.ts";
 import type { LinkageSettings } from "../domain/linkage/settings.ts";
 import type { LinkMethod, LinkRecord } from "../domain/linkage/types.ts";
+import { COUNCIL_ONLY_SOURCES } from "../domain/policy/index.ts";
 import type { IsoDate } from "../domain/types.ts";
 import { linkRecordOfData, motherFactsOfData } from "./link-input.ts";
 import { loadSources } from "./sources.ts";
@@ -134,12 +135,12 @@ export async function runLinkage(
   });
 
   await progress?.enter("link");
-  const previous = await linkage.latestRun(options.municipalityId);
+  const previous = await linkage.loadIdentity(options.municipalityId);
   const decisions = await linkage.listDecisions(options.municipalityId);
   const result = linkRecords(records, {
     ...(options.settings ? { settings: options.settings } : {}),
     decisions,
-    ...(previous ? { previous: previous.assignment } : {}),
+    previous,
     clock,
   });
   // 妊婦/産婦健診 rows are the mother's; store the child each is about (layouts.md rule).
@@ -211,7 +212,22 @@ export async function runLinkage(
     motherChild: motherChildStats,
     unmatched: result.unmatched.length,
     review: result.review.length,
+    reviewPairs: result.review.reduce((n, v) => n + v.pairs, 0),
+    decisions: {
+      inForce: decisions.length,
+      applied: result.decisions.filter((n) => n > 0).length,
+    },
+    personEvents: {
+      split: result.events.filter((e) => e.kind === "split").length,
+      merge: result.events.filter((e) => e.kind === "merge").length,
+    },
   };
+  const councilOnly = new Set(COUNCIL_ONLY_SOURCES);
+  const sourcesOf = (rows: readonly number[]) =>
+    [...new Set(rows.map((r) => (records[r] as LinkRecord).source as string))].sort();
+  // Rows a decision settles, without council-only rows (the order is the same for everyone).
+  const openRows = (v: (typeof result.review)[number]) =>
+    Object.entries(v.sourceRows).reduce((n, [src, k]) => (councilOnly.has(src) ? n : n + k), 0);
   const runId = await saveLinkRun(target.url, {
     municipalityId: options.municipalityId,
     asOf,
@@ -219,6 +235,7 @@ export async function runLinkage(
     settings: result.settings,
     model: result.model,
     assignment: result.assignment,
+    events: result.events,
     stats,
     actor: options.actor.loginName,
     pending: options.pending === true,
@@ -237,6 +254,14 @@ export async function runLinkage(
     reviews: result.review.map((v) => ({
       leftKey: v.leftKey,
       rightKey: v.rightKey,
+      leftAnchors: v.leftAnchors,
+      rightAnchors: v.rightAnchors,
+      pairs: v.pairs,
+      rows: openRows(v),
+      sources: v.sources,
+      schools: v.schools,
+      leftSources: sourcesOf(v.leftRecords),
+      rightSources: sourcesOf(v.rightRecords),
       leftPerson: v.leftPerson,
       rightPerson: v.rightPerson,
       weight: v.weight,

@@ -164,9 +164,18 @@ describe("名寄せ run on a synthetic village", () => {
     const target = registry.find((r) => r.person_id && byPerson.has(r.person_id));
     expect(target).toBeDefined();
     const other = (byPerson.get(target?.person_id as string) as string[])[0] as string;
-    await repo.saveDecision(
+    await repo.appendDecision(
       municipalityId,
-      { left: target?.profile_key as string, right: other, same: false },
+      {
+        leftKey: target?.profile_key as string,
+        rightKey: other,
+        same: false,
+        leftAnchors: [],
+        rightAnchors: [],
+        runId: run?.id ?? null,
+        leftPerson: null,
+        rightPerson: null,
+      },
       actor,
     );
     const third = await runLinkage(t, { municipalityId, actor });

@@ -8,6 +8,7 @@ import * as motherChild from "./0006-mother-child.ts";
 import * as retention from "./0007-retention.ts";
 import * as policy from "./0008-policy.ts";
 import * as runJob from "./0015-run-job.ts";
+import * as durableLinkage from "./0020-durable-linkage.ts";
 import * as sourceDeclaration from "./0030-source-declaration.ts";
 import * as auditAnchor from "./0045-audit-anchor.ts";
 import * as accounts from "./0046-accounts.ts";
@@ -31,4 +32,5 @@ export const migrations: Record<string, Migration> = {
   "0046-accounts": accounts,
   "0030-source-declaration": sourceDeclaration,
   "0050-run-views": runViews,
+  "0020-durable-linkage": durableLinkage,
 };

@@ -16,6 +16,8 @@
 export const EDGE_PROBABILISTIC = 0;
 export const EDGE_MANUAL = 1;
 export const EDGE_ID = 2;
+/** A pair below the accept threshold kept because its rows were one person in the previous run. */
+export const EDGE_KEPT = 3;
 
 export interface Edges {
   readonly a: Int32Array;
@@ -36,6 +38,12 @@ export interface ClusterResult {
   readonly linkEdge: Int32Array;
   /** Edges refused by a constraint (count per reason). */
   readonly refused: { readonly cannotLink: number; readonly backbone: number };
+  /**
+   * Whether the final clusters of nodes a and b may never be joined: a cannot-link rule
+   * (twins, overlapping 住民票) or a reviewer's "different" holds between their members.
+   * A pair so separated is not worth asking a reviewer about.
+   */
+  readonly separated: (a: number, b: number) => boolean;
 }
 
 /** Plain union–find with path halving and union by size. */
@@ -67,10 +75,12 @@ export class UnionFind {
   }
 }
 
-/** Order of edges: manual first, then by weight (strongest first), then id edges; ties by (a, b). */
+/** Order of edges: manual first, then by weight (strongest first), then id edges, then kept edges; ties by (a, b). */
 function edgeOrder(edges: Edges): Int32Array {
   const idx = Array.from({ length: edges.count }, (_, i) => i);
-  const rank = (k: number) => (k === EDGE_MANUAL ? 0 : k === EDGE_PROBABILISTIC ? 1 : 2);
+  // Kept edges come last: they only join what the accepted edges no longer join.
+  const rank = (k: number) =>
+    k === EDGE_MANUAL ? 0 : k === EDGE_PROBABILISTIC ? 1 : k === EDGE_ID ? 2 : 3;
   idx.sort((x, y) => {
     const kx = rank(edges.kind[x] as number);
     const ky = rank(edges.kind[y] as number);
@@ -238,6 +248,11 @@ export function clusterRecords(
     accepted: Int32Array.from(accepted),
     linkEdge,
     refused: { cannotLink: refusedCannot, backbone: refusedBackbone },
+    separated: (a, b) => {
+      const ra = uf.find(a);
+      const rb = uf.find(b);
+      return ra !== rb && violates(ra, rb);
+    },
   };
 }
 

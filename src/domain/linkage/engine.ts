@@ -13,6 +13,7 @@ import {
   type ClusterResult,
   clusterRecords,
   EDGE_ID,
+  EDGE_KEPT,
   EDGE_MANUAL,
   EDGE_PROBABILISTIC,
   type Edges,
@@ -70,6 +71,13 @@ export interface EngineOptions {
   readonly decisions?: readonly RowDecision[];
   /** A model from an earlier run: skips training (for replay, or to keep links stable). */
   readonly model?: TrainedModel;
+  /**
+   * Per row: the person it belonged to in the previous run (any integer code), or -1.
+   * A pair of rows that belonged to one person and still scores at or above the review
+   * threshold stays linked (hysteresis): a link does not flip because a retrained model
+   * moved its probability from 0.995 to 0.985, nor return to the queue.
+   */
+  readonly previousPerson?: Int32Array;
   /** Clock for the stage timings; the engine never reads the time itself. */
   readonly clock?: () => number;
 }
@@ -268,14 +276,23 @@ export function runEngine(
   const ek: number[] = [];
   const ep: number[] = [];
   const acceptBits = Math.log2(settings.thresholds.accept / (1 - settings.thresholds.accept));
+  const keepBits = Math.log2(settings.thresholds.review / (1 - settings.thresholds.review));
+  const before = options.previousPerson;
+  const kept = (a: number, b: number, w: number) => {
+    if (!before || w < keepBits) return false;
+    const pa = before[a] as number;
+    return pa >= 0 && pa === before[b];
+  };
   for (let p = 0; p < pairs.count; p++) {
     const lab = labels[p] as number;
     if (lab === 0) continue;
-    if (lab === 1 || (weight[p] as number) >= acceptBits) {
+    const w = weight[p] as number;
+    const accepted = lab === 1 || w >= acceptBits;
+    if (accepted || kept(pairs.left[p] as number, pairs.right[p] as number, w)) {
       ea.push(pairs.left[p] as number);
       eb.push(pairs.right[p] as number);
-      ew.push(weight[p] as number);
-      ek.push(lab === 1 ? EDGE_MANUAL : EDGE_PROBABILISTIC);
+      ew.push(w);
+      ek.push(lab === 1 ? EDGE_MANUAL : accepted ? EDGE_PROBABILISTIC : EDGE_KEPT);
       ep.push(p);
     }
   }
@@ -421,6 +438,8 @@ function reviewPairs(
     const a = pairs.left[p] as number;
     const b = pairs.right[p] as number;
     if (clusters.cluster[a] === clusters.cluster[b]) continue;
+    // Twins, overlapping 住民票 or a reviewer's "different" already keep these persons apart.
+    if (clusters.separated(a, b)) continue;
     let reason: ReviewPair["reason"] | null = null;
     if (w < acceptBits) reason = "band";
     if (ambiguous[a] === 1 || ambiguous[b] === 1) reason = "ambiguous";

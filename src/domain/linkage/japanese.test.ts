@@ -5,6 +5,7 @@ import { buildGaijiTable } from "../ja/name.ts";
 import type { HouseholdNo, IsoDate, ResidentNo, SourceId } from "../types.ts";
 import { explainLink, type LinkOptions, linkRecords, prepareProfiles } from "./japanese.ts";
 import { JAPANESE_SETTINGS } from "./japanese-settings.ts";
+import { EMPTY_STATE, nextState } from "./person-ids.ts";
 import { parseLinkageSettings } from "./settings.ts";
 import type { LinkRecord } from "./types.ts";
 
@@ -87,7 +88,7 @@ describe("linkRecords on a seeded population", () => {
     const order = pop.records.map((_, i) => i).reverse();
     const again = linkRecords(
       order.map((i) => pop.records[i] as LinkRecord),
-      { ...opts, previous: result.assignment },
+      { ...opts, previous: nextState(EMPTY_STATE, result.assignment) },
     );
     order.forEach((i, k) => {
       expect(again.links[k]?.personId).toBe(personOf[i]);
@@ -114,7 +115,7 @@ describe("linkRecords on a seeded population", () => {
     for (const added of [extra, stranger]) {
       const next = linkRecords([...pop.records, added], {
         ...opts,
-        previous: result.assignment,
+        previous: nextState(EMPTY_STATE, result.assignment),
         model: result.model,
       });
       pop.records.forEach((_, i) => {

@@ -36,7 +36,7 @@ import { explainPair, makeExplainer, type Waterfall } from "./explain.ts";
 import { attributeHouseholdRows } from "./household-rows.ts";
 import { JAPANESE_SETTINGS } from "./japanese-settings.ts";
 import type { TrainedModel } from "./model.ts";
-import { assignPersonIds, type PersonIdAssignment } from "./person-ids.ts";
+import { assignPersonIds, type PersonIdAssignment, type PersonIdState } from "./person-ids.ts";
 import { hash64 } from "./random.ts";
 import type { LinkageSettings } from "./settings.ts";
 import type { Column, LinkTable } from "./table.ts";
@@ -79,6 +79,66 @@ export interface PreparedProfiles {
   readonly recordOrder: Int32Array;
   /** Per profile: stable key (hash of the normalised identity and the backbone flag). */
   readonly keys: readonly string[];
+  /**
+   * Per profile: its anchors, strongest first (see `profileAnchors`): what identifies the
+   * record across extracts when the profile itself changes (a move of school, a corrected
+   * or changed name). Person ids and reviewers' decisions follow records through them.
+   */
+  readonly anchors: readonly (readonly string[])[];
+}
+
+/**
+ * The fiscal (school) year of a YYYYMMDD date: April to March. Used to turn a row's
+ * school year (小1 = 1 …) and its extract's 抽出日 into the year the child entered 小1,
+ * which does not change from one monthly extract to the next, nor at the April grade change.
+ */
+function fiscalYearOf(ymdDate: string): number {
+  const y = Number(ymdDate.slice(0, 4));
+  return Number(ymdDate.slice(4, 6)) >= 4 ? y : y - 1;
+}
+
+/**
+ * A profile's anchors, strongest first. Each is a hash (no names in it) prefixed by its
+ * kind and whether the record is of the registry (1) or not (0):
+ *  - `r` 宛名番号 (a registry record's own number: unique to it);
+ *  - `w` folded 氏名 + 生年月日 + 性別 (survives a move of school, a new address, a new extract);
+ *  - `k` 氏名の読み + 生年月日 + 性別 (survives a corrected kanji or 異体字);
+ *  - `g` 名 + 生年月日 + 性別 + 学校 (else 住所) (survives a changed surname at the same school);
+ *  - `f` 氏 + 生年月日 + 性別 + 学校 (else 住所) (survives a corrected given name).
+ * A profile with none of these (no name and no number) is anchored by its own key.
+ */
+export function profileAnchors(
+  backbone: number,
+  v: {
+    residentNo: string | null;
+    familyFolded: string | null;
+    givenFolded: string | null;
+    fullFolded: string | null;
+    givenReading: string | null;
+    fullReading: string | null;
+    birthDate: string | null;
+    sex: string | null;
+    place: string | null;
+  },
+  profileKey: string,
+): string[] {
+  const out: string[] = [];
+  const b = String(backbone);
+  const sx = v.sex ?? "";
+  if (v.residentNo) out.push(`r${b}${hash64(v.residentNo)}`);
+  if (v.birthDate) {
+    const d = v.birthDate;
+    if (v.fullFolded) out.push(`w${b}${hash64(`${v.fullFolded}\u0001${d}\u0001${sx}`)}`);
+    if (v.fullReading) out.push(`k${b}${hash64(`${v.fullReading}\u0001${d}\u0001${sx}`)}`);
+    if (v.place) {
+      const given = v.givenReading ?? v.givenFolded;
+      if (given) out.push(`g${b}${hash64(`${given}\u0001${d}\u0001${sx}\u0001${v.place}`)}`);
+      if (v.familyFolded)
+        out.push(`f${b}${hash64(`${v.familyFolded}\u0001${d}\u0001${sx}\u0001${v.place}`)}`);
+    }
+  }
+  if (out.length === 0) out.push(`p${b}${profileKey}`);
+  return out;
 }
 
 function ymd(iso: string | null | undefined): string | null {
@@ -169,6 +229,12 @@ export function prepareProfiles(
   // (profile-major), so memory grows with distinct identities, not with rows.
   const C = JAPANESE_COLUMNS.length;
   const IDENTITY = C - 2; // the last two columns (birth year, month-day) are derived
+  // 学年 and 抽出日 are not part of a profile's identity: the year the child entered 小1
+  // (derived from both) is. A school writes the same child into every monthly 出欠 extract
+  // with a new 抽出日 and, from April, a new 学年; all of these rows are one profile with one
+  // key, so decisions and person ids keyed by it hold from month to month.
+  const GRADE = JAPANESE_COLUMNS.indexOf("grade");
+  const AS_OF = JAPANESE_COLUMNS.indexOf("asOf");
   const dictionaries = JAPANESE_COLUMNS.map(() => ({
     index: new Map<string, number>(),
     values: [] as string[],
@@ -189,6 +255,7 @@ export function prepareProfiles(
   let size = 0;
   const profileIndex = new Map<string, number>();
   const profileKeys: string[] = [];
+  const profileAnchorList: string[][] = [];
   const profileOf = new Int32Array(records.length);
   // Rows with no name (乳幼児健診, 手帳 … known by 宛名番号 alone) repeat a few identities
   // many times: their raw fields map straight to their profile.
@@ -198,7 +265,7 @@ export function prepareProfiles(
     const backbone = backboneSources.has(r.source) ? 1 : 0;
     const nameless = r.name == null && r.nameKana == null;
     const raw = nameless
-      ? `${backbone}\u0001${r.residentNo ?? ""}\u0001${r.householdNo ?? ""}\u0001${r.birthDate ?? ""}\u0001${r.sex ?? ""}\u0001${r.address ?? ""}\u0001${r.school ?? ""}\u0001${r.grade ?? ""}\u0001${r.grade == null ? "" : (r.asOf ?? "")}\u0001${r.residentSince ?? ""}\u0001${r.removedDate ?? ""}`
+      ? `${backbone}\u0001${r.residentNo ?? ""}\u0001${r.householdNo ?? ""}\u0001${r.birthDate ?? ""}\u0001${r.sex ?? ""}\u0001${r.address ?? ""}\u0001${r.school ?? ""}\u0001${r.grade ?? ""}\u0001${r.grade == null ? "" : (ymd(r.asOf) ?? "").slice(0, 6)}\u0001${r.residentSince ?? ""}\u0001${r.removedDate ?? ""}`
       : null;
     if (raw !== null) {
       const known = rawIndex.get(raw);
@@ -251,12 +318,16 @@ export function prepareProfiles(
       dob === null ? null : dob.slice(0, 4),
       dob === null ? null : dob.slice(4),
     ];
+    const asOfYmd = row[AS_OF] ?? null;
+    const entry =
+      grade === null || asOfYmd === null ? null : `E${fiscalYearOf(asOfYmd) - Number(grade)}`;
     let key = String(backbone);
     for (let ci = 0; ci < C; ci++) {
       const c = encode(ci, row[ci] ?? null);
       rowCodes[ci] = c;
-      if (ci < IDENTITY) key += `,${c}`;
+      if (ci < IDENTITY && ci !== GRADE && ci !== AS_OF) key += `,${c}`;
     }
+    if (entry !== null) key += `,${entry}`;
     let p = profileIndex.get(key);
     if (p === undefined) {
       p = size++;
@@ -271,13 +342,28 @@ export function prepareProfiles(
       }
       codes.set(rowCodes, p * C);
       backboneOf[p] = backbone;
-      // The stable key hashes the normalised values, not this run's codes.
-      profileKeys.push(
-        hash64(
-          `${backbone}\u0001${row
-            .slice(0, IDENTITY)
-            .map((v) => v ?? "")
-            .join("\u0001")}`,
+      // The stable key hashes the normalised values, not this run's codes; in the grade's
+      // place the year of entry, in the 抽出日's nothing (rows without a grade hash as before).
+      const identity = row.slice(0, IDENTITY).map((v) => v ?? "");
+      identity[GRADE] = entry ?? "";
+      identity[AS_OF] = "";
+      const profileKey = hash64(`${backbone}\u0001${identity.join("\u0001")}`);
+      profileKeys.push(profileKey);
+      profileAnchorList.push(
+        profileAnchors(
+          backbone,
+          {
+            residentNo: row[0] ?? null,
+            familyFolded: row[5] ?? null,
+            givenFolded: row[6] ?? null,
+            fullFolded: row[7] ?? null,
+            givenReading: row[9] ?? null,
+            fullReading: row[10] ?? null,
+            birthDate: dob,
+            sex: row[12] ?? null,
+            place: row[14] ?? row[13] ?? null,
+          },
+          profileKey,
         ),
       );
     }
@@ -330,6 +416,7 @@ export function prepareProfiles(
     recordOffsets,
     recordOrder,
     keys: profileKeys,
+    anchors: profileAnchorList,
   };
 }
 
@@ -396,6 +483,29 @@ export interface ReviewItem {
   readonly probability: number;
   readonly reason: "band" | "ambiguous";
   readonly explanation: Waterfall;
+  /** Anchors of both sides, stored with a decision so that it follows the records. */
+  readonly leftAnchors: readonly string[];
+  readonly rightAnchors: readonly string[];
+  /** Combinations of the two persons' records folded into this one item. */
+  readonly pairs: number;
+  /** Source rows of the records in those combinations: what one decision settles. */
+  readonly rows: number;
+  /** Those rows per source. */
+  readonly sourceRows: Readonly<Record<string, number>>;
+  /** Sources and schools of those rows (for filtering the queue). */
+  readonly sources: readonly string[];
+  readonly schools: readonly string[];
+}
+
+/** A split or merge of earlier persons, explained for the run's record. */
+export interface PersonEvent {
+  readonly kind: "split" | "merge";
+  readonly personId: PersonId;
+  readonly otherPersonId: PersonId;
+  readonly shared: number;
+  /** "decision": a reviewer's decision touches the person; "data": records were added or changed. */
+  readonly cause: "decision" | "data";
+  readonly explanation: string;
 }
 
 export interface LinkResult {
@@ -405,8 +515,12 @@ export interface LinkResult {
   readonly unmatched: readonly PersonId[];
   readonly review: readonly ReviewItem[];
   readonly model: TrainedModel;
-  /** Pass to the next run to keep person ids stable. */
+  /** This run's anchors → person ids (merge into the state for the next run). */
   readonly assignment: PersonIdAssignment;
+  /** Earlier persons split or merged by this run. */
+  readonly events: readonly PersonEvent[];
+  /** Per decision given (same order): how many pairs of this run's records it was applied to. */
+  readonly decisions: readonly number[];
   readonly settings: LinkageSettings;
   readonly stats: {
     readonly records: number;
@@ -429,11 +543,129 @@ export interface LinkOptions {
   readonly backboneSources?: readonly string[];
   /** Reviewers' earlier decisions; pairs whose profiles are not in this run are ignored. */
   readonly decisions?: readonly ReviewDecision[];
-  /** The previous run's person-id assignment. */
-  readonly previous?: PersonIdAssignment;
+  /** Person ids of earlier runs (anchor → id, next number). */
+  readonly previous?: PersonIdState;
   /** A trained model to reuse instead of training. */
   readonly model?: TrainedModel;
   readonly clock?: () => number;
+}
+
+/**
+ * The profiles of this run that a decision's side stands for: the profile with the key
+ * decided on; else, when that profile is gone (a move of school, a corrected or changed
+ * name, a new grade), the profiles sharing an anchor with the side that belonged to the
+ * same person as the side's own anchors (by the person-id state of earlier runs: the
+ * person ids are stable, so this tells one child from a namesake or a twin). Without that
+ * state (a first run), the side's strongest anchor still present, when it is unambiguous:
+ * a registry side only by its 宛名番号.
+ */
+function resolveDecisions(
+  prepared: PreparedProfiles,
+  decisions: readonly ReviewDecision[],
+  previous: PersonIdState | undefined,
+): { rows: { a: number; b: number; same: boolean }[]; applied: number[] } {
+  if (decisions.length === 0) return { rows: [], applied: [] };
+  const keyIndex = new Map<string, number>();
+  prepared.keys.forEach((k, i) => {
+    keyIndex.set(k, i);
+  });
+  // Anchors asked for by sides whose profile is gone: found in one pass over the profiles.
+  const wanted = new Map<string, number[]>();
+  for (const d of decisions)
+    for (const [key, anchors] of [
+      [d.left, d.leftAnchors],
+      [d.right, d.rightAnchors],
+    ] as const)
+      if (!keyIndex.has(key)) for (const a of anchors ?? []) wanted.set(a, []);
+  if (wanted.size > 0)
+    prepared.anchors.forEach((list, p) => {
+      for (const a of list) wanted.get(a)?.push(p);
+    });
+  /** The earlier person most of these anchors belonged to (a 宛名番号 counts twice). */
+  const personOf = (anchors: readonly string[]): string | undefined => {
+    if (!previous) return undefined;
+    const tally = new Map<string, number>();
+    for (const a of anchors) {
+      const id = previous.byKey.get(a);
+      if (id !== undefined) tally.set(id, (tally.get(id) ?? 0) + (a[0] === "r" ? 2 : 1));
+    }
+    let best: string | undefined;
+    let n = 0;
+    for (const [id, k] of tally)
+      if (k > n || (k === n && best !== undefined && id < best)) {
+        best = id;
+        n = k;
+      }
+    return best;
+  };
+  const side = (key: string, anchors: readonly string[] | undefined): number[] => {
+    const p = keyIndex.get(key);
+    if (p !== undefined) return [p];
+    const list = anchors ?? [];
+    const registry = list[0]?.startsWith("r1") === true;
+    const usable = registry ? list.slice(0, 1) : list;
+    const person = personOf(list);
+    if (person !== undefined)
+      // Strongest anchor first: the profiles found through it that belonged to that person.
+      for (const a of usable) {
+        const same = (wanted.get(a) ?? []).filter(
+          (q) => personOf(prepared.anchors[q] as readonly string[]) === person,
+        );
+        if (same.length > 0) return same;
+      }
+    for (const a of usable) {
+      const found = wanted.get(a) ?? [];
+      if (found.length === 0) continue;
+      const limit = a[0] === "g" || a[0] === "f" ? 1 : a[0] === "r" ? 8 : 3;
+      if (found.length <= limit) return found;
+    }
+    return [];
+  };
+  const rows: { a: number; b: number; same: boolean }[] = [];
+  const applied = decisions.map((d) => {
+    const left = side(d.left, d.leftAnchors);
+    const right = side(d.right, d.rightAnchors);
+    // A side cannot be both: "different" for records found on both sides is not applied.
+    if (!d.same && left.some((a) => right.includes(a))) return 0;
+    let n = 0;
+    for (const a of left)
+      for (const b of right)
+        if (a !== b) {
+          rows.push({ a, b, same: d.same });
+          n++;
+        }
+    return n;
+  });
+  return { rows, applied };
+}
+
+/**
+ * Per profile, the person it belonged to in earlier runs (as an integer code), by its
+ * strong anchors only (宛名番号, 氏名 or its reading with 生年月日 and 性別; anchors by
+ * school are shared by namesakes); -1 when unknown or when they disagree.
+ */
+function previousPersons(prepared: PreparedProfiles, previous: PersonIdState): Int32Array {
+  const codes = new Map<string, number>();
+  const out = new Int32Array(prepared.keys.length).fill(-1);
+  prepared.anchors.forEach((list, p) => {
+    let id: string | undefined;
+    for (const a of list) {
+      const k = a.charCodeAt(0);
+      if (k !== 114 /* r */ && k !== 119 /* w */ && k !== 107 /* k */) continue;
+      const x = previous.byKey.get(a);
+      if (x === undefined) continue;
+      if (id !== undefined && x !== id) return;
+      id = x;
+    }
+    if (id === undefined) return;
+    let c = codes.get(id);
+    if (c === undefined) {
+      c = codes.size;
+      codes.set(id, c);
+    }
+    out[p] = c;
+  });
+  return out;
 }
 
 /** Links records to persons. Pure: same input, same output. */
@@ -443,15 +675,14 @@ export function linkRecords(records: readonly LinkRecord[], options: LinkOptions
   const t0 = clock();
   const prepared = prepareProfiles(records, options);
   const tPrep = clock() - t0;
-  const keyIndex = new Map(prepared.keys.map((k, i) => [k, i]));
-  const decisions = (options.decisions ?? []).flatMap((d) => {
-    const a = keyIndex.get(d.left);
-    const b = keyIndex.get(d.right);
-    return a === undefined || b === undefined ? [] : [{ a, b, same: d.same }];
-  });
+  const resolved = resolveDecisions(prepared, options.decisions ?? [], options.previous);
+  const decisions = resolved.rows;
   const engine = runEngine(prepared.table, settings, {
     decisions,
     model: options.model,
+    ...(options.previous && options.previous.byKey.size > 0
+      ? { previousPerson: previousPersons(prepared, options.previous) }
+      : {}),
     clock: options.clock,
   });
   const t1 = clock();
@@ -475,10 +706,9 @@ export function linkRecords(records: readonly LinkRecord[], options: LinkOptions
       }
     return [...s].sort();
   };
-  const { ids, assignment } = assignPersonIds(
+  const { ids, assignment, events } = assignPersonIds(
     personClusters.map((x) => ({
-      profileKeys: x.profiles.map((p) => prepared.keys[p] as string),
-      residentNos: residentNosOf(x.profiles),
+      anchors: x.profiles.flatMap((p) => prepared.anchors[p] as readonly string[]),
     })),
     options.previous,
   );
@@ -569,18 +799,74 @@ export function linkRecords(records: readonly LinkRecord[], options: LinkOptions
 
   const unmatched = persons.filter((x) => !x.resident).map((x) => x.personId);
   const explain = makeExplainer(engine.model, settings, table, engine.comparisons);
-  const review: ReviewItem[] = engine.review.map((rv) => ({
-    leftKey: prepared.keys[rv.a] as string,
-    rightKey: prepared.keys[rv.b] as string,
-    leftRecords: recordsOf(prepared, rv.a),
-    rightRecords: recordsOf(prepared, rv.b),
-    leftPerson: personOfCluster.get(clusters.cluster[rv.a] as number) ?? null,
-    rightPerson: personOfCluster.get(clusters.cluster[rv.b] as number) ?? null,
-    weight: rv.weight,
-    probability: rv.probability,
-    reason: rv.reason,
-    explanation: explain(rv.a, rv.b),
-  }));
+  // One item per pair of persons (not per combination of their records): the strongest
+  // pair stands for it, and the item counts the rows one decision settles.
+  const personOfProfile = (p: number) => personOfCluster.get(clusters.cluster[p] as number) ?? null;
+  const groups = new Map<
+    string,
+    { rep: (typeof engine.review)[number]; members: number[][]; ambiguous: boolean }
+  >();
+  for (const rv of engine.review) {
+    const pa = personOfProfile(rv.a) ?? `k${prepared.keys[rv.a]}`;
+    const pb = personOfProfile(rv.b) ?? `k${prepared.keys[rv.b]}`;
+    const gk = pa < pb ? `${pa}|${pb}` : `${pb}|${pa}`;
+    const g = groups.get(gk);
+    if (g) {
+      g.members.push([rv.a, rv.b]);
+      if (rv.reason === "ambiguous") g.ambiguous = true;
+    } else
+      groups.set(gk, { rep: rv, members: [[rv.a, rv.b]], ambiguous: rv.reason === "ambiguous" });
+  }
+  const review: ReviewItem[] = [...groups.values()].map(({ rep: rv, members, ambiguous }) => {
+    const profiles = new Set(members.flat());
+    const sourceRows: Record<string, number> = {};
+    const schools = new Set<string>();
+    let rows = 0;
+    for (const p of profiles)
+      for (const r of recordsOf(prepared, p)) {
+        rows++;
+        const rec = records[r] as LinkRecord;
+        sourceRows[rec.source] = (sourceRows[rec.source] ?? 0) + 1;
+        if (rec.school) schools.add(rec.school);
+      }
+    return {
+      leftKey: prepared.keys[rv.a] as string,
+      rightKey: prepared.keys[rv.b] as string,
+      leftAnchors: prepared.anchors[rv.a] as readonly string[],
+      rightAnchors: prepared.anchors[rv.b] as readonly string[],
+      leftRecords: recordsOf(prepared, rv.a),
+      rightRecords: recordsOf(prepared, rv.b),
+      leftPerson: personOfProfile(rv.a),
+      rightPerson: personOfProfile(rv.b),
+      weight: rv.weight,
+      probability: rv.probability,
+      reason: ambiguous ? "ambiguous" : rv.reason,
+      pairs: members.length,
+      rows,
+      sourceRows,
+      sources: Object.keys(sourceRows).sort(),
+      schools: [...schools].sort(),
+      explanation: explain(rv.a, rv.b),
+    };
+  });
+  // Splits and merges of earlier persons, with what caused them.
+  const decidedIn = (same: boolean, cluster: number) =>
+    resolved.rows.some(
+      (d) =>
+        d.same === same && (clusters.cluster[d.a] === cluster || clusters.cluster[d.b] === cluster),
+    );
+  const personEvents: PersonEvent[] = events.map((e) => {
+    const c = (personClusters[e.cluster] as { c: number }).c;
+    const byDecision = decidedIn(e.kind === "merge", c);
+    return {
+      ...e,
+      cause: byDecision ? "decision" : "data",
+      explanation:
+        e.kind === "split"
+          ? `前回 ${e.personId} だった記録の一部が、今回は別の人物 ${e.otherPersonId} になりました（${byDecision ? "確認者の「別人」の判断による" : "記録の追加・変更で照合結果が変わったため"}）。`
+          : `前回 ${e.otherPersonId} だった記録が、今回は ${e.personId} と同一人物として結ばれました（${byDecision ? "確認者の「同一人物」の判断による" : "記録の追加・変更で照合結果が変わったため"}）。`,
+    };
+  });
   const tPost = clock() - t1;
   return {
     links,
@@ -589,6 +875,8 @@ export function linkRecords(records: readonly LinkRecord[], options: LinkOptions
     review,
     model: engine.model,
     assignment,
+    events: personEvents,
+    decisions: resolved.applied,
     settings,
     stats: {
       records: records.length,

@@ -62,9 +62,16 @@ export interface LinkRecord {
 /** How a row came to its person (cli.md `export links` method). */
 export type LinkMethod = "id" | "probabilistic" | "manual" | "unlinked";
 
-/** A reviewer's decision on a pair, keyed by the profile keys shown in the review queue. */
+/**
+ * A reviewer's decision on a pair, keyed by the profile keys shown in the review queue and
+ * the anchors of both sides (japanese.ts `profileAnchors`). When a side's profile is no
+ * longer in the data (a move of school, a corrected name), the decision follows the record
+ * through its anchors, so it holds until someone reverses it.
+ */
 export interface ReviewDecision {
   readonly left: string;
   readonly right: string;
   readonly same: boolean;
+  readonly leftAnchors?: readonly string[];
+  readonly rightAnchors?: readonly string[];
 }

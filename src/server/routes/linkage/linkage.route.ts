@@ -1,6 +1,7 @@
 import { createAuditRepository } from "../../../db/audit.repository.ts";
 import { createLinkageRepository } from "../../../db/linkage.repository.ts";
 import { createReviewRepository } from "../../../db/review.repository.ts";
+import { recordDecision } from "../../../pipeline/review.ts";
 import {
   actorOf,
   clientAddress,
@@ -76,6 +77,8 @@ export const linkageRoutes = createRouter()
       const scope = scopeOfRequest(c);
       const body = c.req.valid("json");
       const db = c.get("deps").db;
+      // Refused when the run did not ask about the pair (or the reader may not see it), and,
+      // with a Japanese reason, when it contradicts the decisions in force.
       const run = await createLinkageRepository(db).latestRun(actor.municipalityId);
       if (
         !run ||
@@ -92,19 +95,13 @@ export const linkageRoutes = createRouter()
           "この組は最新の名寄せで確認対象になっていません。画面を再読み込みしてください。",
         );
       }
-      await createLinkageRepository(db).saveDecision(
-        actor.municipalityId,
-        { left: body.leftKey, right: body.rightKey, same: body.same },
+      await recordDecision(
+        db,
+        scope,
+        { leftKey: body.leftKey, rightKey: body.rightKey, same: body.same },
         { userId: actor.userId, loginName: actor.loginName },
+        clientAddress(c),
       );
-      await createAuditRepository(db).append({
-        municipalityId: actor.municipalityId,
-        actorUserId: actor.userId,
-        actor: actor.loginName,
-        action: "linkage.decision",
-        target: `link_run:${run.id}`,
-        detail: { same: body.same, from: clientAddress(c) },
-      });
       return c.json({ ok: true as const }, 200);
     },
   );
