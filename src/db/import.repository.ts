@@ -141,7 +141,9 @@ export function createImportRepository(db: Database) {
      * What a run uses: for each source, the snapshots with the newest as-of
      * date on or before `asOf` (default: any), leaving out superseded ones.
      * Several files of one source with the same 抽出日 (one per school) are
-     * all current together.
+     * all current together. Manual entries add to what is there: every
+     * manual entry not corrected (superseded) with a 抽出日 on or before
+     * `asOf` is current, whatever the files' dates (issue 16).
      */
     async currentSnapshots(
       municipalityId: number,
@@ -156,10 +158,11 @@ export function createImportRepository(db: Database) {
         WHERE s.municipality_id = ${municipalityId}
           AND s.superseded_by IS NULL
           AND (${options.sourceId ?? null}::text IS NULL OR s.source_id = ${options.sourceId ?? null})
-          AND s.as_of = (
+          AND s.as_of <= ${limit}::date
+          AND (s.manual OR s.as_of = (
             SELECT max(o.as_of) FROM import_snapshot o
             WHERE o.municipality_id = s.municipality_id AND o.source_id = s.source_id
-              AND o.superseded_by IS NULL AND o.as_of <= ${limit}::date)
+              AND o.superseded_by IS NULL AND NOT o.manual AND o.as_of <= ${limit}::date))
         ORDER BY s.source_id, s.id`.execute(db);
       return rows.rows.map(toSummary);
     },
@@ -233,6 +236,120 @@ export function createImportRepository(db: Database) {
       return Number(r.rows[0]?.n ?? 0);
     },
 
+    /** Every replacement of a municipality (optionally one source's), newest first (import history). */
+    async listReplacements(
+      municipalityId: number,
+      options: { sourceId?: SourceId } = {},
+    ): Promise<Replacement[]> {
+      let q = db
+        .selectFrom("import_replacement as r")
+        .innerJoin("import_snapshot as n", "n.id", "r.snapshot_id")
+        .select([
+          "r.id",
+          "r.snapshot_id",
+          "r.replaced_snapshot_id",
+          "r.kind",
+          "r.replaced_at",
+          "r.actor",
+          "r.undone_at",
+          "r.undone_by",
+        ])
+        .where("r.municipality_id", "=", municipalityId)
+        .orderBy("r.id", "desc");
+      if (options.sourceId !== undefined) q = q.where("n.source_id", "=", options.sourceId);
+      return (await q.execute()).map((r) => ({
+        id: r.id,
+        snapshotId: r.snapshot_id,
+        replacedSnapshotId: r.replaced_snapshot_id,
+        kind: r.kind,
+        replacedAt: r.replaced_at,
+        actor: r.actor,
+        undoneAt: r.undone_at,
+        undoneBy: r.undone_by,
+      }));
+    },
+
+    /**
+     * Undoes the replacements that `snapshotId` made: the snapshots it
+     * replaced are current again and `snapshotId` itself is no longer current
+     * (superseded by the first of them), in one transaction under the source's
+     * import lock. Only while `snapshotId` is still current. Returns the
+     * restored snapshots, or a reason it cannot be done.
+     */
+    async undoReplacement(
+      municipalityId: number,
+      snapshotId: number,
+      actor: string,
+    ): Promise<
+      | { ok: true; sourceId: SourceId; restored: ReplacedSnapshot[] }
+      | { ok: false; reason: "not_found" | "not_current" | "nothing_replaced" }
+    > {
+      return db.transaction().execute(async (trx) => {
+        const snap = await trx
+          .selectFrom("import_snapshot")
+          .select(["id", "source_id", "superseded_by"])
+          .where("municipality_id", "=", municipalityId)
+          .where("id", "=", snapshotId)
+          .executeTakeFirst();
+        if (!snap) return { ok: false, reason: "not_found" } as const;
+        await sql`SELECT pg_advisory_xact_lock(hashtext('mimamori.import'), hashtext(${`${municipalityId}/${snap.source_id}`}))`.execute(
+          trx,
+        );
+        const locked = await trx
+          .selectFrom("import_snapshot")
+          .select(["superseded_by"])
+          .where("id", "=", snapshotId)
+          .forUpdate()
+          .executeTakeFirstOrThrow();
+        if (locked.superseded_by !== null) return { ok: false, reason: "not_current" } as const;
+        const open = await trx
+          .selectFrom("import_replacement")
+          .select(["id", "replaced_snapshot_id"])
+          .where("snapshot_id", "=", snapshotId)
+          .where("undone_at", "is", null)
+          .orderBy("replaced_snapshot_id")
+          .execute();
+        if (open.length === 0) return { ok: false, reason: "nothing_replaced" } as const;
+        const ids = open.map((r) => r.replaced_snapshot_id);
+        const restored = await sql<ReplacedRow>`
+          UPDATE import_snapshot SET superseded_by = NULL
+          WHERE municipality_id = ${municipalityId} AND superseded_by = ${snapshotId}
+            AND id = ANY(${ids}::int[])
+          RETURNING id, version, file_name, to_char(as_of, 'YYYY-MM-DD') AS as_of, rows_stored,
+                    rows_rejected, imported_at, actor, manual`.execute(trx);
+        await trx
+          .updateTable("import_snapshot")
+          .set({ superseded_by: ids[0] as number })
+          .where("id", "=", snapshotId)
+          .execute();
+        await trx
+          .updateTable("import_replacement")
+          .set({ undone_at: sql`now()`, undone_by: actor })
+          .where(
+            "id",
+            "in",
+            open.map((r) => r.id),
+          )
+          .execute();
+        return {
+          ok: true,
+          sourceId: snap.source_id as SourceId,
+          restored: restored.rows.map(toReplaced).sort((a, b) => a.id - b.id),
+        } as const;
+      });
+    },
+
+    /** The header of a snapshot's file as it was (raw cells follow this order). */
+    async snapshotHeader(municipalityId: number, snapshotId: number): Promise<string[]> {
+      const r = await db
+        .selectFrom("import_snapshot")
+        .select("header")
+        .where("municipality_id", "=", municipalityId)
+        .where("id", "=", snapshotId)
+        .executeTakeFirst();
+      return r?.header ?? [];
+    },
+
     /** The rejected rows of a snapshot with their errors, in row order. */
     async listRejectedRows(
       municipalityId: number,
@@ -261,6 +378,58 @@ export function createImportRepository(db: Database) {
 }
 
 export type ImportRepository = ReturnType<typeof createImportRepository>;
+
+/** One replacement (or correction) of a snapshot, and its undo if undone. */
+export interface Replacement {
+  readonly id: number;
+  /** The snapshot that replaced. */
+  readonly snapshotId: number;
+  readonly replacedSnapshotId: number;
+  readonly kind: "replace" | "correct";
+  readonly replacedAt: Date;
+  readonly actor: string;
+  readonly undoneAt: Date | null;
+  readonly undoneBy: string | null;
+}
+
+/** A snapshot that an import replaced (or would replace), as the report and history show it. */
+export interface ReplacedSnapshot {
+  readonly id: number;
+  readonly version: number;
+  readonly fileName: string;
+  readonly asOf: IsoDate | null;
+  readonly rowsStored: number;
+  readonly rowsRejected: number;
+  readonly importedAt: Date;
+  readonly actor: string;
+  readonly manual: boolean;
+}
+
+interface ReplacedRow {
+  id: number;
+  version: number;
+  file_name: string;
+  as_of: string | null;
+  rows_stored: number;
+  rows_rejected: number;
+  imported_at: Date;
+  actor: string;
+  manual: boolean;
+}
+
+function toReplaced(r: ReplacedRow): ReplacedSnapshot {
+  return {
+    id: r.id,
+    version: r.version,
+    fileName: r.file_name,
+    asOf: r.as_of as IsoDate | null,
+    rowsStored: r.rows_stored,
+    rowsRejected: r.rows_rejected,
+    importedAt: r.imported_at,
+    actor: r.actor,
+    manual: r.manual,
+  };
+}
 
 /** One row for {@link ImportTransaction.copyRows}: stored when `values` is set, rejected otherwise. */
 export interface RowToStore {
@@ -338,9 +507,24 @@ export interface ImportTransaction {
   /**
    * Marks older current snapshots of this source with the same as-of date as
    * superseded by `snapshotId`: those with the same file name, or all of them
-   * when `allWithSameAsOf`. Returns their ids.
+   * when `allWithSameAsOf`. Manual entries are never replaced by a file (they
+   * add to what is there; docs/import.md). Each replacement is recorded in
+   * import_replacement. Returns the replaced snapshots, oldest first.
    */
-  supersede(snapshotId: number, options: { allWithSameAsOf: boolean }): Promise<number[]>;
+  supersede(
+    snapshotId: number,
+    options: { allWithSameAsOf: boolean; actor: string },
+  ): Promise<ReplacedSnapshot[]>;
+  /**
+   * Marks exactly the snapshots `ids` as superseded by `snapshotId` (an
+   * explicit correction of a manual entry), recorded as kind 'correct'. Only
+   * current snapshots of this source are touched; returns those that were.
+   */
+  supersedeIds(
+    snapshotId: number,
+    ids: readonly number[],
+    options: { actor: string },
+  ): Promise<ReplacedSnapshot[]>;
   commit(): Promise<void>;
   /** Rolls back (if still open) and releases the connection; safe to call twice. */
   close(): Promise<void>;
@@ -495,16 +679,43 @@ async function startImport(
     },
 
     async supersede(snapshotId, options) {
-      const r = await client.query<{ id: number }>(
-        `UPDATE import_snapshot o SET superseded_by = n.id
-         FROM import_snapshot n
-         WHERE n.id = $1 AND o.municipality_id = n.municipality_id AND o.source_id = n.source_id
-           AND o.id <> n.id AND o.superseded_by IS NULL AND o.as_of = n.as_of
-           AND ($2 OR o.file_name = n.file_name)
-         RETURNING o.id`,
-        [snapshotId, options.allWithSameAsOf],
+      const r = await client.query<ReplacedRow>(
+        `WITH replaced AS (
+           UPDATE import_snapshot o SET superseded_by = n.id
+           FROM import_snapshot n
+           WHERE n.id = $1 AND o.municipality_id = n.municipality_id AND o.source_id = n.source_id
+             AND o.id <> n.id AND o.superseded_by IS NULL AND o.as_of = n.as_of
+             AND NOT o.manual AND NOT n.manual
+             AND ($2 OR o.file_name = n.file_name)
+           RETURNING o.*),
+         recorded AS (
+           INSERT INTO import_replacement (municipality_id, snapshot_id, replaced_snapshot_id, kind, actor)
+           SELECT municipality_id, $1, id, 'replace', $3 FROM replaced)
+         SELECT id, version, file_name, to_char(as_of, 'YYYY-MM-DD') AS as_of, rows_stored,
+                rows_rejected, imported_at, actor, manual
+         FROM replaced ORDER BY id`,
+        [snapshotId, options.allWithSameAsOf, options.actor],
       );
-      return r.rows.map((x) => x.id).sort((a, b) => a - b);
+      return r.rows.map(toReplaced);
+    },
+
+    async supersedeIds(snapshotId, ids, options) {
+      const r = await client.query<ReplacedRow>(
+        `WITH replaced AS (
+           UPDATE import_snapshot o SET superseded_by = n.id
+           FROM import_snapshot n
+           WHERE n.id = $1 AND o.municipality_id = n.municipality_id AND o.source_id = n.source_id
+             AND o.id <> n.id AND o.superseded_by IS NULL AND o.id = ANY($2::int[])
+           RETURNING o.*),
+         recorded AS (
+           INSERT INTO import_replacement (municipality_id, snapshot_id, replaced_snapshot_id, kind, actor)
+           SELECT municipality_id, $1, id, 'correct', $3 FROM replaced)
+         SELECT id, version, file_name, to_char(as_of, 'YYYY-MM-DD') AS as_of, rows_stored,
+                rows_rejected, imported_at, actor, manual
+         FROM replaced ORDER BY id`,
+        [snapshotId, ids, options.actor],
+      );
+      return r.rows.map(toReplaced);
     },
 
     async commit() {

@@ -28,6 +28,8 @@ export interface RetentionSnapshot {
   readonly importedOn: IsoDate;
   readonly rows: number;
   readonly supersededBy: number | null;
+  /** Entered by hand: every uncorrected manual entry is current (issue 16). */
+  readonly manual: boolean;
 }
 
 /** A stored run and the snapshots it read. */
@@ -106,6 +108,7 @@ export function createRetentionRepository(db: Database) {
           ),
           "rows_read",
           "superseded_by",
+          "manual",
         ])
         .where("municipality_id", "=", municipalityId)
         .orderBy("id")
@@ -119,6 +122,7 @@ export function createRetentionRepository(db: Database) {
         importedOn: r.imported_on as IsoDate,
         rows: r.rows_read,
         supersededBy: r.superseded_by,
+        manual: r.manual,
       }));
     },
 

@@ -145,6 +145,19 @@ export interface ImportSnapshotTable {
   superseded_by: number | null;
 }
 
+/** One snapshot replacing another for runs, and its undo (0010-import-replacement). */
+export interface ImportReplacementTable {
+  id: Generated<number>;
+  municipality_id: number;
+  snapshot_id: number;
+  replaced_snapshot_id: number;
+  kind: "replace" | "correct";
+  replaced_at: DefaultTimestamp;
+  actor: string;
+  undone_at: Date | null;
+  undone_by: string | null;
+}
+
 /** One data row of an imported file, stored (data) or rejected (errors) (0002-import). */
 export interface ImportRowTable {
   snapshot_id: number;
@@ -406,6 +419,7 @@ export interface DB {
   login_challenge: LoginChallengeTable;
   import_snapshot: ImportSnapshotTable;
   import_row: ImportRowTable;
+  import_replacement: ImportReplacementTable;
   retention_policy: RetentionPolicyTable;
   link_run: LinkRunTable;
   link_person: LinkPersonTable;

@@ -14,8 +14,10 @@ import { createAuditRepository } from "../db/audit.repository.ts";
 import type { Database } from "../db/database.ts";
 import {
   beginImport,
+  createImportRepository,
   type ImportTransaction,
   openImportConnections,
+  type ReplacedSnapshot,
   type RowToStore,
 } from "../db/import.repository.ts";
 import { isMimamoriError, MimamoriError } from "../domain/errors.ts";
@@ -63,6 +65,19 @@ export interface ImportFileOptions {
    * not only one with the same file name (a corrected export under a new name).
    */
   readonly replace?: boolean;
+  /**
+   * Read, validate and check everything, then roll back: the report (status
+   * `preview`) says what would be stored and which snapshots would be
+   * replaced. Nothing is stored.
+   */
+  readonly dryRun?: boolean;
+  /**
+   * The ids of the snapshots the caller has confirmed may be replaced (from a
+   * preview). When given and the import would replace any other set, nothing
+   * is stored and the report is a `preview` asking for confirmation. Omitted
+   * (the CLI): replacements happen and the report says what was replaced.
+   */
+  readonly confirmReplace?: readonly number[];
   /** Rejected rows listed in the report; the rest are counted (all are stored). Default 10,000. */
   readonly maxRejectionsInReport?: number;
   /** Called after each batch of rows. */
@@ -99,8 +114,33 @@ export interface ImportedReport extends ReportBase {
   /** Rejected rows beyond the limit (stored, not listed). */
   readonly rejectionsOmitted: number;
   readonly notes: readonly string[];
-  /** Snapshots this import replaces for runs. */
+  /** Ids of the snapshots this import replaced for runs. */
   readonly superseded: readonly number[];
+  /** The same snapshots, described (version, file, 抽出日, rows, who and when). */
+  readonly replaced: readonly ReplacedSnapshot[];
+}
+
+/**
+ * A dry run, or an import that would replace snapshots nobody confirmed:
+ * nothing was stored. Says what would be stored and what would be replaced.
+ */
+export interface PreviewReport extends ReportBase {
+  readonly status: "preview";
+  /** `dry_run`: asked for; `confirmation_needed`: the upload would replace unconfirmed snapshots. */
+  readonly reason: "dry_run" | "confirmation_needed";
+  readonly sourceId: SourceId;
+  readonly sourceName: string;
+  readonly asOf: IsoDate | null;
+  readonly format: string;
+  readonly encoding: string | null;
+  readonly rowsRead: number;
+  readonly rowsStored: number;
+  readonly rowsRejected: number;
+  readonly rejections: readonly Rejection[];
+  readonly rejectionsOmitted: number;
+  readonly notes: readonly string[];
+  /** What storing it would replace (empty: nothing). */
+  readonly wouldReplace: readonly ReplacedSnapshot[];
 }
 
 export interface DuplicateReport extends ReportBase {
@@ -117,9 +157,16 @@ export interface FailedReport extends ReportBase {
   readonly status: "failed";
   readonly message: string;
   readonly details: readonly string[];
+  /** Set when the file was read but not one row could be stored. */
+  readonly sourceId?: SourceId;
+  readonly rowsRead?: number;
+  readonly rowsRejected?: number;
+  /** Why rows were rejected (up to the report limit), so the department can fix the file. */
+  readonly rejections?: readonly Rejection[];
+  readonly format?: string;
 }
 
-export type ImportReport = ImportedReport | DuplicateReport | FailedReport;
+export type ImportReport = ImportedReport | DuplicateReport | PreviewReport | FailedReport;
 
 const DEFAULT_MAX_REJECTIONS = 10_000;
 const READ_CHUNK_BYTES = 256 * 1024;
@@ -191,15 +238,34 @@ async function audit(
           rowsRejected: report.rowsRejected,
           superseded: report.superseded,
         }
-      : report.status === "duplicate"
-        ? { status: report.status, sourceId: report.sourceId, snapshotId: report.snapshotId }
-        : { status: report.status, sourceId: sourceId ?? null };
+      : report.status === "preview"
+        ? {
+            status: report.status,
+            reason: report.reason,
+            sourceId: report.sourceId,
+            asOf: report.asOf,
+            rowsRead: report.rowsRead,
+            rowsStored: report.rowsStored,
+            rowsRejected: report.rowsRejected,
+            wouldReplace: report.wouldReplace.map((r) => r.id),
+          }
+        : report.status === "duplicate"
+          ? { status: report.status, sourceId: report.sourceId, snapshotId: report.snapshotId }
+          : {
+              status: report.status,
+              sourceId: sourceId ?? null,
+              rowsRead: report.rowsRead ?? null,
+              rowsRejected: report.rowsRejected ?? null,
+            };
   await createAuditRepository(target.db).append({
     municipalityId: options.municipalityId,
     actorUserId: options.actor.userId,
     actor: options.actor.loginName,
     action: "import.file",
-    target: report.status === "failed" ? null : `import_snapshot:${report.snapshotId}`,
+    target:
+      report.status === "failed" || report.status === "preview"
+        ? null
+        : `import_snapshot:${report.snapshotId}`,
     detail,
   });
 }
@@ -211,9 +277,12 @@ async function store(
   begin: BeginImport,
   incoming: Incoming,
   hash: string,
-  options: ImportFileOptions,
+  options: ImportFileOptions & {
+    /** A correction: replace exactly these snapshots (manual entries), whatever their dates. */
+    readonly supersedeIds?: readonly number[];
+  },
   started: number,
-): Promise<ImportedReport | DuplicateReport> {
+): Promise<ImportReport> {
   const layout = incoming.layout;
   const tx = await begin(options.municipalityId, layout.id);
   try {
@@ -292,18 +361,68 @@ async function store(
       toStore(),
     );
     await tx.finishSnapshot(snapshot.id, { asOf, rowsRead, rowsStored, rowsRejected });
-    const superseded =
-      asOf === null
-        ? []
-        : await tx.supersede(snapshot.id, { allWithSameAsOf: options.replace ?? false });
-    await tx.commit();
     const notes = [...incoming.notes];
-    if (rowsRead === 0) notes.push("データの行が1行もありません（見出しだけのファイルです）。");
-    else if (rowsStored === 0) {
-      notes.push(
-        "保存できた行がありません。列の対応（マッピング）や日付の形が合っているか確認してください。",
-      );
+    if (rowsStored === 0) {
+      // Nothing usable: storing it would only replace good data with nothing
+      // (issue 16). No version is created; the transaction rolls back.
+      return {
+        status: "failed",
+        fileName: incoming.fileName,
+        message:
+          rowsRead === 0
+            ? `${incoming.fileName}: データの行が 1 行もありません（見出しだけのファイルです）。取り込んでいません。以前のデータはそのままです。`
+            : `${incoming.fileName}: ${rowsRead.toLocaleString("ja-JP")} 行すべてがエラーのため、取り込んでいません。以前のデータはそのままです。`,
+        details:
+          rowsRead === 0
+            ? ["部署から出力し直したファイルを取り込んでください。"]
+            : [
+                "列の対応（マッピング）や日付・番号の形が合っているか確認し、ファイルを直してから取り込み直してください。",
+                ...incoming.notes,
+              ],
+        sourceId: layout.id,
+        rowsRead,
+        rowsRejected,
+        rejections,
+        format: incoming.format,
+        seconds: (performance.now() - started) / 1000,
+      };
     }
+    const replaced =
+      options.supersedeIds !== undefined
+        ? await tx.supersedeIds(snapshot.id, options.supersedeIds, {
+            actor: options.actor.loginName,
+          })
+        : asOf === null || incoming.manual
+          ? []
+          : await tx.supersede(snapshot.id, {
+              allWithSameAsOf: options.replace ?? false,
+              actor: options.actor.loginName,
+            });
+    const confirmed = new Set(options.confirmReplace ?? []);
+    const unconfirmed =
+      options.confirmReplace !== undefined &&
+      (replaced.length !== confirmed.size || replaced.some((r) => !confirmed.has(r.id)));
+    if (options.dryRun || unconfirmed) {
+      return {
+        status: "preview",
+        reason: options.dryRun ? "dry_run" : "confirmation_needed",
+        fileName: incoming.fileName,
+        sourceId: layout.id,
+        sourceName: layout.name,
+        asOf,
+        format: incoming.format,
+        encoding: incoming.encoding,
+        rowsRead,
+        rowsStored,
+        rowsRejected,
+        rejections,
+        rejectionsOmitted,
+        notes,
+        wouldReplace: replaced,
+        seconds: (performance.now() - started) / 1000,
+      };
+    }
+    await tx.commit();
     return {
       status: "imported",
       fileName: incoming.fileName,
@@ -320,7 +439,8 @@ async function store(
       rejections,
       rejectionsOmitted,
       notes,
-      superseded,
+      superseded: replaced.map((r) => r.id),
+      replaced,
       seconds: (performance.now() - started) / 1000,
     };
   } catch (e) {
@@ -537,10 +657,69 @@ export interface ManualEntryOptions
  * registrations) exactly like an imported file, marked as manual. Each row
  * is canonical column name → text, validated as a file's cells would be.
  */
-export async function importManualRows(
+export function importManualRows(
   target: ImportDatabase,
   rows: readonly Readonly<Record<string, string>>[],
   options: ManualEntryOptions,
+): Promise<ImportReport> {
+  return storeManualRows(target, rows, options, undefined);
+}
+
+/**
+ * Corrects one manual entry (issue 16): the corrected rows are stored as a new
+ * manual snapshot that replaces exactly `snapshotId` (recorded as a
+ * correction in import_replacement, audited as `import.correct`); the earlier
+ * entry stays in the history and the correction can be undone. Only a
+ * current (not already corrected) manual entry can be corrected.
+ */
+export async function correctManualEntry(
+  target: ImportDatabase,
+  snapshotId: number,
+  rows: readonly Readonly<Record<string, string>>[],
+  options: Omit<ManualEntryOptions, "source">,
+): Promise<ImportReport> {
+  const snapshot = await createImportRepository(target.db).findSnapshot(
+    options.municipalityId,
+    snapshotId,
+  );
+  if (!snapshot?.manual) {
+    throw new MimamoriError("not_found", "訂正する手入力のデータが見つかりません。");
+  }
+  if (snapshot.supersededBy !== null) {
+    throw new MimamoriError(
+      "conflict",
+      `この手入力（第 ${snapshot.version} 版）はすでに訂正されています。最新の版を訂正してください。`,
+    );
+  }
+  const report = await storeManualRows(
+    target,
+    rows,
+    {
+      ...options,
+      source: snapshot.sourceId,
+      asOf: options.asOf ?? snapshot.asOf ?? undefined,
+      label: options.label ?? snapshot.fileName,
+    },
+    [snapshotId],
+  );
+  if (report.status === "imported") {
+    await createAuditRepository(target.db).append({
+      municipalityId: options.municipalityId,
+      actorUserId: options.actor.userId,
+      actor: options.actor.loginName,
+      action: "import.correct",
+      target: `import_snapshot:${report.snapshotId}`,
+      detail: { corrected: snapshotId, snapshotId: report.snapshotId },
+    });
+  }
+  return report;
+}
+
+async function storeManualRows(
+  target: ImportDatabase,
+  rows: readonly Readonly<Record<string, string>>[],
+  options: ManualEntryOptions,
+  supersedeIds: readonly number[] | undefined,
 ): Promise<ImportReport> {
   const started = performance.now();
   const fileName = options.label ?? "手入力";
@@ -600,7 +779,7 @@ export async function importManualRows(
           close: async () => {},
         },
         hash,
-        options,
+        supersedeIds === undefined ? options : { ...options, supersedeIds },
         started,
       );
     }

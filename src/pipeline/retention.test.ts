@@ -28,6 +28,7 @@ function snap(
     importedOn: d("2024-04-10"),
     rows: 10 * id,
     supersededBy: null,
+    manual: false,
     ...extra,
   };
 }

@@ -74,19 +74,24 @@ function bySourceNewestFirst(a: RetentionSnapshot, b: RetentionSnapshot): number
 
 /**
  * The snapshots a run uses now (import.repository `currentSnapshots` with no
- * date): per source, those not superseded with the newest 抽出日.
+ * date): per source, those not superseded with the newest 抽出日, and every
+ * manual entry not corrected (manual entries add to what is there, so an
+ * earlier one is never "old" while it stands).
  */
 function currentIds(snapshots: readonly RetentionSnapshot[]): Set<number> {
   const newest = new Map<SourceId, IsoDate>();
   for (const s of snapshots) {
-    if (s.supersededBy !== null || s.asOf === null) continue;
+    if (s.supersededBy !== null || s.asOf === null || s.manual) continue;
     const n = newest.get(s.sourceId);
     if (n === undefined || s.asOf > n) newest.set(s.sourceId, s.asOf);
   }
   return new Set(
     snapshots
       .filter(
-        (s) => s.supersededBy === null && s.asOf !== null && newest.get(s.sourceId) === s.asOf,
+        (s) =>
+          s.supersededBy === null &&
+          s.asOf !== null &&
+          (s.manual || newest.get(s.sourceId) === s.asOf),
       )
       .map((s) => s.id),
   );

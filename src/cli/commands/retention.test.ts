@@ -13,6 +13,7 @@ const snap = (id: number, asOf: string): RetentionSnapshot => ({
   importedOn: asOf as IsoDate,
   rows: 1000 * id,
   supersededBy: null,
+  manual: false,
 });
 
 function result(withRuns: boolean, dryRun: boolean): RetentionResult {

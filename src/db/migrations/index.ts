@@ -13,6 +13,7 @@ import * as sourceDeclaration from "./0030-source-declaration.ts";
 import * as auditAnchor from "./0045-audit-anchor.ts";
 import * as accounts from "./0046-accounts.ts";
 import * as runViews from "./0050-run-views.ts";
+import * as importReplacement from "./0010-import-replacement.ts";
 
 /**
  * Every migration, in order. Names are permanent (they are recorded in the
@@ -33,4 +34,5 @@ export const migrations: Record<string, Migration> = {
   "0030-source-declaration": sourceDeclaration,
   "0050-run-views": runViews,
   "0020-durable-linkage": durableLinkage,
+  "0010-import-replacement": importReplacement,
 };
