@@ -1,9 +1,10 @@
 /**
- * Reads the FEBRL benchmark files by path (../shared/data/febrl, never copied
- * into the repository): comma + space separated, header row, values kept as
+ * Reads the FEBRL benchmark files by path: MIMAMORI_FEBRL_DIR, else the
+ * development workspace's ../shared/data/febrl (not part of this repository;
+ * a user's clone lacks it, and the FEBRL test then skips with its reason): comma + space separated, header row, values kept as
  * strings. The entity of a record is N in its id `rec-N-org` / `rec-N-dup-k`.
  */
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 
 export const FEBRL_DIR =
@@ -18,7 +19,13 @@ export interface FebrlRecord {
 
 /** Parses one FEBRL CSV (no quoting is used in these files). */
 export function readFebrl(file: string): FebrlRecord[] {
-  const text = readFileSync(join(FEBRL_DIR, file), "utf8");
+  const path = join(FEBRL_DIR, file);
+  if (!existsSync(path)) {
+    throw new Error(
+      `FEBRL data not found: ${path}. The FEBRL benchmark needs the FEBRL files (ANU Open Source Licence), which this repository does not ship; set MIMAMORI_FEBRL_DIR to their folder.`,
+    );
+  }
+  const text = readFileSync(path, "utf8");
   const lines = text.split(/\r?\n/).filter((l) => l.trim() !== "");
   const header = (lines[0] ?? "").split(",").map((h) => h.trim());
   return lines.slice(1).map((line) => {

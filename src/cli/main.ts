@@ -1,5 +1,7 @@
 import { resolve } from "node:path";
+import { ZodError } from "zod";
 import { isMimamoriError } from "../domain/errors.ts";
+import { japaneseIssues } from "../domain/zod-messages.ts";
 import type { Command, GlobalOptions } from "./command.ts";
 import { commands } from "./commands/index.ts";
 
@@ -102,6 +104,12 @@ export function reportCliError(e: unknown): number {
     process.stderr.write(`エラー: ${e.message}\n`);
     for (const d of e.details) process.stderr.write(`  - ${d}\n`);
     return e.code === "invalid_input" ? 2 : 1;
+  }
+  if (e instanceof ZodError) {
+    // A file the command read (mapping, settings) did not fit its schema.
+    process.stderr.write("エラー: 入力内容に誤りがあります。\n");
+    for (const d of japaneseIssues(e)) process.stderr.write(`  - ${d}\n`);
+    return 2;
   }
   if (e instanceof Error && e.name === "UsageError") {
     process.stderr.write(`エラー: ${e.message}\n`);

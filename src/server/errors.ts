@@ -3,6 +3,7 @@ import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { ZodError } from "zod";
 import { isMimamoriError } from "../domain/errors.ts";
+import { japaneseIssues } from "../domain/zod-messages.ts";
 import type { Logger } from "./logger.ts";
 
 /** The JSON body of every API error: a stable code and a Japanese message. */
@@ -26,9 +27,8 @@ export function mapError(err: Error, c: Context, logger: Logger): Response {
         error: {
           code: "invalid_input",
           message: "入力内容に誤りがあります。",
-          details: err.issues.map((i) =>
-            i.path.length ? `${i.path.join(".")}: ${i.message}` : i.message,
-          ),
+          // zod's own messages are English: every issue in Japanese (issue 16).
+          details: japaneseIssues(err),
         },
       },
       400,

@@ -117,6 +117,8 @@ describe("CLI commands beside a serving mimamori (same home, embedded PostgreSQL
       ["stats", "contingency", "--a", "10", "--b", "20", "--c", "30", "--d", "40"],
       ["synth", "--profile", "village", "--seed", "7", "--out", data],
       ["import", data, "--as-of", "2024-04-01"],
+      ["import", data, "--as-of", "2024-04-01", "--dry-run"],
+      ["import", "history"],
       ["run", "--as-of", "2024-04-01"],
       ["export", "links", "--out", join(out, "links.csv")],
       ["export", "persons", "--out", join(out, "persons.csv")],

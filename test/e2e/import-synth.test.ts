@@ -7,16 +7,12 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  DEFAULT_NAMES_FILE,
-  readNamePools,
-  runSynth,
-  type SynthRunResult,
-} from "../../src/cli/commands/synth.ts";
+import { readNamePools, runSynth, type SynthRunResult } from "../../src/cli/commands/synth.ts";
 import { createMunicipalityRepository } from "../../src/db/municipality.repository.ts";
 import type { IsoDate } from "../../src/domain/types.ts";
 import { type ImportReport, importFile, listImportFiles } from "../../src/pipeline/import.ts";
 import { createTestDatabase, type TestDatabase } from "../db.ts";
+import { TEST_NAMES_FILE } from "../fixtures/names.ts";
 
 let t: TestDatabase;
 const out = mkdtempSync(join(tmpdir(), "mimamori-synth-import-"));
@@ -30,7 +26,7 @@ beforeAll(async () => {
     seed: 7,
     out,
     asOf: "2024-04-01",
-    names: readNamePools(process.env.MIMAMORI_NAMES ?? DEFAULT_NAMES_FILE),
+    names: readNamePools(TEST_NAMES_FILE),
   });
   const { id } = await createMunicipalityRepository(t.db).ensureDefault("みまもり村");
   for (const path of await listImportFiles([out])) {

@@ -9,13 +9,14 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DEFAULT_NAMES_FILE, readNamePools, runSynth } from "../../src/cli/commands/synth.ts";
+import { readNamePools, runSynth } from "../../src/cli/commands/synth.ts";
 import { createLinkageRepository, type ExportedLink } from "../../src/db/linkage.repository.ts";
 import { createMunicipalityRepository } from "../../src/db/municipality.repository.ts";
 import type { IsoDate } from "../../src/domain/types.ts";
 import { importFile, listImportFiles } from "../../src/pipeline/import.ts";
 import { type LinkageRunReport, runLinkage } from "../../src/pipeline/linkage.ts";
 import { createTestDatabase, type TestDatabase } from "../db.ts";
+import { TEST_NAMES_FILE } from "../fixtures/names.ts";
 
 let t: TestDatabase;
 let municipalityId: number;
@@ -38,7 +39,7 @@ beforeAll(async () => {
     seed: 11,
     out,
     asOf: "2024-04-01",
-    names: readNamePools(process.env.MIMAMORI_NAMES ?? DEFAULT_NAMES_FILE),
+    names: readNamePools(TEST_NAMES_FILE),
   });
   ({ id: municipalityId } = await createMunicipalityRepository(t.db).ensureDefault("みまもり村"));
   for (const path of await listImportFiles([out]))

@@ -9,7 +9,6 @@ import { parseDate } from "../../domain/ja/date.ts";
 import { describeSources, isSourceId } from "../../domain/layouts.ts";
 import type { Mapping } from "../../domain/mapping.ts";
 import type { IsoDate, SourceId } from "../../domain/types.ts";
-import { quoteCsvField } from "../../ingest/csv.ts";
 import { loadMapping } from "../../ingest/mapping-file.ts";
 import {
   type ImportDatabase,
@@ -18,6 +17,7 @@ import {
   importFiles,
   listImportFiles,
 } from "../../pipeline/import.ts";
+import { safeCsvLine } from "../../pipeline/import-history.ts";
 import { formatImportReports } from "../../pipeline/import-report.ts";
 import { loadSources } from "../../pipeline/sources.ts";
 import { DEFAULT_MUNICIPALITY_NAME } from "../../server/bootstrap.ts";
@@ -25,7 +25,7 @@ import { parseCommandArgs } from "../args.ts";
 import type { Command } from "../command.ts";
 
 const usage =
-  "mimamori import PATH... [--as-of DATE] [--mapping FILE] [--source ID] [--replace] [--report FILE] [--json]";
+  "mimamori import PATH... [--as-of DATE] [--mapping FILE] [--source ID] [--replace] [--dry-run] [--report FILE] [--json]";
 
 /** Rejected rows printed per file; the rest are counted and go to --report. */
 const MAX_PRINTED_REJECTIONS = 200;
@@ -84,13 +84,29 @@ async function writeRejectionReport(
   };
   let count = 0;
   try {
-    await write("\ufeffファイル,データ行,ファイルの行,列,値,理由\r\n");
+    await write(
+      `\ufeff${safeCsvLine(["ファイル", "データ行", "ファイルの行", "列", "値", "理由"])}`,
+    );
     const repo = createImportRepository(target.db);
     for (const r of reports) {
       if (r.status === "failed") {
         await write(
-          `${[r.fileName, "", "", "", "", [r.message, ...r.details].join(" / ")].map(quoteCsvField).join(",")}\r\n`,
+          safeCsvLine([r.fileName, "", "", "", "", [r.message, ...r.details].join(" / ")]),
         );
+        // A file whose rows were all rejected stored nothing; its reasons are in the report.
+        for (const e of r.rejections ?? []) {
+          await write(
+            safeCsvLine([
+              r.fileName,
+              String(e.row),
+              String(e.line),
+              e.column ?? "",
+              e.value,
+              e.reason,
+            ]),
+          );
+          count++;
+        }
         continue;
       }
       if (r.status !== "imported" || r.rowsRejected === 0) continue;
@@ -110,7 +126,7 @@ async function writeRejectionReport(
               e.value,
               e.reason,
             ];
-            await write(`${cells.map(quoteCsvField).join(",")}\r\n`);
+            await write(safeCsvLine(cells));
             count++;
           }
         }
@@ -142,6 +158,7 @@ export const importCommand: Command = {
         mapping: { type: "string" },
         source: { type: "string" },
         replace: { type: "boolean" },
+        "dry-run": { type: "boolean" },
         report: { type: "string" },
         json: { type: "boolean" },
       },
@@ -193,6 +210,7 @@ export const importCommand: Command = {
           ...(source === undefined ? {} : { source }),
           sources,
           replace: values.replace ?? false,
+          dryRun: values["dry-run"] ?? false,
           onFileStart: (name) => progress.start(name),
           onProgress: (p) => progress.update(p),
         });

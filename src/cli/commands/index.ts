@@ -4,6 +4,7 @@ import { backupCommand, restoreCommand } from "./backup.ts";
 import { dbMigrate } from "./db-migrate.ts";
 import { scoringExportCommands } from "./export-flags.ts";
 import { importCommand } from "./import.ts";
+import { importHistoryCommand, importUndoCommand } from "./import-history.ts";
 import { linkageCommands } from "./linkage-commands.ts";
 import { retentionCommand } from "./retention.ts";
 import { rulesCommands } from "./rules.ts";
@@ -28,6 +29,8 @@ export const commands: readonly Command[] = [
   statsExport,
   synth,
   importCommand,
+  importHistoryCommand,
+  importUndoCommand,
   retentionCommand,
   ...linkageCommands,
   ...scoringExportCommands,

@@ -5,6 +5,7 @@
  * construction must come out associated; items independent by construction must not.
  */
 import { beforeAll, describe, expect, it } from "vitest";
+import { TEST_NAMES_FILE } from "../../../test/fixtures/names.ts";
 import {
   BUILT_IN_ASSOCIATIONS,
   type ReportGroup,
@@ -13,7 +14,7 @@ import { ageOn, dayOf, schoolGradeOn } from "../../domain/synth/calendar.ts";
 import { generateMunicipality, type SourceTable, type SynthRow } from "../../domain/synth/index.ts";
 import { standardWeight } from "../../domain/synth/sources/school.ts";
 import type { Person, World } from "../../domain/synth/world.ts";
-import { DEFAULT_NAMES_FILE, readNamePools } from "./synth.ts";
+import { readNamePools } from "./synth.ts";
 
 type Group = ReportGroup;
 let world: World;
@@ -34,7 +35,7 @@ function each(table: SourceTable, f: (cells: readonly string[], r: SynthRow) => 
 }
 
 beforeAll(() => {
-  const names = readNamePools(DEFAULT_NAMES_FILE);
+  const names = readNamePools(TEST_NAMES_FILE);
   const out = generateMunicipality({ profile: "city", seed: 2024, names });
   world = out.world;
   const t = Object.fromEntries(out.tables.map((x) => [x.source, x])) as Record<string, SourceTable>;

@@ -1,11 +1,12 @@
 /**
  * The generator on a seeded `town` (and `village` for determinism, `city` for the association
- * structure). The gimei name list is read from the same path the CLI uses; it is test data
- * outside the repository (/work/shared/data/japanese-names, MIT).
+ * structure). The gimei name list is the subset shipped as a test fixture
+ * (test/fixtures/gimei, MIT).
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
+import { TEST_NAMES_FILE } from "../../../test/fixtures/names.ts";
 import { canonicalVariant, isCp932Variant } from "../../domain/ja/variants.ts";
 import { addMonths, ageOn, dayOf, schoolGradeOn } from "../../domain/synth/calendar.ts";
 import {
@@ -20,18 +21,10 @@ import { hasCommonVariant } from "../../domain/synth/names.ts";
 import { schoolYear } from "../../domain/synth/sources/school.ts";
 import { isLayoutDate, parseLayouts } from "../../domain/synth/test-support.ts";
 import type { Person, World } from "../../domain/synth/world.ts";
-import { DEFAULT_NAMES_FILE, readNamePools } from "./synth.ts";
+import { readNamePools } from "./synth.ts";
 
-const LAYOUTS_FILE = join(
-  import.meta.dirname,
-  "..",
-  "..",
-  "..",
-  "..",
-  "shared",
-  "spec",
-  "layouts.md",
-);
+/** The project's copy of the layout contract (docs/layouts.md), shipped in the repository. */
+const LAYOUTS_FILE = join(import.meta.dirname, "..", "..", "..", "docs", "layouts.md");
 
 let names: NamePools;
 let world: World;
@@ -44,7 +37,7 @@ function textOf(out: ReturnType<typeof generateMunicipality>): string {
 }
 
 beforeAll(() => {
-  names = readNamePools(DEFAULT_NAMES_FILE);
+  names = readNamePools(TEST_NAMES_FILE);
   const out = generateMunicipality({ profile: "town", seed: 3, names });
   world = out.world;
   rows = new Map(out.tables.map((t) => [t.source, { table: t, rows: [...t.rows()] }]));

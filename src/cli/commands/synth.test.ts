@@ -7,17 +7,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import iconv from "iconv-lite";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { TEST_NAMES_FILE } from "../../../test/fixtures/names.ts";
 import { isMimamoriError } from "../../domain/errors.ts";
 import type { NamePools } from "../../domain/synth/index.ts";
 import { isLayoutDate, parseCsvLine } from "../../domain/synth/test-support.ts";
-import {
-  DEFAULT_NAMES_FILE,
-  encodeCp932,
-  readNamePools,
-  runSynth,
-  type SynthRunResult,
-  synth,
-} from "./synth.ts";
+import { encodeCp932, readNamePools, runSynth, type SynthRunResult, synth } from "./synth.ts";
 
 const CP932 = new Set(["shukketsu.csv", "gakko_kenshin.csv", "kokoro_check.csv"]);
 const BOM = new Set([
@@ -40,7 +34,7 @@ let town: string;
 let result: SynthRunResult;
 
 beforeAll(() => {
-  names = readNamePools(DEFAULT_NAMES_FILE);
+  names = readNamePools(TEST_NAMES_FILE);
   town = tempDir();
   result = runSynth({ profile: "town", seed: 5, out: town, asOf: "2025-04-01", names });
 });
@@ -201,6 +195,6 @@ describe("errors", () => {
       expect(isMimamoriError(e) && e.code === "config").toBe(true);
       expect((e as Error).message).toMatch(/--names/);
     }
-    expect(existsSync(DEFAULT_NAMES_FILE)).toBe(true);
+    expect(existsSync(TEST_NAMES_FILE)).toBe(true);
   });
 });

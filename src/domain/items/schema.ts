@@ -10,6 +10,7 @@ import { z } from "zod";
 import { MimamoriError } from "../errors.ts";
 import { BUILT_IN_SOURCES, findLayout, type Sources } from "../layouts.ts";
 import type { SourceId } from "../types.ts";
+import { japaneseIssueMessage } from "../zod-messages.ts";
 import { type Condition, type Criterion, type ItemCatalog, LEGAL_BASES } from "./catalog.ts";
 
 const sourceId = z.string().min(1) as unknown as z.ZodType<SourceId>;
@@ -217,7 +218,7 @@ export function parseCatalog(value: unknown, sources: Sources = BUILT_IN_SOURCES
     throw new MimamoriError(
       "invalid_input",
       "データ項目の定義の形が正しくありません。次の箇所を直してください。",
-      parsed.error.issues.map((i) => `${i.path.join(".") || "(全体)"}: ${i.message}`),
+      parsed.error.issues.map((i) => `${i.path.join(".") || "(全体)"}: ${japaneseIssueMessage(i)}`),
     );
   }
   const catalog = parsed.data as ItemCatalog;

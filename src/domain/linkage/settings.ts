@@ -7,6 +7,7 @@
  */
 import { z } from "zod";
 import { MimamoriError } from "../errors.ts";
+import { japaneseIssueMessage } from "../zod-messages.ts";
 
 /**
  * A condition on a pair of records, evaluated three-valued: true, false, or
@@ -271,7 +272,7 @@ export function parseLinkageSettings(value: unknown): LinkageSettings {
     throw new MimamoriError(
       "config",
       "名寄せ設定が正しくありません。次の項目を直してください。",
-      r.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`),
+      r.error.issues.map((i) => `${i.path.join(".")}: ${japaneseIssueMessage(i)}`),
     );
   const s = r.data as LinkageSettings;
   if (s.thresholds.review > s.thresholds.accept)

@@ -11,6 +11,7 @@ import type { ItemCatalog } from "../items/catalog.ts";
 import { catalogProblems, catalogSchema, itemDefSchema } from "../items/schema.ts";
 import { BUILT_IN_SOURCES, type Sources } from "../layouts.ts";
 import type { IsoDate } from "../types.ts";
+import { japaneseIssueMessage } from "../zod-messages.ts";
 import { DIFFICULTY_IDS, DIFFICULTY_NAMES } from "./difficulties.ts";
 import type { CardTree, ModelCard } from "./model.ts";
 import { OUTCOMES, type RuleSet } from "./rules.ts";
@@ -206,7 +207,7 @@ export function parseRuleSet(value: unknown, sources: Sources = BUILT_IN_SOURCES
     throw new MimamoriError(
       "invalid_input",
       "規則の形が正しくありません。次の箇所を直してください。",
-      parsed.error.issues.map((i) => `${i.path.join(".") || "(全体)"}: ${i.message}`),
+      parsed.error.issues.map((i) => `${i.path.join(".") || "(全体)"}: ${japaneseIssueMessage(i)}`),
     );
   }
   const rules = parsed.data as RuleSet;
@@ -235,7 +236,7 @@ export function parseRuleVersion(value: unknown, sources: Sources = BUILT_IN_SOU
     throw new MimamoriError(
       "invalid_input",
       "規則の版の形が正しくありません。次の箇所を直してください。",
-      parsed.error.issues.map((i) => `${i.path.join(".") || "(全体)"}: ${i.message}`),
+      parsed.error.issues.map((i) => `${i.path.join(".") || "(全体)"}: ${japaneseIssueMessage(i)}`),
     );
   }
   const v = parsed.data as RuleVersion;
