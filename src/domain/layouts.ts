@@ -11,7 +11,7 @@
 import { MimamoriError } from "./errors.ts";
 import { BUILT_IN_DECLARATIONS } from "./sources/built-in.ts";
 import { compileDeclaration, type SourceDeclaration } from "./sources/declaration.ts";
-import type { SourceId } from "./types.ts";
+import type { IsoDate, SourceId } from "./types.ts";
 import type { Enumeration } from "./values.ts";
 export type ColumnType =
   | { readonly kind: "id" }
@@ -212,6 +212,25 @@ export function sourceFromFileName(
     if (stem.startsWith(l.name) && follows(stem.slice(l.name.length))) return l.id;
   }
   return undefined;
+}
+
+/**
+ * The 抽出日 a file name carries (`jumin_2024-04-01.csv`, `shukketsu-20240401.xlsx`,
+ * `jumin_2024_04_01.csv`, as the demo and synth write them): a full, real date
+ * after the source part. Undefined for none, a month only (`jumin_2024-04.csv`)
+ * or an impossible date — never a guess.
+ */
+export function asOfFromFileName(fileName: string): IsoDate | undefined {
+  const base = (fileName.split(/[\\/]/).pop() ?? "").normalize("NFKC");
+  const stem = base.replace(/\.[^.]*$/, "");
+  const m = /(?:^|[-_. ])(\d{4})[-_]?(\d{2})[-_]?(\d{2})(?:$|[-_. ])/.exec(stem);
+  if (!m) return undefined;
+  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const date = new Date(Date.UTC(y, mo - 1, d));
+  if (date.getUTCFullYear() !== y || date.getUTCMonth() !== mo - 1 || date.getUTCDate() !== d)
+    return undefined;
+  if (y < 1900 || y > 2200) return undefined;
+  return `${m[1]}-${m[2]}-${m[3]}` as IsoDate;
 }
 
 export type HeaderMatch =

@@ -7,6 +7,7 @@
  */
 import { MimamoriError } from "../domain/errors.ts";
 import {
+  asOfFromFileName,
   BUILT_IN_SOURCES,
   describeSources,
   findLayout,
@@ -174,11 +175,25 @@ function memoisedPlan(plan: FilePlan): FilePlan {
 export function ingestTable(table: Table, options: IngestOptions): IngestedFile {
   const mapping = options.mapping ?? EMPTY_MAPPING;
   const { layout, basis } = resolveSource(options.fileName, table.header, options);
-  const planned = planFile(layout, table.header, {
+  let planned = planFile(layout, table.header, {
     mapping,
     ...(options.asOf === undefined ? {} : { asOf: options.asOf }),
     excelSerial: table.format === "xlsx",
   });
+  let nameNote: string | undefined;
+  if (!planned.ok && planned.onlyAsOfMissing && options.asOf === undefined) {
+    // No 抽出日 given or in the file: a date in the file name (jumin_2024-04-01.csv,
+    // as the demo writes them) is the file's 抽出日, and the report says so (issue 16).
+    const fromName = asOfFromFileName(options.fileName);
+    if (fromName !== undefined) {
+      planned = planFile(layout, table.header, {
+        mapping,
+        asOf: fromName,
+        excelSerial: table.format === "xlsx",
+      });
+      nameNote = `抽出日をファイル名から ${fromName} と読み取りました。違う場合は抽出日を指定して取り込み直してください。`;
+    }
+  }
   if (!planned.ok && planned.onlyAsOfMissing) {
     throw new MimamoriError(
       "invalid_input",
@@ -240,7 +255,7 @@ export function ingestTable(table: Table, options: IngestOptions): IngestedFile 
     sourceBasis: basis,
     table,
     plan,
-    notes: planned.notes,
+    notes: nameNote === undefined ? planned.notes : [nameNote, ...planned.notes],
     batches: batches(),
   };
 }

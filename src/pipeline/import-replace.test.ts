@@ -280,3 +280,16 @@ describe("rejected rows download", () => {
     expect(audit).toEqual([{ target: `import_snapshot:${r.snapshotId}`, detail: { rows: 1 } }]);
   });
 });
+
+describe("the 抽出日 in a file name", () => {
+  it("is the file's 抽出日 when none is given (a re-uploaded demo file), and the report says so", async () => {
+    const r = imported(await importFile(t, file("jumin_2023-10-01.csv", good(2)), options()));
+    expect(r.asOf).toBe("2023-10-01");
+    expect(r.notes[0]).toContain("ファイル名から 2023-10-01");
+    // A month only, or an impossible date, is not a date: the file is refused as before.
+    for (const name of ["jumin_2023-10.csv", "jumin_2023-02-30.csv"]) {
+      const x = await importFile(t, file(name, good(2)), options());
+      expect(x.status, name).toBe("failed");
+    }
+  });
+});

@@ -9,9 +9,13 @@ import type { Permission, Role } from "../domain/policy/index.ts";
 
 export type { Permission, Role };
 
-import type { ImportReport } from "../pipeline/import.ts";
 import type { currentUserSchema, sessionInfoSchema } from "./routes/auth/schema.ts";
-import type { snapshotViewSchema, sourceViewSchema } from "./routes/imports/schema.ts";
+import type {
+  historySchema,
+  importReportSchema,
+  snapshotViewSchema,
+  sourceViewSchema,
+} from "./routes/imports/schema.ts";
 import type { createdUserSchema, userSummarySchema } from "./routes/users/schema.ts";
 
 export type CurrentUser = z.infer<typeof currentUserSchema>;
@@ -40,10 +44,10 @@ export type SourceView = z.infer<typeof sourceViewSchema>;
 /** An import snapshot in the history list. */
 export type SnapshotView = z.infer<typeof snapshotViewSchema>;
 
-/** The import report, as JSON (dates as ISO strings). */
-export type ImportReportView =
-  | Exclude<ImportReport, { status: "duplicate" }>
-  | (Omit<Extract<ImportReport, { status: "duplicate" }>, "importedAt"> & { importedAt: string });
+/** The import report, as JSON (dates as ISO strings): the route's response schema. */
+export type ImportReportView = z.infer<typeof importReportSchema>;
+/** The import history (GET /api/imports/history). */
+export type ImportHistoryView = z.infer<typeof historySchema>;
 
 /** The 名寄せ review queue of the latest run. */
 export interface ReviewPage {

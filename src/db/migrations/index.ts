@@ -7,13 +7,13 @@ import * as review from "./0005-review.ts";
 import * as motherChild from "./0006-mother-child.ts";
 import * as retention from "./0007-retention.ts";
 import * as policy from "./0008-policy.ts";
+import * as importReplacement from "./0010-import-replacement.ts";
 import * as runJob from "./0015-run-job.ts";
 import * as durableLinkage from "./0020-durable-linkage.ts";
 import * as sourceDeclaration from "./0030-source-declaration.ts";
 import * as auditAnchor from "./0045-audit-anchor.ts";
 import * as accounts from "./0046-accounts.ts";
 import * as runViews from "./0050-run-views.ts";
-import * as importReplacement from "./0010-import-replacement.ts";
 
 /**
  * Every migration, in order. Names are permanent (they are recorded in the

@@ -5,11 +5,21 @@ import { join } from "node:path";
 import { Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { z } from "@hono/zod-openapi";
-import { createImportRepository } from "../../../db/import.repository.ts";
+import { createImportRepository, type ReplacedSnapshot } from "../../../db/import.repository.ts";
 import { MimamoriError } from "../../../domain/errors.ts";
-import { findLayout, LAYOUTS } from "../../../domain/layouts.ts";
+import { AS_OF_COLUMN, findLayout, LAYOUTS } from "../../../domain/layouts.ts";
 import type { IsoDate, SourceId } from "../../../domain/types.ts";
-import { type ImportReport, importFile, importManualRows } from "../../../pipeline/import.ts";
+import {
+  correctManualEntry,
+  type ImportReport,
+  importFile,
+  importManualRows,
+} from "../../../pipeline/import.ts";
+import {
+  importHistory,
+  rejectedRowsCsv,
+  undoReplacement,
+} from "../../../pipeline/import-history.ts";
 import type { ImportReportView, SourceView } from "../../api-types.ts";
 import {
   actorOf,
@@ -20,6 +30,9 @@ import {
   refuseAsNotFound,
 } from "../../openapi/route.ts";
 import {
+  correctBody,
+  historyQuery,
+  historySchema,
   importReportSchema,
   manualBody,
   rejectedRowSchema,
@@ -27,21 +40,38 @@ import {
   snapshotParam,
   snapshotViewSchema,
   sourceViewSchema,
+  undoResultSchema,
   uploadQuery,
 } from "./schema.ts";
 
 /** Largest upload accepted (a year of a city's attendance is far below this). */
 export const MAX_UPLOAD_BYTES = 2 * 1024 ** 3;
 
+/**
+ * The layouts as the forms need them. 抽出日 is left out of the columns: both
+ * forms ask for it once as the snapshot's date (issue 16: the manual form
+ * showed two 抽出日 fields). 性別 and yes/no columns get their choices, so the
+ * manual form offers a select rather than a free-text box.
+ */
+const CHOICES: Partial<Record<string, readonly string[]>> = {
+  sex: ["男", "女", "不明"],
+  bool: ["はい", "いいえ"],
+};
 const sources: SourceView[] = LAYOUTS.map((l) => ({
   id: l.id,
   name: l.name,
-  columns: l.columns.map((c) => ({
-    name: c.name,
-    required: c.required,
-    kind: c.type.kind,
-    ...(c.type.kind === "enum" ? { options: [...c.type.enumeration.values] } : {}),
-  })),
+  columns: l.columns
+    .filter((c) => c.name !== AS_OF_COLUMN)
+    .map((c) => {
+      const options =
+        c.type.kind === "enum" ? [...c.type.enumeration.values] : CHOICES[c.type.kind];
+      return {
+        name: c.name,
+        required: c.required,
+        kind: c.type.kind,
+        ...(options ? { options: [...options] } : {}),
+      };
+    }),
 }));
 
 const tags = ["データ取込"];
@@ -164,6 +194,10 @@ export const importRoutes = createRouter()
           fileName: q.fileName,
           ...(q.asOf ? { asOf: q.asOf as IsoDate } : {}),
           ...(q.source ? { source: q.source as SourceId } : {}),
+          dryRun: q.dryRun === "true",
+          // An upload never replaces silently: only the replacements the user
+          // confirmed after a preview (none when the parameter is absent).
+          confirmReplace: (q.confirmReplace ?? "").split(",").filter(Boolean).map(Number),
           maxRejectionsInReport: 1000,
         });
         return c.json(toView(report), 200);
@@ -194,16 +228,159 @@ export const importRoutes = createRouter()
       });
       return c.json(toView(report), 200);
     },
+  )
+  .openapi(
+    policyRoute("data.import", {
+      method: "post",
+      path: "/manual/{id}/correct",
+      tags,
+      summary: "手入力の訂正（その入力だけを置き換える新しい版を作る。元に戻せる）",
+      request: { params: snapshotParam, body: jsonBody(correctBody) },
+      responses: { 200: json(importReportSchema) },
+    }),
+    async (c) => {
+      const actor = actorOf(c);
+      const { id } = c.req.valid("param");
+      const body = c.req.valid("json");
+      const deps = c.get("deps");
+      const report = await correctManualEntry(
+        { db: deps.db, url: deps.databaseUrl },
+        id,
+        body.rows,
+        {
+          municipalityId: actor.municipalityId,
+          actor: { userId: actor.userId, loginName: actor.loginName },
+          ...(body.asOf ? { asOf: body.asOf as IsoDate } : {}),
+        },
+      );
+      return c.json(toView(report), 200);
+    },
+  )
+  .openapi(
+    policyRoute("data.import", {
+      method: "get",
+      path: "/history",
+      tags,
+      summary:
+        "取込の履歴（データごとの各版: 抽出日、保存・エラー行数、取り込んだ人、置き換えた版と元に戻した記録）",
+      request: { query: historyQuery },
+      responses: { 200: json(historySchema) },
+    }),
+    async (c) => {
+      const actor = actorOf(c);
+      const q = c.req.valid("query");
+      const history = await importHistory(
+        c.get("deps").db,
+        actor.municipalityId,
+        q.source ? { sourceId: q.source as SourceId } : {},
+      );
+      return c.json(
+        history.map((s) => ({
+          ...s,
+          versions: s.versions.map((v) => ({
+            ...v,
+            importedAt: v.importedAt.toISOString(),
+            replaced: v.replaced.map((r) => ({
+              ...r,
+              at: r.at.toISOString(),
+              undoneAt: r.undoneAt?.toISOString() ?? null,
+            })),
+          })),
+        })),
+        200,
+      );
+    },
+  )
+  .openapi(
+    policyRoute("data.import", {
+      method: "post",
+      path: "/{id}/undo",
+      tags,
+      summary:
+        "置き換えを元に戻す（この取込が置き換えた版を再び使い、この取込は使わない。監査に記録）",
+      request: { params: snapshotParam },
+      responses: { 200: json(undoResultSchema) },
+    }),
+    async (c) => {
+      const actor = actorOf(c);
+      const { id } = c.req.valid("param");
+      const r = await undoReplacement(c.get("deps").db, actor.municipalityId, id, {
+        userId: actor.userId,
+        loginName: actor.loginName,
+      });
+      return c.json(
+        {
+          sourceId: r.sourceId,
+          restored: r.restored.map((x) => ({ ...x, importedAt: x.importedAt.toISOString() })),
+        },
+        200,
+      );
+    },
+  )
+  .openapi(
+    policyRoute("data.import", {
+      method: "get",
+      path: "/{id}/rejections.csv",
+      tags,
+      summary:
+        "取り込めなかった行の CSV（部署がファイルを直すため。元の列とエラーの内容。数式として実行されないよう加工。ダウンロードは監査に記録）",
+      request: { params: snapshotParam },
+      responses: {
+        200: {
+          description: "UTF-8（BOM 付き）の CSV",
+          content: { "text/csv": { schema: z.string() } },
+        },
+      },
+    }),
+    async (c) => {
+      const actor = actorOf(c);
+      const { id } = c.req.valid("param");
+      const db = c.get("deps").db;
+      const snapshot = await createImportRepository(db).findSnapshot(actor.municipalityId, id);
+      if (!snapshot) {
+        return refuseAsNotFound(c, `import_snapshot:${id}`, "指定された取込はありません。");
+      }
+      // Rejected rows are at most a file's worth; gathered so the audit row is
+      // written before the response is sent.
+      let text = "";
+      for await (const line of rejectedRowsCsv(db, actor.municipalityId, id, {
+        userId: actor.userId,
+        loginName: actor.loginName,
+      }))
+        text += line;
+      const name = `${snapshot.fileName.replace(/\.[^.]*$/, "")}_エラーの行.csv`;
+      return c.body(text, 200, {
+        "Content-Type": "text/csv; charset=utf-8",
+        "Content-Disposition": `attachment; filename="rejections.csv"; filename*=UTF-8''${encodeURIComponent(name)}`,
+        "Cache-Control": "no-store",
+      });
+    },
   );
 
 /** The report as JSON (dates as ISO strings, arrays copied out of readonly). */
-export function toView(r: ImportReport): z.infer<typeof importReportSchema> & ImportReportView {
+export function toView(r: ImportReport): ImportReportView {
+  const replacedView = (x: ReplacedSnapshot) => ({ ...x, importedAt: x.importedAt.toISOString() });
   if (r.status === "duplicate") return { ...r, importedAt: r.importedAt.toISOString() };
-  if (r.status === "failed") return { ...r, details: [...r.details] };
+  if (r.status === "failed") {
+    const { rejections, details, ...rest } = r;
+    return {
+      ...rest,
+      details: [...details],
+      ...(rejections ? { rejections: rejections.map((x) => ({ ...x })) } : {}),
+    };
+  }
+  if (r.status === "preview")
+    return {
+      ...r,
+      rejections: [...r.rejections],
+      notes: [...r.notes],
+      wouldReplace: r.wouldReplace.map(replacedView),
+    };
   return {
     ...r,
     rejections: [...r.rejections],
     notes: [...r.notes],
     superseded: [...r.superseded],
+    replaced: r.replaced.map(replacedView),
   };
 }

@@ -17,6 +17,18 @@ export const uploadQuery = z.object({
     .string()
     .regex(/^[a-z_]{2,40}$/, "取り込み元の指定が正しくありません。")
     .optional(),
+  dryRun: z
+    .enum(["true", "false"], "dryRun は true か false で指定してください。")
+    .optional()
+    .openapi({ description: "true: 検証だけして保存せず、置き換わる版を返す（status: preview）" }),
+  confirmReplace: z
+    .string()
+    .regex(/^(\d+(,\d+)*)?$/, "confirmReplace は取込番号のカンマ区切りで指定してください。")
+    .optional()
+    .openapi({
+      description:
+        "確認済みの置き換え（preview の wouldReplace の id をカンマ区切り。なければ空）。これ以外の版が置き換わる場合は保存せず status: preview（reason: confirmation_needed）を返す",
+    }),
 });
 
 export const snapshotParam = z.object({
@@ -82,6 +94,20 @@ export const snapshotViewSchema = z
   })
   .openapi("Snapshot");
 
+const replacedSchema = z
+  .object({
+    id: z.number().int(),
+    version: z.number().int(),
+    fileName: z.string(),
+    asOf: z.string().nullable(),
+    rowsStored: z.number().int(),
+    rowsRejected: z.number().int(),
+    importedAt: z.string(),
+    actor: z.string(),
+    manual: z.boolean(),
+  })
+  .openapi("ReplacedSnapshot");
+
 const rejectionSchema = z.object({
   row: z.number().int(),
   line: z.number().int(),
@@ -110,6 +136,25 @@ export const importReportSchema = z
       rejectionsOmitted: z.number().int(),
       notes: z.array(z.string()),
       superseded: z.array(z.number().int()),
+      replaced: z.array(replacedSchema),
+    }),
+    z.object({
+      status: z.literal("preview"),
+      reason: z.enum(["dry_run", "confirmation_needed"]),
+      fileName: z.string(),
+      seconds: z.number(),
+      sourceId: z.string(),
+      sourceName: z.string(),
+      asOf: z.string().nullable(),
+      format: z.string(),
+      encoding: z.string().nullable(),
+      rowsRead: z.number().int(),
+      rowsStored: z.number().int(),
+      rowsRejected: z.number().int(),
+      rejections: z.array(rejectionSchema),
+      rejectionsOmitted: z.number().int(),
+      notes: z.array(z.string()),
+      wouldReplace: z.array(replacedSchema),
     }),
     z.object({
       status: z.literal("duplicate"),
@@ -128,6 +173,11 @@ export const importReportSchema = z
       seconds: z.number(),
       message: z.string(),
       details: z.array(z.string()),
+      sourceId: z.string().optional(),
+      rowsRead: z.number().int().optional(),
+      rowsRejected: z.number().int().optional(),
+      rejections: z.array(rejectionSchema).optional(),
+      format: z.string().optional(),
     }),
   ])
   .openapi("ImportReport");
@@ -139,3 +189,60 @@ export const rejectedRowSchema = z.object({
     z.object({ column: z.string().nullable(), value: z.string(), reason: z.string() }),
   ),
 });
+
+/** Correction of one manual entry: the corrected rows (replace the entry's rows). */
+export const correctBody = z
+  .object({
+    asOf: isoDate.optional(),
+    rows: manualBody.shape.rows,
+  })
+  .openapi("ManualCorrectionBody");
+
+export const historyQuery = z.object({
+  source: z
+    .string()
+    .regex(/^[a-z_]{2,40}$/, "取り込み元の指定が正しくありません。")
+    .optional(),
+});
+
+const historyLinkSchema = z.object({
+  snapshotId: z.number().int(),
+  version: z.number().int(),
+  fileName: z.string(),
+  kind: z.enum(["replace", "correct"]),
+  at: z.string(),
+  actor: z.string(),
+  undoneAt: z.string().nullable(),
+  undoneBy: z.string().nullable(),
+});
+
+export const historySchema = z
+  .array(
+    z.object({
+      sourceId: z.string(),
+      sourceName: z.string(),
+      versions: z.array(
+        z.object({
+          id: z.number().int(),
+          version: z.number().int(),
+          asOf: z.string().nullable(),
+          fileName: z.string(),
+          manual: z.boolean(),
+          rowsRead: z.number().int(),
+          rowsStored: z.number().int(),
+          rowsRejected: z.number().int(),
+          importedAt: z.string(),
+          actor: z.string(),
+          current: z.boolean(),
+          replacedBy: z.number().int().nullable(),
+          replaced: z.array(historyLinkSchema),
+          canUndo: z.boolean(),
+        }),
+      ),
+    }),
+  )
+  .openapi("ImportHistory");
+
+export const undoResultSchema = z
+  .object({ sourceId: z.string(), restored: z.array(replacedSchema) })
+  .openapi("ImportUndoResult");

@@ -10,6 +10,8 @@ export function ImportPage() {
   const [asOf, setAsOf] = useState("");
   const [source, setSource] = useState("");
   const [reports, setReports] = useState<ImportReportView[]>([]);
+  // The file and options behind each report, so a replacement can be confirmed.
+  const [sent, setSent] = useState<{ file: File; params: URLSearchParams }[]>([]);
   const [busy, setBusy] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
 
@@ -29,12 +31,17 @@ export function ImportPage() {
     e.preventDefault();
     setError(null);
     const done: ImportReportView[] = [];
+    const inputs: { file: File; params: URLSearchParams }[] = [];
     for (const file of files) {
       setBusy(`${file.name} を取り込んでいます…`);
+      const params = new URLSearchParams({ fileName: file.name });
+      if (asOf) params.set("asOf", asOf);
+      if (source) params.set("source", source);
+      inputs.push({ file, params });
+      setSent([...inputs]);
       try {
-        const params = new URLSearchParams({ fileName: file.name });
-        if (asOf) params.set("asOf", asOf);
-        if (source) params.set("source", source);
+        // Without confirmReplace the server replaces nothing: a file that would
+        // replace an earlier version comes back as a preview to confirm.
         done.push(await uploadFile<ImportReportView>(`/imports?${params}`, file));
       } catch (err) {
         done.push({
@@ -47,6 +54,31 @@ export function ImportPage() {
       }
       setReports([...done]);
     }
+    setBusy(null);
+    load();
+  }
+
+  /** Uploads the same file again, confirming exactly the replacements the preview showed. */
+  async function confirm(index: number) {
+    const report = reports[index];
+    const input = sent[index];
+    if (!report || report.status !== "preview" || !input) return;
+    const params = new URLSearchParams(input.params);
+    params.set("confirmReplace", report.wouldReplace.map((x) => x.id).join(","));
+    setBusy(`${input.file.name} を取り込んでいます…`);
+    let next: ImportReportView;
+    try {
+      next = await uploadFile<ImportReportView>(`/imports?${params}`, input.file);
+    } catch (err) {
+      next = {
+        status: "failed",
+        fileName: input.file.name,
+        seconds: 0,
+        message: err instanceof ApiFailure ? err.message : "送信に失敗しました。",
+        details: err instanceof ApiFailure ? err.details : [],
+      };
+    }
+    setReports((rs) => rs.map((r, i) => (i === index ? next : r)));
     setBusy(null);
     load();
   }
@@ -102,7 +134,19 @@ export function ImportPage() {
       )}
       {reports.map((r, i) => (
         // biome-ignore lint/suspicious/noArrayIndexKey: reports are append-only for one submission
-        <ImportReport key={i} report={r} />
+        <div key={i}>
+          <ImportReport report={r} />
+          {r.status === "preview" && r.reason === "confirmation_needed" && (
+            <button
+              type="button"
+              className="button button-primary"
+              disabled={busy !== null}
+              onClick={() => confirm(i)}
+            >
+              確認しました。置き換えて取り込む
+            </button>
+          )}
+        </div>
       ))}
       <h2>取込の履歴</h2>
       {history && history.length === 0 && <p>まだ取り込まれたデータはありません。</p>}
