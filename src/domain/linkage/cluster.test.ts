@@ -54,7 +54,78 @@ const samePartition = (x: ArrayLike<number>, y: ArrayLike<number>) => {
   return true;
 };
 
+/**
+ * An independent reference for the clustering: sets of nodes as plain arrays, edges taken
+ * in the documented order (manual; probabilistic by weight, strongest first; id; kept;
+ * ties by a then b), a union refused when any node of one set has a cannot-link pair in
+ * the other, or when both sets hold a registry node and the edge is neither manual nor
+ * registry–registry. Quadratic and obvious; shares no code with cluster.ts.
+ */
+function referenceClusters(
+  n: number,
+  edges: Edges,
+  backbone: Uint8Array,
+  cannot: Int32Array,
+): number[] {
+  const setOf: number[][] = Array.from({ length: n }, (_, i) => [i]);
+  const rank = (k: number) =>
+    k === EDGE_MANUAL ? 0 : k === EDGE_PROBABILISTIC ? 1 : k === EDGE_ID ? 2 : 3;
+  const order = Array.from({ length: edges.count }, (_, e) => e).sort((x, y) => {
+    const kx = rank(edges.kind[x] as number);
+    const ky = rank(edges.kind[y] as number);
+    if (kx !== ky) return kx - ky;
+    if (kx === 1 && edges.weight[x] !== edges.weight[y])
+      return (edges.weight[y] as number) - (edges.weight[x] as number);
+    return (
+      (edges.a[x] as number) - (edges.a[y] as number) ||
+      (edges.b[x] as number) - (edges.b[y] as number)
+    );
+  });
+  const apart = (s: number[], t: number[]) => {
+    for (let k = 0; k < cannot.length; k += 2) {
+      const x = cannot[k] as number;
+      const y = cannot[k + 1] as number;
+      if ((s.includes(x) && t.includes(y)) || (s.includes(y) && t.includes(x))) return true;
+    }
+    return false;
+  };
+  for (const e of order) {
+    const a = edges.a[e] as number;
+    const b = edges.b[e] as number;
+    const s = setOf[a] as number[];
+    const t = setOf[b] as number[];
+    if (s === t || apart(s, t)) continue;
+    const both = s.some((x) => backbone[x] === 1) && t.some((x) => backbone[x] === 1);
+    const direct = backbone[a] === 1 && backbone[b] === 1;
+    if (both && edges.kind[e] !== EDGE_MANUAL && !direct) continue;
+    const u = [...s, ...t];
+    for (const x of u) setOf[x] = u;
+  }
+  return setOf.map((s) => Math.min(...s));
+}
+
 describe("clusterRecords", () => {
+  it("equals an independent reference clustering with all the rules (seeded random graphs)", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 2 ** 31 - 1 }), (seed) => {
+        const { n, edges, backbone, cannot } = randomCase(seed);
+        const r = clusterRecords(n, edges, backbone, cannot);
+        expect(samePartition(r.cluster, referenceClusters(n, edges, backbone, cannot))).toBe(true);
+      }),
+      { numRuns: 300 },
+    );
+  });
+  it("without constraints, equals the connected components of every edge", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 2 ** 31 - 1 }), (seed) => {
+        const { n, edges } = randomCase(seed);
+        const r = clusterRecords(n, edges, new Uint8Array(n), new Int32Array());
+        const ref = connectedComponents(n, edges.a, edges.b);
+        expect(samePartition(r.cluster, ref)).toBe(true);
+      }),
+      { numRuns: 200 },
+    );
+  });
   it("equals a plain connected-components pass over the accepted edges (seeded random graphs)", () => {
     fc.assert(
       fc.property(fc.integer({ min: 0, max: 2 ** 31 - 1 }), (seed) => {
