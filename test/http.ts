@@ -17,13 +17,14 @@ export interface Client {
 }
 
 export function createClient(app: App, origin = "http://localhost"): Client {
-  let cookie = "";
+  // A cookie jar by name: login answers may clear one cookie and set another.
+  const jar = new Map<string, string>();
   const client: Client = {
     csrf: "",
     async request(path, init = {}) {
       const method = init.method ?? "GET";
       const headers: Record<string, string> = { Origin: origin, ...init.headers };
-      if (cookie) headers.Cookie = cookie;
+      if (jar.size) headers.Cookie = [...jar].map(([k, v]) => `${k}=${v}`).join("; ");
       if (init.body !== undefined) headers["Content-Type"] = "application/json";
       if (method !== "GET" && client.csrf && headers["X-CSRF-Token"] === undefined)
         headers["X-CSRF-Token"] = client.csrf;
@@ -37,10 +38,13 @@ export function createClient(app: App, origin = "http://localhost"): Client {
               ? init.body
               : JSON.stringify(init.body),
       });
-      const set = res.headers.get("set-cookie");
-      if (set) {
+      for (const set of res.headers.getSetCookie()) {
         const pair = set.split(";")[0] ?? "";
-        cookie = pair.endsWith("=") ? "" : pair;
+        const i = pair.indexOf("=");
+        const name = pair.slice(0, i);
+        const value = pair.slice(i + 1);
+        if (value === "" || /max-age=0/i.test(set)) jar.delete(name);
+        else jar.set(name, value);
       }
       return res;
     },

@@ -14,6 +14,12 @@ export interface AppDeps {
   now: () => Date;
   /** Set Secure on cookies (behind HTTPS). */
   secureCookies: boolean;
+  /**
+   * Refuse a session to administrators and coordinators until they have a
+   * second factor (issue 12). The server always sets it; test harnesses that
+   * build deps by hand may leave it off to log in with a password only.
+   */
+  enforceSecondFactor?: boolean;
 }
 
 export interface AppEnv {

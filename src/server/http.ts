@@ -34,6 +34,7 @@ export function startHttpServer(options: {
       }),
       now: () => new Date(),
       secureCookies: options.secureCookies ?? false,
+      enforceSecondFactor: true,
     },
     { webRoot: options.webRoot ?? webDist },
   );

@@ -28,6 +28,8 @@ export interface AuthDeps {
   db: Database;
   limiter: RateLimiter;
   now: () => Date;
+  /** Administrators and coordinators must enrol a second factor before a session opens. */
+  enforceSecondFactor?: boolean;
 }
 
 export interface LoginResult {
@@ -132,7 +134,8 @@ export async function beginLogin(
   await deps.limiter.succeed(key);
   await accounts.resetBadPasswords(user.id);
   const totp = await accounts.totpState(user.id);
-  if (totp.secret || requiresSecondFactor(user.roles)) {
+  const mustEnrol = (deps.enforceSecondFactor ?? false) && requiresSecondFactor(user.roles);
+  if (totp.secret || mustEnrol) {
     const challengeToken = randomBytes(32).toString("base64url");
     const csrfToken = randomBytes(32).toString("base64url");
     const secondFactor = totp.secret ? "totp" : "enrol";
@@ -186,43 +189,6 @@ export async function openSession(
     detail: { method },
   });
   return { token, csrfToken, user: await toCurrentUser(deps.db, user) };
-}
-
-/**
- * Password-only login, kept for the current /api/auth/login route until the
- * second-factor routes land with the route framework (src/server/routes/README.md);
- * then the route calls beginLogin and this goes. It refuses accounts that have
- * a second factor, so enrolling one can never be bypassed through it.
- */
-export async function login(
-  deps: AuthDeps,
-  input: { loginName: string; password: string; clientAddress: string; previousToken?: string },
-): Promise<LoginResult> {
-  const outcome = await beginLoginAllowingEnrolment(deps, input);
-  if (outcome.kind === "session") return outcome;
-  throw new MimamoriError(
-    "forbidden",
-    "この利用者は二要素認証が必要です。認証アプリのコードを入力する画面からログインしてください。",
-  );
-}
-
-/** beginLogin, except that a required-but-missing second factor does not yet block (see login). */
-async function beginLoginAllowingEnrolment(
-  deps: AuthDeps,
-  input: { loginName: string; password: string; clientAddress: string; previousToken?: string },
-): Promise<LoginOutcome> {
-  const outcome = await beginLogin(deps, input);
-  if (outcome.kind === "challenge" && outcome.secondFactor === "enrol") {
-    const accounts = createAccountRepository(deps.db);
-    const challenge = await accounts.findChallenge(hashToken(outcome.challengeToken), deps.now());
-    await accounts.deleteChallenge(hashToken(outcome.challengeToken));
-    const user = challenge
-      ? await createUserRepository(deps.db).findById(challenge.userId)
-      : undefined;
-    if (!user) throw new MimamoriError("unauthenticated", INVALID_LOGIN);
-    return { kind: "session", ...(await openSession(deps, user, input.clientAddress, "password")) };
-  }
-  return outcome;
 }
 
 export async function logout(deps: AuthDeps, token: string, user: UserRow): Promise<void> {
