@@ -21,6 +21,12 @@ export function startHttpServer(options: {
   host: string;
   secureCookies?: boolean;
   webRoot?: string;
+  /**
+   * Administrators and coordinators must enrol a second factor (default true).
+   * Only browser tests of other features turn it off, to log in with a password;
+   * test/e2e/login.browser.test.ts goes through enrolment.
+   */
+  enforceSecondFactor?: boolean;
 }): Promise<RunningServer> {
   const app = createApp(
     {
@@ -34,7 +40,7 @@ export function startHttpServer(options: {
       }),
       now: () => new Date(),
       secureCookies: options.secureCookies ?? false,
-      enforceSecondFactor: true,
+      enforceSecondFactor: options.enforceSecondFactor ?? true,
     },
     { webRoot: options.webRoot ?? webDist },
   );

@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { currentTotp } from "../../src/server/auth/totp.ts";
 import { bootstrap } from "../../src/server/bootstrap.ts";
 import { type RunningServer, startHttpServer } from "../../src/server/http.ts";
 import { createLogger } from "../../src/server/logger.ts";
@@ -14,6 +15,7 @@ describe.skipIf(!hasBrowser)("login in a real browser (Chromium)", () => {
   let browser: { context: BrowserContext; close(): Promise<void> };
   let page: Page;
   let tempPassword: string;
+  let totpSecret = "";
 
   beforeAll(async () => {
     await ensureWebBuilt();
@@ -54,10 +56,31 @@ describe.skipIf(!hasBrowser)("login in a real browser (Chromium)", () => {
     await shot("01-login-failed");
   });
 
-  it("forces a password change at first login", async () => {
+  it("makes the administrator enrol a second factor at first login, then shows the recovery codes once", async () => {
     await page.getByLabel("ログイン名").fill("admin");
     await page.getByLabel("パスワード").fill(tempPassword);
     await page.getByRole("button", { name: "ログイン" }).click();
+    await page.getByRole("heading", { name: "二要素認証の登録" }).waitFor();
+    const secret = page.getByTestId("totp-secret");
+    await secret.waitFor();
+    totpSecret = (await secret.getAttribute("data-secret")) ?? "";
+    expect(totpSecret).toMatch(/^[A-Z2-7]{32}$/);
+    await shot("02a-second-factor-enrolment");
+    await page.getByLabel("認証アプリに表示された 6 桁のコード").fill("000000");
+    await page.getByRole("button", { name: "登録してログイン" }).click();
+    await page.getByRole("alert").waitFor();
+    expect(await page.getByRole("alert").textContent()).toContain("確認コードが正しくありません");
+    await page
+      .getByLabel("認証アプリに表示された 6 桁のコード")
+      .fill(currentTotp(totpSecret, new Date()));
+    await page.getByRole("button", { name: "登録してログイン" }).click();
+    await page.getByRole("heading", { name: "回復コード" }).waitFor();
+    expect(await page.getByRole("list", { name: "回復コード" }).locator("li").count()).toBe(10);
+    await shot("02b-recovery-codes");
+    await page.getByRole("button", { name: "保管しました。続ける" }).click();
+  });
+
+  it("forces a password change at first login", async () => {
     await page.getByRole("heading", { name: "パスワードの変更" }).waitFor();
     expect(await page.getByText("初回ログインです").count()).toBe(1);
     await shot("02-forced-password-change");
@@ -93,6 +116,13 @@ describe.skipIf(!hasBrowser)("login in a real browser (Chromium)", () => {
     await page.getByLabel("ログイン名").fill("admin");
     await page.getByLabel("パスワード").fill("mimamori-test-2026");
     await page.getByRole("button", { name: "ログイン" }).click();
+    await page.getByRole("heading", { name: "確認コードの入力" }).waitFor();
+    await shot("06-second-factor");
+    // The code of the next 30-second step: the one used at enrolment is never accepted again.
+    await page
+      .getByLabel("確認コード", { exact: true })
+      .fill(currentTotp(totpSecret, new Date(Date.now() + 30_000)));
+    await page.getByRole("button", { name: "ログイン", exact: true }).click();
     await page.getByRole("heading", { name: "ホーム" }).waitFor();
   });
 });

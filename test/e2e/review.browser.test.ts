@@ -61,6 +61,8 @@ describe.skipIf(!hasBrowser)("名寄せの確認 (Chromium)", () => {
       logger: createLogger("silent"),
       port: 0,
       host: "127.0.0.1",
+      // This test is about the review page; enrolment is tested in login.browser.test.ts.
+      enforceSecondFactor: false,
     });
     browser = await launchBrowser();
     page = await browser.context.newPage();

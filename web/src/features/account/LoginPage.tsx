@@ -1,21 +1,33 @@
 import { type FormEvent, useState } from "react";
 import { ApiFailure, api } from "../../lib/api.ts";
 import type { SessionInfo } from "../../lib/types.ts";
+import { SecondFactorStep } from "./SecondFactorStep.tsx";
+
+/** What /api/auth/login answers: a session, or the second step it needs first. */
+type LoginAnswer = SessionInfo | { secondFactorRequired: "totp" | "enrol"; csrfToken: string };
 
 export function LoginPage({ onLoggedIn }: { onLoggedIn: (s: SessionInfo) => void }) {
   const [loginName, setLoginName] = useState("");
   const [password, setPassword] = useState("");
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const [step, setStep] = useState<{ kind: "totp" | "enrol"; csrfToken: string } | null>(null);
 
   async function submit(e: FormEvent) {
     e.preventDefault();
     setBusy(true);
     setError(null);
     try {
-      onLoggedIn(
-        await api<SessionInfo>("/auth/login", { method: "POST", body: { loginName, password } }),
-      );
+      const answer = await api<LoginAnswer>("/auth/login", {
+        method: "POST",
+        body: { loginName, password },
+      });
+      if ("secondFactorRequired" in answer) {
+        setPassword("");
+        setStep({ kind: answer.secondFactorRequired, csrfToken: answer.csrfToken });
+      } else {
+        onLoggedIn(answer);
+      }
     } catch (err) {
       setError(
         err instanceof ApiFailure
@@ -26,6 +38,17 @@ export function LoginPage({ onLoggedIn }: { onLoggedIn: (s: SessionInfo) => void
     } finally {
       setBusy(false);
     }
+  }
+
+  if (step) {
+    return (
+      <SecondFactorStep
+        kind={step.kind}
+        csrfToken={step.csrfToken}
+        onLoggedIn={onLoggedIn}
+        onRestart={() => setStep(null)}
+      />
+    );
   }
 
   return (
