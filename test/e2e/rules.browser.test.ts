@@ -79,6 +79,8 @@ describe.skipIf(!hasBrowser)("判定の規則 (Chromium)", () => {
       logger: createLogger("silent"),
       port: 0,
       host: "127.0.0.1",
+      // Enrolment of the second factor is tested in login.browser.test.ts.
+      enforceSecondFactor: false,
     });
     browser = await launchBrowser();
     page = await browser.context.newPage();

@@ -59,6 +59,8 @@ describe.skipIf(!hasBrowser)("月次実行 (Chromium)", () => {
       logger: createLogger("silent"),
       port: 0,
       host: "127.0.0.1",
+      // Enrolment of the second factor is tested in login.browser.test.ts.
+      enforceSecondFactor: false,
     });
     browser = await launchBrowser();
     page = await browser.context.newPage();
