@@ -105,4 +105,43 @@ describe.skipIf(!hasBrowser)("名寄せの確認 (Chromium)", () => {
     });
     expect(audit).toHaveLength(1);
   });
+
+  it("pages the queue over the API, reports progress, and undoes the decision", async () => {
+    const get = (path: string) =>
+      page.evaluate(async (p) => {
+        const r = await fetch(p);
+        return { status: r.status, body: await r.json() };
+      }, path);
+    const all = await get("/api/linkage/queue?status=all&limit=200");
+    expect(all.status).toBe(200);
+    const total = all.body.items.length as number;
+    expect(total).toBeGreaterThan(1);
+    // Keyset pages of one item give the same items in the same order.
+    const seen: string[] = [];
+    let after: string | null = null;
+    do {
+      const r = await get(`/api/linkage/queue?status=all&limit=1${after ? `&after=${after}` : ""}`);
+      seen.push(...r.body.items.map((i: { left: { key: string } }) => i.left.key));
+      after = r.body.next;
+    } while (after);
+    expect(seen).toEqual(all.body.items.map((i: { left: { key: string } }) => i.left.key));
+    const pending = await get("/api/linkage/queue?limit=200");
+    expect(pending.body.items.length).toBe(total - 1);
+    const band = await get("/api/linkage/queue?status=all&minProbability=0.99&maxProbability=1");
+    for (const i of band.body.items) expect(i.probability).toBeGreaterThanOrEqual(0.99);
+    const progress = await get("/api/linkage/progress");
+    expect(progress.body.runs[0]).toMatchObject({ items: total, decided: 1, different: 1 });
+    const decided = all.body.items.find((i: { decision: unknown }) => i.decision !== null);
+    const undo = await page.evaluate(async (id) => {
+      const me = await (await fetch("/api/auth/me")).json();
+      const r = await fetch(`/api/linkage/decisions/${id}/undo`, {
+        method: "POST",
+        headers: { "x-csrf-token": me.csrfToken },
+      });
+      return r.status;
+    }, decided?.decision?.id ?? 0);
+    expect(undo).toBe(200);
+    expect(await createLinkageRepository(t.db).listDecisions(municipalityId)).toHaveLength(0);
+    expect((await createLinkageRepository(t.db).listDecisionTrail(municipalityId)).length).toBe(2);
+  });
 });

@@ -65,3 +65,96 @@ export const reviewPageSchema = z
     ),
   })
   .openapi("ReviewPage");
+
+/** The review queue, one page (issue 15): filters and a keyset cursor. */
+export const queueQuery = z.object({
+  limit: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(200)
+    .default(50)
+    .openapi({ description: "件数（最大 200）" }),
+  after: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,400}$/, "続きの指定が正しくありません。画面を再読み込みしてください。")
+    .optional()
+    .openapi({ description: "前のページの next（キーセット）" }),
+  source: z
+    .string()
+    .regex(/^[a-z0-9_]{1,40}$/, "データ源の指定が正しくありません。")
+    .optional(),
+  school: z.string().min(1).max(100, "学校名は 100 文字以内で指定してください。").optional(),
+  minProbability: z.coerce
+    .number()
+    .min(0, "確率は 0 から 1 の間で指定してください。")
+    .max(1, "確率は 0 から 1 の間で指定してください。")
+    .optional(),
+  maxProbability: z.coerce
+    .number()
+    .min(0, "確率は 0 から 1 の間で指定してください。")
+    .max(1, "確率は 0 から 1 の間で指定してください。")
+    .optional(),
+  status: z
+    .enum(["pending", "decided", "all"], {
+      error: "状態は pending / decided / all から選んでください。",
+    })
+    .default("pending"),
+});
+
+export const queuePageSchema = z
+  .object({
+    run: z.object({ id: z.number().int(), asOf: z.string(), createdAt: z.string() }).nullable(),
+    items: z.array(
+      z.object({
+        left: sideSchema,
+        right: sideSchema,
+        probability: z.number(),
+        weight: z.number(),
+        reason: z.string(),
+        explanation: waterfallSchema,
+        pairs: z.number().int(),
+        rowsResolved: z.number().int(),
+        sources: z.array(z.string()),
+        schools: z.array(z.string()),
+        decision: z
+          .object({
+            id: z.number().int(),
+            same: z.boolean(),
+            decidedBy: z.string(),
+            decidedAt: z.string(),
+          })
+          .nullable(),
+      }),
+    ),
+    next: z.string().nullable(),
+  })
+  .openapi("ReviewQueuePage");
+
+export const progressSchema = z
+  .object({
+    runs: z.array(
+      z.object({
+        runId: z.number().int(),
+        asOf: z.string(),
+        items: z.number().int(),
+        decided: z.number().int(),
+        same: z.number().int(),
+        different: z.number().int(),
+        pending: z.number().int(),
+      }),
+    ),
+  })
+  .openapi("ReviewProgress");
+
+export const decisionIdParam = z.object({
+  id: z.coerce
+    .number()
+    .int()
+    .positive("判断の番号が正しくありません。")
+    .openapi({ param: { name: "id", in: "path" } }),
+});
+
+export const decisionRecordedSchema = z
+  .object({ id: z.number().int(), runId: z.number().int() })
+  .openapi("ReviewDecisionRecorded");
