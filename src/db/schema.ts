@@ -380,6 +380,13 @@ export interface RetentionPolicyTable {
   actor: string;
 }
 
+export interface GaijiTableTable {
+  municipality_id: number;
+  entries: Json;
+  updated_at: DefaultTimestamp;
+  actor: string;
+}
+
 export interface SourceDeclarationTable {
   municipality_id: number;
   source_id: string;
@@ -438,6 +445,7 @@ export interface DB {
   municipality_setting: MunicipalitySettingTable;
   run_job: RunJobTable;
   source_declaration: SourceDeclarationTable;
+  gaiji_table: GaijiTableTable;
 }
 
 /** One monthly run, its stage and counts (0015-run-job). */

@@ -66,3 +66,36 @@ export function createSourceRepository(db: Database) {
     },
   };
 }
+
+/** A municipality's 外字 table (0031-gaiji), as stored entries. */
+export function createGaijiRepository(db: Database) {
+  return {
+    async get(
+      municipalityId: number,
+    ): Promise<{ entries: unknown; updatedAt: Date; actor: string } | undefined> {
+      const r = await db
+        .selectFrom("gaiji_table")
+        .select(["entries", "updated_at", "actor"])
+        .where("municipality_id", "=", municipalityId)
+        .executeTakeFirst();
+      return r && { entries: r.entries, updatedAt: r.updated_at, actor: r.actor };
+    },
+
+    async save(
+      municipalityId: number,
+      entries: readonly { code: string; char: string }[],
+      actor: string,
+    ): Promise<void> {
+      const json = JSON.stringify(entries);
+      await db
+        .insertInto("gaiji_table")
+        .values({ municipality_id: municipalityId, entries: json, actor })
+        .onConflict((oc) =>
+          oc
+            .column("municipality_id")
+            .doUpdateSet({ entries: json, actor, updated_at: new Date() }),
+        )
+        .execute();
+    },
+  };
+}

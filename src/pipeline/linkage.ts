@@ -23,6 +23,7 @@ import type { LinkageSettings } from "../domain/linkage/settings.ts";
 import type { LinkMethod, LinkRecord } from "../domain/linkage/types.ts";
 import { COUNCIL_ONLY_SOURCES } from "../domain/policy/index.ts";
 import type { IsoDate } from "../domain/types.ts";
+import { loadGaiji } from "./gaiji.ts";
 import { linkRecordOfData, motherFactsOfData } from "./link-input.ts";
 import { loadSources } from "./sources.ts";
 import type { StageReporter } from "./stages.ts";
@@ -137,8 +138,11 @@ export async function runLinkage(
   await progress?.enter("link");
   const previous = await linkage.loadIdentity(options.municipalityId);
   const decisions = await linkage.listDecisions(options.municipalityId);
+  // The municipality's 外字 table (mimamori gaiji set): private-use characters in names.
+  const gaiji = await loadGaiji(target.db, options.municipalityId);
   const result = linkRecords(records, {
     ...(options.settings ? { settings: options.settings } : {}),
+    ...(gaiji.size > 0 ? { gaiji } : {}),
     decisions,
     previous,
     clock,

@@ -3,6 +3,7 @@ import { auditCommands } from "./audit.ts";
 import { backupCommand, restoreCommand } from "./backup.ts";
 import { dbMigrate } from "./db-migrate.ts";
 import { scoringExportCommands } from "./export-flags.ts";
+import { gaijiCommands } from "./gaiji.ts";
 import { importCommand } from "./import.ts";
 import { importHistoryCommand, importUndoCommand } from "./import-history.ts";
 import { linkageCommands } from "./linkage-commands.ts";
@@ -40,4 +41,5 @@ export const commands: readonly Command[] = [
   restoreCommand,
   ...sourceCommands,
   ...rulesCommands,
+  ...gaijiCommands,
 ];

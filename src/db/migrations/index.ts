@@ -11,6 +11,7 @@ import * as importReplacement from "./0010-import-replacement.ts";
 import * as runJob from "./0015-run-job.ts";
 import * as durableLinkage from "./0020-durable-linkage.ts";
 import * as sourceDeclaration from "./0030-source-declaration.ts";
+import * as gaiji from "./0031-gaiji.ts";
 import * as auditAnchor from "./0045-audit-anchor.ts";
 import * as accounts from "./0046-accounts.ts";
 import * as runViews from "./0050-run-views.ts";
@@ -32,6 +33,7 @@ export const migrations: Record<string, Migration> = {
   "0045-audit-anchor": auditAnchor,
   "0046-accounts": accounts,
   "0030-source-declaration": sourceDeclaration,
+  "0031-gaiji": gaiji,
   "0050-run-views": runViews,
   "0020-durable-linkage": durableLinkage,
   "0010-import-replacement": importReplacement,
