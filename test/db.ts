@@ -6,6 +6,13 @@ import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { inject } from "vitest";
 import { createKysely, type Database, migrateToLatest } from "../src/db/database.ts";
+import { allowUnscopedAsOwnerForTests } from "../src/db/scope.ts";
+
+// Test set-up and direct repository calls run outside any data scope; they run
+// as the owner. Code under a scope (HTTP requests, CLI commands, withDataScope
+// in a test) still runs as the app role under row-level security, and the
+// served and CLI processes of test/e2e fail closed as in production.
+allowUnscopedAsOwnerForTests();
 
 export interface TestDatabase {
   readonly db: Database;

@@ -2,12 +2,15 @@
  * Opening the database: DATABASE_URL (or --db) when given, else the embedded
  * PostgreSQL of the home directory. Migrations run on open.
  */
-import { Kysely, type Migration, type MigrationProvider, Migrator, PostgresDialect } from "kysely";
+import { Kysely, type Migration, type MigrationProvider, Migrator } from "kysely";
 import pg from "pg";
 import { MimamoriError } from "../domain/errors.ts";
 import { type EmbeddedServer, startEmbedded } from "./embedded.ts";
 import { migrations } from "./migrations/index.ts";
+import { applyRowSecurity } from "./row-security.ts";
 import type { DB } from "./schema.ts";
+import { runAsOwner } from "./scope.ts";
+import { ScopedPostgresDialect } from "./scoped-driver.ts";
 
 // int8 (bigserial ids, count(*)) as string is pg's default; keep it, but parse
 // dates as text-free Date objects (the default) and NUMERIC as number.
@@ -31,6 +34,10 @@ export interface OpenOptions {
   readonly poolSize?: number;
 }
 
+/**
+ * The application's Kysely: every statement runs as the app role in the
+ * current data scope (scope.ts, scoped-driver.ts).
+ */
 export function createKysely(url: string, poolSize = 10): Database {
   const pool = new pg.Pool({ connectionString: url, max: poolSize });
   // An idle connection that the server ends (shutdown, restart, network) emits
@@ -44,7 +51,7 @@ export function createKysely(url: string, poolSize = 10): Database {
   pool.on("connect", (client) => {
     client.on("error", () => {});
   });
-  return new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+  return new Kysely<DB>({ dialect: new ScopedPostgresDialect({ pool }) });
 }
 
 /** Opens (and by default migrates) the database described by the global options. */
@@ -115,8 +122,21 @@ class StaticProvider implements MigrationProvider {
   }
 }
 
-/** Applies every pending migration; one clear error if any fails. */
-export async function migrateToLatest(db: Database): Promise<string[]> {
+/**
+ * Applies every pending migration as the owner (not the app role), then makes
+ * sure every table with a municipality_id has row-level security (a table
+ * added by a migration merged out of order included); one clear error if
+ * anything fails.
+ */
+export function migrateToLatest(db: Database): Promise<string[]> {
+  return runAsOwner(async () => {
+    const applied = await migrateAsOwner(db);
+    await applyRowSecurity(db);
+    return applied;
+  });
+}
+
+async function migrateAsOwner(db: Database): Promise<string[]> {
   // Unordered: a migration merged later with a lower number (parallel work)
   // still applies on a database that already ran a higher one.
   const migrator = new Migrator({

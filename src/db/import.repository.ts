@@ -4,15 +4,14 @@
  * (pg-copy-streams) needs the raw connection and the snapshot row, its rows
  * and the supersede step must commit or vanish together.
  */
-import { Readable } from "node:stream";
-import { pipeline } from "node:stream/promises";
 import { sql } from "kysely";
 import pg from "pg";
-import { from as copyFrom } from "pg-copy-streams";
+import { isCouncilOnlySource } from "../domain/council.ts";
 import type { IsoDate, SourceId } from "../domain/types.ts";
 import type { RowError, Value } from "../domain/validate.ts";
-import { copyText } from "./copy.ts";
+import { copyLines, copyText } from "./copy.ts";
 import type { Database } from "./database.ts";
+import { beginScoped } from "./scope.ts";
 
 export interface SnapshotSummary {
   readonly id: number;
@@ -587,7 +586,7 @@ async function startImport(
 ): Promise<ImportTransaction> {
   let open = false;
   try {
-    await client.query("BEGIN");
+    await beginScoped(client);
     open = true;
     await client.query("SELECT pg_advisory_xact_lock(hashtext('mimamori.import'), hashtext($1))", [
       `${municipalityId}/${sourceId}`,
@@ -649,6 +648,8 @@ async function startImport(
       // Column names are layout names (no backslash, quote or control character).
       const keys = columns.map((c) => `${JSON.stringify(c)}:`);
       const prefix = `${snapshotId}\t${municipalityId}\t`;
+      // 要対協 rows are visible to council members only (migration 0040 checks the flag).
+      const councilOnly = isCouncilOnlySource(sourceId) ? "t" : "f";
       const lines = async function* (): AsyncGenerator<string> {
         for await (const batch of batches) {
           const parts: string[] = new Array(batch.length);
@@ -657,17 +658,16 @@ async function startImport(
             const data = r.values === undefined ? "\\N" : dataJson(keys, r.values);
             const errors = r.errors === undefined ? "\\N" : copyText(JSON.stringify(r.errors));
             parts[i] =
-              `${prefix}${r.row}\t${r.line}\t${r.asOf ?? "\\N"}\t${copyText(r.raw)}\t${data}\t${errors}\n`;
+              `${prefix}${r.row}\t${r.line}\t${r.asOf ?? "\\N"}\t${copyText(r.raw)}\t${data}\t${errors}\t${councilOnly}\n`;
           }
           if (parts.length > 0) yield parts.join("");
         }
       };
-      const stream = client.query(
-        copyFrom(
-          "COPY import_row (snapshot_id, municipality_id, row_no, line_no, as_of, raw, data, errors) FROM STDIN",
-        ),
+      await copyLines(
+        client,
+        "COPY import_row (snapshot_id, municipality_id, row_no, line_no, as_of, raw, data, errors, council_only) FROM STDIN",
+        lines(),
       );
-      await pipeline(Readable.from(lines()), stream);
     },
 
     async finishSnapshot(snapshotId, c) {

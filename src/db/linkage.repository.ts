@@ -15,6 +15,7 @@ import type { LinkMethod, ReviewDecision } from "../domain/linkage/types.ts";
 import type { IsoDate } from "../domain/types.ts";
 import { copyCell, copyLines, numberArray, textArray } from "./copy.ts";
 import type { Database } from "./database.ts";
+import { beginScoped } from "./scope.ts";
 
 export interface LinkRunSummary {
   readonly id: number;
@@ -523,7 +524,7 @@ export async function saveLinkRun(url: string, run: RunToStore): Promise<number>
   client.on("error", () => {});
   await client.connect();
   try {
-    await client.query("BEGIN");
+    await beginScoped(client);
     const r = await client.query<{ id: number }>(
       `INSERT INTO link_run (municipality_id, as_of, snapshot_ids, settings, model, stats, actor, completed_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, CASE WHEN $8::boolean THEN NULL ELSE now() END) RETURNING id`,

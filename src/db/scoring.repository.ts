@@ -12,6 +12,7 @@ import type { IsoDate, SourceId } from "../domain/types.ts";
 import type { Value } from "../domain/validate.ts";
 import { copyCell, copyLines, textArray } from "./copy.ts";
 import type { Database } from "./database.ts";
+import { beginScoped } from "./scope.ts";
 
 export interface StoredRuleVersion {
   readonly id: number;
@@ -351,7 +352,7 @@ export async function saveScoreRun(url: string, run: ScoreRunToStore): Promise<n
   client.on("error", () => {});
   await client.connect();
   try {
-    await client.query("BEGIN");
+    await beginScoped(client);
     const r = await client.query<{ id: number }>(
       `INSERT INTO score_run (municipality_id, link_run_id, rule_version_id, as_of, snapshot_ids,
          code_version, catalog_version, difficulties, stats, actor, completed_at)

@@ -12,6 +12,7 @@ import * as runJob from "./0015-run-job.ts";
 import * as durableLinkage from "./0020-durable-linkage.ts";
 import * as sourceDeclaration from "./0030-source-declaration.ts";
 import * as gaiji from "./0031-gaiji.ts";
+import * as rowSecurity from "./0040-row-security.ts";
 import * as auditAnchor from "./0045-audit-anchor.ts";
 import * as accounts from "./0046-accounts.ts";
 import * as runViews from "./0050-run-views.ts";
@@ -37,4 +38,5 @@ export const migrations: Record<string, Migration> = {
   "0050-run-views": runViews,
   "0020-durable-linkage": durableLinkage,
   "0010-import-replacement": importReplacement,
+  "0040-row-security": rowSecurity,
 };
