@@ -54,7 +54,8 @@ describe.skipIf(!hasBrowser)("importing a file from the browser (Chromium)", () 
     await page.getByRole("button", { name: "ログイン" }).click();
     await page.getByRole("link", { name: "データの取込" }).click();
     await page.getByRole("heading", { name: "データの取込" }).waitFor();
-    expect(await page.getByText("まだ取り込まれたデータはありません。").count()).toBe(1);
+    // The history loads after the heading: wait for its empty state.
+    await page.getByText("まだ取り込まれたデータはありません。").waitFor();
 
     const csv = [
       "宛名番号,世帯番号,氏名,氏名カナ,生年月日,性別",
@@ -79,8 +80,59 @@ describe.skipIf(!hasBrowser)("importing a file from the browser (Chromium)", () 
     expect(await page.evaluate(() => document.querySelectorAll("script:not([src])").length)).toBe(
       0,
     );
-    await page.getByTestId("import-history").waitFor();
-    expect(await page.getByTestId("import-history").textContent()).toContain("住民基本台帳");
+    await page.getByTestId("history-jumin").waitFor();
+    expect(await page.getByTestId("history-jumin").textContent()).toContain("住民基本台帳");
     await page.screenshot({ path: join(screenshotDir, "10-import-report.png"), fullPage: true });
+  });
+
+  /** Uploads one file on the import page with the 抽出日 given. */
+  async function uploadJumin(csv: string) {
+    await page
+      .getByLabel("ファイル（複数可）")
+      .setInputFiles({ name: "jumin.csv", mimeType: "text/csv", buffer: Buffer.from(csv) });
+    await page.getByLabel("抽出日（ファイルに「抽出日」列がない場合は必須）").fill("2025-04-01");
+    await page.getByRole("button", { name: "取り込む" }).click();
+  }
+  const historyText = async () => (await page.getByTestId("history-jumin").textContent()) ?? "";
+
+  it("issue 16: a broken file over a good one replaces nothing; a replacement is confirmed first, then can be undone", async () => {
+    const header = "宛名番号,世帯番号,氏名,氏名カナ,生年月日,性別";
+    // Every row rejected: before issue 16 this became 第 2 版 with 0 rows and replaced 第 1 版.
+    await uploadJumin(`${header}\n2001,801,髙橋 一郎,,だめ,男\n2003,801,髙橋 三郎,,？,男\n`);
+    const failed = page.getByRole("alert").filter({ hasText: "取り込めませんでした" });
+    await failed.waitFor();
+    expect(await failed.textContent()).toContain("すべてがエラーのため、取り込んでいません");
+    expect(await failed.textContent()).toContain("以前に取り込んだデータはそのままです");
+    await page.waitForFunction(() =>
+      document.querySelector('[data-testid="history-jumin"]')?.textContent?.includes("使用中"),
+    );
+    expect(await historyText()).not.toContain("第 2 版");
+
+    // A good replacement: shown first, stored only once confirmed.
+    await uploadJumin(
+      `${header}\n2001,801,髙橋 一郎,ﾀｶﾊｼ ｲﾁﾛｳ,平成2年4月1日,男\n2004,801,髙橋 四郎,タカハシ,R2.4.1,男\n`,
+    );
+    const replaces = page.getByTestId("would-replace");
+    await replaces.waitFor();
+    expect(await replaces.textContent()).toContain("第 1 版「jumin.csv」");
+    expect(await historyText()).not.toContain("第 2 版");
+    await page.screenshot({ path: join(screenshotDir, "11-import-confirm.png"), fullPage: true });
+    await page.getByRole("button", { name: "確認しました。置き換えて取り込む" }).click();
+    await page.getByTestId("replaced").waitFor();
+    expect(await page.getByTestId("replaced").textContent()).toContain("第 1 版「jumin.csv」");
+    await page.waitForFunction(() =>
+      document.querySelector('[data-testid="history-jumin"]')?.textContent?.includes("第 2 版"),
+    );
+    expect(await historyText()).toContain("第 1 版「jumin.csv」を置き換え");
+
+    // Undo: 第 1 版 is used again, and the history says who undid it.
+    await page.getByRole("button", { name: "置き換えを元に戻す" }).click();
+    await page.waitForFunction(() =>
+      document
+        .querySelector('[data-testid="history-jumin"]')
+        ?.textContent?.includes("が元に戻しました"),
+    );
+    expect(await historyText()).toContain("owner が元に戻しました");
+    await page.screenshot({ path: join(screenshotDir, "12-import-history.png"), fullPage: true });
   });
 });

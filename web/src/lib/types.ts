@@ -4,6 +4,7 @@ export type {
   AuditPage,
   CreatedUser,
   CurrentUser,
+  ImportHistoryView,
   ImportReportView,
   Permission,
   ReviewPage as ReviewPageData,

@@ -1,11 +1,12 @@
 import { type FormEvent, useCallback, useEffect, useState } from "react";
 import { ApiFailure, api, uploadFile } from "../../lib/api.ts";
-import type { ImportReportView, SnapshotView, SourceView } from "../../lib/types.ts";
+import type { ImportHistoryView, ImportReportView, SourceView } from "../../lib/types.ts";
+import { ImportHistory } from "./ImportHistory.tsx";
 import { ImportReport } from "./ImportReport.tsx";
 
 export function ImportPage() {
   const [sources, setSources] = useState<SourceView[]>([]);
-  const [history, setHistory] = useState<SnapshotView[] | null>(null);
+  const [history, setHistory] = useState<ImportHistoryView | null>(null);
   const [files, setFiles] = useState<File[]>([]);
   const [asOf, setAsOf] = useState("");
   const [source, setSource] = useState("");
@@ -16,7 +17,7 @@ export function ImportPage() {
   const [error, setError] = useState<string | null>(null);
 
   const load = useCallback(() => {
-    api<SnapshotView[]>("/imports")
+    api<ImportHistoryView>("/imports/history")
       .then(setHistory)
       .catch((e: unknown) => setError(e instanceof Error ? e.message : String(e)));
   }, []);
@@ -79,6 +80,19 @@ export function ImportPage() {
       };
     }
     setReports((rs) => rs.map((r, i) => (i === index ? next : r)));
+    setBusy(null);
+    load();
+  }
+
+  /** Restores what snapshot `id` replaced (the server audits it). */
+  async function undo(id: number) {
+    setError(null);
+    setBusy("元に戻しています…");
+    try {
+      await api(`/imports/${id}/undo`, { method: "POST" });
+    } catch (err) {
+      setError(err instanceof ApiFailure ? err.message : "元に戻せませんでした。");
+    }
     setBusy(null);
     load();
   }
@@ -148,47 +162,7 @@ export function ImportPage() {
           )}
         </div>
       ))}
-      <h2>取込の履歴</h2>
-      {history && history.length === 0 && <p>まだ取り込まれたデータはありません。</p>}
-      {history && history.length > 0 && (
-        <table className="table" data-testid="import-history">
-          <caption>新しい順（各データの最新版が判定に使われます）</caption>
-          <thead>
-            <tr>
-              <th scope="col">番号</th>
-              <th scope="col">データ</th>
-              <th scope="col">版</th>
-              <th scope="col">抽出日</th>
-              <th scope="col">ファイル</th>
-              <th scope="col">保存 / エラー</th>
-              <th scope="col">取込日時</th>
-              <th scope="col">取込者</th>
-            </tr>
-          </thead>
-          <tbody>
-            {history.map((s) => (
-              <tr key={s.id}>
-                <td>{s.id}</td>
-                <td>{s.sourceName}</td>
-                <td>
-                  {s.version}
-                  {s.supersededBy ? "（置換済）" : ""}
-                </td>
-                <td>{s.asOf ?? "—"}</td>
-                <td>
-                  {s.fileName}
-                  {s.manual ? "（手入力）" : ""}
-                </td>
-                <td>
-                  {s.rowsStored.toLocaleString()} / {s.rowsRejected.toLocaleString()}
-                </td>
-                <td>{new Date(s.importedAt).toLocaleString("ja-JP")}</td>
-                <td>{s.actor}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      <ImportHistory history={history} busy={busy !== null} onUndo={undo} />
     </section>
   );
 }
