@@ -76,3 +76,8 @@ export type {
   RunJobListView,
   RunJobView,
 } from "./routes/run-jobs/schema.ts";
+// Run views (issue 11): dashboard, 判定一覧, ルール詳細.
+export type DashboardView = z.infer<typeof import("./routes/runs/schema.ts").dashboardResponse>;
+export type ChildrenListView = z.infer<typeof import("./routes/runs/schema.ts").listResponse>;
+export type RuleMatrixView = z.infer<typeof import("./routes/runs/schema.ts").matrixResponse>;
+export type RunListView = z.infer<typeof import("./routes/runs/schema.ts").runsResponse>;

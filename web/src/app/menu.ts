@@ -4,9 +4,11 @@
  */
 import { accountNav } from "../features/account/nav.ts";
 import { adminNav } from "../features/admin/nav.ts";
+import { dashboardNav } from "../features/dashboard/nav.ts";
 import { homeNav } from "../features/home/nav.ts";
 import { importNav } from "../features/imports/nav.ts";
 import { monthlyRunNav } from "../features/monthly-run/nav.ts";
+import { resultsNav } from "../features/results/nav.ts";
 import { reviewNav } from "../features/review/nav.ts";
 import { rulesNav } from "../features/rules/nav.ts";
 import type { NavItem } from "./nav.ts";
@@ -19,4 +21,6 @@ export const NAV_ITEMS: readonly NavItem[] = [
   ...monthlyRunNav,
   ...adminNav,
   ...accountNav,
+  ...dashboardNav,
+  ...resultsNav,
 ];

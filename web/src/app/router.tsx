@@ -6,9 +6,11 @@
 import { createRouter } from "@tanstack/react-router";
 import { accountRoutes } from "../features/account/routes.tsx";
 import { adminRoutes } from "../features/admin/routes.tsx";
+import { dashboardRoutes } from "../features/dashboard/routes.tsx";
 import { homeRoutes } from "../features/home/routes.tsx";
 import { importRoutes } from "../features/imports/routes.tsx";
 import { monthlyRunRoutes } from "../features/monthly-run/routes.tsx";
+import { resultsRoutes } from "../features/results/routes.tsx";
 import { reviewRoutes } from "../features/review/routes.tsx";
 import { rulesRoutes } from "../features/rules/routes.tsx";
 import { rootRoute } from "./root.tsx";
@@ -21,6 +23,8 @@ const routeTree = rootRoute.addChildren([
   ...monthlyRunRoutes,
   ...adminRoutes,
   ...accountRoutes,
+  ...dashboardRoutes,
+  ...resultsRoutes,
 ]);
 
 export const router = createRouter({ routeTree, defaultPreload: "intent" });

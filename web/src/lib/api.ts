@@ -79,3 +79,25 @@ function safeParse(text: string): unknown {
     return undefined;
   }
 }
+
+/** POSTs JSON and returns the response body as a Blob (file downloads such as CSV exports). */
+export async function apiDownload(path: string, body: unknown): Promise<Blob> {
+  const headers: Record<string, string> = { "Content-Type": "application/json" };
+  if (csrfToken) headers["X-CSRF-Token"] = csrfToken;
+  const res = await fetch(`/api${path}`, {
+    method: "POST",
+    headers,
+    credentials: "same-origin",
+    body: JSON.stringify(body),
+  });
+  if (!res.ok) {
+    const e = (safeParse(await res.text()) as ApiErrorBody | undefined)?.error;
+    throw new ApiFailure(
+      res.status,
+      e?.message ?? `エラーが発生しました（${res.status}）。`,
+      e?.details ?? [],
+      e?.code ?? "unknown",
+    );
+  }
+  return res.blob();
+}

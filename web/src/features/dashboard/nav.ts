@@ -1,0 +1,5 @@
+import type { NavItem } from "../../app/nav.ts";
+
+export const dashboardNav: NavItem[] = [
+  { to: "/dashboard", label: "ダッシュボード", group: "work", order: 10, permission: "runs.view" },
+];
