@@ -121,6 +121,8 @@ describe.skipIf(!hasBrowser)("ダッシュボード・判定一覧・ルール�
       logger: createLogger("silent"),
       port: 0,
       host: "127.0.0.1",
+      // Enrolment of the second factor is tested in login.browser.test.ts.
+      enforceSecondFactor: false,
     });
     browser = await launchBrowser();
     page = await browser.context.newPage();
