@@ -135,6 +135,23 @@ export function createUserRepository(db: Database) {
         .execute();
     },
 
+    /** Disables or re-enables an account (user administration, issue 16). */
+    async setDisabled(id: number, disabled: boolean): Promise<void> {
+      await db.updateTable("app_user").set({ disabled }).where("id", "=", id).execute();
+    },
+
+    /** Replaces an account's roles, 要対協 membership and 所属 (user administration). */
+    async setRoles(
+      id: number,
+      v: { roles: readonly string[]; council: boolean; affiliation: string | null },
+    ): Promise<void> {
+      await db
+        .updateTable("app_user")
+        .set({ roles: [...v.roles], council: v.council, affiliation: v.affiliation })
+        .where("id", "=", id)
+        .execute();
+    },
+
     async touchLogin(id: number): Promise<void> {
       await db
         .updateTable("app_user")

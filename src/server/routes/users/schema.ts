@@ -53,3 +53,31 @@ export const createdUserSchema = z
     temporaryPassword: z.string().openapi({ description: "一度だけ表示する仮パスワード" }),
   })
   .openapi("CreatedUser");
+
+/** User administration (issue 16): the user in the path. */
+export const userIdParam = z.object({
+  id: z.coerce
+    .number({ error: "利用者の番号が正しくありません。" })
+    .int()
+    .positive()
+    .openapi({ param: { name: "id", in: "path" } }),
+});
+
+/** New roles, 要対協 membership and 所属 of a user. */
+export const changeRolesBody = z
+  .object({
+    roles: z
+      .array(z.enum(ROLES, "役割が正しくありません。"))
+      .min(1, "役割を 1 つ以上選んでください。"),
+    council: z.boolean().openapi({ description: "要対協構成員" }),
+    affiliation: z.string().trim().max(100, "所属名が長すぎます。").nullable().default(null),
+  })
+  .refine((b) => !b.roles.includes("affiliation") || (b.affiliation ?? "") !== "", {
+    message: "所属の利用者には所属名（学校名・施設名）を入力してください。",
+    path: ["affiliation"],
+  })
+  .openapi("ChangeRolesBody");
+
+export const sessionsEndedSchema = z
+  .object({ sessionsEnded: z.number().int() })
+  .openapi("SessionsEnded");

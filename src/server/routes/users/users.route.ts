@@ -1,9 +1,30 @@
 import { z } from "@hono/zod-openapi";
 import { createUserRepository, type UserRow } from "../../../db/user.repository.ts";
 import { isRole } from "../../../domain/policy/index.ts";
-import { actorOf, createRouter, json, jsonBody, policyRoute } from "../../openapi/route.ts";
+import {
+  actorOf,
+  clientAddress,
+  createRouter,
+  json,
+  jsonBody,
+  policyRoute,
+} from "../../openapi/route.ts";
 import { createUserWithTemporaryPassword } from "../../services/user.service.ts";
-import { createdUserSchema, createUserBody, userSummarySchema } from "./schema.ts";
+import {
+  changeRoles,
+  disableUser,
+  enableUser,
+  endUserSessions,
+  resetPassword,
+} from "../../services/user-admin.service.ts";
+import {
+  changeRolesBody,
+  createdUserSchema,
+  createUserBody,
+  sessionsEndedSchema,
+  userIdParam,
+  userSummarySchema,
+} from "./schema.ts";
 
 export const summary = (u: UserRow): z.infer<typeof userSummarySchema> => ({
   id: u.id,
@@ -59,5 +80,105 @@ export const userRoutes = createRouter()
         { user: summary(created.user), temporaryPassword: created.temporaryPassword },
         201,
       );
+    },
+  )
+  .openapi(
+    policyRoute("users.manage", {
+      method: "post",
+      path: "/{id}/disable",
+      tags,
+      summary: "利用者を無効にする（ログイン中のセッションもすぐに終了）",
+      request: { params: userIdParam },
+      responses: { 200: json(userSummarySchema) },
+    }),
+    async (c) => {
+      const a = actorOf(c);
+      const user = await disableUser(c.get("deps").db, {
+        actor: { id: a.userId, loginName: a.loginName, municipalityId: a.municipalityId },
+        userId: c.req.valid("param").id,
+        clientAddress: clientAddress(c),
+      });
+      return c.json(summary(user), 200);
+    },
+  )
+  .openapi(
+    policyRoute("users.manage", {
+      method: "post",
+      path: "/{id}/enable",
+      tags,
+      summary: "無効にした利用者を有効に戻す",
+      request: { params: userIdParam },
+      responses: { 200: json(userSummarySchema) },
+    }),
+    async (c) => {
+      const a = actorOf(c);
+      const user = await enableUser(c.get("deps").db, {
+        actor: { id: a.userId, loginName: a.loginName, municipalityId: a.municipalityId },
+        userId: c.req.valid("param").id,
+        clientAddress: clientAddress(c),
+      });
+      return c.json(summary(user), 200);
+    },
+  )
+  .openapi(
+    policyRoute("users.manage", {
+      method: "post",
+      path: "/{id}/password-reset",
+      tags,
+      summary:
+        "パスワードを仮パスワードに再設定（一度だけ表示、次のログインで変更、セッション終了）",
+      request: { params: userIdParam },
+      responses: { 200: json(createdUserSchema) },
+    }),
+    async (c) => {
+      const a = actorOf(c);
+      const r = await resetPassword(c.get("deps").db, {
+        actor: { id: a.userId, loginName: a.loginName, municipalityId: a.municipalityId },
+        userId: c.req.valid("param").id,
+        clientAddress: clientAddress(c),
+      });
+      return c.json({ user: summary(r.user), temporaryPassword: r.temporaryPassword }, 200);
+    },
+  )
+  .openapi(
+    policyRoute("users.manage", {
+      method: "put",
+      path: "/{id}/roles",
+      tags,
+      summary: "役割・要対協構成員・所属を変更（セッション終了）",
+      request: { params: userIdParam, body: jsonBody(changeRolesBody) },
+      responses: { 200: json(userSummarySchema) },
+    }),
+    async (c) => {
+      const a = actorOf(c);
+      const body = c.req.valid("json");
+      const user = await changeRoles(c.get("deps").db, {
+        actor: { id: a.userId, loginName: a.loginName, municipalityId: a.municipalityId },
+        userId: c.req.valid("param").id,
+        clientAddress: clientAddress(c),
+        roles: body.roles,
+        council: body.council,
+        affiliation: body.affiliation || null,
+      });
+      return c.json(summary(user), 200);
+    },
+  )
+  .openapi(
+    policyRoute("users.manage", {
+      method: "post",
+      path: "/{id}/sessions/end",
+      tags,
+      summary: "利用者のセッションをすべて終了（次の操作でログインが必要）",
+      request: { params: userIdParam },
+      responses: { 200: json(sessionsEndedSchema) },
+    }),
+    async (c) => {
+      const a = actorOf(c);
+      const n = await endUserSessions(c.get("deps").db, {
+        actor: { id: a.userId, loginName: a.loginName, municipalityId: a.municipalityId },
+        userId: c.req.valid("param").id,
+        clientAddress: clientAddress(c),
+      });
+      return c.json({ sessionsEnded: n }, 200);
     },
   );
