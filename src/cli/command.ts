@@ -4,6 +4,11 @@ export interface GlobalOptions {
   readonly databaseUrl: string | undefined;
   /** `--home DIR` (default ./.mimamori), absolute. */
   readonly home: string;
+  /**
+   * `--municipality CODE`: which municipality of a shared server `import`,
+   * `run`, `export`, `stats` (and `user add`) work on (cli/municipality.ts).
+   */
+  readonly municipality?: string | undefined;
 }
 
 /** A CLI command: thin — parse options, call one function, print (STYLE.md §5). */

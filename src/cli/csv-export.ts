@@ -7,12 +7,12 @@ import { open, rename, rm } from "node:fs/promises";
 import { resolve } from "node:path";
 import { createAuditRepository } from "../db/audit.repository.ts";
 import { type Database, openDatabase } from "../db/database.ts";
-import { createMunicipalityRepository } from "../db/municipality.repository.ts";
 import { MimamoriError } from "../domain/errors.ts";
 import { quoteCsvField } from "../ingest/csv.ts";
 import { DEFAULT_MUNICIPALITY_NAME } from "../server/bootstrap.ts";
 import { parseCommandArgs } from "./args.ts";
 import type { GlobalOptions } from "./command.ts";
+import { enterMunicipality, resolveMunicipality } from "./municipality.ts";
 
 /** One CSV line (with its newline); null is an empty cell. */
 export const csvLine = (cells: readonly (string | number | null)[]): string =>
@@ -88,9 +88,7 @@ export async function runExport(
   const path = outPath(values.out, usage);
   const opened = await openDatabase({ databaseUrl: globals.databaseUrl, home: globals.home });
   try {
-    const { id: municipalityId } = await createMunicipalityRepository(opened.db).ensureDefault(
-      DEFAULT_MUNICIPALITY_NAME,
-    );
+    const municipalityId = enterMunicipality(await resolveMunicipality(opened.db, globals));
     const p = await plan(opened.db, municipalityId);
     const written = (await writeAtomically(path, p.lines)) - 1;
     await createAuditRepository(opened.db).append({

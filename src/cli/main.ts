@@ -1,5 +1,6 @@
 import { resolve } from "node:path";
 import { ZodError } from "zod";
+import { withoutDataScope } from "../db/scope.ts";
 import { isMimamoriError } from "../domain/errors.ts";
 import { japaneseIssues } from "../domain/zod-messages.ts";
 import type { Command, GlobalOptions } from "./command.ts";
@@ -17,14 +18,16 @@ export function parseGlobals(
   const rest: string[] = [];
   let db: string | undefined;
   let home: string | undefined;
+  let municipality: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] as string;
     const [flag, inline] = a.startsWith("--") ? splitEq(a) : [a, undefined];
-    if (flag === "--db" || flag === "--home") {
+    if (flag === "--db" || flag === "--home" || flag === "--municipality") {
       const value = inline ?? argv[++i];
       if (value === undefined || value === "") throw usageError(`${flag} には値が必要です。`);
       if (flag === "--db") db = value;
-      else home = value;
+      else if (flag === "--home") home = value;
+      else municipality = value.trim();
     } else {
       rest.push(a);
     }
@@ -34,6 +37,7 @@ export function parseGlobals(
     globals: {
       databaseUrl: db ?? envUrl,
       home: resolve(cwd, home ?? env.MIMAMORI_HOME ?? ".mimamori"),
+      municipality: municipality ?? (env.MIMAMORI_MUNICIPALITY || undefined),
     },
     rest,
   };
@@ -70,6 +74,7 @@ export function helpText(): string {
     "共通オプション:",
     "  --db URL     PostgreSQL の接続先（省略時は DATABASE_URL、なければ内蔵 PostgreSQL）",
     "  --home DIR   データの置き場所（既定 ./.mimamori）",
+    "  --municipality CODE  自治体コード（1 台のサーバーに複数の自治体があるとき、対象の自治体を指定）",
     "",
     "コマンド:",
   ];
@@ -92,7 +97,10 @@ export async function main(argv: string[]): Promise<number> {
       );
       return 2;
     }
-    return await found.command.run(found.args, globals);
+    // Each command enters its municipality's data scope (cli/municipality.ts);
+    // this frame keeps it from outliving the command (tests run several).
+    const { command, args } = found;
+    return await withoutDataScope(() => command.run(args, globals));
   } catch (e) {
     return reportCliError(e);
   }

@@ -40,7 +40,10 @@ export interface DataScope {
 /** What an unauthenticated HTTP request runs with: account lookups only. */
 export const ACCOUNT_LOOKUP: DataScope = { municipalityId: null, council: false, accounts: true };
 
-type Stored = { readonly kind: "scope"; readonly scope: DataScope } | { readonly kind: "owner" };
+type Stored =
+  | { readonly kind: "scope"; readonly scope: DataScope }
+  | { readonly kind: "owner" }
+  | { readonly kind: "none" };
 
 const storage = new AsyncLocalStorage<Stored>();
 
@@ -67,6 +70,11 @@ export function runAsOwner<T>(fn: () => T): T {
   return storage.run({ kind: "owner" }, fn);
 }
 
+/** Runs `fn` with no scope (fail closed), in a frame of its own: a scope it enters ends with it. */
+export function withoutDataScope<T>(fn: () => T): T {
+  return storage.run({ kind: "none" }, fn);
+}
+
 /** The scope of the current async flow (undefined: none entered). */
 export function currentDataScope(): DataScope | undefined {
   const s = storage.getStore();
@@ -77,7 +85,7 @@ export function currentDataScope(): DataScope | undefined {
 export function runsAsOwner(): boolean {
   const s = storage.getStore();
   if (s?.kind === "owner") return true;
-  return s === undefined && unscopedAsOwner;
+  return (s === undefined || s.kind === "none") && unscopedAsOwner;
 }
 
 let unscopedAsOwner = false;

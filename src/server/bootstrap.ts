@@ -1,5 +1,6 @@
 import type { Database } from "../db/database.ts";
 import { createMunicipalityRepository } from "../db/municipality.repository.ts";
+import { ACCOUNT_LOOKUP, withDataScope } from "../db/scope.ts";
 import { createUserRepository } from "../db/user.repository.ts";
 import { createUserWithTemporaryPassword } from "./services/user.service.ts";
 
@@ -15,14 +16,20 @@ export async function bootstrap(
   db: Database,
 ): Promise<{ municipalityId: number; admin?: { loginName: string; password: string } }> {
   const m = await createMunicipalityRepository(db).ensureDefault(DEFAULT_MUNICIPALITY_NAME);
-  if ((await createUserRepository(db).count()) > 0) return { municipalityId: m.id };
-  const { user, temporaryPassword } = await createUserWithTemporaryPassword(db, {
-    municipalityId: m.id,
-    loginName: "admin",
-    displayName: "システム管理者",
-    roles: ["admin"],
-    actor: { id: null, loginName: "system" },
-  });
+  // Users of any municipality count (an account lookup); the admin is created in m's scope.
+  const users = await withDataScope(ACCOUNT_LOOKUP, () => createUserRepository(db).count());
+  if (users > 0) return { municipalityId: m.id };
+  const { user, temporaryPassword } = await withDataScope(
+    { municipalityId: m.id, council: false },
+    () =>
+      createUserWithTemporaryPassword(db, {
+        municipalityId: m.id,
+        loginName: "admin",
+        displayName: "システム管理者",
+        roles: ["admin"],
+        actor: { id: null, loginName: "system" },
+      }),
+  );
   return {
     municipalityId: m.id,
     admin: { loginName: user.loginName, password: temporaryPassword },

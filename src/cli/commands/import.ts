@@ -3,7 +3,6 @@ import { createWriteStream } from "node:fs";
 import { rename, rm } from "node:fs/promises";
 import { openDatabase } from "../../db/database.ts";
 import { createImportRepository } from "../../db/import.repository.ts";
-import { createMunicipalityRepository } from "../../db/municipality.repository.ts";
 import { MimamoriError } from "../../domain/errors.ts";
 import { parseDate } from "../../domain/ja/date.ts";
 import { describeSources, isSourceId } from "../../domain/layouts.ts";
@@ -20,9 +19,9 @@ import {
 import { safeCsvLine } from "../../pipeline/import-history.ts";
 import { formatImportReports } from "../../pipeline/import-report.ts";
 import { loadSources } from "../../pipeline/sources.ts";
-import { DEFAULT_MUNICIPALITY_NAME } from "../../server/bootstrap.ts";
 import { parseCommandArgs } from "../args.ts";
 import type { Command } from "../command.ts";
+import { enterMunicipality, resolveMunicipality } from "../municipality.ts";
 
 const usage =
   "mimamori import PATH... [--as-of DATE] [--mapping FILE] [--source ID] [--replace] [--dry-run] [--report FILE] [--json]";
@@ -181,9 +180,7 @@ export const importCommand: Command = {
 
     const opened = await openDatabase({ databaseUrl: globals.databaseUrl, home: globals.home });
     try {
-      const { id: municipalityId } = await createMunicipalityRepository(opened.db).ensureDefault(
-        DEFAULT_MUNICIPALITY_NAME,
-      );
+      const municipalityId = enterMunicipality(await resolveMunicipality(opened.db, globals));
       // The municipality's declared sources count as sources here (mimamori source add).
       const sources = await loadSources(opened.db, municipalityId);
       let source: SourceId | undefined;

@@ -7,6 +7,7 @@ import { gaijiCommands } from "./gaiji.ts";
 import { importCommand } from "./import.ts";
 import { importHistoryCommand, importUndoCommand } from "./import-history.ts";
 import { linkageCommands } from "./linkage-commands.ts";
+import { municipalityAdd, municipalityList } from "./municipality-add.ts";
 import { retentionCommand } from "./retention.ts";
 import { rulesCommands } from "./rules.ts";
 import { serve } from "./serve.ts";
@@ -42,4 +43,6 @@ export const commands: readonly Command[] = [
   ...sourceCommands,
   ...rulesCommands,
   ...gaijiCommands,
+  municipalityAdd,
+  municipalityList,
 ];

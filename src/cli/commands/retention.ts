@@ -1,6 +1,5 @@
 import { createAuditRepository } from "../../db/audit.repository.ts";
 import { openDatabase } from "../../db/database.ts";
-import { createMunicipalityRepository } from "../../db/municipality.repository.ts";
 import { createRetentionRepository } from "../../db/retention.repository.ts";
 import { MimamoriError } from "../../domain/errors.ts";
 import type { IsoDate } from "../../domain/types.ts";
@@ -13,6 +12,7 @@ import {
 import { DEFAULT_MUNICIPALITY_NAME } from "../../server/bootstrap.ts";
 import { intOption, parseCommandArgs } from "../args.ts";
 import type { Command } from "../command.ts";
+import { enterMunicipality, resolveMunicipality } from "../municipality.ts";
 
 const usage =
   "mimamori retention [--dry-run] [--keep N] [--months M|none] [--with-runs] [--save] [--json]";
@@ -105,9 +105,7 @@ export const retentionCommand: Command = {
     const months = values.months === "none" ? null : intOption(values.months, "--months", 0, 1200);
     const opened = await openDatabase({ databaseUrl: globals.databaseUrl, home: globals.home });
     try {
-      const { id: municipalityId } = await createMunicipalityRepository(opened.db).ensureDefault(
-        DEFAULT_MUNICIPALITY_NAME,
-      );
+      const municipalityId = enterMunicipality(await resolveMunicipality(opened.db, globals));
       const repo = createRetentionRepository(opened.db);
       const stored = await repo.getPolicy(municipalityId);
       const base = stored ?? DEFAULT_RETENTION_POLICY;

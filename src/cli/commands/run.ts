@@ -7,16 +7,15 @@
  * latest); 2 wrong options; 3 another run is in progress (try later).
  */
 import { openDatabase } from "../../db/database.ts";
-import { createMunicipalityRepository } from "../../db/municipality.repository.ts";
 import { isMimamoriError, MimamoriError } from "../../domain/errors.ts";
 import { parseDate } from "../../domain/ja/date.ts";
 import type { IsoDate } from "../../domain/types.ts";
 import { monthlyRun, type StageEvent } from "../../pipeline/run.ts";
 import { formatScoreSummary } from "../../pipeline/score.ts";
 import { RUN_STAGE_NAMES, RUN_STAGES, type RunStage } from "../../pipeline/stages.ts";
-import { DEFAULT_MUNICIPALITY_NAME } from "../../server/bootstrap.ts";
 import { parseCommandArgs } from "../args.ts";
 import type { Command } from "../command.ts";
+import { enterMunicipality, resolveMunicipality } from "../municipality.ts";
 
 const usage = "mimamori run [--as-of DATE]";
 
@@ -40,9 +39,7 @@ export const runCommand: Command = {
     const crash = crashHook(process.env.MIMAMORI_TEST_CRASH_AT);
     const opened = await openDatabase({ databaseUrl: globals.databaseUrl, home: globals.home });
     try {
-      const { id: municipalityId } = await createMunicipalityRepository(opened.db).ensureDefault(
-        DEFAULT_MUNICIPALITY_NAME,
-      );
+      const municipalityId = enterMunicipality(await resolveMunicipality(opened.db, globals));
       let result: Awaited<ReturnType<typeof monthlyRun>>;
       try {
         result = await monthlyRun(opened, {

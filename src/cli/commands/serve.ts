@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import { openDatabase, redactUrl } from "../../db/database.ts";
 import { ensureWritableHome } from "../../db/embedded.ts";
+import { withDataScope } from "../../db/scope.ts";
 import { defaultCheckpointFile } from "../../pipeline/audit-verify.ts";
 import { describeDemo, loadDemo } from "../../pipeline/demo.ts";
 import type { ImportDatabase } from "../../pipeline/import.ts";
@@ -52,7 +53,9 @@ export const serve: Command = {
     try {
       const first = await bootstrap(opened.db);
       const demo = values.demo
-        ? await demoOnFirstStart(opened, globals.home, first.municipalityId, say)
+        ? await withDataScope({ municipalityId: first.municipalityId, council: true }, () =>
+            demoOnFirstStart(opened, globals.home, first.municipalityId, say),
+          )
         : [];
       const server = await startHttpServer({
         db: opened.db,

@@ -6,7 +6,6 @@
  */
 import { resolve } from "node:path";
 import { openDatabase } from "../../db/database.ts";
-import { createMunicipalityRepository } from "../../db/municipality.repository.ts";
 import { DEFAULT_SUPPRESSION_K } from "../../domain/stats/suppression.ts";
 import { writeFileAtomically } from "../../pipeline/atomic-file.ts";
 import { auditValidation, buildAggregateExport } from "../../pipeline/validation.ts";
@@ -14,6 +13,7 @@ import { DEFAULT_MUNICIPALITY_NAME } from "../../server/bootstrap.ts";
 import { intOption, parseCommandArgs } from "../args.ts";
 import type { Command } from "../command.ts";
 import { outPath } from "../csv-export.ts";
+import { enterMunicipality, resolveMunicipality } from "../municipality.ts";
 
 const usage = "mimamori stats export --out FILE [--run ID] [--min-cell N]";
 
@@ -33,9 +33,7 @@ export const statsExport: Command = {
     const minCell = intOption(values["min-cell"], "--min-cell", 0) ?? DEFAULT_SUPPRESSION_K;
     const opened = await openDatabase({ databaseUrl: globals.databaseUrl, home: globals.home });
     try {
-      const { id: municipalityId } = await createMunicipalityRepository(opened.db).ensureDefault(
-        DEFAULT_MUNICIPALITY_NAME,
-      );
+      const municipalityId = enterMunicipality(await resolveMunicipality(opened.db, globals));
       const out = await buildAggregateExport(opened, { municipalityId, runId, minCell });
       writeFileAtomically(resolve(path), out.csv);
       await auditValidation(opened.db, municipalityId, "stats.export", out.run.id, {

@@ -7,7 +7,6 @@
  */
 import { resolve } from "node:path";
 import { openDatabase } from "../../db/database.ts";
-import { createMunicipalityRepository } from "../../db/municipality.repository.ts";
 import { MimamoriError } from "../../domain/errors.ts";
 import {
   auditValidation,
@@ -17,6 +16,7 @@ import {
 import { DEFAULT_MUNICIPALITY_NAME } from "../../server/bootstrap.ts";
 import { intOption, parseCommandArgs } from "../args.ts";
 import type { Command } from "../command.ts";
+import { enterMunicipality, resolveMunicipality } from "../municipality.ts";
 
 const usage = "mimamori stats validate [--run ID] [--out DIR] [--alpha P]";
 
@@ -47,9 +47,7 @@ export const statsValidate: Command = {
     const alpha = alphaOption(values.alpha);
     const opened = await openDatabase({ databaseUrl: globals.databaseUrl, home: globals.home });
     try {
-      const { id: municipalityId } = await createMunicipalityRepository(opened.db).ensureDefault(
-        DEFAULT_MUNICIPALITY_NAME,
-      );
+      const municipalityId = enterMunicipality(await resolveMunicipality(opened.db, globals));
       const report = await buildValidationReport(opened, { municipalityId, runId, alpha });
       const dir = resolve(values.out ?? `mimamori-validation-${report.run.id}`);
       const files = writeValidationReport(dir, report);

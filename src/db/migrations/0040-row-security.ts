@@ -23,6 +23,9 @@ const COUNCIL_SOURCES = sql`('yotaikyo', 'ichiji_hogo')`;
 const COUNCIL_ITEMS = sql`('B01', 'B02')`;
 
 export async function up(db: Kysely<unknown>): Promise<void> {
+  // `--municipality CODE` selects by code: one municipality per code.
+  await sql`CREATE UNIQUE INDEX municipality_code_key ON municipality (code)`.execute(db);
+
   await sql`
     CREATE FUNCTION mimamori_scope_municipality() RETURNS integer
     LANGUAGE sql STABLE PARALLEL SAFE AS $$

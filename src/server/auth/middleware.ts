@@ -1,5 +1,6 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
+import { ACCOUNT_LOOKUP, withDataScope } from "../../db/scope.ts";
 import { createSessionRepository } from "../../db/session.repository.ts";
 import { createUserRepository, type UserRow } from "../../db/user.repository.ts";
 import { MimamoriError } from "../../domain/errors.ts";
@@ -32,31 +33,35 @@ export function sessionMiddleware(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const token = getCookie(c, SESSION_COOKIE);
     if (token) {
-      const deps = c.get("deps");
-      const now = deps.now();
-      const sessions = createSessionRepository(deps.db);
-      const session = await sessions.find(hashToken(token), now);
-      const user = session
-        ? await createUserRepository(deps.db).findById(session.userId)
-        : undefined;
-      if (session && user?.disabled) {
-        // A disabled account's sessions end at once, whatever disabled it.
-        await sessions.delete(hashToken(token));
-      } else if (session && user) {
-        c.set("session", {
-          token,
-          csrfToken: session.csrfToken,
-          user,
-          authenticatedAt: session.authenticatedAt,
-        });
-        const actor = actorFromUser(user);
-        c.set("actor", actor);
-        c.set("scope", scopeOf(actor));
-        // Sliding idle timeout; written at most once a minute per session.
-        if (session.expiresAt.getTime() - now.getTime() < SESSION_IDLE_MS - 60_000) {
-          await sessions.extend(hashToken(token), now, new Date(now.getTime() + SESSION_IDLE_MS));
+      // Before the user is known: an account lookup (app_user and session of
+      // any municipality, no municipal data; db/scope.ts).
+      await withDataScope(ACCOUNT_LOOKUP, async () => {
+        const deps = c.get("deps");
+        const now = deps.now();
+        const sessions = createSessionRepository(deps.db);
+        const session = await sessions.find(hashToken(token), now);
+        const user = session
+          ? await createUserRepository(deps.db).findById(session.userId)
+          : undefined;
+        if (session && user?.disabled) {
+          // A disabled account's sessions end at once, whatever disabled it.
+          await sessions.delete(hashToken(token));
+        } else if (session && user) {
+          c.set("session", {
+            token,
+            csrfToken: session.csrfToken,
+            user,
+            authenticatedAt: session.authenticatedAt,
+          });
+          const actor = actorFromUser(user);
+          c.set("actor", actor);
+          c.set("scope", scopeOf(actor));
+          // Sliding idle timeout; written at most once a minute per session.
+          if (session.expiresAt.getTime() - now.getTime() < SESSION_IDLE_MS - 60_000) {
+            await sessions.extend(hashToken(token), now, new Date(now.getTime() + SESSION_IDLE_MS));
+          }
         }
-      }
+      });
     }
     const method = c.req.method;
     const session = c.get("session");
@@ -68,7 +73,11 @@ export function sessionMiddleware(): MiddlewareHandler<AppEnv> {
         );
       }
     }
-    await next();
+    // The rest of the request runs in the user's data scope in the database
+    // too: row-level security limits every statement to their municipality
+    // (and 要対協 rows to council members) whatever the route does. Without
+    // a user: account lookups only (login).
+    await withDataScope(c.get("scope") ?? ACCOUNT_LOOKUP, () => next());
   };
 }
 
