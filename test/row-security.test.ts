@@ -28,8 +28,7 @@ import { COUNCIL_ITEMS, COUNCIL_SOURCES } from "../src/domain/council.ts";
 import { BUILT_IN_NAME_POOLS } from "../src/domain/synth/index.ts";
 import type { IsoDate } from "../src/domain/types.ts";
 import { importFiles, listImportFiles } from "../src/pipeline/import.ts";
-import { runLinkage } from "../src/pipeline/linkage.ts";
-import { scoreRun } from "../src/pipeline/score.ts";
+import { monthlyRun } from "../src/pipeline/run.ts";
 import { runSynth } from "../src/pipeline/synth.ts";
 import { createTestDatabase, type TestDatabase } from "./db.ts";
 
@@ -83,8 +82,7 @@ beforeAll(async () => {
   // A's whole monthly run, through the application's own paths (COPY included), as the app role.
   await withDataScope(scopeA(), async () => {
     await importFiles(t, paths, { municipalityId: a, actor, asOf: AS_OF });
-    await runLinkage(t, { municipalityId: a, actor });
-    await scoreRun(t, { municipalityId: a, actor });
+    await monthlyRun(t, { municipalityId: a, actor, origin: "cli" });
     const user = await createUserRepository(t.db).insert({
       municipalityId: a,
       loginName: "a-staff",

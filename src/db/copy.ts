@@ -58,7 +58,7 @@ export async function copyLines(
   if (!m) throw new Error(`copyLines: not a COPY … FROM STDIN statement: ${statement}`);
   const table = m[1] as string;
   const columns = m[2] as string;
-  const staging = `copy_staging_${table}`;
+  const staging = `${table}_staging`;
   await client.query(`CREATE TEMP TABLE ${staging} (LIKE ${table}) ON COMMIT DROP`);
   const source =
     Symbol.asyncIterator in lines
