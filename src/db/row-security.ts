@@ -1,6 +1,8 @@
 /**
  * Row-level security for every municipal table (a table with a
- * municipality_id column): the standard policy `municipality_isolation`
+ * municipality_id column) and every table of a user's rows (a user_id
+ * column, e.g. session): the standard policy `municipality_isolation`
+ * (or `user_visible`: rows of users the scope can see)
  * (rows of the scope's municipality only, WITH CHECK on writes), RLS enabled
  * and FORCEd (the owner is subject too), and the app role's privileges.
  *
@@ -25,6 +27,7 @@ export async function applyRowSecurity(db: Kysely<any>): Promise<void> {
   const tables = await sql<{
     name: string;
     municipal: boolean;
+    personal: boolean;
     rls: boolean;
     forced: boolean;
     policies: number;
@@ -33,6 +36,8 @@ export async function applyRowSecurity(db: Kysely<any>): Promise<void> {
     SELECT c.relname AS name,
            EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid
                    AND a.attname = 'municipality_id' AND NOT a.attisdropped) AS municipal,
+           EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid
+                   AND a.attname = 'user_id' AND NOT a.attisdropped) AS personal,
            c.relrowsecurity AS rls, c.relforcerowsecurity AS forced,
            (SELECT count(*)::int FROM pg_policy p WHERE p.polrelid = c.oid AND p.polpermissive) AS policies,
            has_table_privilege(${APP_ROLE}, c.oid, 'SELECT') AS granted
@@ -49,12 +54,20 @@ export async function applyRowSecurity(db: Kysely<any>): Promise<void> {
         : sql`GRANT SELECT, INSERT, UPDATE, DELETE ON ${table} TO ${role}`
       ).execute(db);
     }
-    if (!t.municipal) continue;
+    if (!t.municipal && !t.personal) continue;
     if (t.policies === 0) {
-      await sql`
+      await (t.municipal
+        ? sql`
         CREATE POLICY municipality_isolation ON ${table}
         USING (municipality_id = mimamori_scope_municipality())
-        WITH CHECK (municipality_id = mimamori_scope_municipality())`.execute(db);
+        WITH CHECK (municipality_id = mimamori_scope_municipality())`
+        : // A user's row (sessions, recovery codes, login challenges): visible
+          // when the user is (app_user's own policy limits the subquery).
+          sql`
+        CREATE POLICY user_visible ON ${table}
+        USING (user_id IN (SELECT id FROM app_user))
+        WITH CHECK (user_id IN (SELECT id FROM app_user))`
+      ).execute(db);
     }
     if (!t.rls) await sql`ALTER TABLE ${table} ENABLE ROW LEVEL SECURITY`.execute(db);
     if (!t.forced) await sql`ALTER TABLE ${table} FORCE ROW LEVEL SECURITY`.execute(db);
