@@ -24,7 +24,7 @@ import {
 } from "../src/db/scope.ts";
 import { createSessionRepository } from "../src/db/session.repository.ts";
 import { createUserRepository } from "../src/db/user.repository.ts";
-import { COUNCIL_ITEMS, COUNCIL_SOURCES } from "../src/domain/council.ts";
+import { COUNCIL_ONLY_ITEMS, COUNCIL_ONLY_SOURCES } from "../src/domain/policy/index.ts";
 import { BUILT_IN_NAME_POOLS } from "../src/domain/synth/index.ts";
 import type { IsoDate } from "../src/domain/types.ts";
 import { importFiles, listImportFiles } from "../src/pipeline/import.ts";
@@ -191,7 +191,8 @@ describe("the catalog", () => {
       t.db,
     );
     const text = r.rows.map((x) => x.qual).join(" ");
-    for (const id of [...COUNCIL_SOURCES, ...COUNCIL_ITEMS]) expect(text).toContain(`'${id}'`);
+    for (const id of [...COUNCIL_ONLY_SOURCES, ...COUNCIL_ONLY_ITEMS])
+      expect(text).toContain(`'${id}'`);
   });
 });
 

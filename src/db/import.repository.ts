@@ -6,7 +6,7 @@
  */
 import { sql } from "kysely";
 import pg from "pg";
-import { isCouncilOnlySource } from "../domain/council.ts";
+import { isCouncilOnlySource } from "../domain/policy/index.ts";
 import type { IsoDate, SourceId } from "../domain/types.ts";
 import type { RowError, Value } from "../domain/validate.ts";
 import { copyLines, copyText } from "./copy.ts";

@@ -3,7 +3,6 @@ import { resolve } from "node:path";
 import { createAccountRepository } from "../../db/account.repository.ts";
 import { type AuditRecord, createAuditRepository } from "../../db/audit.repository.ts";
 import { openDatabase } from "../../db/database.ts";
-import { createMunicipalityRepository } from "../../db/municipality.repository.ts";
 import { MimamoriError } from "../../domain/errors.ts";
 import {
   defaultCheckpointFile,
@@ -11,9 +10,9 @@ import {
   verifyAudit,
   writeAuditCheckpoint,
 } from "../../pipeline/audit-verify.ts";
-import { DEFAULT_MUNICIPALITY_NAME } from "../../server/bootstrap.ts";
 import { intOption, parseCommandArgs } from "../args.ts";
 import type { Command } from "../command.ts";
+import { enterMunicipality, resolveMunicipality } from "../municipality.ts";
 
 const verifyUsage = "mimamori audit verify [--checkpoints FILE] [--incremental] [--json]";
 
@@ -143,9 +142,7 @@ export const auditReport: Command = {
     const limit = intOption(values.limit, "--limit", 1, 100_000) ?? 1000;
     const opened = await openDatabase({ databaseUrl: globals.databaseUrl, home: globals.home });
     try {
-      const { id: municipalityId } = await createMunicipalityRepository(opened.db).ensureDefault(
-        DEFAULT_MUNICIPALITY_NAME,
-      );
+      const municipalityId = enterMunicipality(await resolveMunicipality(opened.db, globals));
       const audit = createAuditRepository(opened.db);
       let actorUserId: number | undefined;
       if (values.user) {

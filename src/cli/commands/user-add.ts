@@ -1,13 +1,12 @@
 import { openDatabase } from "../../db/database.ts";
-import { createMunicipalityRepository } from "../../db/municipality.repository.ts";
 import { MimamoriError } from "../../domain/errors.ts";
 import { normaliseRoles, ROLE_LABELS, ROLES, type Role } from "../../domain/policy/index.ts";
-import { DEFAULT_MUNICIPALITY_NAME } from "../../server/bootstrap.ts";
 import { createUserWithTemporaryPassword } from "../../server/services/user.service.ts";
 import { parseCommandArgs } from "../args.ts";
 import type { Command } from "../command.ts";
+import { enterMunicipality, resolveMunicipality } from "../municipality.ts";
 
-const usage = `mimamori user add --login NAME [--display-name 表示名] --role ROLE[,ROLE…] [--council] [--affiliation 所属名] [--json]  (ROLE: ${ROLES.join(" | ")})`;
+const usage = `mimamori user add --login NAME [--display-name 表示名] --role ROLE[,ROLE…] [--council] [--affiliation 所属名] [--municipality CODE] [--json]  (ROLE: ${ROLES.join(" | ")})`;
 
 export const userAdd: Command = {
   path: ["user", "add"],
@@ -65,8 +64,8 @@ export const userAdd: Command = {
     });
     try {
       // Only the municipality: an admin created here would have an unseen password.
-      const { id: municipalityId } =
-        await createMunicipalityRepository(db).ensureDefault(DEFAULT_MUNICIPALITY_NAME);
+      // `--municipality CODE` on a shared server (cli/municipality.ts).
+      const municipalityId = enterMunicipality(await resolveMunicipality(db, globals));
       const { user, temporaryPassword } = await createUserWithTemporaryPassword(db, {
         municipalityId,
         loginName,

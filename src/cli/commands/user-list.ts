@@ -1,11 +1,10 @@
 import { createAccountRepository } from "../../db/account.repository.ts";
 import { createAuditRepository } from "../../db/audit.repository.ts";
 import { openDatabase } from "../../db/database.ts";
-import { createMunicipalityRepository } from "../../db/municipality.repository.ts";
 import { ROLE_LABELS, type Role } from "../../domain/roles.ts";
-import { DEFAULT_MUNICIPALITY_NAME } from "../../server/bootstrap.ts";
 import { parseCommandArgs } from "../args.ts";
 import type { Command } from "../command.ts";
+import { enterMunicipality, resolveMunicipality } from "../municipality.ts";
 
 const usage = "mimamori user list [--json]";
 
@@ -25,9 +24,7 @@ export const userList: Command = {
     const { values } = parseCommandArgs(args, { json: { type: "boolean" } }, usage);
     const opened = await openDatabase({ databaseUrl: globals.databaseUrl, home: globals.home });
     try {
-      const { id: municipalityId } = await createMunicipalityRepository(opened.db).ensureDefault(
-        DEFAULT_MUNICIPALITY_NAME,
-      );
+      const municipalityId = enterMunicipality(await resolveMunicipality(opened.db, globals));
       const rows = await createAccountRepository(opened.db).inventory(municipalityId);
       await createAuditRepository(opened.db).append({
         municipalityId,

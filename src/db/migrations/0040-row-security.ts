@@ -16,6 +16,8 @@ import { applyRowSecurity } from "../row-security.ts";
  *   column council_only, written at import and checked against its snapshot),
  *   link_record and score_item, so only a transaction with
  *   mimamori.council = 'on' sees or writes them.
+ *   The lists are domain/policy's COUNCIL_ONLY_SOURCES and COUNCIL_ONLY_ITEMS
+ *   (test/row-security.test.ts checks they agree).
  * - Every other table with municipality_id gets the standard policy
  *   (row-security.ts), RLS is enabled and forced everywhere.
  */
