@@ -8,7 +8,6 @@ import { readFile } from "node:fs/promises";
 import { basename } from "node:path";
 import { stringify } from "yaml";
 import { openDatabase } from "../../db/database.ts";
-import { createMunicipalityRepository } from "../../db/municipality.repository.ts";
 import { MimamoriError } from "../../domain/errors.ts";
 import type { Layout } from "../../domain/layouts.ts";
 import {
@@ -17,9 +16,9 @@ import {
   parseDeclarationText,
   removeSource,
 } from "../../pipeline/sources.ts";
-import { DEFAULT_MUNICIPALITY_NAME } from "../../server/bootstrap.ts";
 import { parseCommandArgs } from "../args.ts";
 import type { Command, GlobalOptions } from "../command.ts";
+import { enterMunicipality, resolveMunicipality } from "../municipality.ts";
 
 const CLI_ACTOR = { userId: null, loginName: "cli" } as const;
 
@@ -29,9 +28,7 @@ async function withMunicipality<T>(
 ): Promise<T> {
   const opened = await openDatabase({ databaseUrl: globals.databaseUrl, home: globals.home });
   try {
-    const { id } = await createMunicipalityRepository(opened.db).ensureDefault(
-      DEFAULT_MUNICIPALITY_NAME,
-    );
+    const id = enterMunicipality(await resolveMunicipality(opened.db, globals));
     return await f(opened.db, id);
   } finally {
     await opened.close();
