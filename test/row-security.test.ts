@@ -24,7 +24,7 @@ import {
 } from "../src/db/scope.ts";
 import { createSessionRepository } from "../src/db/session.repository.ts";
 import { createUserRepository } from "../src/db/user.repository.ts";
-import { COUNCIL_ONLY_ITEMS, COUNCIL_ONLY_SOURCES } from "../src/domain/policy/index.ts";
+import { COUNCIL_ONLY_SOURCES } from "../src/domain/policy/index.ts";
 import { BUILT_IN_NAME_POOLS } from "../src/domain/synth/index.ts";
 import type { IsoDate } from "../src/domain/types.ts";
 import { importFiles, listImportFiles } from "../src/pipeline/import.ts";
@@ -183,16 +183,15 @@ describe("the catalog", () => {
     expect(r.rows[0]).toEqual({ who: APP_ROLE, sup: false, bypass: false, owns: 0 });
   });
 
-  it("agrees with the domain's list of council-only sources and items", async () => {
+  it("agrees with the domain's list of council-only sources", async () => {
     const r = await sql<{ qual: string }>`
       SELECT pg_get_expr(p.polqual, p.polrelid) AS qual FROM pg_policy p
       JOIN pg_class c ON c.oid = p.polrelid
-      WHERE p.polname = 'council_only' AND c.relname IN ('import_snapshot', 'link_record', 'score_item')`.execute(
+      WHERE p.polname = 'council_only' AND c.relname IN ('import_snapshot', 'link_record')`.execute(
       t.db,
     );
     const text = r.rows.map((x) => x.qual).join(" ");
-    for (const id of [...COUNCIL_ONLY_SOURCES, ...COUNCIL_ONLY_ITEMS])
-      expect(text).toContain(`'${id}'`);
+    for (const id of COUNCIL_ONLY_SOURCES) expect(text).toContain(`'${id}'`);
   });
 });
 
@@ -334,7 +333,6 @@ describe("要対協 facts (council-only rows)", () => {
       ["import_snapshot", sql`source_id IN ('yotaikyo', 'ichiji_hogo')`],
       ["import_row", sql`council_only`],
       ["link_record", sql`source_id IN ('yotaikyo', 'ichiji_hogo')`],
-      ["score_item", sql`item_id IN ('B01', 'B02')`],
     ] as const;
 
   it("exist in A, and import rows are flagged exactly when their snapshot is council-only", async () => {
@@ -367,7 +365,9 @@ describe("要対協 facts (council-only rows)", () => {
   it("cannot be changed or written with council off", async () => {
     const changed = await tryInScope(scopeA(false), async (tx) => {
       const d = await sql`DELETE FROM import_row WHERE council_only`.execute(tx);
-      const u = await sql`UPDATE score_item SET evidence = '{}' WHERE item_id = 'B01'`.execute(tx);
+      const u = await sql`UPDATE link_record SET method = 'x' WHERE source_id = 'yotaikyo'`.execute(
+        tx,
+      );
       return [d.numAffectedRows, u.numAffectedRows];
     });
     expect(changed).toEqual([0n, 0n]);

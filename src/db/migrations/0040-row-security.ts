@@ -13,8 +13,8 @@ import { applyRowSecurity } from "../row-security.ts";
  *   the chain trigger reads the tail as the owner).
  * - 要対協 facts (sources yotaikyo and ichiji_hogo, items B01 and B02) are
  *   council-only: RESTRICTIVE policies on import_snapshot, import_row (new
- *   column council_only, written at import and checked against its snapshot),
- *   link_record and score_item, so only a transaction with
+ *   column council_only, written at import and checked against its snapshot)
+ *   and link_record, so only a transaction with
  *   mimamori.council = 'on' sees or writes them.
  *   The lists are domain/policy's COUNCIL_ONLY_SOURCES and COUNCIL_ONLY_ITEMS
  *   (test/row-security.test.ts checks they agree).
@@ -22,7 +22,6 @@ import { applyRowSecurity } from "../row-security.ts";
  *   (row-security.ts), RLS is enabled and forced everywhere.
  */
 const COUNCIL_SOURCES = sql`('yotaikyo', 'ichiji_hogo')`;
-const COUNCIL_ITEMS = sql`('B01', 'B02')`;
 
 export async function up(db: Kysely<unknown>): Promise<void> {
   // `--municipality CODE` selects by code: one municipality per code.
@@ -105,10 +104,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     CREATE POLICY council_only ON link_record AS RESTRICTIVE
     USING (mimamori_scope_council() OR source_id NOT IN ${COUNCIL_SOURCES})
     WITH CHECK (mimamori_scope_council() OR source_id NOT IN ${COUNCIL_SOURCES})`.execute(db);
-  await sql`
-    CREATE POLICY council_only ON score_item AS RESTRICTIVE
-    USING (mimamori_scope_council() OR item_id NOT IN ${COUNCIL_ITEMS})
-    WITH CHECK (mimamori_scope_council() OR item_id NOT IN ${COUNCIL_ITEMS})`.execute(db);
+  // score_item B01/B02 are not hidden here: the run views recompute a
+  // non-member's scores without their points, which needs those rows
+  // (db/run-view.repository.ts); they filter them in SQL (docs/security.md).
 
   await applyRowSecurity(db);
 }
