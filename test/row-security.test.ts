@@ -97,9 +97,18 @@ beforeAll(async () => {
       csrfToken: "c",
       expiresAt: new Date(Date.now() + 3_600_000),
     });
-    await createLinkageRepository(t.db).saveDecision(
+    await createLinkageRepository(t.db).appendDecision(
       a,
-      { left: "k1", right: "k2", same: true },
+      {
+        leftKey: "k1",
+        rightKey: "k2",
+        same: true,
+        leftAnchors: [],
+        rightAnchors: [],
+        runId: null,
+        leftPerson: null,
+        rightPerson: null,
+      },
       actor,
     );
     await createRetentionRepository(t.db).savePolicy(
@@ -208,7 +217,6 @@ describe("another municipality's scope", () => {
       "link_run",
       "link_person",
       "link_record",
-      "link_review",
       "link_decision",
       "link_mother_child",
       "rule_version",
