@@ -1,12 +1,11 @@
 import { openDatabase } from "../../db/database.ts";
-import { createMunicipalityRepository } from "../../db/municipality.repository.ts";
 import { MimamoriError } from "../../domain/errors.ts";
 import { describeSources, isSourceId } from "../../domain/layouts.ts";
 import type { SourceId } from "../../domain/types.ts";
 import { importHistory, undoReplacement } from "../../pipeline/import-history.ts";
-import { DEFAULT_MUNICIPALITY_NAME } from "../../server/bootstrap.ts";
 import { parseCommandArgs } from "../args.ts";
 import type { Command, GlobalOptions } from "../command.ts";
+import { enterMunicipality, resolveMunicipality } from "../municipality.ts";
 
 const historyUsage = "mimamori import history [--source ID] [--json]";
 const undoUsage = "mimamori import undo SNAPSHOT_ID";
@@ -19,9 +18,7 @@ async function withMunicipality<T>(
 ): Promise<T> {
   const opened = await openDatabase({ databaseUrl: globals.databaseUrl, home: globals.home });
   try {
-    const { id } = await createMunicipalityRepository(opened.db).ensureDefault(
-      DEFAULT_MUNICIPALITY_NAME,
-    );
+    const id = enterMunicipality(await resolveMunicipality(opened.db, globals));
     return await f(opened.db, id);
   } finally {
     await opened.close();

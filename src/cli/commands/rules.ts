@@ -7,7 +7,6 @@ import { readFile } from "node:fs/promises";
 import { basename } from "node:path";
 import { parse as parseYaml, stringify } from "yaml";
 import { openDatabase } from "../../db/database.ts";
-import { createMunicipalityRepository } from "../../db/municipality.repository.ts";
 import { MimamoriError } from "../../domain/errors.ts";
 import { parseDate } from "../../domain/ja/date.ts";
 import { DIFFICULTY_NAMES, type DifficultyId } from "../../domain/scoring/difficulties.ts";
@@ -22,9 +21,9 @@ import {
   previewRulePatch,
   saveRulePatch,
 } from "../../pipeline/rules.ts";
-import { DEFAULT_MUNICIPALITY_NAME } from "../../server/bootstrap.ts";
 import { intOption, parseCommandArgs } from "../args.ts";
 import type { Command, GlobalOptions } from "../command.ts";
+import { enterMunicipality, resolveMunicipality } from "../municipality.ts";
 
 const ACTOR = { userId: null, loginName: "cli" } as const;
 const n = (x: number) => x.toLocaleString("ja-JP");
@@ -35,9 +34,7 @@ async function withMunicipality<T>(
 ): Promise<T> {
   const opened = await openDatabase({ databaseUrl: globals.databaseUrl, home: globals.home });
   try {
-    const { id } = await createMunicipalityRepository(opened.db).ensureDefault(
-      DEFAULT_MUNICIPALITY_NAME,
-    );
+    const id = enterMunicipality(await resolveMunicipality(opened.db, globals));
     return await f(opened.db, id);
   } finally {
     await opened.close();
