@@ -5,12 +5,11 @@
 import { readFile } from "node:fs/promises";
 import { basename } from "node:path";
 import { openDatabase } from "../../db/database.ts";
-import { createMunicipalityRepository } from "../../db/municipality.repository.ts";
 import { MimamoriError } from "../../domain/errors.ts";
 import { loadGaiji, parseGaijiText, saveGaiji } from "../../pipeline/gaiji.ts";
-import { DEFAULT_MUNICIPALITY_NAME } from "../../server/bootstrap.ts";
 import { parseCommandArgs } from "../args.ts";
 import type { Command, GlobalOptions } from "../command.ts";
+import { enterMunicipality, resolveMunicipality } from "../municipality.ts";
 
 async function withMunicipality<T>(
   globals: GlobalOptions,
@@ -18,9 +17,7 @@ async function withMunicipality<T>(
 ): Promise<T> {
   const opened = await openDatabase({ databaseUrl: globals.databaseUrl, home: globals.home });
   try {
-    const { id } = await createMunicipalityRepository(opened.db).ensureDefault(
-      DEFAULT_MUNICIPALITY_NAME,
-    );
+    const id = enterMunicipality(await resolveMunicipality(opened.db, globals));
     return await f(opened.db, id);
   } finally {
     await opened.close();
