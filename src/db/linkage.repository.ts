@@ -6,6 +6,7 @@
  */
 import { sql } from "kysely";
 import pg from "pg";
+import { personSearchKeys } from "../domain/ja/search-key.ts";
 import { type DecisionRow, decisionsInForce, orderedPair } from "../domain/linkage/decisions.ts";
 import type { Waterfall } from "../domain/linkage/explain.ts";
 import type { TrainedModel } from "../domain/linkage/model.ts";
@@ -557,6 +558,15 @@ export async function saveLinkRun(url: string, run: RunToStore): Promise<number>
             copyCell(p.householdNo),
             p.resident ? "t" : "f",
           ].join("\t")}\n`;
+      })(),
+    );
+    // Name search keys (0055-child-views), with the run so a search never sees a half-written run.
+    await copy(
+      "COPY person_search_key (run_id, municipality_id, person_id, key) FROM STDIN",
+      (function* () {
+        for (const p of run.persons)
+          for (const key of personSearchKeys(p.name, p.nameKana))
+            yield `${prefix}${copyCell(p.personId)}\t${copyCell(key)}\n`;
       })(),
     );
     await copy(

@@ -446,6 +446,7 @@ export interface DB {
   run_job: RunJobTable;
   source_declaration: SourceDeclarationTable;
   gaiji_table: GaijiTableTable;
+  person_search_key: PersonSearchKeyTable;
 }
 
 /** One monthly run, its stage and counts (0015-run-job). */
@@ -467,4 +468,12 @@ export interface RunJobTable {
   updated_at: DefaultTimestamp;
   finished_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
   error: string | null;
+}
+
+/** A name search key of a person of a linkage run (0055-child-views; domain/ja/search-key.ts). */
+export interface PersonSearchKeyTable {
+  run_id: number;
+  municipality_id: number;
+  person_id: string;
+  key: string;
 }

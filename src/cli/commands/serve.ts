@@ -7,6 +7,7 @@ import { describeDemo, loadDemo } from "../../pipeline/demo.ts";
 import type { ImportDatabase } from "../../pipeline/import.ts";
 import { startAuditCheckpoints } from "../../server/audit-checkpoints.ts";
 import { bootstrap } from "../../server/bootstrap.ts";
+import { createDemoAccounts, describeDemoAccounts } from "../../server/demo-accounts.ts";
 import { startHttpServer } from "../../server/http.ts";
 import { createLogger } from "../../server/logger.ts";
 import { ensureWebBuilt, webRoot } from "../../server/web-build.ts";
@@ -126,7 +127,10 @@ async function demoOnFirstStart(
 ): Promise<string[]> {
   try {
     const result = await loadDemo(target, { home, municipalityId, progress: say });
-    return result.status === "loaded" ? describeDemo(result) : [];
+    if (result.status !== "loaded") return [];
+    // One account per role, only for the demo (issue 11).
+    const { accounts } = await createDemoAccounts(target.db, municipalityId);
+    return [...describeDemo(result), ...describeDemoAccounts(accounts)];
   } catch (e) {
     say(
       `デモ用データを読み込めませんでした（${e instanceof Error ? e.message : String(e)}）。デモなしで起動します。`,

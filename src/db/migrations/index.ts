@@ -16,6 +16,7 @@ import * as rowSecurity from "./0040-row-security.ts";
 import * as auditAnchor from "./0045-audit-anchor.ts";
 import * as accounts from "./0046-accounts.ts";
 import * as runViews from "./0050-run-views.ts";
+import * as childViews from "./0055-child-views.ts";
 
 /**
  * Every migration, in order. Names are permanent (they are recorded in the
@@ -39,4 +40,5 @@ export const migrations: Record<string, Migration> = {
   "0020-durable-linkage": durableLinkage,
   "0010-import-replacement": importReplacement,
   "0040-row-security": rowSecurity,
+  "0055-child-views": childViews,
 };

@@ -120,3 +120,4 @@ export function policyTable(): { permission: Permission; roles: Role[] }[] {
     roles: ROLES.filter((r) => GRANTS[permission].includes(r)),
   }));
 }
+export * from "./masking.ts";

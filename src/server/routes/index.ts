@@ -7,6 +7,7 @@ import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "../app-env.ts";
 import { auditRoutes } from "./audit/audit.route.ts";
 import { authRoutes } from "./auth/auth.route.ts";
+import { childRoutes, householdRoutes, searchRoutes } from "./child/child.route.ts";
 import { importRoutes } from "./imports/imports.route.ts";
 import { linkageRoutes } from "./linkage/linkage.route.ts";
 import { rulesRoutes } from "./rules/rules.route.ts";
@@ -23,4 +24,7 @@ export const API_ROUTERS: readonly (readonly [string, OpenAPIHono<AppEnv>])[] = 
   ["/runs", runRoutes],
   ["/rules", rulesRoutes],
   ["/run-jobs", runJobRoutes],
+  ["/children", childRoutes],
+  ["/households", householdRoutes],
+  ["/search", searchRoutes],
 ];

@@ -1,0 +1,78 @@
+/**
+ * Which persons a reader may see (issue 11, spec api.md): ONE SQL predicate
+ * made from the reader's `DataScope`, used by every child, household and
+ * search query. A person outside it is answered exactly like a missing one.
+ *
+ * - `all` (coordinators): every person of the municipality's run;
+ * - `none` (admin, auditor, data owner, analyst): nobody;
+ * - `assigned` (支援担当): children whose current school or nursery — the
+ *   latest 学齢簿 学校名 / 保育所在籍 施設名 row linked to them in the run — is
+ *   the reader's affiliation, plus the children of the reader's cases
+ *   (`casesOfReader`, the workflow's extension point);
+ * - `requests` (所属 accounts): only what `casesOfReader` adds (children named
+ *   in requests to the affiliation).
+ */
+import { type RawBuilder, sql } from "kysely";
+import type { DataScope } from "../domain/policy/index.ts";
+
+/** Columns of the current school / nursery, per source. */
+export const AFFILIATION_COLUMNS: Readonly<Record<string, string>> = {
+  gakureibo: "学校名",
+  hoiku_zaiseki: "施設名",
+};
+
+/**
+ * EXTENSION POINT for the screening workflow (issue 13): children of cases
+ * assigned to the reader (`assigned`) or of requests sent to the reader's
+ * affiliation (`requests`). Until the workflow stores cases there are none,
+ * so this adds nobody. The workflow replaces the body with an EXISTS over its
+ * case tables, keyed by `personId` and `scope.userId` / `scope.affiliation`.
+ */
+export function casesOfReader(
+  _scope: DataScope,
+  _linkRunId: number,
+  _personId: RawBuilder<string>,
+): RawBuilder<boolean> {
+  return sql<boolean>`false`;
+}
+
+/** Whether the person's current school or nursery in the run is `affiliation`. */
+export function currentAffiliationIs(
+  affiliation: string,
+  linkRunId: number,
+  personId: RawBuilder<string>,
+): RawBuilder<boolean> {
+  return sql<boolean>`EXISTS (
+    SELECT 1 FROM (
+      SELECT DISTINCT ON (lr.source_id)
+             CASE lr.source_id WHEN 'gakureibo' THEN ir.data->>'学校名' ELSE ir.data->>'施設名' END AS place
+        FROM link_record lr
+        JOIN import_row ir ON ir.snapshot_id = lr.snapshot_id AND ir.row_no = lr.row_no
+       WHERE lr.run_id = ${linkRunId} AND lr.person_id = ${personId}
+         AND lr.source_id IN ('gakureibo', 'hoiku_zaiseki')
+       ORDER BY lr.source_id, ir.as_of DESC NULLS LAST, lr.snapshot_id DESC, lr.row_no DESC
+    ) cur WHERE cur.place = ${affiliation})`;
+}
+
+/**
+ * The predicate: true when the reader may see `personId` (a column or value)
+ * of link run `linkRunId`. Callers also filter by `scope.municipalityId`.
+ */
+export function childAccess(
+  scope: DataScope,
+  linkRunId: number,
+  personId: RawBuilder<string>,
+): RawBuilder<boolean> {
+  switch (scope.children) {
+    case "all":
+      return sql<boolean>`true`;
+    case "none":
+      return sql<boolean>`false`;
+    case "assigned":
+      return scope.affiliation
+        ? sql<boolean>`(${currentAffiliationIs(scope.affiliation, linkRunId, personId)} OR ${casesOfReader(scope, linkRunId, personId)})`
+        : casesOfReader(scope, linkRunId, personId);
+    case "requests":
+      return casesOfReader(scope, linkRunId, personId);
+  }
+}

@@ -1,0 +1,564 @@
+/**
+ * Reads of one child, one household and the person search (issue 11). Every
+ * query takes the reader's `DataScope`: the municipality, the persons the
+ * reader may see (child-access.ts) and 要対協 membership — rows of the
+ * yotaikyo / ichiji_hogo sources and items B01 / B02 are left out for
+ * non-members, here in SQL, never by the web app.
+ *
+ * Reads are of the newest completed scoring run and its linkage run.
+ */
+import { sql } from "kysely";
+import type { Evidence } from "../domain/items/evidence.ts";
+import { querySearchKeys } from "../domain/ja/search-key.ts";
+import {
+  COUNCIL_ONLY_ITEMS,
+  COUNCIL_ONLY_SOURCES,
+  type DataScope,
+} from "../domain/policy/index.ts";
+import type { StoredScore } from "../domain/scoring/child-view.ts";
+import type { RuleSet } from "../domain/scoring/rules.ts";
+import { childAccess } from "./child-access.ts";
+import type { Database } from "./database.ts";
+
+export interface ChildRun {
+  readonly scoreRunId: number;
+  readonly linkRunId: number;
+  readonly asOf: string;
+  readonly rules: RuleSet;
+}
+
+export interface PersonRow {
+  readonly personId: string;
+  readonly name: string | null;
+  readonly nameKana: string | null;
+  readonly birthDate: string | null;
+  readonly age: number | null;
+  readonly sex: string | null;
+  readonly residentNos: readonly string[];
+  readonly householdNo: string | null;
+  readonly resident: boolean;
+}
+
+export interface LinkedRecord {
+  readonly sourceId: string;
+  readonly fileName: string;
+  readonly rowNo: number;
+  readonly asOf: string | null;
+  readonly data: Readonly<Record<string, unknown>>;
+  readonly method: string;
+  readonly probability: number | null;
+  readonly levels: readonly number[] | null;
+  readonly weights: readonly number[] | null;
+}
+
+export interface HouseholdMemberRow extends PersonRow {
+  readonly relationship: string | null;
+  readonly address: string | null;
+  /** 住民基本台帳 stints: 住定日 and 消除日 of each jumin row (moves in and out). */
+  readonly stints: readonly { from: string | null; until: string | null; reason: string | null }[];
+  /** Sources (non-hidden) the member has rows in, with counts. */
+  readonly sources: readonly { sourceId: string; rows: number }[];
+  /** Items held by the member themselves (when scored), ids. */
+  readonly items: readonly { itemId: string; evidence: Evidence }[];
+  /** Whether the reader may open this member's child page. */
+  readonly visible: boolean;
+}
+
+export interface TopFlaggedRow {
+  readonly personId: string;
+  readonly name: string | null;
+  readonly age: number | null;
+  readonly difficulty: string;
+  readonly score: number;
+  readonly threshold: number;
+  readonly totalPoints: number;
+}
+
+export interface SearchHit {
+  readonly personId: string;
+  readonly name: string | null;
+  readonly nameKana: string | null;
+  readonly birthDate: string | null;
+  readonly age: number | null;
+  readonly householdNo: string | null;
+  readonly flagged: number;
+}
+
+/** Largest search page (also in the route's OpenAPI description). */
+export const MAX_SEARCH_PAGE = 50;
+
+/** The council-only items a type's rule counts, with their points (for recomputing visible scores). */
+export function hiddenItemPoints(
+  rules: RuleSet,
+): { difficulty: string; itemId: string; points: number; model: boolean }[] {
+  const out: { difficulty: string; itemId: string; points: number; model: boolean }[] = [];
+  for (const t of rules.types)
+    for (const i of t.items)
+      if (COUNCIL_ONLY_ITEMS.includes(i.itemId))
+        out.push({
+          difficulty: t.difficulty,
+          itemId: i.itemId,
+          points: t.method === "weighted" ? i.weight : 1,
+          model: t.method === "model",
+        });
+  return out;
+}
+
+interface PersonDbRow {
+  person_id: string;
+  name: string | null;
+  name_kana: string | null;
+  birth_date: string | null;
+  age: number | null;
+  sex: string | null;
+  resident_nos: string[];
+  household_no: string | null;
+  resident: boolean;
+}
+
+function person(r: PersonDbRow): PersonRow {
+  return {
+    personId: r.person_id,
+    name: r.name,
+    nameKana: r.name_kana,
+    birthDate: r.birth_date,
+    age: r.age,
+    sex: r.sex,
+    residentNos: r.resident_nos ?? [],
+    householdNo: r.household_no,
+    resident: r.resident,
+  };
+}
+
+export function createChildRepository(db: Database) {
+  const hiddenSources = (scope: DataScope) => (scope.council ? [] : [...COUNCIL_ONLY_SOURCES]);
+  const hiddenItems = (scope: DataScope) => (scope.council ? [] : [...COUNCIL_ONLY_ITEMS]);
+
+  /** Person columns with the age on the run's as-of date. */
+  const cols = (asOf: string) => sql`p.person_id, p.name, p.name_kana,
+    to_char(p.birth_date, 'YYYY-MM-DD') AS birth_date,
+    CASE WHEN p.birth_date IS NULL THEN NULL
+         ELSE date_part('year', age(${asOf}::date, p.birth_date))::int END AS age,
+    p.sex, p.resident_nos, p.household_no, p.resident`;
+
+  return {
+    /** The newest completed scoring run with its linkage run and rules. */
+    async latestRun(municipalityId: number): Promise<ChildRun | undefined> {
+      const r = await db
+        .selectFrom("score_run as s")
+        .innerJoin("rule_version as v", "v.id", "s.rule_version_id")
+        .select([
+          "s.id",
+          "s.link_run_id",
+          sql<string>`to_char(s.as_of, 'YYYY-MM-DD')`.as("as_of"),
+          "v.rules",
+        ])
+        .where("s.municipality_id", "=", municipalityId)
+        .where("s.completed_at", "is not", null)
+        .orderBy("s.id", "desc")
+        .limit(1)
+        .executeTakeFirst();
+      if (!r) return undefined;
+      return {
+        scoreRunId: r.id,
+        linkRunId: r.link_run_id,
+        asOf: r.as_of,
+        rules: r.rules as RuleSet,
+      };
+    },
+
+    /** A scored child of the run the reader may see, or undefined (missing and out of scope alike). */
+    async findChild(
+      scope: DataScope,
+      run: ChildRun,
+      personId: string,
+    ): Promise<PersonRow | undefined> {
+      const r = await sql<PersonDbRow>`
+        SELECT ${cols(run.asOf)}
+          FROM link_person p
+         WHERE p.run_id = ${run.linkRunId} AND p.municipality_id = ${scope.municipalityId}
+           AND p.person_id = ${personId}
+           AND EXISTS (SELECT 1 FROM score_result sr WHERE sr.run_id = ${run.scoreRunId} AND sr.person_id = p.person_id)
+           AND ${childAccess(scope, run.linkRunId, sql`p.person_id`)}`.execute(db);
+      const row = r.rows[0];
+      return row ? person(row) : undefined;
+    },
+
+    /** The child's stored scores in the run, in rule order. */
+    async scores(scope: DataScope, run: ChildRun, personId: string): Promise<StoredScore[]> {
+      return (
+        await db
+          .selectFrom("score_result")
+          .select(["difficulty", "applicable", "score", "threshold", "flagged", "excluded_by"])
+          .where("municipality_id", "=", scope.municipalityId)
+          .where("run_id", "=", run.scoreRunId)
+          .where("person_id", "=", personId)
+          .orderBy("type_index")
+          .execute()
+      ).map((r) => ({
+        difficulty: r.difficulty,
+        applicable: r.applicable,
+        score: r.score,
+        threshold: r.threshold,
+        flagged: r.flagged,
+        excludedBy: r.excluded_by,
+      }));
+    },
+
+    /** Items held by these persons in the run with their evidence (council-only items left out for non-members). */
+    async items(
+      scope: DataScope,
+      run: ChildRun,
+      personIds: readonly string[],
+    ): Promise<{ personId: string; itemId: string; evidence: Evidence }[]> {
+      if (personIds.length === 0) return [];
+      const hidden = hiddenItems(scope);
+      return (
+        await db
+          .selectFrom("score_item")
+          .select(["person_id", "item_id", "evidence"])
+          .where("municipality_id", "=", scope.municipalityId)
+          .where("run_id", "=", run.scoreRunId)
+          .where("person_id", "in", personIds)
+          .$if(hidden.length > 0, (q) => q.where("item_id", "not in", hidden))
+          .orderBy("person_id")
+          .orderBy("item_id")
+          .execute()
+      ).map((r) => ({
+        personId: r.person_id,
+        itemId: r.item_id,
+        evidence: r.evidence as Evidence,
+      }));
+    },
+
+    /**
+     * Every row linked to the person in the run, across departments, oldest
+     * 抽出日 first, with the linkage levels and weights of each; rows of
+     * 要対協 / 一時保護 sources only for council members.
+     */
+    async records(scope: DataScope, run: ChildRun, personId: string): Promise<LinkedRecord[]> {
+      const hidden = hiddenSources(scope);
+      const r = await sql<{
+        source_id: string;
+        file_name: string;
+        row_no: number;
+        as_of: string | null;
+        data: Record<string, unknown> | null;
+        method: string;
+        probability: number | null;
+        levels: number[] | null;
+        weights: number[] | null;
+      }>`
+        SELECT lr.source_id, lr.file_name, lr.row_no, to_char(ir.as_of, 'YYYY-MM-DD') AS as_of, ir.data,
+               lr.method, lr.probability, lr.levels, lr.weights
+          FROM link_record lr
+          JOIN import_row ir ON ir.snapshot_id = lr.snapshot_id AND ir.row_no = lr.row_no
+         WHERE lr.run_id = ${run.linkRunId} AND lr.municipality_id = ${scope.municipalityId}
+           AND lr.person_id = ${personId}
+           AND lr.source_id <> ALL(${hidden}::text[])
+         ORDER BY ir.as_of NULLS FIRST, lr.source_id, lr.row_no
+         LIMIT 1000`.execute(db);
+      return r.rows.map((x) => ({
+        sourceId: x.source_id,
+        fileName: x.file_name,
+        rowNo: x.row_no,
+        asOf: x.as_of,
+        data: x.data ?? {},
+        method: x.method,
+        probability: x.probability,
+        levels: x.levels,
+        weights: x.weights,
+      }));
+    },
+
+    /** The comparisons of the run's linkage settings (labels of fields and levels), for link explanations. */
+    async comparisons(
+      scope: DataScope,
+      run: ChildRun,
+    ): Promise<{ name: string; label: string; levels: { label: string }[] }[]> {
+      const r = await db
+        .selectFrom("link_run")
+        .select("settings")
+        .where("id", "=", run.linkRunId)
+        .where("municipality_id", "=", scope.municipalityId)
+        .executeTakeFirst();
+      const settings = r?.settings as
+        | { comparisons?: { name: string; label: string; levels: { label: string }[] }[] }
+        | undefined;
+      return settings?.comparisons ?? [];
+    },
+
+    /**
+     * The child's scores in every completed run, newest first. For a
+     * non-member, a type whose rule counts a council-only item is shown
+     * without its score (the stored one may include the hidden item).
+     */
+    async history(
+      scope: DataScope,
+      personId: string,
+    ): Promise<
+      {
+        scoreRunId: number;
+        asOf: string;
+        difficulty: string;
+        score: number | null;
+        threshold: number;
+        flagged: boolean | null;
+      }[]
+    > {
+      const r = await sql<{
+        run_id: number;
+        as_of: string;
+        difficulty: string;
+        score: number;
+        threshold: number;
+        flagged: boolean;
+        hides: boolean;
+      }>`
+        SELECT sr.run_id, to_char(s.as_of, 'YYYY-MM-DD') AS as_of, sr.difficulty, sr.score, sr.threshold,
+               sr.flagged,
+               EXISTS (
+                 SELECT 1 FROM jsonb_array_elements(v.rules->'types') t,
+                               jsonb_array_elements(t->'items') i
+                  WHERE t->>'difficulty' = sr.difficulty
+                    AND i->>'itemId' = ANY(${[...COUNCIL_ONLY_ITEMS]}::text[])
+               ) AS hides
+          FROM score_result sr
+          JOIN score_run s ON s.id = sr.run_id AND s.completed_at IS NOT NULL
+          JOIN rule_version v ON v.id = s.rule_version_id
+         WHERE sr.municipality_id = ${scope.municipalityId} AND sr.person_id = ${personId}
+         ORDER BY sr.run_id DESC, sr.type_index
+         LIMIT 500`.execute(db);
+      return r.rows.map((x) => {
+        const withheld = !scope.council && x.hides;
+        return {
+          scoreRunId: x.run_id,
+          asOf: x.as_of,
+          difficulty: x.difficulty,
+          score: withheld ? null : x.score,
+          threshold: x.threshold,
+          flagged: withheld ? null : x.flagged,
+        };
+      });
+    },
+
+    /**
+     * A household of the run, when the reader may see at least one scored
+     * child in it: every member of the run with that 世帯番号, 続柄, 住所 and
+     * stints from their 住民基本台帳 rows, the sources they appear in and the
+     * items they hold. Undefined when missing or out of scope.
+     */
+    async household(
+      scope: DataScope,
+      run: ChildRun,
+      householdNo: string,
+    ): Promise<HouseholdMemberRow[] | undefined> {
+      const hidden = hiddenSources(scope);
+      const r = await sql<
+        PersonDbRow & {
+          relationship: string | null;
+          address: string | null;
+          stints: { from: string | null; until: string | null; reason: string | null }[] | null;
+          sources: { sourceId: string; rows: number }[] | null;
+          visible: boolean;
+        }
+      >`
+        SELECT ${cols(run.asOf)},
+               j.relationship, j.address, j.stints, src.sources,
+               (EXISTS (SELECT 1 FROM score_result sr WHERE sr.run_id = ${run.scoreRunId} AND sr.person_id = p.person_id)
+                 AND ${childAccess(scope, run.linkRunId, sql`p.person_id`)}) AS visible
+          FROM link_person p
+          LEFT JOIN LATERAL (
+            SELECT (array_agg(ir.data->>'続柄' ORDER BY ir.as_of DESC NULLS LAST, lr.row_no DESC))[1] AS relationship,
+                   (array_agg(ir.data->>'住所' ORDER BY ir.as_of DESC NULLS LAST, lr.row_no DESC))[1] AS address,
+                   jsonb_agg(jsonb_build_object('from', ir.data->>'住定日', 'until', ir.data->>'消除日',
+                                                'reason', ir.data->>'消除事由')
+                             ORDER BY ir.data->>'住定日') AS stints
+              FROM link_record lr
+              JOIN import_row ir ON ir.snapshot_id = lr.snapshot_id AND ir.row_no = lr.row_no
+             WHERE lr.run_id = p.run_id AND lr.person_id = p.person_id AND lr.source_id = 'jumin'
+          ) j ON true
+          LEFT JOIN LATERAL (
+            SELECT jsonb_agg(jsonb_build_object('sourceId', s.source_id, 'rows', s.n) ORDER BY s.source_id) AS sources
+              FROM (SELECT lr.source_id, count(*)::int AS n FROM link_record lr
+                     WHERE lr.run_id = p.run_id AND lr.person_id = p.person_id
+                       AND lr.source_id <> ALL(${hidden}::text[])
+                     GROUP BY lr.source_id) s
+          ) src ON true
+         WHERE p.run_id = ${run.linkRunId} AND p.municipality_id = ${scope.municipalityId}
+           AND p.household_no = ${householdNo}
+         ORDER BY p.birth_date NULLS LAST, p.person_id
+         LIMIT 100`.execute(db);
+      if (!r.rows.some((x) => x.visible)) return undefined;
+      const items = await this.items(
+        scope,
+        run,
+        r.rows.map((x) => x.person_id),
+      );
+      return r.rows.map((x) => ({
+        ...person(x),
+        relationship: x.relationship,
+        address: x.address,
+        stints: x.stints ?? [],
+        sources: x.sources ?? [],
+        items: items
+          .filter((i) => i.personId === x.person_id)
+          .map((i) => ({ itemId: i.itemId, evidence: i.evidence })),
+        visible: x.visible,
+      }));
+    },
+
+    /**
+     * Scored children of the run the reader may see, matched by 宛名番号
+     * (digits), 生年月日 (an ISO date) or name (search keys, prefix), in
+     * priority order of their best flag, then name. Offset-paged.
+     */
+    async search(
+      scope: DataScope,
+      run: ChildRun,
+      query:
+        | { kind: "residentNo"; value: string }
+        | { kind: "birthDate"; value: string }
+        | { kind: "name"; value: string },
+      page: { limit: number; offset: number },
+    ): Promise<{ hits: SearchHit[]; total: number }> {
+      let match: ReturnType<typeof sql<boolean>>;
+      if (query.kind === "residentNo")
+        match = sql<boolean>`p.resident_nos @> ARRAY[${query.value}]::text[]`;
+      else if (query.kind === "birthDate")
+        match = sql<boolean>`p.birth_date = ${query.value}::date`;
+      else {
+        const keys = querySearchKeys(query.value);
+        if (keys.length === 0) return { hits: [], total: 0 };
+        const likes = keys.map((k) => `${k.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+        match = sql<boolean>`EXISTS (SELECT 1 FROM person_search_key k
+                    WHERE k.run_id = p.run_id AND k.person_id = p.person_id
+                      AND k.key LIKE ANY(${likes}::text[]))`;
+      }
+      const hidden = hiddenItemPoints(run.rules);
+      const flaggedCount = scope.council
+        ? sql`(SELECT count(*)::int FROM score_result sr WHERE sr.run_id = ${run.scoreRunId} AND sr.person_id = p.person_id AND sr.flagged)`
+        : visibleFlagCount(run.scoreRunId, hidden);
+      const r = await sql<PersonDbRow & { flagged: number; total: number }>`
+        SELECT ${cols(run.asOf)}, ${flaggedCount} AS flagged, count(*) OVER ()::int AS total
+          FROM link_person p
+         WHERE p.run_id = ${run.linkRunId} AND p.municipality_id = ${scope.municipalityId}
+           AND ${match}
+           AND EXISTS (SELECT 1 FROM score_result sr WHERE sr.run_id = ${run.scoreRunId} AND sr.person_id = p.person_id)
+           AND ${childAccess(scope, run.linkRunId, sql`p.person_id`)}
+         ORDER BY flagged DESC, p.name_kana NULLS LAST, p.person_id
+         LIMIT ${page.limit} OFFSET ${page.offset}`.execute(db);
+      return {
+        hits: r.rows.map((x) => ({
+          personId: x.person_id,
+          name: x.name,
+          nameKana: x.name_kana,
+          birthDate: x.birth_date,
+          age: x.age,
+          householdNo: x.household_no,
+          flagged: x.flagged,
+        })),
+        total: r.rows[0]?.total ?? 0,
+      };
+    },
+
+    /**
+     * The school (学齢簿 学校名) with the most flagged children in the run:
+     * where the demo's support worker and school accounts are placed, so
+     * each of them has children to see.
+     */
+    async busiestSchool(municipalityId: number, run: ChildRun): Promise<string | undefined> {
+      const r = await sql<{ school: string }>`
+        SELECT ir.data->>'学校名' AS school
+          FROM score_result sr
+          JOIN link_record lr ON lr.run_id = ${run.linkRunId} AND lr.person_id = sr.person_id
+                             AND lr.source_id = 'gakureibo'
+          JOIN import_row ir ON ir.snapshot_id = lr.snapshot_id AND ir.row_no = lr.row_no
+         WHERE sr.run_id = ${run.scoreRunId} AND sr.municipality_id = ${municipalityId} AND sr.flagged
+           AND ir.data->>'学校名' IS NOT NULL
+         GROUP BY 1 ORDER BY count(DISTINCT sr.person_id) DESC, 1 LIMIT 1`.execute(db);
+      return r.rows[0]?.school;
+    },
+
+    /**
+     * The run's flagged children the reader may see, each once with its best
+     * type, in priority order: score, then total points (開成町's tie fix),
+     * then age (older first). For a non-member the scores are the visible ones
+     * (council-only items subtracted) and model-scored types that count such
+     * items are left out.
+     */
+    async topFlagged(scope: DataScope, run: ChildRun, limit: number): Promise<TopFlaggedRow[]> {
+      const hidden = scope.council ? [] : hiddenItemPoints(run.rules);
+      const hiddenTable = hiddenValues(hidden);
+      const modelHidden = [...new Set(hidden.filter((h) => h.model).map((h) => h.difficulty))];
+      const r = await sql<{
+        person_id: string;
+        name: string | null;
+        age: number | null;
+        difficulty: string;
+        score: number;
+        threshold: number;
+        total_points: number;
+      }>`
+        WITH v AS (
+          SELECT sr.person_id, sr.difficulty, sr.threshold, sr.applicable,
+                 sr.score - COALESCE((SELECT sum(h.points) FROM ${hiddenTable}
+                                        JOIN score_item si ON si.run_id = sr.run_id AND si.person_id = sr.person_id
+                                                          AND si.item_id = h.item_id
+                                       WHERE h.difficulty = sr.difficulty), 0) AS score,
+                 sr.total_points - COALESCE((SELECT count(*) FROM score_item si
+                                              WHERE si.run_id = sr.run_id AND si.person_id = sr.person_id
+                                                AND si.item_id = ANY(${hiddenItems(scope)}::text[])), 0) AS total_points
+            FROM score_result sr
+           WHERE sr.run_id = ${run.scoreRunId} AND sr.municipality_id = ${scope.municipalityId}
+             AND sr.flagged AND sr.difficulty <> ALL(${modelHidden}::text[])
+        ), best AS (
+          SELECT DISTINCT ON (v.person_id) v.*
+            FROM v WHERE v.applicable AND v.score >= v.threshold
+           ORDER BY v.person_id, v.score DESC, v.difficulty
+        )
+        SELECT b.person_id, p.name,
+               CASE WHEN p.birth_date IS NULL THEN NULL
+                    ELSE date_part('year', age(${run.asOf}::date, p.birth_date))::int END AS age,
+               b.difficulty, b.score, b.threshold, b.total_points::int AS total_points
+          FROM best b
+          JOIN link_person p ON p.run_id = ${run.linkRunId} AND p.person_id = b.person_id
+         WHERE ${childAccess(scope, run.linkRunId, sql`p.person_id`)}
+         ORDER BY b.score DESC, b.total_points DESC, p.birth_date NULLS LAST, b.person_id
+         LIMIT ${limit}`.execute(db);
+      return r.rows.map((x) => ({
+        personId: x.person_id,
+        name: x.name,
+        age: x.age,
+        difficulty: x.difficulty,
+        score: Number(x.score),
+        threshold: x.threshold,
+        totalPoints: x.total_points,
+      }));
+    },
+  };
+}
+
+/** `(VALUES …) h(difficulty, item_id, points)` of the hidden items' points (an empty table when none). */
+function hiddenValues(hidden: { difficulty: string; itemId: string; points: number }[]) {
+  if (hidden.length === 0)
+    return sql`(SELECT NULL::text AS difficulty, NULL::text AS item_id, 0::float8 AS points WHERE false) h`;
+  return sql`(VALUES ${sql.join(
+    hidden.map((h) => sql`(${h.difficulty}::text, ${h.itemId}::text, ${h.points}::float8)`),
+  )}) h(difficulty, item_id, points)`;
+}
+
+/** Count of types a non-member sees flagged (visible score ≥ threshold). */
+function visibleFlagCount(
+  scoreRunId: number,
+  hidden: { difficulty: string; itemId: string; points: number; model: boolean }[],
+) {
+  const modelHidden = [...new Set(hidden.filter((h) => h.model).map((h) => h.difficulty))];
+  return sql`(SELECT count(*)::int FROM score_result sr
+                WHERE sr.run_id = ${scoreRunId} AND sr.person_id = p.person_id AND sr.applicable
+                  AND sr.difficulty <> ALL(${modelHidden}::text[])
+                  AND sr.score - COALESCE((SELECT sum(h.points) FROM ${hiddenValues(hidden)}
+                                            JOIN score_item si ON si.run_id = sr.run_id AND si.person_id = sr.person_id
+                                                              AND si.item_id = h.item_id
+                                           WHERE h.difficulty = sr.difficulty), 0) >= sr.threshold)`;
+}

@@ -1,0 +1,234 @@
+/**
+ * The child view, household view, search and home list, assembled from the
+ * child repository (issue 11). The repository already keeps everything outside
+ * the reader's scope and every 要対協 fact of a non-member out; here identity
+ * fields are masked per role (domain/policy/masking.ts) — in record data too —
+ * and stored values become the shapes of routes/child/schema.ts.
+ */
+import type { z } from "@hono/zod-openapi";
+import {
+  type ChildRun,
+  createChildRepository,
+  type HouseholdMemberRow,
+} from "../../db/child.repository.ts";
+import type { Database } from "../../db/database.ts";
+import { type Evidence, evidenceText } from "../../domain/items/evidence.ts";
+import { parseDate } from "../../domain/ja/date.ts";
+import { safeNfkc } from "../../domain/ja/name.ts";
+import { LAYOUTS } from "../../domain/layouts.ts";
+import {
+  type DataScope,
+  type IdentityField,
+  isCouncilOnlyItem,
+  MASKING_VERSION,
+  maskIdentity,
+  visibleIdentityFields,
+} from "../../domain/policy/index.ts";
+import { buildScoreWaterfalls } from "../../domain/scoring/child-view.ts";
+import { DIFFICULTY_NAMES, type DifficultyId } from "../../domain/scoring/difficulties.ts";
+import type { childViewSchema, householdSchema } from "../routes/child/schema.ts";
+
+type ChildView = z.infer<typeof childViewSchema>;
+type HouseholdView = z.infer<typeof householdSchema>;
+
+/** Columns of source rows that carry an identity field, masked with it. */
+const DATA_COLUMNS_OF: Readonly<Record<IdentityField, readonly string[]>> = {
+  name: ["氏名", "母氏名", "子氏名"],
+  nameKana: ["氏名カナ", "母氏名カナ", "子氏名カナ"],
+  birthDate: ["生年月日", "母生年月日", "子生年月日"],
+  sex: ["性別"],
+  residentNos: ["宛名番号", "母宛名番号", "子宛名番号"],
+  address: ["住所"],
+  householdNo: ["世帯番号"],
+};
+
+const SOURCE_NAMES = new Map(LAYOUTS.map((l) => [l.id as string, l.name]));
+export const sourceName = (id: string) => SOURCE_NAMES.get(id) ?? id;
+const typeLabel = (d: string) => DIFFICULTY_NAMES[d as DifficultyId] ?? d;
+
+function maskData(roles: readonly string[], data: Readonly<Record<string, unknown>>) {
+  const shown = visibleIdentityFields(roles);
+  const out: Record<string, unknown> = { ...data };
+  for (const [field, columns] of Object.entries(DATA_COLUMNS_OF))
+    if (!shown.has(field as IdentityField)) for (const c of columns) delete out[c];
+  return out;
+}
+
+const withText = (e: Evidence) => ({
+  ...e,
+  rows: [...e.rows],
+  notes: e.notes ? [...e.notes] : undefined,
+  text: evidenceText(e),
+});
+
+function itemName(run: ChildRun, itemId: string): string {
+  return run.rules.catalog.items.find((i) => i.id === itemId)?.name ?? itemId;
+}
+
+/** What a search query is: 宛名番号 (digits), 生年月日 (a date) or a name. */
+export function classifyQuery(
+  q: string,
+):
+  | { kind: "residentNo"; value: string }
+  | { kind: "birthDate"; value: string }
+  | { kind: "name"; value: string } {
+  const flat = safeNfkc(q).trim();
+  if (/^\d{5,}$/.test(flat)) return { kind: "residentNo", value: flat };
+  if (/\d/.test(flat)) {
+    const d = parseDate(flat);
+    if (d.ok) return { kind: "birthDate", value: d.value };
+  }
+  return { kind: "name", value: q };
+}
+
+function householdView(
+  run: ChildRun,
+  scope: DataScope,
+  householdNo: string,
+  members: readonly HouseholdMemberRow[],
+): HouseholdView {
+  const head = members.find((m) => m.relationship === "世帯主") ?? members[0];
+  return {
+    run: { scoreRunId: run.scoreRunId, asOf: run.asOf },
+    householdNo,
+    address: head?.address ?? null,
+    councilFacts: scope.council,
+    members: members.map((m) => ({
+      personId: m.personId,
+      name: m.name,
+      nameKana: m.nameKana,
+      birthDate: m.birthDate,
+      age: m.age,
+      sex: m.sex,
+      relationship: m.relationship,
+      resident: m.resident,
+      stints: [...m.stints],
+      sources: m.sources.map((s) => ({ ...s, sourceName: sourceName(s.sourceId) })),
+      items: m.items.map((i) => ({
+        itemId: i.itemId,
+        name: itemName(run, i.itemId),
+        evidence: withText(i.evidence),
+      })),
+      canOpen: m.visible,
+    })),
+  };
+}
+
+export function createChildService(db: Database) {
+  const repo = createChildRepository(db);
+  return {
+    latestRun: (municipalityId: number) => repo.latestRun(municipalityId),
+
+    /** The child view, or undefined when missing or outside the scope (the caller answers 404). */
+    async view(
+      scope: DataScope,
+      roles: readonly string[],
+      personId: string,
+    ): Promise<ChildView | undefined> {
+      const run = await repo.latestRun(scope.municipalityId);
+      if (!run) return undefined;
+      const child = await repo.findChild(scope, run, personId);
+      if (!child) return undefined;
+      const [scores, items, records, comparisons, history] = await Promise.all([
+        repo.scores(scope, run, personId),
+        repo.items(scope, run, [personId]),
+        repo.records(scope, run, personId),
+        repo.comparisons(scope, run),
+        repo.history(scope, personId),
+      ]);
+      const held = new Map(items.map((i) => [i.itemId, i.evidence]));
+      const types = buildScoreWaterfalls(
+        run.rules,
+        scores,
+        held,
+        (id) => scope.council || !isCouncilOnlyItem(id),
+      );
+      const juminAddress = [...records].reverse().find((r) => r.sourceId === "jumin")?.data.住所;
+      const identity = maskIdentity(roles, {
+        personId: child.personId,
+        name: child.name,
+        nameKana: child.nameKana,
+        birthDate: child.birthDate,
+        age: child.age,
+        sex: child.sex,
+        residentNos: [...child.residentNos],
+        address: typeof juminAddress === "string" ? juminAddress : null,
+        householdNo: child.householdNo,
+      });
+      if (identity.birthDate === null) identity.age = null;
+      const members =
+        child.householdNo &&
+        identity.householdNo &&
+        roles.some((r) => r === "coordinator" || r === "staff")
+          ? await repo.household(scope, run, child.householdNo)
+          : undefined;
+      return {
+        run: { scoreRunId: run.scoreRunId, asOf: run.asOf },
+        maskingVersion: MASKING_VERSION,
+        councilFacts: scope.council,
+        identity,
+        types: types.map((t) => ({
+          ...t,
+          excludedBy: [...t.excludedBy],
+          notHeld: [...t.notHeld],
+          items: t.items.map((i) => ({ ...i, evidence: withText(i.evidence) })),
+        })),
+        records: records.map((r) => ({
+          sourceId: r.sourceId,
+          sourceName: sourceName(r.sourceId),
+          fileName: r.fileName,
+          rowNo: r.rowNo,
+          asOf: r.asOf,
+          data: maskData(roles, r.data),
+          method: r.method,
+          probability: r.probability,
+          explanation: (r.levels ?? []).map((level, i) => {
+            const c = comparisons[i];
+            return {
+              field: c?.label ?? `比較${i + 1}`,
+              level,
+              levelLabel: level === 0 ? "値なし" : (c?.levels[level - 1]?.label ?? String(level)),
+              weight: r.weights?.[i] ?? 0,
+            };
+          }),
+        })),
+        history: history.map((h) => ({ ...h, label: typeLabel(h.difficulty) })),
+        household:
+          members && child.householdNo
+            ? householdView(run, scope, child.householdNo, members)
+            : null,
+      };
+    },
+
+    async household(scope: DataScope, householdNo: string): Promise<HouseholdView | undefined> {
+      const run = await repo.latestRun(scope.municipalityId);
+      if (!run) return undefined;
+      const members = await repo.household(scope, run, householdNo);
+      return members ? householdView(run, scope, householdNo, members) : undefined;
+    },
+
+    async search(scope: DataScope, q: string, page: { limit: number; offset: number }) {
+      const query = classifyQuery(q);
+      const run = await repo.latestRun(scope.municipalityId);
+      if (!run) return { run: null, kind: query.kind, total: 0, ...page, hits: [] };
+      const r = await repo.search(scope, run, query, page);
+      return {
+        run: { scoreRunId: run.scoreRunId, asOf: run.asOf },
+        kind: query.kind,
+        total: r.total,
+        ...page,
+        hits: r.hits,
+      };
+    },
+
+    async topFlagged(scope: DataScope, limit: number) {
+      const run = await repo.latestRun(scope.municipalityId);
+      if (!run) return { run: null, children: [] };
+      const rows = await repo.topFlagged(scope, run, limit);
+      return {
+        run: { scoreRunId: run.scoreRunId, asOf: run.asOf },
+        children: rows.map((r) => ({ ...r, label: typeLabel(r.difficulty) })),
+      };
+    },
+  };
+}
