@@ -81,3 +81,16 @@ export type DashboardView = z.infer<typeof import("./routes/runs/schema.ts").das
 export type ChildrenListView = z.infer<typeof import("./routes/runs/schema.ts").listResponse>;
 export type RuleMatrixView = z.infer<typeof import("./routes/runs/schema.ts").matrixResponse>;
 export type RunListView = z.infer<typeof import("./routes/runs/schema.ts").runsResponse>;
+
+// こども詳細, 世帯, 検索 and the home list (routes/child/schema.ts).
+import type {
+  childViewSchema,
+  householdSchema,
+  searchResultSchema,
+  topFlaggedSchema,
+} from "./routes/child/schema.ts";
+
+export type ChildView = z.infer<typeof childViewSchema>;
+export type HouseholdView = z.infer<typeof householdSchema>;
+export type SearchResult = z.infer<typeof searchResultSchema>;
+export type TopFlagged = z.infer<typeof topFlaggedSchema>;

@@ -11,6 +11,7 @@ import { monthlyRunNav } from "../features/monthly-run/nav.ts";
 import { resultsNav } from "../features/results/nav.ts";
 import { reviewNav } from "../features/review/nav.ts";
 import { rulesNav } from "../features/rules/nav.ts";
+import { searchNav } from "../features/search/nav.ts";
 import type { NavItem } from "./nav.ts";
 
 export const NAV_ITEMS: readonly NavItem[] = [
@@ -23,4 +24,5 @@ export const NAV_ITEMS: readonly NavItem[] = [
   ...accountNav,
   ...dashboardNav,
   ...resultsNav,
+  ...searchNav,
 ];

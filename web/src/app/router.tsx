@@ -6,13 +6,16 @@
 import { createRouter } from "@tanstack/react-router";
 import { accountRoutes } from "../features/account/routes.tsx";
 import { adminRoutes } from "../features/admin/routes.tsx";
+import { childRoutes } from "../features/child/routes.tsx";
 import { dashboardRoutes } from "../features/dashboard/routes.tsx";
 import { homeRoutes } from "../features/home/routes.tsx";
+import { householdRoutes } from "../features/households/routes.tsx";
 import { importRoutes } from "../features/imports/routes.tsx";
 import { monthlyRunRoutes } from "../features/monthly-run/routes.tsx";
 import { resultsRoutes } from "../features/results/routes.tsx";
 import { reviewRoutes } from "../features/review/routes.tsx";
 import { rulesRoutes } from "../features/rules/routes.tsx";
+import { searchRoutes } from "../features/search/routes.tsx";
 import { rootRoute } from "./root.tsx";
 
 const routeTree = rootRoute.addChildren([
@@ -25,6 +28,9 @@ const routeTree = rootRoute.addChildren([
   ...accountRoutes,
   ...dashboardRoutes,
   ...resultsRoutes,
+  ...childRoutes,
+  ...householdRoutes,
+  ...searchRoutes,
 ]);
 
 export const router = createRouter({ routeTree, defaultPreload: "intent" });

@@ -3,9 +3,11 @@ export type {
   AuditItem,
   AuditPage,
   ChildrenListView,
+  ChildView,
   CreatedUser,
   CurrentUser,
   DashboardView,
+  HouseholdView,
   ImportHistoryView,
   ImportReportView,
   Permission,
@@ -20,9 +22,11 @@ export type {
   RunJobView,
   RunListView,
   SavedRules,
+  SearchResult,
   SessionInfo,
   SnapshotView,
   SourceView,
+  TopFlagged,
   UserSummary,
 } from "../../../src/server/api-types.ts";
 export type { ApiError as ApiErrorBody } from "../../../src/server/errors.ts";

@@ -1,4 +1,5 @@
 import type { SessionInfo } from "../../lib/types.ts";
+import { TopFlagged } from "./TopFlagged.tsx";
 
 export function HomePage({ session }: { session: SessionInfo }) {
   const { user, roleCatalog } = session;
@@ -24,6 +25,7 @@ export function HomePage({ session }: { session: SessionInfo }) {
           {user.lastLoginAt ? new Date(user.lastLoginAt).toLocaleString("ja-JP") : "記録なし"}
         </dd>
       </dl>
+      {user.permissions.includes("children.list") && <TopFlagged />}
     </section>
   );
 }
