@@ -69,9 +69,23 @@ describe("mimamori serve --demo (npm start)", () => {
     expect(demo).toContain("実在の人物のデータではありません");
     expect(demo).toContain("npx mimamori serve");
     expect(existsSync(join(home, "demo", "jumin.csv"))).toBe(true);
+    // One account per role, each with a printed one-time password (demo only).
+    expect(demo).toContain("デモ用アカウント");
+    for (const login of [
+      "coordinator",
+      "coordinator2",
+      "staff",
+      "school",
+      "dataowner",
+      "analyst",
+      "auditor",
+    ])
+      expect(demo).toMatch(new RegExp(`\\n\\s+${login}\\s+\\S{12,}\\s+…`));
+    expect(plain).not.toContain("デモ用アカウント");
 
     const again = await serveOnce(["--demo"]);
     expect(again).not.toContain("デモ用の合成データ");
+    expect(again).not.toContain("デモ用アカウント");
     expect(again).toContain("起動しました");
   }, 150_000);
 });
