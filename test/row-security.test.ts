@@ -23,6 +23,7 @@ import {
   withDataScope,
 } from "../src/db/scope.ts";
 import { createSessionRepository } from "../src/db/session.repository.ts";
+import { createGaijiRepository } from "../src/db/source.repository.ts";
 import { createUserRepository } from "../src/db/user.repository.ts";
 import { COUNCIL_ONLY_SOURCES } from "../src/domain/policy/index.ts";
 import { BUILT_IN_NAME_POOLS } from "../src/domain/synth/index.ts";
@@ -111,6 +112,7 @@ beforeAll(async () => {
       },
       actor,
     );
+    await createGaijiRepository(t.db).save(a, [{ code: "U+E000", char: "髙" }], "test");
     await createRetentionRepository(t.db).savePolicy(
       a,
       { keepSnapshots: 2, keepMonths: null },
