@@ -6,6 +6,7 @@
  * items B01/B02 are removed from what they see AND from what the scores say
  * (see `resultsCte` and docs/security.md "判定一覧と要対協").
  */
+
 import { type RawBuilder, sql } from "kysely";
 import {
   COUNCIL_ONLY_ITEMS,
@@ -15,6 +16,7 @@ import {
 import type { ItemCondition } from "../domain/scoring/item-filter.ts";
 import type { RuleSet } from "../domain/scoring/rules.ts";
 import type { Database } from "./database.ts";
+import { withDataScope } from "./scope.ts";
 
 /** Largest page of 判定一覧 (documented in the API). */
 export const MAX_LIST_PAGE = 200;
@@ -88,6 +90,18 @@ function councilExclusions(rules: RuleSet): string[] {
  * without the items, so its score is hidden (null) and a child holding B01/B02
  * is not shown as flagged in it.
  */
+/**
+ * Runs a query built on {@link resultsCte} for a non-member with the 要対協 rows
+ * visible to PostgreSQL (row-level security would otherwise hide the B01/B02
+ * rows the adjustment subtracts, and the unadjusted score would reveal them).
+ * The query itself leaves every 要対協 fact out of what it returns.
+ */
+function adjusting<T>(scope: DataScope, run: () => Promise<T>): Promise<T> {
+  return scope.council
+    ? run()
+    : withDataScope({ municipalityId: scope.municipalityId, council: true }, run);
+}
+
 function resultsCte(scope: DataScope, run: RunForView): RawBuilder<unknown> {
   const where = sql`r.run_id = ${run.id} AND r.municipality_id = ${scope.municipalityId}`;
   if (scope.council) {
@@ -216,11 +230,13 @@ export function createRunViewRepository(db: Database) {
 
   /** How many children match a filter. */
   async function count(scope: DataScope, run: RunForView, f: ListFilter): Promise<number> {
-    const r = await sql<{ n: number }>`
+    const r = await adjusting(scope, () =>
+      sql<{ n: number }>`
       WITH ${resultsCte(scope, run)}
       SELECT count(*)::int AS n FROM res
       JOIN score_child c ON c.run_id = ${run.id} AND c.person_id = res.person_id
-      WHERE ${whereSql(f, run.id)}`.execute(db);
+      WHERE ${whereSql(f, run.id)}`.execute(db),
+    );
     return r.rows[0]?.n ?? 0;
   }
 
@@ -295,23 +311,24 @@ export function createRunViewRepository(db: Database) {
             WHERE r2.type_index = ${f.typeIndex} AND c2.household_no IS NOT NULL GROUP BY 1
           ) hh ON hh.household_no = c.household_no`
         : sql`CROSS JOIN (SELECT NULL::float8 AS best) hh`;
-      const r = await sql<{
-        person_id: string;
-        name: string | null;
-        name_kana: string | null;
-        birth_date: string | null;
-        age: number | null;
-        affiliation: string | null;
-        grade: string | null;
-        household_no: string | null;
-        score: number | null;
-        threshold: number;
-        flagged: boolean;
-        applicable: boolean;
-        total_points: number;
-        excluded_by: string[];
-        total: number;
-      }>`
+      const r = await adjusting(scope, () =>
+        sql<{
+          person_id: string;
+          name: string | null;
+          name_kana: string | null;
+          birth_date: string | null;
+          age: number | null;
+          affiliation: string | null;
+          grade: string | null;
+          household_no: string | null;
+          score: number | null;
+          threshold: number;
+          flagged: boolean;
+          applicable: boolean;
+          total_points: number;
+          excluded_by: string[];
+          total: number;
+        }>`
         WITH ${resultsCte(scope, run)}
         SELECT res.person_id, p.name, p.name_kana, to_char(p.birth_date, 'YYYY-MM-DD') AS birth_date,
                c.age, c.affiliation, c.grade, c.household_no, res.score, res.threshold,
@@ -323,7 +340,8 @@ export function createRunViewRepository(db: Database) {
         ${hh}
         WHERE ${whereSql(f, run.id)}
         ORDER BY ${orderSql(page.sort, page.households)}
-        LIMIT ${limit} OFFSET ${page.offset}`.execute(db);
+        LIMIT ${limit} OFFSET ${page.offset}`.execute(db),
+      );
       let total = r.rows[0]?.total ?? 0;
       if (r.rows.length === 0 && page.offset > 0) total = await count(scope, run, f);
       const items = await itemsOf(
@@ -389,13 +407,14 @@ export function createRunViewRepository(db: Database) {
       rows: { personId: string; name: string | null; score: number | null; hits: string }[];
       columnTotals: number[];
     }> {
-      const r = await sql<{
-        person_id: string;
-        name: string | null;
-        score: number | null;
-        held: string[] | null;
-        total: number;
-      }>`
+      const r = await adjusting(scope, () =>
+        sql<{
+          person_id: string;
+          name: string | null;
+          score: number | null;
+          held: string[] | null;
+          total: number;
+        }>`
         WITH ${resultsCte(scope, run)}
         SELECT res.person_id, p.name, res.score, count(*) OVER ()::int AS total,
           ARRAY(SELECT i.item_id FROM score_item i WHERE i.run_id = ${run.id}
@@ -405,15 +424,18 @@ export function createRunViewRepository(db: Database) {
         LEFT JOIN link_person p ON p.run_id = ${run.linkRunId} AND p.person_id = res.person_id
         WHERE ${whereSql(f, run.id)}
         ORDER BY ${PRIORITY}
-        LIMIT ${MAX_MATRIX_ROWS}`.execute(db);
-      const cols = await sql<{ item_id: string; n: number }>`
+        LIMIT ${MAX_MATRIX_ROWS}`.execute(db),
+      );
+      const cols = await adjusting(scope, () =>
+        sql<{ item_id: string; n: number }>`
         WITH ${resultsCte(scope, run)}
         SELECT i.item_id, count(*)::int AS n FROM res
         JOIN score_child c ON c.run_id = ${run.id} AND c.person_id = res.person_id
         JOIN score_item i ON i.run_id = ${run.id} AND i.person_id = res.person_id
           AND i.item_id = ANY(${[...itemIds]}::text[])
         WHERE ${whereSql(f, run.id)}
-        GROUP BY 1`.execute(db);
+        GROUP BY 1`.execute(db),
+      );
       const byItem = new Map(cols.rows.map((x) => [x.item_id, x.n]));
       return {
         total: r.rows[0]?.total ?? 0,
@@ -435,17 +457,19 @@ export function createRunViewRepository(db: Database) {
       scope: DataScope,
       run: RunForView,
     ): Promise<{ typeIndex: number; children: number; flagged: number; listed: number }[]> {
-      const r = await sql<{
-        type_index: number;
-        children: number;
-        flagged: number;
-        listed: number;
-      }>`
+      const r = await adjusting(scope, () =>
+        sql<{
+          type_index: number;
+          children: number;
+          flagged: number;
+          listed: number;
+        }>`
         WITH ${resultsCte(scope, run)}
         SELECT type_index, count(*)::int AS children,
                count(*) FILTER (WHERE flagged)::int AS flagged,
                count(*) FILTER (WHERE flagged AND cardinality(excluded_by) = 0)::int AS listed
-        FROM res GROUP BY 1 ORDER BY 1`.execute(db);
+        FROM res GROUP BY 1 ORDER BY 1`.execute(db),
+      );
       return r.rows.map((x) => ({
         typeIndex: x.type_index,
         children: x.children,
