@@ -34,7 +34,7 @@ export function SearchPage() {
       <p className="lead">
         氏名（漢字・かな。異体字や半角カナ、ひらがなでも探せます）、生年月日（2012-05-06、平成24年5月6日）、宛名番号で探せます。検索は監査ログに記録されます（検索語そのものは記録しません）。
       </p>
-      <form className="search-form" onSubmit={submit} role="search">
+      <form className="search-form" onSubmit={submit} aria-label="こどもの検索">
         <label className="field" htmlFor="search-q">
           氏名・生年月日・宛名番号
           <input
