@@ -19,6 +19,7 @@ import { createAuditRepository } from "../../src/db/audit.repository.ts";
 import { createKysely, type Database, migrateToLatest } from "../../src/db/database.ts";
 import { type EmbeddedServer, startEmbedded } from "../../src/db/embedded.ts";
 import { createMunicipalityRepository } from "../../src/db/municipality.repository.ts";
+import { allowUnscopedAsOwnerForTests } from "../../src/db/scope.ts";
 import { BUILT_IN_NAME_POOLS } from "../../src/domain/synth/demo-names.generated.ts";
 import type { IsoDate } from "../../src/domain/types.ts";
 import { BACKUP_MANIFEST, backupDatabase } from "../../src/pipeline/backup.ts";
@@ -26,6 +27,10 @@ import { importFile, listImportFiles } from "../../src/pipeline/import.ts";
 import { monthlyRun } from "../../src/pipeline/run.ts";
 import { runSynth } from "../../src/pipeline/synth.ts";
 import { DEFAULT_MUNICIPALITY_NAME } from "../../src/server/bootstrap.ts";
+
+// Set-up and checks here talk to their own embedded servers (not test/db.ts):
+// unscoped statements run as the owner, as test/db.ts arranges for the others.
+allowUnscopedAsOwnerForTests();
 
 const bin = join(import.meta.dirname, "..", "..", "bin", "mimamori.js");
 const AS_OF = "2024-04-01" as IsoDate;

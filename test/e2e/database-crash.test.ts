@@ -19,12 +19,17 @@ import { createKysely, type Database, migrateToLatest } from "../../src/db/datab
 import { type EmbeddedServer, startEmbedded } from "../../src/db/embedded.ts";
 import { createMunicipalityRepository } from "../../src/db/municipality.repository.ts";
 import { ABANDONED_MESSAGE } from "../../src/db/run-job.repository.ts";
+import { allowUnscopedAsOwnerForTests } from "../../src/db/scope.ts";
 import { BUILT_IN_NAME_POOLS } from "../../src/domain/synth/demo-names.generated.ts";
 import type { IsoDate } from "../../src/domain/types.ts";
 import { importFile, listImportFiles } from "../../src/pipeline/import.ts";
 import { listRunJobs, monthlyRun } from "../../src/pipeline/run.ts";
 import { runSynth } from "../../src/pipeline/synth.ts";
 import { DEFAULT_MUNICIPALITY_NAME } from "../../src/server/bootstrap.ts";
+
+// Set-up and checks here talk to their own embedded servers (not test/db.ts):
+// unscoped statements run as the owner, as test/db.ts arranges for the others.
+allowUnscopedAsOwnerForTests();
 
 const AS_OF = "2024-04-01" as IsoDate;
 const actor = { userId: null, loginName: "test" };
