@@ -33,6 +33,8 @@ export interface AppUserTable {
   created_at: DefaultTimestamp;
   password_changed_at: Timestamp | null;
   last_login_at: Timestamp | null;
+  /** The login before last_login_at: what 「最終ログイン」 shows the user (0070). */
+  previous_login_at: Timestamp | null;
   /** 要対協 member: may see 要対協 / 一時保護 facts (0008-policy). */
   council: Generated<boolean>;
   /** The school / nursery / office an account is scoped to (0008-policy). */

@@ -10,6 +10,8 @@ export interface UserRow {
   mustChangePassword: boolean;
   disabled: boolean;
   lastLoginAt: Date | null;
+  /** The login before the latest one (「最終ログイン」 as the user sees it). */
+  previousLoginAt: Date | null;
   council: boolean;
   affiliation: string | null;
 }
@@ -24,6 +26,7 @@ const columns = [
   "must_change_password",
   "disabled",
   "last_login_at",
+  "previous_login_at",
   "council",
   "affiliation",
 ] as const;
@@ -38,6 +41,7 @@ type Raw = {
   must_change_password: boolean;
   disabled: boolean;
   last_login_at: Date | null;
+  previous_login_at: Date | null;
   council: boolean;
   affiliation: string | null;
 };
@@ -52,6 +56,7 @@ const toUser = (r: Raw): UserRow => ({
   mustChangePassword: r.must_change_password,
   disabled: r.disabled,
   lastLoginAt: r.last_login_at,
+  previousLoginAt: r.previous_login_at,
   council: r.council,
   affiliation: r.affiliation,
 });
@@ -152,12 +157,18 @@ export function createUserRepository(db: Database) {
         .execute();
     },
 
-    async touchLogin(id: number): Promise<void> {
-      await db
+    /**
+     * Records a login: the former last login becomes the previous one (what
+     * 「最終ログイン」 shows), and returns the account as it is now.
+     */
+    async touchLogin(id: number, at = new Date()): Promise<UserRow | undefined> {
+      const r = await db
         .updateTable("app_user")
-        .set({ last_login_at: new Date() })
+        .set((eb) => ({ previous_login_at: eb.ref("last_login_at"), last_login_at: at }))
         .where("id", "=", id)
-        .execute();
+        .returning(columns)
+        .executeTakeFirst();
+      return r ? toUser(r) : undefined;
     },
   };
 }

@@ -36,6 +36,7 @@ const user = (): UserRow => ({
   council: false,
   affiliation: null,
   lastLoginAt: null,
+  previousLoginAt: null,
 });
 
 function app() {

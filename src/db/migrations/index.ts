@@ -17,6 +17,7 @@ import * as auditAnchor from "./0045-audit-anchor.ts";
 import * as accounts from "./0046-accounts.ts";
 import * as runViews from "./0050-run-views.ts";
 import * as childViews from "./0055-child-views.ts";
+import * as previousLogin from "./0070-previous-login.ts";
 
 /**
  * Every migration, in order. Names are permanent (they are recorded in the
@@ -41,4 +42,5 @@ export const migrations: Record<string, Migration> = {
   "0010-import-replacement": importReplacement,
   "0040-row-security": rowSecurity,
   "0055-child-views": childViews,
+  "0070-previous-login": previousLogin,
 };

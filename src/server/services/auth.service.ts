@@ -53,7 +53,8 @@ export async function toCurrentUser(db: Database, u: UserRow): Promise<CurrentUs
     affiliation: u.affiliation,
     mustChangePassword: u.mustChangePassword,
     municipality: { id: u.municipalityId, name: m?.name ?? "" },
-    lastLoginAt: u.lastLoginAt ? u.lastLoginAt.toISOString() : null,
+    // The login before this session's (the current login is not news to the user).
+    lastLoginAt: u.previousLoginAt ? u.previousLoginAt.toISOString() : null,
   };
 }
 
@@ -179,7 +180,7 @@ export async function openSession(
     authenticatedAt: now,
     clientAddress,
   });
-  await createUserRepository(deps.db).touchLogin(user.id);
+  const touched = (await createUserRepository(deps.db).touchLogin(user.id, now)) ?? user;
   await createAuditRepository(deps.db).append({
     municipalityId: user.municipalityId,
     actorUserId: user.id,
@@ -188,7 +189,7 @@ export async function openSession(
     clientAddress,
     detail: { method },
   });
-  return { token, csrfToken, user: await toCurrentUser(deps.db, user) };
+  return { token, csrfToken, user: await toCurrentUser(deps.db, touched) };
 }
 
 export async function logout(deps: AuthDeps, token: string, user: UserRow): Promise<void> {
