@@ -27,6 +27,7 @@ import type { IsoDate, SourceId } from "../domain/types.ts";
 import { type FilePlan, planFile, type RowError, validateRow } from "../domain/validate.ts";
 import { formatCsvRecord } from "../ingest/csv.ts";
 import { type IngestedRow, ingestBytes } from "../ingest/ingest.ts";
+import { checkZipExpansion } from "../ingest/zip-guard.ts";
 import { loadSources } from "./sources.ts";
 
 /** What an import needs of the database: Kysely for reads and audit, the URL for the COPY connection. */
@@ -584,6 +585,7 @@ async function importOne(
   let sourceId: SourceId | undefined;
   try {
     const totalBytes = (await stat(path)).size;
+    await checkZipExpansion(path, fileName);
     const sources = options.sources ?? (await loadSources(target.db, options.municipalityId));
     const hash = contentHash({
       content: await sha256File(path),

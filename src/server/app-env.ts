@@ -20,6 +20,8 @@ export interface AppDeps {
    * build deps by hand may leave it off to log in with a password only.
    */
   enforceSecondFactor?: boolean;
+  /** Upload limit in bytes (default MAX_UPLOAD_BYTES, 2 GB; tests lower it to prove the refusal). */
+  maxUploadBytes?: number;
 }
 
 export interface AppEnv {

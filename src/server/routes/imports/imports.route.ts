@@ -168,14 +168,15 @@ export const importRoutes = createRouter()
       const path = join(dir, "upload");
       try {
         let size = 0;
+        const maxBytes = c.get("deps").maxUploadBytes ?? MAX_UPLOAD_BYTES;
         const limit = new Transform({
           transform(chunk: Buffer, _enc, done) {
             size += chunk.length;
-            if (size > MAX_UPLOAD_BYTES)
+            if (size > maxBytes)
               done(
                 new MimamoriError(
                   "invalid_input",
-                  "ファイルが大きすぎます（上限 2 GB）。分割して取り込んでください。",
+                  `ファイルが大きすぎます（上限 ${maxBytes >= 1024 ** 3 ? `${maxBytes / 1024 ** 3} GB` : `${Math.round(maxBytes / 1024 ** 2)} MB`}）。分割して取り込んでください。`,
                 ),
               );
             else done(null, chunk);

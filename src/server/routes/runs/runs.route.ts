@@ -10,6 +10,7 @@ import { createRunViewRepository, MAX_MATRIX_ROWS } from "../../../db/run-view.r
 import { MimamoriError } from "../../../domain/errors.ts";
 import { DIFFICULTY_NAMES, isDifficultyId } from "../../../domain/scoring/difficulties.ts";
 import { loadSources } from "../../../pipeline/sources.ts";
+import { requireReauth } from "../../openapi/reauth.ts";
 import {
   actorOf,
   clientAddress,
@@ -337,7 +338,7 @@ export const runRoutes = createRouter()
       tags,
       summary: "判定一覧の CSV 出力（目的の入力が必要）",
       description:
-        "一覧と同じ条件で絞り込んだ全件を CSV（UTF-8、BOM 付き）で返します。目的は監査ログに記録されます。数式として解釈される文字（= + - @）で始まるセルには ' を付けます。",
+        "一覧と同じ条件で絞り込んだ全件を CSV（UTF-8、BOM 付き）で返します。目的は監査ログに記録されます。数式として解釈される文字（= + - @）で始まるセルには ' を付けます。出力の前 10 分以内の本人確認（POST /api/auth/reauth）が必要です。",
       request: { params: runParam, query: listQuery, body: jsonBody(exportBody) },
       responses: {
         200: { description: "CSV", content: { "text/csv": { schema: { type: "string" } } } },
@@ -349,6 +350,7 @@ export const runRoutes = createRouter()
       const { runId } = c.req.valid("param");
       const q = c.req.valid("query");
       const { purpose } = c.req.valid("json");
+      await requireReauth(c, "children.export");
       const db = c.get("deps").db;
       const run = await findRun(db, actor.municipalityId, runId);
       if (!run) noRun();

@@ -4,6 +4,7 @@ import { type ColumnDef, flexRender, tableFeatures, useTable } from "@tanstack/r
 import { type FormEvent, useMemo, useState } from "react";
 import { useCan } from "../../app/session.tsx";
 import { ApiFailure, api, apiDownload } from "../../lib/api.ts";
+import { useReauth } from "../../lib/reauth.tsx";
 import type { ChildrenListView } from "../../lib/types.ts";
 import { FilterForm } from "./FilterForm.tsx";
 import { apiQuery, PAGE_SIZE, type ResultsSearch } from "./search.ts";
@@ -201,24 +202,12 @@ export function ResultsPage({ search }: { search: ResultsSearch }) {
 function ExportForm({ search }: { search: ResultsSearch }) {
   const [purpose, setPurpose] = useState("");
   const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
+  const reauth = useReauth();
   async function submit(e: FormEvent) {
     e.preventDefault();
+    setMessage(null);
     try {
-      const q = apiQuery({ ...search, page: undefined }, false);
-      const extra = new URLSearchParams();
-      if (search.sort) extra.set("sort", search.sort);
-      if (search.households) extra.set("households", search.households);
-      const blob = await apiDownload(`/runs/latest/children/export?${q}&${extra}`, { purpose });
-      const url = URL.createObjectURL(blob);
-      const a = document.createElement("a");
-      a.href = url;
-      a.download = `hantei-${search.type ?? "list"}.csv`;
-      a.click();
-      URL.revokeObjectURL(url);
-      setMessage({
-        ok: true,
-        text: "CSV を出力しました。出力したことと目的は監査ログに記録されています。",
-      });
+      await reauth.run(() => download());
     } catch (err) {
       setMessage({
         ok: false,
@@ -226,29 +215,49 @@ function ExportForm({ search }: { search: ResultsSearch }) {
       });
     }
   }
+  async function download() {
+    const q = apiQuery({ ...search, page: undefined }, false);
+    const extra = new URLSearchParams();
+    if (search.sort) extra.set("sort", search.sort);
+    if (search.households) extra.set("households", search.households);
+    const blob = await apiDownload(`/runs/latest/children/export?${q}&${extra}`, { purpose });
+    const url = URL.createObjectURL(blob);
+    const a = document.createElement("a");
+    a.href = url;
+    a.download = `hantei-${search.type ?? "list"}.csv`;
+    a.click();
+    URL.revokeObjectURL(url);
+    setMessage({
+      ok: true,
+      text: "CSV を出力しました。出力したことと目的は監査ログに記録されています。",
+    });
+  }
   return (
-    <form className="card" onSubmit={submit} aria-label="CSV 出力">
-      <h2>CSV 出力</h2>
-      <label className="field">
-        <span>出力の目的（必須・監査ログに記録されます）</span>
-        <input
-          value={purpose}
-          onChange={(e) => setPurpose(e.target.value)}
-          required
-          minLength={4}
-        />
-      </label>
-      <button type="submit" className="button button-primary">
-        この条件で CSV を出力
-      </button>
-      {message && (
-        <p
-          role={message.ok ? "status" : "alert"}
-          className={`alert ${message.ok ? "alert-success" : "alert-error"}`}
-        >
-          {message.text}
-        </p>
-      )}
-    </form>
+    <>
+      <form className="card" onSubmit={submit} aria-label="CSV 出力">
+        <h2>CSV 出力</h2>
+        <label className="field">
+          <span>出力の目的（必須・監査ログに記録されます）</span>
+          <input
+            value={purpose}
+            onChange={(e) => setPurpose(e.target.value)}
+            required
+            minLength={4}
+          />
+        </label>
+        <button type="submit" className="button button-primary">
+          この条件で CSV を出力
+        </button>
+        {message && (
+          <p
+            role={message.ok ? "status" : "alert"}
+            className={`alert ${message.ok ? "alert-success" : "alert-error"}`}
+          >
+            {message.text}
+          </p>
+        )}
+      </form>
+      {reauth.prompt}
+    </>
   );
 }

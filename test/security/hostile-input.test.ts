@@ -1,0 +1,355 @@
+/**
+ * Hostile input and request forgery (issue 12 acceptance), against PostgreSQL
+ * through the API:
+ * - `<script>` and SQL in names (an imported file), search terms, filters and
+ *   file names are stored and answered as plain data; no table is harmed;
+ * - path traversal in an upload's file name is refused;
+ * - an oversized upload and an .xlsx zip bomb are refused with a Japanese
+ *   message and nothing is stored;
+ * - every state-changing route refuses a request without the session's CSRF
+ *   token, and a cross-site Origin;
+ * - session fixation: a session id chosen before login is never the one used
+ *   after it;
+ * - re-authentication before exports: an export long after the password was
+ *   entered answers 403 `reauth_required` (audited) until POST /api/auth/reauth.
+ */
+import { deflateRawSync } from "node:zlib";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createAuditRepository } from "../../src/db/audit.repository.ts";
+import { createMunicipalityRepository } from "../../src/db/municipality.repository.ts";
+import { createUserRepository } from "../../src/db/user.repository.ts";
+import { type App, createApp } from "../../src/server/app.ts";
+import { hashPassword } from "../../src/server/auth/password.ts";
+import { createRateLimiter } from "../../src/server/auth/rate-limit.ts";
+import { createLogger } from "../../src/server/logger.ts";
+import { createTestDatabase, type TestDatabase } from "../db.ts";
+import { createClient } from "../http.ts";
+
+let t: TestDatabase;
+let app: App;
+let clock = Date.now();
+const ORIGIN = "http://localhost";
+
+/** A logged-in session for raw requests (binary bodies). */
+interface Raw {
+  cookie: string;
+  csrf: string;
+  send(
+    path: string,
+    init?: { method?: string; body?: BodyInit; headers?: Record<string, string> },
+  ): Promise<Response>;
+}
+
+async function user(loginName: string, roles: string[]): Promise<string> {
+  const m = await createMunicipalityRepository(t.db).ensureDefault("テスト町");
+  const password = `${loginName}-password-123`;
+  await createUserRepository(t.db).insert({
+    municipalityId: m.id,
+    loginName,
+    displayName: loginName,
+    passwordHash: await hashPassword(password),
+    roles: roles as never,
+    mustChangePassword: false,
+    council: false,
+    affiliation: null,
+  });
+  return password;
+}
+
+async function login(loginName: string, password: string, cookie = ""): Promise<Raw> {
+  const res = await app.request(`${ORIGIN}/api/auth/login`, {
+    method: "POST",
+    headers: {
+      Origin: ORIGIN,
+      "Content-Type": "application/json",
+      ...(cookie ? { Cookie: cookie } : {}),
+    },
+    body: JSON.stringify({ loginName, password }),
+  });
+  expect(res.status).toBe(200);
+  const body = (await res.json()) as { csrfToken: string };
+  const set = res.headers.getSetCookie().find((s) => s.startsWith("mimamori_session="));
+  const raw: Raw = {
+    cookie: (set ?? "").split(";")[0] ?? "",
+    csrf: body.csrfToken,
+    async send(path, init = {}) {
+      const method = init.method ?? "GET";
+      return app.request(`${ORIGIN}${path}`, {
+        method,
+        headers: {
+          Origin: ORIGIN,
+          Cookie: raw.cookie,
+          ...(method === "GET" ? {} : { "X-CSRF-Token": raw.csrf }),
+          ...init.headers,
+        },
+        body: init.body,
+      });
+    },
+  };
+  return raw;
+}
+
+let ownerPassword = "";
+let coordPassword = "";
+
+beforeAll(async () => {
+  t = await createTestDatabase();
+  app = createApp({
+    db: t.db,
+    databaseUrl: t.url,
+    logger: createLogger("silent"),
+    limiter: createRateLimiter({ maxFailures: 1000, windowMs: 60_000, now: Date.now }),
+    now: () => new Date(clock),
+    secureCookies: false,
+    maxUploadBytes: 64 * 1024,
+  });
+  ownerPassword = await user("owner.h", ["data_owner"]);
+  coordPassword = await user("coord.h", ["coordinator"]);
+});
+afterAll(() => t?.drop());
+
+const HOSTILE_NAME = "<script>alert(1)</script>";
+const SQL = "'; DROP TABLE import_row; --";
+/** A file name may not hold "/" (path), so the markup attack uses an attribute. */
+const HOSTILE_FILE = "<img src=x onerror=alert(1)>'; DROP TABLE import_snapshot; --.csv";
+const JUMIN = [
+  "宛名番号,世帯番号,氏名,氏名カナ,生年月日,性別,続柄,抽出日",
+  `1001,501,${HOSTILE_NAME},ヤマダ タロウ,1985-04-01,1,世帯主,2025-04-01`,
+  `1002,501,"${SQL}",ヤマダ ハナコ,2019-05-01,2,子,2025-04-01`,
+  "",
+].join("\r\n");
+
+async function count(table: "import_snapshot" | "import_row"): Promise<number> {
+  const r = await t.db
+    .selectFrom(table)
+    .select((e) => e.fn.countAll<string>().as("n"))
+    .executeTakeFirstOrThrow();
+  return Number(r.n);
+}
+
+/** A zip whose one entry inflates 64 MB of zeros from ~64 KB (ratio ~1000). */
+function zipBomb(): Buffer {
+  const name = Buffer.from("xl/worksheets/sheet1.xml");
+  const plain = Buffer.alloc(64 * 1024 ** 2, 0x20);
+  const packed = deflateRawSync(plain, { level: 9 });
+  const local = Buffer.alloc(30);
+  local.writeUInt32LE(0x04034b50, 0);
+  local.writeUInt16LE(20, 4);
+  local.writeUInt16LE(8, 8);
+  local.writeUInt32LE(packed.length, 18);
+  local.writeUInt32LE(plain.length, 22);
+  local.writeUInt16LE(name.length, 26);
+  const central = Buffer.alloc(46);
+  central.writeUInt32LE(0x02014b50, 0);
+  central.writeUInt16LE(20, 4);
+  central.writeUInt16LE(20, 6);
+  central.writeUInt16LE(8, 10);
+  central.writeUInt32LE(packed.length, 20);
+  central.writeUInt32LE(plain.length, 24);
+  central.writeUInt16LE(name.length, 28);
+  const cdOffset = local.length + name.length + packed.length;
+  const eocd = Buffer.alloc(22);
+  eocd.writeUInt32LE(0x06054b50, 0);
+  eocd.writeUInt16LE(1, 8);
+  eocd.writeUInt16LE(1, 10);
+  eocd.writeUInt32LE(central.length + name.length, 12);
+  eocd.writeUInt32LE(cdOffset, 16);
+  return Buffer.concat([local, name, packed, central, name, eocd]);
+}
+
+describe("hostile input", () => {
+  it("stores <script> and SQL in names as plain data; no table is harmed", async () => {
+    const owner = await login("owner.h", ownerPassword);
+    const res = await owner.send(`/api/imports?fileName=${encodeURIComponent(HOSTILE_FILE)}`, {
+      method: "POST",
+      body: JUMIN,
+      headers: { "Content-Type": "application/octet-stream" },
+    });
+    expect(res.status).toBe(200);
+    const report = (await res.json()) as { status: string; fileName: string };
+    expect(report.status).toBe("imported");
+    expect(report.fileName).toBe(HOSTILE_FILE);
+    // JSON carries the text as data; the stored rows hold it literally.
+    const rows = await t.db.selectFrom("import_row").select("data").execute();
+    const names = rows.map((r) => (r.data as Record<string, string>).氏名);
+    expect(names).toContain(HOSTILE_NAME);
+    expect(names).toContain(SQL);
+    expect(await count("import_row")).toBe(2);
+  });
+
+  it("answers SQL and <script> in search terms and filters as plain data", async () => {
+    const coord = await login("coord.h", coordPassword);
+    for (const q of [SQL, "' OR '1'='1", HOSTILE_NAME, "1001; DELETE FROM person"]) {
+      const r = await coord.send(`/api/search?q=${encodeURIComponent(q)}`);
+      // No run yet: a Japanese 404, or an empty answer — never a 500.
+      expect([200, 404]).toContain(r.status);
+      const text = await r.text();
+      expect(text).not.toMatch(/syntax error|postgres|at character/i);
+    }
+    const f = await coord.send(`/api/runs/latest/children?type=${encodeURIComponent(SQL)}`);
+    expect(f.status).toBeLessThan(500);
+    expect(await count("import_row")).toBe(2);
+  });
+
+  it("refuses path traversal in an upload's file name, storing nothing", async () => {
+    const owner = await login("owner.h", ownerPassword);
+    const before = await count("import_snapshot");
+    for (const name of ["../../etc/passwd", "..\\..\\windows\\win.ini", "/tmp/x.csv"]) {
+      const res = await owner.send(`/api/imports?fileName=${encodeURIComponent(name)}`, {
+        method: "POST",
+        body: JUMIN,
+        headers: { "Content-Type": "application/octet-stream" },
+      });
+      expect(res.status).toBe(400);
+      const body = (await res.json()) as { error: { message: string; details: string[] } };
+      expect(JSON.stringify(body.error)).toContain("ファイル名に使えない文字");
+    }
+    expect(await count("import_snapshot")).toBe(before);
+  });
+
+  it("refuses an oversized upload with a Japanese message and stores nothing", async () => {
+    const owner = await login("owner.h", ownerPassword);
+    const before = await count("import_snapshot");
+    const big = `${JUMIN}${"1003,502,大きい,オオキイ,2019-05-01,2,子,2025-04-01\r\n".repeat(3000)}`;
+    const res = await owner.send("/api/imports?fileName=big.csv", {
+      method: "POST",
+      body: big,
+      headers: { "Content-Type": "application/octet-stream" },
+    });
+    expect(res.status).toBe(400);
+    const body = (await res.json()) as { error: { message: string } };
+    expect(body.error.message).toMatch(/ファイルが大きすぎます（上限 0?\.?\d* ?[MG]B）/);
+    expect(await count("import_snapshot")).toBe(before);
+  });
+
+  it("refuses an .xlsx zip bomb before unpacking it, storing nothing", async () => {
+    const app2 = createApp({
+      db: t.db,
+      databaseUrl: t.url,
+      logger: createLogger("silent"),
+      limiter: createRateLimiter({ maxFailures: 1000, windowMs: 60_000, now: Date.now }),
+      now: () => new Date(clock),
+      secureCookies: false,
+    });
+    const saved = app;
+    app = app2;
+    try {
+      const owner = await login("owner.h", ownerPassword);
+      const before = await count("import_snapshot");
+      const bomb = zipBomb();
+      expect(bomb.length).toBeLessThan(1024 ** 2);
+      const res = await owner.send("/api/imports?fileName=bomb.xlsx", {
+        method: "POST",
+        body: new Blob([new Uint8Array(bomb)]),
+        headers: { "Content-Type": "application/octet-stream" },
+      });
+      expect(res.status).toBe(200);
+      const report = (await res.json()) as { status: string; error?: { message: string } };
+      expect(report.status).toBe("failed");
+      expect(JSON.stringify(report)).toContain(
+        "Excel ファイルの中身が大きすぎるため取り込みません",
+      );
+      expect(await count("import_snapshot")).toBe(before);
+    } finally {
+      app = saved;
+    }
+  });
+});
+
+describe("request forgery and sessions", () => {
+  it("refuses every state-changing route without the CSRF token, and from another site", async () => {
+    const doc = (await (await app.request(`${ORIGIN}/api/openapi.json`)).json()) as {
+      paths: Record<string, Record<string, unknown>>;
+    };
+    const coord = await login("coord.h", coordPassword);
+    const changing = Object.entries(doc.paths).flatMap(([path, ops]) =>
+      Object.keys(ops)
+        .filter((m) => m !== "get" && m !== "head")
+        .map((m) => ({ method: m.toUpperCase(), path: path.replace(/\{[^}]+\}/g, "1") })),
+    );
+    expect(changing.length).toBeGreaterThan(10);
+    const snapshots = await count("import_snapshot");
+    for (const op of changing) {
+      const noToken = await app.request(`${ORIGIN}/api${op.path}`, {
+        method: op.method,
+        headers: { Origin: ORIGIN, Cookie: coord.cookie, "Content-Type": "application/json" },
+        body: "{}",
+      });
+      expect(noToken.status, `${op.method} ${op.path} without token`).toBe(403);
+      const crossSite = await coord.send(`/api${op.path}`, {
+        method: op.method,
+        headers: { Origin: "https://evil.example", "Content-Type": "application/json" },
+        body: "{}",
+      });
+      expect(crossSite.status, `${op.method} ${op.path} cross-site`).toBe(403);
+    }
+    expect(await count("import_snapshot")).toBe(snapshots);
+  });
+
+  it("never keeps a session id chosen before login (fixation)", async () => {
+    const planted = "mimamori_session=attacker-chosen-value";
+    const s = await login("coord.h", coordPassword, planted);
+    expect(s.cookie).toMatch(/^mimamori_session=/);
+    expect(s.cookie).not.toBe(planted);
+    const me = await app.request(`${ORIGIN}/api/auth/me`, { headers: { Cookie: planted } });
+    expect(me.status).toBe(401);
+    expect((await s.send("/api/auth/me")).status).toBe(200);
+  });
+});
+
+describe("re-authentication before exports", () => {
+  it("asks for the password again 10 minutes after it was entered, audits the refusal, and lets the export through after /auth/reauth", async () => {
+    clock = Date.now();
+    const coord = await login("coord.h", coordPassword);
+    clock += 11 * 60 * 1000;
+    const res = await coord.send("/api/runs/latest/children/export", {
+      method: "POST",
+      body: JSON.stringify({ purpose: "ケース会議の資料" }),
+      headers: { "Content-Type": "application/json" },
+    });
+    expect(res.status).toBe(403);
+    const body = (await res.json()) as { error: { message: string; details: string[] } };
+    expect(body.error.details).toContain("reauth_required");
+    expect(body.error.message).toContain("パスワードを再入力してください");
+    const denied = (
+      await createAuditRepository(t.db).list({
+        municipalityId: (await createMunicipalityRepository(t.db).ensureDefault("テスト町")).id,
+        limit: 50,
+      })
+    ).find(
+      (r) =>
+        r.action === "authz.denied" &&
+        (r.detail as { reason?: string })?.reason === "reauth_required",
+    );
+    expect(denied?.actor).toBe("coord.h");
+
+    const wrong = await coord.send("/api/auth/reauth", {
+      method: "POST",
+      body: JSON.stringify({ password: "wrong-password" }),
+      headers: { "Content-Type": "application/json" },
+    });
+    expect(wrong.status).toBe(400);
+    const ok = await coord.send("/api/auth/reauth", {
+      method: "POST",
+      body: JSON.stringify({ password: coordPassword }),
+      headers: { "Content-Type": "application/json" },
+    });
+    expect(ok.status).toBe(200);
+    coord.csrf = ((await ok.json()) as { csrfToken: string }).csrfToken;
+    coord.cookie =
+      (ok.headers.getSetCookie().find((x) => x.startsWith("mimamori_session=")) ?? "").split(
+        ";",
+      )[0] ?? "";
+    const again = await coord.send("/api/runs/latest/children/export", {
+      method: "POST",
+      body: JSON.stringify({ purpose: "ケース会議の資料" }),
+      headers: { "Content-Type": "application/json" },
+    });
+    // Past the re-authentication: no run is stored in this database, so the
+    // export says there is no result (not the password prompt).
+    expect(again.status).toBe(404);
+    expect(((await again.json()) as { error: { details: string[] } }).error.details).not.toContain(
+      "reauth_required",
+    );
+  });
+});
