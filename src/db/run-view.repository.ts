@@ -456,16 +456,20 @@ export function createRunViewRepository(db: Database) {
     async typeCounts(
       scope: DataScope,
       run: RunForView,
-    ): Promise<{ typeIndex: number; children: number; flagged: number; listed: number }[]> {
+    ): Promise<
+      { typeIndex: number; children: number; applicable: number; flagged: number; listed: number }[]
+    > {
       const r = await adjusting(scope, () =>
         sql<{
           type_index: number;
           children: number;
+          applicable: number;
           flagged: number;
           listed: number;
         }>`
         WITH ${resultsCte(scope, run)}
         SELECT type_index, count(*)::int AS children,
+               count(*) FILTER (WHERE applicable)::int AS applicable,
                count(*) FILTER (WHERE flagged)::int AS flagged,
                count(*) FILTER (WHERE flagged AND cardinality(excluded_by) = 0)::int AS listed
         FROM res GROUP BY 1 ORDER BY 1`.execute(db),
@@ -473,6 +477,7 @@ export function createRunViewRepository(db: Database) {
       return r.rows.map((x) => ({
         typeIndex: x.type_index,
         children: x.children,
+        applicable: x.applicable,
         flagged: x.flagged,
         listed: x.listed,
       }));

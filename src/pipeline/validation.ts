@@ -18,6 +18,7 @@ import { createScoringRepository, type ScoreRunSummaryRow } from "../db/scoring.
 import { createValidationRepository } from "../db/validation.repository.ts";
 import { MimamoriError } from "../domain/errors.ts";
 import { type ChildItems, compileCatalog, type Evaluation } from "../domain/items/evaluate.ts";
+import { COUNCIL_ONLY_ITEMS, isCouncilOnlyItem } from "../domain/policy/index.ts";
 import { DIFFICULTY_IDS, type DifficultyId } from "../domain/scoring/difficulties.ts";
 import { parseRuleSet } from "../domain/scoring/rule-schema.ts";
 import type { RuleSet } from "../domain/scoring/rules.ts";
@@ -49,6 +50,7 @@ import {
   groupOf,
   type ReportChild,
   type RuleCase,
+  type RunTypeCounts,
   validateReportItems,
 } from "../domain/stats/validation-report.ts";
 import { writeFileAtomically } from "./atomic-file.ts";
@@ -66,6 +68,17 @@ export interface ValidationOptions {
   /** A scoring run id; default: the newest. */
   readonly runId?: number;
   readonly alpha?: number;
+  /**
+   * For a reader who is not a 要対協 member (the web app's 検証 page): the
+   * report as if items B01/B02 did not exist — no row, test or q-value names
+   * them, the 虐待 抽出群 (defined by them) is left out, and the flags of the
+   * fairness table are those of the scores without them (as 判定一覧 shows
+   * them). The caller must load with council visibility (the adjustment needs
+   * the rows) and pass the funnel counted the same way (`funnel`).
+   */
+  readonly withoutCouncilFacts?: boolean;
+  /** The funnel's per-run counts, when the caller counts them itself (see above). */
+  readonly funnelRuns?: readonly RunTypeCounts[];
 }
 
 /** What both the report and the export read of a run. */
@@ -80,6 +93,8 @@ interface RunData {
   readonly results: readonly ReadonlyMap<string, { applicable: boolean; flagged: boolean }>[];
   readonly groups: readonly GroupDefinition[];
   readonly registerMissing: boolean;
+  /** Per child: holds a 要対協 item (B01/B02); only filled when they are removed. */
+  readonly councilHeld: readonly boolean[];
 }
 
 async function loadRun(target: ValidationTarget, options: ValidationOptions): Promise<RunData> {
@@ -141,7 +156,9 @@ async function loadRun(target: ValidationTarget, options: ValidationOptions): Pr
   }
   const catalogIds = rules.catalog.items.map((i) => i.id);
   const indexOf = new Map(catalogIds.map((id, k) => [id, k]));
+  const hide = options.withoutCouncilFacts === true;
   const children: ReportChild[] = [];
+  const councilHeld: boolean[] = [];
   const childItems: ChildItems[] = [];
   const perChildResults: ReadonlyMap<string, { applicable: boolean; flagged: boolean }>[] = [];
   for (const c of attributes.children) {
@@ -153,6 +170,10 @@ async function loadRun(target: ValidationTarget, options: ValidationOptions): Pr
       );
     }
     const held = stored.get(c.personId) ?? new Set<string>();
+    if (hide) {
+      councilHeld.push(COUNCIL_ONLY_ITEMS.some((id) => held.has(id)));
+      for (const id of COUNCIL_ONLY_ITEMS) held.delete(id);
+    }
     const holds = new Set<string>(held);
     for (const k of c.items) holds.add(attributes.itemIds[k] as string);
     if (c.householdNo !== null && foreignHouseholds.has(c.householdNo)) holds.add(ATTR.foreign);
@@ -166,16 +187,70 @@ async function loadRun(target: ValidationTarget, options: ValidationOptions): Pr
   }
   // Without any 要対協 row the register is missing: 虐待 falls back to 一時保護 (report §2.1).
   const registerMissing = !sources.has("yotaikyo");
-  return {
+  const groups = groupDefinitions({ registerMissing });
+  if (!hide) {
+    return {
+      municipality,
+      run,
+      rules,
+      children,
+      childItems,
+      results: perChildResults,
+      groups,
+      registerMissing,
+      councilHeld,
+    };
+  }
+  const data: RunData = {
     municipality,
     run,
     rules,
     children,
     childItems,
     results: perChildResults,
-    groups: groupDefinitions({ registerMissing }),
-    registerMissing,
+    // The 虐待 抽出群 is 要対協 registration (or 一時保護): a council fact.
+    groups: groups.filter((g) => !g.members.some(isCouncilOnlyItem)),
+    registerMissing: false,
+    councilHeld,
   };
+  return { ...data, results: flagsWithoutCouncil(data) };
+}
+
+/**
+ * The run's flags as a non-member sees them (as db/run-view.repository.ts
+ * computes them for 判定一覧): points and counts scored again without B01/B02
+ * (already removed from `childItems`); a model type's flag stands only for a
+ * child holding neither (its probability cannot be recomputed without them).
+ */
+function flagsWithoutCouncil(
+  data: RunData,
+): ReadonlyMap<string, { applicable: boolean; flagged: boolean }>[] {
+  const rules = data.rules;
+  const evaluation: Evaluation = {
+    asOf: data.run.asOf,
+    catalogVersion: rules.catalog.version,
+    itemIds: rules.catalog.items.map((i) => i.id),
+    children: data.childItems,
+    evidence: () => {
+      throw new MimamoriError("internal", "検証では根拠を作りません。");
+    },
+  };
+  const scored = scoreEvaluation(evaluation, rules);
+  const T = scored.difficulties.length;
+  return data.results.map((stored, c) => {
+    const out = new Map<string, { applicable: boolean; flagged: boolean }>();
+    for (const [d, r] of stored) {
+      const type = rules.types.find((x) => x.difficulty === d);
+      const t = scored.difficulties.indexOf(d as DifficultyId);
+      if (type?.method === "model" || t < 0) {
+        out.set(d, { applicable: r.applicable, flagged: r.flagged && !data.councilHeld[c] });
+        continue;
+      }
+      const f = scored.flags[c * T + t] as number;
+      out.set(d, { applicable: r.applicable, flagged: r.applicable && (f & FLAGGED) !== 0 });
+    }
+    return out;
+  });
 }
 
 /**
@@ -225,7 +300,10 @@ export async function buildValidationReport(
 ): Promise<ValidationReport> {
   const alpha = options.alpha ?? 0.05;
   const data = await loadRun(target, options);
-  const itemIds = data.rules.catalog.items.map((i) => i.id);
+  const hide = options.withoutCouncilFacts === true;
+  const itemIds = data.rules.catalog.items
+    .map((i) => i.id)
+    .filter((id) => !hide || !isCouncilOnlyItem(id));
   const validation = validateReportItems(data.children, itemIds, data.groups, alpha);
 
   const capacity = data.rules.capacity;
@@ -269,7 +347,9 @@ export async function buildValidationReport(
     FAIRNESS_GROUPS.map((g) => [g.id, data.children.filter((c) => c.holds.has(g.holds)).length]),
   );
 
-  const runs = await createValidationRepository(target.db).flagCountsPerRun(options.municipalityId);
+  const runs =
+    options.funnelRuns ??
+    (await createValidationRepository(target.db).flagCountsPerRun(options.municipalityId));
   // The screening workflow (conference, outcomes, support) records nothing yet: no stages.
   const funnel = buildFunnel(runs, []);
 
@@ -277,7 +357,9 @@ export async function buildValidationReport(
     municipality: data.municipality,
     run: data.run,
     children: data.children.length,
-    items: data.rules.catalog.items.map((i) => ({ id: i.id, name: i.name })),
+    items: data.rules.catalog.items
+      .filter((i) => itemIds.includes(i.id))
+      .map((i) => ({ id: i.id, name: i.name })),
     groups: data.groups.map((g) => {
       let size = 0;
       let n = 0;

@@ -94,3 +94,6 @@ export type ChildView = z.infer<typeof childViewSchema>;
 export type HouseholdView = z.infer<typeof householdSchema>;
 export type SearchResult = z.infer<typeof searchResultSchema>;
 export type TopFlagged = z.infer<typeof topFlaggedSchema>;
+export type ValidationView = z.infer<
+  typeof import("./routes/validation/schema.ts").validationResponse
+>;

@@ -42,7 +42,18 @@ export const serve: Command = {
     const tell = (line: string) => process.stdout.write(`${line}\n`);
     const logger = createLogger();
 
-    if (values["build-web"]) await ensureWebBuilt(say);
+    // The web bundle is built when missing or older than its sources (a fresh
+    // clone has none): the app is served instead of a 503. --dev serves the
+    // sources through Vite instead. --build-web is kept for older scripts.
+    if (!values.dev) {
+      try {
+        await ensureWebBuilt(say);
+      } catch (e) {
+        say(
+          `Web 画面をビルドできませんでした（${e instanceof Error ? e.message : String(e)}）。API だけで起動します。npm ci をやり直してから、もう一度起動してください。`,
+        );
+      }
+    }
     if (!globals.databaseUrl) ensureWritableHome(globals.home);
     if (!globals.databaseUrl) say(`内蔵 PostgreSQL を起動しています（データ: ${globals.home}）…`);
     const opened = await openDatabase({

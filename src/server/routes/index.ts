@@ -14,6 +14,7 @@ import { rulesRoutes } from "./rules/rules.route.ts";
 import { runJobRoutes } from "./run-jobs/run-jobs.route.ts";
 import { runRoutes } from "./runs/runs.route.ts";
 import { userRoutes } from "./users/users.route.ts";
+import { validationRoutes } from "./validation/validation.route.ts";
 
 export const API_ROUTERS: readonly (readonly [string, OpenAPIHono<AppEnv>])[] = [
   ["/auth", authRoutes],
@@ -27,4 +28,5 @@ export const API_ROUTERS: readonly (readonly [string, OpenAPIHono<AppEnv>])[] = 
   ["/children", childRoutes],
   ["/households", householdRoutes],
   ["/search", searchRoutes],
+  ["/validation", validationRoutes],
 ];

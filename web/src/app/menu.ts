@@ -12,6 +12,7 @@ import { resultsNav } from "../features/results/nav.ts";
 import { reviewNav } from "../features/review/nav.ts";
 import { rulesNav } from "../features/rules/nav.ts";
 import { searchNav } from "../features/search/nav.ts";
+import { validationNav } from "../features/validation/nav.ts";
 import type { NavItem } from "./nav.ts";
 
 export const NAV_ITEMS: readonly NavItem[] = [
@@ -25,4 +26,5 @@ export const NAV_ITEMS: readonly NavItem[] = [
   ...dashboardNav,
   ...resultsNav,
   ...searchNav,
+  ...validationNav,
 ];

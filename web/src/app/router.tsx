@@ -16,6 +16,7 @@ import { resultsRoutes } from "../features/results/routes.tsx";
 import { reviewRoutes } from "../features/review/routes.tsx";
 import { rulesRoutes } from "../features/rules/routes.tsx";
 import { searchRoutes } from "../features/search/routes.tsx";
+import { validationRoutes } from "../features/validation/routes.tsx";
 import { rootRoute } from "./root.tsx";
 
 const routeTree = rootRoute.addChildren([
@@ -31,6 +32,7 @@ const routeTree = rootRoute.addChildren([
   ...childRoutes,
   ...householdRoutes,
   ...searchRoutes,
+  ...validationRoutes,
 ]);
 
 export const router = createRouter({ routeTree, defaultPreload: "intent" });

@@ -28,5 +28,6 @@ export type {
   SourceView,
   TopFlagged,
   UserSummary,
+  ValidationView,
 } from "../../../src/server/api-types.ts";
 export type { ApiError as ApiErrorBody } from "../../../src/server/errors.ts";

@@ -1,0 +1,299 @@
+/**
+ * The web API under load and 判定一覧 in the browser (issue 11):
+ *
+ * 1. On a `city` (MIMAMORI_BENCH_WEB_PROFILES, default "city"; "metro" takes
+ *    long to build) database — synth, import, link, score into a fresh
+ *    embedded PostgreSQL — 50 simulated users (autocannon, 50 connections)
+ *    against 127.0.0.1 call, one endpoint at a time for a bounded time:
+ *    判定一覧 with a combined filter, こども詳細, 世帯 and 検索, with a
+ *    coordinator's session (audited like any request). p95 from every
+ *    response time, errors = non-2xx + socket errors + timeouts. Targets:
+ *    city p95 < 50 ms, metro p95 < 150 ms, no error.
+ * 2. 判定一覧 interactive after navigation, measured in Chromium: time from
+ *    navigation start (performance.now() origin) to the first row of the
+ *    table in the DOM, on a full page load and on a client-side navigation
+ *    from the dashboard. Target < 1.5 s.
+ *
+ * The server, autocannon and PostgreSQL share the machine (autocannon runs
+ * in this process); the load average is recorded with the figures.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { loadavg, tmpdir } from "node:os";
+import { join } from "node:path";
+import autocannon from "autocannon";
+import { openDatabase } from "../src/db/database.ts";
+import { createMunicipalityRepository } from "../src/db/municipality.repository.ts";
+import { withDataScope } from "../src/db/scope.ts";
+import { createUserRepository } from "../src/db/user.repository.ts";
+import { BUILT_IN_NAME_POOLS } from "../src/domain/synth/demo-names.generated.ts";
+import type { IsoDate } from "../src/domain/types.ts";
+import { importFiles, listImportFiles } from "../src/pipeline/import.ts";
+import { runLinkage } from "../src/pipeline/linkage.ts";
+import { scoreRun } from "../src/pipeline/score.ts";
+import { runSynth } from "../src/pipeline/synth.ts";
+import { hashPassword } from "../src/server/auth/password.ts";
+import { startHttpServer } from "../src/server/http.ts";
+import { createLogger } from "../src/server/logger.ts";
+import { ensureWebBuilt } from "../src/server/web-build.ts";
+import { hasBrowser, launchBrowser } from "../test/browser.ts";
+
+const AS_OF = "2025-04-01" as IsoDate;
+const PASSWORD = "bench-coordinator-2026";
+const CONNECTIONS = 50;
+const SECONDS = Number(process.env.MIMAMORI_BENCH_WEB_SECONDS ?? 10);
+const load = () =>
+  loadavg()
+    .map((x) => x.toFixed(2))
+    .join(" / ");
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] as number;
+}
+
+async function hammer(
+  base: string,
+  cookie: string,
+  paths: readonly string[],
+): Promise<{
+  requests: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  errors: number;
+  rps: number;
+}> {
+  const times: number[] = [];
+  let k = 0;
+  let instance: autocannon.Instance | undefined;
+  const r = await new Promise<autocannon.Result>((resolve, reject) => {
+    instance = autocannon(
+      {
+        url: base,
+        connections: CONNECTIONS,
+        duration: SECONDS,
+        timeout: 10,
+        headers: { cookie },
+        requests: [
+          {
+            method: "GET",
+            setupRequest: (req) => {
+              const path = paths[k++ % paths.length] as string;
+              return { ...req, path };
+            },
+          },
+        ],
+      },
+      (err, result) => (err ? reject(err) : resolve(result)),
+    );
+    instance.on("response", (_client, _status, _bytes, responseTime) => times.push(responseTime));
+  });
+  times.sort((a, b) => a - b);
+  return {
+    requests: times.length,
+    p50: percentile(times, 50),
+    p95: percentile(times, 95),
+    p99: percentile(times, 99),
+    errors: r.non2xx + r.errors + r.timeouts,
+    rps: r.requests.average,
+  };
+}
+
+async function login(base: string, loginName: string): Promise<string> {
+  const res = await fetch(`${base}/api/auth/login`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json", Origin: base },
+    body: JSON.stringify({ loginName, password: PASSWORD }),
+  });
+  if (res.status !== 200) throw new Error(`login ${res.status}: ${await res.text()}`);
+  return res.headers
+    .getSetCookie()
+    .map((c) => c.split(";")[0])
+    .join("; ");
+}
+
+interface ListPage {
+  rows: {
+    personId: string;
+    name: string | null;
+    birthDate: string | null;
+    householdNo: string | null;
+  }[];
+  total: number;
+}
+
+export default async function bench(): Promise<string> {
+  const profiles = (process.env.MIMAMORI_BENCH_WEB_PROFILES ?? "city").split(",").filter(Boolean);
+  const out = [
+    "## Web API under load and 判定一覧 in the browser",
+    "",
+    `Per profile: \`synth --seed 1 --as-of ${AS_OF}\` imported, linked and scored into a fresh embedded PostgreSQL (not timed), then \`mimamori\`'s HTTP server in this process on 127.0.0.1 and autocannon with ${CONNECTIONS} connections (${CONNECTIONS} simulated users, each sending its next request when the previous one answers) for ${SECONDS} s per endpoint, with a 要対協 member coordinator's session; every child view and search is audited as in production. The paths rotate over up to 200 children / households / names taken from the run. p95 is computed from every response time; errors are non-2xx answers, socket errors and timeouts. Targets (issue 11): city p95 < 50 ms, metro p95 < 150 ms, no error.`,
+    "",
+    "| profile | call | requests | req/s | p50 | p95 | p99 | errors | load avg (1/5/15 min) before |",
+    "|---|---|---:|---:|---:|---:|---:|---:|---|",
+  ];
+  const browserLines: string[] = [];
+  for (const profile of profiles) {
+    const dir = mkdtempSync(join(tmpdir(), `mimamori-bench-web-${profile}-`));
+    const opened = await openDatabase({ home: join(dir, "home"), databaseUrl: undefined });
+    try {
+      const data = join(dir, "data");
+      runSynth({ profile, seed: 1, out: data, asOf: AS_OF, names: BUILT_IN_NAME_POOLS });
+      const actor = { userId: null, loginName: "bench" };
+      const { id: municipalityId } = await createMunicipalityRepository(opened.db).ensureDefault(
+        "見守町",
+      );
+      await withDataScope({ municipalityId, council: true }, async () => {
+        await importFiles(opened, await listImportFiles([data]), {
+          municipalityId,
+          actor,
+          asOf: AS_OF,
+        });
+        await runLinkage(opened, { municipalityId, actor });
+        await scoreRun(opened, { municipalityId, actor });
+        await createUserRepository(opened.db).insert({
+          municipalityId,
+          loginName: "bench-coord",
+          displayName: "負荷 試験",
+          passwordHash: await hashPassword(PASSWORD),
+          roles: ["coordinator"],
+          council: true,
+          mustChangePassword: false,
+        });
+      });
+      const server = await startHttpServer({
+        db: opened.db,
+        databaseUrl: opened.url,
+        logger: createLogger("silent"),
+        port: 0,
+        host: "127.0.0.1",
+        enforceSecondFactor: false,
+      });
+      try {
+        const base = server.url.replace(/\/$/, "");
+        const cookie = await login(base, "bench-coord");
+        const get = async <T>(path: string): Promise<T> => {
+          const res = await fetch(`${base}${path}`, { headers: { cookie } });
+          if (res.status !== 200) throw new Error(`${path}: ${res.status} ${await res.text()}`);
+          return (await res.json()) as T;
+        };
+        // Samples from the run: the flagged children of 貧困 and 虐待 (and more, up to 200).
+        const sample: ListPage["rows"] = [];
+        for (const type of ["poverty", "abuse", "developmental", "truancy"]) {
+          const page = await get<ListPage>(`/api/runs/latest/children?type=${type}&limit=200`);
+          sample.push(...page.rows);
+        }
+        const people = [...new Map(sample.map((r) => [r.personId, r])).values()].slice(0, 200);
+        const households = [...new Set(people.map((p) => p.householdNo).filter(Boolean))].slice(
+          0,
+          200,
+        );
+        const names = people.map((p) => p.name).filter((n): n is string => !!n);
+        const list = [
+          "/api/runs/latest/children?type=poverty&flagged=yes&items=B17%20AND%20NOT%20B11&limit=50",
+          "/api/runs/latest/children?type=abuse&scoreMin=1&ageMax=12&items=(B03%20OR%20B16)%20AND%20NOT%20B17&limit=50",
+          "/api/runs/latest/children?type=truancy&flagged=yes&items=B11%20OR%20B12&sort=age&limit=50&offset=50",
+        ];
+        const calls: [string, string[]][] = [
+          ["判定一覧 (combined filter)", list],
+          ["こども詳細", people.map((p) => `/api/children/${encodeURIComponent(p.personId)}`)],
+          ["世帯", households.map((h) => `/api/households/${encodeURIComponent(h as string)}`)],
+          [
+            "検索 (氏名 / 生年月日)",
+            names.flatMap((n, i) => [
+              `/api/search?q=${encodeURIComponent(n)}`,
+              `/api/search?q=${encodeURIComponent(people[i]?.birthDate ?? "2015-04-01")}`,
+            ]),
+          ],
+        ];
+        for (const [label, paths] of calls) {
+          // One warm-up request per path shape, so that first-use work (the run's child index) is not timed.
+          await fetch(`${base}${paths[0]}`, { headers: { cookie } });
+          const before = load();
+          const r = await hammer(base, cookie, paths);
+          process.stderr.write(`  ${profile} ${label}: p95 ${r.p95} ms, errors ${r.errors}\n`);
+          out.push(
+            `| ${profile} | ${label} | ${r.requests.toLocaleString("en-US")} | ${r.rps.toFixed(0)} | ${r.p50} ms | **${r.p95} ms** | ${r.p99} ms | ${r.errors} | ${before} |`,
+          );
+        }
+
+        if (hasBrowser) {
+          await ensureWebBuilt();
+          const browser = await launchBrowser();
+          try {
+            const page = await browser.context.newPage();
+            // Records performance.now() when the first row of 判定一覧 enters the DOM
+            // (CDP init script: not subject to the page's CSP).
+            await page.addInitScript(() => {
+              const w = window as unknown as { __firstRow?: number; __mark?: number };
+              new MutationObserver(() => {
+                if (
+                  w.__firstRow === undefined &&
+                  document.querySelector('[data-testid="child-link"]')
+                )
+                  w.__firstRow = performance.now();
+              }).observe(document, { childList: true, subtree: true });
+            });
+            await page.goto(base);
+            await page.getByLabel("ログイン名").fill("bench-coord");
+            await page.getByLabel("パスワード").fill(PASSWORD);
+            await page.getByRole("button", { name: "ログイン" }).click();
+            await page.getByRole("link", { name: "判定一覧" }).waitFor();
+            const loads: number[] = [];
+            for (let i = 0; i < 3; i++) {
+              await page.goto(`${base}/results?type=poverty&flagged=yes`);
+              await page.getByTestId("child-link").first().waitFor();
+              loads.push(
+                await page.evaluate(() => (window as unknown as { __firstRow: number }).__firstRow),
+              );
+            }
+            const navs: number[] = [];
+            for (let i = 0; i < 3; i++) {
+              await page.goto(`${base}/dashboard`);
+              await page.getByTestId("type-counts").waitFor();
+              await page.evaluate(() => {
+                const w = window as unknown as { __firstRow?: number; __mark?: number };
+                w.__firstRow = undefined;
+                w.__mark = performance.now();
+              });
+              await page.getByRole("link", { name: "判定一覧" }).first().click();
+              await page.getByTestId("child-link").first().waitFor();
+              navs.push(
+                await page.evaluate(() => {
+                  const w = window as unknown as { __firstRow: number; __mark: number };
+                  return w.__firstRow - w.__mark;
+                }),
+              );
+            }
+            const med = (xs: number[]) =>
+              [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
+            browserLines.push(
+              `| ${profile} | full page load of /results (login done) | ${loads.map((x) => x.toFixed(0)).join(", ")} ms | **${med(loads).toFixed(0)} ms** | ${load()} |`,
+              `| ${profile} | menu click ダッシュボード → 判定一覧 | ${navs.map((x) => x.toFixed(0)).join(", ")} ms | **${med(navs).toFixed(0)} ms** | ${load()} |`,
+            );
+          } finally {
+            await browser.close();
+          }
+        }
+      } finally {
+        await server.close();
+      }
+    } finally {
+      await opened.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  if (browserLines.length) {
+    out.push(
+      "",
+      "判定一覧 interactive in Chromium (headless, 1280×800): time from navigation start to the first row of the list in the DOM (a MutationObserver records `performance.now()`), three times each; the first row arrives with the list's data, so the page is usable then. Target (issue 11): < 1.5 s.",
+      "",
+      "| profile | navigation | runs | median | load avg after |",
+      "|---|---|---|---:|---|",
+      ...browserLines,
+    );
+  } else {
+    out.push("", "判定一覧 in the browser: not measured (no Chromium at /usr/bin/chromium).");
+  }
+  return out.join("\n");
+}

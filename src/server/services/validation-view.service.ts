@@ -1,0 +1,232 @@
+/**
+ * The 検証 page (issue 11): the validation report of a stored run
+ * (pipeline/validation.ts, the same computation as `mimamori stats validate`)
+ * turned into the API's JSON, and its printable HTML.
+ *
+ * 要対協: the report is built with council visibility (the run's population
+ * includes children known only from council rows, and the non-member
+ * adjustment needs the B01/B02 rows), and for a reader who is not a member it
+ * is built WITHOUT B01/B02 (`withoutCouncilFacts`): no row, q-value, 抽出群,
+ * model term or count reveals them; the funnel's counts are the dashboard's
+ * (recomputed without B01/B02 in SQL).
+ *
+ * A report reads the whole run (every child's items), which takes seconds on a
+ * city: it is computed once per (run, newest run, membership) and kept in a
+ * small in-process cache — a stored run never changes, and a new run changes
+ * the key (its funnel row).
+ */
+import type { Database } from "../../db/database.ts";
+import { createRunViewRepository } from "../../db/run-view.repository.ts";
+import { withDataScope } from "../../db/scope.ts";
+import { COUNCIL_ONLY_ITEMS, type DataScope } from "../../domain/policy/index.ts";
+import { DIFFICULTY_NAMES, isDifficultyId } from "../../domain/scoring/difficulties.ts";
+import { FAIRNESS_GROUPS } from "../../domain/stats/validation-groups.ts";
+import type { RunTypeCounts } from "../../domain/stats/validation-report.ts";
+import { buildValidationReport, type ValidationReport } from "../../pipeline/validation.ts";
+import { findRun, type LoadedRun } from "./run-view.service.ts";
+
+const typeName = (d: string) => (isDifficultyId(d) ? DIFFICULTY_NAMES[d] : d);
+/** JSON has no NaN or Infinity: such figures are shown as "—". */
+const fin = (x: number | null | undefined): number | null =>
+  x === null || x === undefined || !Number.isFinite(x) ? null : x;
+
+const CACHE_SIZE = 6;
+const cache = new Map<string, Promise<{ report: ValidationReport; run: LoadedRun }>>();
+
+/** The funnel's per-run counts as a non-member sees them (the dashboard's SQL adjustment). */
+async function funnelWithoutCouncil(db: Database, scope: DataScope): Promise<RunTypeCounts[]> {
+  const repo = createRunViewRepository(db);
+  const runs = await repo.previousRuns(scope.municipalityId, 2_147_483_647, 1_000);
+  const out: RunTypeCounts[] = [];
+  for (const r of runs.reverse()) {
+    const run = await findRun(db, scope.municipalityId, String(r.id));
+    if (!run) continue;
+    for (const c of await repo.typeCounts(scope, run)) {
+      out.push({
+        runId: run.id,
+        asOf: run.asOf,
+        difficulty: run.difficulties[c.typeIndex] as string,
+        applicable: c.applicable,
+        flagged: c.flagged,
+        listed: c.listed,
+      });
+    }
+  }
+  return out;
+}
+
+/** The report of a run (undefined: no completed run) for the reader's membership. */
+export async function loadValidationReport(
+  db: Database,
+  scope: DataScope,
+  runId: string,
+): Promise<{ report: ValidationReport; run: LoadedRun } | undefined> {
+  const run = await findRun(db, scope.municipalityId, runId);
+  if (!run) return undefined;
+  const latest = await findRun(db, scope.municipalityId, "latest");
+  const key = `${scope.municipalityId}:${run.id}:${latest?.id}:${scope.council}`;
+  let hit = cache.get(key);
+  if (!hit) {
+    const hide = !scope.council;
+    hit = (async () => {
+      const funnelRuns = hide ? await funnelWithoutCouncil(db, scope) : undefined;
+      const report = await withDataScope(
+        { municipalityId: scope.municipalityId, council: true },
+        () =>
+          buildValidationReport(
+            { db },
+            {
+              municipalityId: scope.municipalityId,
+              runId: run.id,
+              withoutCouncilFacts: hide,
+              ...(funnelRuns ? { funnelRuns } : {}),
+            },
+          ),
+      );
+      return { report, run };
+    })();
+    cache.set(key, hit);
+    hit.catch(() => cache.delete(key));
+    while (cache.size > CACHE_SIZE) cache.delete(cache.keys().next().value as string);
+  }
+  return hit;
+}
+
+/** The API's JSON of a report. */
+export function validationView(report: ValidationReport, run: LoadedRun, scope: DataScope) {
+  const hide = !scope.council;
+  const visible = (id: string) => !hide || !COUNCIL_ONLY_ITEMS.includes(id);
+  const capacity = run.rules.capacity;
+  return {
+    run: {
+      id: report.run.id,
+      linkRunId: report.run.linkRunId,
+      asOf: report.run.asOf,
+      ruleVersion: run.ruleVersion,
+    },
+    municipality: report.municipality,
+    children: report.children,
+    alpha: report.alpha,
+    councilHidden: hide,
+    items: report.items.filter((i) => visible(i.id)),
+    groups: report.groups.map((g) => ({
+      difficulty: g.difficulty,
+      name: typeName(g.difficulty),
+      label: g.label,
+      populationLabel: g.populationLabel,
+      defining: g.defining.filter(visible),
+      size: g.size,
+      n: g.n,
+    })),
+    registerMissing: report.registerMissing,
+    validation: report.validation.map((v) => ({
+      difficulty: v.difficulty,
+      itemId: v.itemId,
+      a: v.counts.a,
+      b: v.counts.b,
+      c: v.counts.c,
+      d: v.counts.d,
+      expectedA: fin(v.test.expectedA),
+      testUsed: v.excluded ? "excluded" : v.test.testUsed,
+      p: fin(v.test.pUsed),
+      q: fin(v.q),
+      oddsRatio: fin(v.test.oddsRatio),
+      orCiLow: fin(v.test.orCiLow),
+      orCiHigh: fin(v.test.orCiHigh),
+      haldane: v.test.haldane,
+      excluded: v.excluded,
+      associated: v.associated,
+      marker: v.marker,
+    })),
+    rules: report.rules.map((e) => ({
+      difficulty: e.difficulty,
+      name: typeName(e.difficulty),
+      method: e.method,
+      threshold: e.threshold,
+      excludedItems: e.excludedItems.filter(visible),
+      n: e.n,
+      positives: e.positives,
+      tp: e.atThreshold.tp,
+      fp: e.atThreshold.fp,
+      fn: e.atThreshold.fn,
+      tn: e.atThreshold.tn,
+      precision: fin(e.atThreshold.precision),
+      recall: fin(e.atThreshold.recall),
+      falsePositiveRate: fin(e.atThreshold.falsePositiveRate),
+      auc: fin(e.auc),
+      atCapacity: e.atCapacity.map((t) => ({
+        k: t.k,
+        truePositives: t.truePositives,
+        precision: fin(t.precision),
+        recall: fin(t.recall),
+        tiedAtCut: t.tiedAtCut,
+      })),
+      byScore: e.byScore.map((s) => ({ ...s })),
+      calibration: e.calibration ? e.calibration.map((b) => ({ ...b })) : null,
+    })),
+    capacity: { perMonth: capacity.perMonth, unit: capacity.unit },
+    funnel: report.funnel.map((f) => ({
+      runId: f.runId,
+      asOf: f.asOf,
+      difficulty: f.difficulty,
+      name: typeName(f.difficulty),
+      applicable: f.applicable,
+      flagged: f.flagged,
+      flagRate: fin(f.flagRate),
+      listed: f.listed,
+      selected: f.selected,
+      supportStarted: f.supportStarted,
+    })),
+    fairnessGroups: FAIRNESS_GROUPS.map((g) => ({
+      id: g.id,
+      label: g.label,
+      basis: g.basis,
+      size: report.fairnessGroupSizes[g.id] ?? 0,
+    })),
+    fairness: report.fairness.map((f) => ({
+      difficulty: f.difficulty,
+      name: typeName(f.difficulty),
+      group: f.group,
+      inGroup: { ...f.inGroup, rate: fin(f.inGroup.rate) },
+      rest: { ...f.rest, rate: fin(f.rest.rate) },
+      flagRateRatio: fin(f.flagRateRatio),
+      fpInGroup: f.fpInGroup ? { ...f.fpInGroup, rate: fin(f.fpInGroup.rate) } : null,
+      fpRest: f.fpRest ? { ...f.fpRest, rate: fin(f.fpRest.rate) } : null,
+      fprRatio: fin(f.fprRatio),
+    })),
+    modelCards: run.rules.types
+      .filter((t) => t.enabled && t.method === "model" && t.model)
+      .flatMap((t) => {
+        const m = t.model;
+        if (!m) return [];
+        // A model that learns 要対協 registration states council facts in its counts.
+        if (m.label.kind === "item" && !visible(m.label.itemId)) return [];
+        return [
+          {
+            difficulty: t.difficulty,
+            name: typeName(t.difficulty),
+            kind: m.kind,
+            label: m.label.kind === "item" ? m.label.itemId : m.label.name,
+            features: m.features.filter(visible),
+            trainedAsOf: m.trainedAsOf,
+            samples: m.samples,
+            positives: m.positives,
+            auc: fin(m.validation.auc),
+            precisionAtCapacity: fin(m.validation.precisionAtCapacity),
+            recallAtCapacity: fin(m.validation.recallAtCapacity),
+            capacity: m.validation.capacity,
+            terms: (m.logistic?.terms ?? [])
+              .filter((x) => visible(x.itemId))
+              .map((x) => ({
+                itemId: x.itemId,
+                coefficient: x.coefficient,
+                oddsRatio: fin(x.oddsRatio),
+                ciLow: fin(x.ciLow),
+                ciHigh: fin(x.ciHigh),
+              })),
+            notes: [...m.notes],
+          },
+        ];
+      }),
+  };
+}
