@@ -7,6 +7,7 @@ import { open, rename, rm } from "node:fs/promises";
 import { resolve } from "node:path";
 import { createAuditRepository } from "../db/audit.repository.ts";
 import { type Database, openDatabase } from "../db/database.ts";
+import { spreadsheetSafe } from "../domain/csv-safety.ts";
 import { MimamoriError } from "../domain/errors.ts";
 import { quoteCsvField } from "../ingest/csv.ts";
 import { DEFAULT_MUNICIPALITY_NAME } from "../server/bootstrap.ts";
@@ -14,9 +15,16 @@ import { parseCommandArgs } from "./args.ts";
 import type { GlobalOptions } from "./command.ts";
 import { enterMunicipality, resolveMunicipality } from "./municipality.ts";
 
-/** One CSV line (with its newline); null is an empty cell. */
+/**
+ * One CSV line (with its newline); null is an empty cell. Text cells are
+ * guarded against formula injection (domain/csv-safety.ts); numbers are not.
+ */
 export const csvLine = (cells: readonly (string | number | null)[]): string =>
-  `${cells.map((c) => quoteCsvField(c === null ? "" : String(c))).join(",")}\n`;
+  `${cells
+    .map((c) =>
+      quoteCsvField(c === null ? "" : typeof c === "number" ? String(c) : spreadsheetSafe(c)),
+    )
+    .join(",")}\n`;
 
 /** The absolute path of `--out`, or a Japanese usage error when it is missing. */
 export function outPath(out: string | undefined, usage: string): string {

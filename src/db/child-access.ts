@@ -14,6 +14,7 @@
  */
 import { type RawBuilder, sql } from "kysely";
 import type { DataScope } from "../domain/policy/index.ts";
+import { breakGlassGrant } from "./break-glass.repository.ts";
 
 /** Columns of the current school / nursery, per source. */
 export const AFFILIATION_COLUMNS: Readonly<Record<string, string>> = {
@@ -69,9 +70,10 @@ export function childAccess(
     case "none":
       return sql<boolean>`false`;
     case "assigned":
+      // Break-the-glass grants (break-glass.repository.ts) add single children for a few hours.
       return scope.affiliation
-        ? sql<boolean>`(${currentAffiliationIs(scope.affiliation, linkRunId, personId)} OR ${casesOfReader(scope, linkRunId, personId)})`
-        : casesOfReader(scope, linkRunId, personId);
+        ? sql<boolean>`(${currentAffiliationIs(scope.affiliation, linkRunId, personId)} OR ${casesOfReader(scope, linkRunId, personId)} OR ${breakGlassGrant(scope, personId)})`
+        : sql<boolean>`(${casesOfReader(scope, linkRunId, personId)} OR ${breakGlassGrant(scope, personId)})`;
     case "requests":
       return casesOfReader(scope, linkRunId, personId);
   }

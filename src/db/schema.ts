@@ -449,6 +449,8 @@ export interface DB {
   source_declaration: SourceDeclarationTable;
   gaiji_table: GaijiTableTable;
   person_search_key: PersonSearchKeyTable;
+  pseudonym_key: PseudonymKeyTable;
+  break_glass: BreakGlassTable;
 }
 
 /** One monthly run, its stage and counts (0015-run-job). */
@@ -478,4 +480,23 @@ export interface PersonSearchKeyTable {
   municipality_id: number;
   person_id: string;
   key: string;
+}
+
+/** The municipality's key for pseudonymised ids (0075-security); never exported. */
+export interface PseudonymKeyTable {
+  municipality_id: number;
+  key: Buffer;
+  created_at: DefaultTimestamp;
+}
+
+/** A break-the-glass grant: one user, one child, a reason, an expiry (0075-security). */
+export interface BreakGlassTable {
+  id: Generated<number>;
+  municipality_id: number;
+  user_id: number;
+  login_name: string;
+  person_id: string;
+  reason: string;
+  opened_at: DefaultTimestamp;
+  expires_at: Timestamp;
 }

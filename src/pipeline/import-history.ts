@@ -12,6 +12,7 @@ import {
   type ReplacedSnapshot,
   type SnapshotSummary,
 } from "../db/import.repository.ts";
+import { spreadsheetSafe } from "../domain/csv-safety.ts";
 import { MimamoriError } from "../domain/errors.ts";
 import { findLayout } from "../domain/layouts.ts";
 import type { IsoDate, SourceId } from "../domain/types.ts";
@@ -160,9 +161,7 @@ export async function undoReplacement(
  * CSV-injection advice), so a crafted value in a department's file cannot
  * execute when the rejected rows are opened in Excel.
  */
-export function spreadsheetSafe(value: string): string {
-  return /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
-}
+export { spreadsheetSafe };
 
 /** One CSV line of spreadsheet-safe cells (CRLF, as Excel writes). */
 export function safeCsvLine(cells: readonly string[]): string {

@@ -3,6 +3,7 @@ import { auditCommands } from "./audit.ts";
 import { backupCommand, restoreCommand } from "./backup.ts";
 import { dbMigrate } from "./db-migrate.ts";
 import { scoringExportCommands } from "./export-flags.ts";
+import { exportPseudonymised } from "./export-pseudonymised.ts";
 import { gaijiCommands } from "./gaiji.ts";
 import { importCommand } from "./import.ts";
 import { importHistoryCommand, importUndoCommand } from "./import-history.ts";
@@ -45,4 +46,5 @@ export const commands: readonly Command[] = [
   ...gaijiCommands,
   municipalityAdd,
   municipalityList,
+  exportPseudonymised,
 ];

@@ -18,6 +18,7 @@ import * as accounts from "./0046-accounts.ts";
 import * as runViews from "./0050-run-views.ts";
 import * as childViews from "./0055-child-views.ts";
 import * as previousLogin from "./0070-previous-login.ts";
+import * as security from "./0075-security.ts";
 
 /**
  * Every migration, in order. Names are permanent (they are recorded in the
@@ -43,4 +44,5 @@ export const migrations: Record<string, Migration> = {
   "0040-row-security": rowSecurity,
   "0055-child-views": childViews,
   "0070-previous-login": previousLogin,
+  "0075-security": security,
 };

@@ -5,6 +5,7 @@
  * elsewhere; print CSS; every value HTML-escaped). Pure: text in memory; the
  * pipeline writes the files.
  */
+import { spreadsheetSafe } from "../csv-safety.ts";
 import { DIFFICULTY_NAMES, type DifficultyId } from "../scoring/difficulties.ts";
 import { OUTCOMES } from "../scoring/rules.ts";
 import type { ItemValidation } from "./validate-item.ts";
@@ -45,7 +46,15 @@ const typeName = (d: string) => DIFFICULTY_NAMES[d as DifficultyId] ?? d;
 
 function csvField(v: Cell): string {
   const s =
-    v === null || v === undefined ? "" : typeof v === "boolean" ? (v ? "1" : "0") : String(v);
+    v === null || v === undefined
+      ? ""
+      : typeof v === "boolean"
+        ? v
+          ? "1"
+          : "0"
+        : typeof v === "string"
+          ? spreadsheetSafe(v)
+          : String(v);
   return /[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
 }
 

@@ -10,6 +10,7 @@ import { authRoutes } from "./auth/auth.route.ts";
 import { childRoutes, householdRoutes, searchRoutes } from "./child/child.route.ts";
 import { importRoutes } from "./imports/imports.route.ts";
 import { linkageRoutes } from "./linkage/linkage.route.ts";
+import { analysisRoutes, breakGlassRoutes } from "./privacy/privacy.route.ts";
 import { rulesRoutes } from "./rules/rules.route.ts";
 import { runJobRoutes } from "./run-jobs/run-jobs.route.ts";
 import { runRoutes } from "./runs/runs.route.ts";
@@ -29,4 +30,6 @@ export const API_ROUTERS: readonly (readonly [string, OpenAPIHono<AppEnv>])[] = 
   ["/households", householdRoutes],
   ["/search", searchRoutes],
   ["/validation", validationRoutes],
+  ["/analysis", analysisRoutes],
+  ["/break-glass", breakGlassRoutes],
 ];

@@ -1,0 +1,49 @@
+import { z } from "@hono/zod-openapi";
+
+export const purposeBody = z
+  .object({
+    purpose: z
+      .string({ error: "出力の目的を入力してください。" })
+      .trim()
+      .min(4, "出力の目的を具体的に入力してください（4文字以上）。")
+      .max(200, "出力の目的は200文字以内で入力してください。"),
+  })
+  .openapi("PurposeBody");
+
+export const breakGlassBody = z
+  .object({
+    personId: z.string().regex(/^[A-Za-z0-9_-]{1,40}$/, "こどもの指定が正しくありません。"),
+    reason: z
+      .string({ error: "緊急に閲覧する理由を入力してください。" })
+      .trim()
+      .min(10, "緊急に閲覧する理由を具体的に入力してください（10文字以上）。")
+      .max(500, "理由は500文字以内で入力してください。"),
+  })
+  .openapi("BreakGlassBody");
+
+export const breakGlassSchema = z
+  .object({
+    id: z.number().int(),
+    userId: z.number().int(),
+    loginName: z.string(),
+    personId: z.string(),
+    reason: z.string(),
+    openedAt: z.string(),
+    expiresAt: z.string(),
+    active: z.boolean(),
+  })
+  .openapi("BreakGlass");
+
+export const breakGlassListSchema = z
+  .object({ items: z.array(breakGlassSchema), hours: z.number() })
+  .openapi("BreakGlassList");
+
+export const breakGlassListQuery = z.object({
+  limit: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(500)
+    .default(100)
+    .openapi({ description: "件数（最大 500）" }),
+});
