@@ -15,6 +15,7 @@
 import { type RawBuilder, sql } from "kysely";
 import type { DataScope } from "../domain/policy/index.ts";
 import { breakGlassGrant } from "./break-glass.repository.ts";
+import { childrenOfAssignedCases } from "./case.repository.ts";
 
 /** Columns of the current school / nursery, per source. */
 export const AFFILIATION_COLUMNS: Readonly<Record<string, string>> = {
@@ -24,17 +25,21 @@ export const AFFILIATION_COLUMNS: Readonly<Record<string, string>> = {
 
 /**
  * EXTENSION POINT for the screening workflow (issue 13): children of cases
- * assigned to the reader (`assigned`) or of requests sent to the reader's
- * affiliation (`requests`). Until the workflow stores cases there are none,
- * so this adds nobody. The workflow replaces the body with an EXISTS over its
- * case tables, keyed by `personId` and `scope.userId` / `scope.affiliation`.
+ * assigned to the reader (`assigned`: case.repository.ts
+ * `childrenOfAssignedCases`) or of requests sent to the reader's affiliation
+ * (`requests`). Each branch is its own function in its repository; this is
+ * their OR.
  */
 export function casesOfReader(
-  _scope: DataScope,
+  scope: DataScope,
   _linkRunId: number,
-  _personId: RawBuilder<string>,
+  personId: RawBuilder<string>,
 ): RawBuilder<boolean> {
-  return sql<boolean>`false`;
+  const branches: RawBuilder<boolean>[] = [];
+  if (scope.children === "assigned") branches.push(childrenOfAssignedCases(scope, personId));
+  return branches.length > 0
+    ? sql<boolean>`(${sql.join(branches, sql` OR `)})`
+    : sql<boolean>`false`;
 }
 
 /** Whether the person's current school or nursery in the run is `affiliation`. */

@@ -17,6 +17,7 @@ import * as auditAnchor from "./0045-audit-anchor.ts";
 import * as accounts from "./0046-accounts.ts";
 import * as runViews from "./0050-run-views.ts";
 import * as childViews from "./0055-child-views.ts";
+import * as cases from "./0060-cases.ts";
 import * as previousLogin from "./0070-previous-login.ts";
 import * as security from "./0075-security.ts";
 
@@ -45,4 +46,5 @@ export const migrations: Record<string, Migration> = {
   "0055-child-views": childViews,
   "0070-previous-login": previousLogin,
   "0075-security": security,
+  "0060-cases": cases,
 };

@@ -1,0 +1,1257 @@
+/**
+ * The screening workflow's tables (issue 13, migration 0060-cases): cases and
+ * their append-only event trail, the month's 候補リスト, conferences and
+ * decisions, support plans, actions, follow-ups and the staff's verdicts.
+ *
+ * Every transition goes through {@link transition} of domain/cases/state.ts
+ * inside one transaction with the case row locked: the new state and the
+ * event (who, when, why, from → to) are written together, an illegal one is
+ * refused with the state machine's Japanese message, and nothing is ever
+ * deleted — a mistake is corrected by a `correct` event.
+ *
+ * Scope: every query filters by `scope.municipalityId`; 要対協 cases and all
+ * rows hanging off them are hidden from non-members by row-level security
+ * (0060's RESTRICTIVE policies), so lists, counts and the child page leave
+ * them out without a condition here. Staff (`children: "assigned"`) reach the
+ * cases they are responsible for, or hold a follow-up of ({@link caseAccess}).
+ */
+import { type RawBuilder, sql } from "kysely";
+import {
+  ACTION_LABELS,
+  type CaseAction,
+  type CaseState,
+  DECISION_LABELS,
+  type Decision,
+  transition,
+} from "../domain/cases/state.ts";
+import {
+  caseExclusions,
+  HARD_EXCLUSIONS,
+  type SupportActionKind,
+  type Verdict,
+  WORKFLOW_EXCLUSIONS,
+} from "../domain/cases/workflow.ts";
+import { MimamoriError } from "../domain/errors.ts";
+import { COUNCIL_ONLY_SOURCES, type DataScope } from "../domain/policy/index.ts";
+import type { RuleSet } from "../domain/scoring/rules.ts";
+import type { Database } from "./database.ts";
+
+export interface CaseActor {
+  readonly userId: number | null;
+  readonly loginName: string;
+}
+
+export interface CaseRow {
+  readonly id: number;
+  readonly personId: string;
+  readonly state: CaseState;
+  readonly council: boolean;
+  readonly responsibleUserId: number | null;
+  readonly responsibleName: string | null;
+  readonly reviewOn: string | null;
+  readonly lastDecision: Decision | null;
+  readonly openedAt: string;
+  readonly updatedAt: string;
+}
+
+export interface CaseEventRow {
+  readonly id: number;
+  readonly at: string;
+  readonly actor: string;
+  readonly action: string;
+  readonly decision: Decision | null;
+  readonly fromState: CaseState | null;
+  readonly toState: CaseState;
+  readonly reason: string | null;
+  readonly listId: number | null;
+  readonly conferenceId: number | null;
+  readonly correctsId: number | null;
+  readonly detail: Record<string, unknown>;
+}
+
+export interface ListEntryRow {
+  readonly entryId: number;
+  readonly caseId: number;
+  readonly personId: string;
+  readonly name: string | null;
+  readonly age: number | null;
+  readonly difficulty: string;
+  readonly householdNo: string | null;
+  readonly exclusions: readonly string[];
+  readonly overrideReason: string | null;
+  readonly addedBy: string;
+  readonly addedAt: string;
+  readonly state: CaseState;
+  readonly decision: Decision | null;
+}
+
+export interface ReviewListRow {
+  readonly id: number;
+  readonly month: string;
+  readonly runId: number;
+  readonly createdBy: string;
+  readonly createdAt: string;
+  readonly children: number;
+  readonly households: number;
+}
+
+export interface ConferenceRow {
+  readonly id: number;
+  readonly listId: number;
+  readonly month: string;
+  readonly runId: number;
+  readonly heldOn: string;
+  readonly title: string;
+  readonly attendees: readonly string[];
+  readonly createdBy: string;
+  readonly createdAt: string;
+}
+
+export interface ChildCaseStatus {
+  readonly personId: string;
+  readonly caseId: number;
+  readonly state: CaseState;
+  readonly council: boolean;
+  /** Months of lists the child is on while the case is open (newest first). */
+  readonly listMonths: readonly string[];
+}
+
+export interface FollowUpRow {
+  readonly id: number;
+  readonly caseId: number;
+  readonly personId: string;
+  readonly name: string | null;
+  readonly dueOn: string;
+  readonly what: string;
+  readonly assigneeUserId: number;
+  readonly assigneeName: string | null;
+  readonly doneAt: string | null;
+  readonly doneNote: string | null;
+  readonly createdBy: string;
+}
+
+export interface SupportPlanRow {
+  readonly id: number;
+  readonly goals: string;
+  readonly organisations: readonly string[];
+  readonly createdBy: string;
+  readonly createdAt: string;
+}
+
+export interface SupportActionRow {
+  readonly id: number;
+  readonly kind: SupportActionKind;
+  readonly doneOn: string;
+  readonly outcome: string;
+  readonly createdBy: string;
+  readonly createdAt: string;
+}
+
+export interface EvaluationRow {
+  readonly id: number;
+  readonly runId: number | null;
+  readonly difficulty: string;
+  readonly verdict: Verdict;
+  readonly note: string | null;
+  readonly createdBy: string;
+  readonly createdAt: string;
+}
+
+export interface FunnelCounts {
+  readonly difficulty: string;
+  readonly listed: number;
+  readonly conference: number;
+  readonly decision: number;
+  readonly support: number;
+}
+
+export interface CandidateCheck {
+  readonly personId: string;
+  readonly difficulty: string;
+  /** Exclusions that apply: rule-set ids (score_result.excluded_by) and workflow ids. */
+  readonly exclusions: readonly { id: string; name: string; overridable: boolean }[];
+  readonly caseState: CaseState | null;
+  readonly householdNo: string | null;
+  readonly scored: boolean;
+}
+
+type Exec = Database;
+
+const CASE_COLS = sql`cc.id, cc.person_id, cc.state, cc.council, cc.responsible_user_id,
+  u.display_name AS responsible_name,
+  to_char(cc.review_on, 'YYYY-MM-DD') AS review_on, cc.last_decision,
+  cc.opened_at, cc.updated_at`;
+
+interface CaseDbRow {
+  id: number;
+  person_id: string;
+  state: CaseState;
+  council: boolean;
+  responsible_user_id: number | null;
+  responsible_name: string | null;
+  review_on: string | null;
+  last_decision: Decision | null;
+  opened_at: Date;
+  updated_at: Date;
+}
+
+function caseRow(r: CaseDbRow): CaseRow {
+  return {
+    id: r.id,
+    personId: r.person_id,
+    state: r.state,
+    council: r.council,
+    responsibleUserId: r.responsible_user_id,
+    responsibleName: r.responsible_name,
+    reviewOn: r.review_on,
+    lastDecision: r.last_decision,
+    openedAt: r.opened_at.toISOString(),
+    updatedAt: r.updated_at.toISOString(),
+  };
+}
+
+/**
+ * Which cases a reader may work on: coordinators every case of the
+ * municipality (RLS hides council cases from non-members); staff the cases
+ * they are responsible for or hold a follow-up of; nobody else.
+ */
+export function caseAccess(scope: DataScope, alias = "cc"): RawBuilder<boolean> {
+  const a = sql.raw(alias);
+  switch (scope.children) {
+    case "all":
+      return sql<boolean>`true`;
+    case "assigned":
+      return sql<boolean>`(${a}.responsible_user_id = ${scope.userId}
+        OR EXISTS (SELECT 1 FROM follow_up f WHERE f.case_id = ${a}.id AND f.assignee_user_id = ${scope.userId}))`;
+    default:
+      return sql<boolean>`false`;
+  }
+}
+
+/**
+ * The `assigned` branch of child-access.ts `casesOfReader`: children of the
+ * open cases whose responsible user is the reader (and of cases where the
+ * reader holds an open follow-up). Council cases are hidden from non-members
+ * by RLS, so they add nobody for them.
+ */
+export function childrenOfAssignedCases(
+  scope: DataScope,
+  personId: RawBuilder<string>,
+): RawBuilder<boolean> {
+  return sql<boolean>`EXISTS (SELECT 1 FROM child_case ac
+    WHERE ac.municipality_id = ${scope.municipalityId} AND ac.person_id = ${personId}
+      AND ac.state <> 'closed'
+      AND (ac.responsible_user_id = ${scope.userId}
+           OR EXISTS (SELECT 1 FROM follow_up af WHERE af.case_id = ac.id
+                      AND af.assignee_user_id = ${scope.userId} AND af.done_at IS NULL)))`;
+}
+
+/** The newest completed scoring run's linkage run (names and ages of persons). */
+function latestLinkRun(scope: DataScope): RawBuilder<number> {
+  return sql<number>`(SELECT s.link_run_id FROM score_run s
+    WHERE s.municipality_id = ${scope.municipalityId} AND s.completed_at IS NOT NULL
+    ORDER BY s.id DESC LIMIT 1)`;
+}
+
+function refuse(message: string): never {
+  throw new MimamoriError("conflict", message);
+}
+
+function notFound(): never {
+  throw new MimamoriError("not_found", "指定されたケースはありません。");
+}
+
+export function createCaseRepository(db: Database) {
+  async function lockCase(trx: Exec, scope: DataScope, caseId: number): Promise<CaseRow> {
+    const r = await sql<CaseDbRow>`
+      SELECT ${CASE_COLS} FROM child_case cc LEFT JOIN app_user u ON u.id = cc.responsible_user_id
+       WHERE cc.id = ${caseId} AND cc.municipality_id = ${scope.municipalityId}
+         AND ${caseAccess(scope)}
+       FOR UPDATE OF cc`.execute(trx);
+    const row = r.rows[0];
+    if (!row) notFound();
+    return caseRow(row);
+  }
+
+  async function appendEvent(
+    trx: Exec,
+    scope: DataScope,
+    actor: CaseActor,
+    e: {
+      caseId: number;
+      action: string;
+      decision?: Decision | null;
+      from: CaseState | null;
+      to: CaseState;
+      reason?: string | null;
+      listId?: number | null;
+      conferenceId?: number | null;
+      correctsId?: number | null;
+      detail?: Record<string, unknown>;
+    },
+  ): Promise<number> {
+    const r = await sql<{ id: number }>`
+      INSERT INTO case_event (municipality_id, case_id, actor_user_id, actor, action, decision,
+        from_state, to_state, reason, list_id, conference_id, corrects_id, detail)
+      VALUES (${scope.municipalityId}, ${e.caseId}, ${actor.userId}, ${actor.loginName}, ${e.action},
+        ${e.decision ?? null}, ${e.from}, ${e.to}, ${e.reason ?? null}, ${e.listId ?? null},
+        ${e.conferenceId ?? null}, ${e.correctsId ?? null}, ${JSON.stringify(e.detail ?? {})}::jsonb)
+      RETURNING id`.execute(trx);
+    return r.rows[0]?.id as number;
+  }
+
+  /**
+   * Applies `action` to a locked case: refuses an illegal one (Japanese, the
+   * state machine's reason), writes the new state and the event.
+   */
+  async function apply(
+    trx: Exec,
+    scope: DataScope,
+    actor: CaseActor,
+    c: CaseRow,
+    action: CaseAction,
+    extra: {
+      reason?: string | null;
+      listId?: number | null;
+      conferenceId?: number | null;
+      responsibleUserId?: number | null;
+      reviewOn?: string | null;
+      detail?: Record<string, unknown>;
+    } = {},
+  ): Promise<CaseState> {
+    const t = transition(c.state, action);
+    if (!t.ok) refuse(t.reason);
+    const decision = action.kind === "decide" ? action.decision : null;
+    await sql`
+      UPDATE child_case SET state = ${t.state}, updated_at = now(),
+        last_decision = CASE WHEN ${decision}::text IS NULL THEN last_decision ELSE ${decision} END,
+        review_on = CASE WHEN ${action.kind === "decide"} THEN ${extra.reviewOn ?? null}::date ELSE review_on END,
+        responsible_user_id = coalesce(${extra.responsibleUserId ?? null}::int, responsible_user_id)
+      WHERE id = ${c.id}`.execute(trx);
+    await appendEvent(trx, scope, actor, {
+      caseId: c.id,
+      action: action.kind,
+      decision,
+      from: c.state,
+      to: t.state,
+      reason: extra.reason ?? null,
+      listId: extra.listId ?? null,
+      conferenceId: extra.conferenceId ?? null,
+      detail: {
+        ...(extra.detail ?? {}),
+        ...(extra.responsibleUserId ? { responsibleUserId: extra.responsibleUserId } : {}),
+        ...(extra.reviewOn ? { reviewOn: extra.reviewOn } : {}),
+      },
+    });
+    return t.state;
+  }
+
+  async function runRules(
+    exec: Exec,
+    scope: DataScope,
+    runId: number,
+  ): Promise<{ rules: RuleSet; difficulties: string[] } | undefined> {
+    const r = await sql<{ rules: RuleSet; difficulties: string[] }>`
+      SELECT v.rules, s.difficulties FROM score_run s JOIN rule_version v ON v.id = s.rule_version_id
+       WHERE s.id = ${runId} AND s.municipality_id = ${scope.municipalityId}
+         AND s.completed_at IS NOT NULL`.execute(exec);
+    return r.rows[0];
+  }
+
+  /** Rule-set exclusion names, without those that read a 要対協 source for non-members. */
+  function ruleExclusionNames(scope: DataScope, rules: RuleSet): Map<string, string> {
+    return new Map(
+      rules.exclusions
+        .filter((e) => {
+          if (scope.council) return true;
+          const src = (e.criterion as { source?: string }).source;
+          return !(typeof src === "string" && COUNCIL_ONLY_SOURCES.includes(src));
+        })
+        // score_result.excluded_by holds the exclusion's id or its name (scoring stores names).
+        .flatMap((e) => [
+          [e.id, e.name],
+          [e.name, e.name],
+        ]),
+    );
+  }
+
+  const repo = {
+    /** One case the reader may work on, or undefined (missing, council-only or out of scope alike). */
+    async find(scope: DataScope, caseId: number): Promise<CaseRow | undefined> {
+      const r = await sql<CaseDbRow>`
+        SELECT ${CASE_COLS} FROM child_case cc LEFT JOIN app_user u ON u.id = cc.responsible_user_id
+         WHERE cc.id = ${caseId} AND cc.municipality_id = ${scope.municipalityId}
+           AND ${caseAccess(scope)}`.execute(db);
+      return r.rows[0] ? caseRow(r.rows[0]) : undefined;
+    },
+
+    /** The case of a person (visible to the reader), if any. */
+    async findByPerson(scope: DataScope, personId: string): Promise<CaseRow | undefined> {
+      const r = await sql<CaseDbRow>`
+        SELECT ${CASE_COLS} FROM child_case cc LEFT JOIN app_user u ON u.id = cc.responsible_user_id
+         WHERE cc.person_id = ${personId} AND cc.municipality_id = ${scope.municipalityId}
+           AND ${caseAccess(scope)}`.execute(db);
+      return r.rows[0] ? caseRow(r.rows[0]) : undefined;
+    },
+
+    /** Name and age of a person in the newest run (for headings). */
+    async personName(
+      scope: DataScope,
+      personId: string,
+    ): Promise<{ name: string | null; householdNo: string | null }> {
+      const r = await sql<{ name: string | null; household_no: string | null }>`
+        SELECT p.name, p.household_no FROM link_person p
+         WHERE p.run_id = ${latestLinkRun(scope)} AND p.municipality_id = ${scope.municipalityId}
+           AND p.person_id = ${personId}`.execute(db);
+      return { name: r.rows[0]?.name ?? null, householdNo: r.rows[0]?.household_no ?? null };
+    },
+
+    /** The case's events, oldest first. */
+    async events(scope: DataScope, caseId: number): Promise<CaseEventRow[]> {
+      const r = await sql<{
+        id: number;
+        at: Date;
+        actor: string;
+        action: string;
+        decision: Decision | null;
+        from_state: CaseState | null;
+        to_state: CaseState;
+        reason: string | null;
+        list_id: number | null;
+        conference_id: number | null;
+        corrects_id: number | null;
+        detail: Record<string, unknown>;
+      }>`
+        SELECT id, at, actor, action, decision, from_state, to_state, reason, list_id,
+               conference_id, corrects_id, detail
+          FROM case_event WHERE case_id = ${caseId} AND municipality_id = ${scope.municipalityId}
+         ORDER BY id`.execute(db);
+      return r.rows.map((e) => ({
+        id: e.id,
+        at: e.at.toISOString(),
+        actor: e.actor,
+        action: e.action,
+        decision: e.decision,
+        fromState: e.from_state,
+        toState: e.to_state,
+        reason: e.reason,
+        listId: e.list_id,
+        conferenceId: e.conference_id,
+        correctsId: e.corrects_id,
+        detail: e.detail,
+      }));
+    },
+
+    /**
+     * Applies a state-machine action to a case (attributed, with a reason
+     * where the machine asks for one). Refuses an illegal transition (409,
+     * Japanese) and leaves the case as it was.
+     */
+    async act(
+      scope: DataScope,
+      actor: CaseActor,
+      caseId: number,
+      action: CaseAction,
+      extra: {
+        reason?: string | null;
+        conferenceId?: number | null;
+        responsibleUserId?: number | null;
+        reviewOn?: string | null;
+      } = {},
+    ): Promise<CaseRow> {
+      await db.transaction().execute(async (trx) => {
+        const c = await lockCase(trx, scope, caseId);
+        await apply(trx, scope, actor, c, action, extra);
+      });
+      return (await repo.find(scope, caseId)) ?? notFound();
+    },
+
+    /**
+     * Corrects the case's latest event by a new one that restores the state
+     * before it (the trail keeps both). Only the latest event can be
+     * corrected; a correction is itself corrected the same way.
+     */
+    async correct(
+      scope: DataScope,
+      actor: CaseActor,
+      caseId: number,
+      eventId: number,
+      reason: string,
+    ): Promise<CaseRow> {
+      await db.transaction().execute(async (trx) => {
+        const c = await lockCase(trx, scope, caseId);
+        const last = await sql<{
+          id: number;
+          action: string;
+          from_state: CaseState | null;
+          detail: Record<string, unknown>;
+        }>`
+          SELECT id, action, from_state, detail FROM case_event WHERE case_id = ${caseId}
+           ORDER BY id DESC LIMIT 1`.execute(trx);
+        const e = last.rows[0];
+        if (!e || e.id !== eventId)
+          refuse(
+            "訂正できるのは最新の記録だけです。一覧を再読み込みして、最新の記録を訂正してください。",
+          );
+        if (e.from_state === null)
+          refuse(
+            "ケースを作った記録は訂正できません。不要なら理由を付けて終結してください。",
+          );
+        if (e.action === "register_council")
+          refuse("要対協への登録は訂正で取り消せません。要対協の手続きで終結してください。");
+        // Restore the decision fields as of the event before the corrected one.
+        const before = await sql<{ decision: Decision | null; review_on: string | null }>`
+          SELECT decision, detail->>'reviewOn' AS review_on FROM case_event
+           WHERE case_id = ${caseId} AND action = 'decide' AND id < ${eventId}
+           ORDER BY id DESC LIMIT 1`.execute(trx);
+        await sql`
+          UPDATE child_case SET state = ${e.from_state}, updated_at = now(),
+            last_decision = ${before.rows[0]?.decision ?? null},
+            review_on = ${before.rows[0]?.review_on ?? null}::date
+          WHERE id = ${caseId}`.execute(trx);
+        await appendEvent(trx, scope, actor, {
+          caseId,
+          action: "correct",
+          from: c.state,
+          to: e.from_state,
+          reason,
+          correctsId: e.id,
+        });
+      });
+      return (await repo.find(scope, caseId)) ?? notFound();
+    },
+
+    /** Registers a case with 要対協: from now on only council members see it (RLS). */
+    async registerCouncil(
+      scope: DataScope,
+      actor: CaseActor,
+      caseId: number,
+      reason: string,
+    ): Promise<CaseRow> {
+      if (!scope.council)
+        throw new MimamoriError(
+          "forbidden",
+          "要対協への登録は要対協の構成員だけができます。構成員の職員に依頼してください。",
+        );
+      await db.transaction().execute(async (trx) => {
+        const c = await lockCase(trx, scope, caseId);
+        if (c.council) refuse("このケースはすでに要対協に登録されています。");
+        await sql`UPDATE child_case SET council = true, updated_at = now() WHERE id = ${caseId}`.execute(
+          trx,
+        );
+        await appendEvent(trx, scope, actor, {
+          caseId,
+          action: "register_council",
+          from: c.state,
+          to: c.state,
+          reason,
+        });
+      });
+      return (await repo.find(scope, caseId)) ?? notFound();
+    },
+
+    /** Changes the responsible user (an event, not a state change). */
+    async assign(
+      scope: DataScope,
+      actor: CaseActor,
+      caseId: number,
+      userId: number,
+      reason: string | null,
+    ): Promise<CaseRow> {
+      await db.transaction().execute(async (trx) => {
+        const c = await lockCase(trx, scope, caseId);
+        const u = await sql`SELECT 1 FROM app_user WHERE id = ${userId} AND municipality_id = ${scope.municipalityId} AND NOT disabled`.execute(
+          trx,
+        );
+        if (u.rows.length === 0)
+          throw new MimamoriError("invalid_input", "担当者が見つかりません。利用者一覧から選んでください。");
+        await sql`UPDATE child_case SET responsible_user_id = ${userId}, updated_at = now() WHERE id = ${caseId}`.execute(
+          trx,
+        );
+        await appendEvent(trx, scope, actor, {
+          caseId,
+          action: "assign",
+          from: c.state,
+          to: c.state,
+          reason,
+          detail: { responsibleUserId: userId },
+        });
+      });
+      return (await repo.find(scope, caseId)) ?? notFound();
+    },
+
+    /** Case status of these persons (marks in 判定一覧 and the child page). */
+    async statusOf(scope: DataScope, personIds: readonly string[]): Promise<ChildCaseStatus[]> {
+      if (personIds.length === 0) return [];
+      const r = await sql<{
+        person_id: string;
+        id: number;
+        state: CaseState;
+        council: boolean;
+        months: string[];
+      }>`
+        SELECT cc.person_id, cc.id, cc.state, cc.council,
+          ARRAY(SELECT l.month FROM review_list_entry e JOIN review_list l ON l.id = e.list_id
+                 WHERE e.case_id = cc.id ORDER BY l.month DESC) AS months
+          FROM child_case cc
+         WHERE cc.municipality_id = ${scope.municipalityId}
+           AND cc.person_id = ANY(${[...personIds]}::text[])`.execute(db);
+      return r.rows.map((x) => ({
+        personId: x.person_id,
+        caseId: x.id,
+        state: x.state,
+        council: x.council,
+        listMonths: x.months,
+      }));
+    },
+
+    // ── 候補リスト ───────────────────────────────────────────────────────────
+
+    async lists(scope: DataScope): Promise<ReviewListRow[]> {
+      const r = await sql<{
+        id: number;
+        month: string;
+        run_id: number;
+        created_by: string;
+        created_at: Date;
+        children: number;
+        households: number;
+      }>`
+        SELECT l.id, l.month, l.run_id, l.created_by, l.created_at,
+          (SELECT count(*)::int FROM review_list_entry e WHERE e.list_id = l.id) AS children,
+          (SELECT count(DISTINCT coalesce(e.household_no, e.person_id))::int FROM review_list_entry e
+            WHERE e.list_id = l.id) AS households
+          FROM review_list l WHERE l.municipality_id = ${scope.municipalityId}
+         ORDER BY l.month DESC LIMIT 60`.execute(db);
+      return r.rows.map((l) => ({
+        id: l.id,
+        month: l.month,
+        runId: l.run_id,
+        createdBy: l.created_by,
+        createdAt: l.created_at.toISOString(),
+        children: l.children,
+        households: l.households,
+      }));
+    },
+
+    async findList(scope: DataScope, listId: number): Promise<ReviewListRow | undefined> {
+      return (await repo.lists(scope)).find((l) => l.id === listId);
+    },
+
+    /** The month's list, made on first use from run `runId`. */
+    async ensureList(
+      scope: DataScope,
+      actor: CaseActor,
+      month: string,
+      runId: number,
+    ): Promise<ReviewListRow> {
+      if (!(await runRules(db, scope, runId)))
+        throw new MimamoriError(
+          "not_found",
+          "指定された判定の結果がありません。判定一覧から選び直してください。",
+        );
+      await sql`
+        INSERT INTO review_list (municipality_id, month, run_id, created_by)
+        VALUES (${scope.municipalityId}, ${month}, ${runId}, ${actor.loginName})
+        ON CONFLICT (municipality_id, month) DO NOTHING`.execute(db);
+      const l = (await repo.lists(scope)).find((x) => x.month === month);
+      if (!l) throw new MimamoriError("internal", "候補リストを作れませんでした。");
+      return l;
+    },
+
+    /** The list's children (visible to the reader), grouped by household in order. */
+    async entries(scope: DataScope, listId: number): Promise<ListEntryRow[]> {
+      const r = await sql<{
+        id: number;
+        case_id: number;
+        person_id: string;
+        name: string | null;
+        age: number | null;
+        difficulty: string;
+        household_no: string | null;
+        exclusions: string[];
+        override_reason: string | null;
+        added_by: string;
+        added_at: Date;
+        state: CaseState;
+        last_decision: Decision | null;
+      }>`
+        SELECT e.id, e.case_id, e.person_id, p.name,
+          CASE WHEN p.birth_date IS NULL THEN NULL
+               ELSE date_part('year', age(s.as_of, p.birth_date))::int END AS age,
+          e.difficulty, e.household_no, e.exclusions, e.override_reason, e.added_by, e.added_at,
+          cc.state, cc.last_decision
+          FROM review_list_entry e
+          JOIN review_list l ON l.id = e.list_id
+          JOIN child_case cc ON cc.id = e.case_id
+          JOIN score_run s ON s.id = l.run_id
+          LEFT JOIN link_person p ON p.run_id = s.link_run_id AND p.person_id = e.person_id
+         WHERE e.list_id = ${listId} AND e.municipality_id = ${scope.municipalityId}
+         ORDER BY coalesce(e.household_no, e.person_id), e.person_id`.execute(db);
+      return r.rows.map((e) => ({
+        entryId: e.id,
+        caseId: e.case_id,
+        personId: e.person_id,
+        name: e.name,
+        age: e.age,
+        difficulty: e.difficulty,
+        householdNo: e.household_no,
+        exclusions: e.exclusions,
+        overrideReason: e.override_reason,
+        addedBy: e.added_by,
+        addedAt: e.added_at.toISOString(),
+        state: e.state,
+        decision: e.last_decision,
+      }));
+    },
+
+    /** The month's capacity in households: the municipality setting, else the rule set's. */
+    async capacity(scope: DataScope, runId: number): Promise<number> {
+      const s = await sql<{ value: unknown }>`
+        SELECT value FROM municipality_setting
+         WHERE municipality_id = ${scope.municipalityId} AND key = 'review_capacity'`.execute(db);
+      const v = s.rows[0]?.value;
+      if (typeof v === "number" && v > 0) return v;
+      const run = await runRules(db, scope, runId);
+      return run?.rules.capacity.perMonth ?? 5;
+    },
+
+    /** What would keep these children off a list of `month` (shown before adding, and checked on add). */
+    async checkCandidates(
+      scope: DataScope,
+      runId: number,
+      month: string,
+      picks: readonly { personId: string; difficulty: string }[],
+    ): Promise<CandidateCheck[]> {
+      const run = await runRules(db, scope, runId);
+      if (!run) return [];
+      const names = ruleExclusionNames(scope, run.rules);
+      const ids = picks.map((p) => p.personId);
+      const res = await sql<{
+        person_id: string;
+        difficulty: string;
+        excluded_by: string[];
+        household_no: string | null;
+      }>`
+        SELECT r.person_id, r.difficulty, r.excluded_by, p.household_no
+          FROM score_result r
+          JOIN score_run s ON s.id = r.run_id
+          LEFT JOIN link_person p ON p.run_id = s.link_run_id AND p.person_id = r.person_id
+         WHERE r.run_id = ${runId} AND r.municipality_id = ${scope.municipalityId}
+           AND r.person_id = ANY(${ids}::text[])`.execute(db);
+      const cases = await sql<{
+        person_id: string;
+        state: CaseState;
+        review_on: string | null;
+        council: boolean;
+      }>`
+        SELECT person_id, state, to_char(review_on, 'YYYY-MM-DD') AS review_on, council
+          FROM child_case WHERE municipality_id = ${scope.municipalityId}
+           AND person_id = ANY(${ids}::text[])`.execute(db);
+      return picks.map((p) => {
+        const sr = res.rows.find((x) => x.person_id === p.personId && x.difficulty === p.difficulty);
+        const c = cases.rows.find((x) => x.person_id === p.personId);
+        const wf = caseExclusions(
+          c ? { state: c.state, reviewOn: c.review_on, council: c.council } : undefined,
+          month,
+        );
+        return {
+          personId: p.personId,
+          difficulty: p.difficulty,
+          scored: sr !== undefined,
+          householdNo: sr?.household_no ?? null,
+          caseState: c?.state ?? null,
+          exclusions: [
+            ...(sr?.excluded_by ?? [])
+              .filter((id) => names.has(id))
+              .map((id) => ({ id, name: names.get(id) ?? id, overridable: true })),
+            ...wf.map((id) => ({
+              id,
+              name: WORKFLOW_EXCLUSIONS[id],
+              overridable: !HARD_EXCLUSIONS.includes(id),
+            })),
+          ],
+        };
+      });
+    },
+
+    /**
+     * Adds children to a list. A child with an exclusion needs a reason (the
+     * override is recorded); one with an open case or in support is refused;
+     * past the month's capacity (households) a reason is needed too. The
+     * child's case is made (listed) or brought back (relist / reopen), with
+     * its event.
+     */
+    async addEntries(
+      scope: DataScope,
+      actor: CaseActor,
+      listId: number,
+      picks: readonly { personId: string; difficulty: string; overrideReason?: string | null }[],
+    ): Promise<ListEntryRow[]> {
+      const list = await repo.findList(scope, listId);
+      if (!list) throw new MimamoriError("not_found", "指定された候補リストはありません。");
+      const checks = await repo.checkCandidates(scope, list.runId, list.month, picks);
+      const capacity = await repo.capacity(scope, list.runId);
+      const current = await repo.entries(scope, listId);
+      const households = new Set(current.map((e) => e.householdNo ?? e.personId));
+      await db.transaction().execute(async (trx) => {
+        for (const [i, p] of picks.entries()) {
+          const check = checks[i] as CandidateCheck;
+          const reason = p.overrideReason?.trim() || null;
+          if (!check.scored)
+            throw new MimamoriError(
+              "invalid_input",
+              `こども ${p.personId} はこの判定（${list.runId}）で「${p.difficulty}」の判定を受けていません。判定一覧から選んでください。`,
+            );
+          if (current.some((e) => e.personId === p.personId))
+            refuse(`こども ${p.personId} はすでにこの候補リストに載っています。`);
+          const hard = check.exclusions.filter((x) => !x.overridable);
+          if (hard.length > 0)
+            refuse(
+              `こども ${p.personId} は一覧に載せられません（${hard.map((x) => x.name).join("・")}）。ケースを終結するか、会議の決定を待ってください。`,
+            );
+          if (check.exclusions.length > 0 && !reason)
+            throw new MimamoriError(
+              "invalid_input",
+              `こども ${p.personId} は「${check.exclusions.map((x) => x.name).join("・")}」のため通常は一覧から外れます。載せる場合は理由を入力してください。`,
+            );
+          const household = check.householdNo ?? p.personId;
+          if (!households.has(household) && households.size >= capacity && !reason)
+            throw new MimamoriError(
+              "invalid_input",
+              `今月の確認件数の上限（${capacity} 世帯）に達しています。上限を超えて載せる場合は理由を入力するか、自治体の設定で上限を変えてください。`,
+            );
+          households.add(household);
+          // The case: new (listed), or back from a decision / closure.
+          const existing = await sql<CaseDbRow>`
+            SELECT ${CASE_COLS} FROM child_case cc LEFT JOIN app_user u ON u.id = cc.responsible_user_id
+             WHERE cc.municipality_id = ${scope.municipalityId} AND cc.person_id = ${p.personId}
+             FOR UPDATE OF cc`.execute(trx);
+          let caseId: number;
+          const row = existing.rows[0];
+          if (!row) {
+            const ins = await sql<{ id: number }>`
+              INSERT INTO child_case (municipality_id, person_id, state)
+              VALUES (${scope.municipalityId}, ${p.personId}, 'listed') RETURNING id`.execute(trx);
+            caseId = ins.rows[0]?.id as number;
+            await appendEvent(trx, scope, actor, {
+              caseId,
+              action: "list",
+              from: null,
+              to: "listed",
+              reason,
+              listId,
+              detail: { month: list.month, difficulty: p.difficulty },
+            });
+          } else {
+            const c = caseRow(row);
+            caseId = c.id;
+            await apply(
+              trx,
+              scope,
+              actor,
+              c,
+              { kind: c.state === "closed" ? "reopen" : "relist" },
+              {
+                reason: reason ?? `${list.month} の候補リスト（見直し）`,
+                listId,
+                detail: { month: list.month, difficulty: p.difficulty },
+              },
+            );
+          }
+          await sql`
+            INSERT INTO review_list_entry (municipality_id, list_id, case_id, person_id, difficulty,
+              household_no, exclusions, override_reason, added_by)
+            VALUES (${scope.municipalityId}, ${listId}, ${caseId}, ${p.personId}, ${p.difficulty},
+              ${check.householdNo}, ${check.exclusions.map((x) => x.id)}::text[], ${reason},
+              ${actor.loginName})`.execute(trx);
+        }
+      });
+      return repo.entries(scope, listId);
+    },
+
+    // ── カンファレンス ───────────────────────────────────────────────────────
+
+    async conferences(scope: DataScope): Promise<ConferenceRow[]> {
+      const r = await sql<{
+        id: number;
+        list_id: number;
+        month: string;
+        run_id: number;
+        held_on: string;
+        title: string;
+        attendees: string[];
+        created_by: string;
+        created_at: Date;
+      }>`
+        SELECT c.id, c.list_id, l.month, l.run_id, to_char(c.held_on, 'YYYY-MM-DD') AS held_on,
+               c.title, c.attendees, c.created_by, c.created_at
+          FROM conference c JOIN review_list l ON l.id = c.list_id
+         WHERE c.municipality_id = ${scope.municipalityId}
+         ORDER BY c.held_on DESC, c.id DESC LIMIT 60`.execute(db);
+      return r.rows.map((c) => ({
+        id: c.id,
+        listId: c.list_id,
+        month: c.month,
+        runId: c.run_id,
+        heldOn: c.held_on,
+        title: c.title,
+        attendees: c.attendees,
+        createdBy: c.created_by,
+        createdAt: c.created_at.toISOString(),
+      }));
+    },
+
+    async findConference(scope: DataScope, id: number): Promise<ConferenceRow | undefined> {
+      return (await repo.conferences(scope)).find((c) => c.id === id);
+    },
+
+    /**
+     * A conference on a month's list: every child of the list still listed or
+     * gathering information goes on its agenda (event `schedule`).
+     */
+    async createConference(
+      scope: DataScope,
+      actor: CaseActor,
+      input: { listId: number; heldOn: string; title: string; attendees: readonly string[] },
+    ): Promise<ConferenceRow> {
+      const list = await repo.findList(scope, input.listId);
+      if (!list) throw new MimamoriError("not_found", "指定された候補リストはありません。");
+      const id = await db.transaction().execute(async (trx) => {
+        const ins = await sql<{ id: number }>`
+          INSERT INTO conference (municipality_id, list_id, held_on, title, attendees, created_by)
+          VALUES (${scope.municipalityId}, ${input.listId}, ${input.heldOn}::date, ${input.title},
+            ${[...input.attendees]}::text[], ${actor.loginName}) RETURNING id`.execute(trx);
+        const conferenceId = ins.rows[0]?.id as number;
+        const cases = await sql<CaseDbRow>`
+          SELECT ${CASE_COLS} FROM child_case cc LEFT JOIN app_user u ON u.id = cc.responsible_user_id
+           WHERE cc.id IN (SELECT case_id FROM review_list_entry WHERE list_id = ${input.listId})
+             AND cc.state IN ('listed', 'gathering')
+           ORDER BY cc.id FOR UPDATE OF cc`.execute(trx);
+        for (const row of cases.rows)
+          await apply(trx, scope, actor, caseRow(row), { kind: "schedule" }, { conferenceId });
+        return conferenceId;
+      });
+      return (await repo.findConference(scope, id)) as ConferenceRow;
+    },
+
+    /** Puts one more case of the conference's list on its agenda. */
+    async schedule(
+      scope: DataScope,
+      actor: CaseActor,
+      conferenceId: number,
+      caseId: number,
+    ): Promise<CaseRow> {
+      return repo.act(scope, actor, caseId, { kind: "schedule" }, { conferenceId });
+    },
+
+    /** Case ids on a conference's agenda: scheduled for it (or decided in it). */
+    async agendaCaseIds(scope: DataScope, conferenceId: number): Promise<number[]> {
+      const r = await sql<{ case_id: number }>`
+        SELECT DISTINCT case_id FROM case_event
+         WHERE conference_id = ${conferenceId} AND municipality_id = ${scope.municipalityId}
+           AND action IN ('schedule', 'decide')
+         ORDER BY case_id`.execute(db);
+      return r.rows.map((x) => x.case_id);
+    },
+
+    /** Records a conference decision (要支援 / 調査継続 / 経過観察 / 支援不要). */
+    async decide(
+      scope: DataScope,
+      actor: CaseActor,
+      conferenceId: number,
+      caseId: number,
+      d: { decision: Decision; reason: string; responsibleUserId: number; reviewOn: string | null },
+    ): Promise<CaseRow> {
+      const agenda = await repo.agendaCaseIds(scope, conferenceId);
+      if (!agenda.includes(caseId))
+        refuse("このケースはこの会議の議題に載っていません。先に議題に載せてください。");
+      const u = await sql`SELECT 1 FROM app_user WHERE id = ${d.responsibleUserId} AND municipality_id = ${scope.municipalityId}`.execute(
+        db,
+      );
+      if (u.rows.length === 0)
+        throw new MimamoriError("invalid_input", "担当者が見つかりません。利用者一覧から選んでください。");
+      if (d.decision !== "support" && !d.reviewOn)
+        throw new MimamoriError(
+          "invalid_input",
+          `「${DECISION_LABELS[d.decision]}」には次の見直し日を入力してください。`,
+        );
+      return repo.act(
+        scope,
+        actor,
+        caseId,
+        { kind: "decide", decision: d.decision },
+        {
+          reason: d.reason,
+          conferenceId,
+          responsibleUserId: d.responsibleUserId,
+          reviewOn: d.reviewOn,
+        },
+      );
+    },
+
+    // ── 支援 ─────────────────────────────────────────────────────────────────
+
+    /** A support plan (a new version each time); the first one starts support. */
+    async addPlan(
+      scope: DataScope,
+      actor: CaseActor,
+      caseId: number,
+      plan: { goals: string; organisations: readonly string[] },
+    ): Promise<void> {
+      await db.transaction().execute(async (trx) => {
+        const c = await lockCase(trx, scope, caseId);
+        if (c.state !== "support_planned" && c.state !== "supporting")
+          refuse(
+            `「${ACTION_LABELS.start_support}」は要支援と決定されたケースで行います（現在: ${c.state}）。`,
+          );
+        await sql`
+          INSERT INTO support_plan (municipality_id, case_id, goals, organisations, created_by)
+          VALUES (${scope.municipalityId}, ${caseId}, ${plan.goals}, ${[...plan.organisations]}::text[],
+            ${actor.loginName})`.execute(trx);
+        if (c.state === "support_planned")
+          await apply(trx, scope, actor, c, { kind: "start_support" }, { reason: "支援計画の作成" });
+      });
+    },
+
+    async plans(scope: DataScope, caseId: number): Promise<SupportPlanRow[]> {
+      const r = await sql<{
+        id: number;
+        goals: string;
+        organisations: string[];
+        created_by: string;
+        created_at: Date;
+      }>`
+        SELECT id, goals, organisations, created_by, created_at FROM support_plan
+         WHERE case_id = ${caseId} AND municipality_id = ${scope.municipalityId} ORDER BY id`.execute(
+        db,
+      );
+      return r.rows.map((p) => ({
+        id: p.id,
+        goals: p.goals,
+        organisations: p.organisations,
+        createdBy: p.created_by,
+        createdAt: p.created_at.toISOString(),
+      }));
+    },
+
+    async addAction(
+      scope: DataScope,
+      actor: CaseActor,
+      caseId: number,
+      a: { kind: SupportActionKind; doneOn: string; outcome: string },
+    ): Promise<void> {
+      const c = await repo.find(scope, caseId);
+      if (!c) notFound();
+      if (c.state === "closed") refuse("終結したケースには記録できません。再開してから記録してください。");
+      await sql`
+        INSERT INTO support_action (municipality_id, case_id, kind, done_on, outcome, created_by)
+        VALUES (${scope.municipalityId}, ${caseId}, ${a.kind}, ${a.doneOn}::date, ${a.outcome},
+          ${actor.loginName})`.execute(db);
+    },
+
+    async actions(scope: DataScope, caseId: number): Promise<SupportActionRow[]> {
+      const r = await sql<{
+        id: number;
+        kind: SupportActionKind;
+        done_on: string;
+        outcome: string;
+        created_by: string;
+        created_at: Date;
+      }>`
+        SELECT id, kind, to_char(done_on, 'YYYY-MM-DD') AS done_on, outcome, created_by, created_at
+          FROM support_action WHERE case_id = ${caseId} AND municipality_id = ${scope.municipalityId}
+         ORDER BY done_on, id`.execute(db);
+      return r.rows.map((a) => ({
+        id: a.id,
+        kind: a.kind,
+        doneOn: a.done_on,
+        outcome: a.outcome,
+        createdBy: a.created_by,
+        createdAt: a.created_at.toISOString(),
+      }));
+    },
+
+    async addFollowUp(
+      scope: DataScope,
+      actor: CaseActor,
+      caseId: number,
+      f: { dueOn: string; what: string; assigneeUserId: number },
+    ): Promise<number> {
+      const c = await repo.find(scope, caseId);
+      if (!c) notFound();
+      if (c.state === "closed") refuse("終結したケースには予定を入れられません。再開してください。");
+      const u = await sql`SELECT 1 FROM app_user WHERE id = ${f.assigneeUserId} AND municipality_id = ${scope.municipalityId} AND NOT disabled`.execute(
+        db,
+      );
+      if (u.rows.length === 0)
+        throw new MimamoriError("invalid_input", "担当者が見つかりません。利用者一覧から選んでください。");
+      const r = await sql<{ id: number }>`
+        INSERT INTO follow_up (municipality_id, case_id, due_on, what, assignee_user_id, created_by)
+        VALUES (${scope.municipalityId}, ${caseId}, ${f.dueOn}::date, ${f.what}, ${f.assigneeUserId},
+          ${actor.loginName}) RETURNING id`.execute(db);
+      return r.rows[0]?.id as number;
+    },
+
+    /** Marks a follow-up done (its assignee or a coordinator). */
+    async completeFollowUp(
+      scope: DataScope,
+      followUpId: number,
+      note: string,
+    ): Promise<FollowUpRow | undefined> {
+      const r = await sql<{ id: number }>`
+        UPDATE follow_up f SET done_at = now(), done_note = ${note}
+         WHERE f.id = ${followUpId} AND f.municipality_id = ${scope.municipalityId} AND f.done_at IS NULL
+           AND (${scope.children === "all"} OR f.assignee_user_id = ${scope.userId})
+         RETURNING f.id`.execute(db);
+      if (r.rows.length === 0) return undefined;
+      return (await repo.followUps(scope, { followUpId })).at(0);
+    },
+
+    /** Follow-ups: of one case, of one assignee (open ones, by due date), or one. */
+    async followUps(
+      scope: DataScope,
+      by: { caseId?: number; assigneeUserId?: number; followUpId?: number; openOnly?: boolean },
+    ): Promise<FollowUpRow[]> {
+      const conds = [sql`f.municipality_id = ${scope.municipalityId}`];
+      if (by.caseId !== undefined) conds.push(sql`f.case_id = ${by.caseId}`);
+      if (by.assigneeUserId !== undefined) conds.push(sql`f.assignee_user_id = ${by.assigneeUserId}`);
+      if (by.followUpId !== undefined) conds.push(sql`f.id = ${by.followUpId}`);
+      if (by.openOnly) conds.push(sql`f.done_at IS NULL`);
+      const r = await sql<{
+        id: number;
+        case_id: number;
+        person_id: string;
+        name: string | null;
+        due_on: string;
+        what: string;
+        assignee_user_id: number;
+        assignee_name: string | null;
+        done_at: Date | null;
+        done_note: string | null;
+        created_by: string;
+      }>`
+        SELECT f.id, f.case_id, cc.person_id, p.name, to_char(f.due_on, 'YYYY-MM-DD') AS due_on, f.what,
+               f.assignee_user_id, u.display_name AS assignee_name, f.done_at, f.done_note, f.created_by
+          FROM follow_up f
+          JOIN child_case cc ON cc.id = f.case_id
+          LEFT JOIN app_user u ON u.id = f.assignee_user_id
+          LEFT JOIN link_person p ON p.run_id = ${latestLinkRun(scope)} AND p.person_id = cc.person_id
+         WHERE ${sql.join(conds, sql` AND `)}
+         ORDER BY f.done_at IS NOT NULL, f.due_on, f.id LIMIT 200`.execute(db);
+      return r.rows.map((f) => ({
+        id: f.id,
+        caseId: f.case_id,
+        personId: f.person_id,
+        name: f.name,
+        dueOn: f.due_on,
+        what: f.what,
+        assigneeUserId: f.assignee_user_id,
+        assigneeName: f.assignee_name,
+        doneAt: f.done_at?.toISOString() ?? null,
+        doneNote: f.done_note,
+        createdBy: f.created_by,
+      }));
+    },
+
+    async evaluate(
+      scope: DataScope,
+      actor: CaseActor,
+      caseId: number,
+      e: { runId: number | null; difficulty: string; verdict: Verdict; note: string | null },
+    ): Promise<void> {
+      const c = await repo.find(scope, caseId);
+      if (!c) notFound();
+      await sql`
+        INSERT INTO result_evaluation (municipality_id, case_id, run_id, difficulty, verdict, note, created_by)
+        VALUES (${scope.municipalityId}, ${caseId}, ${e.runId}, ${e.difficulty}, ${e.verdict}, ${e.note},
+          ${actor.loginName})`.execute(db);
+    },
+
+    async evaluations(scope: DataScope, caseId: number): Promise<EvaluationRow[]> {
+      const r = await sql<{
+        id: number;
+        run_id: number | null;
+        difficulty: string;
+        verdict: Verdict;
+        note: string | null;
+        created_by: string;
+        created_at: Date;
+      }>`
+        SELECT id, run_id, difficulty, verdict, note, created_by, created_at FROM result_evaluation
+         WHERE case_id = ${caseId} AND municipality_id = ${scope.municipalityId} ORDER BY id`.execute(
+        db,
+      );
+      return r.rows.map((e) => ({
+        id: e.id,
+        runId: e.run_id,
+        difficulty: e.difficulty,
+        verdict: e.verdict,
+        note: e.note,
+        createdBy: e.created_by,
+        createdAt: e.created_at.toISOString(),
+      }));
+    },
+
+    /** Lists the case is on (month, difficulty), newest first. */
+    async listsOfCase(
+      scope: DataScope,
+      caseId: number,
+    ): Promise<{ listId: number; month: string; runId: number; difficulty: string }[]> {
+      const r = await sql<{ list_id: number; month: string; run_id: number; difficulty: string }>`
+        SELECT e.list_id, l.month, l.run_id, e.difficulty FROM review_list_entry e
+          JOIN review_list l ON l.id = e.list_id
+         WHERE e.case_id = ${caseId} AND e.municipality_id = ${scope.municipalityId}
+         ORDER BY l.month DESC`.execute(db);
+      return r.rows.map((x) => ({
+        listId: x.list_id,
+        month: x.month,
+        runId: x.run_id,
+        difficulty: x.difficulty,
+      }));
+    },
+
+    /**
+     * The dashboard funnel from the workflow (per difficulty type, children of
+     * lists made on run `runId`): on a list; on a conference agenda; decided;
+     * support started (a plan). Null when no list was made on the run (未記録).
+     * Council cases are left out for non-members by RLS.
+     */
+    async funnel(scope: DataScope, runId: number): Promise<FunnelCounts[] | null> {
+      const lists = await sql<{ n: number }>`
+        SELECT count(*)::int AS n FROM review_list
+         WHERE municipality_id = ${scope.municipalityId} AND run_id = ${runId}`.execute(db);
+      if ((lists.rows[0]?.n ?? 0) === 0) return null;
+      const r = await sql<{
+        difficulty: string;
+        listed: number;
+        conference: number;
+        decision: number;
+        support: number;
+      }>`
+        WITH e AS (
+          SELECT DISTINCT ON (e.person_id, e.difficulty) e.person_id, e.difficulty, e.case_id, e.list_id
+            FROM review_list_entry e JOIN review_list l ON l.id = e.list_id
+           WHERE l.run_id = ${runId} AND e.municipality_id = ${scope.municipalityId}
+        ), ev AS (
+          SELECT ce.case_id, ce.action, ce.corrects_id, ce.id, c.list_id AS conf_list
+            FROM case_event ce LEFT JOIN conference c ON c.id = ce.conference_id
+           WHERE ce.municipality_id = ${scope.municipalityId}
+             AND ce.id NOT IN (SELECT corrects_id FROM case_event
+                                WHERE corrects_id IS NOT NULL AND municipality_id = ${scope.municipalityId})
+        )
+        SELECT e.difficulty,
+          count(*)::int AS listed,
+          count(*) FILTER (WHERE EXISTS (SELECT 1 FROM ev WHERE ev.case_id = e.case_id
+            AND ev.action = 'schedule' AND ev.conf_list = e.list_id))::int AS conference,
+          count(*) FILTER (WHERE EXISTS (SELECT 1 FROM ev WHERE ev.case_id = e.case_id
+            AND ev.action = 'decide' AND ev.conf_list = e.list_id))::int AS decision,
+          count(*) FILTER (WHERE EXISTS (SELECT 1 FROM support_plan sp WHERE sp.case_id = e.case_id))::int AS support
+          FROM e GROUP BY e.difficulty`.execute(db);
+      return r.rows;
+    },
+  };
+  return repo;
+}
+
+export type CaseRepository = ReturnType<typeof createCaseRepository>;
