@@ -11,8 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "../../test/db.ts";
 import { type ScoredVillage, scoredVillage } from "../../test/workflow.ts";
 import type { DataScope } from "../domain/policy/index.ts";
-import { childAccess } from "./child-access.ts";
 import { type CaseRepository, createCaseRepository } from "./case.repository.ts";
+import { childAccess } from "./child-access.ts";
 import { withDataScope } from "./scope.ts";
 import { createUserRepository } from "./user.repository.ts";
 
@@ -82,7 +82,9 @@ describe("case transitions", () => {
     const c = coord();
     const list = await as(c, () => repo.ensureList(c, actor, "2024-04", v.runId));
     const entries = await as(c, () =>
-      repo.addEntries(c, actor, list.id, [{ personId: child.personId, difficulty: child.difficulty }]),
+      repo.addEntries(c, actor, list.id, [
+        { personId: child.personId, difficulty: child.difficulty },
+      ]),
     );
     expect(entries.map((e) => e.personId)).toEqual([child.personId]);
     const caseId = entries[0]?.caseId as number;
@@ -104,7 +106,10 @@ describe("case transitions", () => {
       }),
     );
     await as(c, () =>
-      repo.addPlan(c, actor, caseId, { goals: "登校の再開", organisations: ["学校", "保健センター"] }),
+      repo.addPlan(c, actor, caseId, {
+        goals: "登校の再開",
+        organisations: ["学校", "保健センター"],
+      }),
     );
     expect((await as(c, () => repo.find(c, caseId)))?.state).toBe("supporting");
     await as(c, () => repo.act(c, actor, caseId, { kind: "close" }, { reason: "登校が安定した" }));
@@ -131,12 +136,16 @@ describe("case transitions", () => {
     const c = coord();
     const list = await as(c, () => repo.ensureList(c, actor, "2024-04", v.runId));
     const [e] = await as(c, () =>
-      repo.addEntries(c, actor, list.id, [{ personId: child.personId, difficulty: child.difficulty }]),
+      repo.addEntries(c, actor, list.id, [
+        { personId: child.personId, difficulty: child.difficulty },
+      ]),
     );
     const caseId = e?.caseId as number;
     const before = await as(c, () => repo.events(c, caseId));
     await expect(
-      as(c, () => repo.act(c, actor, caseId, { kind: "decide", decision: "watch" }, { reason: "x" })),
+      as(c, () =>
+        repo.act(c, actor, caseId, { kind: "decide", decision: "watch" }, { reason: "x" }),
+      ),
     ).rejects.toThrow(/「候補リスト」のケースでは「会議での決定」はできません/);
     await expect(as(c, () => repo.act(c, actor, caseId, { kind: "reopen" }))).rejects.toThrow(
       /終結したケースだけを再開できます/,
@@ -171,9 +180,9 @@ describe("case transitions", () => {
       toState: "listed",
     });
     // Only the latest event can be corrected.
-    await expect(
-      as(c, () => repo.correct(c, actor, cs.id, last.id, "もう一度")),
-    ).rejects.toThrow(/最新の記録だけ/);
+    await expect(as(c, () => repo.correct(c, actor, cs.id, last.id, "もう一度"))).rejects.toThrow(
+      /最新の記録だけ/,
+    );
   });
 });
 
@@ -183,13 +192,11 @@ describe("候補リスト", () => {
     const excluded = v.flagged.find((f) => f.excludedBy.length > 0);
     const list = await as(c, () => repo.ensureList(c, actor, "2024-05", v.runId));
     if (excluded) {
-      const [check] = await as(c, () =>
-        repo.checkCandidates(c, v.runId, "2024-05", [excluded]),
-      );
+      const [check] = await as(c, () => repo.checkCandidates(c, v.runId, "2024-05", [excluded]));
       expect(check?.exclusions.map((x) => x.id)).toEqual(excluded.excludedBy);
-      await expect(
-        as(c, () => repo.addEntries(c, actor, list.id, [excluded])),
-      ).rejects.toThrow(/理由を入力してください/);
+      await expect(as(c, () => repo.addEntries(c, actor, list.id, [excluded]))).rejects.toThrow(
+        /理由を入力してください/,
+      );
       const added = await as(c, () =>
         repo.addEntries(c, actor, list.id, [{ ...excluded, overrideReason: "学校から相談あり" }]),
       );
@@ -215,7 +222,9 @@ describe("候補リスト", () => {
       as(c, () => repo.addEntries(c, actor, list.id, picks.slice(2, 3))),
     ).rejects.toThrow(/上限（2 世帯）/);
     const ok = await as(c, () =>
-      repo.addEntries(c, actor, list.id, [{ ...(picks[2] as FlaggedPick), overrideReason: "緊急" }]),
+      repo.addEntries(c, actor, list.id, [
+        { ...(picks[2] as FlaggedPick), overrideReason: "緊急" },
+      ]),
     );
     expect(ok.length).toBe(3);
   });
@@ -227,7 +236,12 @@ describe("候補リスト", () => {
     const list = await as(c, () => repo.ensureList(c, actor, "2024-07", v.runId));
     const [e] = await as(c, () => repo.addEntries(c, actor, list.id, [child]));
     const conf = await as(c, () =>
-      repo.createConference(c, actor, { listId: list.id, heldOn: "2024-07-20", title: "7月", attendees: [] }),
+      repo.createConference(c, actor, {
+        listId: list.id,
+        heldOn: "2024-07-20",
+        title: "7月",
+        attendees: [],
+      }),
     );
     await as(c, () =>
       repo.decide(c, actor, conf.id, e?.caseId as number, {
@@ -255,7 +269,12 @@ describe("要対協 cases", () => {
     const [e] = await as(c, () => repo.addEntries(c, actor, list.id, [child]));
     const caseId = e?.caseId as number;
     const conf = await as(c, () =>
-      repo.createConference(c, actor, { listId: list.id, heldOn: "2024-09-20", title: "9月", attendees: [] }),
+      repo.createConference(c, actor, {
+        listId: list.id,
+        heldOn: "2024-09-20",
+        title: "9月",
+        attendees: [],
+      }),
     );
     await as(c, () =>
       repo.decide(c, actor, conf.id, caseId, {
@@ -298,7 +317,9 @@ describe("要対協 cases", () => {
     expect(await access(staff(false))).toBe(false);
     expect(await access(staff(true))).toBe(true);
     const events = await as(nonMember, () =>
-      sql<{ n: number }>`SELECT count(*)::int AS n FROM case_event WHERE case_id = ${caseId}`.execute(t.db),
+      sql<{
+        n: number;
+      }>`SELECT count(*)::int AS n FROM case_event WHERE case_id = ${caseId}`.execute(t.db),
     );
     expect(events.rows[0]?.n).toBe(0);
   });

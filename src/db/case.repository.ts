@@ -494,9 +494,7 @@ export function createCaseRepository(db: Database) {
             "訂正できるのは最新の記録だけです。一覧を再読み込みして、最新の記録を訂正してください。",
           );
         if (e.from_state === null)
-          refuse(
-            "ケースを作った記録は訂正できません。不要なら理由を付けて終結してください。",
-          );
+          refuse("ケースを作った記録は訂正できません。不要なら理由を付けて終結してください。");
         if (e.action === "register_council")
           refuse("要対協への登録は訂正で取り消せません。要対協の手続きで終結してください。");
         // Restore the decision fields as of the event before the corrected one.
@@ -560,11 +558,15 @@ export function createCaseRepository(db: Database) {
     ): Promise<CaseRow> {
       await db.transaction().execute(async (trx) => {
         const c = await lockCase(trx, scope, caseId);
-        const u = await sql`SELECT 1 FROM app_user WHERE id = ${userId} AND municipality_id = ${scope.municipalityId} AND NOT disabled`.execute(
-          trx,
-        );
+        const u =
+          await sql`SELECT 1 FROM app_user WHERE id = ${userId} AND municipality_id = ${scope.municipalityId} AND NOT disabled`.execute(
+            trx,
+          );
         if (u.rows.length === 0)
-          throw new MimamoriError("invalid_input", "担当者が見つかりません。利用者一覧から選んでください。");
+          throw new MimamoriError(
+            "invalid_input",
+            "担当者が見つかりません。利用者一覧から選んでください。",
+          );
         await sql`UPDATE child_case SET responsible_user_id = ${userId}, updated_at = now() WHERE id = ${caseId}`.execute(
           trx,
         );
@@ -749,7 +751,9 @@ export function createCaseRepository(db: Database) {
           FROM child_case WHERE municipality_id = ${scope.municipalityId}
            AND person_id = ANY(${ids}::text[])`.execute(db);
       return picks.map((p) => {
-        const sr = res.rows.find((x) => x.person_id === p.personId && x.difficulty === p.difficulty);
+        const sr = res.rows.find(
+          (x) => x.person_id === p.personId && x.difficulty === p.difficulty,
+        );
         const c = cases.rows.find((x) => x.person_id === p.personId);
         const wf = caseExclusions(
           c ? { state: c.state, reviewOn: c.review_on, council: c.council } : undefined,
@@ -966,11 +970,15 @@ export function createCaseRepository(db: Database) {
       const agenda = await repo.agendaCaseIds(scope, conferenceId);
       if (!agenda.includes(caseId))
         refuse("このケースはこの会議の議題に載っていません。先に議題に載せてください。");
-      const u = await sql`SELECT 1 FROM app_user WHERE id = ${d.responsibleUserId} AND municipality_id = ${scope.municipalityId}`.execute(
-        db,
-      );
+      const u =
+        await sql`SELECT 1 FROM app_user WHERE id = ${d.responsibleUserId} AND municipality_id = ${scope.municipalityId}`.execute(
+          db,
+        );
       if (u.rows.length === 0)
-        throw new MimamoriError("invalid_input", "担当者が見つかりません。利用者一覧から選んでください。");
+        throw new MimamoriError(
+          "invalid_input",
+          "担当者が見つかりません。利用者一覧から選んでください。",
+        );
       if (d.decision !== "support" && !d.reviewOn)
         throw new MimamoriError(
           "invalid_input",
@@ -1010,7 +1018,14 @@ export function createCaseRepository(db: Database) {
           VALUES (${scope.municipalityId}, ${caseId}, ${plan.goals}, ${[...plan.organisations]}::text[],
             ${actor.loginName})`.execute(trx);
         if (c.state === "support_planned")
-          await apply(trx, scope, actor, c, { kind: "start_support" }, { reason: "支援計画の作成" });
+          await apply(
+            trx,
+            scope,
+            actor,
+            c,
+            { kind: "start_support" },
+            { reason: "支援計画の作成" },
+          );
       });
     },
 
@@ -1043,7 +1058,8 @@ export function createCaseRepository(db: Database) {
     ): Promise<void> {
       const c = await repo.find(scope, caseId);
       if (!c) notFound();
-      if (c.state === "closed") refuse("終結したケースには記録できません。再開してから記録してください。");
+      if (c.state === "closed")
+        refuse("終結したケースには記録できません。再開してから記録してください。");
       await sql`
         INSERT INTO support_action (municipality_id, case_id, kind, done_on, outcome, created_by)
         VALUES (${scope.municipalityId}, ${caseId}, ${a.kind}, ${a.doneOn}::date, ${a.outcome},
@@ -1080,12 +1096,17 @@ export function createCaseRepository(db: Database) {
     ): Promise<number> {
       const c = await repo.find(scope, caseId);
       if (!c) notFound();
-      if (c.state === "closed") refuse("終結したケースには予定を入れられません。再開してください。");
-      const u = await sql`SELECT 1 FROM app_user WHERE id = ${f.assigneeUserId} AND municipality_id = ${scope.municipalityId} AND NOT disabled`.execute(
-        db,
-      );
+      if (c.state === "closed")
+        refuse("終結したケースには予定を入れられません。再開してください。");
+      const u =
+        await sql`SELECT 1 FROM app_user WHERE id = ${f.assigneeUserId} AND municipality_id = ${scope.municipalityId} AND NOT disabled`.execute(
+          db,
+        );
       if (u.rows.length === 0)
-        throw new MimamoriError("invalid_input", "担当者が見つかりません。利用者一覧から選んでください。");
+        throw new MimamoriError(
+          "invalid_input",
+          "担当者が見つかりません。利用者一覧から選んでください。",
+        );
       const r = await sql<{ id: number }>`
         INSERT INTO follow_up (municipality_id, case_id, due_on, what, assignee_user_id, created_by)
         VALUES (${scope.municipalityId}, ${caseId}, ${f.dueOn}::date, ${f.what}, ${f.assigneeUserId},
@@ -1115,7 +1136,8 @@ export function createCaseRepository(db: Database) {
     ): Promise<FollowUpRow[]> {
       const conds = [sql`f.municipality_id = ${scope.municipalityId}`];
       if (by.caseId !== undefined) conds.push(sql`f.case_id = ${by.caseId}`);
-      if (by.assigneeUserId !== undefined) conds.push(sql`f.assignee_user_id = ${by.assigneeUserId}`);
+      if (by.assigneeUserId !== undefined)
+        conds.push(sql`f.assignee_user_id = ${by.assigneeUserId}`);
       if (by.followUpId !== undefined) conds.push(sql`f.id = ${by.followUpId}`);
       if (by.openOnly) conds.push(sql`f.done_at IS NULL`);
       const r = await sql<{

@@ -7,6 +7,12 @@ import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "../app-env.ts";
 import { auditRoutes } from "./audit/audit.route.ts";
 import { authRoutes } from "./auth/auth.route.ts";
+import {
+  caseRoutes,
+  conferenceRoutes,
+  followUpRoutes,
+  reviewListRoutes,
+} from "./cases/cases.route.ts";
 import { childRoutes, householdRoutes, searchRoutes } from "./child/child.route.ts";
 import { importRoutes } from "./imports/imports.route.ts";
 import { linkageRoutes } from "./linkage/linkage.route.ts";
@@ -32,4 +38,8 @@ export const API_ROUTERS: readonly (readonly [string, OpenAPIHono<AppEnv>])[] = 
   ["/validation", validationRoutes],
   ["/analysis", analysisRoutes],
   ["/break-glass", breakGlassRoutes],
+  ["/review-lists", reviewListRoutes],
+  ["/conferences", conferenceRoutes],
+  ["/cases", caseRoutes],
+  ["/follow-ups", followUpRoutes],
 ];

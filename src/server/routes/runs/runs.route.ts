@@ -6,6 +6,7 @@
  * (db/run-view.repository.ts, docs/security.md).
  */
 import { createAuditRepository } from "../../../db/audit.repository.ts";
+import { createCaseRepository } from "../../../db/case.repository.ts";
 import { createRunViewRepository, MAX_MATRIX_ROWS } from "../../../db/run-view.repository.ts";
 import { MimamoriError } from "../../../domain/errors.ts";
 import { DIFFICULTY_NAMES, isDifficultyId } from "../../../domain/scoring/difficulties.ts";
@@ -173,24 +174,31 @@ export const runRoutes = createRouter()
         stale: s.asOf === null || s.asOf < cutoff,
       }));
       const link = await repo.linkageSummary(scope, run.linkRunId);
+      const workflow = await createCaseRepository(db).funnel(scope, run.id);
       return c.json(
         {
           run: runInfo(run),
           types,
           capacity: { perMonth: run.rules.capacity.perMonth, unit: run.rules.capacity.unit },
           trend,
-          // Conference, decision and support are recorded by the workflow (cases):
-          // until it records them they are null (未記録), never zero.
-          funnel: types.map((x) => ({
-            type: x.id,
-            stages: [
-              { stage: "flagged", label: "基準以上", count: x.flagged },
-              { stage: "listed", label: "確認リスト", count: x.listed },
-              { stage: "conference", label: "会議", count: null },
-              { stage: "decision", label: "判断", count: null },
-              { stage: "support", label: "支援", count: null },
-            ],
-          })),
+          // Review list, conference, decision and support come from the workflow's
+          // tables (cases); before any list is made on this run they are null
+          // (未記録), never zero. Council cases are left out for non-members (RLS).
+          funnel: types.map((x) => {
+            const w = workflow?.find((f) => f.difficulty === x.id);
+            const n = (k: "listed" | "conference" | "decision" | "support") =>
+              workflow ? (w?.[k] ?? 0) : null;
+            return {
+              type: x.id,
+              stages: [
+                { stage: "flagged", label: "基準以上", count: x.flagged },
+                { stage: "listed", label: "候補リスト", count: n("listed") },
+                { stage: "conference", label: "会議", count: n("conference") },
+                { stage: "decision", label: "判断", count: n("decision") },
+                { stage: "support", label: "支援", count: n("support") },
+              ],
+            };
+          }),
           freshness: { limitMonths, sources: fresh },
           linkage: {
             methods: link.methods.map((m) => ({

@@ -1,0 +1,166 @@
+/**
+ * The screening workflow's views (issue 13), assembled from the case
+ * repository: the case (history, plan, actions, follow-ups, verdicts and the
+ * actions the state machine allows now) and the conference screen (per
+ * child on the agenda: the evidence of the list's run, the history, and the
+ * decision taken here). The repository keeps council cases from non-members
+ * (RLS) and the evidence leaves B01/B02 out for them (buildScoreWaterfalls).
+ */
+import type { z } from "@hono/zod-openapi";
+import { type CaseEventRow, type CaseRow, createCaseRepository } from "../../db/case.repository.ts";
+import { createChildRepository } from "../../db/child.repository.ts";
+import type { Database } from "../../db/database.ts";
+import {
+  ALL_ACTIONS,
+  CASE_STATE_LABELS,
+  DECISION_LABELS,
+  transition,
+} from "../../domain/cases/state.ts";
+import { EVENT_LABELS, SUPPORT_ACTIONS, VERDICTS } from "../../domain/cases/workflow.ts";
+import { evidenceText } from "../../domain/items/evidence.ts";
+import { type DataScope, isCouncilOnlyItem } from "../../domain/policy/index.ts";
+import { buildScoreWaterfalls } from "../../domain/scoring/child-view.ts";
+import { DIFFICULTY_NAMES, type DifficultyId } from "../../domain/scoring/difficulties.ts";
+import type { caseViewSchema, conferenceViewSchema } from "../routes/cases/schema.ts";
+import { findRun } from "./run-view.service.ts";
+
+type CaseView = z.infer<typeof caseViewSchema>;
+type ConferenceView = z.infer<typeof conferenceViewSchema>;
+
+export const typeLabel = (d: string) => DIFFICULTY_NAMES[d as DifficultyId] ?? d;
+
+export function caseSummary(c: CaseRow, name: string | null) {
+  return { ...c, name, stateLabel: CASE_STATE_LABELS[c.state] };
+}
+
+export function eventView(e: CaseEventRow) {
+  return {
+    id: e.id,
+    at: e.at,
+    actor: e.actor,
+    action: e.action,
+    actionLabel:
+      e.action === "decide" && e.decision
+        ? `${EVENT_LABELS.decide}（${DECISION_LABELS[e.decision]}）`
+        : (EVENT_LABELS[e.action] ?? e.action),
+    decision: e.decision,
+    fromState: e.fromState,
+    toState: e.toState,
+    reason: e.reason,
+    conferenceId: e.conferenceId,
+    correctsId: e.correctsId,
+  };
+}
+
+export function createCaseService(db: Database) {
+  const repo = createCaseRepository(db);
+  return {
+    async caseView(scope: DataScope, caseId: number): Promise<CaseView | undefined> {
+      const c = await repo.find(scope, caseId);
+      if (!c) return undefined;
+      const [who, lists, events, plans, actions, followUps, evaluations] = await Promise.all([
+        repo.personName(scope, c.personId),
+        repo.listsOfCase(scope, caseId),
+        repo.events(scope, caseId),
+        repo.plans(scope, caseId),
+        repo.actions(scope, caseId),
+        repo.followUps(scope, { caseId }),
+        repo.evaluations(scope, caseId),
+      ]);
+      const allowed = [
+        ...new Set(ALL_ACTIONS.filter((a) => transition(c.state, a).ok).map((a) => a.kind)),
+      ];
+      return {
+        case: caseSummary(c, who.name),
+        lists,
+        events: events.map(eventView),
+        plans: plans.map((p) => ({ ...p, organisations: [...p.organisations] })),
+        actions: actions.map((a) => ({ ...a, kindLabel: SUPPORT_ACTIONS[a.kind] ?? a.kind })),
+        followUps,
+        evaluations: evaluations.map((e) => ({ ...e, verdictLabel: VERDICTS[e.verdict] })),
+        allowed,
+      };
+    },
+
+    async conferenceView(
+      scope: DataScope,
+      conferenceId: number,
+    ): Promise<ConferenceView | undefined> {
+      const conf = await repo.findConference(scope, conferenceId);
+      if (!conf) return undefined;
+      const run = await findRun(db, scope.municipalityId, String(conf.runId));
+      const caseIds = await repo.agendaCaseIds(scope, conferenceId);
+      const entries = await repo.entries(scope, conf.listId);
+      const children = createChildRepository(db);
+      const agenda: ConferenceView["agenda"] = [];
+      for (const caseId of caseIds) {
+        const c = await repo.find(scope, caseId);
+        if (!c) continue;
+        const entry = entries.find((e) => e.caseId === caseId);
+        const events = await repo.events(scope, caseId);
+        let evidence: ConferenceView["agenda"][number]["evidence"] = [];
+        if (run) {
+          const childRun = {
+            scoreRunId: run.id,
+            linkRunId: run.linkRunId,
+            asOf: run.asOf,
+            rules: run.rules,
+          };
+          const scores = await children.scores(scope, childRun, c.personId);
+          const held = new Map(
+            (await children.items(scope, childRun, [c.personId])).map((i) => [
+              i.itemId,
+              i.evidence,
+            ]),
+          );
+          evidence = buildScoreWaterfalls(
+            run.rules,
+            scores,
+            held,
+            (itemId) => scope.council || !isCouncilOnlyItem(itemId),
+          )
+            .filter((w) => w.flagged || w.difficulty === entry?.difficulty)
+            .map((w) => ({
+              difficulty: w.difficulty,
+              label: w.label,
+              score: w.score,
+              threshold: w.threshold,
+              flagged: w.flagged,
+              items: w.items.map((i) => ({
+                itemId: i.itemId,
+                name: i.name,
+                text: evidenceText(i.evidence),
+              })),
+            }));
+        }
+        const decided = [...events]
+          .reverse()
+          .find((e) => e.action === "decide" && e.conferenceId === conferenceId);
+        const corrected = decided && events.some((e) => e.correctsId === decided.id);
+        agenda.push({
+          case: caseSummary(c, entry?.name ?? (await repo.personName(scope, c.personId)).name),
+          difficulty: entry?.difficulty ?? "",
+          difficultyLabel: entry ? typeLabel(entry.difficulty) : "",
+          householdNo: entry?.householdNo ?? null,
+          age: entry?.age ?? null,
+          evidence,
+          history: events.map(eventView),
+          decidedHere:
+            decided?.decision && !corrected
+              ? {
+                  decision: decided.decision,
+                  label: DECISION_LABELS[decided.decision],
+                  reason: decided.reason,
+                  at: decided.at,
+                  actor: decided.actor,
+                }
+              : null,
+        });
+      }
+      return {
+        conference: { ...conf, attendees: [...conf.attendees] },
+        agenda,
+      };
+    },
+  };
+}
