@@ -16,6 +16,7 @@ import { type RawBuilder, sql } from "kysely";
 import type { DataScope } from "../domain/policy/index.ts";
 import { breakGlassGrant } from "./break-glass.repository.ts";
 import { childrenOfAssignedCases } from "./case.repository.ts";
+import { childrenOfRequests } from "./sheet.repository.ts";
 
 /** Columns of the current school / nursery, per source. */
 export const AFFILIATION_COLUMNS: Readonly<Record<string, string>> = {
@@ -24,11 +25,13 @@ export const AFFILIATION_COLUMNS: Readonly<Record<string, string>> = {
 };
 
 /**
- * EXTENSION POINT for the screening workflow (issue 13): children of cases
- * assigned to the reader (`assigned`: case.repository.ts
- * `childrenOfAssignedCases`) or of requests sent to the reader's affiliation
- * (`requests`). Each branch is its own function in its repository; this is
- * their OR.
+ * The screening workflow's children of the reader (issue 13), an OR of one
+ * branch per feature, each its own exported function in its repository:
+ * children of cases assigned to the reader (`assigned`: case.repository.ts
+ * `childrenOfAssignedCases`) and children of OPEN requests sent to the
+ * reader's affiliation (`requests`: sheet.repository.ts `childrenOfRequests`;
+ * only as far as each request's sharing mode allows — a 所属 account's child
+ * view is built from the requests' shared snapshots, services/child.service.ts).
  */
 export function casesOfReader(
   scope: DataScope,
@@ -37,6 +40,7 @@ export function casesOfReader(
 ): RawBuilder<boolean> {
   const branches: RawBuilder<boolean>[] = [];
   if (scope.children === "assigned") branches.push(childrenOfAssignedCases(scope, personId));
+  if (scope.children === "requests") branches.push(childrenOfRequests(scope, personId));
   return branches.length > 0
     ? sql<boolean>`(${sql.join(branches, sql` OR `)})`
     : sql<boolean>`false`;

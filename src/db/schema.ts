@@ -451,6 +451,9 @@ export interface DB {
   person_search_key: PersonSearchKeyTable;
   pseudonym_key: PseudonymKeyTable;
   break_glass: BreakGlassTable;
+  sheet_template: SheetTemplateTable;
+  sheet_request: SheetRequestTable;
+  notification: NotificationTable;
 }
 
 /** One monthly run, its stage and counts (0015-run-job). */
@@ -499,4 +502,58 @@ export interface BreakGlassTable {
   reason: string;
   opened_at: DefaultTimestamp;
   expires_at: Timestamp;
+}
+
+/** A municipality's edited 情報収集シート template (0065-sheets; built-ins in domain/sheets). */
+export interface SheetTemplateTable {
+  municipality_id: number;
+  key: string;
+  title: string;
+  questions: Json;
+  updated_by: number | null;
+  updated_at: DefaultTimestamp;
+}
+
+/** One 情報収集シート request about one child to an affiliation (0065-sheets). */
+export interface SheetRequestTable {
+  id: Generated<number>;
+  municipality_id: number;
+  person_id: string;
+  child_name: string | null;
+  recipient: string;
+  recipient_kind: string;
+  difficulties: string[];
+  mode: string;
+  /** What the mode shares, fixed when sent (domain/sheets/requests.ts sharedResult). */
+  shared: Json;
+  questions: Json;
+  due_date: ColumnType<string, string, string>;
+  status: Generated<string>;
+  batch_id: string | null;
+  note: string | null;
+  score_run_id: number | null;
+  sent_by: number;
+  sent_by_name: string;
+  sent_at: DefaultTimestamp;
+  answers: Json | null;
+  answered_by: number | null;
+  answered_by_name: string | null;
+  answered_at: Timestamp | null;
+  withdrawn_by: number | null;
+  withdrawn_at: Timestamp | null;
+  withdraw_reason: string | null;
+  reminded_on: ColumnType<string | null, string | null | undefined, string | null>;
+}
+
+/** An in-app notification for one user (0065-sheets). */
+export interface NotificationTable {
+  id: Generated<number>;
+  municipality_id: number;
+  recipient_user_id: number;
+  kind: string;
+  text: string;
+  link: string | null;
+  request_id: number | null;
+  created_at: DefaultTimestamp;
+  read_at: Timestamp | null;
 }

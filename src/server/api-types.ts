@@ -97,3 +97,20 @@ export type TopFlagged = z.infer<typeof topFlaggedSchema>;
 export type ValidationView = z.infer<
   typeof import("./routes/validation/schema.ts").validationResponse
 >;
+
+import type { notificationListSchema } from "./routes/notifications/schema.ts";
+// 情報収集シート and notifications (issue 13, wf-sheets).
+import type {
+  inboxListSchema,
+  inboxRequestSchema,
+  staffListSchema,
+  staffRequestSchema,
+  templateSchema,
+} from "./routes/sheets/schema.ts";
+
+export type SheetRequestView = z.infer<typeof staffRequestSchema>;
+export type SheetRequestListView = z.infer<typeof staffListSchema>;
+export type SheetInboxView = z.infer<typeof inboxListSchema>;
+export type SheetInboxRequestView = z.infer<typeof inboxRequestSchema>;
+export type SheetTemplateView = z.infer<typeof templateSchema>;
+export type NotificationsView = z.infer<typeof notificationListSchema>;

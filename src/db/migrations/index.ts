@@ -18,6 +18,7 @@ import * as accounts from "./0046-accounts.ts";
 import * as runViews from "./0050-run-views.ts";
 import * as childViews from "./0055-child-views.ts";
 import * as cases from "./0060-cases.ts";
+import * as sheets from "./0065-sheets.ts";
 import * as previousLogin from "./0070-previous-login.ts";
 import * as security from "./0075-security.ts";
 
@@ -47,4 +48,5 @@ export const migrations: Record<string, Migration> = {
   "0070-previous-login": previousLogin,
   "0075-security": security,
   "0060-cases": cases,
+  "0065-sheets": sheets,
 };

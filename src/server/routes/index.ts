@@ -16,10 +16,12 @@ import {
 import { childRoutes, householdRoutes, searchRoutes } from "./child/child.route.ts";
 import { importRoutes } from "./imports/imports.route.ts";
 import { linkageRoutes } from "./linkage/linkage.route.ts";
+import { notificationRoutes } from "./notifications/notifications.route.ts";
 import { analysisRoutes, breakGlassRoutes } from "./privacy/privacy.route.ts";
 import { rulesRoutes } from "./rules/rules.route.ts";
 import { runJobRoutes } from "./run-jobs/run-jobs.route.ts";
 import { runRoutes } from "./runs/runs.route.ts";
+import { sheetRoutes } from "./sheets/sheets.route.ts";
 import { userRoutes } from "./users/users.route.ts";
 import { validationRoutes } from "./validation/validation.route.ts";
 
@@ -42,4 +44,6 @@ export const API_ROUTERS: readonly (readonly [string, OpenAPIHono<AppEnv>])[] = 
   ["/conferences", conferenceRoutes],
   ["/cases", caseRoutes],
   ["/follow-ups", followUpRoutes],
+  ["/sheets", sheetRoutes],
+  ["/notifications", notificationRoutes],
 ];

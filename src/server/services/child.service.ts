@@ -10,8 +10,10 @@ import {
   type ChildRun,
   createChildRepository,
   type HouseholdMemberRow,
+  type PersonRow,
 } from "../../db/child.repository.ts";
 import type { Database } from "../../db/database.ts";
+import { createSheetRepository } from "../../db/sheet.repository.ts";
 import { type Evidence, evidenceText } from "../../domain/items/evidence.ts";
 import { parseDate } from "../../domain/ja/date.ts";
 import { safeNfkc } from "../../domain/ja/name.ts";
@@ -26,6 +28,7 @@ import {
 } from "../../domain/policy/index.ts";
 import { buildScoreWaterfalls } from "../../domain/scoring/child-view.ts";
 import { DIFFICULTY_NAMES, type DifficultyId } from "../../domain/scoring/difficulties.ts";
+import { combineShared } from "../../domain/sheets/requests.ts";
 import type { childViewSchema, householdSchema } from "../routes/child/schema.ts";
 
 type ChildView = z.infer<typeof childViewSchema>;
@@ -114,6 +117,75 @@ function householdView(
   };
 }
 
+/**
+ * The child view of a 所属 account: the child's name (and what the role's
+ * masking shows) plus, per difficulty type, what the open requests to the
+ * account's affiliation share — built from their stored snapshots
+ * (domain/sheets/requests.ts), so mode (b) gives the result and the type, mode
+ * (c) nothing about the result, and only mode (a) items and thresholds.
+ * Undefined (404) without an open request.
+ */
+async function sharedChildView(
+  db: Database,
+  scope: DataScope,
+  roles: readonly string[],
+  run: ChildRun,
+  child: PersonRow,
+): Promise<ChildView | undefined> {
+  const open = await createSheetRepository(db).openForAffiliation(scope, child.personId);
+  if (open.length === 0) return undefined;
+  const shared = combineShared(open.map((r) => r.shared));
+  const identity = maskIdentity(roles, {
+    personId: child.personId,
+    name: child.name,
+    nameKana: child.nameKana,
+    birthDate: child.birthDate,
+    age: child.age,
+    sex: child.sex,
+    residentNos: null,
+    address: null,
+    householdNo: null,
+  });
+  if (identity.birthDate === null) identity.age = null;
+  return {
+    run: { scoreRunId: run.scoreRunId, asOf: open[0]?.shared.asOf ?? run.asOf },
+    maskingVersion: MASKING_VERSION,
+    councilFacts: false,
+    identity,
+    types: shared.types.map((t) => ({
+      difficulty: t.difficulty,
+      label: t.label,
+      method: "",
+      applicable: true,
+      score: t.score ?? null,
+      threshold: t.threshold ?? null,
+      flagged: t.flagged,
+      excludedBy: [],
+      items: (t.items ?? []).map((i) => ({
+        itemId: i.itemId,
+        name: i.name,
+        points: null,
+        cumulative: null,
+        evidence: {
+          itemId: i.itemId,
+          asOf: open[0]?.shared.asOf ?? run.asOf,
+          subject: "self" as const,
+          observed: "",
+          criterion: "",
+          rows: [],
+          matchedRows: 0,
+          text: i.text,
+        },
+      })),
+      notHeld: [],
+    })),
+    records: [],
+    history: [],
+    household: null,
+    sharing: { modes: shared.modes, requestIds: open.map((r) => r.id) },
+  };
+}
+
 export function createChildService(db: Database) {
   const repo = createChildRepository(db);
   return {
@@ -129,6 +201,10 @@ export function createChildService(db: Database) {
       if (!run) return undefined;
       const child = await repo.findChild(scope, run, personId);
       if (!child) return undefined;
+      // A 所属 account sees a child only through the requests sent to it, and
+      // only what their sharing modes share (issue 13): never the live scores,
+      // records, history or household.
+      if (scope.children === "requests") return sharedChildView(db, scope, roles, run, child);
       const [scores, items, records, comparisons, history] = await Promise.all([
         repo.scores(scope, run, personId),
         repo.items(scope, run, [personId]),
@@ -197,6 +273,7 @@ export function createChildService(db: Database) {
           members && child.householdNo
             ? householdView(run, scope, child.householdNo, members)
             : null,
+        sharing: null,
       };
     },
 

@@ -1,5 +1,6 @@
 import { Link, useRouterState } from "@tanstack/react-router";
 import type { ReactNode } from "react";
+import { NotificationBell } from "../features/notifications/NotificationBell.tsx";
 import { NAV_ITEMS } from "./menu.ts";
 import { NAV_GROUP_LABELS, type NavItem } from "./nav.ts";
 import { useSession } from "./session.tsx";
@@ -36,6 +37,7 @@ export function Shell({ children }: { children: ReactNode }) {
         </Link>
         <span className="municipality">{session.user.municipality.name}</span>
         <div className="user-box">
+          <NotificationBell />
           <span data-testid="current-user">{session.user.displayName}</span>
           <button type="button" className="button button-secondary" onClick={logout}>
             ログアウト

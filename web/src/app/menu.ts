@@ -12,6 +12,7 @@ import { resultsNav } from "../features/results/nav.ts";
 import { reviewNav } from "../features/review/nav.ts";
 import { rulesNav } from "../features/rules/nav.ts";
 import { searchNav } from "../features/search/nav.ts";
+import { sheetNav } from "../features/sheets/nav.ts";
 import { validationNav } from "../features/validation/nav.ts";
 import type { NavItem } from "./nav.ts";
 
@@ -27,4 +28,5 @@ export const NAV_ITEMS: readonly NavItem[] = [
   ...resultsNav,
   ...searchNav,
   ...validationNav,
+  ...sheetNav,
 ];

@@ -16,6 +16,7 @@ import { resultsRoutes } from "../features/results/routes.tsx";
 import { reviewRoutes } from "../features/review/routes.tsx";
 import { rulesRoutes } from "../features/rules/routes.tsx";
 import { searchRoutes } from "../features/search/routes.tsx";
+import { sheetRoutes } from "../features/sheets/routes.tsx";
 import { validationRoutes } from "../features/validation/routes.tsx";
 import { rootRoute } from "./root.tsx";
 
@@ -33,6 +34,7 @@ const routeTree = rootRoute.addChildren([
   ...householdRoutes,
   ...searchRoutes,
   ...validationRoutes,
+  ...sheetRoutes,
 ]);
 
 export const router = createRouter({ routeTree, defaultPreload: "intent" });

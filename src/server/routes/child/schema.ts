@@ -145,7 +145,10 @@ export const childViewSchema = z
         method: z.string(),
         applicable: z.boolean(),
         score: z.number().nullable(),
-        threshold: z.number(),
+        threshold: z
+          .number()
+          .nullable()
+          .openapi({ description: "基準値（共有モード (b) で見る所属アカウントには null）" }),
         flagged: z.boolean().nullable(),
         excludedBy: z.array(z.string()),
         items: z.array(
@@ -192,6 +195,16 @@ export const childViewSchema = z
       }),
     ),
     household: householdSchema.nullable(),
+    sharing: z
+      .object({
+        modes: z.array(z.enum(["a", "b", "c"])),
+        requestIds: z.array(z.number().int()),
+      })
+      .nullable()
+      .openapi({
+        description:
+          "所属アカウントが見るとき: 届いている情報収集シートの共有モード。内容はそのモードの範囲だけ（記録・履歴・世帯は含まない）",
+      }),
   })
   .openapi("ChildView");
 

@@ -1,5 +1,6 @@
 import { useQuery } from "@tanstack/react-query";
 import { Link, useParams } from "@tanstack/react-router";
+import { useCan } from "../../app/session.tsx";
 import { api } from "../../lib/api.ts";
 import type { ChildView } from "../../lib/types.ts";
 import { HouseholdPanel } from "../households/HouseholdPanel.tsx";
@@ -28,7 +29,7 @@ function fmt(n: number | null): string {
 
 /** The score of one type as a waterfall: each held item adds its points, up to the score. */
 function Waterfall({ t }: { t: TypeView }) {
-  const max = Math.max(t.threshold, t.score ?? 0, 1);
+  const max = Math.max(t.threshold ?? 0, t.score ?? 0, 1);
   return (
     <article className="card waterfall" data-testid="waterfall" data-difficulty={t.difficulty}>
       <h3>
@@ -233,9 +234,63 @@ function History({ history }: { history: ChildView["history"] }) {
   );
 }
 
+const MODE_TEXT: Record<string, string> = {
+  a: "判定結果と、その根拠の項目・基準値",
+  b: "判定結果と困難の種類",
+  c: "氏名のみ",
+};
+
+/**
+ * A 所属 account's view of a child: only what the open 情報収集シート share
+ * (the server sends nothing more — records, history and household are empty).
+ */
+function SharedChild({ v }: { v: ChildView }) {
+  const sharing = v.sharing;
+  return (
+    <section>
+      <h1>こども: {v.identity.name ?? v.identity.personId}</h1>
+      <p className="lead">
+        情報収集シートの依頼で共有された範囲（
+        {(sharing?.modes ?? []).map((m) => MODE_TEXT[m] ?? m).join("・")}）だけを表示しています。
+      </p>
+      {v.types.length === 0 ? (
+        <p>判定結果は共有されていません。</p>
+      ) : (
+        <ul className="shared-types">
+          {v.types.map((t) => (
+            <li key={t.difficulty} data-difficulty={t.difficulty}>
+              {t.label}: {t.flagged ? "基準以上" : "基準未満"}
+              {t.score !== null && t.threshold !== null
+                ? `（点数 ${fmt(t.score)}／基準 ${fmt(t.threshold)}）`
+                : ""}
+              {t.items.length > 0 && (
+                <ul>
+                  {t.items.map((i) => (
+                    <li key={i.itemId}>
+                      {i.name}: {i.evidence.text}
+                    </li>
+                  ))}
+                </ul>
+              )}
+            </li>
+          ))}
+        </ul>
+      )}
+      <p>
+        {(sharing?.requestIds ?? []).map((rid) => (
+          <Link key={rid} to="/sheets/inbox/$requestId" params={{ requestId: String(rid) }}>
+            情報収集シート（依頼 {rid}）に回答する
+          </Link>
+        ))}
+      </p>
+    </section>
+  );
+}
+
 /** こども詳細: who, why (down to the department's row), the records, the history and the household. */
 export function ChildPage() {
   const { personId } = useParams({ from: "/children/$personId" });
+  const canSend = useCan("cases.work");
   const q = useQuery({
     queryKey: ["child", personId],
     queryFn: () => api<ChildView>(`/children/${encodeURIComponent(personId)}`),
@@ -257,12 +312,20 @@ export function ChildPage() {
   const v = q.data;
   const id = v.identity;
   const types = [...v.types].sort((a, b) => Number(b.flagged) - Number(a.flagged));
+  if (v.sharing) return <SharedChild v={v} />;
   return (
     <section>
       <h1>
         こども詳細: {id.name ?? id.personId}
         {id.nameKana ? <small className="muted">（{id.nameKana}）</small> : null}
       </h1>
+      {canSend && (
+        <p>
+          <Link to="/sheets" search={{ personId: id.personId }} data-testid="send-sheet">
+            このこどもの所属に情報収集シートを送る
+          </Link>
+        </p>
+      )}
       <p className="lead">
         判定（基準日 {v.run.asOf}
         ）の結果と、その根拠になった各部署の記録です。データは気づきのきっかけであり、判断するのは人です。

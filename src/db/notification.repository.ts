@@ -1,0 +1,102 @@
+/**
+ * In-app notifications (issue 13): a new 情報収集シート for its recipients, an
+ * answer for the sender, overdue reminders. One row per recipient user; a
+ * reader sees only their own. No mail is sent (docs/operations.md).
+ */
+import { sql } from "kysely";
+import type { DataScope } from "../domain/policy/index.ts";
+import type { Database } from "./database.ts";
+
+export interface NotificationRow {
+  readonly id: number;
+  readonly kind: string;
+  readonly text: string;
+  readonly link: string | null;
+  readonly requestId: number | null;
+  readonly createdAt: string;
+  readonly read: boolean;
+}
+
+export interface NewNotification {
+  readonly userIds: readonly number[];
+  readonly kind: string;
+  readonly text: string;
+  readonly link: string | null;
+  readonly requestId: number | null;
+}
+
+export function createNotificationRepository(db: Database) {
+  return {
+    async add(scope: DataScope, notes: readonly NewNotification[]): Promise<number> {
+      const values = notes.flatMap((n) =>
+        [...new Set(n.userIds)].map((u) => ({
+          municipality_id: scope.municipalityId,
+          recipient_user_id: u,
+          kind: n.kind,
+          text: n.text,
+          link: n.link,
+          request_id: n.requestId,
+        })),
+      );
+      if (values.length === 0) return 0;
+      await db.insertInto("notification").values(values).execute();
+      return values.length;
+    },
+
+    async list(
+      scope: DataScope,
+      limit: number,
+    ): Promise<{ unread: number; items: NotificationRow[] }> {
+      const [count, rows] = await Promise.all([
+        db
+          .selectFrom("notification")
+          .select(sql<number>`count(*)::int`.as("n"))
+          .where("municipality_id", "=", scope.municipalityId)
+          .where("recipient_user_id", "=", scope.userId)
+          .where("read_at", "is", null)
+          .executeTakeFirst(),
+        db
+          .selectFrom("notification")
+          .select([
+            "id",
+            "kind",
+            "text",
+            "link",
+            "request_id",
+            sql<string>`to_char(created_at, 'YYYY-MM-DD"T"HH24:MI:SSOF')`.as("created_at"),
+            sql<boolean>`read_at IS NOT NULL`.as("read"),
+          ])
+          .where("municipality_id", "=", scope.municipalityId)
+          .where("recipient_user_id", "=", scope.userId)
+          .orderBy("id", "desc")
+          .limit(limit)
+          .execute(),
+      ]);
+      return {
+        unread: count?.n ?? 0,
+        items: rows.map((r) => ({
+          id: r.id,
+          kind: r.kind,
+          text: r.text,
+          link: r.link,
+          requestId: r.request_id,
+          createdAt: r.created_at,
+          read: r.read,
+        })),
+      };
+    },
+
+    /** Marks one (or, without id, every) notification of the reader read. */
+    async markRead(scope: DataScope, id?: number): Promise<number> {
+      const r = await db
+        .updateTable("notification")
+        .set({ read_at: sql`now()` })
+        .where("municipality_id", "=", scope.municipalityId)
+        .where("recipient_user_id", "=", scope.userId)
+        .where("read_at", "is", null)
+        .$if(id !== undefined, (q) => q.where("id", "=", id as number))
+        .executeTakeFirst();
+      return Number(r.numUpdatedRows);
+    },
+  };
+}

@@ -1,0 +1,76 @@
+/**
+ * In-app notifications (issue 13), mounted at /api/notifications: any signed-in
+ * user reads and marks their own. Nothing is mailed (a closed network has no
+ * mail by default; see docs/operations.md for the SMTP setting, off).
+ */
+import { createNotificationRepository } from "../../../db/notification.repository.ts";
+import {
+  createRouter,
+  json,
+  policyRoute,
+  refuseAsNotFound,
+  scopeOfRequest,
+} from "../../openapi/route.ts";
+import { createSheetService } from "../../services/sheet.service.ts";
+import {
+  markedSchema,
+  notificationIdParam,
+  notificationListSchema,
+  notificationQuery,
+} from "./schema.ts";
+
+const tags = ["お知らせ"];
+
+export const notificationRoutes = createRouter()
+  .openapi(
+    policyRoute("authenticated", {
+      method: "get",
+      path: "/",
+      tags,
+      summary: "自分あてのお知らせ（新しい順）と未読の数",
+      description: "期限を過ぎた情報収集シートの催促も、ここで（その日の最初の表示で）作られます。",
+      request: { query: notificationQuery },
+      responses: { 200: json(notificationListSchema) },
+    }),
+    async (c) => {
+      const scope = scopeOfRequest(c);
+      const db = c.get("deps").db;
+      if (scope.children !== "none") await createSheetService(db).remindOverdue(scope);
+      const { limit } = c.req.valid("query");
+      return c.json(await createNotificationRepository(db).list(scope, limit), 200);
+    },
+  )
+  .openapi(
+    policyRoute("authenticated", {
+      method: "post",
+      path: "/read",
+      tags,
+      summary: "すべて既読にする",
+      responses: { 200: json(markedSchema) },
+    }),
+    async (c) => {
+      const marked = await createNotificationRepository(c.get("deps").db).markRead(
+        scopeOfRequest(c),
+      );
+      return c.json({ marked }, 200);
+    },
+  )
+  .openapi(
+    policyRoute("authenticated", {
+      method: "post",
+      path: "/{notificationId}/read",
+      tags,
+      summary: "1件を既読にする",
+      request: { params: notificationIdParam },
+      responses: { 200: json(markedSchema) },
+    }),
+    async (c) => {
+      const { notificationId } = c.req.valid("param");
+      const marked = await createNotificationRepository(c.get("deps").db).markRead(
+        scopeOfRequest(c),
+        notificationId,
+      );
+      if (marked === 0) return refuseAsNotFound(c, `notification:${notificationId}`);
+      return c.json({ marked }, 200);
+    },
+  );

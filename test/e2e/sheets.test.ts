@@ -1,0 +1,526 @@
+/**
+ * 情報収集シート and sharing modes through the API against PostgreSQL (issue 13,
+ * wf-sheets). A synthetic village is generated, imported and run; a
+ * coordinator sends requests to one school in each sharing mode; the school's
+ * 所属 account is checked on every route it can reach:
+ * - it sees only requests to its school, and of each only what the mode shares
+ *   (mode (b): result and difficulty type; mode (c): the name only);
+ * - it cannot open a child outside its requests (another school's child, or
+ *   its own pupil without a request) — 404, audited as authz.denied;
+ * - no GET route of the OpenAPI document returns items, scores or thresholds
+ *   of a mode-(b)/(c) child to it;
+ * - it answers; the sender sees the answer and is notified; the child page
+ *   closes once no request is open;
+ * plus overdue reminders, bulk sending, templates, withdrawal, staff scope,
+ * and that 要対協 items (B01/B02) are never shared, even in mode (a).
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { sql } from "kysely";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createAuditRepository } from "../../src/db/audit.repository.ts";
+import { createMunicipalityRepository } from "../../src/db/municipality.repository.ts";
+import { BUILT_IN_NAME_POOLS } from "../../src/domain/synth/demo-names.generated.ts";
+import type { IsoDate } from "../../src/domain/types.ts";
+import { importFile, listImportFiles } from "../../src/pipeline/import.ts";
+import { monthlyRun } from "../../src/pipeline/run.ts";
+import { runSynth } from "../../src/pipeline/synth.ts";
+import type { App } from "../../src/server/app.ts";
+import { createTestDatabase, type TestDatabase } from "../db.ts";
+import { type Client, createTestApp, loginAs } from "../http.ts";
+
+const AS_OF = "2024-04-01" as IsoDate;
+const dir = mkdtempSync(join(tmpdir(), "mimamori-sheets-"));
+let t: TestDatabase;
+let app: App;
+let municipalityId: number;
+let scoreRunId: number;
+let linkRunId: number;
+let coordinator: Client;
+let school: Client;
+let otherSchool: Client;
+let staffOther: Client;
+let schoolA: string;
+let schoolB: string;
+/** Flagged children at school A (b, c, a, and one never asked), one at school B. */
+let childB: string;
+let childC: string;
+let childA: string;
+let childUnasked: string;
+let childOther: string;
+let flaggedTypeOf: Map<string, string>;
+const ids: Record<string, number> = {};
+
+interface Shared {
+  mode: string;
+  types?: {
+    difficulty: string;
+    flagged: boolean | null;
+    score?: number;
+    threshold?: number;
+    items?: unknown[];
+  }[];
+}
+interface Inbox {
+  total: number;
+  requests: {
+    id: number;
+    personId: string;
+    mode: string;
+    shared: Shared;
+    status: string;
+    questions: { id: string }[];
+  }[];
+}
+
+async function flaggedBySchool(): Promise<Map<string, { personId: string; difficulty: string }[]>> {
+  const r = await sql<{ person_id: string; school: string; difficulty: string }>`
+    SELECT DISTINCT ON (lr.person_id) lr.person_id, ir.data->>'学校名' AS school, sr.difficulty
+      FROM link_record lr
+      JOIN import_row ir ON ir.snapshot_id = lr.snapshot_id AND ir.row_no = lr.row_no
+      JOIN score_result sr ON sr.run_id = ${scoreRunId} AND sr.person_id = lr.person_id AND sr.flagged
+     WHERE lr.run_id = ${linkRunId} AND lr.source_id = 'gakureibo' AND lr.person_id IS NOT NULL
+       AND NOT EXISTS (SELECT 1 FROM score_item si WHERE si.run_id = ${scoreRunId}
+                        AND si.person_id = lr.person_id AND si.item_id IN ('B01','B02'))
+     ORDER BY lr.person_id, ir.as_of DESC, lr.snapshot_id DESC, lr.row_no DESC`.execute(t.db);
+  const out = new Map<string, { personId: string; difficulty: string }[]>();
+  for (const x of r.rows)
+    out.set(x.school, [
+      ...(out.get(x.school) ?? []),
+      { personId: x.person_id, difficulty: x.difficulty },
+    ]);
+  return out;
+}
+
+async function refusals(target: string): Promise<number> {
+  const rows = await createAuditRepository(t.db).list({
+    municipalityId,
+    limit: 1000,
+    action: "authz.denied",
+  });
+  return rows.filter((r) => r.target === target).length;
+}
+
+beforeAll(async () => {
+  t = await createTestDatabase();
+  const target = { db: t.db, url: t.url };
+  runSynth({ profile: "village", seed: 3, out: dir, asOf: AS_OF, names: BUILT_IN_NAME_POOLS });
+  municipalityId = (await createMunicipalityRepository(t.db).ensureDefault("テスト村")).id;
+  const actor = { userId: null, loginName: "test" };
+  for (const path of await listImportFiles([dir]))
+    await importFile(target, path, { municipalityId, actor, asOf: AS_OF });
+  const run = await monthlyRun(target, { municipalityId, actor, origin: "cli" });
+  linkRunId = run.linked.runId;
+  scoreRunId = run.scored.runId;
+  app = await createTestApp(t.db, t.url);
+
+  const bySchool = [...(await flaggedBySchool())].sort((a, b) => b[1].length - a[1].length);
+  expect(bySchool.length).toBeGreaterThan(1);
+  const [a, b] = bySchool;
+  if (!a || !b || a[1].length < 4)
+    throw new Error("the village needs a school with 4 flagged children");
+  schoolA = a[0];
+  schoolB = b[0];
+  [childB, childC, childA, childUnasked] = a[1].map((x) => x.personId) as [
+    string,
+    string,
+    string,
+    string,
+  ];
+  childOther = b[1][0]?.personId as string;
+  flaggedTypeOf = new Map([...a[1], ...b[1]].map((x) => [x.personId, x.difficulty]));
+
+  coordinator = await loginAs(app, t.db, "coord", ["coordinator"], {
+    council: true,
+    municipalityId,
+  });
+  school = await loginAs(app, t.db, "school.a", ["affiliation"], {
+    affiliation: schoolA,
+    municipalityId,
+  });
+  otherSchool = await loginAs(app, t.db, "school.b", ["affiliation"], {
+    affiliation: schoolB,
+    municipalityId,
+  });
+  staffOther = await loginAs(app, t.db, "staff.b", ["staff"], {
+    affiliation: schoolB,
+    municipalityId,
+  });
+}, 600_000);
+
+afterAll(async () => {
+  await t?.drop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function send(personId: string, mode: string, extra: Record<string, unknown> = {}) {
+  const r = await coordinator.json<{
+    id: number;
+    recipient: string;
+    status: string;
+    shared: Shared;
+  }>("/api/sheets/requests", {
+    method: "POST",
+    body: { personId, mode, difficulties: [flaggedTypeOf.get(personId)], ...extra },
+  });
+  expect(r.status, JSON.stringify(r.body)).toBe(201);
+  return r.body;
+}
+
+describe("sending", () => {
+  it("sends to the child's current school by default, and records what the mode shares", async () => {
+    const b = await send(childB, "b");
+    expect(b.recipient).toBe(schoolA);
+    expect(b.status).toBe("sent");
+    expect(b.shared.types?.[0]).toEqual({
+      difficulty: flaggedTypeOf.get(childB),
+      label: expect.any(String),
+      flagged: true,
+    });
+    ids.b = b.id;
+    const c = await send(childC, "c");
+    expect(c.shared).toEqual({ mode: "c", asOf: AS_OF });
+    ids.c = c.id;
+    const stored = await sql<{
+      shared: unknown;
+    }>`SELECT shared FROM sheet_request WHERE id = ${c.id}`.execute(t.db);
+    expect(JSON.stringify(stored.rows[0]?.shared)).not.toMatch(/flagged|difficulty/);
+  });
+
+  it("refuses a due date in the past and a child outside the sender's scope", async () => {
+    const past = await coordinator.json("/api/sheets/requests", {
+      method: "POST",
+      body: { personId: childB, mode: "b", difficulties: ["abuse"], dueDate: "2020-01-01" },
+    });
+    expect(past.status).toBe(400);
+    const before = await refusals(`person:${childB}`);
+    const staffSend = await staffOther.json("/api/sheets/requests", {
+      method: "POST",
+      body: { personId: childB, mode: "b", difficulties: ["abuse"] },
+    });
+    expect(staffSend.status).toBe(404);
+    expect(await refusals(`person:${childB}`)).toBe(before + 1);
+  });
+});
+
+describe("the school's account (mode b and c)", () => {
+  it("lists only requests to its school, each cut to its mode", async () => {
+    const r = await school.json<Inbox>("/api/sheets/inbox");
+    expect(r.status).toBe(200);
+    expect(r.body.requests.map((x) => x.id).sort()).toEqual([ids.b, ids.c].sort());
+    const b = r.body.requests.find((x) => x.id === ids.b);
+    expect(b?.shared.types?.[0]?.flagged).toBe(true);
+    const text = JSON.stringify(r.body);
+    expect(text).not.toMatch(/"score"|"threshold"|"items"|"itemId"|"difficulties"/);
+    const c = r.body.requests.find((x) => x.id === ids.c);
+    expect(c?.shared.types).toBeUndefined();
+    // Mode (c) asks the general questions: they do not reveal the type either.
+    expect(c?.questions.map((q) => q.id)).toContain("mood");
+    const other = await otherSchool.json<Inbox>("/api/sheets/inbox");
+    expect(other.body.requests).toEqual([]);
+  });
+
+  it("opens a mode-(b) child with the result and the type only, a mode-(c) child with the name only", async () => {
+    const b = await school.json<{
+      identity: {
+        name: string | null;
+        address: string | null;
+        residentNos: unknown;
+        householdNo: unknown;
+      };
+      types: { flagged: boolean; score: unknown; threshold: unknown; items: unknown[] }[];
+      records: unknown[];
+      history: unknown[];
+      household: unknown;
+      sharing: { modes: string[] };
+    }>(`/api/children/${childB}`);
+    expect(b.status).toBe(200);
+    expect(b.body.identity.name).toBeTruthy();
+    expect(b.body.identity.address).toBeNull();
+    expect(b.body.identity.residentNos).toBeNull();
+    expect(b.body.sharing.modes).toEqual(["b"]);
+    expect(b.body.types).toHaveLength(1);
+    expect(b.body.types[0]).toMatchObject({
+      flagged: true,
+      score: null,
+      threshold: null,
+      items: [],
+    });
+    expect(b.body.records).toEqual([]);
+    expect(b.body.history).toEqual([]);
+    expect(b.body.household).toBeNull();
+    const c = await school.json<{ types: unknown[]; sharing: { modes: string[] } }>(
+      `/api/children/${childC}`,
+    );
+    expect(c.status).toBe(200);
+    expect(c.body.types).toEqual([]);
+    expect(c.body.sharing.modes).toEqual(["c"]);
+  });
+
+  it("cannot open another school's child nor its own pupil without a request (404, audited)", async () => {
+    for (const personId of [childOther, childUnasked]) {
+      const before = await refusals(`person:${personId}`);
+      const r = await school.json<{ error: { code: string } }>(`/api/children/${personId}`);
+      expect(r.status).toBe(404);
+      expect(r.body.error.code).toBe("not_found");
+      expect(await refusals(`person:${personId}`)).toBe(before + 1);
+    }
+    const before = await refusals(`sheet_request:${ids.b}`);
+    const r = await otherSchool.json(`/api/sheets/inbox/${ids.b}`);
+    expect(r.status).toBe(404);
+    expect(await refusals(`sheet_request:${ids.b}`)).toBe(before + 1);
+  });
+
+  it("no GET route returns items, scores or thresholds of its children (walk of /api/openapi.json)", async () => {
+    const doc = (await (await app.request("http://localhost/api/openapi.json")).json()) as {
+      paths: Record<
+        string,
+        Record<
+          string,
+          { parameters?: { name: string; in: string; schema?: { enum?: string[] } }[] }
+        >
+      >;
+    };
+    let reached = 0;
+    for (const [path, ops] of Object.entries(doc.paths)) {
+      const op = ops.get;
+      // The API document itself names the schemas (not data).
+      if (!op || path === "/api/openapi.json") continue;
+      for (const personId of [childB, childC]) {
+        for (const requestId of [ids.b, ids.c]) {
+          const concrete = path.replace(/\{([^}]+)\}/g, (_, name: string) => {
+            if (name === "personId") return personId;
+            if (name === "requestId") return String(requestId);
+            const p = op.parameters?.find((x) => x.name === name);
+            return p?.schema?.enum?.[0] ?? "1";
+          });
+          const res = await school.request(concrete);
+          if (res.status !== 200) {
+            expect([403, 404, 400, 409], `${path} → ${res.status}`).toContain(res.status);
+            continue;
+          }
+          reached++;
+          const text = await res.text();
+          const leak = /"itemId"|"evidence"|"threshold":\d|"score":\d|"records":\[\{/.exec(text);
+          expect(leak?.[0] ?? null, `${path} returns ${leak?.[0]}`).toBeNull();
+        }
+      }
+    }
+    // The inbox, one request, the two child pages, notifications, me.
+    expect(reached).toBeGreaterThanOrEqual(4);
+  });
+});
+
+describe("answering", () => {
+  it("the school answers; the sender sees the answer and is notified; the child page closes", async () => {
+    const inbox = await school.json<Inbox>(`/api/sheets/inbox/${ids.b}`);
+    const q = inbox.body as unknown as {
+      questions: { id: string; kind: string; choices?: string[] }[];
+    };
+    const answers: Record<string, string> = {};
+    for (const question of q.questions)
+      answers[question.id] =
+        question.kind === "choice" ? (question.choices?.[0] ?? "") : "授業中は落ち着いている";
+    const bad = await school.json(`/api/sheets/inbox/${ids.b}/answer`, {
+      method: "POST",
+      body: { answers: { nonexistent: "x" } },
+    });
+    expect(bad.status).toBe(400);
+    const r = await school.json<{ status: string }>(`/api/sheets/inbox/${ids.b}/answer`, {
+      method: "POST",
+      body: { answers },
+    });
+    expect(r.status).toBe(200);
+    expect(r.body.status).toBe("answered");
+    const again = await school.json(`/api/sheets/inbox/${ids.b}/answer`, {
+      method: "POST",
+      body: { answers },
+    });
+    expect(again.status).toBe(409);
+    const seen = await coordinator.json<{
+      status: string;
+      answers: Record<string, string>;
+      answeredByName: string;
+    }>(`/api/sheets/requests/${ids.b}`);
+    expect(seen.body.status).toBe("answered");
+    expect(seen.body.answers).toEqual(answers);
+    expect(seen.body.answeredByName).toBe("school.a");
+    const notes = await coordinator.json<{
+      unread: number;
+      items: { kind: string; requestId: number }[];
+    }>("/api/notifications");
+    expect(notes.body.items.some((n) => n.kind === "sheet.answered" && n.requestId === ids.b)).toBe(
+      true,
+    );
+    const closed = await school.json(`/api/children/${childB}`);
+    expect(closed.status).toBe(404);
+    // The answered request stays in the school's inbox (its own answer).
+    const list = await school.json<Inbox>("/api/sheets/inbox?status=answered");
+    expect(list.body.requests.map((x) => x.id)).toEqual([ids.b]);
+    // The conference screen's read: the returned sheets of one child.
+    const ofChild = await coordinator.json<{ requests: { id: number; status: string }[] }>(
+      `/api/sheets/children/${childB}`,
+    );
+    expect(ofChild.body.requests).toEqual([
+      expect.objectContaining({ id: ids.b, status: "answered" }),
+    ]);
+  });
+
+  it("the school was notified of the new requests", async () => {
+    const notes = await school.json<{ items: { kind: string }[] }>("/api/notifications");
+    expect(notes.body.items.filter((n) => n.kind === "sheet.new").length).toBeGreaterThanOrEqual(2);
+    const other = await otherSchool.json<{ items: unknown[] }>("/api/notifications");
+    expect(other.body.items).toEqual([]);
+  });
+});
+
+describe("mode (a), 要対協 items, staff scope", () => {
+  it("mode (a) shares items and thresholds; never B01/B02, even when the sender is a council member", async () => {
+    const a = await send(childA, "a");
+    ids.a = a.id;
+    expect(a.shared.types?.[0]?.threshold).toEqual(expect.any(Number));
+    const council = await sql<{ person_id: string; difficulty: string }>`
+      SELECT si.person_id, sr.difficulty FROM score_item si
+        JOIN score_result sr ON sr.run_id = si.run_id AND sr.person_id = si.person_id
+       WHERE si.run_id = ${scoreRunId} AND si.item_id IN ('B01','B02')
+       ORDER BY si.person_id LIMIT 1`.execute(t.db);
+    const row = council.rows[0];
+    expect(row).toBeTruthy();
+    const r = await coordinator.json<{ shared: Shared }>("/api/sheets/requests", {
+      method: "POST",
+      body: {
+        personId: row?.person_id,
+        mode: "a",
+        difficulties: ["abuse", "poverty", "truancy"],
+        recipient: schoolA,
+        recipientKind: "school",
+      },
+    });
+    expect(r.status).toBe(201);
+    expect(JSON.stringify(r.body.shared)).not.toMatch(/B01|B02/);
+    const view = await school.json<{ types: { items: { itemId: string }[] }[] }>(
+      `/api/children/${childA}`,
+    );
+    expect(view.status).toBe(200);
+    expect(view.body.types[0]?.items.length).toBeGreaterThan(0);
+  });
+
+  it("staff of another school cannot read or withdraw requests about school A's children", async () => {
+    expect((await staffOther.json(`/api/sheets/requests/${ids.c}`)).status).toBe(404);
+    const list = await staffOther.json<{ requests: { personId: string }[] }>(
+      "/api/sheets/requests",
+    );
+    expect(list.body.requests.some((x) => x.personId === childC)).toBe(false);
+    const w = await staffOther.json(`/api/sheets/requests/${ids.c}/withdraw`, {
+      method: "POST",
+      body: { reason: "誤送信" },
+    });
+    expect(w.status).toBe(404);
+  });
+});
+
+describe("overdue, withdrawal, bulk, templates", () => {
+  it("an overdue request is listed as such and reminded once a day in-app", async () => {
+    await sql`UPDATE sheet_request SET due_date = current_date - 3 WHERE id = ${ids.c}`.execute(
+      t.db,
+    );
+    const list = await coordinator.json<{ requests: { id: number; status: string }[] }>(
+      "/api/sheets/requests?status=overdue",
+    );
+    expect(list.body.requests.map((x) => x.id)).toEqual([ids.c]);
+    const n1 = await school.json<{ items: { kind: string; requestId: number }[] }>(
+      "/api/notifications",
+    );
+    const reminders = n1.body.items.filter(
+      (n) => n.kind === "sheet.overdue" && n.requestId === ids.c,
+    );
+    expect(reminders).toHaveLength(1);
+    await school.json("/api/notifications");
+    const n2 = await school.json<{ items: { kind: string; requestId: number }[] }>(
+      "/api/notifications",
+    );
+    expect(
+      n2.body.items.filter((n) => n.kind === "sheet.overdue" && n.requestId === ids.c),
+    ).toHaveLength(1);
+    const inbox = await school.json<Inbox>("/api/sheets/inbox?status=overdue");
+    expect(inbox.body.requests.map((x) => x.id)).toEqual([ids.c]);
+  });
+
+  it("a withdrawn request leaves the school's inbox and closes the child page", async () => {
+    const w = await coordinator.json<{ status: string }>(`/api/sheets/requests/${ids.c}/withdraw`, {
+      method: "POST",
+      body: { reason: "別の方法で確認できたため" },
+    });
+    expect(w.body.status).toBe("withdrawn");
+    const inbox = await school.json<Inbox>("/api/sheets/inbox");
+    expect(inbox.body.requests.some((x) => x.id === ids.c)).toBe(false);
+    expect((await school.json(`/api/children/${childC}`)).status).toBe(404);
+    expect((await school.json(`/api/sheets/inbox/${ids.c}`)).status).toBe(404);
+  });
+
+  it("bulk: one school's round for every flagged child there, one batch", async () => {
+    const r = await coordinator.json<{ batchId: string; ids: number[] }>(
+      "/api/sheets/requests/bulk",
+      {
+        method: "POST",
+        body: { recipient: schoolB, recipientKind: "school", mode: "b" },
+      },
+    );
+    expect(r.status).toBe(201);
+    const expected = await sql<{ n: number }>`
+      SELECT count(DISTINCT sr.person_id)::int AS n FROM score_result sr
+       WHERE sr.run_id = ${scoreRunId} AND sr.flagged AND EXISTS (
+         SELECT 1 FROM (SELECT DISTINCT ON (lr.person_id) ir.data->>'学校名' AS s FROM link_record lr
+           JOIN import_row ir ON ir.snapshot_id = lr.snapshot_id AND ir.row_no = lr.row_no
+          WHERE lr.run_id = ${linkRunId} AND lr.person_id = sr.person_id AND lr.source_id = 'gakureibo'
+          ORDER BY lr.person_id, ir.as_of DESC, lr.snapshot_id DESC, lr.row_no DESC) x WHERE x.s = ${schoolB})`.execute(
+      t.db,
+    );
+    expect(r.body.ids.length).toBe(expected.rows[0]?.n);
+    const inbox = await otherSchool.json<Inbox>("/api/sheets/inbox?limit=200");
+    expect(inbox.body.requests.map((x) => x.id).sort()).toEqual([...r.body.ids].sort());
+    const chosen = await coordinator.json("/api/sheets/requests/bulk", {
+      method: "POST",
+      body: {
+        recipient: schoolB,
+        recipientKind: "school",
+        mode: "c",
+        personIds: [childOther, "P_NOPE"],
+      },
+    });
+    expect(chosen.status).toBe(404);
+  });
+
+  it("templates: a coordinator edits one; the next request asks its questions; staff may not edit", async () => {
+    const body = {
+      title: "独自の貧困シート",
+      questions: [{ id: "lunch", text: "給食をおかわりする様子", kind: "text" }],
+    };
+    const put = await coordinator.json<{ key: string; edited: boolean }[]>(
+      "/api/sheets/templates/poverty",
+      {
+        method: "PUT",
+        body,
+      },
+    );
+    expect(put.status).toBe(200);
+    expect(put.body.find((x) => x.key === "poverty")?.edited).toBe(true);
+    const r = await coordinator.json<{ questions: { id: string }[] }>("/api/sheets/requests", {
+      method: "POST",
+      body: { personId: childUnasked, mode: "b", difficulties: ["poverty"] },
+    });
+    expect(r.body.questions.map((q) => q.id)).toContain("lunch");
+    expect(
+      (await staffOther.json("/api/sheets/templates/poverty", { method: "PUT", body })).status,
+    ).toBe(403);
+    const bad = await coordinator.json("/api/sheets/templates/poverty", {
+      method: "PUT",
+      body: {
+        title: "x",
+        questions: [{ id: "q", text: "選んで", kind: "choice", choices: ["1つだけ"] }],
+      },
+    });
+    expect(bad.status).toBe(400);
+  });
+});
