@@ -20,6 +20,7 @@ import {
   type RunLock,
   tryRunLock,
 } from "../db/run-job.repository.ts";
+import { refreshStatistics } from "../db/statistics.repository.ts";
 import { isMimamoriError, MimamoriError } from "../domain/errors.ts";
 import type { IsoDate } from "../domain/types.ts";
 import { type LinkageRunReport, type LinkageTarget, runLinkage } from "./linkage.ts";
@@ -178,6 +179,8 @@ async function execute(
     },
   };
   try {
+    // Imports may have just bulk-loaded (`import` then `run` at once): plan on fresh statistics.
+    await refreshStatistics(target.db, "import");
     const linked = await runLinkage(target, {
       municipalityId: mid,
       ...(options.asOf === undefined ? {} : { asOf: options.asOf }),
@@ -188,6 +191,7 @@ async function execute(
     });
     asOf = linked.asOf;
     linkRunId = linked.runId;
+    await refreshStatistics(target.db, "linkage");
     const scored = await scoreRun(target, {
       municipalityId: mid,
       asOf: linked.asOf,
@@ -197,6 +201,7 @@ async function execute(
       progress,
       pending: true,
     });
+    await refreshStatistics(target.db, "scoring");
     await progress.enter("publish");
     counts.publish = { linkRun: linked.runId, scoreRun: scored.runId };
     await jobs.publish(mid, {
