@@ -164,6 +164,9 @@ export interface ExportedPerson {
   readonly resident: boolean;
 }
 
+/** municipality_setting key of a municipality's linkage settings. */
+const LINKAGE_SETTINGS_KEY = "linkage_settings";
+
 export function createLinkageRepository(db: Database) {
   async function findRun(
     municipalityId: number,
@@ -199,6 +202,36 @@ export function createLinkageRepository(db: Database) {
      * needs of it. A run still being written (or left by a run that died) has
      * no `completed_at` and is never the latest (0015-run-job).
      */
+    /** The municipality's own linkage settings (`mimamori linkage settings set`), if any. */
+    async storedSettings(
+      municipalityId: number,
+    ): Promise<{ value: unknown; actor: string; updatedAt: Date } | undefined> {
+      const r = await db
+        .selectFrom("municipality_setting")
+        .select(["value", "actor", "updated_at"])
+        .where("municipality_id", "=", municipalityId)
+        .where("key", "=", LINKAGE_SETTINGS_KEY)
+        .executeTakeFirst();
+      return r && { value: r.value, actor: r.actor, updatedAt: r.updated_at };
+    },
+
+    async saveSettings(municipalityId: number, value: unknown, actor: string): Promise<void> {
+      await sql`INSERT INTO municipality_setting (municipality_id, key, value, actor)
+        VALUES (${municipalityId}, ${LINKAGE_SETTINGS_KEY}, ${JSON.stringify(value)}::jsonb, ${actor})
+        ON CONFLICT (municipality_id, key) DO UPDATE SET value = EXCLUDED.value,
+          actor = EXCLUDED.actor, updated_at = now()`.execute(db);
+    },
+
+    /** Back to the built-in settings; true when there were settings of its own. */
+    async clearSettings(municipalityId: number): Promise<boolean> {
+      const r = await db
+        .deleteFrom("municipality_setting")
+        .where("municipality_id", "=", municipalityId)
+        .where("key", "=", LINKAGE_SETTINGS_KEY)
+        .executeTakeFirst();
+      return Number(r.numDeletedRows) > 0;
+    },
+
     async latestRun(municipalityId: number): Promise<StoredRun | undefined> {
       return findRun(municipalityId, undefined);
     },

@@ -25,6 +25,7 @@ import { COUNCIL_ONLY_SOURCES } from "../domain/policy/index.ts";
 import type { IsoDate } from "../domain/types.ts";
 import { loadGaiji } from "./gaiji.ts";
 import { linkRecordOfData, motherFactsOfData } from "./link-input.ts";
+import { loadLinkageSettings } from "./linkage-settings.ts";
 import { loadSources } from "./sources.ts";
 import type { StageReporter } from "./stages.ts";
 
@@ -140,8 +141,11 @@ export async function runLinkage(
   const decisions = await linkage.listDecisions(options.municipalityId);
   // The municipality's 外字 table (mimamori gaiji set): private-use characters in names.
   const gaiji = await loadGaiji(target.db, options.municipalityId);
+  // The municipality's own settings (mimamori linkage settings set), else the built-in ones.
+  const settings =
+    options.settings ?? (await loadLinkageSettings(target.db, options.municipalityId)).settings;
   const result = linkRecords(records, {
-    ...(options.settings ? { settings: options.settings } : {}),
+    settings,
     ...(gaiji.size > 0 ? { gaiji } : {}),
     decisions,
     previous,

@@ -7,6 +7,8 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { TEST_NAMES_FILE } from "../../../test/fixtures/names.ts";
+import { normaliseKana } from "../../domain/ja/kana.ts";
+import { readingKey } from "../../domain/ja/reading-key.ts";
 import { canonicalVariant, isCp932Variant } from "../../domain/ja/variants.ts";
 import { addMonths, ageOn, dayOf, schoolGradeOn } from "../../domain/synth/calendar.ts";
 import {
@@ -314,6 +316,31 @@ describe("identity traps and mess", () => {
     });
     expect(school.length).toBeGreaterThan(10);
     expect(folded.length / school.length).toBeGreaterThan(0.6);
+  });
+
+  it("changes a few children's family names: the registry has the new one, earlier school rows the old", () => {
+    const changed = world.persons.filter((p) => p.formerFamily !== null);
+    const children = world.persons.filter(
+      (p) => p.role === "child" && p.birth <= world.asOf - 2 * 365,
+    );
+    expect(changed.length / children.length).toBeGreaterThan(0.01);
+    expect(changed.length / children.length).toBeLessThan(0.08);
+    const ids = new Set(changed.map((p) => p.id));
+    for (const r of get("jumin").rows.filter((x) => ids.has(x.person))) {
+      const p = world.persons[r.person] as Person;
+      expect(cell("jumin", r, "氏名").startsWith(p.family)).toBe(true);
+    }
+    // The school's master typed before the change keeps the former name; typed after it, the new.
+    const school = get("shukketsu").rows.filter((r) => ids.has(r.person) && !r.broken);
+    const kana = (r: SynthRow) => cell("shukketsu", r, "氏名カナ");
+    const old = school.filter((r) => {
+      const p = world.persons[r.person] as Person;
+      const former = readingKey(p.formerFamily?.familyKana ?? "");
+      return readingKey(normaliseKana(kana(r))).startsWith(former);
+    });
+    expect(school.length).toBeGreaterThan(5);
+    expect(old.length).toBeGreaterThan(0);
+    expect(old.length).toBeLessThan(school.length);
   });
 
   it("writes kana as hiragana, half-width and with variants in some sources", () => {

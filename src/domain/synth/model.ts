@@ -54,6 +54,14 @@ export const HOUSEHOLD = {
 } as const;
 
 /**
+ * Children whose family name changed in the last four years, among Japanese-named children
+ * aged two and over: in single-mother households (the mother's name after a divorce) and in
+ * two-parent households (a step-parent's name after a remarriage; 人口動態統計: about a quarter
+ * of marriages are remarriages of one partner).
+ */
+export const NAME_CHANGE = { singleMother: 0.3, remarried: 0.015 } as const;
+
+/**
  * Registered 異体字: the probability that a kanji with a registered-name variant (髙 for 高 …)
  * is registered in that form, per character of a family (shared by the family) or given name.
  */

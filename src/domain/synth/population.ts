@@ -12,6 +12,7 @@ import {
   CARE_BY_AGE,
   DEVELOPMENTAL,
   HOUSEHOLD,
+  NAME_CHANGE,
   POSTPARTUM,
   POVERTY,
   TRUANCY,
@@ -144,6 +145,7 @@ export function buildWorld(input: WorldInput): World {
   assignNumbers(world, Rng.derive(seed, "numbers"));
   assignLatents(world, Rng.derive(seed, "latents"));
   assignFacts(world, Rng.derive(seed, "facts"));
+  assignNameChanges(world, chooser, Rng.derive(seed, "name-changes"));
   return world;
 }
 
@@ -548,6 +550,7 @@ class Builder {
       yotaikyo: null,
       ichijiHogo: [],
       outsideSchool: false,
+      formerFamily: null,
     };
     this.persons.push(p);
     hh.members.push(id);
@@ -1045,6 +1048,35 @@ function mental(rng: Rng, issued: Day, reason: keyof typeof MENTAL_CODES): Disab
  * certificates of children, 受給者証, special classes, 要対協 registrations, 一時保護,
  * counselling records. Items per difficulty follow spec/associations.md.
  */
+/**
+ * Surnames that changed (issue 15): after the parents' divorce a child often takes the mother's
+ * name; after a remarriage, the step-parent's. The registry then holds the new name while
+ * records made earlier (a school's master for the year, a 要対協 or 一時保護 file) keep the
+ * old one. Japanese-named children aged two and over; the change falls in the last four years.
+ * A stream of its own, so every other generated fact stays as it was.
+ */
+function assignNameChanges(world: World, chooser: NameChooser, rng: Rng): void {
+  for (const p of world.persons) {
+    if (p.role !== "child" || p.alphabetName || p.nationality !== "") continue;
+    if (p.birth > world.asOf - 2 * 365) continue;
+    const hh = world.households[p.hh] as Household;
+    const share =
+      hh.kind === "single_mother"
+        ? NAME_CHANGE.singleMother
+        : hh.kind === "two_parent"
+          ? NAME_CHANGE.remarried
+          : 0;
+    if (share === 0 || !rng.chance(share)) continue;
+    let former = chooser.familyName(rng);
+    for (let i = 0; i < 20 && (former.kanji === p.family || former.kana === p.familyKana); i++)
+      former = chooser.familyName(rng);
+    if (former.kanji === p.family || former.kana === p.familyKana) continue;
+    const from = Math.max(p.birth + 365, world.asOf - 4 * 365);
+    const until = from + rng.int(Math.max(1, world.asOf - 14 - from));
+    p.formerFamily = { family: former.kanji, familyKana: former.kana, until };
+  }
+}
+
 function assignFacts(world: World, rng: Rng): void {
   const { asOf } = world;
   for (const p of world.persons) {

@@ -240,7 +240,10 @@ difficulty and household factor: a test that finds an association here is a fals
   as 〓 or ●; schools and hand-kept registers usually type the common form. Kana: hiragana at
   some schools, half-width and mixed forms in hand-kept registers, ヴ/ブ, ヂ/ジ, long-vowel
   variants, keying slips. A single mother may use her maiden name while her children keep
-  their father's. Foreign residents: full-width capitals in the registry, katakana at school,
+  their father's. About 3 % of children aged two and over changed family name in the last four
+  years (divorce, remarriage): the registry and 学齢簿 hold the new name, while a school's
+  master typed before the change and 要対協 / 一時保護 files opened before it keep the old
+  one. Foreign residents: full-width capitals in the registry, katakana at school,
   two readings for Chinese and Korean family names.
 - 生年月日 in the school master has a transposed-digit slip for about 0.5 % of students (the
   same slip in all three school files), and about 1 % of ichiji_hogo rows.

@@ -85,6 +85,11 @@ export interface Person {
   ichijiHogo: { start: Day; end: Day | null }[];
   /** Child: not at a municipal school (private / national / special-needs school elsewhere). */
   outsideSchool: boolean;
+  /**
+   * Child: the family name used before a change (parents' divorce or remarriage). Records a
+   * department made before `until` keep it; the registry and everything after carry the new one.
+   */
+  formerFamily: { family: string; familyKana: string; until: Day } | null;
 }
 
 export interface Pregnancy {

@@ -149,11 +149,20 @@ function writeKana(s: string, style: NameStyle, rng: Rng): string {
   }
 }
 
-/** 氏名 and 氏名カナ of a person as a department writes them. */
-export function renderName(p: Person, style: NameStyle, rng: Rng): [string, string] {
+/**
+ * 氏名 and 氏名カナ of a person as a department writes them; `on` is the day the record was
+ * made (a record made before a surname change keeps the former name). Without `on`, the
+ * current name.
+ */
+export function renderName(p: Person, style: NameStyle, rng: Rng, on?: Day): [string, string] {
   const sep = separator(style, rng);
-  const familyKana =
-    p.familyKanaAlt !== "" && rng.chance(style.kanaAltP) ? p.familyKanaAlt : p.familyKana;
+  const former = on !== undefined && p.formerFamily !== null && on < p.formerFamily.until;
+  const family = former ? (p.formerFamily?.family as string) : p.family;
+  const familyKana = former
+    ? (p.formerFamily?.familyKana as string)
+    : p.familyKanaAlt !== "" && rng.chance(style.kanaAltP)
+      ? p.familyKanaAlt
+      : p.familyKana;
   const kanaSep = sep === "" ? (rng.chance(0.5) ? "" : " ") : sep === "　" ? "　" : " ";
   // Multi-part foreign names ("ヴァン アン") take the same separator as family/given.
   const inner = kanaSep === "" ? " " : kanaSep;
@@ -167,7 +176,7 @@ export function renderName(p: Person, style: NameStyle, rng: Rng): [string, stri
       kanji = style.fullWidthAlphabet ? FULLWIDTH_ALPHA(plain) : plain;
     }
   } else {
-    kanji = `${writeKanji(p.family, style, rng)}${sep}${writeKanji(p.given, style, rng)}`;
+    kanji = `${writeKanji(family, style, rng)}${sep}${writeKanji(p.given, style, rng)}`;
   }
   return [kanji, writeKana(kanaRaw, style, rng)];
 }

@@ -62,7 +62,7 @@ export function yotaikyo(world: World): SourceTable {
       for (const p of cases) {
         const reg = p.yotaikyo;
         if (!reg) continue;
-        const [name, kana] = renderName(p, HAND_TYPED, rng);
+        const [name, kana] = renderName(p, HAND_TYPED, rng, reg.start);
         const cells = [
           rng.chance(0.2) ? "" : residentNoAt(p, reg.start),
           name,
@@ -115,7 +115,7 @@ export function ichijiHogo(world: World): SourceTable {
       const style: NameStyle = { ...HAND_TYPED, foldP: 0.7, kana: "katakana", space: "full" };
       for (const p of world.persons) {
         for (const ep of p.ichijiHogo) {
-          const [name, kana] = renderName(p, style, rng);
+          const [name, kana] = renderName(p, style, rng, ep.start);
           const slip = rng.chance(0.01) ? transposedBirth(p.birth) : undefined;
           const cells = [
             name,

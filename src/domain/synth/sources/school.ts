@@ -115,7 +115,9 @@ export function schoolRoster(world: World): Enrolment[] {
           continue;
         }
         master ??= (() => {
-          const [name, kana] = renderName(p, schoolStyle(school), rng);
+          // The 校務 master is typed when the child enrols for the year and keeps that name
+          // until the next school year, even if the registry's changes meanwhile.
+          const [name, kana] = renderName(p, schoolStyle(school), rng, from);
           return { name, kana };
         })();
         out.push({
