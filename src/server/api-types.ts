@@ -114,3 +114,15 @@ export type SheetInboxView = z.infer<typeof inboxListSchema>;
 export type SheetInboxRequestView = z.infer<typeof inboxRequestSchema>;
 export type SheetTemplateView = z.infer<typeof templateSchema>;
 export type NotificationsView = z.infer<typeof notificationListSchema>;
+// The screening workflow (issue 13).
+type CaseSchemas = typeof import("./routes/cases/schema.ts");
+export type ReviewListsView = z.infer<CaseSchemas["listsSchema"]>;
+export type ReviewListView = z.infer<CaseSchemas["listViewSchema"]>;
+export type CandidateCheckView = z.infer<CaseSchemas["candidateCheckSchema"]>;
+export type ConferencesView = z.infer<CaseSchemas["conferencesSchema"]>;
+export type ConferenceView = z.infer<CaseSchemas["conferenceViewSchema"]>;
+export type CaseView = z.infer<CaseSchemas["caseViewSchema"]>;
+export type PersonCaseView = z.infer<CaseSchemas["personCaseSchema"]>;
+export type CaseStatusView = z.infer<CaseSchemas["caseStatusSchema"]>;
+export type FollowUpsView = z.infer<CaseSchemas["followUpsSchema"]>;
+export type AssigneesView = z.infer<CaseSchemas["assigneesSchema"]>;

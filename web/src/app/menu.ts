@@ -4,6 +4,7 @@
  */
 import { accountNav } from "../features/account/nav.ts";
 import { adminNav } from "../features/admin/nav.ts";
+import { casesNav } from "../features/cases/nav.ts";
 import { dashboardNav } from "../features/dashboard/nav.ts";
 import { homeNav } from "../features/home/nav.ts";
 import { importNav } from "../features/imports/nav.ts";
@@ -29,4 +30,5 @@ export const NAV_ITEMS: readonly NavItem[] = [
   ...searchNav,
   ...validationNav,
   ...sheetNav,
+  ...casesNav,
 ];

@@ -6,6 +6,7 @@
 import { createRouter } from "@tanstack/react-router";
 import { accountRoutes } from "../features/account/routes.tsx";
 import { adminRoutes } from "../features/admin/routes.tsx";
+import { casesRoutes } from "../features/cases/routes.tsx";
 import { childRoutes } from "../features/child/routes.tsx";
 import { dashboardRoutes } from "../features/dashboard/routes.tsx";
 import { homeRoutes } from "../features/home/routes.tsx";
@@ -35,6 +36,7 @@ const routeTree = rootRoute.addChildren([
   ...searchRoutes,
   ...validationRoutes,
   ...sheetRoutes,
+  ...casesRoutes,
 ]);
 
 export const router = createRouter({ routeTree, defaultPreload: "intent" });

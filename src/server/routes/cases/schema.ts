@@ -400,4 +400,4 @@ export const capacityBody = z
   })
   .openapi("ReviewCapacity");
 
-export const okSchema = z.object({ ok: z.literal(true) }).openapi("Ok");
+export const okSchema = z.object({ ok: z.literal(true) }).openapi("WorkflowOk");

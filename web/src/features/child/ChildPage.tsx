@@ -3,6 +3,7 @@ import { Link, useParams } from "@tanstack/react-router";
 import { useCan } from "../../app/session.tsx";
 import { api } from "../../lib/api.ts";
 import type { ChildView } from "../../lib/types.ts";
+import { ChildCasePanel } from "../cases/MyFollowUps.tsx";
 import { HouseholdPanel } from "../households/HouseholdPanel.tsx";
 
 type TypeView = ChildView["types"][number];
@@ -330,6 +331,7 @@ export function ChildPage() {
         判定（基準日 {v.run.asOf}
         ）の結果と、その根拠になった各部署の記録です。データは気づきのきっかけであり、判断するのは人です。
       </p>
+      {canSend && <ChildCasePanel personId={id.personId} />}
       <dl className="facts">
         <dt>個人番号（名寄せ）</dt>
         <dd>{id.personId}</dd>

@@ -1,4 +1,5 @@
 import type { SessionInfo } from "../../lib/types.ts";
+import { MyFollowUps } from "../cases/MyFollowUps.tsx";
 import { TopFlagged } from "./TopFlagged.tsx";
 
 export function HomePage({ session }: { session: SessionInfo }) {
@@ -25,6 +26,7 @@ export function HomePage({ session }: { session: SessionInfo }) {
           {user.lastLoginAt ? new Date(user.lastLoginAt).toLocaleString("ja-JP") : "記録なし"}
         </dd>
       </dl>
+      {user.permissions.includes("cases.work") && <MyFollowUps />}
       {user.permissions.includes("children.list") && <TopFlagged />}
     </section>
   );

@@ -6,6 +6,7 @@ import { useCan } from "../../app/session.tsx";
 import { ApiFailure, api, apiDownload } from "../../lib/api.ts";
 import { useReauth } from "../../lib/reauth.tsx";
 import type { ChildrenListView } from "../../lib/types.ts";
+import { CaseStatusCell, PickToList, useCaseStatus } from "../cases/PickToList.tsx";
 import { FilterForm } from "./FilterForm.tsx";
 import { apiQuery, PAGE_SIZE, type ResultsSearch } from "./search.ts";
 
@@ -30,6 +31,8 @@ export function ResultsPage({ search }: { search: ResultsSearch }) {
     retry: false,
   });
   const d = q.data;
+  const canList = useCan("cases.manage");
+  const caseStatus = useCaseStatus(d?.rows.map((r) => r.personId) ?? []);
   const itemNames = useMemo(() => new Map(d?.items.map((i) => [i.id, i.name])), [d]);
   const columns = useMemo<ColumnDef<typeof features, Row>[]>(
     () => [
@@ -83,8 +86,13 @@ export function ResultsPage({ search }: { search: ResultsSearch }) {
         header: "支援中・判断済み",
         cell: (c) => c.row.original.excludedBy.map((x) => x.name).join("、") || "—",
       },
+      {
+        id: "case",
+        header: "候補リスト・ケース",
+        cell: (c) => <CaseStatusCell status={caseStatus.get(c.row.original.personId)} />,
+      },
     ],
-    [itemNames, search.page],
+    [itemNames, search.page, caseStatus],
   );
   const rows = useMemo(() => d?.rows ?? [], [d]);
   const table = useTable({ features, data: rows, columns });
@@ -189,6 +197,14 @@ export function ResultsPage({ search }: { search: ResultsSearch }) {
                   次のページ
                 </button>
               </nav>
+              {canList && (
+                <PickToList
+                  runId={d.run.id}
+                  difficulty={d.type}
+                  rows={d.rows}
+                  status={caseStatus}
+                />
+              )}
               {canExport && <ExportForm search={search} />}
             </>
           )}
