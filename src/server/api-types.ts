@@ -49,6 +49,10 @@ export type ImportReportView = z.infer<typeof importReportSchema>;
 /** The import history (GET /api/imports/history). */
 export type ImportHistoryView = z.infer<typeof historySchema>;
 
+/** The paged 名寄せ review queue and its progress per run (issue 15). */
+export type ReviewQueuePage = z.infer<typeof import("./routes/linkage/schema.ts").queuePageSchema>;
+export type ReviewProgress = z.infer<typeof import("./routes/linkage/schema.ts").progressSchema>;
+
 /** The 名寄せ review queue of the latest run. */
 export interface ReviewPage {
   run: { id: number; asOf: string; createdAt: string } | null;

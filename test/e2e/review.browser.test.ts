@@ -82,6 +82,7 @@ describe.skipIf(!hasBrowser)("名寄せの確認 (Chromium)", () => {
     await page.getByRole("button", { name: "ログイン" }).click();
     await page.getByRole("link", { name: "名寄せの確認" }).click();
     await page.getByRole("heading", { name: "名寄せの確認" }).waitFor();
+    await page.getByText(/確認対象: \d+ 組/).waitFor();
     const status = (await page.getByRole("status").first().textContent()) ?? "";
     const count = Number(status.match(/確認対象: (\d+) 組/)?.[1] ?? -1);
     expect(count).toBeGreaterThan(0);
@@ -143,5 +144,37 @@ describe.skipIf(!hasBrowser)("名寄せの確認 (Chromium)", () => {
     expect(undo).toBe(200);
     expect(await createLinkageRepository(t.db).listDecisions(municipalityId)).toHaveLength(0);
     expect((await createLinkageRepository(t.db).listDecisionTrail(municipalityId)).length).toBe(2);
+  });
+  it("filters the queue on the page and undoes a decision from it", async () => {
+    await page.goto(`${server.url}/linkage/reviews`);
+    await page.getByText(/確認対象: \d+ 組/).waitFor();
+    const pending = await page.getByTestId("review-pair").count();
+    expect(pending).toBeGreaterThan(1);
+    // Decide one, then look at the decided ones only.
+    await page.getByTestId("review-pair").first().getByRole("button", { name: "同一人物" }).click();
+    await page.getByText(/判断済み: 同一人物 を記録しました/).waitFor();
+    await expect.poll(() => page.getByTestId("review-pair").count()).toBe(pending - 1);
+    const form = page.getByRole("form", { name: "確認対象の絞り込み" });
+    await form.getByLabel("状態").selectOption("decided");
+    await form.getByRole("button", { name: "絞り込む" }).click();
+    await expect.poll(() => page.getByTestId("review-pair").count()).toBe(1);
+    await page.screenshot({ path: join(screenshotDir, "21-linkage-review-decided.png") });
+    // A probability band with no items says so.
+    await form.getByLabel("同一人物である確率").selectOption("below");
+    await form.getByLabel("状態").selectOption("all");
+    await form.getByRole("button", { name: "絞り込む" }).click();
+    const below = await page.evaluate(async () => {
+      const r = await fetch("/api/linkage/queue?status=all&minProbability=0&maxProbability=0.5");
+      return ((await r.json()) as { items: unknown[] }).items.length;
+    });
+    await expect.poll(() => page.getByTestId("review-pair").count()).toBe(below);
+    // Back to the decided item: undo it on the page.
+    await form.getByLabel("同一人物である確率").selectOption("all");
+    await form.getByLabel("状態").selectOption("decided");
+    await form.getByRole("button", { name: "絞り込む" }).click();
+    await page.getByRole("button", { name: "判断を取り消す" }).click();
+    await page.getByText(/判断を取り消しました/).waitFor();
+    await page.getByText("この条件に当てはまる組はありません。").waitFor();
+    expect(await createLinkageRepository(t.db).listDecisions(municipalityId)).toHaveLength(0);
   });
 });

@@ -24,6 +24,8 @@ export type {
   ReviewListsView,
   ReviewListView,
   ReviewPage as ReviewPageData,
+  ReviewProgress,
+  ReviewQueuePage,
   Role,
   RuleComparison,
   RuleDiff,
