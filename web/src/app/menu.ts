@@ -4,6 +4,7 @@
  */
 import { accountNav } from "../features/account/nav.ts";
 import { adminNav } from "../features/admin/nav.ts";
+import { breakGlassNav } from "../features/break-glass/nav.ts";
 import { casesNav } from "../features/cases/nav.ts";
 import { dashboardNav } from "../features/dashboard/nav.ts";
 import { homeNav } from "../features/home/nav.ts";
@@ -31,4 +32,5 @@ export const NAV_ITEMS: readonly NavItem[] = [
   ...validationNav,
   ...sheetNav,
   ...casesNav,
+  ...breakGlassNav,
 ];

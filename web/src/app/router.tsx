@@ -6,6 +6,7 @@
 import { createRouter } from "@tanstack/react-router";
 import { accountRoutes } from "../features/account/routes.tsx";
 import { adminRoutes } from "../features/admin/routes.tsx";
+import { breakGlassRoutes } from "../features/break-glass/routes.tsx";
 import { casesRoutes } from "../features/cases/routes.tsx";
 import { childRoutes } from "../features/child/routes.tsx";
 import { dashboardRoutes } from "../features/dashboard/routes.tsx";
@@ -37,6 +38,7 @@ const routeTree = rootRoute.addChildren([
   ...validationRoutes,
   ...sheetRoutes,
   ...casesRoutes,
+  ...breakGlassRoutes,
 ]);
 
 export const router = createRouter({ routeTree, defaultPreload: "intent" });

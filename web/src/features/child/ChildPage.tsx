@@ -1,8 +1,9 @@
 import { useQuery } from "@tanstack/react-query";
 import { Link, useParams } from "@tanstack/react-router";
 import { useCan } from "../../app/session.tsx";
-import { api } from "../../lib/api.ts";
+import { ApiFailure, api } from "../../lib/api.ts";
 import type { ChildView } from "../../lib/types.ts";
+import { BreakGlassForm } from "../break-glass/BreakGlassForm.tsx";
 import { ChildCasePanel } from "../cases/MyFollowUps.tsx";
 import { HouseholdPanel } from "../households/HouseholdPanel.tsx";
 
@@ -308,6 +309,9 @@ export function ChildPage() {
         <p>
           <Link to="/search">検索に戻る</Link>
         </p>
+        {q.error instanceof ApiFailure && q.error.status === 404 && (
+          <BreakGlassForm personId={personId} />
+        )}
       </section>
     );
   const v = q.data;

@@ -1,0 +1,11 @@
+import type { NavItem } from "../../app/nav.ts";
+
+export const breakGlassNav: NavItem[] = [
+  {
+    to: "/break-glass",
+    label: "緊急時の閲覧の報告",
+    group: "admin",
+    order: 40,
+    permission: "breakglass.report",
+  },
+];
