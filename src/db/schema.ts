@@ -454,6 +454,7 @@ export interface DB {
   sheet_template: SheetTemplateTable;
   sheet_request: SheetRequestTable;
   notification: NotificationTable;
+  usage_stop: UsageStopTable;
 }
 
 /** One monthly run, its stage and counts (0015-run-job). */
@@ -556,4 +557,17 @@ export interface NotificationTable {
   request_id: number | null;
   created_at: DefaultTimestamp;
   read_at: Timestamp | null;
+}
+
+/** 利用停止 of a person (0076-rights): left out of runs from the next one; kept, never deleted. */
+export interface UsageStopTable {
+  id: Generated<number>;
+  municipality_id: number;
+  person_id: string;
+  reason: string;
+  actor: string;
+  stopped_at: DefaultTimestamp;
+  lifted_at: Date | null;
+  lifted_by: string | null;
+  lift_reason: string | null;
 }

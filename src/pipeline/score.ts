@@ -11,6 +11,7 @@ import { createRequire } from "node:module";
 import { createAuditRepository } from "../db/audit.repository.ts";
 import type { Database } from "../db/database.ts";
 import { createLinkageRepository } from "../db/linkage.repository.ts";
+import { createRightsRepository } from "../db/rights.repository.ts";
 import {
   createScoringRepository,
   type ItemToStore,
@@ -220,14 +221,18 @@ export async function readPopulation(
 ) {
   const linkage = createLinkageRepository(db);
   const scoring = createScoringRepository(db);
-  const persons = (await linkage.listPersons(mid, linkRunId)).map((p) => ({
-    personId: p.personId as PersonId,
-    residentNos: p.residentNos,
-    birthDate: p.birthDate as IsoDate | null,
-    sex: (p.sex === "male" || p.sex === "female" || p.sex === "unknown"
-      ? p.sex
-      : null) as Sex | null,
-  }));
+  // 利用停止 (db/rights.repository.ts): stopped persons and their rows are left out of the run.
+  const stopped = await createRightsRepository(db).stoppedPersons(mid);
+  const persons = (await linkage.listPersons(mid, linkRunId))
+    .filter((p) => !stopped.has(p.personId))
+    .map((p) => ({
+      personId: p.personId as PersonId,
+      residentNos: p.residentNos,
+      birthDate: p.birthDate as IsoDate | null,
+      sex: (p.sex === "male" || p.sex === "female" || p.sex === "unknown"
+        ? p.sex
+        : null) as Sex | null,
+    }));
   const childrenOf = new Map<string, PersonId[]>();
   for (const l of await linkage.listMotherChildLinks(mid, linkRunId)) {
     const k = `${l.snapshotId}#${l.rowNo}`;
@@ -238,6 +243,7 @@ export async function readPopulation(
   const rows: LinkedRow[] = [];
   for await (const page of stream) {
     for (const r of page) {
+      if (r.personId !== null && stopped.has(r.personId)) continue;
       options.onRow?.(r);
       rows.push({
         source: r.sourceId,
@@ -247,7 +253,11 @@ export async function readPopulation(
         values: r.data,
         personId: r.personId as PersonId | null,
         ...(declared.motherSources.has(r.sourceId)
-          ? { children: childrenOf.get(`${r.snapshotId}#${r.rowNo}`) ?? [] }
+          ? {
+              children: (childrenOf.get(`${r.snapshotId}#${r.rowNo}`) ?? []).filter(
+                (c) => !stopped.has(c),
+              ),
+            }
           : {}),
       });
     }

@@ -224,3 +224,131 @@ describe("break-the-glass", () => {
     expect(report.body.items[0]?.active).toBe(false);
   });
 });
+
+describe("rights of the people concerned", () => {
+  let personId = "";
+  beforeAll(async () => {
+    const b = await t.db
+      .selectFrom("score_item")
+      .select("person_id")
+      .where("item_id", "in", ["B01", "B02"])
+      .executeTakeFirstOrThrow();
+    personId = b.person_id;
+  });
+
+  it("開示: one file with the identity, every linked row, items and who looked — 要対協 facts only when a member makes it; audited", async () => {
+    const member = await loginAs(app, t.db, "coord.rights.m", ["coordinator"], { council: true });
+    const r = await member.json<{
+      identity: { personId: string; name: string };
+      records: { sourceId: string }[];
+      items: { itemId: string }[];
+      results: unknown[] | null;
+      access: { action: string; actor: string }[];
+      breakGlass: unknown[];
+    }>(`/api/rights/${personId}/disclosure`, { method: "POST" });
+    expect(r.status).toBe(200);
+    const person = await t.db
+      .selectFrom("link_person")
+      .select(["name", "run_id"])
+      .where("person_id", "=", personId)
+      .orderBy("run_id", "desc")
+      .executeTakeFirstOrThrow();
+    expect(r.body.identity.name).toBe(person.name);
+    const linked = await t.db
+      .selectFrom("link_record")
+      .select((e) => e.fn.countAll<string>().as("n"))
+      .where("person_id", "=", personId)
+      .where("run_id", "=", person.run_id)
+      .executeTakeFirstOrThrow();
+    expect(r.body.records.length).toBe(Number(linked.n));
+    expect(r.body.items.map((i) => i.itemId)).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^B0[12]$/)]),
+    );
+    expect(r.body.results?.length).toBeGreaterThan(0);
+    // The break-the-glass view above is in "who looked at this child".
+    expect(r.body.access.some((a) => a.action === "child.view" && a.actor === "staff.bg")).toBe(
+      true,
+    );
+    expect(r.body.breakGlass.length).toBe(1);
+
+    const plain = await coordinator.json<{
+      records: { sourceId: string }[];
+      items: { itemId: string }[];
+      results: unknown;
+    }>(`/api/rights/${personId}/disclosure`, { method: "POST" });
+    expect(plain.status).toBe(200);
+    expect(
+      plain.body.records.some((x) => x.sourceId === "yotaikyo" || x.sourceId === "ichiji_hogo"),
+    ).toBe(false);
+    expect(plain.body.items.some((x) => x.itemId === "B01" || x.itemId === "B02")).toBe(false);
+    expect(plain.body.results).toBeNull();
+    expect(
+      (await staff.request(`/api/rights/${personId}/disclosure`, { method: "POST" })).status,
+    ).toBe(403);
+    const audit = await createAuditRepository(t.db).list({ municipalityId, limit: 300 });
+    expect(
+      audit.filter((x) => x.action === "rights.disclosure" && x.personId === personId),
+    ).toHaveLength(2);
+  });
+
+  it("利用停止: the next run leaves the person out of scoring and lists, the rows stay; lifting brings them back", async () => {
+    const rowsBefore = await t.db
+      .selectFrom("import_row")
+      .select((e) => e.fn.countAll<string>().as("n"))
+      .executeTakeFirstOrThrow();
+    const stop = await coordinator.json<{ personId: string; liftedAt: null }>(
+      `/api/rights/${personId}/stop`,
+      {
+        method: "POST",
+        body: { reason: "利用停止請求 受付第12号" },
+      },
+    );
+    expect(stop.status).toBe(200);
+    const again = await coordinator.json(`/api/rights/${personId}/stop`, {
+      method: "POST",
+      body: { reason: "利用停止請求 受付第12号" },
+    });
+    expect(again.status).toBe(409);
+    const actor = { userId: null, loginName: "test" };
+    const stopped = await scoreRun(t, { municipalityId, actor });
+    const inRun = await t.db
+      .selectFrom("score_result")
+      .select("person_id")
+      .where("run_id", "=", stopped.runId)
+      .where("person_id", "=", personId)
+      .execute();
+    expect(inRun).toEqual([]);
+    const others = await t.db
+      .selectFrom("score_result")
+      .select((e) => e.fn.countAll<string>().as("n"))
+      .where("run_id", "=", stopped.runId)
+      .executeTakeFirstOrThrow();
+    expect(Number(others.n)).toBeGreaterThan(0);
+    const rowsAfter = await t.db
+      .selectFrom("import_row")
+      .select((e) => e.fn.countAll<string>().as("n"))
+      .executeTakeFirstOrThrow();
+    expect(rowsAfter.n).toBe(rowsBefore.n);
+    const list = await coordinator.json<{ items: { personId: string; liftedAt: string | null }[] }>(
+      "/api/rights/stops",
+    );
+    expect(list.body.items[0]).toMatchObject({ personId, liftedAt: null });
+
+    const resume = await coordinator.json(`/api/rights/${personId}/resume`, {
+      method: "POST",
+      body: { reason: "本人からの取下げ 受付第15号" },
+    });
+    expect(resume.status).toBe(200);
+    const back = await scoreRun(t, { municipalityId, actor });
+    const inNext = await t.db
+      .selectFrom("score_result")
+      .select("person_id")
+      .where("run_id", "=", back.runId)
+      .where("person_id", "=", personId)
+      .execute();
+    expect(inNext.length).toBeGreaterThan(0);
+    const audit = await createAuditRepository(t.db).list({ municipalityId, limit: 300 });
+    expect(audit.find((x) => x.action === "rights.stop")?.purpose).toBe("利用停止請求 受付第12号");
+    expect(audit.find((x) => x.action === "rights.resume")?.personId).toBe(personId);
+  });
+});

@@ -21,6 +21,7 @@ import * as cases from "./0060-cases.ts";
 import * as sheets from "./0065-sheets.ts";
 import * as previousLogin from "./0070-previous-login.ts";
 import * as security from "./0075-security.ts";
+import * as rights from "./0076-rights.ts";
 
 /**
  * Every migration, in order. Names are permanent (they are recorded in the
@@ -49,4 +50,5 @@ export const migrations: Record<string, Migration> = {
   "0075-security": security,
   "0060-cases": cases,
   "0065-sheets": sheets,
+  "0076-rights": rights,
 };

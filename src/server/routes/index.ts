@@ -18,6 +18,7 @@ import { importRoutes } from "./imports/imports.route.ts";
 import { linkageRoutes } from "./linkage/linkage.route.ts";
 import { notificationRoutes } from "./notifications/notifications.route.ts";
 import { analysisRoutes, breakGlassRoutes } from "./privacy/privacy.route.ts";
+import { rightsRoutes } from "./rights/rights.route.ts";
 import { rulesRoutes } from "./rules/rules.route.ts";
 import { runJobRoutes } from "./run-jobs/run-jobs.route.ts";
 import { runRoutes } from "./runs/runs.route.ts";
@@ -46,4 +47,5 @@ export const API_ROUTERS: readonly (readonly [string, OpenAPIHono<AppEnv>])[] = 
   ["/follow-ups", followUpRoutes],
   ["/sheets", sheetRoutes],
   ["/notifications", notificationRoutes],
+  ["/rights", rightsRoutes],
 ];

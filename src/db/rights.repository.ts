@@ -1,0 +1,121 @@
+/**
+ * Rights of the people concerned (issue 12): 利用停止 (stop using a person's
+ * data from the next run; the rows are kept) and 開示 (everything held about
+ * a person, gathered for one file). Reads go through the caller's scope and
+ * row-level security: a non-member of 要対協 gathers no 要対協 fact (those
+ * are disclosed, where the law allows, through a council member).
+ */
+import { sql } from "kysely";
+import { COUNCIL_ONLY_ITEMS, type DataScope } from "../domain/policy/index.ts";
+import type { Database } from "./database.ts";
+
+export interface UsageStopRow {
+  id: number;
+  personId: string;
+  reason: string;
+  actor: string;
+  stoppedAt: Date;
+  liftedAt: Date | null;
+  liftedBy: string | null;
+  liftReason: string | null;
+}
+
+const stopColumns = sql<UsageStopRow>`id, person_id AS "personId", reason, actor,
+  stopped_at AS "stoppedAt", lifted_at AS "liftedAt", lifted_by AS "liftedBy", lift_reason AS "liftReason"`;
+
+export function createRightsRepository(db: Database) {
+  return {
+    /** Stops the use of a person's data; undefined when a stop is already in force. */
+    async stop(m: number, personId: string, reason: string, actor: string) {
+      const r = await sql<UsageStopRow>`
+        INSERT INTO usage_stop (municipality_id, person_id, reason, actor)
+        VALUES (${m}, ${personId}, ${reason}, ${actor})
+        ON CONFLICT (municipality_id, person_id) WHERE lifted_at IS NULL DO NOTHING
+        RETURNING ${stopColumns}`.execute(db);
+      return r.rows[0];
+    },
+
+    /** Lifts the stop in force; undefined when there is none. */
+    async lift(m: number, personId: string, reason: string, actor: string) {
+      const r = await sql<UsageStopRow>`
+        UPDATE usage_stop SET lifted_at = now(), lifted_by = ${actor}, lift_reason = ${reason}
+         WHERE municipality_id = ${m} AND person_id = ${personId} AND lifted_at IS NULL
+        RETURNING ${stopColumns}`.execute(db);
+      return r.rows[0];
+    },
+
+    /** Person ids whose use is stopped now (the run leaves them out). */
+    async stoppedPersons(m: number): Promise<Set<string>> {
+      const r = await db
+        .selectFrom("usage_stop")
+        .select("person_id")
+        .where("municipality_id", "=", m)
+        .where("lifted_at", "is", null)
+        .execute();
+      return new Set(r.map((x) => x.person_id));
+    },
+
+    async listStops(m: number, personId?: string): Promise<UsageStopRow[]> {
+      const r = await sql<UsageStopRow>`
+        SELECT ${stopColumns} FROM usage_stop WHERE municipality_id = ${m}
+          ${personId === undefined ? sql`` : sql`AND person_id = ${personId}`}
+        ORDER BY stopped_at DESC, id DESC LIMIT 1000`.execute(db);
+      return r.rows;
+    },
+
+    /** Everything held about one person in the run (開示). Undefined: not a person of the run. */
+    async disclosure(
+      scope: Pick<DataScope, "municipalityId" | "council">,
+      run: { id: number; linkRunId: number },
+      personId: string,
+    ) {
+      const m = scope.municipalityId;
+      const identity = await sql<Record<string, unknown>>`
+        SELECT person_id AS "personId", resident_nos AS "residentNos", name, name_kana AS "nameKana",
+               to_char(birth_date, 'YYYY-MM-DD') AS "birthDate", sex, household_no AS "householdNo", resident
+          FROM link_person WHERE municipality_id = ${m} AND run_id = ${run.linkRunId} AND person_id = ${personId}`.execute(
+        db,
+      );
+      if (identity.rows.length === 0) return undefined;
+      const records = await sql<Record<string, unknown>>`
+        SELECT l.source_id AS "sourceId", l.file_name AS "fileName", l.row_no AS "row",
+               to_char(r.as_of, 'YYYY-MM-DD') AS "asOf", l.method, r.data
+          FROM link_record l
+          JOIN import_row r ON r.snapshot_id = l.snapshot_id AND r.row_no = l.row_no
+         WHERE l.municipality_id = ${m} AND l.run_id = ${run.linkRunId} AND l.person_id = ${personId}
+         ORDER BY l.source_id, r.as_of, l.row_no`.execute(db);
+      const hidden = scope.council ? [] : [...COUNCIL_ONLY_ITEMS];
+      const items = await sql<Record<string, unknown>>`
+        SELECT item_id AS "itemId", evidence FROM score_item
+         WHERE municipality_id = ${m} AND run_id = ${run.id} AND person_id = ${personId}
+           AND NOT (item_id = ANY(${sql.val(hidden)}::text[]))
+         ORDER BY item_id`.execute(db);
+      // Scores include 要対協 points: members only (a non-member's copy would reveal them).
+      const results = scope.council
+        ? (
+            await sql<Record<string, unknown>>`
+            SELECT difficulty, score, threshold, flagged, total_points AS "totalPoints"
+              FROM score_result WHERE municipality_id = ${m} AND run_id = ${run.id} AND person_id = ${personId}
+             ORDER BY type_index`.execute(db)
+          ).rows
+        : null;
+      const access = await sql<Record<string, unknown>>`
+        SELECT at, actor, action, target, purpose FROM audit_log
+         WHERE municipality_id = ${m} AND person_id = ${personId} ORDER BY id`.execute(db);
+      const breakGlass = await sql<Record<string, unknown>>`
+        SELECT login_name AS "loginName", reason, opened_at AS "openedAt", expires_at AS "expiresAt"
+          FROM break_glass WHERE municipality_id = ${m} AND person_id = ${personId} ORDER BY id`.execute(
+        db,
+      );
+      return {
+        identity: identity.rows[0] as Record<string, unknown>,
+        records: records.rows,
+        items: items.rows,
+        results,
+        access: access.rows,
+        breakGlass: breakGlass.rows,
+        usageStops: await this.listStops(m, personId),
+      };
+    },
+  };
+}
