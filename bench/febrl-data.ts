@@ -1,15 +1,14 @@
 /**
- * Reads the FEBRL benchmark files by path: MIMAMORI_FEBRL_DIR, else the
- * development workspace's ../shared/data/febrl (not part of this repository;
- * a user's clone lacks it, and the FEBRL test then skips with its reason): comma + space separated, header row, values kept as
- * strings. The entity of a record is N in its id `rec-N-org` / `rec-N-dup-k`.
+ * Reads the FEBRL benchmark files: the whole files from MIMAMORI_FEBRL_DIR (the
+ * benchmark), or a slice shipped in test/fixtures/febrl (the test); comma + space
+ * separated, header row, values kept as strings. The entity of a record is N in its id `rec-N-org` / `rec-N-dup-k`.
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 
+/** Folder of the whole FEBRL files (not in this repository: set MIMAMORI_FEBRL_DIR). */
 export const FEBRL_DIR =
-  process.env.MIMAMORI_FEBRL_DIR ??
-  join(import.meta.dirname, "..", "..", "shared", "data", "febrl");
+  process.env.MIMAMORI_FEBRL_DIR ?? join(import.meta.dirname, "..", "test", "fixtures", "febrl");
 
 export interface FebrlRecord {
   readonly id: string;
@@ -18,8 +17,8 @@ export interface FebrlRecord {
 }
 
 /** Parses one FEBRL CSV (no quoting is used in these files). */
-export function readFebrl(file: string): FebrlRecord[] {
-  const path = join(FEBRL_DIR, file);
+export function readFebrl(file: string, dir: string = FEBRL_DIR): FebrlRecord[] {
+  const path = join(dir, file);
   if (!existsSync(path)) {
     throw new Error(
       `FEBRL data not found: ${path}. The FEBRL benchmark needs the FEBRL files (ANU Open Source Licence), which this repository does not ship; set MIMAMORI_FEBRL_DIR to their folder.`,
