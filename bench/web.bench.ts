@@ -17,7 +17,7 @@
  * The server, autocannon and PostgreSQL share the machine (autocannon runs
  * in this process); the load average is recorded with the figures.
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import autocannon from "autocannon";
@@ -127,40 +127,49 @@ export default async function bench(): Promise<string> {
   const out = [
     "## Web API under load and 判定一覧 in the browser",
     "",
-    `Per profile: \`synth --seed 1 --as-of ${AS_OF}\` imported, linked and scored into a fresh embedded PostgreSQL (not timed), then \`mimamori\`'s HTTP server in this process on 127.0.0.1 and autocannon with ${CONNECTIONS} connections (${CONNECTIONS} simulated users, each sending its next request when the previous one answers) for ${SECONDS} s per endpoint, with a 要対協 member coordinator's session; every child view and search is audited as in production. The paths rotate over up to 200 children / households / names taken from the run. p95 is computed from every response time; errors are non-2xx answers, socket errors and timeouts. Targets (issue 11): city p95 < 50 ms, metro p95 < 150 ms, no error.`,
+    `Per profile: \`synth --seed 1 --as-of ${AS_OF}\` imported, linked and scored into a fresh embedded PostgreSQL (not timed), then \`mimamori\`'s HTTP server in this process on 127.0.0.1 and autocannon with ${CONNECTIONS} connections (${CONNECTIONS} simulated users, each sending its next request when the previous one answers) for ${SECONDS} s per endpoint, with a 要対協 member coordinator's session; every child view and search is audited as in production. The paths rotate over up to 200 children / households / names taken from the run. p95 is computed from every response time; errors are non-2xx answers, socket errors and timeouts. Targets (issue 11): city p95 < 50 ms, metro p95 < 150 ms, no error. metro is not run by default (its database takes several minutes to build here; MIMAMORI_BENCH_WEB_PROFILES=city,metro runs it). **The machine was shared**: 2 cores for six developers' builds, test suites and PostgreSQL servers, so the load average (last column) was far above 2 and every figure includes waiting for a core.`,
     "",
     "| profile | call | requests | req/s | p50 | p95 | p99 | errors | load avg (1/5/15 min) before |",
     "|---|---|---:|---:|---:|---:|---:|---:|---|",
   ];
   const browserLines: string[] = [];
   for (const profile of profiles) {
-    const dir = mkdtempSync(join(tmpdir(), `mimamori-bench-web-${profile}-`));
+    // MIMAMORI_BENCH_WEB_HOME=DIR keeps the built database in DIR/<profile> and reuses it.
+    const keep = process.env.MIMAMORI_BENCH_WEB_HOME;
+    const dir = keep
+      ? join(keep, profile)
+      : mkdtempSync(join(tmpdir(), `mimamori-bench-web-${profile}-`));
+    const reuse = keep !== undefined && existsSync(join(dir, "built"));
+    await ensureWebBuilt();
     const opened = await openDatabase({ home: join(dir, "home"), databaseUrl: undefined });
     try {
       const data = join(dir, "data");
-      runSynth({ profile, seed: 1, out: data, asOf: AS_OF, names: BUILT_IN_NAME_POOLS });
+      if (!reuse)
+        runSynth({ profile, seed: 1, out: data, asOf: AS_OF, names: BUILT_IN_NAME_POOLS });
       const actor = { userId: null, loginName: "bench" };
       const { id: municipalityId } = await createMunicipalityRepository(opened.db).ensureDefault(
         "見守町",
       );
-      await withDataScope({ municipalityId, council: true }, async () => {
-        await importFiles(opened, await listImportFiles([data]), {
-          municipalityId,
-          actor,
-          asOf: AS_OF,
+      if (!reuse)
+        await withDataScope({ municipalityId, council: true }, async () => {
+          await importFiles(opened, await listImportFiles([data]), {
+            municipalityId,
+            actor,
+            asOf: AS_OF,
+          });
+          await runLinkage(opened, { municipalityId, actor });
+          await scoreRun(opened, { municipalityId, actor });
+          await createUserRepository(opened.db).insert({
+            municipalityId,
+            loginName: "bench-coord",
+            displayName: "負荷 試験",
+            passwordHash: await hashPassword(PASSWORD),
+            roles: ["coordinator"],
+            council: true,
+            mustChangePassword: false,
+          });
+          writeFileSync(join(dir, "built"), new Date().toISOString());
         });
-        await runLinkage(opened, { municipalityId, actor });
-        await scoreRun(opened, { municipalityId, actor });
-        await createUserRepository(opened.db).insert({
-          municipalityId,
-          loginName: "bench-coord",
-          displayName: "負荷 試験",
-          passwordHash: await hashPassword(PASSWORD),
-          roles: ["coordinator"],
-          council: true,
-          mustChangePassword: false,
-        });
-      });
       const server = await startHttpServer({
         db: opened.db,
         databaseUrl: opened.url,
@@ -218,7 +227,6 @@ export default async function bench(): Promise<string> {
         }
 
         if (hasBrowser) {
-          await ensureWebBuilt();
           const browser = await launchBrowser();
           try {
             const page = await browser.context.newPage();
@@ -280,7 +288,7 @@ export default async function bench(): Promise<string> {
       }
     } finally {
       await opened.close();
-      rmSync(dir, { recursive: true, force: true });
+      if (!keep) rmSync(dir, { recursive: true, force: true });
     }
   }
   if (browserLines.length) {

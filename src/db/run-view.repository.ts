@@ -209,6 +209,13 @@ function orderSql(sort: ListSort, households: boolean): RawBuilder<unknown> {
     : main;
 }
 
+interface Facets {
+  affiliations: { value: string; n: number }[];
+  grades: { value: string; n: number }[];
+}
+/** Facets per database, then per municipality and run (see `facets`). */
+const facetCache = new WeakMap<Database, Map<string, Facets>>();
+
 export function createRunViewRepository(db: Database) {
   /** Items held by these persons (B01/B02 left out for non-members). */
   async function itemsOf(
@@ -329,18 +336,23 @@ export function createRunViewRepository(db: Database) {
           excluded_by: string[];
           total: number;
         }>`
-        WITH ${resultsCte(scope, run)}
-        SELECT res.person_id, p.name, p.name_kana, to_char(p.birth_date, 'YYYY-MM-DD') AS birth_date,
-               c.age, c.affiliation, c.grade, c.household_no, res.score, res.threshold,
-               res.flagged, res.applicable, res.total_points, res.excluded_by,
-               count(*) OVER ()::int AS total
-        FROM res
-        JOIN score_child c ON c.run_id = ${run.id} AND c.person_id = res.person_id
-        LEFT JOIN link_person p ON p.run_id = ${run.linkRunId} AND p.person_id = res.person_id
-        ${hh}
-        WHERE ${whereSql(f, run.id)}
-        ORDER BY ${orderSql(page.sort, page.households)}
-        LIMIT ${limit} OFFSET ${page.offset}`.execute(db),
+        WITH ${resultsCte(scope, run)}, pg AS (
+          SELECT res.person_id, c.age, c.affiliation, c.grade, c.household_no, res.score,
+                 res.threshold, res.flagged, res.applicable, res.total_points, res.excluded_by,
+                 count(*) OVER ()::int AS total,
+                 row_number() OVER (ORDER BY ${orderSql(page.sort, page.households)}) AS ord
+          FROM res
+          JOIN score_child c ON c.run_id = ${run.id} AND c.person_id = res.person_id
+          ${hh}
+          WHERE ${whereSql(f, run.id)}
+          ORDER BY ${orderSql(page.sort, page.households)}
+          LIMIT ${limit} OFFSET ${page.offset}
+        )
+        -- Names only for the page: joining link_person before the sort hashed every person of the run.
+        SELECT pg.*, p.name, p.name_kana, to_char(p.birth_date, 'YYYY-MM-DD') AS birth_date
+        FROM pg
+        LEFT JOIN link_person p ON p.run_id = ${run.linkRunId} AND p.person_id = pg.person_id
+        ORDER BY pg.ord`.execute(db),
       );
       let total = r.rows[0]?.total ?? 0;
       if (r.rows.length === 0 && page.offset > 0) total = await count(scope, run, f);
@@ -374,13 +386,16 @@ export function createRunViewRepository(db: Database) {
     count,
 
     /** Filter choices: 所属 and 学年 with counts (children of the run). */
-    async facets(
-      scope: DataScope,
-      runId: number,
-    ): Promise<{
-      affiliations: { value: string; n: number }[];
-      grades: { value: string; n: number }[];
-    }> {
+    async facets(scope: DataScope, runId: number): Promise<Facets> {
+      // A run's child index is written once: its facets never change.
+      const key = `${scope.municipalityId}:${runId}`;
+      let perDb = facetCache.get(db);
+      if (!perDb) {
+        perDb = new Map();
+        facetCache.set(db, perDb);
+      }
+      const cached = perDb.get(key);
+      if (cached) return cached;
       const a = await sql<{ value: string; n: number }>`
         SELECT affiliation AS value, count(*)::int AS n FROM score_child
         WHERE run_id = ${runId} AND municipality_id = ${scope.municipalityId} AND affiliation IS NOT NULL
@@ -389,7 +404,10 @@ export function createRunViewRepository(db: Database) {
         SELECT grade AS value, count(*)::int AS n FROM score_child
         WHERE run_id = ${runId} AND municipality_id = ${scope.municipalityId} AND grade IS NOT NULL
         GROUP BY 1 ORDER BY 1`.execute(db);
-      return { affiliations: a.rows, grades: g.rows };
+      const facets = { affiliations: a.rows, grades: g.rows };
+      perDb.set(key, facets);
+      if (perDb.size > 16) perDb.delete(perDb.keys().next().value as string);
+      return facets;
     },
 
     /**

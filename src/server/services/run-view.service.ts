@@ -27,11 +27,20 @@ export interface LoadedRun extends RunForView {
   readonly ruleVersion: string;
   readonly createdAt: Date;
   readonly stats: Record<string, unknown>;
+  /** The run's child index (score_child) is written (ensureChildIndex). */
+  readonly childrenIndexed: boolean;
 }
 
 /** The default age (months) after which a source's newest 抽出日 is shown as stale. */
 export const DEFAULT_FRESHNESS_MONTHS = 3;
 export const FRESHNESS_SETTING = "freshness_months";
+
+/**
+ * Completed runs as loaded, per database and municipality: a completed run and
+ * its rule version never change, and reading the rule set (catalog, types,
+ * model cards) on every request of 50 users cost more than the list itself.
+ */
+const runCache = new WeakMap<Database, Map<string, LoadedRun>>();
 
 /** A completed run by id or the newest ("latest"); undefined when there is none. */
 export async function findRun(
@@ -39,6 +48,21 @@ export async function findRun(
   municipalityId: number,
   runId: string,
 ): Promise<LoadedRun | undefined> {
+  const head = await sql<{ id: number; indexed: boolean }>`
+    SELECT id, children_indexed_at IS NOT NULL AS indexed FROM score_run
+    WHERE municipality_id = ${municipalityId} AND completed_at IS NOT NULL
+      ${runId === "latest" ? sql`` : sql`AND id = ${Number(runId)}`}
+    ORDER BY id DESC LIMIT 1`.execute(db);
+  const h = head.rows[0];
+  if (!h) return undefined;
+  let perDb = runCache.get(db);
+  if (!perDb) {
+    perDb = new Map();
+    runCache.set(db, perDb);
+  }
+  const key = `${municipalityId}:${h.id}`;
+  const cached = perDb.get(key);
+  if (cached) return { ...cached, childrenIndexed: h.indexed };
   const r = await sql<{
     id: number;
     link_run_id: number;
@@ -53,12 +77,10 @@ export async function findRun(
     SELECT s.id, s.link_run_id, to_char(s.as_of, 'YYYY-MM-DD') AS as_of, s.difficulties,
            s.snapshot_ids, v.rules, v.label, s.created_at, s.stats
     FROM score_run s JOIN rule_version v ON v.id = s.rule_version_id
-    WHERE s.municipality_id = ${municipalityId} AND s.completed_at IS NOT NULL
-      ${runId === "latest" ? sql`` : sql`AND s.id = ${Number(runId)}`}
-    ORDER BY s.id DESC LIMIT 1`.execute(db);
+    WHERE s.municipality_id = ${municipalityId} AND s.id = ${h.id}`.execute(db);
   const x = r.rows[0];
   if (!x) return undefined;
-  return {
+  const run: LoadedRun = {
     id: x.id,
     linkRunId: x.link_run_id,
     asOf: x.as_of,
@@ -68,11 +90,21 @@ export async function findRun(
     ruleVersion: x.label,
     createdAt: x.created_at,
     stats: x.stats ?? {},
+    childrenIndexed: h.indexed,
   };
+  perDb.set(key, run);
+  if (perDb.size > 32) perDb.delete(perDb.keys().next().value as string);
+  return run;
 }
 
 /** The run's child index (age, 所属, 学年, 世帯) written on first use. */
-export async function ensureChildIndex(db: Database, municipalityId: number, run: RunForView) {
+export async function ensureChildIndex(
+  db: Database,
+  municipalityId: number,
+  run: RunForView & { readonly childrenIndexed?: boolean },
+) {
+  // Written once per run: no lock, no source definitions read on later requests.
+  if (run.childrenIndexed) return;
   const sources = await loadSources(db, municipalityId);
   const cols: { source: string; column: string; grade: string | null }[] = [];
   for (const l of sources.layouts) {

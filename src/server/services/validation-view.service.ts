@@ -31,7 +31,11 @@ const fin = (x: number | null | undefined): number | null =>
   x === null || x === undefined || !Number.isFinite(x) ? null : x;
 
 const CACHE_SIZE = 6;
-const cache = new Map<string, Promise<{ report: ValidationReport; run: LoadedRun }>>();
+/** Per database (tests open several in one process), then per key. */
+const caches = new WeakMap<
+  Database,
+  Map<string, Promise<{ report: ValidationReport; run: LoadedRun }>>
+>();
 
 /** The funnel's per-run counts as a non-member sees them (the dashboard's SQL adjustment). */
 async function funnelWithoutCouncil(db: Database, scope: DataScope): Promise<RunTypeCounts[]> {
@@ -65,6 +69,11 @@ export async function loadValidationReport(
   if (!run) return undefined;
   const latest = await findRun(db, scope.municipalityId, "latest");
   const key = `${scope.municipalityId}:${run.id}:${latest?.id}:${scope.council}`;
+  let cache = caches.get(db);
+  if (!cache) {
+    cache = new Map();
+    caches.set(db, cache);
+  }
   let hit = cache.get(key);
   if (!hit) {
     const hide = !scope.council;
@@ -86,7 +95,8 @@ export async function loadValidationReport(
       return { report, run };
     })();
     cache.set(key, hit);
-    hit.catch(() => cache.delete(key));
+    const own = cache;
+    hit.catch(() => own.delete(key));
     while (cache.size > CACHE_SIZE) cache.delete(cache.keys().next().value as string);
   }
   return hit;
