@@ -6,7 +6,8 @@
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type BrowserContext, chromium } from "playwright-core";
+import { type BrowserContext, chromium, type Page } from "playwright-core";
+import { currentTotp } from "../src/server/auth/totp.ts";
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 export const hasBrowser = existsSync(CHROMIUM);
@@ -53,4 +54,152 @@ export async function launchBrowser(): Promise<{
       rmSync(profile, { recursive: true, force: true });
     },
   };
+}
+
+/** Generous: a full `npm test` on a busy 2-core machine slows Chromium and argon2 a lot. */
+export const UI_TIMEOUT = 90_000;
+
+const TOTP_STEP_MS = 30_000;
+/** The last TOTP time step used per secret: the server never accepts a step twice. */
+const usedSteps = new Map<string, number>();
+
+/**
+ * A TOTP code the server will accept now: the current step, or the next one
+ * when the current was already used (the server allows one step of skew);
+ * waits for the clock when even that was used.
+ */
+export async function freshTotp(secret: string): Promise<string> {
+  for (;;) {
+    const now = Date.now();
+    const current = Math.floor(now / TOTP_STEP_MS);
+    const step = Math.max(current, (usedSteps.get(secret) ?? -1) + 1);
+    if (step <= current + 1) {
+      usedSteps.set(secret, step);
+      return currentTotp(secret, new Date(step * TOTP_STEP_MS + 1));
+    }
+    await new Promise((r) => setTimeout(r, (current + 1) * TOTP_STEP_MS - now + 50));
+  }
+}
+
+/**
+ * Enters a TOTP code (enrolment or login) and waits for `next`. A code the
+ * server refused (a step boundary crossed under load, a step already used)
+ * is retried with a fresh one, up to three times.
+ */
+export async function submitTotp(
+  page: Page,
+  secret: string | (() => Promise<string>),
+  field: { label: string; exact?: boolean; button: string },
+  next: RegExp,
+): Promise<void> {
+  const heading = page.getByRole("heading", { name: next });
+  const busy = page.getByRole("button", { name: "確認中…" });
+  const refused = page.getByRole("alert").filter({ hasText: "正しくありません" });
+  for (let attempt = 1; ; attempt++) {
+    const key = typeof secret === "string" ? secret : await secret();
+    await page.getByLabel(field.label, { exact: field.exact }).fill(await freshTotp(key));
+    await page.getByRole("button", { name: field.button, exact: true }).click();
+    const clicked = Date.now();
+    let sawBusy = false;
+    let outcome: "ok" | "refused" | "timeout" = "timeout";
+    while (Date.now() - clicked < UI_TIMEOUT) {
+      if (await heading.isVisible()) {
+        outcome = "ok";
+        break;
+      }
+      if (await busy.isVisible()) sawBusy = true;
+      else if ((sawBusy || Date.now() - clicked > 3_000) && (await refused.isVisible())) {
+        outcome = "refused";
+        break;
+      }
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    if (outcome === "ok") return;
+    if (outcome === "timeout" || attempt >= 3) {
+      const alerts = (await page.getByRole("alert").allTextContents()).join(" / ");
+      throw new Error(
+        `確認コードの後、${next} の見出しが表示されませんでした（${outcome}: ${alerts}）。`,
+      );
+    }
+  }
+}
+
+/** An account to log in with; `totpSecret` after its second factor is enrolled. */
+export interface BrowserAccount {
+  loginName: string;
+  password: string;
+  totpSecret?: string;
+  /** A new password when the account must change its password at this login. */
+  newPassword?: string;
+}
+
+/**
+ * Logs in through the login page as a user would, through whatever the
+ * account needs: a second-factor code, an enrolment (the secret is read from
+ * the page and returned, the recovery codes acknowledged), a forced password
+ * change. Ends on the home page. The one login helper of the browser tests.
+ */
+export async function logIn(
+  page: Page,
+  url: string,
+  account: BrowserAccount,
+): Promise<{ totpSecret?: string }> {
+  let totpSecret = account.totpSecret;
+  await page.goto(url);
+  await page.getByLabel("ログイン名").fill(account.loginName);
+  await page.getByLabel("パスワード").fill(account.password);
+  await page.getByRole("button", { name: "ログイン", exact: true }).click();
+  const step = page
+    .getByRole("heading", {
+      name: /^(ホーム|パスワードの変更|二要素認証の登録|確認コードの入力|回復コード)$/,
+    })
+    .or(page.getByRole("alert"));
+  for (let guard = 0; guard < 6; guard++) {
+    await step.first().waitFor({ timeout: UI_TIMEOUT });
+    const alert = page.getByRole("alert");
+    if ((await alert.count()) > 0 && (await page.getByLabel("ログイン名").count()) > 0) {
+      throw new Error(`ログインできませんでした: ${await alert.first().textContent()}`);
+    }
+    const name = (await page.getByRole("heading", { level: 1 }).first().textContent()) ?? "";
+    if (name === "ホーム") return { totpSecret };
+    if (name === "二要素認証の登録") {
+      const secret = page.getByTestId("totp-secret");
+      await secret.waitFor({ timeout: UI_TIMEOUT });
+      await page.waitForLoadState("networkidle");
+      // Read at each attempt: the page shows the secret the server holds.
+      const read = async () => {
+        totpSecret = (await secret.getAttribute("data-secret")) ?? "";
+        return totpSecret;
+      };
+      await submitTotp(
+        page,
+        read,
+        { label: "認証アプリに表示された 6 桁のコード", button: "登録してログイン" },
+        /^回復コード$/,
+      );
+    } else if (name === "確認コードの入力") {
+      if (!totpSecret) throw new Error(`${account.loginName}: 確認コードの秘密鍵がありません。`);
+      await submitTotp(
+        page,
+        totpSecret,
+        { label: "確認コード", exact: true, button: "ログイン" },
+        /^(ホーム|パスワードの変更)$/,
+      );
+    } else if (name === "回復コード") {
+      await page.getByRole("button", { name: "保管しました。続ける" }).click();
+      await page
+        .getByRole("heading", { name: /^(ホーム|パスワードの変更)$/ })
+        .waitFor({ timeout: UI_TIMEOUT });
+    } else if (name === "パスワードの変更") {
+      if (!account.newPassword)
+        throw new Error(`${account.loginName}: パスワードの変更が必要です（newPassword）。`);
+      await page.getByLabel("現在のパスワード").fill(account.password);
+      await page.getByLabel("新しいパスワード（12 文字以上）").fill(account.newPassword);
+      await page.getByLabel("新しいパスワード（確認）").fill(account.newPassword);
+      await page.getByRole("button", { name: "変更する" }).click();
+      await page.getByRole("heading", { name: "ホーム" }).waitFor({ timeout: UI_TIMEOUT });
+      return { totpSecret };
+    }
+  }
+  throw new Error(`${account.loginName}: ログインの手順が終わりませんでした。`);
 }

@@ -200,6 +200,17 @@ export function createAuditRepository(db: Database) {
       return (await q.execute()).map(toRecord);
     },
 
+    /** One row of a municipality's log (the audit view's detail), or undefined. */
+    async find(municipalityId: number, id: string): Promise<AuditRecord | undefined> {
+      const r = await db
+        .selectFrom("audit_log")
+        .select(recordColumns)
+        .where("municipality_id", "=", municipalityId)
+        .where("id", "=", id)
+        .executeTakeFirst();
+      return r ? toRecord(r) : undefined;
+    },
+
     /**
      * Checks the hash chain. Incremental by default: it starts from the newest
      * verified checkpoint (after checking that the checkpoint's row still has

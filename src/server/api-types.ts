@@ -9,6 +9,7 @@ import type { Permission, Role } from "../domain/policy/index.ts";
 
 export type { Permission, Role };
 
+import type { auditDetailSchema, auditItemSchema, auditPageSchema } from "./routes/audit/schema.ts";
 import type { currentUserSchema, sessionInfoSchema } from "./routes/auth/schema.ts";
 import type {
   historySchema,
@@ -24,19 +25,9 @@ export type SessionInfo = z.infer<typeof sessionInfoSchema>;
 export type UserSummary = z.infer<typeof userSummarySchema>;
 export type CreatedUser = z.infer<typeof createdUserSchema>;
 
-export interface AuditItem {
-  id: string;
-  at: string;
-  actor: string;
-  action: string;
-  target: string | null;
-  detail: unknown;
-}
-
-export interface AuditPage {
-  items: AuditItem[];
-  chain: { ok: boolean; rows: number; firstBadId: string | null };
-}
+export type AuditItem = z.infer<typeof auditItemSchema>;
+export type AuditDetail = z.infer<typeof auditDetailSchema>;
+export type AuditPage = z.infer<typeof auditPageSchema>;
 
 /** A canonical source layout, for the upload and manual-entry forms. */
 export type SourceView = z.infer<typeof sourceViewSchema>;

@@ -24,7 +24,7 @@ import { hashPassword } from "../../src/server/auth/password.ts";
 import { type RunningServer, startHttpServer } from "../../src/server/http.ts";
 import { createLogger } from "../../src/server/logger.ts";
 import { ensureWebBuilt } from "../../src/server/web-build.ts";
-import { hasBrowser, launchBrowser, screenshotDir } from "../browser.ts";
+import { hasBrowser, launchBrowser, logIn, screenshotDir } from "../browser.ts";
 import { createTestDatabase, type TestDatabase } from "../db.ts";
 
 const PASSWORD = "coordinator-password-2026";
@@ -97,10 +97,7 @@ describe.skipIf(!hasBrowser)("こども詳細・世帯・検索 (Chromium)", () 
     page = await browser.context.newPage();
     // axe-core as an init script: the app's CSP (script-src 'self') refuses inline tags.
     await page.addInitScript({ content: AXE });
-    await page.goto(server.url);
-    await page.getByLabel("ログイン名").fill("coordinator");
-    await page.getByLabel("パスワード").fill(PASSWORD);
-    await page.getByRole("button", { name: "ログイン" }).click();
+    await logIn(page, server.url, { loginName: "coordinator", password: PASSWORD });
   }, 600_000);
 
   afterAll(async () => {

@@ -7,7 +7,7 @@ import { hashPassword } from "../../src/server/auth/password.ts";
 import { type RunningServer, startHttpServer } from "../../src/server/http.ts";
 import { createLogger } from "../../src/server/logger.ts";
 import { ensureWebBuilt } from "../../src/server/web-build.ts";
-import { hasBrowser, launchBrowser, screenshotDir } from "../browser.ts";
+import { hasBrowser, launchBrowser, logIn, screenshotDir } from "../browser.ts";
 import { createTestDatabase, type TestDatabase } from "../db.ts";
 
 const PASSWORD = "data-owner-password-2026";
@@ -48,10 +48,7 @@ describe.skipIf(!hasBrowser)("importing a file from the browser (Chromium)", () 
   });
 
   it("uploads a UTF-8 CSV and shows the report with the bad row", async () => {
-    await page.goto(server.url);
-    await page.getByLabel("ログイン名").fill("owner");
-    await page.getByLabel("パスワード").fill(PASSWORD);
-    await page.getByRole("button", { name: "ログイン" }).click();
+    await logIn(page, server.url, { loginName: "owner", password: PASSWORD });
     await page.getByRole("link", { name: "データの取込" }).click();
     await page.getByRole("heading", { name: "データの取込" }).waitFor();
     // The history loads after the heading: wait for its empty state.

@@ -1,12 +1,11 @@
 import { join } from "node:path";
 import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { currentTotp } from "../../src/server/auth/totp.ts";
 import { bootstrap } from "../../src/server/bootstrap.ts";
 import { type RunningServer, startHttpServer } from "../../src/server/http.ts";
 import { createLogger } from "../../src/server/logger.ts";
 import { ensureWebBuilt } from "../../src/server/web-build.ts";
-import { hasBrowser, launchBrowser, screenshotDir } from "../browser.ts";
+import { hasBrowser, launchBrowser, screenshotDir, submitTotp, UI_TIMEOUT } from "../browser.ts";
 import { createTestDatabase, type TestDatabase } from "../db.ts";
 
 describe.skipIf(!hasBrowser)("login in a real browser (Chromium)", () => {
@@ -54,7 +53,7 @@ describe.skipIf(!hasBrowser)("login in a real browser (Chromium)", () => {
     await alert.waitFor();
     expect(await alert.textContent()).toBe("ログイン名またはパスワードが正しくありません。");
     await shot("01-login-failed");
-  });
+  }, 240_000);
 
   it("makes the administrator enrol a second factor at first login, then shows the recovery codes once", async () => {
     await page.getByLabel("ログイン名").fill("admin");
@@ -70,18 +69,20 @@ describe.skipIf(!hasBrowser)("login in a real browser (Chromium)", () => {
     await page.getByRole("button", { name: "登録してログイン" }).click();
     await page.getByRole("alert").waitFor();
     expect(await page.getByRole("alert").textContent()).toContain("確認コードが正しくありません");
-    await page
-      .getByLabel("認証アプリに表示された 6 桁のコード")
-      .fill(currentTotp(totpSecret, new Date()));
-    await page.getByRole("button", { name: "登録してログイン" }).click();
-    await page.getByRole("heading", { name: "回復コード" }).waitFor();
+    // A fresh code, retried if refused; generous waits (slow under a full run).
+    await submitTotp(
+      page,
+      totpSecret,
+      { label: "認証アプリに表示された 6 桁のコード", button: "登録してログイン" },
+      /^回復コード$/,
+    );
     expect(await page.getByRole("list", { name: "回復コード" }).locator("li").count()).toBe(10);
     await shot("02b-recovery-codes");
     await page.getByRole("button", { name: "保管しました。続ける" }).click();
-  });
+  }, 240_000);
 
   it("forces a password change at first login", async () => {
-    await page.getByRole("heading", { name: "パスワードの変更" }).waitFor();
+    await page.getByRole("heading", { name: "パスワードの変更" }).waitFor({ timeout: UI_TIMEOUT });
     expect(await page.getByText("初回ログインです").count()).toBe(1);
     await shot("02-forced-password-change");
 
@@ -96,7 +97,7 @@ describe.skipIf(!hasBrowser)("login in a real browser (Chromium)", () => {
     expect(nav).toContain("監査ログ");
     expect(nav).toContain("利用者管理");
     await shot("03-home");
-  });
+  }, 240_000);
 
   it("shows the audit log with a verified chain", async () => {
     await page.getByRole("link", { name: "監査ログ" }).click();
@@ -105,7 +106,7 @@ describe.skipIf(!hasBrowser)("login in a real browser (Chromium)", () => {
     expect(status).toMatch(/改ざん検証: 全 \d+ 件/);
     expect(await page.getByRole("table").textContent()).toContain("パスワード変更");
     await shot("04-audit");
-  });
+  }, 240_000);
 
   it("logs out back to the login page, and the new password works", async () => {
     await page.getByRole("button", { name: "ログアウト" }).click();
@@ -118,11 +119,12 @@ describe.skipIf(!hasBrowser)("login in a real browser (Chromium)", () => {
     await page.getByRole("button", { name: "ログイン" }).click();
     await page.getByRole("heading", { name: "確認コードの入力" }).waitFor();
     await shot("06-second-factor");
-    // The code of the next 30-second step: the one used at enrolment is never accepted again.
-    await page
-      .getByLabel("確認コード", { exact: true })
-      .fill(currentTotp(totpSecret, new Date(Date.now() + 30_000)));
-    await page.getByRole("button", { name: "ログイン", exact: true }).click();
-    await page.getByRole("heading", { name: "ホーム" }).waitFor();
-  });
+    // A step after the one used at enrolment (a step is never accepted twice).
+    await submitTotp(
+      page,
+      totpSecret,
+      { label: "確認コード", exact: true, button: "ログイン" },
+      /^ホーム$/,
+    );
+  }, 240_000);
 });

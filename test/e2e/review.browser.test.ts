@@ -21,7 +21,7 @@ import { hashPassword } from "../../src/server/auth/password.ts";
 import { type RunningServer, startHttpServer } from "../../src/server/http.ts";
 import { createLogger } from "../../src/server/logger.ts";
 import { ensureWebBuilt } from "../../src/server/web-build.ts";
-import { hasBrowser, launchBrowser, screenshotDir } from "../browser.ts";
+import { hasBrowser, launchBrowser, logIn, screenshotDir } from "../browser.ts";
 import { createTestDatabase, type TestDatabase } from "../db.ts";
 import { perturb } from "../synth-edit.ts";
 
@@ -76,10 +76,7 @@ describe.skipIf(!hasBrowser)("名寄せの確認 (Chromium)", () => {
   });
 
   it("shows the pairs with both records and records a decision", async () => {
-    await page.goto(server.url);
-    await page.getByLabel("ログイン名").fill("staff");
-    await page.getByLabel("パスワード").fill(PASSWORD);
-    await page.getByRole("button", { name: "ログイン" }).click();
+    await logIn(page, server.url, { loginName: "staff", password: PASSWORD });
     await page.getByRole("link", { name: "名寄せの確認" }).click();
     await page.getByRole("heading", { name: "名寄せの確認" }).waitFor();
     await page.getByText(/確認対象: \d+ 組/).waitFor();

@@ -19,7 +19,7 @@ import { DEFAULT_MUNICIPALITY_NAME } from "../../src/server/bootstrap.ts";
 import { type RunningServer, startHttpServer } from "../../src/server/http.ts";
 import { createLogger } from "../../src/server/logger.ts";
 import { ensureWebBuilt } from "../../src/server/web-build.ts";
-import { hasBrowser, launchBrowser, screenshotDir } from "../browser.ts";
+import { hasBrowser, launchBrowser, logIn, screenshotDir } from "../browser.ts";
 import { createTestDatabase, type TestDatabase } from "../db.ts";
 
 const PASSWORD = "coordinator-password-2026";
@@ -94,10 +94,7 @@ describe.skipIf(!hasBrowser)("判定の規則 (Chromium)", () => {
   });
 
   it("previews a changed weight and threshold, saves a version the next run uses, and diffs", async () => {
-    await page.goto(server.url);
-    await page.getByLabel("ログイン名").fill("coord");
-    await page.getByLabel("パスワード").fill(PASSWORD);
-    await page.getByRole("button", { name: "ログイン" }).click();
+    await logIn(page, server.url, { loginName: "coord", password: PASSWORD });
     await page.getByRole("link", { name: "判定の規則" }).click();
     await page.getByRole("heading", { name: "判定の規則" }).waitFor();
     const status = page.getByRole("status").first();

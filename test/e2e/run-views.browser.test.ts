@@ -26,7 +26,7 @@ import { DEFAULT_MUNICIPALITY_NAME } from "../../src/server/bootstrap.ts";
 import { type RunningServer, startHttpServer } from "../../src/server/http.ts";
 import { createLogger } from "../../src/server/logger.ts";
 import { ensureWebBuilt } from "../../src/server/web-build.ts";
-import { hasBrowser, launchBrowser, screenshotDir } from "../browser.ts";
+import { hasBrowser, launchBrowser, logIn, screenshotDir } from "../browser.ts";
 import { createTestDatabase, type TestDatabase } from "../db.ts";
 
 const PASSWORD = "coordinator-password-2026";
@@ -126,10 +126,7 @@ describe.skipIf(!hasBrowser)("ダッシュボード・判定一覧・ルール�
     });
     browser = await launchBrowser();
     page = await browser.context.newPage();
-    await page.goto(server.url);
-    await page.getByLabel("ログイン名").fill("coord");
-    await page.getByLabel("パスワード").fill(PASSWORD);
-    await page.getByRole("button", { name: "ログイン" }).click();
+    await logIn(page, server.url, { loginName: "coord", password: PASSWORD });
   }, 300_000);
 
   afterAll(async () => {

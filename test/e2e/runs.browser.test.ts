@@ -23,7 +23,7 @@ import { hashPassword } from "../../src/server/auth/password.ts";
 import { type RunningServer, startHttpServer } from "../../src/server/http.ts";
 import { createLogger } from "../../src/server/logger.ts";
 import { ensureWebBuilt } from "../../src/server/web-build.ts";
-import { hasBrowser, launchBrowser, screenshotDir } from "../browser.ts";
+import { hasBrowser, launchBrowser, logIn, screenshotDir } from "../browser.ts";
 import { createTestDatabase, type TestDatabase } from "../db.ts";
 
 const PASSWORD = "coordinator-password-2026";
@@ -74,10 +74,7 @@ describe.skipIf(!hasBrowser)("月次実行 (Chromium)", () => {
   });
 
   it("shows a run in progress, then starts one and follows it to the result", async () => {
-    await page.goto(server.url);
-    await page.getByLabel("ログイン名").fill("coord");
-    await page.getByLabel("パスワード").fill(PASSWORD);
-    await page.getByRole("button", { name: "ログイン" }).click();
+    await logIn(page, server.url, { loginName: "coord", password: PASSWORD });
 
     // A run from the command line, held at the start of 名寄せ.
     let release: () => void = () => {};

@@ -2,6 +2,7 @@
 // The screening workflow (issue 13).
 export type {
   AssigneesView,
+  AuditDetail,
   AuditItem,
   AuditPage,
   CandidateCheckView,

@@ -1,6 +1,7 @@
 import { type FormEvent, useCallback, useEffect, useState } from "react";
 import { ApiFailure, api } from "../../lib/api.ts";
 import type { CreatedUser, SessionInfo, UserSummary } from "../../lib/types.ts";
+import { UserActions } from "./UserActions.tsx";
 
 export function UsersPage({ session }: { session: SessionInfo }) {
   const [users, setUsers] = useState<UserSummary[] | null>(null);
@@ -9,6 +10,7 @@ export function UsersPage({ session }: { session: SessionInfo }) {
   const [loginName, setLoginName] = useState("");
   const [displayName, setDisplayName] = useState("");
   const [roles, setRoles] = useState<string[]>([]);
+  const [selected, setSelected] = useState<number | null>(null);
   const label = (id: string) => session.roleCatalog.find((r) => r.id === id)?.label ?? id;
 
   const load = useCallback(() => {
@@ -17,6 +19,8 @@ export function UsersPage({ session }: { session: SessionInfo }) {
       .catch((e: unknown) => setError([e instanceof Error ? e.message : String(e)]));
   }, []);
   useEffect(load, [load]);
+
+  const selectedUser = users?.find((u) => u.id === selected) ?? null;
 
   async function submit(e: FormEvent) {
     e.preventDefault();
@@ -70,6 +74,7 @@ export function UsersPage({ session }: { session: SessionInfo }) {
             <th scope="col">役割</th>
             <th scope="col">状態</th>
             <th scope="col">最終ログイン</th>
+            <th scope="col">操作</th>
           </tr>
         </thead>
         <tbody>
@@ -82,10 +87,30 @@ export function UsersPage({ session }: { session: SessionInfo }) {
                 {u.disabled ? "停止中" : u.mustChangePassword ? "初回パスワード変更待ち" : "利用中"}
               </td>
               <td>{u.lastLoginAt ? new Date(u.lastLoginAt).toLocaleString("ja-JP") : "—"}</td>
+              <td>
+                <button
+                  type="button"
+                  className="button button-secondary"
+                  aria-label={`${u.loginName} を管理`}
+                  aria-pressed={selected === u.id}
+                  onClick={() => setSelected(u.id)}
+                >
+                  管理
+                </button>
+              </td>
             </tr>
           ))}
         </tbody>
       </table>
+      {selectedUser && (
+        <UserActions
+          key={selectedUser.id}
+          user={selectedUser}
+          session={session}
+          onChanged={load}
+          onClose={() => setSelected(null)}
+        />
+      )}
       <form className="card form-card" onSubmit={submit} aria-labelledby="add-user">
         <h2 id="add-user">利用者の追加</h2>
         <label className="field">

@@ -1,0 +1,160 @@
+/**
+ * The audit view's API (issue 16): auditors and administrators read their
+ * municipality's log filtered by user, action, child and period, in keyset
+ * pages of at most 200 with a Japanese name for every action; one row's
+ * detail; other roles are refused; every read is itself audited.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestDatabase, type TestDatabase } from "../../../../test/db.ts";
+import { type Client, createTestApp, loginAs } from "../../../../test/http.ts";
+import { createAuditRepository } from "../../../db/audit.repository.ts";
+import { createMunicipalityRepository } from "../../../db/municipality.repository.ts";
+import { createUserRepository } from "../../../db/user.repository.ts";
+import type { AuditDetail, AuditPage } from "../../api-types.ts";
+import type { App } from "../../app.ts";
+
+let t: TestDatabase;
+let app: App;
+let auditor: Client;
+let admin: Client;
+let staffId: number;
+let otherTownRow: string;
+
+const jstToday = () => new Date(Date.now() + 9 * 3_600_000).toISOString().slice(0, 10);
+const shift = (day: string, days: number) =>
+  new Date(Date.parse(`${day}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
+
+beforeAll(async () => {
+  t = await createTestDatabase();
+  app = await createTestApp(t.db, t.url);
+  auditor = await loginAs(app, t.db, "kansa", ["auditor"]);
+  admin = await loginAs(app, t.db, "kanri", ["admin"]);
+  await loginAs(app, t.db, "tanto", ["staff"]);
+  const users = createUserRepository(t.db);
+  staffId = (await users.findByLogin("tanto"))?.id as number;
+  const m = await createMunicipalityRepository(t.db).ensureDefault("テスト町");
+  const audit = createAuditRepository(t.db);
+  // 30 child views by the staff member: 20 of P00000001, 10 of P00000002.
+  for (let i = 0; i < 30; i++) {
+    const personId = i < 20 ? "P00000001" : "P00000002";
+    await audit.append({
+      municipalityId: m.id,
+      actorUserId: staffId,
+      actor: "tanto",
+      action: "child.view",
+      target: `person:${personId}`,
+      personId,
+      detail: { items: i },
+    });
+  }
+  const other = await createMunicipalityRepository(t.db).add({ code: "999997", name: "別の村" });
+  await audit.append({
+    municipalityId: other?.id as number,
+    actorUserId: null,
+    actor: "cli",
+    action: "child.view",
+    personId: "P00000001",
+  });
+  otherTownRow = (
+    await t.db.selectFrom("audit_log").select("id").orderBy("id", "desc").executeTakeFirstOrThrow()
+  ).id;
+});
+
+afterAll(() => t?.drop());
+
+describe("audit view API", () => {
+  it("filters by user, action and child, with Japanese action names", async () => {
+    const r = await auditor.json<AuditPage>(
+      `/api/audit?user=${staffId}&action=child.view&person=P00000002`,
+    );
+    expect(r.status).toBe(200);
+    expect(r.body.items).toHaveLength(10);
+    for (const i of r.body.items) {
+      expect(i).toMatchObject({
+        actorUserId: staffId,
+        action: "child.view",
+        actionName: "こども詳細の閲覧",
+        personId: "P00000002",
+      });
+    }
+    expect(r.body.nextBefore).toBeNull();
+    expect(r.body.actions.find((a) => a.id === "user.disable")?.label).toBe("利用者の無効化");
+    expect(r.body.users.map((u) => u.loginName)).toEqual(
+      expect.arrayContaining(["kansa", "kanri", "tanto"]),
+    );
+    // Logins of the auditor show with their name too.
+    const logins = await auditor.json<AuditPage>("/api/audit?action=auth.login");
+    expect(logins.body.items.length).toBeGreaterThanOrEqual(3);
+    expect(new Set(logins.body.items.map((i) => i.actionName))).toEqual(new Set(["ログイン"]));
+  });
+
+  it("pages with a keyset: every row once, newest first, never another municipality's", async () => {
+    const seen: string[] = [];
+    let before: string | null = null;
+    let pages = 0;
+    do {
+      const r: { status: number; body: AuditPage } = await admin.json<AuditPage>(
+        `/api/audit?person=P00000001&limit=7${before ? `&before=${before}` : ""}`,
+      );
+      expect(r.status).toBe(200);
+      expect(r.body.items.length).toBeLessThanOrEqual(7);
+      seen.push(...r.body.items.map((i) => i.id));
+      before = r.body.nextBefore;
+      pages++;
+    } while (before && pages < 10);
+    expect(pages).toBe(3);
+    expect(seen).toHaveLength(20);
+    expect(new Set(seen).size).toBe(20);
+    expect([...seen].sort((a, b) => Number(b) - Number(a))).toEqual(seen);
+    expect(seen).not.toContain(otherTownRow);
+  });
+
+  it("filters by period in Japan's days (the end day included)", async () => {
+    const today = jstToday();
+    const count = async (q: string) =>
+      (await auditor.json<AuditPage>(`/api/audit?person=P00000001&${q}`)).body.items.length;
+    expect(await count(`from=${today}&to=${today}`)).toBe(20);
+    expect(await count(`from=${shift(today, 1)}`)).toBe(0);
+    expect(await count(`to=${shift(today, -1)}`)).toBe(0);
+    const bad = await auditor.json<{ error: { message: string } }>(
+      `/api/audit?from=${today}&to=${shift(today, -1)}`,
+    );
+    expect(bad.status).toBe(400);
+    expect(JSON.stringify(bad.body)).toContain("開始日は終了日より前にしてください");
+  });
+
+  it("refuses a page larger than the maximum, in Japanese", async () => {
+    const r = await auditor.json<{ error: unknown }>("/api/audit?limit=201");
+    expect(r.status).toBe(400);
+    expect(JSON.stringify(r.body)).toContain("件数は 200 以下にしてください");
+  });
+
+  it("shows one row's detail, and another municipality's row as missing", async () => {
+    const page = await auditor.json<AuditPage>("/api/audit?person=P00000002&limit=1");
+    const id = page.body.items[0]?.id as string;
+    const r = await auditor.json<AuditDetail>(`/api/audit/${id}`);
+    expect(r.status).toBe(200);
+    expect(r.body).toMatchObject({ id, actionName: "こども詳細の閲覧", detail: { items: 29 } });
+    expect((await auditor.json(`/api/audit/${otherTownRow}`)).status).toBe(404);
+  });
+
+  it("refuses roles without the audit permission, and audits each read", async () => {
+    const staff = await loginAs(app, t.db, "tanto2", ["staff"]);
+    expect((await staff.json("/api/audit")).status).toBe(403);
+    const coordinator = await loginAs(app, t.db, "sokatsu", ["coordinator"]);
+    expect((await coordinator.json("/api/audit/1")).status).toBe(403);
+    const views = await t.db
+      .selectFrom("audit_log")
+      .select(["actor", "target", "detail"])
+      .where("action", "=", "audit.view")
+      .execute();
+    expect(views.some((v) => v.actor === "kansa" && v.target?.startsWith("audit:"))).toBe(true);
+    expect(
+      views.some(
+        (v) =>
+          v.actor === "kansa" &&
+          (v.detail as { filter?: { person?: string } }).filter?.person === "P00000002",
+      ),
+    ).toBe(true);
+  });
+});

@@ -1,0 +1,288 @@
+/**
+ * User administration and the audit view in a real browser (issue 16). The
+ * administrator (second factor enrolled through the shared login helper)
+ * disables a user — whose session ends at once — re-enables them, resets the
+ * password (one-time password shown once and usable), changes roles with
+ * 要対協 membership and ends sessions, each confirmed first; cancelling
+ * changes nothing; locking oneself out is refused in Japanese. Then the audit
+ * view: filter by user and action, Japanese names, a row's detail, paging
+ * through a child's rows, a date range, and an auditor sees it too.
+ */
+import { join } from "node:path";
+import type { BrowserContext, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createAuditRepository } from "../../src/db/audit.repository.ts";
+import { createMunicipalityRepository } from "../../src/db/municipality.repository.ts";
+import { createUserRepository } from "../../src/db/user.repository.ts";
+import { hashPassword } from "../../src/server/auth/password.ts";
+import { type RunningServer, startHttpServer } from "../../src/server/http.ts";
+import { createLogger } from "../../src/server/logger.ts";
+import { ensureWebBuilt } from "../../src/server/web-build.ts";
+import { hasBrowser, launchBrowser, logIn, screenshotDir, UI_TIMEOUT } from "../browser.ts";
+import { createTestDatabase, type TestDatabase } from "../db.ts";
+
+const ADMIN_PASSWORD = "kanri-password-2026";
+const STAFF_PASSWORD = "sato-password-2026";
+const AUDITOR_PASSWORD = "kansa-password-2026";
+
+describe.skipIf(!hasBrowser)("利用者管理と監査ログ (Chromium)", () => {
+  let t: TestDatabase;
+  let server: RunningServer;
+  let browser: { context: BrowserContext; close(): Promise<void> };
+  let page: Page;
+  let staffId: number;
+  let adminId: number;
+
+  /** A login of the staff member over HTTP, as their own browser would (own cookies). */
+  async function staffSession(password = STAFF_PASSWORD) {
+    const origin = server.url.replace(/\/$/, "");
+    const login = await fetch(`${origin}/api/auth/login`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", Origin: origin },
+      body: JSON.stringify({ loginName: "sato", password }),
+    });
+    const cookie = login.headers
+      .getSetCookie()
+      .map((c) => c.split(";")[0])
+      .join("; ");
+    const body = (await login.json()) as { user?: { mustChangePassword: boolean } };
+    return {
+      status: login.status,
+      mustChangePassword: body.user?.mustChangePassword,
+      me: async () =>
+        (await fetch(`${origin}/api/auth/me`, { headers: { Cookie: cookie, Origin: origin } }))
+          .status,
+    };
+  }
+
+  beforeAll(async () => {
+    await ensureWebBuilt();
+    t = await createTestDatabase();
+    const m = await createMunicipalityRepository(t.db).ensureDefault("テスト町");
+    const users = createUserRepository(t.db);
+    const add = async (loginName: string, displayName: string, roles: string[], pw: string) =>
+      users.insert({
+        municipalityId: m.id,
+        loginName,
+        displayName,
+        passwordHash: await hashPassword(pw),
+        roles,
+        mustChangePassword: false,
+      });
+    adminId = (await add("kanri", "管理 花子", ["admin"], ADMIN_PASSWORD)).id;
+    staffId = (await add("sato", "佐藤 一郎", ["staff"], STAFF_PASSWORD)).id;
+    await add("kansa", "監査 次郎", ["auditor"], AUDITOR_PASSWORD);
+    // 60 views of one child: more than one page of the audit view.
+    const audit = createAuditRepository(t.db);
+    for (let i = 0; i < 60; i++) {
+      await audit.append({
+        municipalityId: m.id,
+        actorUserId: staffId,
+        actor: "sato",
+        action: "child.view",
+        target: "person:P00000007",
+        personId: "P00000007",
+        detail: { view: i },
+      });
+    }
+    server = await startHttpServer({
+      db: t.db,
+      databaseUrl: t.url,
+      logger: createLogger("silent"),
+      port: 0,
+      host: "127.0.0.1",
+    });
+    browser = await launchBrowser();
+    page = await browser.context.newPage();
+    page.setDefaultTimeout(Number(process.env.UI_DEBUG_TIMEOUT ?? UI_TIMEOUT));
+  }, 180_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+    await t?.drop();
+  });
+
+  const shot = (name: string) =>
+    page.screenshot({ path: join(screenshotDir, `${name}.png`), fullPage: true });
+  const panel = () => page.getByRole("region", { name: /の管理$/ });
+  const row = (loginName: string) => page.getByRole("row").filter({ hasText: loginName });
+  const confirmDialog = () => page.getByRole("alertdialog");
+
+  async function act(button: string, expectTitle: RegExp) {
+    await panel().getByRole("button", { name: button }).click();
+    await confirmDialog().getByText(expectTitle).waitFor();
+    await confirmDialog().getByRole("button", { name: "実行する" }).click();
+  }
+
+  it("disables, re-enables, resets the password, changes roles and ends sessions, each confirmed", async () => {
+    // The administrator must enrol a second factor: the shared helper does it.
+    const login = await logIn(page, server.url, { loginName: "kanri", password: ADMIN_PASSWORD });
+    expect(login.totpSecret).toMatch(/^[A-Z2-7]{32}$/);
+    const staff = await staffSession();
+    expect(staff.status).toBe(200);
+    expect(await staff.me()).toBe(200);
+
+    await page.getByRole("link", { name: "利用者管理" }).click();
+    await page.getByRole("heading", { name: "利用者管理", level: 1 }).waitFor();
+    await page.getByRole("button", { name: "sato を管理" }).click();
+    await panel().getByRole("heading", { name: "佐藤 一郎（sato）の管理" }).waitFor();
+
+    // Cancelling changes nothing.
+    await panel().getByRole("button", { name: "無効にする" }).click();
+    await confirmDialog().getByText("佐藤 一郎（sato）を無効にしますか？").waitFor();
+    expect(await confirmDialog().textContent()).toContain("すぐにログイン中のセッションが終了");
+    await shot("50-user-disable-confirm");
+    await confirmDialog().getByRole("button", { name: "やめる" }).click();
+    expect(await confirmDialog().count()).toBe(0);
+    expect(await row("sato").textContent()).toContain("利用中");
+    expect(await staff.me()).toBe(200);
+
+    await act("無効にする", /を無効にしますか/);
+    await panel()
+      .getByRole("status")
+      .getByText(/無効にしました/)
+      .waitFor();
+    await row("sato").getByText("停止中").waitFor();
+    expect(await staff.me()).toBe(401);
+    expect((await staffSession()).status).not.toBe(200);
+
+    await act("有効に戻す", /を有効に戻しますか/);
+    await panel()
+      .getByRole("status")
+      .getByText(/有効に戻しました/)
+      .waitFor();
+    await row("sato").getByText("利用中").waitFor();
+    expect((await staffSession()).status).toBe(200);
+
+    await act("パスワードを再設定", /パスワードを再設定しますか/);
+    const oneTime = panel().getByTestId("one-time-password");
+    await oneTime.waitFor();
+    const temporary = (await oneTime.textContent()) ?? "";
+    expect(temporary).toMatch(/^[A-Za-z0-9]{16}$/);
+    expect(await panel().getByRole("status").textContent()).toContain("一度だけ表示されます");
+    await shot("51-user-password-reset");
+    expect((await staffSession()).status).not.toBe(200);
+    const fresh = await staffSession(temporary);
+    expect(fresh.status).toBe(200);
+    expect(fresh.mustChangePassword).toBe(true);
+    // Shown once: another action (or a reload) and it is gone.
+    await row("sato").getByText("初回パスワード変更待ち").waitFor();
+
+    const roles = panel().getByRole("group", { name: "役割" });
+    await roles.getByLabel("分析担当（仮名化データのみ）").check();
+    await panel()
+      .getByLabel(/要対協構成員/)
+      .check();
+    await panel().getByRole("button", { name: "役割を変更する" }).click();
+    await confirmDialog()
+      .getByText(/役割: 支援担当、分析担当（仮名化データのみ）／要対協構成員: はい/)
+      .waitFor();
+    await confirmDialog().getByRole("button", { name: "実行する" }).click();
+    await panel()
+      .getByRole("status")
+      .getByText(/役割を変更しました/)
+      .waitFor();
+    expect(await oneTime.count()).toBe(0);
+    await row("sato").getByText("支援担当、分析担当（仮名化データのみ）").waitFor();
+    expect(await fresh.me()).toBe(401);
+    const u = await createUserRepository(t.db).findById(staffId);
+    expect(u?.roles).toEqual(["staff", "analyst"]);
+    expect(u?.council).toBe(true);
+
+    const again = await staffSession(temporary);
+    expect(await again.me()).toBe(200);
+    await act("セッションを終了", /セッションを終了しますか/);
+    await panel()
+      .getByRole("status")
+      .getByText(/セッションを 1 件終了しました/)
+      .waitFor();
+    expect(await again.me()).toBe(401);
+    await shot("52-user-admin-done");
+  }, 240_000);
+
+  it("refuses to lock oneself out, in Japanese, and changes nothing", async () => {
+    await page.getByRole("button", { name: "kanri を管理" }).click();
+    await panel().getByRole("heading", { name: "管理 花子（kanri）の管理" }).waitFor();
+    await act("無効にする", /を無効にしますか/);
+    await panel()
+      .getByRole("alert")
+      .getByText(/自分自身のアカウントは無効にできません/)
+      .waitFor();
+    expect((await createUserRepository(t.db).findById(adminId))?.disabled).toBe(false);
+  }, 240_000);
+
+  it("shows the audit log filtered by user and action with Japanese names, and a row's detail", async () => {
+    await page.getByRole("link", { name: "監査ログ" }).click();
+    await page.getByRole("heading", { name: "監査ログ", level: 1 }).waitFor();
+    await page
+      .getByRole("status")
+      .getByText(/改ざん検証: 全 \d+ 件/)
+      .waitFor();
+    await page.getByLabel("操作した利用者").selectOption({ label: "管理 花子（kanri）" });
+    await page.locator('select[name="action"]').selectOption({ label: "利用者の無効化" });
+    await page.getByRole("button", { name: "絞り込む" }).click();
+    await page.getByRole("table").getByText("（絞り込み中）").waitFor();
+    const rows = page.getByRole("table").getByRole("row");
+    // Header + the one disable of sato (the refused self-disable wrote nothing).
+    expect(await rows.count()).toBe(2);
+    expect(await rows.nth(1).textContent()).toContain("利用者の無効化");
+    expect(page.url()).toMatch(/action=user\.disable/);
+    await rows
+      .nth(1)
+      .getByRole("button", { name: /の詳細$/ })
+      .click();
+    const detail = page.getByRole("region", { name: /記録 \d+ の詳細/ });
+    await detail.getByText("利用者の無効化（user.disable）").waitFor();
+    expect(await detail.textContent()).toContain(`user:${staffId}`);
+    await shot("53-audit-detail");
+
+    // Every action in the filter has its Japanese name.
+    const labels = await page.locator('select[name="action"]').locator("option").allTextContents();
+    expect(labels.length).toBeGreaterThan(40);
+    for (const l of labels) expect(l).toMatch(/[\u3040-\u30ff\u4e00-\u9fff]/);
+  }, 240_000);
+
+  it("pages through a child's rows and filters by period", async () => {
+    await page.getByRole("button", { name: "条件をクリア" }).click();
+    await page.getByLabel(/対象のこども/).fill("P00000007");
+    await page.getByRole("button", { name: "絞り込む" }).click();
+    await page.getByRole("table").getByText("最新の50 件（絞り込み中）").waitFor();
+    const ids = async () =>
+      (await page.getByRole("table").locator("tbody tr td:first-child").allTextContents()).map(
+        Number,
+      );
+    const first = await ids();
+    expect(first).toHaveLength(50);
+    await page.getByRole("button", { name: "さらに古い記録" }).click();
+    await page
+      .getByRole("table")
+      .getByText(/より前の10 件/)
+      .waitFor();
+    const second = await ids();
+    expect(second).toHaveLength(10);
+    expect(Math.max(...second)).toBeLessThan(Math.min(...first));
+    expect(await page.getByRole("button", { name: "さらに古い記録" }).count()).toBe(0);
+    await page.getByRole("button", { name: "最新に戻る" }).click();
+    await page.getByRole("table").getByText("最新の50 件（絞り込み中）").waitFor();
+
+    const tomorrow = new Date(Date.now() + 9 * 3_600_000 + 86_400_000).toISOString().slice(0, 10);
+    await page.getByLabel("期間の開始日").fill(tomorrow);
+    await page.getByRole("button", { name: "絞り込む" }).click();
+    await page.getByText("条件に合う記録はありません。").waitFor();
+    await shot("54-audit-empty");
+  }, 240_000);
+
+  it("lets an auditor read the audit log but not manage users", async () => {
+    await page.getByRole("button", { name: "ログアウト" }).click();
+    await page.getByRole("button", { name: "ログイン" }).waitFor();
+    await logIn(page, server.url, { loginName: "kansa", password: AUDITOR_PASSWORD });
+    const nav =
+      (await page.getByRole("navigation", { name: "メインメニュー" }).textContent()) ?? "";
+    expect(nav).toContain("監査ログ");
+    expect(nav).not.toContain("利用者管理");
+    await page.getByRole("link", { name: "監査ログ" }).click();
+    await page.getByRole("table").getByText("最新の50 件").waitFor();
+    expect(await page.getByRole("table").textContent()).toContain("監査ログの閲覧");
+  }, 240_000);
+});
