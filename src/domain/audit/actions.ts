@@ -56,6 +56,7 @@ export const AUDIT_ACTION_NAMES = {
   "linkage.review_view": "名寄せ確認リストの閲覧",
   "linkage.decision": "名寄せの判断",
   "linkage.decision_undo": "名寄せの判断の取り消し",
+  "linkage.settings": "名寄せの設定の変更",
   // Monthly run and rules
   "run.start": "月次実行の開始",
   "run.link": "名寄せの実行",
