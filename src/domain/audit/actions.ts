@@ -98,6 +98,11 @@ export const AUDIT_ACTION_NAMES = {
   "export.pseudonymised": "仮名化データの出力",
   "breakglass.open": "緊急時の閲覧の開始",
   "breakglass.report": "緊急時の閲覧の報告の閲覧",
+  // Rights of the data subject: 開示・訂正・利用停止 (issue 12)
+  "rights.disclosure": "開示請求への対応",
+  "rights.stop": "利用停止",
+  "rights.resume": "利用停止の解除",
+  "rights.stops.view": "利用停止の一覧の閲覧",
   // Statistics
   "stats.validate": "統計との照合",
   "stats.export": "統計用データの出力",
