@@ -421,6 +421,17 @@ export function createSheetRepository(db: Database) {
       return r.rows.map((x) => x.person_id);
     },
 
+    /** Moves a sent request's due date (the demo's overdue sheet; a sender's correction). */
+    async setDueDate(scope: DataScope, id: number, dueDate: string): Promise<void> {
+      await db
+        .updateTable("sheet_request")
+        .set({ due_date: dueDate })
+        .where("id", "=", id)
+        .where("municipality_id", "=", scope.municipalityId)
+        .where("status", "=", "sent")
+        .execute();
+    },
+
     /** Active accounts of an affiliation (the recipients of its requests). */
     async affiliationUsers(scope: DataScope, affiliation: string): Promise<number[]> {
       const rows = await db

@@ -7,6 +7,7 @@
 import { createChildRepository } from "../db/child.repository.ts";
 import type { Database } from "../db/database.ts";
 import type { Role } from "../domain/policy/index.ts";
+import { seedDemoSheets } from "./demo-sheets.ts";
 import { createUserWithTemporaryPassword } from "./services/user.service.ts";
 
 export interface DemoAccount {
@@ -82,6 +83,7 @@ export async function createDemoAccounts(
   const run = await repo.latestRun(municipalityId);
   const school = run ? ((await repo.busiestSchool(municipalityId, run)) ?? null) : null;
   const accounts: DemoAccount[] = [];
+  const made = new Map<string, { id: number; loginName: string; displayName: string }>();
   for (const spec of DEMO_ACCOUNT_SPECS) {
     const { user, temporaryPassword } = await createUserWithTemporaryPassword(db, {
       municipalityId,
@@ -92,12 +94,22 @@ export async function createDemoAccounts(
       affiliation: spec.school ? school : null,
       actor: { id: null, loginName: "demo" },
     });
+    made.set(spec.loginName, {
+      id: user.id,
+      loginName: user.loginName,
+      displayName: user.displayName,
+    });
     accounts.push({
       loginName: user.loginName,
       password: temporaryPassword,
       use: spec.school && school ? `${spec.use}（${school}）` : spec.use,
     });
   }
+  // 情報収集シート answered, overdue and open for the school account (issue 13).
+  const coordinator = made.get("coordinator");
+  const schoolUser = made.get("school");
+  if (school && coordinator && schoolUser)
+    await seedDemoSheets(db, municipalityId, school, coordinator, schoolUser);
   return { accounts, school };
 }
 

@@ -524,3 +524,27 @@ describe("overdue, withdrawal, bulk, templates", () => {
     expect(bad.status).toBe(400);
   });
 });
+
+describe("demo", () => {
+  it("seeds one answered, one overdue and one open sheet for the demo school", async () => {
+    const { seedDemoSheets } = await import("../../src/server/demo-sheets.ts");
+    const users = await sql<{ id: number; login_name: string; display_name: string }>`
+      SELECT id, login_name, display_name FROM app_user WHERE login_name IN ('coord', 'school.b')`.execute(
+      t.db,
+    );
+    const u = (n: string) => {
+      const r = users.rows.find((x) => x.login_name === n);
+      if (!r) throw new Error(n);
+      return { id: r.id, loginName: r.login_name, displayName: r.display_name };
+    };
+    const before = await otherSchool.json<Inbox>("/api/sheets/inbox?limit=200");
+    const n = await seedDemoSheets(t.db, municipalityId, schoolB, u("coord"), u("school.b"));
+    expect(n).toBe(3);
+    const after = await otherSchool.json<Inbox>("/api/sheets/inbox?limit=200");
+    const added = after.body.requests.filter(
+      (r) => !before.body.requests.some((b) => b.id === r.id),
+    );
+    expect(added.map((r) => r.status).sort()).toEqual(["answered", "overdue", "sent"]);
+    expect(added.map((r) => r.mode).sort()).toEqual(["a", "b", "c"]);
+  });
+});
