@@ -6,6 +6,7 @@
  */
 import { sql } from "kysely";
 import pg from "pg";
+import type { GaijiTable } from "../domain/ja/name.ts";
 import { personSearchKeys } from "../domain/ja/search-key.ts";
 import { type DecisionRow, decisionsInForce, orderedPair } from "../domain/linkage/decisions.ts";
 import type { Waterfall } from "../domain/linkage/explain.ts";
@@ -135,6 +136,8 @@ export interface RunToStore {
   readonly reviews: readonly ReviewToStore[];
   /** The child of each mother-keyed row (0006-mother-child). */
   readonly motherChild?: Iterable<MotherChildToStore>;
+  /** The municipality's 外字 table: search keys are made of the names it resolves. */
+  readonly gaiji?: GaijiTable;
   /**
    * Written unpublished (no completed_at): a monthly run publishes it with
    * its scoring run (pipeline/run.ts). Default: complete at once.
@@ -598,7 +601,7 @@ export async function saveLinkRun(url: string, run: RunToStore): Promise<number>
       "COPY person_search_key (run_id, municipality_id, person_id, key) FROM STDIN",
       (function* () {
         for (const p of run.persons)
-          for (const key of personSearchKeys(p.name, p.nameKana))
+          for (const key of personSearchKeys(p.name, p.nameKana, run.gaiji))
             yield `${prefix}${copyCell(p.personId)}\t${copyCell(key)}\n`;
       })(),
     );

@@ -247,6 +247,7 @@ export async function runLinkage(
     stats,
     actor: options.actor.loginName,
     pending: options.pending === true,
+    gaiji,
     persons: result.persons.map((p) => ({
       personId: p.personId,
       residentNos: p.residentNos,

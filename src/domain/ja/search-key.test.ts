@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { buildGaijiTable } from "./name.ts";
 import { personSearchKeys, querySearchKeys } from "./search-key.ts";
 
 describe("search keys", () => {
@@ -22,5 +23,15 @@ describe("search keys", () => {
     expect(hits("田中")).toBe(false);
     expect(hits("ハナダ")).toBe(false);
     expect(querySearchKeys("  ")).toEqual([]);
+  });
+
+  it("finds a name held with a vendor 外字 by the character the municipality's table gives", () => {
+    // 喬木村's case: the registry holds 近 as a private-use code point.
+    const held = "\ue001藤 一郎";
+    const q = (stored: readonly string[], text: string) =>
+      querySearchKeys(text).some((k) => stored.some((s) => s.startsWith(k)));
+    expect(q(personSearchKeys(held, null), "近藤")).toBe(false);
+    const gaiji = buildGaijiTable([{ code: "U+E001", char: "近" }]);
+    expect(q(personSearchKeys(held, null, gaiji), "近藤一郎")).toBe(true);
   });
 });

@@ -5,12 +5,19 @@
  * kana (ッ/ツ) finds the stored spelling. Keys are stored per person when a
  * linkage run is written (person_search_key, 0055) and matched by prefix.
  */
-import { foldName, safeNfkc } from "./name.ts";
+import { EMPTY_GAIJI, foldName, type GaijiTable, safeNfkc } from "./name.ts";
 import { readingKey } from "./reading-key.ts";
 import { normalizeSpaces } from "./width.ts";
 
 /** `kanji:` keys hold folded written names, `kana:` keys reading keys. */
 export type SearchKey = `${"kanji" | "kana"}:${string}`;
+
+function resolveGaiji(s: string, gaiji: GaijiTable): string {
+  if (gaiji.size === 0) return s;
+  let out = "";
+  for (const ch of s) out += gaiji.get(ch) ?? ch;
+  return out;
+}
 
 function parts(s: string): string[] {
   return normalizeSpaces(safeNfkc(s))
@@ -18,11 +25,19 @@ function parts(s: string): string[] {
     .filter((p) => p.length > 0);
 }
 
-/** The stored keys of a person: full name and given name, written and read. */
-export function personSearchKeys(name: string | null, kana: string | null): SearchKey[] {
+/**
+ * The stored keys of a person: full name and given name, written and read. The
+ * municipality's 外字 table (mimamori gaiji set) resolves vendor code points
+ * first, so a name held with a 外字 is found by the character it stands for.
+ */
+export function personSearchKeys(
+  name: string | null,
+  kana: string | null,
+  gaiji: GaijiTable = EMPTY_GAIJI,
+): SearchKey[] {
   const keys = new Set<SearchKey>();
   if (name) {
-    const p = parts(name).map(foldName);
+    const p = parts(resolveGaiji(name, gaiji)).map(foldName);
     if (p.length > 0) keys.add(`kanji:${p.join("")}`);
     if (p.length > 1) keys.add(`kanji:${p.slice(1).join("")}`);
   }
