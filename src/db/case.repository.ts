@@ -1234,6 +1234,29 @@ export function createCaseRepository(db: Database) {
     },
 
     /**
+     * Flagged children of a run without a rule-set exclusion, one per
+     * household, highest score first (the demo's history picks from them).
+     */
+    async flaggedCandidates(
+      scope: DataScope,
+      runId: number,
+      limit: number,
+    ): Promise<{ personId: string; difficulty: string }[]> {
+      const r = await sql<{ person_id: string; difficulty: string }>`
+        SELECT person_id, difficulty FROM (
+          SELECT DISTINCT ON (coalesce(p.household_no, r.person_id)) r.person_id, r.difficulty, r.score
+            FROM score_result r JOIN score_run s ON s.id = r.run_id
+            LEFT JOIN link_person p ON p.run_id = s.link_run_id AND p.person_id = r.person_id
+           WHERE r.run_id = ${runId} AND r.municipality_id = ${scope.municipalityId}
+             AND r.flagged AND cardinality(r.excluded_by) = 0
+             AND NOT EXISTS (SELECT 1 FROM child_case cc WHERE cc.municipality_id = r.municipality_id
+                             AND cc.person_id = r.person_id)
+           ORDER BY coalesce(p.household_no, r.person_id), r.score DESC, r.person_id
+        ) x ORDER BY score DESC, person_id LIMIT ${limit}`.execute(db);
+      return r.rows.map((x) => ({ personId: x.person_id, difficulty: x.difficulty }));
+    },
+
+    /**
      * The dashboard funnel from the workflow (per difficulty type, children of
      * lists made on run `runId`): on a list; on a conference agenda; decided;
      * support started (a plan). Null when no list was made on the run (未記録).

@@ -2,14 +2,17 @@ import { join } from "node:path";
 import { openDatabase, redactUrl } from "../../db/database.ts";
 import { ensureWritableHome } from "../../db/embedded.ts";
 import { withDataScope } from "../../db/scope.ts";
+import { createUserRepository } from "../../db/user.repository.ts";
 import { defaultCheckpointFile } from "../../pipeline/audit-verify.ts";
 import { describeDemo, loadDemo } from "../../pipeline/demo.ts";
+import { seedDemoWorkflow } from "../../pipeline/demo-workflow.ts";
 import type { ImportDatabase } from "../../pipeline/import.ts";
 import { startAuditCheckpoints } from "../../server/audit-checkpoints.ts";
 import { bootstrap } from "../../server/bootstrap.ts";
 import { createDemoAccounts, describeDemoAccounts } from "../../server/demo-accounts.ts";
 import { startHttpServer } from "../../server/http.ts";
 import { createLogger } from "../../server/logger.ts";
+import { findRun } from "../../server/services/run-view.service.ts";
 import { ensureWebBuilt, webRoot } from "../../server/web-build.ts";
 import { intOption, parseCommandArgs } from "../args.ts";
 import type { Command } from "../command.ts";
@@ -141,11 +144,45 @@ async function demoOnFirstStart(
     if (result.status !== "loaded") return [];
     // One account per role, only for the demo (issue 11).
     const { accounts } = await createDemoAccounts(target.db, municipalityId);
-    return [...describeDemo(result), ...describeDemoAccounts(accounts)];
+    const workflow = await demoWorkflow(target, municipalityId, say);
+    return [...describeDemo(result), ...workflow, ...describeDemoAccounts(accounts)];
   } catch (e) {
     say(
       `デモ用データを読み込めませんでした（${e instanceof Error ? e.message : String(e)}）。デモなしで起動します。`,
     );
+    return [];
+  }
+}
+
+/**
+ * The demo's screening history (候補リスト, conferences, support, follow-ups; issue 13).
+ * A failure leaves the demo without it and says so.
+ */
+async function demoWorkflow(
+  target: ImportDatabase,
+  municipalityId: number,
+  say: (line: string) => void,
+): Promise<string[]> {
+  try {
+    const users = await createUserRepository(target.db).list(municipalityId);
+    const coordinator = users.find((u) => u.loginName === "coordinator");
+    const staff = users.find((u) => u.loginName === "staff");
+    const run = await findRun(target.db, municipalityId, "latest");
+    if (!coordinator || !staff || !run) return [];
+    const r = await seedDemoWorkflow(target.db, {
+      municipalityId,
+      runId: run.id,
+      coordinatorUserId: coordinator.id,
+      staffUserId: staff.id,
+      today: new Date(),
+    });
+    return r.lists === 0
+      ? []
+      : [
+          `  見守りの記録（デモ）: 候補リスト ${r.lists} か月分、会議 ${r.conferences} 回、ケース ${r.cases} 件（支援計画・今週期日の予定を含む）`,
+        ];
+  } catch (e) {
+    say(`デモの見守りの記録を作れませんでした（${e instanceof Error ? e.message : String(e)}）。`);
     return [];
   }
 }

@@ -10,6 +10,7 @@ import type { z } from "@hono/zod-openapi";
 import { type CaseEventRow, type CaseRow, createCaseRepository } from "../../db/case.repository.ts";
 import { createChildRepository } from "../../db/child.repository.ts";
 import type { Database } from "../../db/database.ts";
+import { createSheetRepository } from "../../db/sheet.repository.ts";
 import {
   ALL_ACTIONS,
   CASE_STATE_LABELS,
@@ -92,6 +93,8 @@ export function createCaseService(db: Database) {
       const caseIds = await repo.agendaCaseIds(scope, conferenceId);
       const entries = await repo.entries(scope, conf.listId);
       const children = createChildRepository(db);
+      const sheetRepo = createSheetRepository(db);
+      const today = new Date().toISOString().slice(0, 10);
       const agenda: ConferenceView["agenda"] = [];
       for (const caseId of caseIds) {
         const c = await repo.find(scope, caseId);
@@ -133,6 +136,27 @@ export function createCaseService(db: Database) {
               })),
             }));
         }
+        // The returned 情報収集シート (wf-sheets' repository, the reader's scope).
+        const sheetRows = (
+          await sheetRepo.list(
+            scope,
+            run?.linkRunId ?? null,
+            { personId: c.personId, limit: 20, offset: 0 },
+            today,
+          )
+        ).rows;
+        const sheets = sheetRows.map((r) => ({
+          id: r.id,
+          recipient: r.recipient,
+          mode: r.mode,
+          status: r.status,
+          dueDate: r.dueDate,
+          answeredAt: r.answeredAt,
+          answeredByName: r.answeredByName,
+          answers: r.questions
+            .filter((q) => r.answers?.[q.id] !== undefined)
+            .map((q) => ({ question: q.text, answer: r.answers?.[q.id] ?? "" })),
+        }));
         const decided = [...events]
           .reverse()
           .find((e) => e.action === "decide" && e.conferenceId === conferenceId);
@@ -144,6 +168,7 @@ export function createCaseService(db: Database) {
           householdNo: entry?.householdNo ?? null,
           age: entry?.age ?? null,
           evidence,
+          sheets,
           history: events.map(eventView),
           decidedHere:
             decided?.decision && !corrected

@@ -245,6 +245,19 @@ export const conferenceViewSchema = z
         householdNo: z.string().nullable(),
         age: z.number().int().nullable(),
         evidence: z.array(evidenceType),
+        /** 情報収集シート about the child (wf-sheets): sent, overdue and answered, with the answers. */
+        sheets: z.array(
+          z.object({
+            id: z.number().int(),
+            recipient: z.string(),
+            mode: z.string(),
+            status: z.string(),
+            dueDate: z.string(),
+            answeredAt: z.string().nullable(),
+            answeredByName: z.string().nullable(),
+            answers: z.array(z.object({ question: z.string(), answer: z.string() })),
+          }),
+        ),
         history: z.array(event),
         decidedHere: z
           .object({

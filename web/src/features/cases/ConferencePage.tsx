@@ -146,10 +146,34 @@ export function ConferencePage() {
           )}
           <section aria-label="情報収集シート" data-testid="returned-sheets">
             <h3>情報収集シート（所属からの回答）</h3>
-            {/* Slot for wf-sheets' returned sheets (issue 13 B): their repository is not on main yet. */}
-            <p className="muted">
-              回答された情報収集シートはここに表示されます（情報収集シートの機能は準備中です）。
-            </p>
+            {it.sheets.length === 0 ? (
+              <p className="muted">
+                このこどもについての情報収集シートはありません。こども詳細から所属に送れます。
+              </p>
+            ) : (
+              <ul>
+                {it.sheets.map((s) => (
+                  <li key={s.id}>
+                    {anonymous ? "所属" : s.recipient}（共有モード {s.mode}、期日 {s.dueDate}）：
+                    {s.answeredAt
+                      ? `回答 ${fmt(s.answeredAt)}${s.answeredByName && !anonymous ? `（${s.answeredByName}）` : ""}`
+                      : s.status === "withdrawn"
+                        ? "取り下げ"
+                        : "未回答"}
+                    {s.answers.length > 0 && (
+                      <dl className="facts">
+                        {s.answers.map((a) => (
+                          <div key={a.question}>
+                            <dt>{a.question}</dt>
+                            <dd>{a.answer}</dd>
+                          </div>
+                        ))}
+                      </dl>
+                    )}
+                  </li>
+                ))}
+              </ul>
+            )}
           </section>
           <h3>経過</h3>
           <ol className="history">
