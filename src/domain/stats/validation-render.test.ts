@@ -61,6 +61,7 @@ describe("validation report files", () => {
     expect(v).toContain(`"<script>alert(""x"")</script>&'"`);
     expect(v.split("\r\n")[2]).toMatch(/^abuse,B01,,3,0,0,7,/);
     expect(Object.keys(files)).toEqual([
+      "yearly-review.csv",
       "item-validation.csv",
       "rule-evaluation.csv",
       "rule-capacity.csv",

@@ -8,6 +8,7 @@
 import { spreadsheetSafe } from "../csv-safety.ts";
 import { DIFFICULTY_NAMES, type DifficultyId } from "../scoring/difficulties.ts";
 import { OUTCOMES } from "../scoring/rules.ts";
+import { REVIEW_STATUS_NAMES, yearlyReview } from "./pilot-findings.ts";
 import type { ItemValidation } from "./validate-item.ts";
 import { FAIRNESS_GROUPS, type GroupDefinition } from "./validation-groups.ts";
 import type { FairnessRow, FunnelRow, RuleEvaluation } from "./validation-report.ts";
@@ -62,10 +63,31 @@ function csv(header: readonly string[], rows: readonly (readonly Cell[])[]): str
   return `\uFEFF${[header, ...rows].map((r) => r.map(csvField).join(",")).join("\r\n")}\r\n`;
 }
 
+/** The yearly review rows of a report: its tests beside the 2024 pilots' findings. */
+export function reviewOf(r: ValidationReport) {
+  return yearlyReview(
+    r.items,
+    r.groups.map((g) => g.difficulty),
+    r.validation,
+  );
+}
+
 /** The CSV files of the report, by file name. */
 export function validationCsvFiles(r: ValidationReport): Record<string, string> {
   const names = new Map(r.items.map((i) => [i.id, i.name]));
   return {
+    "yearly-review.csv": csv(
+      ["difficulty", "item_id", "item_name", "pilot_2024", "here", "status", "status_name"],
+      reviewOf(r).map((x) => [
+        x.difficulty,
+        x.itemId,
+        names.get(x.itemId),
+        x.pilot ?? "",
+        x.here ?? "",
+        x.status,
+        REVIEW_STATUS_NAMES[x.status],
+      ]),
+    ),
     "item-validation.csv": csv(
       [
         "difficulty",
@@ -426,6 +448,29 @@ export function validationHtml(r: ValidationReport): string {
   }
   sec1.push(
     `<p class="note">${escapeHtml("※ セルに 0 があるため、各セルに 0.5 を加えて（Haldane の補正）オッズ比を計算しています。")}</p>`,
+  );
+  const review = reviewOf(r);
+  sec1.push(h3("年次見直し: 2024年度実証事業の結果との比較"));
+  sec1.push(
+    p(
+      "実証事業で関連が見つかった項目（● 2 団体以上、◆ 1 団体）が、この自治体のデータでも関連があるかを並べました。「今回は関連なし」の項目は重みや採用を見直す候補、「未検定」はこの自治体では確かめられていない項目、「新たな関連」は実証事業では見つからなかった関連です。毎年この表で項目と基準を見直してください。",
+    ),
+  );
+  sec1.push(
+    review.length === 0
+      ? p("比べられる項目がありません。")
+      : table(
+          ["困難類型", "項目", "名称", "実証事業", "この自治体", "見直し"],
+          review.map((x) => [
+            typeName(x.difficulty),
+            x.itemId,
+            names.get(x.itemId) ?? "",
+            x.pilot ?? "（未検定）",
+            x.here === null ? "（判定なし）" : x.here === "" ? "関連なし" : x.here,
+            REVIEW_STATUS_NAMES[x.status],
+          ]),
+          9,
+        ),
   );
   parts.push(`<section>${sec1.join("\n")}</section>`);
 
