@@ -84,6 +84,11 @@ export const AUDIT_ACTION_NAMES = {
   "case.follow_up": "予定の登録",
   "case.follow_up_done": "予定の完了",
   "case.evaluate": "判定結果の評価",
+  "case.close": "ケースの終結",
+  "case.reopen": "ケースの再開",
+  "case.relist": "ケースの見直し（候補リストへ戻す）",
+  "case.unschedule": "会議の議題から外す",
+  "case.request_info": "情報収集の開始",
   // 情報収集シート (issue 13)
   "sheet.list": "情報収集シート一覧の閲覧",
   "sheet.view": "情報収集シートの閲覧",
