@@ -27,10 +27,11 @@ import { createReadStream, createWriteStream, mkdtempSync, rmSync, statSync } fr
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import iconv from "iconv-lite";
-import { DEFAULT_NAMES_FILE, readNamePools, runSynth } from "../src/cli/commands/synth.ts";
+import { readNamePools, runSynth } from "../src/cli/commands/synth.ts";
 import { openDatabase } from "../src/db/database.ts";
 import { createImportRepository } from "../src/db/import.repository.ts";
 import { createMunicipalityRepository } from "../src/db/municipality.repository.ts";
+import { BUILT_IN_NAME_POOLS } from "../src/domain/synth/index.ts";
 import type { IsoDate } from "../src/domain/types.ts";
 import { ingestBytes } from "../src/ingest/ingest.ts";
 import {
@@ -185,7 +186,10 @@ export default async function importBench(): Promise<string> {
       seed: 1,
       out: cityDir,
       asOf: "2024-04-01",
-      names: readNamePools(process.env.MIMAMORI_NAMES ?? DEFAULT_NAMES_FILE),
+      // The built-in name table, or a gimei list (MIT) named by MIMAMORI_NAMES.
+      names: process.env.MIMAMORI_NAMES
+        ? readNamePools(process.env.MIMAMORI_NAMES)
+        : BUILT_IN_NAME_POOLS,
     });
     const synthSeconds = (performance.now() - synthStart) / 1000;
     const files = await listImportFiles([cityDir]);

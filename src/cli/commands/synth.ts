@@ -7,7 +7,7 @@
  * MIMAMORI_NAMES.
  */
 import { existsSync, readFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { resolve } from "node:path";
 import YAML from "yaml";
 import { MimamoriError } from "../../domain/errors.ts";
 import {
@@ -25,24 +25,6 @@ export { encodeCp932, runSynth, type SynthRunResult } from "../../pipeline/synth
 
 const usage =
   "mimamori synth --profile village|town|city|metro --seed N --out DIR [--as-of DATE] [--names FILE]";
-
-/**
- * Where the gimei name list (MIT) of the shared test data sits beside a checkout. Tests and
- * benchmarks that want those names read it explicitly; `mimamori synth` reads a gimei list only
- * when given --names or MIMAMORI_NAMES, so a machine without shared/ (every municipality's)
- * never needs it. The list is never copied into the repository.
- */
-export const DEFAULT_NAMES_FILE = join(
-  import.meta.dirname,
-  "..",
-  "..",
-  "..",
-  "..",
-  "shared",
-  "data",
-  "japanese-names",
-  "gimei-names.yml",
-);
 
 /** Reads and validates a gimei-names.yml file. */
 export function readNamePools(path: string): NamePools {
