@@ -192,6 +192,17 @@ describe.skipIf(!hasBrowser)("検証 (Chromium)", () => {
     // At least one association, so that ● / ◆ are really compared.
     expect(items.some((x) => x.marker === "●" || x.marker === "◆")).toBe(true);
 
+    // The yearly review against the 2024 pilots: the same rows as yearly-review.csv.
+    const review = readCsv(join(out, "yearly-review.csv"));
+    expect(review.length).toBeGreaterThan(10);
+    const shownReview = await page
+      .getByTestId("yearly-review-row")
+      .evaluateAll((els) =>
+        els.map((e) => `${e.querySelector("th")?.textContent}/${e.getAttribute("data-status")}`),
+      );
+    expect(shownReview.sort()).toEqual(review.map((x) => `${x.item_id}/${x.status}`).sort());
+    expect(review.some((x) => x.status === "holds")).toBe(true);
+
     const rules = readCsv(join(out, "rule-evaluation.csv"));
     const shownRules = await page.getByTestId("rule-row").evaluateAll((els) =>
       els.map((e) => ({

@@ -20,7 +20,9 @@ import { createRunViewRepository } from "../../db/run-view.repository.ts";
 import { withDataScope } from "../../db/scope.ts";
 import { COUNCIL_ONLY_ITEMS, type DataScope } from "../../domain/policy/index.ts";
 import { DIFFICULTY_NAMES, isDifficultyId } from "../../domain/scoring/difficulties.ts";
+import { REVIEW_STATUS_NAMES } from "../../domain/stats/pilot-findings.ts";
 import { FAIRNESS_GROUPS } from "../../domain/stats/validation-groups.ts";
+import { reviewOf } from "../../domain/stats/validation-render.ts";
 import type { RunTypeCounts } from "../../domain/stats/validation-report.ts";
 import { buildValidationReport, type ValidationReport } from "../../pipeline/validation.ts";
 import { findRun, type LoadedRun } from "./run-view.service.ts";
@@ -129,6 +131,17 @@ export function validationView(report: ValidationReport, run: LoadedRun, scope: 
       n: g.n,
     })),
     registerMissing: report.registerMissing,
+    // The yearly review (docs/statistics.md): this run beside the 2024 pilots' findings.
+    review: reviewOf(report)
+      .filter((r) => visible(r.itemId))
+      .map((r) => ({
+        difficulty: r.difficulty,
+        itemId: r.itemId,
+        pilot: r.pilot ?? null,
+        here: r.here,
+        status: r.status,
+        statusName: REVIEW_STATUS_NAMES[r.status],
+      })),
     validation: report.validation.map((v) => ({
       difficulty: v.difficulty,
       itemId: v.itemId,

@@ -42,6 +42,20 @@ export const validationResponse = z
       }),
     ),
     registerMissing: z.boolean(),
+    review: z.array(
+      z.object({
+        difficulty: z.string(),
+        itemId: z.string(),
+        pilot: z.enum(["●", "◆", "–", ""]).nullable().openapi({
+          description: "2024年度実証事業の結果（null: 実証事業では検定していない）",
+        }),
+        here: z.enum(["●", "◆", "–", ""]).nullable().openapi({
+          description: "この自治体の結果（null: この実行では判定していない項目）",
+        }),
+        status: z.enum(["holds", "not_here", "untested", "new", "none"]),
+        statusName: z.string(),
+      }),
+    ),
     validation: z.array(
       z.object({
         difficulty: z.string(),

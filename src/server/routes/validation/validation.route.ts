@@ -71,6 +71,7 @@ export const validationRoutes = createRouter()
             items: [],
             groups: [],
             registerMissing: false,
+            review: [],
             validation: [],
             rules: [],
             capacity: null,

@@ -301,6 +301,49 @@ export function ValidationPage() {
         </div>
       ))}
 
+      <h3>年次見直し: 2024年度実証事業の結果との比較</h3>
+      <p>
+        実証事業で関連が見つかった項目（● 2 団体以上、◆ 1
+        団体）が、この自治体のデータでも関連があるかを並べました。「今回は関連なし」は重みや採用を見直す候補、「未検定」はこの自治体では確かめられていない項目です。
+      </p>
+      {v.review.length === 0 ? (
+        <p>比べられる項目がありません。</p>
+      ) : (
+        <div className="table-scroll">
+          <table className="table" data-testid="yearly-review">
+            <caption>実証事業の結果とこの自治体の結果</caption>
+            <thead>
+              <tr>
+                <th scope="col">困難類型</th>
+                <th scope="col">項目</th>
+                <th scope="col">名称</th>
+                <th scope="col">実証事業</th>
+                <th scope="col">この自治体</th>
+                <th scope="col">見直し</th>
+              </tr>
+            </thead>
+            <tbody>
+              {v.review.map((r) => (
+                <tr
+                  key={`${r.difficulty}-${r.itemId}`}
+                  data-testid="yearly-review-row"
+                  data-status={r.status}
+                >
+                  <td>
+                    {v.groups.find((g) => g.difficulty === r.difficulty)?.name ?? r.difficulty}
+                  </td>
+                  <th scope="row">{r.itemId}</th>
+                  <td>{names.get(r.itemId) ?? ""}</td>
+                  <td>{r.pilot ?? "（未検定）"}</td>
+                  <td>{r.here === null ? "（判定なし）" : r.here === "" ? "関連なし" : r.here}</td>
+                  <td>{r.statusName}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+
       <h2>2. 判定規則の評価と較正</h2>
       <p>
         各類型の抽出群をラベル（正解の代わり）として、ラベルを定める項目を除いた点数でどれだけ当てるかを見ました。上位
