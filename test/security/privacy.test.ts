@@ -16,6 +16,7 @@ import { join } from "node:path";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { exportPseudonymised } from "../../src/cli/commands/export-pseudonymised.ts";
+import { exportRegister } from "../../src/cli/commands/export-register.ts";
 import { csvLine } from "../../src/cli/csv-export.ts";
 import { createAuditRepository } from "../../src/db/audit.repository.ts";
 import { createMunicipalityRepository } from "../../src/db/municipality.repository.ts";
@@ -350,5 +351,24 @@ describe("rights of the people concerned", () => {
     const audit = await createAuditRepository(t.db).list({ municipalityId, limit: 300 });
     expect(audit.find((x) => x.action === "rights.stop")?.purpose).toBe("利用停止請求 受付第12号");
     expect(audit.find((x) => x.action === "rights.resume")?.personId).toBe(personId);
+  });
+});
+
+describe("purpose and legal-basis register", () => {
+  it("export register writes one line per item in use with purpose, legal basis, sources and the 要対協 mark", async () => {
+    const out = join(dir, "register.csv");
+    expect(await exportRegister.run(["--out", out], { databaseUrl: t.url, home: dir })).toBe(0);
+    const lines = readFileSync(out, "utf8").trimEnd().split("\n");
+    expect(lines[0]).toBe(
+      "item_id,item_name,level,source_ids,source_names,purpose,legal_basis,council_only,basis,rule_version",
+    );
+    const b01 = lines.find((l) => l.startsWith("B01,"));
+    expect(b01).toContain("要対協構成員のみ");
+    expect(b01).toMatch(/目的内|法69条2項[234]号|未記入/);
+    const ids = lines.slice(1).map((l) => l.split(",")[0]);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(ids.length).toBeGreaterThan(10);
+    const audit = await createAuditRepository(t.db).list({ municipalityId, limit: 50 });
+    expect(audit.some((x) => x.action === "export.register")).toBe(true);
   });
 });

@@ -4,6 +4,7 @@ import { backupCommand, restoreCommand } from "./backup.ts";
 import { dbMigrate } from "./db-migrate.ts";
 import { scoringExportCommands } from "./export-flags.ts";
 import { exportPseudonymised } from "./export-pseudonymised.ts";
+import { exportRegister } from "./export-register.ts";
 import { gaijiCommands } from "./gaiji.ts";
 import { importCommand } from "./import.ts";
 import { importHistoryCommand, importUndoCommand } from "./import-history.ts";
@@ -47,4 +48,5 @@ export const commands: readonly Command[] = [
   municipalityAdd,
   municipalityList,
   exportPseudonymised,
+  exportRegister,
 ];
