@@ -69,6 +69,8 @@ describe("mimamori serve --demo (npm start)", () => {
     expect(demo).toContain("実在の人物のデータではありません");
     expect(demo).toContain("npx mimamori serve");
     expect(existsSync(join(home, "demo", "jumin.csv"))).toBe(true);
+    // The screening history (issue 13): lists, conferences and cases for every workflow screen.
+    expect(demo).toMatch(/見守りの記録（デモ）: 候補リスト 3 か月分、会議 2 回、ケース 11 件/);
     // One account per role, each with a printed one-time password (demo only).
     expect(demo).toContain("デモ用アカウント");
     for (const login of [
