@@ -1,5 +1,5 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { useCan } from "../../app/session.tsx";
 import { ApiFailure, api } from "../../lib/api.ts";
 import type { RunJobListView, RunJobView } from "../../lib/types.ts";
@@ -69,6 +69,18 @@ export function RunsPage() {
   const running = runs.data?.running ?? null;
   const latest = runs.data?.jobs[0] ?? null;
   const shown = running ?? latest;
+  // A run that has just been published changes every result page: drop what the app
+  // cached of the old results (the dashboard would otherwise show them until stale).
+  const published = latest?.state === "succeeded" ? latest.id : null;
+  const seen = useRef<number | null>(null);
+  useEffect(() => {
+    if (published === null || seen.current === published) return;
+    // Removed, not just invalidated: a page opened next must not show the old numbers first.
+    queryClient.removeQueries({
+      predicate: (q) => q.queryKey[0] !== "session" && q.queryKey[0] !== RUNS_KEY[0],
+    });
+    seen.current = published;
+  }, [published, queryClient]);
 
   return (
     <section>
