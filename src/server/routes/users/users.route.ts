@@ -1,6 +1,8 @@
 import { z } from "@hono/zod-openapi";
+import type { Context } from "hono";
 import { createUserRepository, type UserRow } from "../../../db/user.repository.ts";
 import { isRole } from "../../../domain/policy/index.ts";
+import type { AppEnv } from "../../app-env.ts";
 import {
   actorOf,
   clientAddress,
@@ -39,6 +41,16 @@ export const summary = (u: UserRow): z.infer<typeof userSummarySchema> => ({
 });
 
 const tags = ["利用者"];
+
+/** Who acts on which user from where: what every user-admin service call takes. */
+function onUser(c: Context<AppEnv>, userId: number) {
+  const a = actorOf(c);
+  return {
+    actor: { id: a.userId, loginName: a.loginName, municipalityId: a.municipalityId },
+    userId,
+    clientAddress: clientAddress(c),
+  };
+}
 
 export const userRoutes = createRouter()
   .openapi(
@@ -92,11 +104,8 @@ export const userRoutes = createRouter()
       responses: { 200: json(userSummarySchema) },
     }),
     async (c) => {
-      const a = actorOf(c);
       const user = await disableUser(c.get("deps").db, {
-        actor: { id: a.userId, loginName: a.loginName, municipalityId: a.municipalityId },
-        userId: c.req.valid("param").id,
-        clientAddress: clientAddress(c),
+        ...onUser(c, c.req.valid("param").id),
       });
       return c.json(summary(user), 200);
     },
@@ -111,11 +120,8 @@ export const userRoutes = createRouter()
       responses: { 200: json(userSummarySchema) },
     }),
     async (c) => {
-      const a = actorOf(c);
       const user = await enableUser(c.get("deps").db, {
-        actor: { id: a.userId, loginName: a.loginName, municipalityId: a.municipalityId },
-        userId: c.req.valid("param").id,
-        clientAddress: clientAddress(c),
+        ...onUser(c, c.req.valid("param").id),
       });
       return c.json(summary(user), 200);
     },
@@ -131,11 +137,8 @@ export const userRoutes = createRouter()
       responses: { 200: json(createdUserSchema) },
     }),
     async (c) => {
-      const a = actorOf(c);
       const r = await resetPassword(c.get("deps").db, {
-        actor: { id: a.userId, loginName: a.loginName, municipalityId: a.municipalityId },
-        userId: c.req.valid("param").id,
-        clientAddress: clientAddress(c),
+        ...onUser(c, c.req.valid("param").id),
       });
       return c.json({ user: summary(r.user), temporaryPassword: r.temporaryPassword }, 200);
     },
@@ -150,12 +153,9 @@ export const userRoutes = createRouter()
       responses: { 200: json(userSummarySchema) },
     }),
     async (c) => {
-      const a = actorOf(c);
       const body = c.req.valid("json");
       const user = await changeRoles(c.get("deps").db, {
-        actor: { id: a.userId, loginName: a.loginName, municipalityId: a.municipalityId },
-        userId: c.req.valid("param").id,
-        clientAddress: clientAddress(c),
+        ...onUser(c, c.req.valid("param").id),
         roles: body.roles,
         council: body.council,
         affiliation: body.affiliation || null,
@@ -173,11 +173,8 @@ export const userRoutes = createRouter()
       responses: { 200: json(sessionsEndedSchema) },
     }),
     async (c) => {
-      const a = actorOf(c);
       const n = await endUserSessions(c.get("deps").db, {
-        actor: { id: a.userId, loginName: a.loginName, municipalityId: a.municipalityId },
-        userId: c.req.valid("param").id,
-        clientAddress: clientAddress(c),
+        ...onUser(c, c.req.valid("param").id),
       });
       return c.json({ sessionsEnded: n }, 200);
     },
