@@ -10,7 +10,6 @@ import { type Database, openDatabase } from "../db/database.ts";
 import { spreadsheetSafe } from "../domain/csv-safety.ts";
 import { MimamoriError } from "../domain/errors.ts";
 import { quoteCsvField } from "../ingest/csv.ts";
-import { DEFAULT_MUNICIPALITY_NAME } from "../server/bootstrap.ts";
 import { parseCommandArgs } from "./args.ts";
 import type { GlobalOptions } from "./command.ts";
 import { enterMunicipality, resolveMunicipality } from "./municipality.ts";

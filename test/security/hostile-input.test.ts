@@ -23,7 +23,6 @@ import { hashPassword } from "../../src/server/auth/password.ts";
 import { createRateLimiter } from "../../src/server/auth/rate-limit.ts";
 import { createLogger } from "../../src/server/logger.ts";
 import { createTestDatabase, type TestDatabase } from "../db.ts";
-import { createClient } from "../http.ts";
 
 let t: TestDatabase;
 let app: App;

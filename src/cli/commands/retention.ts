@@ -9,7 +9,6 @@ import {
   type RetentionPolicy,
   type RetentionResult,
 } from "../../pipeline/retention.ts";
-import { DEFAULT_MUNICIPALITY_NAME } from "../../server/bootstrap.ts";
 import { intOption, parseCommandArgs } from "../args.ts";
 import type { Command } from "../command.ts";
 import { enterMunicipality, resolveMunicipality } from "../municipality.ts";

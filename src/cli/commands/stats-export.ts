@@ -9,7 +9,6 @@ import { openDatabase } from "../../db/database.ts";
 import { DEFAULT_SUPPRESSION_K } from "../../domain/stats/suppression.ts";
 import { writeFileAtomically } from "../../pipeline/atomic-file.ts";
 import { auditValidation, buildAggregateExport } from "../../pipeline/validation.ts";
-import { DEFAULT_MUNICIPALITY_NAME } from "../../server/bootstrap.ts";
 import { intOption, parseCommandArgs } from "../args.ts";
 import type { Command } from "../command.ts";
 import { outPath } from "../csv-export.ts";

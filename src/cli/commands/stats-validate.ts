@@ -13,7 +13,6 @@ import {
   buildValidationReport,
   writeValidationReport,
 } from "../../pipeline/validation.ts";
-import { DEFAULT_MUNICIPALITY_NAME } from "../../server/bootstrap.ts";
 import { intOption, parseCommandArgs } from "../args.ts";
 import type { Command } from "../command.ts";
 import { enterMunicipality, resolveMunicipality } from "../municipality.ts";

@@ -63,7 +63,7 @@ export function ImportPage() {
   async function confirm(index: number) {
     const report = reports[index];
     const input = sent[index];
-    if (!report || report.status !== "preview" || !input) return;
+    if (report?.status !== "preview" || !input) return;
     const params = new URLSearchParams(input.params);
     params.set("confirmReplace", report.wouldReplace.map((x) => x.id).join(","));
     setBusy(`${input.file.name} を取り込んでいます…`);
