@@ -201,6 +201,43 @@ describe.skipIf(!hasBrowser)("利用者管理と監査ログ (Chromium)", () => 
     await shot("52-user-admin-done");
   }, 240_000);
 
+  it("adds a school account with its 所属 and a council member from the add form", async () => {
+    const form = page.getByRole("form", { name: "利用者の追加" });
+    await form.getByLabel("ログイン名（半角英数字）").fill("school1");
+    await form.getByLabel("表示名").fill("第一小 担任");
+    await form.getByRole("group", { name: "役割" }).getByLabel(/^所属/).check();
+    await form.getByRole("button", { name: "追加する" }).click();
+    // Without a 所属 name the server refuses in Japanese and stores nothing.
+    await page
+      .getByRole("alert")
+      .getByText(/所属名（学校名・施設名）を入力してください/)
+      .waitFor();
+    await form.getByRole("textbox", { name: /^所属（学校/ }).fill("第一小学校");
+    await form.getByRole("button", { name: "追加する" }).click();
+    await page
+      .getByRole("status")
+      .getByText(/第一小 担任（school1）を追加しました/)
+      .waitFor();
+    await form.getByLabel("ログイン名（半角英数字）").fill("kyogikai1");
+    await form.getByLabel("表示名").fill("要対協 委員");
+    await form.getByRole("group", { name: "役割" }).getByLabel("支援担当").check();
+    await form.getByLabel(/要対協構成員/).check();
+    await form.getByRole("button", { name: "追加する" }).click();
+    await page
+      .getByRole("status")
+      .getByText(/要対協 委員（kyogikai1）を追加しました/)
+      .waitFor();
+    const all = await createUserRepository(t.db).list(
+      (await createMunicipalityRepository(t.db).ensureDefault("テスト町")).id,
+    );
+    const school = all.find((u) => u.loginName === "school1");
+    expect(school?.affiliation).toBe("第一小学校");
+    expect(school?.council).toBe(false);
+    const member = all.find((u) => u.loginName === "kyogikai1");
+    expect(member?.council).toBe(true);
+    expect(member?.affiliation).toBeNull();
+  }, 120_000);
+
   it("refuses to lock oneself out, in Japanese, and changes nothing", async () => {
     await page.getByRole("button", { name: "kanri を管理" }).click();
     await panel().getByRole("heading", { name: "管理 花子（kanri）の管理" }).waitFor();

@@ -10,6 +10,8 @@ export function UsersPage({ session }: { session: SessionInfo }) {
   const [loginName, setLoginName] = useState("");
   const [displayName, setDisplayName] = useState("");
   const [roles, setRoles] = useState<string[]>([]);
+  const [council, setCouncil] = useState(false);
+  const [affiliation, setAffiliation] = useState("");
   const [selected, setSelected] = useState<number | null>(null);
   const label = (id: string) => session.roleCatalog.find((r) => r.id === id)?.label ?? id;
 
@@ -27,13 +29,15 @@ export function UsersPage({ session }: { session: SessionInfo }) {
     try {
       const c = await api<CreatedUser>("/users", {
         method: "POST",
-        body: { loginName, displayName, roles },
+        body: { loginName, displayName, roles, council, affiliation: affiliation.trim() || null },
       });
       setCreated(c);
       setError([]);
       setLoginName("");
       setDisplayName("");
       setRoles([]);
+      setCouncil(false);
+      setAffiliation("");
       load();
     } catch (err) {
       setError(
@@ -146,6 +150,23 @@ export function UsersPage({ session }: { session: SessionInfo }) {
             </label>
           ))}
         </fieldset>
+        <label className="check">
+          <input
+            type="checkbox"
+            name="newCouncil"
+            checked={council}
+            onChange={(e) => setCouncil(e.target.checked)}
+          />
+          要対協構成員（要対協・一時保護の情報を見られます）
+        </label>
+        <label className="field">
+          <span>所属（学校・保育所などの利用者は必須）</span>
+          <input
+            name="newAffiliation"
+            value={affiliation}
+            onChange={(e) => setAffiliation(e.target.value)}
+          />
+        </label>
         <button type="submit" className="button button-primary">
           追加する
         </button>
