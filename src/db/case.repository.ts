@@ -582,6 +582,99 @@ export function createCaseRepository(db: Database) {
       return (await repo.find(scope, caseId)) ?? notFound();
     },
 
+    /**
+     * 情報収集シート sent (one request or one school's round): each child's
+     * case moves to 情報収集中 through the state machine (`request_info`),
+     * attributed to the sender, the request ids in the event. A case where a
+     * sheet changes nothing (support under way, decided, closed) keeps its
+     * state and gets no event: the request carries its own who/when. A child
+     * without a case gets none (docs/operations.md: a sheet alone, e.g. the
+     * start-of-year round, does not open a case; listing the child later
+     * does, straight into 情報収集中 while the sheet is open).
+     * Council cases are invisible to non-member senders (RLS) and left alone.
+     * Joins the caller's transaction when given one.
+     */
+    async sheetsSent(
+      scope: DataScope,
+      actor: CaseActor,
+      sent: readonly { personId: string; requestId: number }[],
+    ): Promise<void> {
+      if (sent.length === 0) return;
+      const work = async (trx: Exec) => {
+        const byPerson = new Map<string, number[]>();
+        for (const x of sent)
+          byPerson.set(x.personId, [...(byPerson.get(x.personId) ?? []), x.requestId]);
+        const rows = await sql<CaseDbRow>`
+          SELECT ${CASE_COLS} FROM child_case cc LEFT JOIN app_user u ON u.id = cc.responsible_user_id
+           WHERE cc.municipality_id = ${scope.municipalityId}
+             AND cc.person_id = ANY(${[...byPerson.keys()]}::text[])
+           ORDER BY cc.id FOR UPDATE OF cc`.execute(trx);
+        for (const r of rows.rows) {
+          const c = caseRow(r);
+          if (!transition(c.state, { kind: "request_info" }).ok) continue;
+          await apply(
+            trx,
+            scope,
+            actor,
+            c,
+            { kind: "request_info" },
+            {
+              reason: "情報収集シートを送付",
+              detail: { requestIds: byPerson.get(c.personId) ?? [] },
+            },
+          );
+        }
+      };
+      if (db.isTransaction) await work(db);
+      else await db.transaction().execute(work);
+    },
+
+    /**
+     * A request was withdrawn: a case in 情報収集中 whose gathering rested on
+     * it alone (no other request about the child is open, nor answered since
+     * the case entered 情報収集中) goes back to 候補リスト (`withdraw_info`),
+     * attributed to the one who withdrew, with their reason.
+     */
+    async sheetWithdrawn(
+      scope: DataScope,
+      actor: CaseActor,
+      w: { personId: string; requestId: number; reason: string },
+    ): Promise<void> {
+      const work = async (trx: Exec) => {
+        const r = await sql<CaseDbRow>`
+          SELECT ${CASE_COLS} FROM child_case cc LEFT JOIN app_user u ON u.id = cc.responsible_user_id
+           WHERE cc.municipality_id = ${scope.municipalityId} AND cc.person_id = ${w.personId}
+           FOR UPDATE OF cc`.execute(trx);
+        const row = r.rows[0];
+        if (!row) return;
+        const c = caseRow(row);
+        if (c.state !== "gathering") return;
+        const others = await sql<{ n: number }>`
+          SELECT count(*)::int AS n FROM sheet_request sq
+           WHERE sq.municipality_id = ${scope.municipalityId} AND sq.person_id = ${w.personId}
+             AND sq.id <> ${w.requestId}
+             AND (sq.status = 'sent' OR (sq.status = 'answered' AND sq.sent_at >= (
+                  SELECT max(ce.at) FROM case_event ce WHERE ce.case_id = ${c.id}
+                     AND ce.to_state = 'gathering' AND ce.from_state IS DISTINCT FROM 'gathering')))`.execute(
+          trx,
+        );
+        if ((others.rows[0]?.n ?? 0) > 0) return;
+        await apply(
+          trx,
+          scope,
+          actor,
+          c,
+          { kind: "withdraw_info" },
+          {
+            reason: w.reason,
+            detail: { requestIds: [w.requestId] },
+          },
+        );
+      };
+      if (db.isTransaction) await work(db);
+      else await db.transaction().execute(work);
+    },
+
     /** Case status of these persons (marks in 判定一覧 and the child page). */
     async statusOf(scope: DataScope, personIds: readonly string[]): Promise<ChildCaseStatus[]> {
       if (personIds.length === 0) return [];
@@ -862,6 +955,30 @@ export function createCaseRepository(db: Database) {
                 detail: { month: list.month, difficulty: p.difficulty },
               },
             );
+          }
+          // A sheet already out about the child (e.g. the school's start-of-year
+          // round): the case is gathering information from the start.
+          const open = await sql<{ id: number }>`
+            SELECT id FROM sheet_request WHERE municipality_id = ${scope.municipalityId}
+               AND person_id = ${p.personId} AND status = 'sent' ORDER BY id`.execute(trx);
+          if (open.rows.length > 0) {
+            const now = await sql<CaseDbRow>`
+              SELECT ${CASE_COLS} FROM child_case cc LEFT JOIN app_user u ON u.id = cc.responsible_user_id
+               WHERE cc.id = ${caseId}`.execute(trx);
+            const c = now.rows[0] ? caseRow(now.rows[0]) : undefined;
+            if (c && transition(c.state, { kind: "request_info" }).ok)
+              await apply(
+                trx,
+                scope,
+                actor,
+                c,
+                { kind: "request_info" },
+                {
+                  reason: "送付済みの情報収集シートがあります",
+                  listId,
+                  detail: { requestIds: open.rows.map((x) => x.id) },
+                },
+              );
           }
           await sql`
             INSERT INTO review_list_entry (municipality_id, list_id, case_id, person_id, difficulty,

@@ -50,6 +50,8 @@ let childA: string;
 let childUnasked: string;
 let childOther: string;
 let flaggedTypeOf: Map<string, string>;
+/** Flagged children of school A beyond the four above and of the other schools (for the case walk). */
+const spare: { personId: string; difficulty: string; householdNo: string | null }[] = [];
 const ids: Record<string, number> = {};
 
 interface Shared {
@@ -129,6 +131,18 @@ beforeAll(async () => {
     string,
   ];
   childOther = b[1][0]?.personId as string;
+  const hh = await sql<{ person_id: string; household_no: string | null }>`
+    SELECT person_id, household_no FROM link_person WHERE run_id = ${linkRunId}`.execute(t.db);
+  const householdOf = new Map(hh.rows.map((x) => [x.person_id, x.household_no]));
+  const usedHouseholds = new Set(
+    [...a[1].slice(0, 4), ...b[1]].map((x) => householdOf.get(x.personId) ?? x.personId),
+  );
+  for (const x of [...a[1].slice(4), ...bySchool.slice(2).flatMap((s) => s[1])]) {
+    const h = householdOf.get(x.personId) ?? x.personId;
+    if (usedHouseholds.has(h)) continue;
+    usedHouseholds.add(h);
+    spare.push({ ...x, householdNo: householdOf.get(x.personId) ?? null });
+  }
   flaggedTypeOf = new Map([...a[1], ...b[1]].map((x) => [x.personId, x.difficulty]));
 
   coordinator = await loginAs(app, t.db, "coord", ["coordinator"], {
@@ -522,6 +536,160 @@ describe("overdue, withdrawal, bulk, templates", () => {
       },
     });
     expect(bad.status).toBe(400);
+  });
+});
+
+describe("the case moves with its sheets (state machine, attributed)", () => {
+  interface CaseEvt {
+    action: string;
+    fromState: string | null;
+    toState: string;
+    actor: string;
+    reason: string | null;
+  }
+  const caseOf = async (personId: string) =>
+    (
+      await sql<{ id: number; state: string }>`
+        SELECT id, state FROM child_case WHERE person_id = ${personId}`.execute(t.db)
+    ).rows[0];
+  const eventsOf = async (caseId: number) =>
+    (await coordinator.json<{ events: CaseEvt[] }>(`/api/cases/${caseId}`)).body.events;
+  let listId: number;
+  const list = async (picks: typeof spare) => {
+    const r = await coordinator.json(`/api/review-lists/${listId}/entries`, {
+      method: "POST",
+      body: {
+        picks: picks.map((p) => ({
+          personId: p.personId,
+          difficulty: p.difficulty,
+          overrideReason: "テスト（除外・上限を確認済み）",
+        })),
+      },
+    });
+    expect(r.status, JSON.stringify(r.body)).toBe(201);
+  };
+
+  beforeAll(async () => {
+    expect(spare.length).toBeGreaterThanOrEqual(4);
+    const l = await coordinator.json<{ id: number }>("/api/review-lists", {
+      method: "POST",
+      body: { month: "2024-04", runId: scoreRunId },
+    });
+    expect(l.status).toBe(201);
+    listId = l.body.id;
+  });
+
+  it("sending a sheet moves a listed case to 情報収集中; a second sheet adds an event, not a state", async () => {
+    const [one] = spare as [(typeof spare)[0]];
+    await list([one]);
+    const before = await caseOf(one.personId);
+    expect(before?.state).toBe("listed");
+    flaggedTypeOf.set(one.personId, one.difficulty);
+    const r1 = await send(one.personId, "b");
+    expect((await caseOf(one.personId))?.state).toBe("gathering");
+    await send(one.personId, "c");
+    expect(r1.status).toBe("sent");
+    const ev = await eventsOf(before?.id as number);
+    expect(ev.filter((e) => e.action === "request_info")).toEqual([
+      expect.objectContaining({ fromState: "listed", toState: "gathering", actor: "coord" }),
+      expect.objectContaining({ fromState: "gathering", toState: "gathering", actor: "coord" }),
+    ]);
+  });
+
+  it("withdrawing the only sheet out sends the case back to 候補リスト; not while another is open", async () => {
+    const [, two] = spare as [(typeof spare)[0], (typeof spare)[0]];
+    await list([two]);
+    flaggedTypeOf.set(two.personId, two.difficulty);
+    const a = await send(two.personId, "b");
+    const b = await send(two.personId, "b");
+    const c = (await caseOf(two.personId)) as { id: number; state: string };
+    expect(c.state).toBe("gathering");
+    await coordinator.json(`/api/sheets/requests/${a.id}/withdraw`, {
+      method: "POST",
+      body: { reason: "重複して送ったため" },
+    });
+    expect((await caseOf(two.personId))?.state).toBe("gathering");
+    await coordinator.json(`/api/sheets/requests/${b.id}/withdraw`, {
+      method: "POST",
+      body: { reason: "家庭訪問で確認できたため" },
+    });
+    expect((await caseOf(two.personId))?.state).toBe("listed");
+    const last = (await eventsOf(c.id)).at(-1);
+    expect(last).toMatchObject({
+      action: "withdraw_info",
+      fromState: "gathering",
+      toState: "listed",
+      actor: "coord",
+      reason: "家庭訪問で確認できたため",
+    });
+  });
+
+  it("an answered sheet keeps the case gathering when a later one is withdrawn", async () => {
+    const [, , three] = spare as [(typeof spare)[0], (typeof spare)[0], (typeof spare)[0]];
+    await list([three]);
+    flaggedTypeOf.set(three.personId, three.difficulty);
+    const first = await send(three.personId, "b");
+    // Answer as the recipient school (whichever it is), through its own account.
+    const answerer = await loginAs(app, t.db, `school.${first.id}`, ["affiliation"], {
+      affiliation: first.recipient,
+      municipalityId,
+    });
+    const open = await answerer.json<{ questions: { id: string; kind: string }[] }>(
+      `/api/sheets/inbox/${first.id}`,
+    );
+    expect(open.status).toBe(200);
+    const answers = Object.fromEntries(
+      open.body.questions.map((q) => [
+        q.id,
+        q.kind === "text" ? "特に気になる様子はありません" : "",
+      ]),
+    );
+    const done = await answerer.json(`/api/sheets/inbox/${first.id}/answer`, {
+      method: "POST",
+      body: { answers },
+    });
+    expect(done.status, JSON.stringify(done.body)).toBe(200);
+    expect((await caseOf(three.personId))?.state).toBe("gathering");
+    const second = await send(three.personId, "c");
+    await coordinator.json(`/api/sheets/requests/${second.id}/withdraw`, {
+      method: "POST",
+      body: { reason: "回答済みのシートで足りたため" },
+    });
+    expect((await caseOf(three.personId))?.state).toBe("gathering");
+  });
+
+  it("a child without a case gets none from a sheet; listing it later starts at 情報収集中", async () => {
+    const four = spare[3] as (typeof spare)[0];
+    flaggedTypeOf.set(four.personId, four.difficulty);
+    const r = await coordinator.json<{ ids: number[] }>("/api/sheets/requests/bulk", {
+      method: "POST",
+      body: {
+        recipient: (await send(four.personId, "c")).recipient,
+        recipientKind: "school",
+        mode: "b",
+        personIds: [four.personId],
+      },
+    });
+    expect(r.status).toBe(201);
+    expect(await caseOf(four.personId)).toBeUndefined();
+    await list([four]);
+    const c = (await caseOf(four.personId)) as { id: number; state: string };
+    expect(c.state).toBe("gathering");
+    const ev = await eventsOf(c.id);
+    expect(ev.map((e) => [e.action, e.fromState, e.toState])).toEqual([
+      ["list", null, "listed"],
+      ["request_info", "listed", "gathering"],
+    ]);
+  });
+
+  it("a case in support keeps its state when a sheet is sent (no event)", async () => {
+    const [one] = spare as [(typeof spare)[0]];
+    const c = (await caseOf(one.personId)) as { id: number };
+    await sql`UPDATE child_case SET state = 'supporting' WHERE id = ${c.id}`.execute(t.db);
+    const n = (await eventsOf(c.id)).length;
+    await send(one.personId, "b");
+    expect((await caseOf(one.personId))?.state).toBe("supporting");
+    expect((await eventsOf(c.id)).length).toBe(n);
   });
 });
 

@@ -56,6 +56,7 @@ export const DECISION_LABELS: Record<Decision, string> = {
 
 export type CaseAction =
   | { kind: "request_info" }
+  | { kind: "withdraw_info" }
   | { kind: "schedule" }
   | { kind: "unschedule" }
   | { kind: "decide"; decision: Decision }
@@ -67,6 +68,7 @@ export type CaseActionKind = CaseAction["kind"];
 
 export const ACTION_LABELS: Record<CaseActionKind, string> = {
   request_info: "情報収集シートの依頼",
+  withdraw_info: "情報収集シートの取り下げ（候補リストへ戻す）",
   schedule: "会議の議題に載せる",
   unschedule: "議題から外す",
   decide: "会議での決定",
@@ -97,6 +99,11 @@ export function transition(
       if (state === "listed" || state === "gathering") return { ok: true, state: "gathering" };
       if (state === "on_agenda" || state === "investigating") return { ok: true, state };
       return refuse("候補リスト・情報収集中・会議予定・調査継続のケースで依頼できます。");
+    case "withdraw_info":
+      // The last sheet out was withdrawn before any other was answered: nothing
+      // is being gathered any more, the case is back on the list.
+      if (state === "gathering") return { ok: true, state: "listed" };
+      return refuse("情報収集中のケースだけが、シートの取り下げで候補リストへ戻ります。");
     case "schedule":
       if (state === "listed" || state === "gathering" || DECIDED.includes(state))
         return { ok: true, state: "on_agenda" };
@@ -153,6 +160,7 @@ export function needsReason(action: CaseAction): boolean {
 /** Every action kind with a representative value (decide takes each decision). */
 export const ALL_ACTIONS: readonly CaseAction[] = [
   { kind: "request_info" },
+  { kind: "withdraw_info" },
   { kind: "schedule" },
   { kind: "unschedule" },
   ...DECISIONS.map((decision) => ({ kind: "decide" as const, decision })),

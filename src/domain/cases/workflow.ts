@@ -75,6 +75,7 @@ export type Verdict = keyof typeof VERDICTS;
 export const EVENT_LABELS: Record<string, string> = {
   list: "候補リストに追加",
   request_info: "情報収集シートの依頼",
+  withdraw_info: "情報収集シートの取り下げ（候補リストへ戻す）",
   schedule: "会議の議題に載せる",
   unschedule: "議題から外す",
   decide: "会議での決定",

@@ -15,6 +15,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { createAuditRepository } from "../../db/audit.repository.ts";
+import { createCaseRepository } from "../../db/case.repository.ts";
 import { type ChildRun, createChildRepository } from "../../db/child.repository.ts";
 import type { Database } from "../../db/database.ts";
 import { createNotificationRepository } from "../../db/notification.repository.ts";
@@ -313,9 +314,20 @@ export function createSheetService(db: Database) {
       );
       if (prepared === "not_found") return undefined;
       if (typeof prepared === "string") throw new MimamoriError("invalid_input", prepared);
-      const [id] = await sheets.insert(scope, { userId: actor.userId, name: senderName }, [
-        prepared,
-      ]);
+      // The request and its case's move to 情報収集中 are written together.
+      const [id] = await db.transaction().execute(async (trx) => {
+        const out = await createSheetRepository(trx).insert(
+          scope,
+          { userId: actor.userId, name: senderName },
+          [prepared],
+        );
+        const first = out[0];
+        if (first !== undefined)
+          await createCaseRepository(trx).sheetsSent(scope, actor, [
+            { personId: prepared.personId, requestId: first },
+          ]);
+        return out;
+      });
       if (id === undefined) throw new MimamoriError("internal", "依頼を保存できませんでした。");
       await notifyRecipients(scope, [
         { id, recipient: prepared.recipient, dueDate: prepared.dueDate },
@@ -375,7 +387,19 @@ export function createSheetService(db: Database) {
         else prepared.push(p);
       }
       if (refused.length > 0) return { refused, batchId: null, ids: [] };
-      const ids = await sheets.insert(scope, { userId: actor.userId, name: senderName }, prepared);
+      const ids = await db.transaction().execute(async (trx) => {
+        const out = await createSheetRepository(trx).insert(
+          scope,
+          { userId: actor.userId, name: senderName },
+          prepared,
+        );
+        await createCaseRepository(trx).sheetsSent(
+          scope,
+          actor,
+          out.map((requestId, i) => ({ personId: prepared[i]?.personId ?? "", requestId })),
+        );
+        return out;
+      });
       await notifyRecipients(
         scope,
         ids.map((id, i) => ({
@@ -485,7 +509,18 @@ export function createSheetService(db: Database) {
     async withdraw(scope: DataScope, actor: Actor, from: string, id: number, reason: string) {
       const row = await this.find(scope, id);
       if (!row) return undefined;
-      if (!(await sheets.withdraw(scope, id, reason)))
+      // Withdrawn together with the case's way back to 候補リスト (when the
+      // gathering rested on this request alone).
+      const ok = await db.transaction().execute(async (trx) => {
+        if (!(await createSheetRepository(trx).withdraw(scope, id, reason))) return false;
+        await createCaseRepository(trx).sheetWithdrawn(scope, actor, {
+          personId: row.personId,
+          requestId: id,
+          reason,
+        });
+        return true;
+      });
+      if (!ok)
         throw new MimamoriError("conflict", "回答済み・取り下げ済みの依頼は取り下げられません。");
       await audit.append({
         ...auditEntry(actor, from),
