@@ -7,6 +7,7 @@
  */
 import { sql } from "kysely";
 import { COUNCIL_ONLY_ITEMS, type DataScope } from "../domain/policy/index.ts";
+import { createCorrectionRepository } from "./correction.repository.ts";
 import type { Database } from "./database.ts";
 
 export interface UsageStopRow {
@@ -28,31 +29,45 @@ export function createRightsRepository(db: Database) {
     /** Stops the use of a person's data; undefined when a stop is already in force. */
     async stop(m: number, personId: string, reason: string, actor: string) {
       const r = await sql<UsageStopRow>`
-        INSERT INTO usage_stop (municipality_id, person_id, reason, actor)
-        VALUES (${m}, ${personId}, ${reason}, ${actor})
+        INSERT INTO usage_stop (municipality_id, person_id, reason, actor, resident_nos)
+        VALUES (${m}, ${personId}, ${reason}, ${actor},
+                COALESCE((SELECT resident_nos FROM link_person
+                           WHERE municipality_id = ${m} AND person_id = ${personId}
+                           ORDER BY run_id DESC LIMIT 1), '{}'))
         ON CONFLICT (municipality_id, person_id) WHERE lifted_at IS NULL DO NOTHING
         RETURNING ${stopColumns}`.execute(db);
       return r.rows[0];
     },
 
-    /** Lifts the stop in force; undefined when there is none. */
+    /** Lifts the stop in force (by id, or by a 宛名番号 after a relink); undefined when there is none. */
     async lift(m: number, personId: string, reason: string, actor: string) {
       const r = await sql<UsageStopRow>`
         UPDATE usage_stop SET lifted_at = now(), lifted_by = ${actor}, lift_reason = ${reason}
-         WHERE municipality_id = ${m} AND person_id = ${personId} AND lifted_at IS NULL
+         WHERE municipality_id = ${m} AND lifted_at IS NULL
+           AND (person_id = ${personId}
+                OR resident_nos && COALESCE((SELECT resident_nos FROM link_person
+                                              WHERE municipality_id = ${m} AND person_id = ${personId}
+                                              ORDER BY run_id DESC LIMIT 1), '{}'))
         RETURNING ${stopColumns}`.execute(db);
       return r.rows[0];
     },
 
-    /** Person ids whose use is stopped now (the run leaves them out). */
-    async stoppedPersons(m: number): Promise<Set<string>> {
+    /**
+     * The keys of the stops in force: person ids and the 宛名番号 recorded
+     * with them (0082). The run leaves out a person matching either, so a
+     * stop holds when a merge or split gives the child another id.
+     */
+    async stoppedKeys(m: number): Promise<{ personIds: Set<string>; residentNos: Set<string> }> {
       const r = await db
         .selectFrom("usage_stop")
-        .select("person_id")
+        .select(["person_id", "resident_nos"])
         .where("municipality_id", "=", m)
         .where("lifted_at", "is", null)
         .execute();
-      return new Set(r.map((x) => x.person_id));
+      return {
+        personIds: new Set(r.map((x) => x.person_id)),
+        residentNos: new Set(r.flatMap((x) => x.resident_nos)),
+      };
     },
 
     async listStops(m: number, personId?: string): Promise<UsageStopRow[]> {
@@ -78,7 +93,7 @@ export function createRightsRepository(db: Database) {
       );
       if (identity.rows.length === 0) return undefined;
       const records = await sql<Record<string, unknown>>`
-        SELECT l.source_id AS "sourceId", l.file_name AS "fileName", l.row_no AS "row",
+        SELECT l.source_id AS "sourceId", l.snapshot_id AS "snapshotId", l.file_name AS "fileName", l.row_no AS "row",
                to_char(r.as_of, 'YYYY-MM-DD') AS "asOf", l.method, r.data
           FROM link_record l
           JOIN import_row r ON r.snapshot_id = l.snapshot_id AND r.row_no = l.row_no
@@ -115,6 +130,8 @@ export function createRightsRepository(db: Database) {
         access: access.rows,
         breakGlass: breakGlass.rows,
         usageStops: await this.listStops(m, personId),
+        // 訂正: the whole trail (in force, superseded, withdrawn), old → new with who, when and why.
+        corrections: await createCorrectionRepository(db).listForPerson(m, personId),
       };
     },
   };

@@ -455,6 +455,7 @@ export interface DB {
   sheet_request: SheetRequestTable;
   notification: NotificationTable;
   usage_stop: UsageStopTable;
+  fact_correction: FactCorrectionTable;
 }
 
 /** One monthly run, its stage and counts (0015-run-job). */
@@ -570,4 +571,25 @@ export interface UsageStopTable {
   lifted_at: Date | null;
   lifted_by: string | null;
   lift_reason: string | null;
+  /** 宛名番号 of the person when stopped (0082): the stop survives a relink. */
+  resident_nos: ColumnType<string[], string[] | undefined, string[]>;
+}
+
+/** 訂正 of one cell of a stored source row (0081): an overlay the next run reads. */
+export interface FactCorrectionTable {
+  id: Generated<number>;
+  municipality_id: number;
+  snapshot_id: number;
+  row_no: number;
+  source_id: string;
+  person_id: string;
+  field: string;
+  old_value: Json | null;
+  new_value: Json | null;
+  reason: string;
+  actor: string;
+  corrected_at: DefaultTimestamp;
+  withdrawn_at: Date | null;
+  withdrawn_by: string | null;
+  withdraw_reason: string | null;
 }

@@ -373,3 +373,21 @@ export function recordOf(plan: FilePlan, values: readonly Value[]): Record<strin
   });
   return out;
 }
+
+/**
+ * One cell's value as the import would have read it (the column's type and
+ * the source's recodings), for a 訂正 entered by hand (db/correction): the
+ * corrected value is stored in the same normalised form as the row's.
+ */
+export function parseCellValue(layout: Layout, column: string, raw: string): ValueResult<Value> {
+  const def = layout.columns.find((c) => c.name === column);
+  if (def === undefined)
+    return { ok: false, reason: `列「${column}」は「${layout.name}」にありません。` };
+  const recode = layout.recode[def.name];
+  const text = recode?.[raw] ?? recode?.[foldCode(raw)] ?? raw;
+  if (isBlank(text)) {
+    if (def.required) return { ok: false, reason: "必須の項目は空にできません。" };
+    return { ok: true, value: def.blankMeans ?? (def.type.kind === "sex" ? "unknown" : null) };
+  }
+  return parserFor(def.type, "auto", false)(text);
+}

@@ -9,6 +9,7 @@
  */
 import { createRequire } from "node:module";
 import { createAuditRepository } from "../db/audit.repository.ts";
+import { createCorrectionRepository, rowKey } from "../db/correction.repository.ts";
 import type { Database } from "../db/database.ts";
 import { createLinkageRepository } from "../db/linkage.repository.ts";
 import { createRightsRepository } from "../db/rights.repository.ts";
@@ -221,9 +222,21 @@ export async function readPopulation(
 ) {
   const linkage = createLinkageRepository(db);
   const scoring = createScoringRepository(db);
-  // 利用停止 (db/rights.repository.ts): stopped persons and their rows are left out of the run.
-  const stopped = await createRightsRepository(db).stoppedPersons(mid);
-  const persons = (await linkage.listPersons(mid, linkRunId))
+  // 利用停止 (db/rights.repository.ts): stopped persons and their rows are left out of the run;
+  // a stop matches the person id or any 宛名番号 it recorded (it survives a relink).
+  const stops = await createRightsRepository(db).stoppedKeys(mid);
+  const linked = await linkage.listPersons(mid, linkRunId);
+  const stopped = new Set(
+    linked
+      .filter(
+        (p) =>
+          stops.personIds.has(p.personId) || p.residentNos.some((r) => stops.residentNos.has(r)),
+      )
+      .map((p) => p.personId),
+  );
+  // 訂正 (db/correction.repository.ts): corrected cells replace the stored ones, rows unchanged.
+  const corrections = await createCorrectionRepository(db).inForce(mid);
+  const persons = linked
     .filter((p) => !stopped.has(p.personId))
     .map((p) => ({
       personId: p.personId as PersonId,
@@ -250,7 +263,7 @@ export async function readPopulation(
         file: r.fileName,
         row: r.rowNo,
         asOf: r.asOf,
-        values: r.data,
+        values: corrected(r.data, corrections.get(rowKey(r.snapshotId, r.rowNo))),
         personId: r.personId as PersonId | null,
         ...(declared.motherSources.has(r.sourceId)
           ? {
@@ -265,6 +278,9 @@ export async function readPopulation(
   const { population, report } = buildPopulation(persons, rows, declared);
   return { persons, population, report, sources: declared };
 }
+
+const corrected = <T extends object>(data: T, overlay: object | undefined): T =>
+  overlay === undefined ? data : { ...data, ...overlay };
 
 /** Evaluates and scores every child of the newest 名寄せ run and stores the run. */
 export async function scoreRun(

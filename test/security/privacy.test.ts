@@ -246,7 +246,10 @@ describe("rights of the people concerned", () => {
       results: unknown[] | null;
       access: { action: string; actor: string }[];
       breakGlass: unknown[];
-    }>(`/api/rights/${personId}/disclosure`, { method: "POST" });
+    }>(`/api/rights/${personId}/disclosure`, {
+      method: "POST",
+      body: { purpose: "開示請求 受付第3号" },
+    });
     expect(r.status).toBe(200);
     const person = await t.db
       .selectFrom("link_person")
@@ -276,7 +279,10 @@ describe("rights of the people concerned", () => {
       records: { sourceId: string }[];
       items: { itemId: string }[];
       results: unknown;
-    }>(`/api/rights/${personId}/disclosure`, { method: "POST" });
+    }>(`/api/rights/${personId}/disclosure`, {
+      method: "POST",
+      body: { purpose: "開示請求 受付第3号" },
+    });
     expect(plain.status).toBe(200);
     expect(
       plain.body.records.some((x) => x.sourceId === "yotaikyo" || x.sourceId === "ichiji_hogo"),
@@ -284,7 +290,12 @@ describe("rights of the people concerned", () => {
     expect(plain.body.items.some((x) => x.itemId === "B01" || x.itemId === "B02")).toBe(false);
     expect(plain.body.results).toBeNull();
     expect(
-      (await staff.request(`/api/rights/${personId}/disclosure`, { method: "POST" })).status,
+      (
+        await staff.request(`/api/rights/${personId}/disclosure`, {
+          method: "POST",
+          body: { purpose: "開示請求 受付第3号" },
+        })
+      ).status,
     ).toBe(403);
     const audit = await createAuditRepository(t.db).list({ municipalityId, limit: 300 });
     expect(

@@ -22,6 +22,8 @@ import * as sheets from "./0065-sheets.ts";
 import * as previousLogin from "./0070-previous-login.ts";
 import * as security from "./0075-security.ts";
 import * as rights from "./0076-rights.ts";
+import * as factCorrection from "./0081-fact-correction.ts";
+import * as usageStopKeys from "./0082-usage-stop-keys.ts";
 
 /**
  * Every migration, in order. Names are permanent (they are recorded in the
@@ -51,4 +53,6 @@ export const migrations: Record<string, Migration> = {
   "0060-cases": cases,
   "0065-sheets": sheets,
   "0076-rights": rights,
+  "0081-fact-correction": factCorrection,
+  "0082-usage-stop-keys": usageStopKeys,
 };

@@ -109,6 +109,9 @@ export const AUDIT_ACTION_NAMES = {
   "rights.stop": "利用停止",
   "rights.resume": "利用停止の解除",
   "rights.stops.view": "利用停止の一覧の閲覧",
+  "rights.records.view": "訂正のための本人の行の閲覧",
+  "rights.correct": "訂正",
+  "rights.correction.withdraw": "訂正の取消し",
   // Statistics
   "stats.validate": "統計との照合",
   "stats.export": "統計用データの出力",
