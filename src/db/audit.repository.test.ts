@@ -2,8 +2,9 @@ import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { rebuildChainWithout } from "../../test/audit-tamper.ts";
 import { createTestDatabase, type TestDatabase } from "../../test/db.ts";
-import { createAuditRepository } from "./audit.repository.ts";
+import { createAuditRepository, flushAuditWriter } from "./audit.repository.ts";
 import { createMunicipalityRepository } from "./municipality.repository.ts";
+import { withDataScope } from "./scope.ts";
 
 let t: TestDatabase;
 beforeAll(async () => {
@@ -174,5 +175,96 @@ describe("incremental verification from checkpoints", () => {
     const inc = await audit.verifyChain();
     expect(inc.ok).toBe(false);
     expect(inc.problem).toBe("anchor");
+  });
+});
+
+describe("concurrent appends (group commit, issue 11 benchmark)", () => {
+  let t4: TestDatabase;
+  let ma: number;
+  let mb: number;
+  beforeAll(async () => {
+    t4 = await createTestDatabase();
+    ma = (await createMunicipalityRepository(t4.db).ensureDefault("丙町")).id;
+    const b = await sql<{
+      id: number;
+    }>`INSERT INTO municipality (name) VALUES ('丁町') RETURNING id`.execute(t4.db);
+    mb = b.rows[0]?.id as number;
+  });
+  afterAll(() => t4.drop());
+
+  const entry = (municipalityId: number, i: number) => ({
+    municipalityId,
+    actorUserId: null,
+    actor: "load",
+    action: "child.view",
+    personId: `P${i}`,
+    detail: { i },
+  });
+
+  it("writes every row of 120 concurrent requests in two scopes, each in its scope, in one verifying chain", async () => {
+    const audit = createAuditRepository(t4.db);
+    await Promise.all(
+      Array.from({ length: 120 }, (_, i) => {
+        const m = i % 3 === 0 ? mb : ma;
+        return withDataScope({ municipalityId: m, council: false }, () =>
+          audit.append(entry(m, i)),
+        );
+      }),
+    );
+    const a = await audit.list({ municipalityId: ma, limit: 500 });
+    const b = await audit.list({ municipalityId: mb, limit: 500 });
+    expect(a.length + b.length).toBe(120);
+    expect(b.length).toBe(40);
+    // Within a scope, rows are chained in the order the requests appended them.
+    const order = a.map((r) => (r.detail as { i: number }).i).reverse();
+    expect(order).toEqual([...order].sort((x, y) => x - y));
+    expect(await audit.verifyChain({ full: true })).toMatchObject({ ok: true, rows: 120 });
+  });
+
+  it("fails only the row at fault when a batch is refused (row-level security)", async () => {
+    const audit = createAuditRepository(t4.db);
+    const results = await Promise.allSettled(
+      Array.from({ length: 10 }, (_, i) =>
+        withDataScope({ municipalityId: ma, council: false }, () =>
+          // Row 4 claims another municipality: the app role may not write it there.
+          audit.append(entry(i === 4 ? mb : ma, 1000 + i)),
+        ),
+      ),
+    );
+    expect(results.map((r) => r.status)).toEqual(
+      Array.from({ length: 10 }, (_, i) => (i === 4 ? "rejected" : "fulfilled")),
+    );
+    expect((await audit.verifyChain({ full: true })).ok).toBe(true);
+  });
+
+  it("keeps the chain verifiable when an append's id was drawn before a later one took the lock (migration 0090)", async () => {
+    // The race, made deterministic: a slow transaction has drawn its id (the
+    // column default) but not yet the chain lock; a quicker append takes the
+    // next id and commits first; then the slow row arrives with the lower id.
+    const early = await sql<{
+      id: string;
+    }>`SELECT nextval(pg_get_serial_sequence('audit_log', 'id'))::text AS id`.execute(t4.db);
+    const audit = createAuditRepository(t4.db);
+    await audit.append(entry(ma, 2000));
+    await sql`INSERT INTO audit_log (id, municipality_id, actor, action, prev_hash, hash)
+      VALUES (${early.rows[0]?.id}::bigint, ${ma}, 'slow', 'child.view', '\\x', '\\x')`.execute(
+      t4.db,
+    );
+    const r = await audit.verifyChain({ full: true });
+    expect(r).toMatchObject({ ok: true, problem: null, rows: 120 + 9 + 2 });
+    // The slow row was given an id after the quick one's, so it is the tail.
+    const tail = await sql<{
+      actor: string;
+    }>`SELECT actor FROM audit_log ORDER BY id DESC LIMIT 1`.execute(t4.db);
+    expect(tail.rows[0]?.actor).toBe("slow");
+  });
+
+  it("flushAuditWriter waits for queued rows", async () => {
+    const audit = createAuditRepository(t4.db);
+    const before = (await audit.tail())?.id;
+    const pending = audit.append(entry(ma, 3000));
+    await flushAuditWriter(t4.db);
+    expect((await audit.tail())?.id).not.toBe(before);
+    await pending;
   });
 });

@@ -1,5 +1,12 @@
 import { sql } from "kysely";
 import type { Database } from "./database.ts";
+import {
+  currentDataScope,
+  runAsOwner,
+  runsAsOwner,
+  withDataScope,
+  withoutDataScope,
+} from "./scope.ts";
 
 /**
  * What the audit log records: who did what, when, to what, from where and why.
@@ -148,22 +155,19 @@ export function createAuditRepository(db: Database) {
   }
 
   const repo = {
+    /**
+     * Appends one row and resolves once it is committed (durable). Outside a
+     * transaction the row goes through the group-commit writer (below): rows
+     * that arrive while a batch is being written are appended together in the
+     * next batch, in arrival order, with one commit. Inside a transaction the
+     * row is written by that transaction (it commits or rolls back with it).
+     */
     async append(e: AuditEntry): Promise<void> {
-      // prev_hash, hash and at are set by the trigger (0001-foundation).
-      await db
-        .insertInto("audit_log")
-        .values({
-          municipality_id: e.municipalityId,
-          actor_user_id: e.actorUserId,
-          actor: e.actor,
-          action: e.action,
-          target: e.target ?? null,
-          detail: JSON.stringify(e.detail ?? {}),
-          client_address: e.clientAddress ?? null,
-          person_id: e.personId ?? null,
-          purpose: e.purpose ?? null,
-        })
-        .execute();
+      if (db.isTransaction) {
+        await insertRows(db, [e]);
+        return;
+      }
+      await writerFor(db).append(e);
     },
 
     /**
@@ -295,3 +299,155 @@ export function createAuditRepository(db: Database) {
 }
 
 export type AuditRepository = ReturnType<typeof createAuditRepository>;
+
+/** One INSERT of `entries` in their order; prev_hash, hash, id and at are set by the chain trigger. */
+async function insertRows(db: Database, entries: readonly AuditEntry[]): Promise<void> {
+  await db
+    .insertInto("audit_log")
+    .values(
+      entries.map((e) => ({
+        municipality_id: e.municipalityId,
+        actor_user_id: e.actorUserId,
+        actor: e.actor,
+        action: e.action,
+        target: e.target ?? null,
+        detail: JSON.stringify(e.detail ?? {}),
+        client_address: e.clientAddress ?? null,
+        person_id: e.personId ?? null,
+        purpose: e.purpose ?? null,
+      })),
+    )
+    .execute();
+}
+
+/** Rows per INSERT of the group-commit writer (bounds one statement's size). */
+const BATCH_MAX = 500;
+
+interface Pending {
+  entry: AuditEntry;
+  resolve: () => void;
+  reject: (e: unknown) => void;
+}
+
+/** The rows waiting for one data scope, and how to enter that scope again. */
+interface ScopeQueue {
+  enter: <T>(fn: () => T) => T;
+  items: Pending[];
+}
+
+/**
+ * Group commit for the audit chain (issue 11 benchmark). The chain trigger
+ * (migrations 0001, 0090) serialises every append on one advisory lock until
+ * its transaction commits, so with one transaction per audited request, 50
+ * concurrent requests queued on that lock one commit at a time. Here ONE
+ * writer per database appends: a request's row joins the queue, the writer
+ * inserts everything queued in one statement (one transaction, one commit,
+ * rows chained in arrival order by the same trigger) and then resolves every
+ * row's promise. The guarantee is unchanged: `append` resolves only after the
+ * row's commit, so no request answers before its audit row is durable, and a
+ * failed append still fails its request. Rows are written in the data scope
+ * their request ran in (row-level security checks them exactly as before);
+ * one batch holds one scope. If a batch fails, its rows are retried one by
+ * one so that only the row at fault fails.
+ */
+class AuditWriter {
+  private readonly queues = new Map<string, ScopeQueue>();
+  /** True while the writer loop runs; set and cleared synchronously with the queue check. */
+  private active = false;
+  private running: Promise<void> = Promise.resolve();
+
+  constructor(private readonly db: Database) {}
+
+  append(entry: AuditEntry): Promise<void> {
+    const owner = runsAsOwner();
+    const scope = owner ? undefined : currentDataScope();
+    const key = owner ? "owner" : scope ? JSON.stringify(scope) : "none";
+    let q = this.queues.get(key);
+    if (!q) {
+      q = {
+        enter: owner
+          ? runAsOwner
+          : scope
+            ? <T>(fn: () => T) => withDataScope(scope, fn)
+            : withoutDataScope,
+        items: [],
+      };
+      this.queues.set(key, q);
+    }
+    const done = new Promise<void>((resolve, reject) => {
+      q.items.push({ entry, resolve, reject });
+    });
+    if (!this.active) {
+      this.active = true;
+      // The writer loop must not inherit the first caller's scope: each batch enters its own.
+      this.running = withoutDataScope(() => this.drain());
+    }
+    return done;
+  }
+
+  /** Resolves when every row queued so far is written (or has failed). */
+  async flush(): Promise<void> {
+    while (this.active) await this.running;
+  }
+
+  private async drain(): Promise<void> {
+    try {
+      for (;;) {
+        const next = [...this.queues.entries()].find(([, q]) => q.items.length > 0);
+        // No await between this check and clearing `active` (finally): a row
+        // appended after it starts a new loop instead of waiting in the queue.
+        if (!next) return;
+        const [key, q] = next;
+        const batch = q.items.splice(0, BATCH_MAX);
+        if (q.items.length === 0) this.queues.delete(key);
+        await q.enter(() => this.write(batch));
+      }
+    } finally {
+      this.active = false;
+    }
+  }
+
+  private async write(batch: Pending[]): Promise<void> {
+    try {
+      await insertRows(
+        this.db,
+        batch.map((p) => p.entry),
+      );
+      for (const p of batch) p.resolve();
+      return;
+    } catch (e) {
+      if (batch.length === 1) {
+        batch[0]?.reject(e);
+        return;
+      }
+    }
+    for (const p of batch) {
+      try {
+        await insertRows(this.db, [p.entry]);
+        p.resolve();
+      } catch (e) {
+        p.reject(e);
+      }
+    }
+  }
+}
+
+const writers = new WeakMap<Database, AuditWriter>();
+
+function writerFor(db: Database): AuditWriter {
+  let w = writers.get(db);
+  if (!w) {
+    w = new AuditWriter(db);
+    writers.set(db, w);
+  }
+  return w;
+}
+
+/**
+ * Waits until every audit row appended through `db` so far is committed.
+ * Called before the database is closed (database.ts), so that a shutdown
+ * never drops a queued row.
+ */
+export async function flushAuditWriter(db: Database): Promise<void> {
+  await writers.get(db)?.flush();
+}

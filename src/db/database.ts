@@ -5,6 +5,7 @@
 import { Kysely, type Migration, type MigrationProvider, Migrator } from "kysely";
 import pg from "pg";
 import { MimamoriError } from "../domain/errors.ts";
+import { flushAuditWriter } from "./audit.repository.ts";
 import { type EmbeddedServer, startEmbedded } from "./embedded.ts";
 import { migrations } from "./migrations/index.ts";
 import { applyRowSecurity } from "./row-security.ts";
@@ -66,6 +67,8 @@ export async function openDatabase(options: OpenOptions): Promise<OpenedDatabase
   }
   const db = createKysely(url, options.poolSize);
   const close = async () => {
+    // Audit rows still queued for the group-commit writer are written first.
+    await flushAuditWriter(db);
     await db.destroy();
     await embedded?.stop();
   };

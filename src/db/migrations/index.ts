@@ -24,6 +24,7 @@ import * as security from "./0075-security.ts";
 import * as rights from "./0076-rights.ts";
 import * as factCorrection from "./0081-fact-correction.ts";
 import * as usageStopKeys from "./0082-usage-stop-keys.ts";
+import * as auditChainOrder from "./0090-audit-chain-order.ts";
 
 /**
  * Every migration, in order. Names are permanent (they are recorded in the
@@ -55,4 +56,5 @@ export const migrations: Record<string, Migration> = {
   "0076-rights": rights,
   "0081-fact-correction": factCorrection,
   "0082-usage-stop-keys": usageStopKeys,
+  "0090-audit-chain-order": auditChainOrder,
 };
