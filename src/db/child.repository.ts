@@ -130,7 +130,36 @@ function person(r: PersonDbRow): PersonRow {
   };
 }
 
+/**
+ * Rule sets by municipality and rule version, per database: a rule version
+ * never changes once a run used it, and reading and parsing its JSON (catalog,
+ * types, model cards) on every child view, household and search cost more
+ * than the query for the child (issue 11 benchmark). Same idea as the run
+ * cache of services/run-view.service.ts.
+ */
+const ruleCache = new WeakMap<Database, Map<string, RuleSet>>();
+
 export function createChildRepository(db: Database) {
+  async function rulesOf(municipalityId: number, ruleVersionId: number) {
+    let perDb = ruleCache.get(db);
+    if (!perDb) {
+      perDb = new Map();
+      ruleCache.set(db, perDb);
+    }
+    const key = `${municipalityId}:${ruleVersionId}`;
+    const hit = perDb.get(key);
+    if (hit) return hit;
+    const v = await db
+      .selectFrom("rule_version")
+      .select("rules")
+      .where("id", "=", ruleVersionId)
+      .executeTakeFirst();
+    if (!v) return undefined;
+    const rules = v.rules as RuleSet;
+    perDb.set(key, rules);
+    if (perDb.size > 32) perDb.delete(perDb.keys().next().value as string);
+    return rules;
+  }
   const hiddenSources = (scope: DataScope) => (scope.council ? [] : [...COUNCIL_ONLY_SOURCES]);
   const hiddenItems = (scope: DataScope) => (scope.council ? [] : [...COUNCIL_ONLY_ITEMS]);
 
@@ -146,12 +175,11 @@ export function createChildRepository(db: Database) {
     async latestRun(municipalityId: number): Promise<ChildRun | undefined> {
       const r = await db
         .selectFrom("score_run as s")
-        .innerJoin("rule_version as v", "v.id", "s.rule_version_id")
         .select([
           "s.id",
           "s.link_run_id",
+          "s.rule_version_id",
           sql<string>`to_char(s.as_of, 'YYYY-MM-DD')`.as("as_of"),
-          "v.rules",
         ])
         .where("s.municipality_id", "=", municipalityId)
         .where("s.completed_at", "is not", null)
@@ -159,12 +187,9 @@ export function createChildRepository(db: Database) {
         .limit(1)
         .executeTakeFirst();
       if (!r) return undefined;
-      return {
-        scoreRunId: r.id,
-        linkRunId: r.link_run_id,
-        asOf: r.as_of,
-        rules: r.rules as RuleSet,
-      };
+      const rules = await rulesOf(municipalityId, r.rule_version_id);
+      if (!rules) return undefined;
+      return { scoreRunId: r.id, linkRunId: r.link_run_id, asOf: r.as_of, rules };
     },
 
     /** A scored child of the run the reader may see, or undefined (missing and out of scope alike). */
@@ -430,10 +455,16 @@ export function createChildRepository(db: Database) {
       else {
         const keys = querySearchKeys(query.value);
         if (keys.length === 0) return { hits: [], total: 0 };
-        const likes = keys.map((k) => `${k.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+        // Prefix match with ^@ (starts_with), one OR branch per key: LIKE is
+        // not leakproof, so under row-level security PostgreSQL may not use
+        // the index for it and scanned every key of the run (~130 ms on city);
+        // ^@ is leakproof and becomes a range on person_search_key_idx.
         match = sql<boolean>`EXISTS (SELECT 1 FROM person_search_key k
                     WHERE k.run_id = p.run_id AND k.person_id = p.person_id
-                      AND k.key LIKE ANY(${likes}::text[]))`;
+                      AND (${sql.join(
+                        keys.map((k) => sql`k.key ^@ ${k}`),
+                        sql` OR `,
+                      )}))`;
       }
       const hidden = hiddenItemPoints(run.rules);
       const flaggedCount = scope.council
