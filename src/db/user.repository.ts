@@ -1,4 +1,5 @@
 import type { Database } from "./database.ts";
+import type { SessionRow } from "./session.repository.ts";
 
 export interface UserRow {
   id: number;
@@ -63,6 +64,52 @@ const toUser = (r: Raw): UserRow => ({
 
 export function createUserRepository(db: Database) {
   return {
+    /**
+     * The live session for a token hash with its user, in one statement (the
+     * session middleware runs it on every request; two lookups cost two
+     * scoped transactions). Idle- or absolutely expired sessions and sessions
+     * whose user is gone are absent, as with session.find + findById.
+     */
+    async findBySession(
+      tokenHash: string,
+      now: Date,
+    ): Promise<{ session: SessionRow; user: UserRow } | undefined> {
+      const r = await db
+        .selectFrom("session as s")
+        .innerJoin("app_user as u", "u.id", "s.user_id")
+        .select([
+          "u.id",
+          "u.municipality_id",
+          "u.login_name",
+          "u.display_name",
+          "u.password_hash",
+          "u.roles",
+          "u.must_change_password",
+          "u.disabled",
+          "u.last_login_at",
+          "u.previous_login_at",
+          "u.council",
+          "u.affiliation",
+          "s.csrf_token",
+          "s.expires_at",
+          "s.authenticated_at",
+        ])
+        .where("s.token_hash", "=", tokenHash)
+        .where("s.expires_at", ">", now)
+        .where("s.absolute_expires_at", ">", now)
+        .executeTakeFirst();
+      if (!r) return undefined;
+      return {
+        session: {
+          userId: r.id,
+          csrfToken: r.csrf_token,
+          expiresAt: r.expires_at,
+          authenticatedAt: r.authenticated_at,
+        },
+        user: toUser(r),
+      };
+    },
+
     async count(): Promise<number> {
       const r = await db
         .selectFrom("app_user")

@@ -39,10 +39,9 @@ export function sessionMiddleware(): MiddlewareHandler<AppEnv> {
         const deps = c.get("deps");
         const now = deps.now();
         const sessions = createSessionRepository(deps.db);
-        const session = await sessions.find(hashToken(token), now);
-        const user = session
-          ? await createUserRepository(deps.db).findById(session.userId)
-          : undefined;
+        const found = await createUserRepository(deps.db).findBySession(hashToken(token), now);
+        const session = found?.session;
+        const user = found?.user;
         if (session && user?.disabled) {
           // A disabled account's sessions end at once, whatever disabled it.
           await sessions.delete(hashToken(token));
