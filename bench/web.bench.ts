@@ -14,6 +14,12 @@
  *    table in the DOM, on a full page load and on a client-side navigation
  *    from the dashboard. Target < 1.5 s.
  *
+ * 3. Issue 13: with about 1,000 open cases seeded (bench/open-cases.ts), 50
+ *    users on the home page's API calls (session, 今週の予定 follow-ups,
+ *    flagged children, notifications) and on the conference screen's calls
+ *    (the agenda of 40 children with evidence, sheets and history; assignees;
+ *    the conference list). Target p95 < 100 ms.
+ *
  * The server, autocannon and PostgreSQL share the machine (autocannon runs
  * in this process); the load average is recorded with the figures.
  */
@@ -23,7 +29,7 @@ import { join } from "node:path";
 import autocannon from "autocannon";
 import { openDatabase } from "../src/db/database.ts";
 import { createMunicipalityRepository } from "../src/db/municipality.repository.ts";
-import { withDataScope } from "../src/db/scope.ts";
+import { ACCOUNT_LOOKUP, withDataScope } from "../src/db/scope.ts";
 import { createUserRepository } from "../src/db/user.repository.ts";
 import { BUILT_IN_NAME_POOLS } from "../src/domain/synth/demo-names.generated.ts";
 import type { IsoDate } from "../src/domain/types.ts";
@@ -36,6 +42,7 @@ import { startHttpServer } from "../src/server/http.ts";
 import { createLogger } from "../src/server/logger.ts";
 import { ensureWebBuilt } from "../src/server/web-build.ts";
 import { hasBrowser, launchBrowser } from "../test/browser.ts";
+import { seedOpenCases } from "./open-cases.ts";
 
 const AS_OF = "2025-04-01" as IsoDate;
 const PASSWORD = "bench-coordinator-2026";
@@ -133,6 +140,7 @@ export default async function bench(): Promise<string> {
     "|---|---|---:|---:|---:|---:|---:|---:|---:|---|",
   ];
   const browserLines: string[] = [];
+  const caseLines: string[] = [];
   for (const profile of profiles) {
     // MIMAMORI_BENCH_WEB_HOME=DIR keeps the built database in DIR/<profile> and reuses it.
     const keep = process.env.MIMAMORI_BENCH_WEB_HOME;
@@ -234,6 +242,64 @@ export default async function bench(): Promise<string> {
           );
         }
 
+        // Issue 13: the home page and the conference screen with ~1,000 open cases.
+        const top = await get<{ run: { scoreRunId: number } | null }>("/api/children/top-flagged");
+        const me = await withDataScope(ACCOUNT_LOOKUP, () =>
+          createUserRepository(opened.db).findByLogin("bench-coord"),
+        );
+        if (top.run && me) {
+          const t0 = performance.now();
+          const seeded = await seedOpenCases(opened.db, {
+            municipalityId,
+            runId: top.run.scoreRunId,
+            userId: me.id,
+            loginName: me.loginName,
+            target: 1000,
+          });
+          const seedSeconds = (performance.now() - t0) / 1000;
+          const caseCalls: [string, string[]][] = [
+            [
+              "ホーム (session, follow-ups, flagged children, notifications)",
+              [
+                "/api/auth/me",
+                "/api/follow-ups/mine",
+                "/api/children/top-flagged",
+                "/api/notifications",
+              ],
+            ],
+            [
+              `カンファレンス (agenda of ${seeded.agenda}, assignees, list)`,
+              [
+                `/api/conferences/${seeded.conferenceId}`,
+                "/api/cases/assignees",
+                "/api/conferences",
+              ],
+            ],
+            ["カンファレンス: the agenda call alone", [`/api/conferences/${seeded.conferenceId}`]],
+          ];
+          for (const [label, paths] of caseCalls) {
+            for (const path of paths) await get(path);
+            const alone: number[] = [];
+            for (let i = 0; i < 20; i++) {
+              const t = performance.now();
+              await (
+                await fetch(`${base}${paths[i % paths.length]}`, { headers: { cookie } })
+              ).text();
+              alone.push(performance.now() - t);
+            }
+            alone.sort((a, b) => a - b);
+            const before = load();
+            const r = await hammer(base, cookie, paths);
+            process.stderr.write(`  ${profile} ${label}: p95 ${r.p95} ms, errors ${r.errors}\n`);
+            caseLines.push(
+              `| ${profile} | ${seeded.openCases} | ${label} | ${percentile(alone, 50).toFixed(0)} ms | ${r.requests.toLocaleString("en-US")} | ${r.rps.toFixed(0)} | ${r.p50.toFixed(0)} ms | **${r.p95.toFixed(0)} ms** | ${r.p99.toFixed(0)} ms | ${r.errors} | ${before} |`,
+            );
+          }
+          process.stderr.write(
+            `  ${profile}: seeded ${seeded.openCases} open cases, ${seeded.followUps} follow-ups in ${seedSeconds.toFixed(0)} s\n`,
+          );
+        }
+
         if (hasBrowser) {
           const browser = await launchBrowser();
           try {
@@ -298,6 +364,18 @@ export default async function bench(): Promise<string> {
       await opened.close();
       if (!keep) rmSync(dir, { recursive: true, force: true });
     }
+  }
+  if (caseLines.length) {
+    out.push(
+      "",
+      "### Home page and conference screen with 1,000 open cases (issue 13)",
+      "",
+      `Same database and server; then \`bench/open-cases.ts\` seeds (through the case repository, like the demo) one case per flagged household up to 1,000 open cases over ten monthly 候補リスト: eight months listed and waiting, last month's 100 decided 要支援 with a follow-up due for the bench user, and this month's 40 on the agenda of a conference that has not met. Then ${CONNECTIONS} users for ${SECONDS} s on each group of calls, the paths rotating: the home page's four API calls, and the conference screen's three (the agenda with every child's evidence, returned sheets and history is the heavy one; also measured alone). Target (issue 13): p95 < 100 ms.`,
+      "",
+      "| profile | open cases | calls | one user alone, median of 20 | requests under load | req/s | p50 | p95 | p99 | errors | load avg (1/5/15 min) before |",
+      "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---|",
+      ...caseLines,
+    );
   }
   if (browserLines.length) {
     out.push(
