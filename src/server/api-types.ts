@@ -60,6 +60,11 @@ import type {
   savedRulesSchema,
 } from "./routes/rules/schema.ts";
 
+/** The sources and items pages (issue 14). */
+export type SourceList = z.infer<typeof import("./routes/sources/schema.ts").sourcesSchema>;
+export type DeclaredSource = z.infer<typeof import("./routes/sources/schema.ts").declaredSchema>;
+export type ItemCatalogView = z.infer<typeof import("./routes/items/schema.ts").itemsSchema>;
+export type AddedItem = z.infer<typeof import("./routes/items/schema.ts").addedItemSchema>;
 /** The rules page (issue 14). */
 export type RulesOverview = z.infer<typeof rulesOverviewSchema>;
 export type RulePreview = z.infer<typeof rulePreviewSchema>;

@@ -18,6 +18,7 @@ import { MimamoriError } from "../errors.ts";
 import type { ColumnDef, ColumnType, Layout, SourceRoles } from "../layouts.ts";
 import type { SourceId } from "../types.ts";
 import { enumeration } from "../values.ts";
+import { japaneseIssueMessage } from "../zod-messages.ts";
 
 /**
  * Column types a declaration may use. The Japanese names are accepted as
@@ -382,7 +383,7 @@ function optional<K extends string>(key: K, v: string | undefined): { [P in K]?:
 }
 
 function issueText(i: z.core.$ZodIssue): string {
-  return `${i.path.join(".") || "(全体)"}: ${i.message}`;
+  return `${i.path.join(".") || "(全体)"}: ${japaneseIssueMessage(i)}`;
 }
 
 /** A declaration from untrusted data (YAML or JSON already parsed); checks the shape only. */

@@ -15,6 +15,7 @@ import {
 } from "./cases/cases.route.ts";
 import { childRoutes, householdRoutes, searchRoutes } from "./child/child.route.ts";
 import { importRoutes } from "./imports/imports.route.ts";
+import { itemRoutes } from "./items/items.route.ts";
 import { linkageRoutes } from "./linkage/linkage.route.ts";
 import { notificationRoutes } from "./notifications/notifications.route.ts";
 import { analysisRoutes, breakGlassRoutes } from "./privacy/privacy.route.ts";
@@ -23,6 +24,7 @@ import { rulesRoutes } from "./rules/rules.route.ts";
 import { runJobRoutes } from "./run-jobs/run-jobs.route.ts";
 import { runRoutes } from "./runs/runs.route.ts";
 import { sheetRoutes } from "./sheets/sheets.route.ts";
+import { sourceRoutes } from "./sources/sources.route.ts";
 import { userRoutes } from "./users/users.route.ts";
 import { validationRoutes } from "./validation/validation.route.ts";
 
@@ -48,4 +50,6 @@ export const API_ROUTERS: readonly (readonly [string, OpenAPIHono<AppEnv>])[] = 
   ["/sheets", sheetRoutes],
   ["/notifications", notificationRoutes],
   ["/rights", rightsRoutes],
+  ["/sources", sourceRoutes],
+  ["/items", itemRoutes],
 ];

@@ -9,12 +9,14 @@ import { casesNav } from "../features/cases/nav.ts";
 import { dashboardNav } from "../features/dashboard/nav.ts";
 import { homeNav } from "../features/home/nav.ts";
 import { importNav } from "../features/imports/nav.ts";
+import { itemsNav } from "../features/items/nav.ts";
 import { monthlyRunNav } from "../features/monthly-run/nav.ts";
 import { resultsNav } from "../features/results/nav.ts";
 import { reviewNav } from "../features/review/nav.ts";
 import { rulesNav } from "../features/rules/nav.ts";
 import { searchNav } from "../features/search/nav.ts";
 import { sheetNav } from "../features/sheets/nav.ts";
+import { sourcesNav } from "../features/sources/nav.ts";
 import { validationNav } from "../features/validation/nav.ts";
 import type { NavItem } from "./nav.ts";
 
@@ -23,6 +25,8 @@ export const NAV_ITEMS: readonly NavItem[] = [
   ...importNav,
   ...reviewNav,
   ...rulesNav,
+  ...sourcesNav,
+  ...itemsNav,
   ...monthlyRunNav,
   ...adminNav,
   ...accountNav,

@@ -13,12 +13,14 @@ import { dashboardRoutes } from "../features/dashboard/routes.tsx";
 import { homeRoutes } from "../features/home/routes.tsx";
 import { householdRoutes } from "../features/households/routes.tsx";
 import { importRoutes } from "../features/imports/routes.tsx";
+import { itemsRoutes } from "../features/items/routes.tsx";
 import { monthlyRunRoutes } from "../features/monthly-run/routes.tsx";
 import { resultsRoutes } from "../features/results/routes.tsx";
 import { reviewRoutes } from "../features/review/routes.tsx";
 import { rulesRoutes } from "../features/rules/routes.tsx";
 import { searchRoutes } from "../features/search/routes.tsx";
 import { sheetRoutes } from "../features/sheets/routes.tsx";
+import { sourcesRoutes } from "../features/sources/routes.tsx";
 import { validationRoutes } from "../features/validation/routes.tsx";
 import { rootRoute } from "./root.tsx";
 
@@ -27,6 +29,8 @@ const routeTree = rootRoute.addChildren([
   ...importRoutes,
   ...reviewRoutes,
   ...rulesRoutes,
+  ...sourcesRoutes,
+  ...itemsRoutes,
   ...monthlyRunRoutes,
   ...adminRoutes,
   ...accountRoutes,

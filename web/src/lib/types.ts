@@ -1,6 +1,7 @@
 // web/ imports server types only (STYLE.md): the API's JSON shapes.
 // The screening workflow (issue 13).
 export type {
+  AddedItem,
   AssigneesView,
   AuditDetail,
   AuditItem,
@@ -15,10 +16,12 @@ export type {
   CreatedUser,
   CurrentUser,
   DashboardView,
+  DeclaredSource,
   FollowUpsView,
   HouseholdView,
   ImportHistoryView,
   ImportReportView,
+  ItemCatalogView,
   NotificationsView,
   Permission,
   PersonCaseView,
@@ -45,6 +48,7 @@ export type {
   SheetRequestView,
   SheetTemplateView,
   SnapshotView,
+  SourceList,
   SourceView,
   TopFlagged,
   UserSummary,

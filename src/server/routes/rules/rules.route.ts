@@ -39,7 +39,7 @@ const tags = ["規則"];
 const nameOf = (d: string) => DIFFICULTY_NAMES[d as DifficultyId] ?? d;
 
 /** Today in Japan: the version "in force" is the one for today's runs. */
-function todayInJapan(): IsoDate {
+export function todayInJapan(): IsoDate {
   return new Date(Date.now() + 9 * 3600_000).toISOString().slice(0, 10) as IsoDate;
 }
 

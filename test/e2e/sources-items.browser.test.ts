@@ -1,0 +1,221 @@
+/**
+ * 取り込み元 and データ項目 in a real browser (issue 14): a coordinator sees
+ * the 19 built-in sources with their columns; a broken declaration file is
+ * refused with every problem in Japanese and nothing is stored; the
+ * documented 妊娠届アンケート file is registered by upload and another source
+ * by the form; an item over the uploaded source is added with a weight for
+ * 産後うつ and becomes a rule version the next run uses. Every write is in the
+ * audit log; axe-core finds no serious or critical violation on either page.
+ */
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { BrowserContext, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createMunicipalityRepository } from "../../src/db/municipality.repository.ts";
+import { createUserRepository } from "../../src/db/user.repository.ts";
+import { findRuleVersion } from "../../src/pipeline/rules.ts";
+import { loadSources } from "../../src/pipeline/sources.ts";
+import { hashPassword } from "../../src/server/auth/password.ts";
+import { DEFAULT_MUNICIPALITY_NAME } from "../../src/server/bootstrap.ts";
+import { type RunningServer, startHttpServer } from "../../src/server/http.ts";
+import { createLogger } from "../../src/server/logger.ts";
+import { ensureWebBuilt } from "../../src/server/web-build.ts";
+import { hasBrowser, launchBrowser, logIn, screenshotDir } from "../browser.ts";
+import { createTestDatabase, type TestDatabase } from "../db.ts";
+
+const PASSWORD = "coordinator-password-2026";
+const FIXTURES = join(import.meta.dirname, "..", "fixtures", "declared-source");
+const AXE = join(import.meta.dirname, "..", "..", "node_modules", "axe-core", "axe.min.js");
+
+async function axeProblems(page: Page): Promise<string[]> {
+  await page.evaluate(readFileSync(AXE, "utf8"));
+  const violations = await page.evaluate(async () => {
+    const axe = (
+      window as unknown as {
+        axe: {
+          run(): Promise<{
+            violations: { id: string; impact: string; nodes: { target: string[] }[] }[];
+          }>;
+        };
+      }
+    ).axe;
+    const r = await axe.run();
+    return r.violations.map((v) => ({
+      id: v.id,
+      impact: v.impact,
+      target: v.nodes[0]?.target.join(" "),
+    }));
+  });
+  return violations
+    .filter((v) => v.impact === "serious" || v.impact === "critical")
+    .map((v) => `${v.id} (${v.impact}) ${v.target}`);
+}
+
+describe.skipIf(!hasBrowser)("取り込み元とデータ項目 (Chromium)", () => {
+  let t: TestDatabase;
+  let municipalityId: number;
+  let server: RunningServer;
+  let browser: { context: BrowserContext; close(): Promise<void> };
+  let page: Page;
+  const dir = mkdtempSync(join(tmpdir(), "mimamori-sources-"));
+
+  beforeAll(async () => {
+    await ensureWebBuilt();
+    t = await createTestDatabase();
+    ({ id: municipalityId } = await createMunicipalityRepository(t.db).ensureDefault(
+      DEFAULT_MUNICIPALITY_NAME,
+    ));
+    await createUserRepository(t.db).insert({
+      municipalityId,
+      loginName: "coord",
+      displayName: "総括 担当",
+      passwordHash: await hashPassword(PASSWORD),
+      roles: ["coordinator"],
+      mustChangePassword: false,
+    });
+    server = await startHttpServer({
+      db: t.db,
+      databaseUrl: t.url,
+      logger: createLogger("silent"),
+      port: 0,
+      host: "127.0.0.1",
+      enforceSecondFactor: false,
+    });
+    browser = await launchBrowser();
+    page = await browser.context.newPage();
+  }, 240_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+    await t?.drop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("declares sources by file and by form, adds an item over one, all audited", async () => {
+    await logIn(page, server.url, { loginName: "coord", password: PASSWORD });
+    await page.getByRole("link", { name: "取り込み元" }).click();
+    await page.getByRole("heading", { name: "取り込み元", level: 1 }).waitFor();
+    const list = page.getByRole("table", { name: "取り込み元の一覧" });
+    await list.locator('tr[data-source="jumin"]').waitFor();
+    expect(await list.locator("tbody tr").count()).toBe(19);
+    expect(await list.locator('tr[data-source="sanpu_kenshin"]').textContent()).toContain(
+      "母の宛名番号: 母宛名番号",
+    );
+
+    // A broken file: every problem listed, in Japanese; nothing stored.
+    const fileInput = page.getByLabel("定義ファイル（YAML・JSON）");
+    await fileInput.setInputFiles({
+      name: "broken.yaml",
+      mimeType: "text/yaml",
+      buffer: Buffer.from(
+        "id: survey\nname: 調査\nidentify: { residentNo: 宛名番号 }\neventDate: 回答日\ncolumns:\n  - { name: 宛名番号, type: float }\n",
+      ),
+    });
+    await page.getByRole("button", { name: "ファイルを登録" }).click();
+    const alert = page.getByRole("alert").filter({ hasText: "broken.yaml" });
+    await alert.waitFor();
+    const text = (await alert.textContent()) ?? "";
+    expect(text).toContain("型「float」はありません");
+    expect(text).not.toMatch(/Invalid|expected/);
+    expect((await loadSources(t.db, municipalityId)).find("survey")).toBeUndefined();
+
+    // The documented example file.
+    await fileInput.setInputFiles(join(FIXTURES, "ninshin_anketo.yaml"));
+    await page.getByRole("button", { name: "ファイルを登録" }).click();
+    await page
+      .getByText("取り込み元「ninshin_anketo（妊娠届アンケート）」を登録しました")
+      .waitFor();
+    await list.locator('tr[data-source="ninshin_anketo"]').waitFor();
+
+    // A source by the form: an SDQ survey keyed by 宛名番号, dated by 回答日.
+    await page.getByLabel("ID（半角英小文字・数字・_）").fill("sdq_survey");
+    await page.getByLabel("名称", { exact: true }).fill("SDQ調査");
+    await page.getByLabel("宛名番号の列").fill("宛名番号");
+    await page.getByLabel("出来事の日付の列").fill("回答日");
+    await page.getByLabel("1列目の列名").fill("宛名番号");
+    await page.getByLabel("1列目の型").selectOption("resident_no");
+    await page.getByLabel("1列目を必須にする").check();
+    await page.getByLabel("2列目の列名").fill("回答日");
+    await page.getByLabel("2列目の型").selectOption("date");
+    await page.getByRole("button", { name: "列を追加" }).click();
+    await page.getByLabel("3列目の列名").fill("SDQ合計");
+    await page.getByLabel("3列目の型").selectOption("number");
+    await page.getByRole("button", { name: "登録", exact: true }).click();
+    await page.getByText("取り込み元「sdq_survey（SDQ調査）」を登録しました").waitFor();
+    const sdq = (await loadSources(t.db, municipalityId)).find("sdq_survey");
+    expect(sdq?.eventDate).toBe("回答日");
+    expect(sdq?.roles.residentNo).toBe("宛名番号");
+    await page.screenshot({ path: join(screenshotDir, "42-sources.png"), fullPage: true });
+    expect(await axeProblems(page)).toEqual([]);
+
+    // An item over the uploaded source, weighted 2 for 産後うつ.
+    await page.getByRole("link", { name: "データ項目" }).click();
+    await page.getByRole("heading", { name: "データ項目", level: 1 }).waitFor();
+    await page
+      .getByRole("table", { name: "データ項目の一覧" })
+      .locator('tr[data-item="B15"]')
+      .waitFor();
+    await page.getByLabel("ID（英字で始まる16文字まで。例: N01）").fill("N01");
+    await page
+      .getByLabel("名称", { exact: true })
+      .fill("妊娠届アンケート 問9「相談できる人がいない」");
+    await page.getByLabel("単位").selectOption("mother");
+    await page.getByLabel("条件の種類").selectOption("true");
+    await page
+      .getByRole("combobox", { name: "取り込み元", exact: true })
+      .selectOption("ninshin_anketo");
+    await page.getByLabel("だれの行").selectOption("mother");
+    await page.getByRole("combobox", { name: "列", exact: true }).selectOption("Q9");
+    await page.getByLabel("根拠（項目と基準値の出典）").fill("2024年度最終報告");
+    await page.getByLabel("利用目的").fill("妊娠期から支援が必要な家庭を早く知るため");
+    await page.getByLabel("法的根拠").selectOption("法69条2項2号");
+    await page.getByLabel("産後うつの重み").fill("2");
+    await page.getByLabel("新しい版の名前").fill("town-2025.1");
+    await page.getByLabel("適用開始日").fill("2025-01-01");
+    await page.getByLabel("変更の理由（メモ）").fill("妊娠届アンケートの問9を追加");
+    await page.getByRole("button", { name: "項目を追加して保存" }).click();
+    await page.getByText(/保存しました（元の版/).waitFor();
+    await page
+      .getByRole("table", { name: "データ項目の一覧" })
+      .locator('tr[data-item="N01"]')
+      .waitFor();
+    expect(
+      await page
+        .getByRole("table", { name: "データ項目の一覧" })
+        .locator('tr[data-item="N01"]')
+        .textContent(),
+    ).toContain("産後うつ 2");
+    const v = await findRuleVersion(
+      t.db,
+      municipalityId,
+      { asOf: "2025-04-01" as never },
+      {
+        userId: null,
+        loginName: "test",
+      },
+    );
+    expect(v.label).toBe("town-2025.1");
+    const n01 = v.rules.catalog.items.find((i) => i.id === "N01");
+    expect(n01?.legalBasis).toBe("法69条2項2号");
+    expect(
+      v.rules.types
+        .find((x) => x.difficulty === "postpartum")
+        ?.items.find((i) => i.itemId === "N01")?.weight,
+    ).toBe(2);
+    await page.screenshot({ path: join(screenshotDir, "43-items.png"), fullPage: true });
+    expect(await axeProblems(page)).toEqual([]);
+
+    const audited = await t.db
+      .selectFrom("audit_log")
+      .select(["action", "actor"])
+      .where("municipality_id", "=", municipalityId)
+      .where("action", "in", ["source.declare", "rules.version"])
+      .execute();
+    expect(
+      audited.filter((a) => a.action === "source.declare" && a.actor === "coord"),
+    ).toHaveLength(2);
+    expect(audited.some((a) => a.action === "rules.version" && a.actor === "coord")).toBe(true);
+  });
+});
