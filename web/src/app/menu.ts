@@ -13,6 +13,7 @@ import { itemsNav } from "../features/items/nav.ts";
 import { monthlyRunNav } from "../features/monthly-run/nav.ts";
 import { resultsNav } from "../features/results/nav.ts";
 import { reviewNav } from "../features/review/nav.ts";
+import { rightsNav } from "../features/rights/nav.ts";
 import { rulesNav } from "../features/rules/nav.ts";
 import { searchNav } from "../features/search/nav.ts";
 import { sheetNav } from "../features/sheets/nav.ts";
@@ -37,4 +38,5 @@ export const NAV_ITEMS: readonly NavItem[] = [
   ...sheetNav,
   ...casesNav,
   ...breakGlassNav,
+  ...rightsNav,
 ];

@@ -17,6 +17,7 @@ import { itemsRoutes } from "../features/items/routes.tsx";
 import { monthlyRunRoutes } from "../features/monthly-run/routes.tsx";
 import { resultsRoutes } from "../features/results/routes.tsx";
 import { reviewRoutes } from "../features/review/routes.tsx";
+import { rightsRoutes } from "../features/rights/routes.tsx";
 import { rulesRoutes } from "../features/rules/routes.tsx";
 import { searchRoutes } from "../features/search/routes.tsx";
 import { sheetRoutes } from "../features/sheets/routes.tsx";
@@ -43,6 +44,7 @@ const routeTree = rootRoute.addChildren([
   ...sheetRoutes,
   ...casesRoutes,
   ...breakGlassRoutes,
+  ...rightsRoutes,
 ]);
 
 export const router = createRouter({ routeTree, defaultPreload: "intent" });
