@@ -421,6 +421,28 @@ export function createSheetRepository(db: Database) {
       return r.rows.map((x) => x.person_id);
     },
 
+    /**
+     * The children of 候補リスト `listId` not yet decided (case listed,
+     * gathering or on an agenda) who are now at `place` and visible to the
+     * reader: the 'whole 候補リスト' round to one school.
+     */
+    async listedAt(
+      scope: DataScope,
+      linkRunId: number,
+      listId: number,
+      place: string,
+    ): Promise<string[]> {
+      const r = await sql<{ person_id: string }>`
+        SELECT DISTINCT e.person_id FROM review_list_entry e
+          JOIN child_case cc ON cc.id = e.case_id
+         WHERE e.list_id = ${listId} AND e.municipality_id = ${scope.municipalityId}
+           AND cc.state IN ('listed', 'gathering', 'on_agenda')
+           AND ${currentAffiliationIs(place, linkRunId, sql`e.person_id`)}
+           AND ${childAccess(scope, linkRunId, sql`e.person_id`)}
+         ORDER BY e.person_id`.execute(db);
+      return r.rows.map((x) => x.person_id);
+    },
+
     /** Moves a sent request's due date (the demo's overdue sheet; a sender's correction). */
     async setDueDate(scope: DataScope, id: number, dueDate: string): Promise<void> {
       await db

@@ -693,6 +693,50 @@ describe("the case moves with its sheets (state machine, attributed)", () => {
   });
 });
 
+describe("the whole 候補リスト to one school", () => {
+  it("sends one sheet per undecided listed child now at the school; decided or supported ones are left out", async () => {
+    const lists = await coordinator.json<{ lists: { id: number; month: string }[] }>(
+      "/api/review-lists",
+    );
+    const listId = lists.body.lists.find((l) => l.month === "2024-04")?.id as number;
+    const [one, two] = spare as [(typeof spare)[0], (typeof spare)[0]];
+    const place = await sql<{ recipient: string }>`
+      SELECT recipient FROM sheet_request WHERE person_id = ${two.personId} ORDER BY id LIMIT 1`.execute(
+      t.db,
+    );
+    const recipient = place.rows[0]?.recipient as string;
+    const r = await coordinator.json<{ ids: number[] }>("/api/sheets/requests/bulk", {
+      method: "POST",
+      body: { recipient, recipientKind: "school", mode: "b", listId },
+    });
+    expect(r.status, JSON.stringify(r.body)).toBe(201);
+    const sent = await sql<{ person_id: string; recipient: string }>`
+      SELECT person_id, recipient FROM sheet_request WHERE id = ANY(${r.body.ids}::int[])`.execute(
+      t.db,
+    );
+    const persons = sent.rows.map((x) => x.person_id);
+    expect(persons).toContain(two.personId);
+    expect(persons).not.toContain(one.personId); // in support
+    expect(new Set(sent.rows.map((x) => x.recipient))).toEqual(new Set([recipient]));
+    const onList = await sql<{ person_id: string }>`
+      SELECT e.person_id FROM review_list_entry e WHERE e.list_id = ${listId}`.execute(t.db);
+    for (const p of persons) expect(onList.rows.map((x) => x.person_id)).toContain(p);
+    const c = await sql<{ state: string }>`
+      SELECT state FROM child_case WHERE person_id = ${two.personId}`.execute(t.db);
+    expect(c.rows[0]?.state).toBe("gathering");
+    const both = await coordinator.json("/api/sheets/requests/bulk", {
+      method: "POST",
+      body: { recipient, recipientKind: "school", mode: "b", listId, personIds: [two.personId] },
+    });
+    expect(both.status).toBe(400);
+    const nobody = await coordinator.json<{ message: string }>("/api/sheets/requests/bulk", {
+      method: "POST",
+      body: { recipient: "存在しない学校", recipientKind: "school", mode: "b", listId },
+    });
+    expect(nobody.status).toBe(400);
+  });
+});
+
 describe("demo", () => {
   it("seeds one answered, one overdue and one open sheet for the demo school", async () => {
     const { seedDemoSheets } = await import("../../src/server/demo-sheets.ts");

@@ -73,6 +73,8 @@ export interface BulkInput {
   readonly recipientKind: RecipientKind;
   /** The chosen children; absent: every child now at the recipient flagged in the latest run. */
   readonly personIds?: readonly string[] | undefined;
+  /** The 'whole 候補リスト' round: the list's undecided children now at the recipient. */
+  readonly listId?: number | undefined;
   /** Types asked about; absent: each child's flagged types. */
   readonly difficulties?: readonly DifficultyId[] | undefined;
   readonly mode: SharingMode;
@@ -360,7 +362,16 @@ export function createSheetService(db: Database) {
       input: BulkInput,
     ) {
       const run = await latestRun(scope);
-      const personIds = input.personIds ?? (await sheets.flaggedAt(scope, run, input.recipient));
+      const personIds =
+        input.personIds ??
+        (input.listId !== undefined
+          ? await sheets.listedAt(scope, run.linkRunId, input.listId, input.recipient)
+          : await sheets.flaggedAt(scope, run, input.recipient));
+      if (personIds.length === 0 && input.listId !== undefined)
+        throw new MimamoriError(
+          "invalid_input",
+          `この候補リストには、${input.recipient}に今在籍していて会議の決定前のこどもがいません。依頼先を選び直してください。`,
+        );
       if (personIds.length === 0)
         throw new MimamoriError(
           "invalid_input",
@@ -412,7 +423,12 @@ export function createSheetService(db: Database) {
         ...auditEntry(actor, from),
         action: "sheet.send_bulk",
         target: `sheet_batch:${batchId}`,
-        detail: { requests: ids, mode: input.mode, recipientKind: input.recipientKind },
+        detail: {
+          requests: ids,
+          mode: input.mode,
+          recipientKind: input.recipientKind,
+          listId: input.listId ?? null,
+        },
       });
       return { refused: null, batchId, ids };
     },

@@ -110,12 +110,20 @@ export const bulkBody = z
       .max(500, "一度に送れるのは500人までです。")
       .optional()
       .openapi({ description: "省略時: 依頼先に今在籍し、最新の判定で基準以上のこども全員" }),
+    listId: z.number().int().positive().optional().openapi({
+      description:
+        "候補リスト全体の一斉依頼: このリストに載り、会議の決定前（候補リスト・情報収集中・会議予定）で、依頼先に今在籍するこども全員。personIds とは同時に指定できません。",
+    }),
     difficulties: difficulties
       .optional()
       .openapi({ description: "省略時: こどもごとに基準以上の困難の種類" }),
     mode: modeSchema,
     dueDate: isoDate.optional(),
     note,
+  })
+  .refine((b) => !(b.listId !== undefined && b.personIds !== undefined), {
+    message: "こどもの指定と候補リストの指定は、どちらか一方だけにしてください。",
+    path: ["listId"],
   })
   .openapi("SheetBulkInput");
 

@@ -4,6 +4,7 @@ import { type FormEvent, useState } from "react";
 import { useCan } from "../../app/session.tsx";
 import { api } from "../../lib/api.ts";
 import type { ConferencesView, ReviewListsView, ReviewListView } from "../../lib/types.ts";
+import { KIND_LABELS, MODE_LABELS } from "../sheets/labels.ts";
 import { CaseMark, Done, ErrorText } from "./common.tsx";
 
 /**
@@ -193,6 +194,7 @@ export function ReviewListPage() {
           </tbody>
         </table>
       )}
+      {d.households.length > 0 && <ListRoundForm listId={Number(listId)} />}
       <h2>会議</h2>
       {d.conferences.length > 0 && (
         <ul>
@@ -246,5 +248,130 @@ export function ReviewListPage() {
         )}
       </form>
     </section>
+  );
+}
+
+/**
+ * The 'whole 候補リスト' round (喬木村's start-of-year and after-summer
+ * rounds, 開成町's monthly asking): one 情報収集シート per child of this list
+ * who is now at the chosen school or nursery and not yet decided. Their cases
+ * move to 情報収集中.
+ */
+function ListRoundForm({ listId }: { listId: number }) {
+  const qc = useQueryClient();
+  const canSend = useCan("cases.work");
+  const affiliations = useQuery({
+    queryKey: ["sheets", "affiliations"],
+    queryFn: () => api<{ affiliations: string[] }>("/sheets/affiliations"),
+    enabled: canSend,
+  });
+  const [recipient, setRecipient] = useState("");
+  const [kind, setKind] = useState("school");
+  const [mode, setMode] = useState("b");
+  const [dueDate, setDueDate] = useState("");
+  const send = useMutation({
+    mutationFn: () =>
+      api<{ batchId: string; ids: number[] }>("/sheets/requests/bulk", {
+        method: "POST",
+        body: {
+          recipient,
+          recipientKind: kind,
+          mode,
+          listId,
+          ...(dueDate ? { dueDate } : {}),
+        },
+      }),
+    onSuccess: () => {
+      qc.invalidateQueries({ queryKey: ["review-list", String(listId)] });
+      qc.invalidateQueries({ queryKey: ["sheets"] });
+    },
+  });
+  if (!canSend) return null;
+  const choices = affiliations.data?.affiliations ?? [];
+  return (
+    <form
+      className="card"
+      aria-label="候補リスト全体に情報収集シートを送る"
+      onSubmit={(e: FormEvent) => {
+        e.preventDefault();
+        send.mutate();
+      }}
+    >
+      <h2>候補リスト全体に情報収集シートを送る</h2>
+      <p className="muted">
+        このリストで会議の決定前のこどものうち、選んだ所属に今在籍するこども全員に1人1件ずつ送ります。ケースは「情報収集中」になります。
+      </p>
+      {affiliations.isSuccess && choices.length === 0 ? (
+        <p className="alert alert-info">
+          所属アカウントのある学校・保育所がまだありません。利用者管理で所属アカウントを作ってから送ってください。
+        </p>
+      ) : (
+        <>
+          <label className="field" htmlFor="round-recipient">
+            <span>依頼先</span>
+            <select
+              id="round-recipient"
+              value={recipient}
+              onChange={(e) => setRecipient(e.target.value)}
+              required
+            >
+              <option value="">選んでください</option>
+              {choices.map((a) => (
+                <option key={a} value={a}>
+                  {a}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label className="field" htmlFor="round-kind">
+            <span>依頼先の種類</span>
+            <select id="round-kind" value={kind} onChange={(e) => setKind(e.target.value)}>
+              {Object.entries(KIND_LABELS).map(([k, l]) => (
+                <option key={k} value={k}>
+                  {l}
+                </option>
+              ))}
+            </select>
+          </label>
+          <fieldset className="field">
+            <legend>共有モード</legend>
+            {(["a", "b", "c"] as const).map((m) => (
+              <label key={m} className="choice">
+                <input
+                  type="radio"
+                  name="round-mode"
+                  value={m}
+                  checked={mode === m}
+                  onChange={() => setMode(m)}
+                />{" "}
+                {MODE_LABELS[m]}
+              </label>
+            ))}
+          </fieldset>
+          <label className="field" htmlFor="round-due">
+            <span>回答期限（空欄: 2週間後）</span>
+            <input
+              id="round-due"
+              type="date"
+              value={dueDate}
+              onChange={(e) => setDueDate(e.target.value)}
+            />
+          </label>
+          <button
+            type="submit"
+            className="button button-primary"
+            disabled={send.isPending || !recipient}
+          >
+            候補リスト全体に送る
+          </button>
+        </>
+      )}
+      <ErrorText error={send.error} />
+      {send.data && (
+        <Done>
+          {send.data.ids.length}件の依頼を送りました。<Link to="/sheets">情報収集シートの一覧</Link>
+        </Done>
+      )}
+    </form>
   );
 }
