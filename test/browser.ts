@@ -3,7 +3,7 @@
  * download). Locally, without /usr/bin/chromium, they are skipped with a
  * visible message; in CI (CI=true) a missing browser fails the run.
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type BrowserContext, chromium, type Page } from "playwright-core";
@@ -202,4 +202,33 @@ export async function logIn(
     }
   }
   throw new Error(`${account.loginName}: ログインの手順が終わりませんでした。`);
+}
+
+/**
+ * axe-core for a page: add with `page.addInitScript({ content: AXE_SCRIPT })`
+ * before the first navigation (the app's CSP, script-src 'self', refuses an
+ * inline tag), then `axeViolations(page)` lists the serious or critical ones.
+ */
+export const AXE_SCRIPT = readFileSync(
+  join(import.meta.dirname, "..", "node_modules", "axe-core", "axe.min.js"),
+  "utf8",
+);
+
+/** Serious or critical axe-core violations of the page as it is now (`id (impact, nodes)`). */
+export async function axeViolations(page: Page): Promise<string[]> {
+  const r = await page.evaluate(async () => {
+    const axe = (
+      window as unknown as {
+        axe: { run(): Promise<{ violations: { id: string; impact: string; nodes: unknown[] }[] }> };
+      }
+    ).axe;
+    return (await axe.run()).violations.map((v) => ({
+      id: v.id,
+      impact: v.impact,
+      n: v.nodes.length,
+    }));
+  });
+  return r
+    .filter((v) => v.impact === "serious" || v.impact === "critical")
+    .map((v) => `${v.id} (${v.impact}, ${v.n})`);
 }
