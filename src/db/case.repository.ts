@@ -408,8 +408,19 @@ export function createCaseRepository(db: Database) {
 
     /** The case's events, oldest first. */
     async events(scope: DataScope, caseId: number): Promise<CaseEventRow[]> {
+      return (await repo.eventsOf(scope, [caseId])).get(caseId) ?? [];
+    },
+
+    /** The events of several cases, oldest first per case (one query; the conference screen). */
+    async eventsOf(
+      scope: DataScope,
+      caseIds: readonly number[],
+    ): Promise<Map<number, CaseEventRow[]>> {
+      const out = new Map<number, CaseEventRow[]>();
+      if (caseIds.length === 0) return out;
       const r = await sql<{
         id: number;
+        case_id: number;
         at: Date;
         actor: string;
         action: string;
@@ -422,24 +433,43 @@ export function createCaseRepository(db: Database) {
         corrects_id: number | null;
         detail: Record<string, unknown>;
       }>`
-        SELECT id, at, actor, action, decision, from_state, to_state, reason, list_id,
+        SELECT id, case_id, at, actor, action, decision, from_state, to_state, reason, list_id,
                conference_id, corrects_id, detail
-          FROM case_event WHERE case_id = ${caseId} AND municipality_id = ${scope.municipalityId}
-         ORDER BY id`.execute(db);
-      return r.rows.map((e) => ({
-        id: e.id,
-        at: e.at.toISOString(),
-        actor: e.actor,
-        action: e.action,
-        decision: e.decision,
-        fromState: e.from_state,
-        toState: e.to_state,
-        reason: e.reason,
-        listId: e.list_id,
-        conferenceId: e.conference_id,
-        correctsId: e.corrects_id,
-        detail: e.detail,
-      }));
+          FROM case_event WHERE case_id = ANY(${[...caseIds]}::int[])
+           AND municipality_id = ${scope.municipalityId}
+         ORDER BY case_id, id`.execute(db);
+      for (const e of r.rows) {
+        let list = out.get(e.case_id);
+        if (!list) {
+          list = [];
+          out.set(e.case_id, list);
+        }
+        list.push({
+          id: e.id,
+          at: e.at.toISOString(),
+          actor: e.actor,
+          action: e.action,
+          decision: e.decision,
+          fromState: e.from_state,
+          toState: e.to_state,
+          reason: e.reason,
+          listId: e.list_id,
+          conferenceId: e.conference_id,
+          correctsId: e.corrects_id,
+          detail: e.detail,
+        });
+      }
+      return out;
+    },
+
+    /** The cases among `caseIds` the reader may work on (as `find`, one query). */
+    async findMany(scope: DataScope, caseIds: readonly number[]): Promise<Map<number, CaseRow>> {
+      if (caseIds.length === 0) return new Map();
+      const r = await sql<CaseDbRow>`
+        SELECT ${CASE_COLS} FROM child_case cc LEFT JOIN app_user u ON u.id = cc.responsible_user_id
+         WHERE cc.id = ANY(${[...caseIds]}::int[]) AND cc.municipality_id = ${scope.municipalityId}
+           AND ${caseAccess(scope)}`.execute(db);
+      return new Map(r.rows.map((x) => [x.id, caseRow(x)]));
     },
 
     /**

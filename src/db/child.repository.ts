@@ -230,6 +230,49 @@ export function createChildRepository(db: Database) {
       }));
     },
 
+    /** `scores` for several persons in one query (the conference screen), by person. */
+    async scoresOf(
+      scope: DataScope,
+      run: ChildRun,
+      personIds: readonly string[],
+    ): Promise<Map<string, StoredScore[]>> {
+      const out = new Map<string, StoredScore[]>();
+      if (personIds.length === 0) return out;
+      const rows = await db
+        .selectFrom("score_result")
+        .select([
+          "person_id",
+          "difficulty",
+          "applicable",
+          "score",
+          "threshold",
+          "flagged",
+          "excluded_by",
+        ])
+        .where("municipality_id", "=", scope.municipalityId)
+        .where("run_id", "=", run.scoreRunId)
+        .where("person_id", "in", [...personIds])
+        .orderBy("person_id")
+        .orderBy("type_index")
+        .execute();
+      for (const r of rows) {
+        let list = out.get(r.person_id);
+        if (!list) {
+          list = [];
+          out.set(r.person_id, list);
+        }
+        list.push({
+          difficulty: r.difficulty,
+          applicable: r.applicable,
+          score: r.score,
+          threshold: r.threshold,
+          flagged: r.flagged,
+          excludedBy: r.excluded_by,
+        });
+      }
+      return out;
+    },
+
     /** Items held by these persons in the run with their evidence (council-only items left out for non-members). */
     async items(
       scope: DataScope,

@@ -280,6 +280,42 @@ export function createSheetRepository(db: Database) {
       return { total: count.rows[0]?.n ?? 0, rows: rows.rows.map(row) };
     },
 
+    /**
+     * `list` for several persons at once (the conference screen): up to
+     * `perPerson` rows of each, in `list`'s order, by person. One query.
+     */
+    async listForPersons(
+      scope: DataScope,
+      linkRunId: number | null,
+      personIds: readonly string[],
+      perPerson: number,
+      today: string,
+    ): Promise<Map<string, SheetRequestRow[]>> {
+      const out = new Map<string, SheetRequestRow[]>();
+      if (personIds.length === 0) return out;
+      const r = await sql<Db>`
+        SELECT * FROM (
+          SELECT ${COLUMNS},
+                 row_number() OVER (PARTITION BY r.person_id
+                   ORDER BY (r.status = 'sent') DESC, r.due_date, r.id) AS nth
+            FROM sheet_request r
+           WHERE r.municipality_id = ${scope.municipalityId}
+             AND ${visible(scope, linkRunId)}
+             AND ${statusFilter(undefined, today)}
+             AND r.person_id = ANY(${[...personIds]}::text[])
+        ) x WHERE x.nth <= ${perPerson}
+        ORDER BY x.person_id, x.nth`.execute(db);
+      for (const x of r.rows) {
+        let list = out.get(x.person_id);
+        if (!list) {
+          list = [];
+          out.set(x.person_id, list);
+        }
+        list.push(row(x));
+      }
+      return out;
+    },
+
     async find(
       scope: DataScope,
       linkRunId: number | null,
