@@ -456,6 +456,7 @@ export interface DB {
   notification: NotificationTable;
   usage_stop: UsageStopTable;
   fact_correction: FactCorrectionTable;
+  masking_rule_version: MaskingRuleVersionTable;
 }
 
 /** One monthly run, its stage and counts (0015-run-job). */
@@ -592,4 +593,15 @@ export interface FactCorrectionTable {
   withdrawn_at: Date | null;
   withdrawn_by: string | null;
   withdraw_reason: string | null;
+}
+
+/** One saved version of a municipality's masking rules (0077-masking-rules). */
+export interface MaskingRuleVersionTable {
+  municipality_id: number;
+  version: number;
+  rules: ColumnType<unknown, string, string>;
+  note: string;
+  created_by: string;
+  created_by_user_id: number | null;
+  created_at: DefaultTimestamp;
 }

@@ -1,6 +1,7 @@
 import type { Database } from "../db/database.ts";
+import type { MaskingRuleSet } from "../db/masking.repository.ts";
 import type { UserRow } from "../db/user.repository.ts";
-import type { Actor, DataScope } from "../domain/policy/index.ts";
+import type { Actor, DataScope, RoleMasking } from "../domain/policy/index.ts";
 import type { RateLimiter } from "./auth/rate-limit.ts";
 import type { Logger } from "./logger.ts";
 
@@ -40,5 +41,7 @@ export interface AppEnv {
     actor: Actor | undefined;
     /** The data scope of this request's repository queries (domain/policy scopeOf). */
     scope: DataScope | undefined;
+    /** The masking rules of this request, once read (server/openapi/identity.ts). */
+    masking: { set: MaskingRuleSet; forms: RoleMasking } | undefined;
   };
 }

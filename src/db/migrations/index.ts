@@ -25,6 +25,7 @@ import * as rights from "./0076-rights.ts";
 import * as factCorrection from "./0081-fact-correction.ts";
 import * as usageStopKeys from "./0082-usage-stop-keys.ts";
 import * as auditChainOrder from "./0090-audit-chain-order.ts";
+import * as maskingRules from "./0077-masking-rules.ts";
 
 /**
  * Every migration, in order. Names are permanent (they are recorded in the
@@ -57,4 +58,5 @@ export const migrations: Record<string, Migration> = {
   "0081-fact-correction": factCorrection,
   "0082-usage-stop-keys": usageStopKeys,
   "0090-audit-chain-order": auditChainOrder,
+  "0077-masking-rules": maskingRules,
 };

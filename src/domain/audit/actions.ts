@@ -71,6 +71,7 @@ export const AUDIT_ACTION_NAMES = {
   "review_list.view": "候補リストの閲覧",
   "review_list.add": "候補リストへの追加",
   "settings.update": "確認件数の上限の設定",
+  "masking.update": "マスキングルールの変更",
   "conference.create": "会議の登録",
   "conference.view": "会議の閲覧",
   "case.view": "ケースの閲覧",

@@ -19,6 +19,7 @@ import {
   type PolicyName,
 } from "../../domain/policy/index.ts";
 import type { AppEnv } from "../app-env.ts";
+import { identityResponseSchemas, maskResponses } from "./identity.ts";
 
 /** The OpenAPI extension naming a route's permission (read by the authorization matrix test). */
 export const POLICY_EXTENSION = "x-mimamori-policy";
@@ -74,9 +75,12 @@ export function policyRoute<P extends string, R extends Omit<RouteConfig, "path"
 ) {
   const own = config.middleware
     ? Array.isArray(config.middleware)
-      ? config.middleware
+      ? [...config.middleware]
       : [config.middleware]
     : [];
+  // A person's identity leaves the API only through the masking step (issue 12).
+  const identityShapes = identityResponseSchemas(config.responses);
+  if (identityShapes) own.unshift(maskResponses(identityShapes));
   return createRoute({
     ...config,
     description: [config.description, `権限: ${policy}（${PERMISSION_LABELS[policy]}）`]

@@ -17,6 +17,7 @@ import { childRoutes, householdRoutes, searchRoutes } from "./child/child.route.
 import { importRoutes } from "./imports/imports.route.ts";
 import { itemRoutes } from "./items/items.route.ts";
 import { linkageRoutes } from "./linkage/linkage.route.ts";
+import { maskingRoutes } from "./masking/masking.route.ts";
 import { notificationRoutes } from "./notifications/notifications.route.ts";
 import { analysisRoutes, breakGlassRoutes } from "./privacy/privacy.route.ts";
 import { rightsRoutes } from "./rights/rights.route.ts";
@@ -52,4 +53,5 @@ export const API_ROUTERS: readonly (readonly [string, OpenAPIHono<AppEnv>])[] = 
   ["/rights", rightsRoutes],
   ["/sources", sourceRoutes],
   ["/items", itemRoutes],
+  ["/masking-rules", maskingRoutes],
 ];

@@ -1,9 +1,10 @@
 /**
  * The child view, household view, search and home list, assembled from the
  * child repository (issue 11). The repository already keeps everything outside
- * the reader's scope and every 要対協 fact of a non-member out; here identity
- * fields are masked per role (domain/policy/masking.ts) — in record data too —
- * and stored values become the shapes of routes/child/schema.ts.
+ * the reader's scope and every 要対協 fact of a non-member out; here stored
+ * values become the shapes of routes/child/schema.ts. Identity is masked per
+ * role on the way out of the API (server/openapi/identity.ts), record data
+ * included.
  */
 import type { z } from "@hono/zod-openapi";
 import {
@@ -18,14 +19,7 @@ import { type Evidence, evidenceText } from "../../domain/items/evidence.ts";
 import { parseDate } from "../../domain/ja/date.ts";
 import { safeNfkc } from "../../domain/ja/name.ts";
 import { LAYOUTS } from "../../domain/layouts.ts";
-import {
-  type DataScope,
-  type IdentityField,
-  isCouncilOnlyItem,
-  MASKING_VERSION,
-  maskIdentity,
-  visibleIdentityFields,
-} from "../../domain/policy/index.ts";
+import { type DataScope, isCouncilOnlyItem } from "../../domain/policy/index.ts";
 import { buildScoreWaterfalls } from "../../domain/scoring/child-view.ts";
 import { DIFFICULTY_NAMES, type DifficultyId } from "../../domain/scoring/difficulties.ts";
 import { combineShared } from "../../domain/sheets/requests.ts";
@@ -34,28 +28,9 @@ import type { childViewSchema, householdSchema } from "../routes/child/schema.ts
 type ChildView = z.infer<typeof childViewSchema>;
 type HouseholdView = z.infer<typeof householdSchema>;
 
-/** Columns of source rows that carry an identity field, masked with it. */
-const DATA_COLUMNS_OF: Readonly<Record<IdentityField, readonly string[]>> = {
-  name: ["氏名", "母氏名", "子氏名"],
-  nameKana: ["氏名カナ", "母氏名カナ", "子氏名カナ"],
-  birthDate: ["生年月日", "母生年月日", "子生年月日"],
-  sex: ["性別"],
-  residentNos: ["宛名番号", "母宛名番号", "子宛名番号"],
-  address: ["住所"],
-  householdNo: ["世帯番号"],
-};
-
 const SOURCE_NAMES = new Map(LAYOUTS.map((l) => [l.id as string, l.name]));
 export const sourceName = (id: string) => SOURCE_NAMES.get(id) ?? id;
 const typeLabel = (d: string) => DIFFICULTY_NAMES[d as DifficultyId] ?? d;
-
-function maskData(roles: readonly string[], data: Readonly<Record<string, unknown>>) {
-  const shown = visibleIdentityFields(roles);
-  const out: Record<string, unknown> = { ...data };
-  for (const [field, columns] of Object.entries(DATA_COLUMNS_OF))
-    if (!shown.has(field as IdentityField)) for (const c of columns) delete out[c];
-  return out;
-}
 
 const withText = (e: Evidence) => ({
   ...e,
@@ -128,14 +103,16 @@ function householdView(
 async function sharedChildView(
   db: Database,
   scope: DataScope,
-  roles: readonly string[],
+  maskingVersion: string,
   run: ChildRun,
   child: PersonRow,
 ): Promise<ChildView | undefined> {
   const open = await createSheetRepository(db).openForAffiliation(scope, child.personId);
   if (open.length === 0) return undefined;
   const shared = combineShared(open.map((r) => r.shared));
-  const identity = maskIdentity(roles, {
+  // Who the child is; registry numbers and the address are not what a
+  // request shares (the masking rules may hide more on the way out).
+  const identity = {
     personId: child.personId,
     name: child.name,
     nameKana: child.nameKana,
@@ -145,11 +122,10 @@ async function sharedChildView(
     residentNos: null,
     address: null,
     householdNo: null,
-  });
-  if (identity.birthDate === null) identity.age = null;
+  };
   return {
     run: { scoreRunId: run.scoreRunId, asOf: open[0]?.shared.asOf ?? run.asOf },
-    maskingVersion: MASKING_VERSION,
+    maskingVersion,
     councilFacts: false,
     identity,
     types: shared.types.map((t) => ({
@@ -196,6 +172,7 @@ export function createChildService(db: Database) {
       scope: DataScope,
       roles: readonly string[],
       personId: string,
+      maskingVersion: string,
     ): Promise<ChildView | undefined> {
       const run = await repo.latestRun(scope.municipalityId);
       if (!run) return undefined;
@@ -204,7 +181,8 @@ export function createChildService(db: Database) {
       // A 所属 account sees a child only through the requests sent to it, and
       // only what their sharing modes share (issue 13): never the live scores,
       // records, history or household.
-      if (scope.children === "requests") return sharedChildView(db, scope, roles, run, child);
+      if (scope.children === "requests")
+        return sharedChildView(db, scope, maskingVersion, run, child);
       const [scores, items, records, comparisons, history] = await Promise.all([
         repo.scores(scope, run, personId),
         repo.items(scope, run, [personId]),
@@ -220,7 +198,7 @@ export function createChildService(db: Database) {
         (id) => scope.council || !isCouncilOnlyItem(id),
       );
       const juminAddress = [...records].reverse().find((r) => r.sourceId === "jumin")?.data.住所;
-      const identity = maskIdentity(roles, {
+      const identity = {
         personId: child.personId,
         name: child.name,
         nameKana: child.nameKana,
@@ -230,17 +208,14 @@ export function createChildService(db: Database) {
         residentNos: [...child.residentNos],
         address: typeof juminAddress === "string" ? juminAddress : null,
         householdNo: child.householdNo,
-      });
-      if (identity.birthDate === null) identity.age = null;
+      };
       const members =
-        child.householdNo &&
-        identity.householdNo &&
-        roles.some((r) => r === "coordinator" || r === "staff")
+        child.householdNo && roles.some((r) => r === "coordinator" || r === "staff")
           ? await repo.household(scope, run, child.householdNo)
           : undefined;
       return {
         run: { scoreRunId: run.scoreRunId, asOf: run.asOf },
-        maskingVersion: MASKING_VERSION,
+        maskingVersion,
         councilFacts: scope.council,
         identity,
         types: types.map((t) => ({
@@ -255,7 +230,7 @@ export function createChildService(db: Database) {
           fileName: r.fileName,
           rowNo: r.rowNo,
           asOf: r.asOf,
-          data: maskData(roles, r.data),
+          data: { ...r.data },
           method: r.method,
           probability: r.probability,
           explanation: (r.levels ?? []).map((level, i) => {

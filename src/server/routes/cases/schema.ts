@@ -1,6 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { CASE_STATES, DECISIONS } from "../../../domain/cases/state.ts";
 import { MONTH_PATTERN, SUPPORT_ACTIONS, VERDICTS } from "../../../domain/cases/workflow.ts";
+import { identity } from "../../openapi/identity.ts";
 
 const id = (name: string, what: string) =>
   z.object({
@@ -112,7 +113,7 @@ export const candidateCheckSchema = z
       personId: z.string(),
       difficulty: z.string(),
       scored: z.boolean(),
-      householdNo: z.string().nullable(),
+      householdNo: identity("householdNo", z.string().nullable()),
       caseState: caseState.nullable(),
       exclusions: z.array(exclusion),
     }),
@@ -137,11 +138,11 @@ const entry = z.object({
   entryId: z.number().int(),
   caseId: z.number().int(),
   personId: z.string(),
-  name: z.string().nullable(),
-  age: z.number().int().nullable(),
+  name: identity("name", z.string().nullable()),
+  age: identity("age", z.number().int().nullable()),
   difficulty: z.string(),
   difficultyLabel: z.string(),
-  householdNo: z.string().nullable(),
+  householdNo: identity("householdNo", z.string().nullable()),
   exclusions: z.array(z.string()),
   overrideReason: z.string().nullable(),
   addedBy: z.string(),
@@ -155,7 +156,12 @@ export const listViewSchema = z
   .object({
     list: listSummary,
     capacity: z.number().int(),
-    households: z.array(z.object({ householdNo: z.string().nullable(), children: z.array(entry) })),
+    households: z.array(
+      z.object({
+        householdNo: identity("householdNo", z.string().nullable()),
+        children: z.array(entry),
+      }),
+    ),
     conferences: z.array(z.object({ id: z.number().int(), heldOn: z.string(), title: z.string() })),
   })
   .openapi("ReviewListView");
@@ -208,7 +214,7 @@ const evidenceType = z.object({
 const caseSummary = z.object({
   id: z.number().int(),
   personId: z.string(),
-  name: z.string().nullable(),
+  name: identity("name", z.string().nullable()),
   state: caseState,
   stateLabel: z.string(),
   council: z.boolean(),
@@ -224,7 +230,7 @@ const followUp = z.object({
   id: z.number().int(),
   caseId: z.number().int(),
   personId: z.string(),
-  name: z.string().nullable(),
+  name: identity("name", z.string().nullable()),
   dueOn: z.string(),
   what: z.string(),
   assigneeUserId: z.number().int(),
@@ -242,8 +248,8 @@ export const conferenceViewSchema = z
         case: caseSummary,
         difficulty: z.string(),
         difficultyLabel: z.string(),
-        householdNo: z.string().nullable(),
-        age: z.number().int().nullable(),
+        householdNo: identity("householdNo", z.string().nullable()),
+        age: identity("age", z.number().int().nullable()),
         evidence: z.array(evidenceType),
         /** 情報収集シート about the child (wf-sheets): sent, overdue and answered, with the answers. */
         sheets: z.array(

@@ -7,6 +7,7 @@
 import { createAuditRepository } from "../../../db/audit.repository.ts";
 import type { Database } from "../../../db/database.ts";
 import type { Actor } from "../../../domain/policy/index.ts";
+import { maskingOf } from "../../openapi/identity.ts";
 import {
   actorOf,
   clientAddress,
@@ -98,7 +99,8 @@ export const childRoutes = createRouter()
       const scope = scopeOfRequest(c);
       const db = c.get("deps").db;
       const { personId } = c.req.valid("param");
-      const view = await createChildService(db).view(scope, actor.roles, personId);
+      const { set } = await maskingOf(c);
+      const view = await createChildService(db).view(scope, actor.roles, personId, set.label);
       if (!view)
         return refuseAsNotFound(
           c,

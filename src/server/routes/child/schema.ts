@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { MAX_SEARCH_PAGE } from "../../../db/child.repository.ts";
+import { identity, identityRow } from "../../openapi/identity.ts";
 
 export const personParam = z.object({
   personId: z
@@ -82,25 +83,25 @@ const evidenceSchema = z
 const identitySchema = z
   .object({
     personId: z.string(),
-    name: z.string().nullable(),
-    nameKana: z.string().nullable(),
-    birthDate: z.string().nullable(),
-    age: z.number().int().nullable(),
-    sex: z.string().nullable(),
-    residentNos: z.array(z.string()).nullable(),
-    address: z.string().nullable(),
-    householdNo: z.string().nullable(),
+    name: identity("name", z.string().nullable()),
+    nameKana: identity("nameKana", z.string().nullable()),
+    birthDate: identity("birthDate", z.string().nullable()),
+    age: identity("age", z.number().int().nullable()),
+    sex: identity("sex", z.string().nullable()),
+    residentNos: identity("residentNos", z.array(z.string()).nullable()),
+    address: identity("address", z.string().nullable()),
+    householdNo: identity("householdNo", z.string().nullable()),
   })
   .openapi("ChildIdentity");
 
 const memberSchema = z
   .object({
     personId: z.string(),
-    name: z.string().nullable(),
-    nameKana: z.string().nullable(),
-    birthDate: z.string().nullable(),
-    age: z.number().int().nullable(),
-    sex: z.string().nullable(),
+    name: identity("name", z.string().nullable()),
+    nameKana: identity("nameKana", z.string().nullable()),
+    birthDate: identity("birthDate", z.string().nullable()),
+    age: identity("age", z.number().int().nullable()),
+    sex: identity("sex", z.string().nullable()),
     relationship: z.string().nullable(),
     resident: z.boolean(),
     stints: z.array(
@@ -121,8 +122,8 @@ const memberSchema = z
 export const householdSchema = z
   .object({
     run: z.object({ scoreRunId: z.number().int(), asOf: z.string() }),
-    householdNo: z.string(),
-    address: z.string().nullable(),
+    householdNo: identity("householdNo", z.string().nullable()),
+    address: identity("address", z.string().nullable()),
     members: z.array(memberSchema),
     councilFacts: z
       .boolean()
@@ -170,7 +171,7 @@ export const childViewSchema = z
         fileName: z.string(),
         rowNo: z.number().int(),
         asOf: z.string().nullable(),
-        data: z.record(z.string(), z.unknown()),
+        data: identityRow(z.record(z.string(), z.unknown())),
         method: z.string(),
         probability: z.number().nullable(),
         explanation: z.array(
@@ -218,11 +219,11 @@ export const searchResultSchema = z
     hits: z.array(
       z.object({
         personId: z.string(),
-        name: z.string().nullable(),
-        nameKana: z.string().nullable(),
-        birthDate: z.string().nullable(),
-        age: z.number().int().nullable(),
-        householdNo: z.string().nullable(),
+        name: identity("name", z.string().nullable()),
+        nameKana: identity("nameKana", z.string().nullable()),
+        birthDate: identity("birthDate", z.string().nullable()),
+        age: identity("age", z.number().int().nullable()),
+        householdNo: identity("householdNo", z.string().nullable()),
         flagged: z.number().int().openapi({ description: "基準以上の類型の数" }),
       }),
     ),
@@ -235,8 +236,8 @@ export const topFlaggedSchema = z
     children: z.array(
       z.object({
         personId: z.string(),
-        name: z.string().nullable(),
-        age: z.number().int().nullable(),
+        name: identity("name", z.string().nullable()),
+        age: identity("age", z.number().int().nullable()),
         difficulty: z.string(),
         label: z.string(),
         score: z.number(),

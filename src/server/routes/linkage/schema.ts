@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { identityRow } from "../../openapi/identity.ts";
 
 export const reviewsQuery = z.object({
   limit: z.coerce
@@ -25,7 +26,7 @@ const sideSchema = z.object({
   sourceId: z.string().nullable(),
   fileName: z.string().nullable(),
   rowNo: z.number().int().nullable(),
-  data: z.record(z.string(), z.unknown()).nullable(),
+  data: identityRow(z.record(z.string(), z.unknown()).nullable()),
   rows: z.number().int(),
 });
 

@@ -5,12 +5,15 @@
  * names); 要対協 items and facts are removed for non-members in SQL
  * (db/run-view.repository.ts, docs/security.md).
  */
+
 import { createAuditRepository } from "../../../db/audit.repository.ts";
 import { createCaseRepository } from "../../../db/case.repository.ts";
 import { createRunViewRepository, MAX_MATRIX_ROWS } from "../../../db/run-view.repository.ts";
 import { MimamoriError } from "../../../domain/errors.ts";
+import { maskValue } from "../../../domain/policy/masking.ts";
 import { DIFFICULTY_NAMES, isDifficultyId } from "../../../domain/scoring/difficulties.ts";
 import { loadSources } from "../../../pipeline/sources.ts";
+import { maskingOf } from "../../openapi/identity.ts";
 import { requireReauth } from "../../openapi/reauth.ts";
 import {
   actorOf,
@@ -378,6 +381,8 @@ export const runRoutes = createRouter()
         clientAddress: clientAddress(c),
         detail: { filter: audit, sort: q.sort, households: q.households, rows: total },
       });
+      // The export masks like every JSON answer (same rules, same forms).
+      const { forms } = await maskingOf(c);
       const names = reasonNames(run);
       const typeName = isDifficultyId(type) ? DIFFICULTY_NAMES[type] : type;
       const enc = new TextEncoder();
@@ -415,13 +420,13 @@ export const runRoutes = createRouter()
               text += `${[
                 offset + i + 1,
                 r.personId,
-                r.name,
-                r.nameKana,
-                r.birthDate,
-                r.age,
+                maskValue("name", forms.name, r.name) as string | null,
+                maskValue("nameKana", forms.nameKana, r.nameKana) as string | null,
+                maskValue("birthDate", forms.birthDate, r.birthDate) as string | null,
+                maskValue("birthDate", forms.birthDate, r.age) as number | null,
                 r.affiliation,
                 r.grade,
-                r.householdNo,
+                maskValue("householdNo", forms.householdNo, r.householdNo) as string | null,
                 typeName,
                 r.score,
                 r.threshold,

@@ -1,6 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { MAX_LIST_PAGE, MAX_MATRIX_ROWS } from "../../../db/run-view.repository.ts";
 import { DIFFICULTY_IDS } from "../../../domain/scoring/difficulties.ts";
+import { identity } from "../../openapi/identity.ts";
 
 export const runParam = z.object({
   runId: z
@@ -85,13 +86,13 @@ export const listResponse = z
     rows: z.array(
       z.object({
         personId: z.string(),
-        name: z.string().nullable(),
-        nameKana: z.string().nullable(),
-        birthDate: z.string().nullable(),
-        age: z.number().int().nullable(),
+        name: identity("name", z.string().nullable()),
+        nameKana: identity("nameKana", z.string().nullable()),
+        birthDate: identity("birthDate", z.string().nullable()),
+        age: identity("age", z.number().int().nullable()),
         affiliation: z.string().nullable(),
         grade: z.string().nullable(),
-        householdNo: z.string().nullable(),
+        householdNo: identity("householdNo", z.string().nullable()),
         score: z.number().nullable(),
         threshold: z.number(),
         flagged: z.boolean(),
@@ -122,7 +123,7 @@ export const matrixResponse = z
     rows: z.array(
       z.object({
         personId: z.string(),
-        name: z.string().nullable(),
+        name: identity("name", z.string().nullable()),
         score: z.number().nullable(),
         hits: z.string().openapi({ description: "項目ごとに 1（該当）/ 0（非該当）" }),
       }),

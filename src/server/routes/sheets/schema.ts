@@ -7,6 +7,7 @@ import {
   REQUEST_STATUSES,
 } from "../../../domain/sheets/requests.ts";
 import { QUESTION_KINDS, TEMPLATE_KEYS } from "../../../domain/sheets/templates.ts";
+import { identity } from "../../openapi/identity.ts";
 
 const isoDate = z
   .string()
@@ -159,7 +160,7 @@ export const staffRequestSchema = z
   .object({
     id: z.number().int(),
     personId: z.string(),
-    childName: z.string().nullable(),
+    childName: identity("name", z.string().nullable()),
     recipient: z.string(),
     recipientKind: z.string(),
     difficulties: z.array(z.string()),
@@ -185,7 +186,7 @@ export const inboxRequestSchema = z
   .object({
     id: z.number().int(),
     personId: z.string(),
-    childName: z.string().nullable(),
+    childName: identity("name", z.string().nullable()),
     recipientKind: z.string(),
     mode: z.enum(SHARING_MODES),
     shared: sharedSchema,
