@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { identityRow } from "../../openapi/identity.ts";
 
 export const rightsPersonParam = z.object({
   personId: z
@@ -78,9 +79,9 @@ export const personRecordsSchema = z
         fileName: z.string(),
         asOf: z.string().nullable(),
         /** The row as imported. */
-        data: z.record(z.string(), value),
+        data: identityRow(z.record(z.string(), value)),
         /** Corrections in force: field → value the next run reads. */
-        corrected: z.record(z.string(), value),
+        corrected: identityRow(z.record(z.string(), value)),
         /** Fields a 訂正 may change (not the identity columns 名寄せ uses). */
         correctable: z.array(z.string()),
       }),
