@@ -12,6 +12,7 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { createAuditRepository } from "../db/audit.repository.ts";
+import { createCaseLabelRepository } from "../db/case-labels.repository.ts";
 import type { Database } from "../db/database.ts";
 import { createMunicipalityRepository } from "../db/municipality.repository.ts";
 import { createScoringRepository, type ScoreRunSummaryRow } from "../db/scoring.repository.ts";
@@ -28,6 +29,14 @@ import {
   formatAggregateCsv,
   toAggregateRows,
 } from "../domain/stats/aggregate.ts";
+import {
+  type DecisionPrecisionRow,
+  decisionPrecision,
+  type LaterCouncilRow,
+  laterCouncilRow,
+  OUTCOME_OF,
+  type ScoredChild,
+} from "../domain/stats/decision-labels.ts";
 import { DEFAULT_SUPPRESSION_K } from "../domain/stats/suppression.ts";
 import {
   ATTR,
@@ -51,6 +60,7 @@ import {
   type ReportChild,
   type RuleCase,
   type RunTypeCounts,
+  type ScreeningCounts,
   validateReportItems,
 } from "../domain/stats/validation-report.ts";
 import { writeFileAtomically } from "./atomic-file.ts";
@@ -350,8 +360,8 @@ export async function buildValidationReport(
   const runs =
     options.funnelRuns ??
     (await createValidationRepository(target.db).flagCountsPerRun(options.municipalityId));
-  // The screening workflow (conference, outcomes, support) records nothing yet: no stages.
-  const funnel = buildFunnel(runs, []);
+  const labels = await caseLabels(target, options, data, runs, capacities, hide);
+  const funnel = buildFunnel(runs, labels.screening);
 
   return {
     municipality: data.municipality,
@@ -379,7 +389,110 @@ export async function buildValidationReport(
     funnel,
     fairness,
     fairnessGroupSizes,
+    decisionLabels: labels.decisions,
+    laterCouncil: labels.laterCouncil,
   };
+}
+
+/**
+ * The screening workflow's records as labels (issue 13): the funnel's later
+ * stages from the case tables, precision at capacity against conference
+ * decisions (domain/stats/decision-labels.ts says what counts as positive),
+ * and — for a council member's report only — later 要対協 registration.
+ * Scores are the reader's: without B01/B02 for a non-member (`childItems`
+ * have them removed), so a rank never rests on a council fact.
+ */
+async function caseLabels(
+  target: ValidationTarget,
+  options: ValidationOptions,
+  data: RunData,
+  runs: readonly RunTypeCounts[],
+  capacities: readonly number[],
+  hide: boolean,
+): Promise<{
+  screening: ScreeningCounts[];
+  decisions: DecisionPrecisionRow[];
+  laterCouncil: { laterRuns: number; rows: LaterCouncilRow[] } | null;
+}> {
+  const mid = options.municipalityId;
+  const repo = createCaseLabelRepository(target.db);
+  const [withLists, counts, decided] = await Promise.all([
+    repo.runsWithLists(mid),
+    repo.screeningCounts(mid, !hide),
+    repo.decisionLabels(mid, data.run.id, !hide),
+  ]);
+  // A run with a list records every type's stages (0 when nobody); others stay 未記録.
+  const listed = new Set(withLists);
+  const byKey = new Map(counts.map((c) => [`${c.runId}\u0000${c.difficulty}`, c]));
+  const screening: ScreeningCounts[] = runs
+    .filter((r) => listed.has(r.runId))
+    .map((r) => {
+      const c = byKey.get(`${r.runId}\u0000${r.difficulty}`);
+      const outcomes = { 要支援: 0, 調査継続: 0, 経過観察: 0, 支援不要: 0 };
+      if (c)
+        for (const [d, n] of Object.entries(c.decisions))
+          outcomes[OUTCOME_OF[d as keyof typeof OUTCOME_OF]] = n;
+      return {
+        runId: r.runId,
+        difficulty: r.difficulty,
+        selected: c?.selected ?? 0,
+        outcomes,
+        supportStarted: c?.supportStarted ?? 0,
+      };
+    });
+
+  // The run's scores as the reader sees them.
+  const rules = data.rules;
+  const scored = scoreEvaluation(
+    {
+      asOf: data.run.asOf,
+      catalogVersion: rules.catalog.version,
+      itemIds: rules.catalog.items.map((i) => i.id),
+      children: data.childItems,
+      evidence: () => {
+        throw new MimamoriError("internal", "検証では根拠を作りません。");
+      },
+    },
+    rules,
+  );
+  const T = scored.difficulties.length;
+  const childrenOf = (d: string): ScoredChild[] => {
+    const t = scored.difficulties.indexOf(d as DifficultyId);
+    if (t < 0) return [];
+    const out: ScoredChild[] = [];
+    data.children.forEach((c, i) => {
+      const r = data.results[i]?.get(d);
+      if (!r?.applicable) return;
+      out.push({
+        personId: c.personId,
+        score: scored.scores[i * T + t] as number,
+        flagged: r.flagged,
+      });
+    });
+    return out;
+  };
+  const types = data.run.difficulties;
+  const decisionsOf = new Map<string, Map<string, (typeof decided)[number]["decision"]>>();
+  for (const x of decided) {
+    const m = decisionsOf.get(x.difficulty) ?? new Map();
+    decisionsOf.set(x.difficulty, m);
+    m.set(x.personId, x.decision);
+  }
+  const decisions = types.map((d) =>
+    decisionPrecision(d, childrenOf(d), decisionsOf.get(d) ?? new Map(), capacities),
+  );
+
+  let laterCouncil: { laterRuns: number; rows: LaterCouncilRow[] } | null = null;
+  if (!hide) {
+    const l = await repo.laterCouncil(mid, data.run.id);
+    const held = new Set(l.heldAtRun);
+    const later = new Set(l.later);
+    laterCouncil = {
+      laterRuns: l.laterRuns,
+      rows: types.map((d) => laterCouncilRow(d, childrenOf(d), held, later)),
+    };
+  }
+  return { screening, decisions, laterCouncil };
 }
 
 /** The aggregate export of a run: 2×2 counts per item × type, suppressed (aggregate.ts). */

@@ -40,6 +40,8 @@ function report(): ValidationReport {
     ]),
     fairness: fairnessTable([], ["abuse"], []),
     fairnessGroupSizes: { foreign: 1 },
+    decisionLabels: [],
+    laterCouncil: null,
   };
 }
 
@@ -51,7 +53,9 @@ describe("validation report files", () => {
     expect(html).not.toMatch(/<link|src=|url\(/);
     expect(html).toContain("@media print");
     expect(html).toContain("一時保護歴で定めました");
-    expect(html).toContain("まだ mimamori に記録する仕組みがありません");
+    expect(html).toContain("候補リストを作っていない実行の欄は「—」（未記録）です");
+    expect(html).toContain("会議の判断をラベルにした確認");
+    expect(html).not.toContain("のちの要対協への登録"); // laterCouncil null: a non-member's report
   });
 
   it("writes CSV with a BOM, quoting fields that need it", () => {
@@ -69,6 +73,7 @@ describe("validation report files", () => {
       "calibration.csv",
       "funnel.csv",
       "fairness.csv",
+      "decision_precision.csv",
     ]);
   });
 

@@ -8,6 +8,7 @@
 import { spreadsheetSafe } from "../csv-safety.ts";
 import { DIFFICULTY_NAMES, type DifficultyId } from "../scoring/difficulties.ts";
 import { OUTCOMES } from "../scoring/rules.ts";
+import type { DecisionPrecisionRow, LaterCouncilRow } from "./decision-labels.ts";
 import { REVIEW_STATUS_NAMES, yearlyReview } from "./pilot-findings.ts";
 import type { ItemValidation } from "./validate-item.ts";
 import { FAIRNESS_GROUPS, type GroupDefinition } from "./validation-groups.ts";
@@ -39,6 +40,13 @@ export interface ValidationReport {
   readonly funnel: readonly FunnelRow[];
   readonly fairness: readonly FairnessRow[];
   readonly fairnessGroupSizes: Readonly<Record<string, number>>;
+  /** Precision at capacity against conference decisions (要支援 positive), per type. */
+  readonly decisionLabels: readonly DecisionPrecisionRow[];
+  /** Later 要対協 registration; null in a non-member's report (council facts). */
+  readonly laterCouncil: {
+    readonly laterRuns: number;
+    readonly rows: readonly LaterCouncilRow[];
+  } | null;
 }
 
 type Cell = string | number | boolean | null | undefined;
@@ -283,6 +291,59 @@ export function validationCsvFiles(r: ValidationReport): Record<string, string> 
         f.fprRatio,
       ]),
     ),
+    "decision_precision.csv": csv(
+      [
+        "difficulty",
+        "applicable",
+        "decided",
+        "decided_support",
+        "decided_flagged",
+        "k",
+        "top_k_decided",
+        "top_k_support",
+        "precision_at_k",
+      ],
+      r.decisionLabels.flatMap((d) =>
+        d.atCapacity.map((c) => [
+          d.difficulty,
+          d.n,
+          d.decided,
+          d.positives,
+          d.decidedFlagged,
+          c.k,
+          c.labelled,
+          c.positives,
+          c.precision,
+        ]),
+      ),
+    ),
+    // 要対協-derived: only in a council member's report.
+    ...(r.laterCouncil
+      ? {
+          "later_council.csv": csv(
+            [
+              "difficulty",
+              "later_runs",
+              "flagged",
+              "flagged_registered_later",
+              "flagged_rate",
+              "unflagged",
+              "unflagged_registered_later",
+              "unflagged_rate",
+            ],
+            r.laterCouncil.rows.map((x) => [
+              x.difficulty,
+              r.laterCouncil?.laterRuns,
+              x.flagged,
+              x.flaggedLater,
+              x.flaggedRate,
+              x.unflagged,
+              x.unflaggedLater,
+              x.unflaggedRate,
+            ]),
+          ),
+        }
+      : {}),
   };
 }
 
@@ -563,9 +624,9 @@ export function validationHtml(r: ValidationReport): string {
   // 3. Funnel.
   const sec3: string[] = [h2("3. 判定から支援までの流れ（実行ごと）")];
   sec3.push(
-    `<p class="warn">${escapeHtml(
-      "カンファレンスへの選定、判断（要支援・調査継続・経過観察・支援不要）、支援開始は、まだ mimamori に記録する仕組みがありません。下の表はシステムが基準以上と判定した人数とリスト掲載数だけです（選定以降の欄は「—」）。",
-    )}</p>`,
+    p(
+      "選定（会議の議題に載った人数）、判断（要支援・調査継続・経過観察・支援不要）、支援開始（要支援・調査継続のうち支援計画を作った人数）は、候補リスト・会議・ケースの記録から数えています。数えるのは、その実行で基準以上かつ除外のないこども（リスト掲載）のうち候補リストに載ったこどもです。候補リストを作っていない実行の欄は「—」（未記録）です。",
+    ),
   );
   sec3.push(
     table(
@@ -597,6 +658,69 @@ export function validationHtml(r: ValidationReport): string {
     ),
   );
   parts.push(`<section>${sec3.join("\n")}</section>`);
+
+  // 3b. Conference decisions and later 要対協 registration as labels.
+  const sec3b: string[] = [h2("3b. 会議の判断をラベルにした確認")];
+  sec3b.push(
+    p(
+      `この実行の点数の高い順に、確認できる件数（月 ${r.capacity.perMonth} 件・年 ${r.capacity.perMonth * 12} 件）だけ並べたとき、会議で判断されたこどものうち「要支援」だった割合です。要支援を陽性、経過観察・支援不要を陰性とし、調査継続（まだ判断していない）と会議にかかっていないこどもはラベルなしとして数えません。「判断あり」がその割合の根拠の人数です。`,
+    ),
+  );
+  sec3b.push(
+    table(
+      [
+        "困難類型",
+        "対象",
+        "判断あり",
+        "うち要支援",
+        "うち基準以上",
+        "上位件数",
+        "上位の判断あり",
+        "上位の要支援",
+        "適合率",
+      ],
+      r.decisionLabels.flatMap((d) =>
+        d.atCapacity.map((c) => [
+          typeName(d.difficulty),
+          int(d.n),
+          int(d.decided),
+          int(d.positives),
+          int(d.decidedFlagged),
+          int(c.k),
+          int(c.labelled),
+          int(c.positives),
+          pct(c.precision),
+        ]),
+      ),
+      1,
+    ),
+  );
+  if (r.laterCouncil) {
+    sec3b.push(h3("のちの要対協への登録（要対協の構成員だけに表示）"));
+    sec3b.push(
+      p(
+        r.laterCouncil.laterRuns === 0
+          ? "この実行より後の判定実行がまだありません。のちの登録は、ケースの要対協登録だけから数えています。"
+          : `この実行のあと ${r.laterCouncil.laterRuns} 回の判定実行と、ケースの要対協登録から、この実行の時点で要対協に登録されていなかったこどもが、のちに登録された割合を基準以上とそれ以外で比べています。`,
+      ),
+    );
+    sec3b.push(
+      table(
+        ["困難類型", "基準以上", "のちに登録", "割合", "基準未満", "のちに登録", "割合"],
+        r.laterCouncil.rows.map((x) => [
+          typeName(x.difficulty),
+          int(x.flagged),
+          int(x.flaggedLater),
+          pct(x.flaggedRate),
+          int(x.unflagged),
+          int(x.unflaggedLater),
+          pct(x.unflaggedRate),
+        ]),
+        1,
+      ),
+    );
+  }
+  parts.push(`<section>${sec3b.join("\n")}</section>`);
 
   // 4. Fairness.
   const sec4: string[] = [h2("4. 公平性（属性ごとの判定の割合）")];

@@ -15,6 +15,7 @@
  * small in-process cache — a stored run never changes, and a new run changes
  * the key (its funnel row).
  */
+import { createCaseLabelRepository } from "../../db/case-labels.repository.ts";
 import type { Database } from "../../db/database.ts";
 import { createRunViewRepository } from "../../db/run-view.repository.ts";
 import { withDataScope } from "../../db/scope.ts";
@@ -70,7 +71,9 @@ export async function loadValidationReport(
   const run = await findRun(db, scope.municipalityId, runId);
   if (!run) return undefined;
   const latest = await findRun(db, scope.municipalityId, "latest");
-  const key = `${scope.municipalityId}:${run.id}:${latest?.id}:${scope.council}`;
+  // The case trail's newest event: a decision or a list changes the report's labels.
+  const labels = await createCaseLabelRepository(db).version(scope.municipalityId);
+  const key = `${scope.municipalityId}:${run.id}:${latest?.id}:${scope.council}:${labels}`;
   let cache = caches.get(db);
   if (!cache) {
     cache = new Map();
@@ -200,6 +203,28 @@ export function validationView(report: ValidationReport, run: LoadedRun, scope: 
       selected: f.selected,
       supportStarted: f.supportStarted,
     })),
+    decisionLabels: report.decisionLabels.map((d) => ({
+      difficulty: d.difficulty,
+      name: typeName(d.difficulty),
+      n: d.n,
+      decided: d.decided,
+      positives: d.positives,
+      decidedFlagged: d.decidedFlagged,
+      atCapacity: d.atCapacity.map((c) => ({ ...c, precision: fin(c.precision) })),
+    })),
+    // 要対協-derived: never in a non-member's view (the report is built without it too).
+    laterCouncil:
+      hide || !report.laterCouncil
+        ? null
+        : {
+            laterRuns: report.laterCouncil.laterRuns,
+            rows: report.laterCouncil.rows.map((x) => ({
+              ...x,
+              name: typeName(x.difficulty),
+              flaggedRate: fin(x.flaggedRate),
+              unflaggedRate: fin(x.unflaggedRate),
+            })),
+          },
     fairnessGroups: FAIRNESS_GROUPS.map((g) => ({
       id: g.id,
       label: g.label,

@@ -136,6 +136,40 @@ export const validationResponse = z
         supportStarted: int.nullable().openapi({ description: "null: 未記録" }),
       }),
     ),
+    decisionLabels: z
+      .array(
+        z.object({
+          difficulty: z.string(),
+          name: z.string(),
+          n: int,
+          decided: int,
+          positives: int,
+          decidedFlagged: int,
+          atCapacity: z.array(z.object({ k: int, labelled: int, positives: int, precision: num })),
+        }),
+      )
+      .openapi({
+        description:
+          "会議の判断をラベルにした上位 k 件の適合率（要支援 = 陽性、経過観察・支援不要 = 陰性、調査継続と未判断 = ラベルなし）",
+      }),
+    laterCouncil: z
+      .object({
+        laterRuns: int,
+        rows: z.array(
+          z.object({
+            difficulty: z.string(),
+            name: z.string(),
+            flagged: int,
+            flaggedLater: int,
+            flaggedRate: num,
+            unflagged: int,
+            unflaggedLater: int,
+            unflaggedRate: num,
+          }),
+        ),
+      })
+      .nullable()
+      .openapi({ description: "のちの要対協登録。要対協の構成員でない利用者には null" }),
     fairnessGroups: z.array(
       z.object({ id: z.string(), label: z.string(), basis: z.string(), size: int }),
     ),

@@ -76,6 +76,8 @@ export const validationRoutes = createRouter()
             rules: [],
             capacity: null,
             funnel: [],
+            decisionLabels: [],
+            laterCouncil: null,
             fairnessGroups: [],
             fairness: [],
             modelCards: [],

@@ -477,7 +477,7 @@ export function ValidationPage() {
 
       <h2>3. 判定から支援までの流れ（実行ごと）</h2>
       <p>
-        会議への選定と支援開始は、ケースの記録が始まるまで「未記録」と表示します（0
+        会議への選定と支援開始は候補リスト・会議・ケースの記録から数え、候補リストを作っていない実行は「未記録」と表示します（0
         ではありません）。
       </p>
       <figure className="card">
@@ -530,6 +530,86 @@ export function ValidationPage() {
           </tbody>
         </table>
       </div>
+
+      <h2>3b. 会議の判断をラベルにした確認</h2>
+      <p>
+        この実行の点数の高い順に確認できる件数（月 {v.capacity?.perMonth ?? "—"}{" "}
+        件・年の件数）だけ並べたとき、会議で判断されたこどものうち「要支援」だった割合（適合率）です。要支援を陽性、経過観察・支援不要を陰性とし、調査継続と会議にかかっていないこどもは数えません。「上位の判断あり」がその割合の根拠の人数です。
+      </p>
+      <div className="table-scroll">
+        <table className="table" data-testid="validation-decisions">
+          <caption>会議の判断に対する上位 k 件の適合率</caption>
+          <thead>
+            <tr>
+              <th scope="col">困難類型</th>
+              <th scope="col">判断あり</th>
+              <th scope="col">うち要支援</th>
+              <th scope="col">上位件数</th>
+              <th scope="col">上位の判断あり</th>
+              <th scope="col">上位の要支援</th>
+              <th scope="col">適合率</th>
+            </tr>
+          </thead>
+          <tbody>
+            {v.decisionLabels.flatMap((d) =>
+              d.atCapacity.map((c) => (
+                <tr
+                  key={`${d.difficulty}-${c.k}`}
+                  data-testid="decision-row"
+                  data-difficulty={d.difficulty}
+                  data-k={c.k}
+                >
+                  <th scope="row">{d.name}</th>
+                  <td className="num">{int(d.decided)}</td>
+                  <td className="num">{int(d.positives)}</td>
+                  <td className="num">{int(c.k)}</td>
+                  <td className="num" data-cell="labelled">
+                    {int(c.labelled)}
+                  </td>
+                  <td className="num" data-cell="positives">
+                    {int(c.positives)}
+                  </td>
+                  <td className="num">{pct(c.precision)}</td>
+                </tr>
+              )),
+            )}
+          </tbody>
+        </table>
+      </div>
+      {v.laterCouncil && (
+        <div className="table-scroll">
+          <table className="table" data-testid="validation-later-council">
+            <caption>
+              のちの要対協への登録（要対協の構成員だけに表示。この実行のあとの判定実行{" "}
+              {v.laterCouncil.laterRuns} 回とケースの登録から）
+            </caption>
+            <thead>
+              <tr>
+                <th scope="col">困難類型</th>
+                <th scope="col">基準以上</th>
+                <th scope="col">のちに登録</th>
+                <th scope="col">割合</th>
+                <th scope="col">基準未満</th>
+                <th scope="col">のちに登録</th>
+                <th scope="col">割合</th>
+              </tr>
+            </thead>
+            <tbody>
+              {v.laterCouncil.rows.map((x) => (
+                <tr key={x.difficulty}>
+                  <th scope="row">{x.name}</th>
+                  <td className="num">{int(x.flagged)}</td>
+                  <td className="num">{int(x.flaggedLater)}</td>
+                  <td className="num">{pct(x.flaggedRate)}</td>
+                  <td className="num">{int(x.unflagged)}</td>
+                  <td className="num">{int(x.unflaggedLater)}</td>
+                  <td className="num">{pct(x.unflaggedRate)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
 
       <h2>4. 公平性（属性ごとの判定の割合）</h2>
       <p>
