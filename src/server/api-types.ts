@@ -126,3 +126,7 @@ export type PersonCaseView = z.infer<CaseSchemas["personCaseSchema"]>;
 export type CaseStatusView = z.infer<CaseSchemas["caseStatusSchema"]>;
 export type FollowUpsView = z.infer<CaseSchemas["followUpsSchema"]>;
 export type AssigneesView = z.infer<CaseSchemas["assigneesSchema"]>;
+
+import type { maskingViewSchema } from "./routes/masking/schema.ts";
+/** Masking rules with their history (issue 12). */
+export type MaskingRuleView = z.infer<typeof maskingViewSchema>;

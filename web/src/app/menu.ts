@@ -10,6 +10,7 @@ import { dashboardNav } from "../features/dashboard/nav.ts";
 import { homeNav } from "../features/home/nav.ts";
 import { importNav } from "../features/imports/nav.ts";
 import { itemsNav } from "../features/items/nav.ts";
+import { maskingNav } from "../features/masking/nav.ts";
 import { monthlyRunNav } from "../features/monthly-run/nav.ts";
 import { resultsNav } from "../features/results/nav.ts";
 import { reviewNav } from "../features/review/nav.ts";
@@ -39,4 +40,5 @@ export const NAV_ITEMS: readonly NavItem[] = [
   ...casesNav,
   ...breakGlassNav,
   ...rightsNav,
+  ...maskingNav,
 ];

@@ -14,6 +14,7 @@ import { homeRoutes } from "../features/home/routes.tsx";
 import { householdRoutes } from "../features/households/routes.tsx";
 import { importRoutes } from "../features/imports/routes.tsx";
 import { itemsRoutes } from "../features/items/routes.tsx";
+import { maskingRoutes } from "../features/masking/routes.tsx";
 import { monthlyRunRoutes } from "../features/monthly-run/routes.tsx";
 import { resultsRoutes } from "../features/results/routes.tsx";
 import { reviewRoutes } from "../features/review/routes.tsx";
@@ -45,6 +46,7 @@ const routeTree = rootRoute.addChildren([
   ...casesRoutes,
   ...breakGlassRoutes,
   ...rightsRoutes,
+  ...maskingRoutes,
 ]);
 
 export const router = createRouter({ routeTree, defaultPreload: "intent" });

@@ -22,6 +22,7 @@ export type {
   ImportHistoryView,
   ImportReportView,
   ItemCatalogView,
+  MaskingRuleView,
   NotificationsView,
   Permission,
   PersonCaseView,
