@@ -14,7 +14,7 @@ import {
   type DataScope,
 } from "../domain/policy/index.ts";
 import type { ItemCondition } from "../domain/scoring/item-filter.ts";
-import type { RuleSet } from "../domain/scoring/rules.ts";
+import { type RuleSet, type TieBreakKey, tieBreakOf } from "../domain/scoring/rules.ts";
 import type { Database } from "./database.ts";
 import { withDataScope } from "./scope.ts";
 
@@ -192,17 +192,34 @@ function whereSql(f: ListFilter, runId: number): RawBuilder<boolean> {
   return sql<boolean>`${sql.join(parts, sql.raw(" AND "))}`;
 }
 
-const PRIORITY = sql.raw(
-  "res.score DESC NULLS LAST, res.total_points DESC, c.age ASC NULLS LAST, res.person_id",
-);
+const TIE_BREAK_SQL: Readonly<Record<TieBreakKey, string>> = {
+  total_points: "res.total_points DESC",
+  younger: "c.age ASC NULLS LAST",
+  older: "c.age DESC NULLS LAST",
+};
 
-function orderSql(sort: ListSort, households: boolean): RawBuilder<unknown> {
+/**
+ * Review priority of the listed type: score, then the type's tie-break
+ * (TypeRule.tieBreak; the same order as domain/scoring/score.ts
+ * `compareForReview`, by completed years of age), then person id.
+ */
+function priorityOf(run: RunForView, typeIndex: number): RawBuilder<unknown> {
+  const rule = run.rules.types.find((t) => t.difficulty === run.difficulties[typeIndex]);
+  const keys = tieBreakOf(rule).map((k) => TIE_BREAK_SQL[k]);
+  return sql.raw(["res.score DESC NULLS LAST", ...keys, "res.person_id"].join(", "));
+}
+
+function orderSql(
+  sort: ListSort,
+  households: boolean,
+  priority: RawBuilder<unknown>,
+): RawBuilder<unknown> {
   const main =
     sort === "age"
-      ? sql`c.age ASC NULLS LAST, ${PRIORITY}`
+      ? sql`c.age ASC NULLS LAST, ${priority}`
       : sort === "affiliation"
-        ? sql`c.affiliation ASC NULLS LAST, ${PRIORITY}`
-        : PRIORITY;
+        ? sql`c.affiliation ASC NULLS LAST, ${priority}`
+        : priority;
   // Households together: the household of the highest-priority child first.
   return households
     ? sql`hh.best DESC NULLS LAST, coalesce(c.household_no, res.person_id), ${main}`
@@ -340,12 +357,12 @@ export function createRunViewRepository(db: Database) {
           SELECT res.person_id, c.age, c.affiliation, c.grade, c.household_no, res.score,
                  res.threshold, res.flagged, res.applicable, res.total_points, res.excluded_by,
                  count(*) OVER ()::int AS total,
-                 row_number() OVER (ORDER BY ${orderSql(page.sort, page.households)}) AS ord
+                 row_number() OVER (ORDER BY ${orderSql(page.sort, page.households, priorityOf(run, f.typeIndex))}) AS ord
           FROM res
           JOIN score_child c ON c.run_id = ${run.id} AND c.person_id = res.person_id
           ${hh}
           WHERE ${whereSql(f, run.id)}
-          ORDER BY ${orderSql(page.sort, page.households)}
+          ORDER BY ${orderSql(page.sort, page.households, priorityOf(run, f.typeIndex))}
           LIMIT ${limit} OFFSET ${page.offset}
         )
         -- Names only for the page: joining link_person before the sort hashed every person of the run.
@@ -441,7 +458,7 @@ export function createRunViewRepository(db: Database) {
         JOIN score_child c ON c.run_id = ${run.id} AND c.person_id = res.person_id
         LEFT JOIN link_person p ON p.run_id = ${run.linkRunId} AND p.person_id = res.person_id
         WHERE ${whereSql(f, run.id)}
-        ORDER BY ${PRIORITY}
+        ORDER BY ${priorityOf(run, f.typeIndex)}
         LIMIT ${MAX_MATRIX_ROWS}`.execute(db),
       );
       const cols = await adjusting(scope, () =>

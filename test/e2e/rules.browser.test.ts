@@ -119,6 +119,8 @@ describe.skipIf(!hasBrowser)("判定の規則 (Chromium)", () => {
     await expect.poll(async () => (await after().textContent()) ?? "").toBe("2人・2世帯");
     await page.screenshot({ path: join(screenshotDir, "40-rules-preview.png"), fullPage: true });
 
+    // 同点のときの順 (tie-break) of the type: age first, older first.
+    await page.getByLabel("産後うつの同点のときの順").selectOption("older,total_points");
     await page.getByLabel("版の名前").fill("town-2025.2");
     await page.getByLabel("適用開始日").fill("2025-01-01");
     await page.getByLabel("変更の理由（メモ）").fill("EPDS の重みを 1 に、基準値を 1 に");
@@ -140,6 +142,7 @@ describe.skipIf(!hasBrowser)("判定の規則 (Chromium)", () => {
     const diff = page.getByRole("region", { name: "版の違い" });
     await diff.getByText("types[postpartum].threshold").waitFor();
     expect(await diff.textContent()).toContain("types[postpartum].items[B15].weight");
+    expect(await diff.textContent()).toContain("types[postpartum].tieBreak");
     await page.screenshot({ path: join(screenshotDir, "41-rules-diff.png"), fullPage: true });
   });
 });

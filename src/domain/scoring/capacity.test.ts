@@ -58,8 +58,11 @@ describe("planCapacity", () => {
     expect(plan?.monthsToReview).toBe(2);
     expect(plan?.recommended).toBe(3);
     expect(plan?.summary).toBe(
-      "いじめ: 現在の基準（2以上）で 4世帯。月 3世帯の確認で 2 か月分。1か月で確認できる基準は 3 以上です。",
+      "いじめ: 現在の基準（2以上）で 4世帯。月 3世帯の確認で 2 か月分。1か月で確認できる基準は 3 以上です。今月の確認分の境目が同点のため、総ポイント数の多い順、年齢の低い順で選びました。",
     );
+    // A, B (3 points) and one of the three households at 2 points.
+    expect(plan?.cutByTieBreak).toBe(true);
+    expect(plan?.firstMonth).toHaveLength(3);
   });
 
   it("recommends the lowest threshold that fits, in children", () => {
@@ -73,5 +76,39 @@ describe("planCapacity", () => {
     const [plan] = planCapacity(runScoring(population(), r, AS_OF), r);
     expect(plan?.recommended).toBe(3);
     expect(plan?.summary).toContain("最高点（3）でも 2人で確認できる数を超えます");
+  });
+
+  it("cuts a tie at the month's capacity by the type's tie-break", () => {
+    const b = new PopulationBuilder(AS_OF);
+    const child = (birth: string, hh: string) => {
+      const c = b.person({ birth, household: hh });
+      b.row(c, "shukketsu", {
+        集計開始日: "2024-04-01",
+        集計終了日: "2024-09-30",
+        欠席日数: 20,
+        遅刻日数: 20,
+      });
+      return c;
+    };
+    const older = child("2011-05-05", "A");
+    const younger = child("2013-05-05", "B");
+    const pop = b.build();
+    const cut = (tieBreak?: TypeRule["tieBreak"]) => {
+      const base = rules(1, "children");
+      const r: RuleSet = {
+        ...base,
+        types: base.types.map((t) => ({ ...t, ...(tieBreak ? { tieBreak } : {}) })),
+      };
+      const run = runScoring(pop, r, AS_OF);
+      const [plan] = planCapacity(run, r);
+      const id = (i: number) => run.children.find((c) => c.person === i)?.personId;
+      return { plan, older: id(older), younger: id(younger) };
+    };
+    const byDefault = cut();
+    expect(byDefault.plan?.firstMonth).toEqual([byDefault.younger]);
+    expect(byDefault.plan?.cutByTieBreak).toBe(true);
+    const byAge = cut(["older"]);
+    expect(byAge.plan?.firstMonth).toEqual([byAge.older]);
+    expect(byAge.plan?.summary).toContain("同点は年齢の高い順に確認してください");
   });
 });

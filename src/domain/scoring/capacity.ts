@@ -11,8 +11,8 @@
  * many of its children are listed (開成町 counted 世帯).
  */
 import { DIFFICULTY_NAMES, type DifficultyId } from "./difficulties.ts";
-import type { Capacity, Method, RuleSet } from "./rules.ts";
-import { APPLICABLE, excludedBy, type ScoredRun } from "./score.ts";
+import { type Capacity, type Method, type RuleSet, TIE_BREAK_NAMES, tieBreakOf } from "./rules.ts";
+import { APPLICABLE, excludedBy, reviewComparator, type ScoredRun } from "./score.ts";
 
 export interface ThresholdLevel {
   /** Flagged when score ≥ this. */
@@ -34,6 +34,14 @@ export interface CapacityPlan {
   readonly monthsToReview: number;
   /** The lowest threshold whose list fits one month's capacity; null when nobody scores above 0. */
   readonly recommended: number | null;
+  /**
+   * The capacity cut: the children listed at the current threshold that fit
+   * one month's capacity, in review order (score, then the type's tie-break —
+   * TypeRule.tieBreak), as person ids.
+   */
+  readonly firstMonth: readonly string[];
+  /** True when the cut falls among children with equal scores: the tie-break chose. */
+  readonly cutByTieBreak: boolean;
   /** Japanese summary for staff. */
   readonly summary: string;
 }
@@ -63,14 +71,15 @@ export function planCapacity(
     const method = rule?.method ?? "weighted";
     const currentThreshold = rule?.threshold ?? 0;
     const T = run.difficulties.length;
-    const eligible: { score: number; household: string }[] = [];
+    const eligible: { index: number; score: number; household: string }[] = [];
     run.children.forEach((c, i) => {
       const score = run.scores[i * T + t] as number;
       if (!((run.flags[i * T + t] as number) & APPLICABLE) || !(score > 0)) return;
       if (excludedBy(run, i, t).length > 0) return;
-      eligible.push({ score, household: c.householdNo ?? `person:${c.personId}` });
+      eligible.push({ index: i, score, household: c.householdNo ?? `person:${c.personId}` });
     });
-    eligible.sort((a, b) => b.score - a.score);
+    const order = reviewComparator(run, t);
+    eligible.sort((a, b) => order(a.index, b.index));
     const unit = (l: ThresholdLevel) =>
       capacity.unit === "households" ? l.households : l.children;
     const levels: ThresholdLevel[] = [];
@@ -92,6 +101,28 @@ export function planCapacity(
         ? null
         : ((fitting[fitting.length - 1] ?? levels[0]) as ThresholdLevel).threshold;
     const current = countAt(eligible, currentThreshold);
+    // The cut: review order until one month's capacity (children, or distinct households).
+    const firstMonth: string[] = [];
+    const cutHouseholds = new Set<string>();
+    let next = 0;
+    for (; next < current.children; next++) {
+      const e = eligible[next] as (typeof eligible)[number];
+      const more = capacity.unit === "households" ? !cutHouseholds.has(e.household) : true;
+      const used = capacity.unit === "households" ? cutHouseholds.size : firstMonth.length;
+      if (more && used >= capacity.perMonth) break;
+      cutHouseholds.add(e.household);
+      firstMonth.push((run.children[e.index] as { personId: string }).personId);
+    }
+    const last = eligible[next - 1];
+    const after = eligible[next];
+    const cutByTieBreak =
+      next < current.children &&
+      last !== undefined &&
+      after !== undefined &&
+      last.score === after.score;
+    const tieBreak = tieBreakOf(rule)
+      .map((k) => TIE_BREAK_NAMES[k])
+      .join("、");
     const listed = unit(current);
     const monthsToReview =
       capacity.perMonth > 0 ? Math.ceil(listed / capacity.perMonth) : Number.POSITIVE_INFINITY;
@@ -100,8 +131,10 @@ export function planCapacity(
     let summary = `${DIFFICULTY_NAMES[difficulty]}: 現在の基準（${currentThreshold}以上）で ${listed}${unitName}。月 ${capacity.perMonth}${unitName}の確認で ${monthsToReview} か月分。`;
     if (recommended === null) summary += "該当者はいません。";
     else if (fitting.length === 0 && top)
-      summary += `最高点（${top.threshold}）でも ${unit(top)}${unitName}で確認できる数を超えます。総ポイント数と年齢の順に確認してください。`;
+      summary += `最高点（${top.threshold}）でも ${unit(top)}${unitName}で確認できる数を超えます。同点は${tieBreak || "個人番号の順"}に確認してください。`;
     else summary += `1か月で確認できる基準は ${recommended} 以上です。`;
+    if (cutByTieBreak)
+      summary += `今月の確認分の境目が同点のため、${tieBreak || "個人番号の順"}で選びました。`;
     return {
       difficulty,
       method,
@@ -111,6 +144,8 @@ export function planCapacity(
       current,
       monthsToReview,
       recommended,
+      firstMonth,
+      cutByTieBreak,
       summary,
     };
   });

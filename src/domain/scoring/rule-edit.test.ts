@@ -125,3 +125,23 @@ describe("preview and comparison", () => {
     void ("sodan_kiroku" as SourceId);
   });
 });
+
+describe("tie-break per type", () => {
+  it("a patch sets a type's tie-break; the diff shows it; a contradictory order is refused", () => {
+    const next = applyRulePatch(
+      DEFAULT_RULE_SET,
+      parseRulePatch({ version: "tb-1", types: { abuse: { tieBreak: ["older"] } } }),
+    );
+    expect(abuseOf(next).tieBreak).toEqual(["older"]);
+    expect(abuseOf(DEFAULT_RULE_SET).tieBreak).toBeUndefined();
+    expect(diffRuleSets(DEFAULT_RULE_SET, next).map((c) => c.path)).toContain(
+      "types[abuse].tieBreak",
+    );
+    expect(() => parseRuleSet(JSON.parse(JSON.stringify(next)))).not.toThrow();
+    const bad = applyRulePatch(
+      DEFAULT_RULE_SET,
+      parseRulePatch({ version: "tb-2", types: { abuse: { tieBreak: ["younger", "older"] } } }),
+    );
+    expect(() => parseRuleSet(JSON.parse(JSON.stringify(bad)))).toThrow(/規則/);
+  });
+});

@@ -12,8 +12,16 @@ import { MimamoriError } from "../errors.ts";
 import type { ItemDef } from "../items/catalog.ts";
 import { itemDefSchema } from "../items/schema.ts";
 import type { PersonId } from "../linkage/types.ts";
+import { japaneseIssueMessage } from "../zod-messages.ts";
 import { DIFFICULTY_IDS, DIFFICULTY_NAMES, type DifficultyId } from "./difficulties.ts";
-import type { Capacity, Method, RuleSet, TypeRule } from "./rules.ts";
+import {
+  type Capacity,
+  type Method,
+  type RuleSet,
+  TIE_BREAK_KEYS,
+  type TieBreakKey,
+  type TypeRule,
+} from "./rules.ts";
 import { FLAGGED, type ScoredRun } from "./score.ts";
 
 export interface TypePatch {
@@ -24,6 +32,8 @@ export interface TypePatch {
   readonly weights?: Readonly<Record<string, number | null>>;
   /** Why (kept as the basis of items the patch adds to the type). */
   readonly basis?: string;
+  /** The order of children with equal scores (TypeRule.tieBreak). */
+  readonly tieBreak?: readonly TieBreakKey[];
 }
 
 export interface RulePatch {
@@ -43,6 +53,7 @@ const typePatchSchema = z.strictObject({
   threshold: z.number().finite().optional(),
   weights: z.record(z.string(), z.number().finite().nullable()).optional(),
   basis: z.string().optional(),
+  tieBreak: z.array(z.enum(TIE_BREAK_KEYS)).optional(),
 });
 
 export const rulePatchSchema = z.strictObject({
@@ -65,7 +76,7 @@ export function parseRulePatch(value: unknown): RulePatch {
     throw new MimamoriError(
       "invalid_input",
       "規則の変更の形が正しくありません。次の箇所を直してください。",
-      parsed.error.issues.map((i) => `${i.path.join(".") || "(全体)"}: ${i.message}`),
+      parsed.error.issues.map((i) => `${i.path.join(".") || "(全体)"}: ${japaneseIssueMessage(i)}`),
     );
   }
   return parsed.data as RulePatch;
@@ -118,6 +129,7 @@ export function applyRulePatch(base: RuleSet, patch: RulePatch): RuleSet {
       ...(p.enabled === undefined ? {} : { enabled: p.enabled }),
       ...(p.method === undefined ? {} : { method: p.method }),
       ...(p.threshold === undefined ? {} : { threshold: p.threshold }),
+      ...(p.tieBreak === undefined ? {} : { tieBreak: [...p.tieBreak] }),
     };
     return rule;
   });

@@ -14,7 +14,7 @@ import type { IsoDate } from "../types.ts";
 import { japaneseIssueMessage } from "../zod-messages.ts";
 import { DIFFICULTY_IDS, DIFFICULTY_NAMES } from "./difficulties.ts";
 import type { CardTree, ModelCard } from "./model.ts";
-import { OUTCOMES, type RuleSet } from "./rules.ts";
+import { OUTCOMES, type RuleSet, TIE_BREAK_KEYS } from "./rules.ts";
 import type { RuleVersion } from "./versions.ts";
 
 const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/) as unknown as z.ZodType<IsoDate>;
@@ -97,6 +97,15 @@ const typeRule = z.strictObject({
   ages: z.strictObject({ min: z.number().int().min(0), max: z.number().int().max(18) }),
   model: modelCardSchema.nullable(),
   basis: z.string(),
+  tieBreak: z
+    .array(z.enum(TIE_BREAK_KEYS))
+    .max(TIE_BREAK_KEYS.length)
+    .refine((k) => new Set(k).size === k.length, "同点のときの順に同じ並べ方が2回あります。")
+    .refine(
+      (k) => !(k.includes("younger") && k.includes("older")),
+      "年齢の低い順と高い順は同時に使えません。",
+    )
+    .optional(),
 });
 
 const exclusion = z.strictObject({

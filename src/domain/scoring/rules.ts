@@ -39,6 +39,29 @@ export interface TypeRule {
   /** The model card, when trained; required for `model`. */
   readonly model: ModelCard | null;
   readonly basis: string;
+  /**
+   * How children with the same score are ordered on the review list (判定一覧
+   * and the monthly capacity cut), after the score: keys in order, then the
+   * person id. Absent: DEFAULT_TIE_BREAK (開成町: total points, then age,
+   * younger first — reference/004).
+   */
+  readonly tieBreak?: readonly TieBreakKey[];
+}
+
+/** Orders of children with equal scores (TypeRule.tieBreak). */
+export const TIE_BREAK_KEYS = ["total_points", "younger", "older"] as const;
+export type TieBreakKey = (typeof TIE_BREAK_KEYS)[number];
+export const TIE_BREAK_NAMES: Readonly<Record<TieBreakKey, string>> = {
+  total_points: "総ポイント数の多い順",
+  younger: "年齢の低い順",
+  older: "年齢の高い順",
+};
+/** 開成町's order: score, then total points, then the younger child. */
+export const DEFAULT_TIE_BREAK: readonly TieBreakKey[] = ["total_points", "younger"];
+
+/** A type's tie-break order (the default when the rule set does not say). */
+export function tieBreakOf(rule: Pick<TypeRule, "tieBreak"> | undefined): readonly TieBreakKey[] {
+  return rule?.tieBreak ?? DEFAULT_TIE_BREAK;
 }
 
 /** A filter that removes a child from review lists (they are already supported). */

@@ -137,6 +137,30 @@ describe("review order", () => {
     const run = runScoring(b.build(), rulesWith({ method: "count", items, threshold: 2 }), AS_OF);
     const list = reviewList(run, "abuse");
     expect(list.candidates.map((c) => c.person)).toEqual([higher, morePoints, younger, older]);
+    // The municipality's own tie-break (TypeRule.tieBreak): age first, older first.
+    const byAge = runScoring(
+      b.build(),
+      rulesWith({ method: "count", items, threshold: 2, tieBreak: ["older", "total_points"] }),
+      AS_OF,
+    );
+    expect(reviewList(byAge, "abuse").candidates.map((c) => c.person)).toEqual([
+      higher,
+      morePoints,
+      older,
+      younger,
+    ]);
+    // Younger first, total points never consulted: the 2020 child with more points falls last.
+    const young = runScoring(
+      b.build(),
+      rulesWith({ method: "count", items, threshold: 2, tieBreak: ["younger"] }),
+      AS_OF,
+    );
+    expect(reviewList(young, "abuse").candidates.map((c) => c.person)).toEqual([
+      higher,
+      younger,
+      older,
+      morePoints,
+    ]);
   });
 });
 

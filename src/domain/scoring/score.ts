@@ -27,7 +27,7 @@ import type { PersonId } from "../linkage/types.ts";
 import type { HouseholdNo, IsoDate } from "../types.ts";
 import { DIFFICULTY_NAMES, type DifficultyId } from "./difficulties.ts";
 import { modelScorer } from "./model.ts";
-import type { Outcome, RuleSet, TypeRule } from "./rules.ts";
+import { type Outcome, type RuleSet, type TypeRule, tieBreakOf } from "./rules.ts";
 
 /** A conference decision (人による絞り込み), passed in by the screening workflow. */
 export interface Decision {
@@ -355,19 +355,34 @@ export function isFlagged(run: ScoredRun, c: number, t: number): boolean {
 }
 
 /**
- * Review priority within type t: score ↓, total points ↓, age ↑ (birth date
- * later first), person id ↑. Arguments are child indexes.
+ * Review priority within type t: score ↓, then the type's tie-break keys
+ * (TypeRule.tieBreak; default total points ↓, age ↑ — birth date later
+ * first), then person id ↑. Arguments are child indexes.
  */
 export function compareForReview(run: ScoredRun, t: number, a: number, b: number): number {
+  return reviewComparator(run, t)(a, b);
+}
+
+/** compareForReview with the type's tie-break looked up once (for sorting). */
+export function reviewComparator(run: ScoredRun, t: number): (a: number, b: number) => number {
   const T = run.difficulties.length;
-  const sa = run.scores[a * T + t] as number;
-  const sb = run.scores[b * T + t] as number;
-  if (sa !== sb) return sb - sa;
-  const ca = run.children[a] as ChildItems;
-  const cb = run.children[b] as ChildItems;
-  if (ca.items.length !== cb.items.length) return cb.items.length - ca.items.length;
-  if (ca.birthDate !== cb.birthDate) return ca.birthDate > cb.birthDate ? -1 : 1;
-  return ca.personId < cb.personId ? -1 : ca.personId > cb.personId ? 1 : 0;
+  const keys = tieBreakOf(run.rules.types.find((r) => r.difficulty === run.difficulties[t]));
+  return (a, b) => {
+    const sa = run.scores[a * T + t] as number;
+    const sb = run.scores[b * T + t] as number;
+    if (sa !== sb) return sb - sa;
+    const ca = run.children[a] as ChildItems;
+    const cb = run.children[b] as ChildItems;
+    for (const k of keys) {
+      if (k === "total_points") {
+        if (ca.items.length !== cb.items.length) return cb.items.length - ca.items.length;
+      } else if (ca.birthDate !== cb.birthDate) {
+        const youngerFirst = ca.birthDate > cb.birthDate ? -1 : 1;
+        return k === "younger" ? youngerFirst : -youngerFirst;
+      }
+    }
+    return ca.personId < cb.personId ? -1 : ca.personId > cb.personId ? 1 : 0;
+  };
 }
 
 export interface ReviewList {
@@ -389,7 +404,7 @@ export function reviewList(run: ScoredRun, difficulty: DifficultyId): ReviewList
   }
   const flagged: number[] = [];
   for (let c = 0; c < run.children.length; c++) if (isFlagged(run, c, t)) flagged.push(c);
-  flagged.sort((a, b) => compareForReview(run, t, a, b));
+  flagged.sort(reviewComparator(run, t));
   const candidates: ChildScore[] = [];
   const excluded: ChildScore[] = [];
   for (const c of flagged) {

@@ -12,6 +12,7 @@ import { createAuditRepository } from "../../../db/audit.repository.ts";
 import { createScoringRepository } from "../../../db/scoring.repository.ts";
 import { DIFFICULTY_NAMES, type DifficultyId } from "../../../domain/scoring/difficulties.ts";
 import { parseRulePatch } from "../../../domain/scoring/rule-edit.ts";
+import { TIE_BREAK_NAMES, tieBreakOf } from "../../../domain/scoring/rules.ts";
 import type { IsoDate } from "../../../domain/types.ts";
 import {
   compareRunWithVersion,
@@ -90,6 +91,7 @@ export const rulesRoutes = createRouter()
               method: t.method,
               threshold: t.threshold,
               ages: t.ages,
+              tieBreak: tieBreakOf(t).map((key) => ({ key, name: TIE_BREAK_NAMES[key] })),
               items: t.items.map((i) => ({
                 itemId: i.itemId,
                 name: names.get(i.itemId) ?? i.itemId,

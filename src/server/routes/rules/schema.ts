@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { DIFFICULTY_IDS } from "../../../domain/scoring/difficulties.ts";
+import { TIE_BREAK_KEYS } from "../../../domain/scoring/rules.ts";
 
 const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "日付は YYYY-MM-DD で入力してください。");
 
@@ -18,6 +19,11 @@ export const rulePatchBody = z
           method: z.enum(["count", "weighted", "model"]).optional(),
           threshold: z.number({ error: "基準値は数値で入力してください。" }).finite().optional(),
           weights: z.record(z.string(), z.number().finite().nullable()).optional(),
+          tieBreak: z
+            .array(z.enum(TIE_BREAK_KEYS))
+            .max(TIE_BREAK_KEYS.length)
+            .optional()
+            .openapi({ description: "同点のときの順（点数の次に使う並べ方、先頭から）" }),
         }),
       )
       .optional(),
@@ -47,6 +53,7 @@ const typeSchema = z.object({
   method: z.string(),
   threshold: z.number(),
   ages: z.object({ min: z.number(), max: z.number() }),
+  tieBreak: z.array(z.object({ key: z.string(), name: z.string() })),
   items: z.array(z.object({ itemId: z.string(), name: z.string(), weight: z.number() })),
 });
 

@@ -15,12 +15,13 @@ import { type Client, createTestApp, loginAs } from "../../../../test/http.ts";
 import { createMunicipalityRepository } from "../../../db/municipality.repository.ts";
 import { createScoringRepository, type StoredResult } from "../../../db/scoring.repository.ts";
 import { matchesItemCondition, parseItemCondition } from "../../../domain/scoring/item-filter.ts";
+import { applyRulePatch } from "../../../domain/scoring/rule-edit.ts";
 import { DEFAULT_RULE_SET } from "../../../domain/scoring/rules.ts";
 import { BUILT_IN_NAME_POOLS } from "../../../domain/synth/demo-names.generated.ts";
 import type { IsoDate } from "../../../domain/types.ts";
 import { importFile, listImportFiles } from "../../../pipeline/import.ts";
 import { runLinkage } from "../../../pipeline/linkage.ts";
-import { type ScoreRunSummary, scoreRun } from "../../../pipeline/score.ts";
+import { type ScoreRunSummary, saveRuleVersion, scoreRun } from "../../../pipeline/score.ts";
 import { runSynth } from "../../../pipeline/synth.ts";
 import type { App } from "../../app.ts";
 import { DEFAULT_MUNICIPALITY_NAME } from "../../bootstrap.ts";
@@ -314,5 +315,42 @@ describe("CSV export", () => {
     expect(safeCell("@SUM")).toBe("'@SUM");
     expect(safeCell(-3)).toBe("-3");
     expect(safeCell("山田")).toBe("山田");
+  });
+});
+
+// Last: it stores a new rule version and run (the tests above read the first run as latest).
+describe("判定一覧 with a type's own tie-break", () => {
+  it("orders equal scores by the run's rule version: age first, older first", async () => {
+    const municipalityId = (
+      await createMunicipalityRepository(t.db).ensureDefault(DEFAULT_MUNICIPALITY_NAME)
+    ).id;
+    const rules = applyRulePatch(DEFAULT_RULE_SET, {
+      version: "tie-older",
+      types: { abuse: { tieBreak: ["older"] } },
+    });
+    await saveRuleVersion(
+      t.db,
+      municipalityId,
+      { effectiveFrom: "2024-01-01" as IsoDate, note: "同点は年齢の高い順", rules },
+      actor,
+    );
+    const next = await scoreRun(t, { municipalityId, actor });
+    const r = await council.json<ListBody>(
+      `/api/runs/${next.runId}/children?type=abuse&flagged=yes&limit=200`,
+    );
+    expect(r.status).toBe(200);
+    const rows = r.body.rows;
+    let tiesByAge = 0;
+    for (let i = 1; i < rows.length; i++) {
+      const a = rows[i - 1] as ListBody["rows"][number];
+      const b = rows[i] as ListBody["rows"][number];
+      expect((a.score ?? 0) >= (b.score ?? 0)).toBe(true);
+      if (a.score === b.score) {
+        expect((a.age ?? -1) >= (b.age ?? -1)).toBe(true);
+        if ((a.age ?? -1) > (b.age ?? -1)) tiesByAge++;
+      }
+    }
+    // The village has ties at some score, or the check above proves nothing.
+    expect(tiesByAge).toBeGreaterThan(0);
   });
 });

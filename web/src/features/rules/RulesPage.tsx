@@ -9,7 +9,21 @@ import type {
   SavedRules,
 } from "../../lib/types.ts";
 
-type Edits = Record<string, { threshold?: number; weights: Record<string, number> }>;
+type Edits = Record<
+  string,
+  { threshold?: number; weights: Record<string, number>; tieBreak?: string[] }
+>;
+
+/** Orders of equal scores offered on the page (TypeRule.tieBreak; 開成町's is the first). */
+const TIE_BREAKS: { value: string; label: string }[] = [
+  { value: "total_points,younger", label: "総ポイント数の多い順 → 年齢の低い順（開成町）" },
+  { value: "total_points,older", label: "総ポイント数の多い順 → 年齢の高い順" },
+  { value: "younger,total_points", label: "年齢の低い順 → 総ポイント数の多い順" },
+  { value: "older,total_points", label: "年齢の高い順 → 総ポイント数の多い順" },
+  { value: "total_points", label: "総ポイント数の多い順のみ" },
+  { value: "younger", label: "年齢の低い順のみ" },
+  { value: "older", label: "年齢の高い順のみ" },
+];
 
 const show = (v: unknown) => (v === undefined ? "（なし）" : JSON.stringify(v));
 
@@ -64,6 +78,7 @@ export function RulesPage() {
         {
           ...(e.threshold === undefined ? {} : { threshold: e.threshold }),
           ...(Object.keys(e.weights).length === 0 ? {} : { weights: e.weights }),
+          ...(e.tieBreak === undefined ? {} : { tieBreak: e.tieBreak }),
         },
       ]),
     ),
@@ -94,17 +109,21 @@ export function RulesPage() {
 
   const data = overview.data;
   const setThreshold = (d: string, v: string) =>
-    setEdits((x) => ({
-      ...x,
-      [d]: { weights: x[d]?.weights ?? {}, ...(v === "" ? {} : { threshold: Number(v) }) },
-    }));
+    setEdits((x) => {
+      const { threshold: _, ...rest } = x[d] ?? { weights: {} };
+      return { ...x, [d]: { ...rest, ...(v === "" ? {} : { threshold: Number(v) }) } };
+    });
+  const setTieBreak = (d: string, current: string, v: string) =>
+    setEdits((x) => {
+      const { tieBreak: _, ...rest } = x[d] ?? { weights: {} };
+      return { ...x, [d]: { ...rest, ...(v === current ? {} : { tieBreak: v.split(",") }) } };
+    });
   const setWeight = (d: string, item: string, v: string) =>
     setEdits((x) => {
       const weights = { ...(x[d]?.weights ?? {}) };
       if (v === "") delete weights[item];
       else weights[item] = Number(v);
-      const threshold = x[d]?.threshold;
-      return { ...x, [d]: { weights, ...(threshold === undefined ? {} : { threshold }) } };
+      return { ...x, [d]: { ...(x[d] ?? {}), weights } };
     });
 
   return (
@@ -145,6 +164,29 @@ export function RulesPage() {
                   value={edits[t.difficulty]?.threshold ?? ""}
                   onChange={(e) => setThreshold(t.difficulty, e.target.value)}
                 />
+              </label>
+              <label className="field">
+                <span>同点のときの順</span>
+                <select
+                  aria-label={`${t.name}の同点のときの順`}
+                  value={
+                    edits[t.difficulty]?.tieBreak?.join(",") ??
+                    t.tieBreak.map((k) => k.key).join(",")
+                  }
+                  onChange={(e) =>
+                    setTieBreak(
+                      t.difficulty,
+                      t.tieBreak.map((k) => k.key).join(","),
+                      e.target.value,
+                    )
+                  }
+                >
+                  {TIE_BREAKS.map((o) => (
+                    <option key={o.value} value={o.value}>
+                      {o.label}
+                    </option>
+                  ))}
+                </select>
               </label>
               <table>
                 <thead>
