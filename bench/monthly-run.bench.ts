@@ -96,8 +96,9 @@ export default async function bench(): Promise<string> {
         const st = scored.timings;
         const load1 = loadavg()[0] as number;
         const inner = Object.entries(lt)
-          .filter(([k]) => k.startsWith("link."))
+          .filter(([k]) => k.startsWith("link.") && k !== "link.workers")
           .map(([k, v]) => `${k.slice(5)} ${s(v)}`)
+          .concat(`worker threads ${lt["link.workers"] ?? 0}`)
           .join(", ");
         detail.push(`| ${profile} | ${inner} | ${load0.toFixed(2)} → ${load1.toFixed(2)} |`);
         out.push(

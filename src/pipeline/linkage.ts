@@ -25,6 +25,7 @@ import { COUNCIL_ONLY_SOURCES } from "../domain/policy/index.ts";
 import type { IsoDate } from "../domain/types.ts";
 import { loadGaiji } from "./gaiji.ts";
 import { linkRecordOfData, motherFactsOfData } from "./link-input.ts";
+import { linkWorkerCount, prepareProfilesInWorkers } from "./link-pool.ts";
 import { loadLinkageSettings } from "./linkage-settings.ts";
 import { loadSources } from "./sources.ts";
 import type { StageReporter } from "./stages.ts";
@@ -46,6 +47,8 @@ export interface LinkageRunOptions {
   readonly progress?: StageReporter;
   /** Store the run unpublished: the monthly run publishes it with its scores (pipeline/run.ts). */
   readonly pending?: boolean;
+  /** Worker threads for normalising (default: linkWorkerCount, none for small inputs). */
+  readonly workers?: number;
 }
 
 export interface LinkageRunReport {
@@ -144,12 +147,21 @@ export async function runLinkage(
   // The municipality's own settings (mimamori linkage settings set), else the built-in ones.
   const settings =
     options.settings ?? (await loadLinkageSettings(target.db, options.municipalityId)).settings;
+  // Normalising in worker threads when the input is large (pipeline/link-pool.ts): same result.
+  const tPrepare = clock();
+  const workers = options.workers ?? linkWorkerCount(records.length);
+  const prepared =
+    workers > 0
+      ? await prepareProfilesInWorkers(records, { ...(gaiji.size > 0 ? { gaiji } : {}), workers })
+      : undefined;
+  const prepareMs = clock() - tPrepare;
   const result = linkRecords(records, {
     settings,
     ...(gaiji.size > 0 ? { gaiji } : {}),
     decisions,
     previous,
     clock,
+    ...(prepared ? { prepared } : {}),
   });
   // 妊婦/産婦健診 rows are the mother's; store the child each is about (layouts.md rule).
   const personOf = result.links.map((l) => l.personId);
@@ -320,6 +332,7 @@ export async function runLinkage(
       ...Object.fromEntries(
         Object.entries(result.stats.timings).map(([k, v]) => [`link.${k}`, v] as const),
       ),
+      ...(prepared ? { "link.prepare": prepareMs, "link.workers": workers } : {}),
     },
   };
 }

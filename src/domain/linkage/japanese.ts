@@ -21,7 +21,6 @@ import {
   EMPTY_GAIJI,
   foldName,
   type GaijiTable,
-  type ParsedName,
   parseName,
   safeNfkc,
   splitByKnownFamily,
@@ -158,130 +157,99 @@ function textKey(s: string | null | undefined): string | null {
 }
 
 /**
- * Normalises records into profiles and the column table the engine links.
- * `backboneSources` are the registry sources (default `jumin`).
+ * One record normalised: its column values (JAPANESE_COLUMNS order), the string that decides
+ * which records are one profile (`identity`: every identity column's value with 学年 and
+ * 抽出日 replaced by the year of entry) and the year of entry (profileKeyOf makes a new
+ * profile's stable key and anchors from it). A pure
+ * function of the record and the input's known family names, so it can be computed in a
+ * worker thread (pipeline/link-pool.ts) with the same result.
  */
-export function prepareProfiles(
-  records: readonly LinkRecord[],
-  options: { gaiji?: GaijiTable; backboneSources?: readonly string[] } = {},
-): PreparedProfiles {
-  const gaiji = options.gaiji ?? EMPTY_GAIJI;
-  const backboneSources = new Set(options.backboneSources ?? ["jumin"]);
-  const nameMemo = new Map<string, ParsedName | null>();
-  const kanaMemo = new Map<string, ParsedName | null>();
-  const parsedName = (s: string | null | undefined) => {
-    if (s == null) return null;
-    let p = nameMemo.get(s);
-    if (p === undefined) {
-      p = parseName(s, gaiji);
-      nameMemo.set(s, p);
+export interface NormalisedRecord {
+  readonly identity: string;
+  readonly row: readonly (string | null)[];
+  readonly backbone: number;
+  readonly entry: string | null;
+  /** Key and anchors when already computed (a worker computes them once per identity). */
+  readonly key?: string;
+  readonly anchors?: readonly string[];
+}
+
+export interface NormaliseOptions {
+  readonly gaiji?: GaijiTable;
+  readonly backboneSources?: readonly string[];
+}
+
+const C_ALL = JAPANESE_COLUMNS.length;
+/** The last two columns (birth year, month-day) are derived, not part of the identity. */
+const IDENTITY = C_ALL - 2;
+const GRADE = JAPANESE_COLUMNS.indexOf("grade");
+const AS_OF = JAPANESE_COLUMNS.indexOf("asOf");
+
+function memo<T>(f: (s: string) => T): (s: string) => T {
+  const m = new Map<string, T>();
+  return (s) => {
+    let v = m.get(s);
+    if (v === undefined) {
+      v = f(s);
+      m.set(s, v);
     }
-    return p;
+    return v;
   };
-  const parsedKana = (s: string | null | undefined) => {
-    if (s == null) return null;
-    let p = kanaMemo.get(s);
-    if (p === undefined) {
-      p = parseName(normaliseKana(s));
-      kanaMemo.set(s, p);
-    }
-    return p;
+}
+
+function nameParsers(gaiji: GaijiTable) {
+  const name = memo((s) => parseName(s, gaiji));
+  const kana = memo((s) => parseName(normaliseKana(s)));
+  return {
+    name: (s: string | null | undefined) => (s == null ? null : name(s)),
+    kana: (s: string | null | undefined) => (s == null ? null : kana(s)),
   };
-  // 氏 seen with a space, to split names written without one.
+}
+
+/**
+ * 氏 (kanji and reading) that records write with a space: what names written without one
+ * are split by. Each set is order-free, so chunks of the input can be collected apart and
+ * united.
+ */
+export function familiesOf(
+  records: readonly Pick<LinkRecord, "name" | "nameKana">[],
+  options: NormaliseOptions = {},
+): { families: string[]; familyKana: string[] } {
+  const parse = nameParsers(options.gaiji ?? EMPTY_GAIJI);
   const families = new Set<string>();
   const familyKana = new Set<string>();
   for (const r of records) {
-    const n = parsedName(r.name);
+    const n = parse.name(r.name);
     if (n?.family) families.add(n.family);
-    const k = parsedKana(r.nameKana);
+    const k = parse.kana(r.nameKana);
     if (k?.family) familyKana.add(k.family);
   }
-  const foldMemo = new Map<string, string>();
-  const fold = (s: string) => {
-    let f = foldMemo.get(s);
-    if (f === undefined) {
-      f = foldName(s);
-      foldMemo.set(s, f);
-    }
-    return f;
-  };
-  const keyMemo = new Map<string, string>();
-  const reading = (s: string) => {
-    let f = keyMemo.get(s);
-    if (f === undefined) {
-      f = readingKey(s);
-      keyMemo.set(s, f);
-    }
-    return f;
-  };
+  return { families: [...families], familyKana: [...familyKana] };
+}
 
-  const addressMemo = new Map<string, string | null>();
-  const address = (s: string | null | undefined) => {
-    if (s == null) return null;
-    let a = addressMemo.get(s);
-    if (a === undefined) {
-      a = addressKey(s);
-      addressMemo.set(s, a);
-    }
-    return a;
-  };
-  // Columns are dictionary-encoded as profiles are found; a profile is its row of codes
-  // (profile-major), so memory grows with distinct identities, not with rows.
-  const C = JAPANESE_COLUMNS.length;
-  const IDENTITY = C - 2; // the last two columns (birth year, month-day) are derived
-  // 学年 and 抽出日 are not part of a profile's identity: the year the child entered 小1
-  // (derived from both) is. A school writes the same child into every monthly 出欠 extract
-  // with a new 抽出日 and, from April, a new 学年; all of these rows are one profile with one
-  // key, so decisions and person ids keyed by it hold from month to month.
-  const GRADE = JAPANESE_COLUMNS.indexOf("grade");
-  const AS_OF = JAPANESE_COLUMNS.indexOf("asOf");
-  const dictionaries = JAPANESE_COLUMNS.map(() => ({
-    index: new Map<string, number>(),
-    values: [] as string[],
-  }));
-  const encode = (ci: number, v: string | null): number => {
-    if (v === null) return -1;
-    const d = dictionaries[ci] as { index: Map<string, number>; values: string[] };
-    let c = d.index.get(v);
-    if (c === undefined) {
-      c = d.values.length;
-      d.index.set(v, c);
-      d.values.push(v);
-    }
-    return c;
-  };
-  let codes = new Int32Array(C * 1024);
-  let backboneOf = new Uint8Array(1024);
-  let size = 0;
-  const profileIndex = new Map<string, number>();
-  const profileKeys: string[] = [];
-  const profileAnchorList: string[][] = [];
-  const profileOf = new Int32Array(records.length);
-  // Rows with no name (乳幼児健診, 手帳 … known by 宛名番号 alone) repeat a few identities
-  // many times: their raw fields map straight to their profile.
-  const rawIndex = new Map<string, number>();
-  const rowCodes = new Int32Array(C);
-  records.forEach((r, idx) => {
+/** A normaliser of records (memoised per distinct string) given the input's family names. */
+export function createNormaliser(
+  families: ReadonlySet<string>,
+  familyKana: ReadonlySet<string>,
+  options: NormaliseOptions = {},
+): (r: LinkRecord) => NormalisedRecord {
+  const gaiji = options.gaiji ?? EMPTY_GAIJI;
+  const backboneSources = new Set(options.backboneSources ?? ["jumin"]);
+  const parse = nameParsers(gaiji);
+  const fold = memo(foldName);
+  const reading = memo(readingKey);
+  const addressOf = memo(addressKey);
+  const address = (s: string | null | undefined) => (s == null ? null : addressOf(s));
+  return (r) => {
     const backbone = backboneSources.has(r.source) ? 1 : 0;
-    const nameless = r.name == null && r.nameKana == null;
-    const raw = nameless
-      ? `${backbone}\u0001${r.residentNo ?? ""}\u0001${r.householdNo ?? ""}\u0001${r.birthDate ?? ""}\u0001${r.sex ?? ""}\u0001${r.address ?? ""}\u0001${r.school ?? ""}\u0001${r.grade ?? ""}\u0001${r.grade == null ? "" : (ymd(r.asOf) ?? "").slice(0, 6)}\u0001${r.residentSince ?? ""}\u0001${r.removedDate ?? ""}`
-      : null;
-    if (raw !== null) {
-      const known = rawIndex.get(raw);
-      if (known !== undefined) {
-        profileOf[idx] = known;
-        return;
-      }
-    }
-    const n = parsedName(r.name);
+    const n = parse.name(r.name);
     let family = n?.family ?? null;
     let given = n?.given ?? null;
     if (n && family === null) {
       const sp = splitByKnownFamily(n.full, families);
       if (sp) ({ family, given } = sp);
     }
-    const k = parsedKana(r.nameKana);
+    const k = parse.kana(r.nameKana);
     let familyK = k?.family ?? null;
     let givenK = k?.given ?? null;
     if (k && familyK === null) {
@@ -321,17 +289,132 @@ export function prepareProfiles(
     const asOfYmd = row[AS_OF] ?? null;
     const entry =
       grade === null || asOfYmd === null ? null : `E${fiscalYearOf(asOfYmd) - Number(grade)}`;
-    let key = String(backbone);
-    for (let ci = 0; ci < C; ci++) {
-      const c = encode(ci, row[ci] ?? null);
-      rowCodes[ci] = c;
-      if (ci < IDENTITY && ci !== GRADE && ci !== AS_OF) key += `,${c}`;
+    // Which records are one profile: equal values in every identity column (null kept apart
+    // from any text by \u0002), the year of entry in place of 学年 and 抽出日.
+    let identity = String(backbone);
+    for (let ci = 0; ci < IDENTITY; ci++) {
+      if (ci === GRADE || ci === AS_OF) continue;
+      identity += `\u0001${row[ci] ?? "\u0002"}`;
     }
-    if (entry !== null) key += `,${entry}`;
-    let p = profileIndex.get(key);
+    identity += `\u0001${entry ?? "\u0002"}`;
+    return { identity, row, backbone, entry };
+  };
+}
+
+/**
+ * A new profile's stable key and anchors: the key hashes the normalised values, in the
+ * grade's place the year of entry, in the 抽出日's nothing (rows without a grade hash as
+ * before). Computed once per profile, not per record.
+ */
+export function profileKeyOf(nr: NormalisedRecord): { key: string; anchors: string[] } {
+  const row = nr.row;
+  const values = row.slice(0, IDENTITY).map((v) => v ?? "");
+  values[GRADE] = nr.entry ?? "";
+  values[AS_OF] = "";
+  const key = hash64(`${nr.backbone}\u0001${values.join("\u0001")}`);
+  const anchors = profileAnchors(
+    nr.backbone,
+    {
+      residentNo: row[0] ?? null,
+      familyFolded: row[5] ?? null,
+      givenFolded: row[6] ?? null,
+      fullFolded: row[7] ?? null,
+      givenReading: row[9] ?? null,
+      fullReading: row[10] ?? null,
+      birthDate: row[11] ?? null,
+      sex: row[12] ?? null,
+      place: row[14] ?? row[13] ?? null,
+    },
+    key,
+  );
+  return { key, anchors };
+}
+
+/**
+ * The raw fields of a row with no name (乳幼児健診, 手帳 … known by 宛名番号 alone): such rows
+ * repeat a few identities many times and map straight to their profile. Null otherwise.
+ */
+export function namelessRaw(r: LinkRecord, backboneSources: ReadonlySet<string>): string | null {
+  if (r.name != null || r.nameKana != null) return null;
+  const backbone = backboneSources.has(r.source) ? 1 : 0;
+  return `${backbone}\u0001${r.residentNo ?? ""}\u0001${r.householdNo ?? ""}\u0001${r.birthDate ?? ""}\u0001${r.sex ?? ""}\u0001${r.address ?? ""}\u0001${r.school ?? ""}\u0001${r.grade ?? ""}\u0001${r.grade == null ? "" : (ymd(r.asOf) ?? "").slice(0, 6)}\u0001${r.residentSince ?? ""}\u0001${r.removedDate ?? ""}`;
+}
+
+/**
+ * Normalises records into profiles and the column table the engine links.
+ * `backboneSources` are the registry sources (default `jumin`).
+ */
+export function prepareProfiles(
+  records: readonly LinkRecord[],
+  options: NormaliseOptions = {},
+): PreparedProfiles {
+  const f = familiesOf(records, options);
+  const normalise = createNormaliser(new Set(f.families), new Set(f.familyKana), options);
+  const builder = createProfileBuilder(records.length, options);
+  records.forEach((r, idx) => {
+    builder.add(idx, r, () => normalise(r));
+  });
+  return builder.finish();
+}
+
+/**
+ * Builds the profiles from records given in input order (all of them, each once), each
+ * with its normalised form — computed here or elsewhere (worker threads,
+ * pipeline/link-pool.ts): the result is the same. `normalised` is called only for a record
+ * that is not a repeat of an earlier nameless row.
+ */
+export function createProfileBuilder(
+  count: number,
+  options: NormaliseOptions = {},
+): {
+  add(index: number, record: LinkRecord, normalised: () => NormalisedRecord): void;
+  finish(): PreparedProfiles;
+} {
+  const backboneSources = new Set(options.backboneSources ?? ["jumin"]);
+  // Columns are dictionary-encoded as profiles are found; a profile is its row of codes
+  // (profile-major), so memory grows with distinct identities, not with rows.
+  // 学年 and 抽出日 are not part of a profile's identity: the year the child entered 小1
+  // (derived from both) is. A school writes the same child into every monthly 出欠 extract
+  // with a new 抽出日 and, from April, a new 学年; all of these rows are one profile with one
+  // key, so decisions and person ids keyed by it hold from month to month.
+  const C = C_ALL;
+  const dictionaries = JAPANESE_COLUMNS.map(() => ({
+    index: new Map<string, number>(),
+    values: [] as string[],
+  }));
+  const encode = (ci: number, v: string | null): number => {
+    if (v === null) return -1;
+    const d = dictionaries[ci] as { index: Map<string, number>; values: string[] };
+    let c = d.index.get(v);
+    if (c === undefined) {
+      c = d.values.length;
+      d.index.set(v, c);
+      d.values.push(v);
+    }
+    return c;
+  };
+  let codes = new Int32Array(C * 1024);
+  let backboneOf = new Uint8Array(1024);
+  let size = 0;
+  const profileIndex = new Map<string, number>();
+  const profileKeys: string[] = [];
+  const profileAnchorList: (readonly string[])[] = [];
+  const profileOf = new Int32Array(count);
+  const rawIndex = new Map<string, number>();
+  const add = (idx: number, r: LinkRecord, normalised: () => NormalisedRecord) => {
+    const raw = namelessRaw(r, backboneSources);
+    if (raw !== null) {
+      const known = rawIndex.get(raw);
+      if (known !== undefined) {
+        profileOf[idx] = known;
+        return;
+      }
+    }
+    const nr = normalised();
+    let p = profileIndex.get(nr.identity);
     if (p === undefined) {
       p = size++;
-      profileIndex.set(key, p);
+      profileIndex.set(nr.identity, p);
       if (codes.length < size * C) {
         const grown = new Int32Array(codes.length * 2);
         grown.set(codes);
@@ -340,84 +423,72 @@ export function prepareProfiles(
         b.set(backboneOf);
         backboneOf = b;
       }
-      codes.set(rowCodes, p * C);
-      backboneOf[p] = backbone;
-      // The stable key hashes the normalised values, not this run's codes; in the grade's
-      // place the year of entry, in the 抽出日's nothing (rows without a grade hash as before).
-      const identity = row.slice(0, IDENTITY).map((v) => v ?? "");
-      identity[GRADE] = entry ?? "";
-      identity[AS_OF] = "";
-      const profileKey = hash64(`${backbone}\u0001${identity.join("\u0001")}`);
-      profileKeys.push(profileKey);
-      profileAnchorList.push(
-        profileAnchors(
-          backbone,
-          {
-            residentNo: row[0] ?? null,
-            familyFolded: row[5] ?? null,
-            givenFolded: row[6] ?? null,
-            fullFolded: row[7] ?? null,
-            givenReading: row[9] ?? null,
-            fullReading: row[10] ?? null,
-            birthDate: dob,
-            sex: row[12] ?? null,
-            place: row[14] ?? row[13] ?? null,
-          },
-          profileKey,
-        ),
-      );
+      const base = p * C;
+      for (let ci = 0; ci < C; ci++) codes[base + ci] = encode(ci, nr.row[ci] ?? null);
+      backboneOf[p] = nr.backbone;
+      if (nr.key !== undefined && nr.anchors !== undefined) {
+        profileKeys.push(nr.key);
+        profileAnchorList.push(nr.anchors);
+      } else {
+        const made = profileKeyOf(nr);
+        profileKeys.push(made.key);
+        profileAnchorList.push(made.anchors);
+      }
     }
     profileOf[idx] = p;
     if (raw !== null) rawIndex.set(raw, p);
-  });
-  const wildcard = new Set(JAPANESE_SETTINGS.wildcardColumns);
-  const columns = new Map<string, Column>();
-  JAPANESE_COLUMNS.forEach((name, ci) => {
-    const d = dictionaries[ci] as { values: string[] };
-    const col = new Int32Array(size);
-    const counts = new Int32Array(d.values.length);
-    let present = 0;
-    for (let p = 0; p < size; p++) {
-      const c = codes[p * C + ci] as number;
-      col[p] = c;
-      if (c >= 0) {
-        counts[c] = (counts[c] as number) + 1;
-        present++;
-      }
-    }
-    let unknown: Uint8Array | null = null;
-    if (wildcard.has(name))
-      unknown = Uint8Array.from(d.values, (v) => (v.includes(UNKNOWN_CHAR) ? 1 : 0));
-    columns.set(name, { name, codes: col, values: d.values, counts, present, unknown });
-  });
-  // Records per profile, as offsets into one array (no array per profile).
-  const recordOffsets = new Int32Array(size + 1);
-  for (let i = 0; i < records.length; i++) {
-    const p = profileOf[i] as number;
-    recordOffsets[p + 1] = (recordOffsets[p + 1] as number) + 1;
-  }
-  for (let p = 0; p < size; p++)
-    recordOffsets[p + 1] = (recordOffsets[p + 1] as number) + (recordOffsets[p] as number);
-  const fill = recordOffsets.slice(0, size);
-  const recordOrder = new Int32Array(records.length);
-  for (let i = 0; i < records.length; i++) {
-    const p = profileOf[i] as number;
-    recordOrder[fill[p] as number] = i;
-    fill[p] = (fill[p] as number) + 1;
-  }
-  return {
-    table: {
-      size,
-      group: new Int32Array(size),
-      backbone: backboneOf.slice(0, size),
-      columns,
-    },
-    profileOf,
-    recordOffsets,
-    recordOrder,
-    keys: profileKeys,
-    anchors: profileAnchorList,
   };
+  const finish = (): PreparedProfiles => {
+    const wildcard = new Set(JAPANESE_SETTINGS.wildcardColumns);
+    const columns = new Map<string, Column>();
+    JAPANESE_COLUMNS.forEach((name, ci) => {
+      const d = dictionaries[ci] as { values: string[] };
+      const col = new Int32Array(size);
+      const counts = new Int32Array(d.values.length);
+      let present = 0;
+      for (let p = 0; p < size; p++) {
+        const c = codes[p * C + ci] as number;
+        col[p] = c;
+        if (c >= 0) {
+          counts[c] = (counts[c] as number) + 1;
+          present++;
+        }
+      }
+      let unknown: Uint8Array | null = null;
+      if (wildcard.has(name))
+        unknown = Uint8Array.from(d.values, (v) => (v.includes(UNKNOWN_CHAR) ? 1 : 0));
+      columns.set(name, { name, codes: col, values: d.values, counts, present, unknown });
+    });
+    // Records per profile, as offsets into one array (no array per profile).
+    const recordOffsets = new Int32Array(size + 1);
+    for (let i = 0; i < count; i++) {
+      const p = profileOf[i] as number;
+      recordOffsets[p + 1] = (recordOffsets[p + 1] as number) + 1;
+    }
+    for (let p = 0; p < size; p++)
+      recordOffsets[p + 1] = (recordOffsets[p + 1] as number) + (recordOffsets[p] as number);
+    const fill = recordOffsets.slice(0, size);
+    const recordOrder = new Int32Array(count);
+    for (let i = 0; i < count; i++) {
+      const p = profileOf[i] as number;
+      recordOrder[fill[p] as number] = i;
+      fill[p] = (fill[p] as number) + 1;
+    }
+    return {
+      table: {
+        size,
+        group: new Int32Array(size),
+        backbone: backboneOf.slice(0, size),
+        columns,
+      },
+      profileOf,
+      recordOffsets,
+      recordOrder,
+      keys: profileKeys,
+      anchors: profileAnchorList,
+    };
+  };
+  return { add, finish };
 }
 
 /** The input records of a profile, ascending. */
@@ -548,6 +619,8 @@ export interface LinkOptions {
   /** A trained model to reuse instead of training. */
   readonly model?: TrainedModel;
   readonly clock?: () => number;
+  /** The records' profiles, already prepared (pipeline/link-pool.ts does it in worker threads). */
+  readonly prepared?: PreparedProfiles;
 }
 
 /**
@@ -673,7 +746,7 @@ export function linkRecords(records: readonly LinkRecord[], options: LinkOptions
   const settings = options.settings ?? JAPANESE_SETTINGS;
   const clock = options.clock ?? (() => 0);
   const t0 = clock();
-  const prepared = prepareProfiles(records, options);
+  const prepared = options.prepared ?? prepareProfiles(records, options);
   const tPrep = clock() - t0;
   const resolved = resolveDecisions(prepared, options.decisions ?? [], options.previous);
   const decisions = resolved.rows;
