@@ -7,11 +7,13 @@ import { linkWorkerCount, POOL_MIN_ROWS, prepareProfilesInWorkers } from "./link
 describe("名寄せ worker pool", () => {
   it("starts no pool for small inputs, and takes the count from MIMAMORI_LINK_WORKERS", () => {
     expect(linkWorkerCount(1000, {})).toBe(0);
-    expect(linkWorkerCount(POOL_MIN_ROWS, {})).toBeGreaterThanOrEqual(1);
+    expect(linkWorkerCount(POOL_MIN_ROWS, {}, 2)).toBe(0);
+    expect(linkWorkerCount(POOL_MIN_ROWS, {}, 4)).toBe(2);
+    expect(linkWorkerCount(POOL_MIN_ROWS, {}, 32)).toBe(4);
     expect(linkWorkerCount(POOL_MIN_ROWS, { MIMAMORI_LINK_WORKERS: "0" })).toBe(0);
     expect(linkWorkerCount(POOL_MIN_ROWS, { MIMAMORI_LINK_WORKERS: "3" })).toBe(3);
     expect(linkWorkerCount(POOL_MIN_ROWS, { MIMAMORI_LINK_WORKERS: "x" })).toBe(0);
-    expect(linkWorkerCount(500, { MIMAMORI_LINK_WORKERS_MIN_ROWS: "100" })).toBeGreaterThan(0);
+    expect(linkWorkerCount(500, { MIMAMORI_LINK_WORKERS_MIN_ROWS: "100" }, 4)).toBe(2);
   });
 
   it("prepares the same profiles in worker threads as in this thread, whatever the chunking", async () => {

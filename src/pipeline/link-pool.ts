@@ -28,12 +28,17 @@ const CHUNK = 25_000;
 
 /**
  * Worker threads for 名寄せ: MIMAMORI_LINK_WORKERS (0 = none, prepare in this
- * thread), else one per core up to 4 — on a 2-core machine 2, which with the
- * main thread (it builds the profiles from what they answer, in order) keeps
- * both cores busy. 0 when the input is smaller than POOL_MIN_ROWS
- * (MIMAMORI_LINK_WORKERS_MIN_ROWS).
+ * thread), else two fewer than the cores, at most 4: none on a 2-core machine,
+ * where the main thread and PostgreSQL already want both cores and the only
+ * measurement so far (a busy shared machine, docs/benchmarks.md) found the
+ * threads made `prepare` slower. 0 when the input is smaller than
+ * POOL_MIN_ROWS (MIMAMORI_LINK_WORKERS_MIN_ROWS).
  */
-export function linkWorkerCount(rows: number, env: NodeJS.ProcessEnv = process.env): number {
+export function linkWorkerCount(
+  rows: number,
+  env: NodeJS.ProcessEnv = process.env,
+  cores: number = availableParallelism(),
+): number {
   const minRows = Number(env.MIMAMORI_LINK_WORKERS_MIN_ROWS ?? POOL_MIN_ROWS);
   if (rows < (Number.isFinite(minRows) ? minRows : POOL_MIN_ROWS)) return 0;
   const set = env.MIMAMORI_LINK_WORKERS;
@@ -41,7 +46,7 @@ export function linkWorkerCount(rows: number, env: NodeJS.ProcessEnv = process.e
     const n = Number(set);
     return Number.isInteger(n) && n >= 0 ? Math.min(n, 16) : 0;
   }
-  return Math.max(1, Math.min(4, availableParallelism()));
+  return Math.max(0, Math.min(4, cores - 2));
 }
 
 /**
