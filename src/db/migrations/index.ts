@@ -22,10 +22,10 @@ import * as sheets from "./0065-sheets.ts";
 import * as previousLogin from "./0070-previous-login.ts";
 import * as security from "./0075-security.ts";
 import * as rights from "./0076-rights.ts";
+import * as maskingRules from "./0077-masking-rules.ts";
 import * as factCorrection from "./0081-fact-correction.ts";
 import * as usageStopKeys from "./0082-usage-stop-keys.ts";
 import * as auditChainOrder from "./0090-audit-chain-order.ts";
-import * as maskingRules from "./0077-masking-rules.ts";
 
 /**
  * Every migration, in order. Names are permanent (they are recorded in the
