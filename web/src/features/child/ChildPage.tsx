@@ -352,12 +352,13 @@ export function ChildPage() {
         <dd>{id.address ?? "—"}</dd>
         <dt>世帯</dt>
         <dd>
-          {id.householdNo ? (
+          {id.householdNo && !id.householdNo.includes("＊") ? (
             <Link to="/households/$householdNo" params={{ householdNo: id.householdNo }}>
               世帯番号 {id.householdNo}
             </Link>
           ) : (
-            "—"
+            // A partly masked number (masking rules) is shown, not linked: it opens no household.
+            (id.householdNo ?? "—")
           )}
         </dd>
       </dl>
