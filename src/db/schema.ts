@@ -456,6 +456,7 @@ export interface DB {
   notification: NotificationTable;
   usage_stop: UsageStopTable;
   fact_correction: FactCorrectionTable;
+  purge_log: PurgeLogTable;
   masking_rule_version: MaskingRuleVersionTable;
 }
 
@@ -574,6 +575,17 @@ export interface UsageStopTable {
   lift_reason: string | null;
   /** 宛名番号 of the person when stopped (0082): the stop survives a relink. */
   resident_nos: ColumnType<string[], string[] | undefined, string[]>;
+}
+
+/** What a purge deleted, as counts only (0083). */
+export interface PurgeLogTable {
+  id: Generated<number>;
+  municipality_id: number;
+  at: DefaultTimestamp;
+  actor: string;
+  kind: string;
+  policy: Json;
+  counts: Json;
 }
 
 /** 訂正 of one cell of a stored source row (0081): an overlay the next run reads. */

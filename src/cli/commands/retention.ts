@@ -4,6 +4,11 @@ import { createRetentionRepository } from "../../db/retention.repository.ts";
 import { MimamoriError } from "../../domain/errors.ts";
 import type { IsoDate } from "../../domain/types.ts";
 import {
+  type CaseRetentionPolicy,
+  DEFAULT_CASE_RETENTION,
+  purgeCases,
+} from "../../pipeline/case-retention.ts";
+import {
   applyRetention,
   DEFAULT_RETENTION_POLICY,
   type RetentionPolicy,
@@ -14,7 +19,8 @@ import type { Command } from "../command.ts";
 import { enterMunicipality, resolveMunicipality } from "../municipality.ts";
 
 const usage =
-  "mimamori retention [--dry-run] [--keep N] [--months M|none] [--with-runs] [--save] [--json]";
+  "mimamori retention [--dry-run] [--keep N] [--months M|none] [--with-runs] [--save] [--json]\n" +
+  "       mimamori retention --cases [--closed-years N] [--until-age A|none] [--dry-run] [--json]";
 
 const n = (x: number) => x.toLocaleString("ja-JP");
 
@@ -97,9 +103,13 @@ export const retentionCommand: Command = {
         "with-runs": { type: "boolean" },
         save: { type: "boolean" },
         json: { type: "boolean" },
+        cases: { type: "boolean" },
+        "closed-years": { type: "string" },
+        "until-age": { type: "string" },
       },
       usage,
     );
+    if (values.cases) return runCaseRetention(values, globals);
     const keep = intOption(values.keep, "--keep", 1, 10_000);
     const months = values.months === "none" ? null : intOption(values.months, "--months", 0, 1200);
     const opened = await openDatabase({ databaseUrl: globals.databaseUrl, home: globals.home });
@@ -149,3 +159,51 @@ export const retentionCommand: Command = {
     }
   },
 };
+
+/**
+ * `retention --cases`: closed cases past their retention (years after closing
+ * and the child's 18th birthday, pipeline/case-retention.ts) are deleted with
+ * their trail; counts only are reported and logged.
+ */
+async function runCaseRetention(
+  values: { "dry-run"?: boolean; json?: boolean; "closed-years"?: string; "until-age"?: string },
+  globals: Parameters<Command["run"]>[1],
+): Promise<number> {
+  const years = intOption(values["closed-years"], "--closed-years", 0, 100);
+  const age =
+    values["until-age"] === "none" ? null : intOption(values["until-age"], "--until-age", 0, 30);
+  const policy: CaseRetentionPolicy = {
+    closedYears: years ?? DEFAULT_CASE_RETENTION.closedYears,
+    untilAge: age === undefined ? DEFAULT_CASE_RETENTION.untilAge : age,
+  };
+  const opened = await openDatabase({ databaseUrl: globals.databaseUrl, home: globals.home });
+  try {
+    const municipalityId = enterMunicipality(await resolveMunicipality(opened.db, globals));
+    const r = await purgeCases(opened.db, {
+      municipalityId,
+      policy,
+      today: todayInJapan(),
+      dryRun: values["dry-run"] ?? false,
+      actor: { userId: null, loginName: "cli" },
+    });
+    if (values.json) {
+      process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
+      return 0;
+    }
+    const age = policy.untilAge === null ? "" : `、かつこどもが ${policy.untilAge} 歳に達した`;
+    const lines = [
+      `終結ケースの保存期間: 終結から ${policy.closedYears} 年${age}後に削除します（基準日 ${r.today}）。`,
+      `${r.dryRun ? "削除の対象" : "削除した終結ケース"}: ${n(r.purgedCases)} 件 / 終結ケース ${n(r.closedCases)} 件`,
+      ...Object.entries(r.counts).map(([table, count]) => `  ${table}: ${n(count)} 行`),
+      r.dryRun
+        ? "（--dry-run のため、何も削除していません。）"
+        : r.purgedCases === 0
+          ? "削除するものはありませんでした。"
+          : "削除した件数（内容は記録しません）を削除の記録と監査ログに残しました。",
+    ];
+    process.stdout.write(`${lines.join("\n")}\n`);
+    return 0;
+  } finally {
+    await opened.close();
+  }
+}

@@ -25,6 +25,7 @@ import * as rights from "./0076-rights.ts";
 import * as maskingRules from "./0077-masking-rules.ts";
 import * as factCorrection from "./0081-fact-correction.ts";
 import * as usageStopKeys from "./0082-usage-stop-keys.ts";
+import * as caseRetention from "./0083-case-retention.ts";
 import * as auditChainOrder from "./0090-audit-chain-order.ts";
 
 /**
@@ -57,6 +58,7 @@ export const migrations: Record<string, Migration> = {
   "0076-rights": rights,
   "0081-fact-correction": factCorrection,
   "0082-usage-stop-keys": usageStopKeys,
+  "0083-case-retention": caseRetention,
   "0090-audit-chain-order": auditChainOrder,
   "0077-masking-rules": maskingRules,
 };

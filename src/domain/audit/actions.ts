@@ -51,6 +51,7 @@ export const AUDIT_ACTION_NAMES = {
   "gaiji.set": "外字表の設定",
   "retention.policy": "保存期間の設定",
   "retention.delete": "保存期間を過ぎたデータの削除",
+  "retention.cases": "保存期間を過ぎた終結ケースの削除",
   "demo.load": "デモデータの読込",
   // Linkage review
   "linkage.review_view": "名寄せ確認リストの閲覧",

@@ -1,0 +1,116 @@
+/**
+ * Retention per case (issue 12, migration 0083): the closed cases with the
+ * dates their retention is judged by, and their deletion with every row that
+ * depends on them. The dependent tables are found from the foreign keys (so a
+ * table the workflow adds later that refers to a case is purged too, not left
+ * to block the delete); counts only are returned and logged.
+ */
+import { sql } from "kysely";
+import type { Database } from "./database.ts";
+
+export interface ClosedCase {
+  id: number;
+  personId: string;
+  /** The day the case was (last) closed, Japan time. */
+  closedOn: string;
+  /** The child's 生年月日 from the newest 名寄せ run that has them; null: unknown. */
+  birthDate: string | null;
+}
+
+interface ForeignKey {
+  table: string;
+  column: string;
+  referenced: string;
+}
+
+type Tx = Parameters<Parameters<ReturnType<Database["transaction"]>["execute"]>[0]>[0];
+
+async function referencing(trx: Tx, table: string): Promise<ForeignKey[]> {
+  const r = await sql<ForeignKey>`
+    SELECT k.conrelid::regclass::text AS "table", a.attname AS "column", ra.attname AS referenced
+      FROM pg_constraint k
+      JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = k.conkey[1]
+      JOIN pg_attribute ra ON ra.attrelid = k.confrelid AND ra.attnum = k.confkey[1]
+     WHERE k.contype = 'f' AND k.confrelid = ${table}::regclass AND k.conrelid <> k.confrelid
+       AND cardinality(k.conkey) = 1
+     ORDER BY 1, 2`.execute(trx);
+  return r.rows;
+}
+
+/** Deletes the rows of `table` whose `column` is in `values`, dependents first; adds to `counts`. */
+async function deleteWithDependents(
+  trx: Tx,
+  table: string,
+  column: string,
+  values: readonly unknown[],
+  counts: Record<string, number>,
+  depth = 0,
+): Promise<void> {
+  if (values.length === 0) return;
+  if (depth > 5) throw new Error(`purge: foreign keys nest too deep at ${table}`);
+  for (const fk of await referencing(trx, table)) {
+    const keys = await sql<{ k: unknown }>`
+      SELECT ${sql.ref(fk.referenced)} AS k FROM ${sql.table(table)}
+       WHERE ${sql.ref(column)} = ANY(${sql.val(values)})`.execute(trx);
+    await deleteWithDependents(
+      trx,
+      fk.table,
+      fk.column,
+      keys.rows.map((x) => x.k),
+      counts,
+      depth + 1,
+    );
+  }
+  const r =
+    await sql`DELETE FROM ${sql.table(table)} WHERE ${sql.ref(column)} = ANY(${sql.val(values)})`.execute(
+      trx,
+    );
+  counts[table] = (counts[table] ?? 0) + Number(r.numAffectedRows ?? 0);
+}
+
+export function createCaseRetentionRepository(db: Database) {
+  return {
+    async closedCases(m: number): Promise<ClosedCase[]> {
+      const r = await sql<ClosedCase>`
+        SELECT c.id, c.person_id AS "personId",
+               to_char(COALESCE((SELECT max(e.at) FROM case_event e
+                                  WHERE e.case_id = c.id AND e.to_state = 'closed'), c.updated_at)
+                       AT TIME ZONE 'Asia/Tokyo', 'YYYY-MM-DD') AS "closedOn",
+               (SELECT to_char(p.birth_date, 'YYYY-MM-DD') FROM link_person p
+                 WHERE p.municipality_id = c.municipality_id AND p.person_id = c.person_id
+                 ORDER BY p.run_id DESC LIMIT 1) AS "birthDate"
+          FROM child_case c
+         WHERE c.municipality_id = ${m} AND c.state = 'closed'
+         ORDER BY c.id`.execute(db);
+      return r.rows;
+    },
+
+    /**
+     * Deletes the cases and every row depending on them in one transaction
+     * (the append-only case trail allows it only here), records the counts
+     * in purge_log, and returns them per table.
+     */
+    async purge(
+      m: number,
+      caseIds: readonly number[],
+      log: { actor: string; policy: object },
+    ): Promise<Record<string, number>> {
+      return db.transaction().execute(async (trx) => {
+        await sql`SELECT set_config('mimamori.purge', 'on', true)`.execute(trx);
+        const counts: Record<string, number> = {};
+        // Only this municipality's closed cases, whatever the caller passed.
+        const ids = (
+          await sql<{ id: number }>`SELECT id FROM child_case
+             WHERE municipality_id = ${m} AND state = 'closed' AND id = ANY(${sql.val(caseIds)})`.execute(
+            trx,
+          )
+        ).rows.map((x) => x.id);
+        await deleteWithDependents(trx, "child_case", "id", ids, counts);
+        await sql`INSERT INTO purge_log (municipality_id, actor, kind, policy, counts)
+                  VALUES (${m}, ${log.actor}, 'cases', ${JSON.stringify(log.policy)}::jsonb,
+                          ${JSON.stringify(counts)}::jsonb)`.execute(trx);
+        return counts;
+      });
+    },
+  };
+}
