@@ -492,21 +492,31 @@ export interface TrainModelOptions {
    */
   readonly switchToModel?: { readonly threshold: number };
   readonly actor: { readonly userId: number | null; readonly loginName: string };
+  /** Items that may be features (default: all); the label's item is removed in any case. */
+  readonly features?: readonly string[];
+}
+
+/** A model trained but not yet saved: the card and the version it was trained under. */
+export interface TrainedTypeModel {
+  readonly card: ModelCard;
+  readonly base: StoredRuleVersion;
+  readonly rules: RuleSet;
+  readonly asOf: IsoDate;
 }
 
 /**
  * Trains an explainable model for one difficulty type on the newest 名寄せ
  * run (items evaluated with the rule version in force on the as-of date;
  * domain/scoring/model.ts: the label's own item is never a feature, k-fold
- * AUC and precision at the review capacity), and stores a new rule version
- * carrying the model card. Audited through `saveRuleVersion` (`rules.version`).
+ * AUC and precision at the review capacity) without saving anything — what
+ * the models page shows before the municipality decides to switch.
  */
-export async function trainModelVersion(
-  target: ScoreTarget,
-  options: TrainModelOptions,
-): Promise<{ readonly versionId: number; readonly card: ModelCard }> {
+export async function trainTypeModel(
+  db: Database,
+  options: Omit<TrainModelOptions, "versionLabel" | "effectiveFrom" | "switchToModel">,
+): Promise<TrainedTypeModel> {
   const mid = options.municipalityId;
-  const link = await createLinkageRepository(target.db).latestRun(mid);
+  const link = await createLinkageRepository(db).latestRun(mid);
   if (!link) {
     throw new MimamoriError(
       "not_found",
@@ -514,8 +524,8 @@ export async function trainModelVersion(
     );
   }
   const asOf = options.asOf ?? link.asOf;
-  const stored = await chooseRuleVersion(target.db, mid, asOf, undefined, options.actor);
-  const sources = await loadSources(target.db, mid);
+  const stored = await chooseRuleVersion(db, mid, asOf, undefined, options.actor);
+  const sources = await loadSources(db, mid);
   const rules = parseRuleSet(stored.rules, sources);
   if (!rules.types.some((t) => t.difficulty === options.difficulty)) {
     throw new MimamoriError(
@@ -523,15 +533,31 @@ export async function trainModelVersion(
       `規則の版「${stored.label}」に困難の種類「${options.difficulty}」がありません。`,
     );
   }
-  const { population } = await readPopulation(target.db, mid, link.id, { declared: sources });
+  const { population } = await readPopulation(db, mid, link.id, { declared: sources });
   const evaluation = runScoring(population, rules, asOf).evaluation;
   const card = trainModel(evaluation, {
     difficulty: options.difficulty,
     kind: options.kind,
     label: options.label,
     ...(options.positives ? { positives: new Set(options.positives as PersonId[]) } : {}),
+    ...(options.features
+      ? { features: evaluation.itemIds.filter((i) => options.features?.includes(i)) }
+      : {}),
     capacity: rules.capacity.perMonth,
   });
+  return { card, base: stored, rules, asOf };
+}
+
+/**
+ * Trains a model (trainTypeModel) and stores a new rule version carrying the
+ * model card. Audited through `saveRuleVersion` (`rules.version`).
+ */
+export async function trainModelVersion(
+  target: ScoreTarget,
+  options: TrainModelOptions,
+): Promise<{ readonly versionId: number; readonly card: ModelCard }> {
+  const mid = options.municipalityId;
+  const { card, base: stored, rules, asOf } = await trainTypeModel(target.db, options);
   const next: RuleSet = {
     ...rules,
     version: options.versionLabel,

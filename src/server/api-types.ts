@@ -65,6 +65,9 @@ export type SourceList = z.infer<typeof import("./routes/sources/schema.ts").sou
 export type DeclaredSource = z.infer<typeof import("./routes/sources/schema.ts").declaredSchema>;
 export type ItemCatalogView = z.infer<typeof import("./routes/items/schema.ts").itemsSchema>;
 export type AddedItem = z.infer<typeof import("./routes/items/schema.ts").addedItemSchema>;
+export type ModelCardView = z.infer<typeof import("./routes/models/schema.ts").modelCardViewSchema>;
+export type ModelLabels = z.infer<typeof import("./routes/models/schema.ts").labelsSchema>;
+export type SavedModel = z.infer<typeof import("./routes/models/schema.ts").savedModelSchema>;
 /** The rules page (issue 14). */
 export type RulesOverview = z.infer<typeof rulesOverviewSchema>;
 export type RulePreview = z.infer<typeof rulePreviewSchema>;

@@ -67,6 +67,7 @@ export const AUDIT_ACTION_NAMES = {
   "rules.version": "判定規則の保存",
   "rules.preview": "判定規則の試算",
   "rules.compare": "判定規則の比較",
+  "models.train": "モデルの学習（試行）",
   // Cases, review lists and conferences (issue 13)
   "review_list.create": "候補リストの作成",
   "review_list.view": "候補リストの閲覧",

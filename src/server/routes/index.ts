@@ -18,6 +18,7 @@ import { importRoutes } from "./imports/imports.route.ts";
 import { itemRoutes } from "./items/items.route.ts";
 import { linkageRoutes } from "./linkage/linkage.route.ts";
 import { maskingRoutes } from "./masking/masking.route.ts";
+import { modelRoutes } from "./models/models.route.ts";
 import { notificationRoutes } from "./notifications/notifications.route.ts";
 import { analysisRoutes, breakGlassRoutes } from "./privacy/privacy.route.ts";
 import { rightsRoutes } from "./rights/rights.route.ts";
@@ -54,4 +55,5 @@ export const API_ROUTERS: readonly (readonly [string, OpenAPIHono<AppEnv>])[] = 
   ["/sources", sourceRoutes],
   ["/items", itemRoutes],
   ["/masking-rules", maskingRoutes],
+  ["/models", modelRoutes],
 ];

@@ -11,6 +11,7 @@ import { homeNav } from "../features/home/nav.ts";
 import { importNav } from "../features/imports/nav.ts";
 import { itemsNav } from "../features/items/nav.ts";
 import { maskingNav } from "../features/masking/nav.ts";
+import { modelsNav } from "../features/models/nav.ts";
 import { monthlyRunNav } from "../features/monthly-run/nav.ts";
 import { resultsNav } from "../features/results/nav.ts";
 import { reviewNav } from "../features/review/nav.ts";
@@ -29,6 +30,7 @@ export const NAV_ITEMS: readonly NavItem[] = [
   ...rulesNav,
   ...sourcesNav,
   ...itemsNav,
+  ...modelsNav,
   ...monthlyRunNav,
   ...adminNav,
   ...accountNav,

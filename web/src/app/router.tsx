@@ -15,6 +15,7 @@ import { householdRoutes } from "../features/households/routes.tsx";
 import { importRoutes } from "../features/imports/routes.tsx";
 import { itemsRoutes } from "../features/items/routes.tsx";
 import { maskingRoutes } from "../features/masking/routes.tsx";
+import { modelsRoutes } from "../features/models/routes.tsx";
 import { monthlyRunRoutes } from "../features/monthly-run/routes.tsx";
 import { resultsRoutes } from "../features/results/routes.tsx";
 import { reviewRoutes } from "../features/review/routes.tsx";
@@ -33,6 +34,7 @@ const routeTree = rootRoute.addChildren([
   ...rulesRoutes,
   ...sourcesRoutes,
   ...itemsRoutes,
+  ...modelsRoutes,
   ...monthlyRunRoutes,
   ...adminRoutes,
   ...accountRoutes,
