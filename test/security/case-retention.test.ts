@@ -8,14 +8,19 @@
 import { tmpdir } from "node:os";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase, type TestDatabase } from "../../test/db.ts";
-import { type ScoredVillage, scoredVillage } from "../../test/workflow.ts";
-import { retentionCommand } from "../cli/commands/retention.ts";
-import { createCaseRepository } from "../db/case.repository.ts";
-import { withDataScope } from "../db/scope.ts";
-import type { DataScope } from "../domain/policy/index.ts";
-import type { IsoDate } from "../domain/types.ts";
-import { DEFAULT_CASE_RETENTION, purgeableFrom, purgeCases, yearsAfter } from "./case-retention.ts";
+import { retentionCommand } from "../../src/cli/commands/retention.ts";
+import { createCaseRepository } from "../../src/db/case.repository.ts";
+import { withDataScope } from "../../src/db/scope.ts";
+import type { DataScope } from "../../src/domain/policy/index.ts";
+import type { IsoDate } from "../../src/domain/types.ts";
+import {
+  DEFAULT_CASE_RETENTION,
+  purgeableFrom,
+  purgeCases,
+  yearsAfter,
+} from "../../src/pipeline/case-retention.ts";
+import { createTestDatabase, type TestDatabase } from "../db.ts";
+import { type ScoredVillage, scoredVillage } from "../workflow.ts";
 
 let t: TestDatabase;
 let v: ScoredVillage;
