@@ -26,6 +26,19 @@ const stopColumns = sql<UsageStopRow>`id, person_id AS "personId", reason, actor
 
 export function createRightsRepository(db: Database) {
   return {
+    /**
+     * Whether any link run knows this person id. A stop for an id no run ever
+     * produced (a typo) would be recorded yet leave the real child in scoring.
+     */
+    async isKnownPerson(m: number, personId: string): Promise<boolean> {
+      const r = await sql<{ known: boolean }>`
+        SELECT EXISTS (SELECT 1 FROM link_person
+                        WHERE municipality_id = ${m} AND person_id = ${personId}) AS known`.execute(
+        db,
+      );
+      return r.rows[0]?.known === true;
+    },
+
     /** Stops the use of a person's data; undefined when a stop is already in force. */
     async stop(m: number, personId: string, reason: string, actor: string) {
       const r = await sql<UsageStopRow>`

@@ -7,7 +7,8 @@
  *   when, why, old → new) is in 開示, identity columns are refused, and
  *   withdrawing the correction brings B04 back at the run after;
  * - a stop made under one person id still leaves the child out when a
- *   relink gives the child another id (the stop matches the 宛名番号).
+ *   relink gives the child another id (the stop matches the 宛名番号);
+ *   a stop for an id no run knows is refused.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -286,6 +287,17 @@ describe("訂正", () => {
 });
 
 describe("利用停止 across a relink", () => {
+  it("refuses a stop for an id no run knows (a typo): nothing is recorded that would leave the real child in", async () => {
+    const r = await coordinator.json<{ error: { message: string } }>("/api/rights/P99999998/stop", {
+      method: "POST",
+      body: { reason: "利用停止請求 受付第20号" },
+    });
+    expect(r.status).toBe(404);
+    expect(JSON.stringify(r.body)).toContain("こどもIDを確認してください");
+    const stops = await t.db.selectFrom("usage_stop").select("id").execute();
+    expect(stops).toEqual([]);
+  });
+
   it("a stop made under one id leaves the child out after a relink gives another id; lifting by the new id works", async () => {
     const child = await t.db
       .selectFrom("score_result")

@@ -175,12 +175,14 @@ export const rightsRoutes = createRouter()
       const actor = actorOf(c);
       const { personId } = c.req.valid("param");
       const { reason } = c.req.valid("json");
-      const s = await createRightsRepository(c.get("deps").db).stop(
-        actor.municipalityId,
-        personId,
-        reason,
-        actor.loginName,
-      );
+      const rights = createRightsRepository(c.get("deps").db);
+      if (!(await rights.isKnownPerson(actor.municipalityId, personId)))
+        return refuseAsNotFound(
+          c,
+          `person:${personId}`,
+          "指定された本人は見つかりません。こどもIDを確認してください（検索で確認できます）。",
+        );
+      const s = await rights.stop(actor.municipalityId, personId, reason, actor.loginName);
       if (!s)
         throw new MimamoriError("conflict", "この本人はすでに利用停止中です。", [
           "already_stopped",
