@@ -113,7 +113,10 @@ export function MaskingRulesPage() {
             <tbody>
               {view.roles.map((r) => (
                 <tr key={r.id}>
-                  <th scope="row">{r.label}</th>
+                  {/* Without a minimum the eight select columns squeeze the role to one character a line. */}
+                  <th scope="row" style={{ minWidth: "10rem" }}>
+                    {r.label}
+                  </th>
                   {view.fields.map((f) => (
                     <td key={f.id}>
                       <select
