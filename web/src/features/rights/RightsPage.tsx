@@ -123,17 +123,20 @@ export function RightsPage() {
           本人を選ぶ
         </button>
       </form>
-      {person ? (
-        <>
-          <h2>本人: {person}</h2>
-          <DisclosureSection personId={person} />
-          <StopSection personId={person} />
-          <CorrectionSection personId={person} />
-        </>
-      ) : (
-        <p>本人を選ぶと、開示・利用停止・訂正の操作が表示されます。</p>
-      )}
-      <StopsList />
+      {/* A gap between the stacked cards: .card has no margin, so they touched. */}
+      <div style={{ display: "flex", flexDirection: "column", gap: "1.5rem" }}>
+        {person ? (
+          <>
+            <h2>本人: {person}</h2>
+            <DisclosureSection personId={person} />
+            <StopSection personId={person} />
+            <CorrectionSection personId={person} />
+          </>
+        ) : (
+          <p>本人を選ぶと、開示・利用停止・訂正の操作が表示されます。</p>
+        )}
+        <StopsList />
+      </div>
     </section>
   );
 }
