@@ -238,7 +238,11 @@ describe.skipIf(!hasBrowser)("開示・訂正・利用停止と仮名化デー�
     expect(await axeViolations(page)).toEqual([]);
     const form = page.getByRole("form", { name: "仮名化データの出力" });
     await form.getByRole("button", { name: "CSV を出力" }).click();
-    await form.getByRole("alert").filter({ hasText: "具体的に入力してください" }).waitFor();
+    // The analyst's purpose speaks of analysis, not of a 請求's 受付番号.
+    await form
+      .getByRole("alert")
+      .filter({ hasText: "分析の目的を具体的に入力してください" })
+      .waitFor();
     await form.getByLabel(/分析の目的/).fill("困難の類型ごとの該当率の分析");
     const [download] = await Promise.all([
       page.waitForEvent("download"),

@@ -9,14 +9,14 @@ import { useState } from "react";
 import { useForm } from "react-hook-form";
 import { useReauth } from "../../lib/reauth.tsx";
 import { saveDownload } from "./download.ts";
-import { type PurposeForm, purposeForm } from "./forms.ts";
+import { analysisPurposeForm, type PurposeForm } from "./forms.ts";
 
 export function PseudonymisedExportPage() {
   const reauth = useReauth();
   const [done, setDone] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const form = useForm<PurposeForm>({
-    resolver: zodResolver(purposeForm),
+    resolver: zodResolver(analysisPurposeForm),
     defaultValues: { purpose: "" },
   });
   async function submit(v: PurposeForm) {

@@ -19,6 +19,17 @@ export const personForm = z.object({
 });
 
 export const purposeForm = z.object({ purpose: reasonText("目的（請求の受付番号など）") });
+/**
+ * The analyst's export purpose: no 請求 here, and the API (privacy/schema.ts)
+ * takes at most 200 characters.
+ */
+export const analysisPurposeForm = z.object({
+  purpose: z
+    .string()
+    .trim()
+    .min(4, "分析の目的を具体的に入力してください（4文字以上）。")
+    .max(200, "分析の目的は200文字以内で入力してください。"),
+});
 export const reasonForm = z.object({ reason: reasonText("理由（請求の受付番号など）") });
 
 export const correctionForm = z.object({
