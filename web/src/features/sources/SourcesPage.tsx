@@ -123,7 +123,8 @@ export function SourcesPage() {
       <h1>取り込み元</h1>
       <p className="lead">
         各課から届くファイルの定義です。標準の19件のほかに、この自治体のファイル（アンケート、独自の台帳など）を定義すると、プログラムを変えずに取り込み・名寄せ・データ項目・検証レポートで使えます。ファイルで定義するときの書式と記入例は、mimamori
-        に同梱の説明書（docs/sources-and-items.md の「Sources」の節）にあります。手元にない場合はシステム担当者にお尋ねください。下のフォームでも同じ定義を作れます。
+        に同梱の説明書（docs/sources-and-items.md
+        の「Sources」の節）にあります。手元にない場合はシステム担当者にお尋ねください。下のフォームでも同じ定義を作れます。
       </p>
       <ErrorBox error={list.error} />
       {list.data && (
