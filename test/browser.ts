@@ -93,26 +93,32 @@ export async function submitTotp(
   next: RegExp,
 ): Promise<void> {
   const heading = page.getByRole("heading", { name: next });
-  const busy = page.getByRole("button", { name: "確認中…" });
   const refused = page.getByRole("alert").filter({ hasText: "正しくありません" });
   for (let attempt = 1; ; attempt++) {
     const key = typeof secret === "string" ? secret : await secret();
     await page.getByLabel(field.label, { exact: field.exact }).fill(await freshTotp(key));
+    // The server's answer decides, not the page: an alert left over from an
+    // earlier refused code stays on screen while a slow request is pending, and
+    // reading it as this attempt's refusal failed a full run under load.
+    const answered = page.waitForResponse(
+      (r) =>
+        r.request().method() === "POST" &&
+        /\/api\/auth\/second-factor(\/enrolment\/confirm)?$/.test(new URL(r.url()).pathname),
+      { timeout: UI_TIMEOUT },
+    );
     await page.getByRole("button", { name: field.button, exact: true }).click();
-    const clicked = Date.now();
-    let sawBusy = false;
     let outcome: "ok" | "refused" | "timeout" = "timeout";
-    while (Date.now() - clicked < UI_TIMEOUT) {
-      if (await heading.isVisible()) {
-        outcome = "ok";
-        break;
-      }
-      if (await busy.isVisible()) sawBusy = true;
-      else if ((sawBusy || Date.now() - clicked > 3_000) && (await refused.isVisible())) {
-        outcome = "refused";
-        break;
-      }
-      await new Promise((r) => setTimeout(r, 200));
+    const res = await answered.catch(() => null);
+    if (res?.ok()) {
+      outcome = (await heading
+        .waitFor({ timeout: UI_TIMEOUT })
+        .then(() => true)
+        .catch(() => false))
+        ? "ok"
+        : "timeout";
+    } else if (res) {
+      outcome = "refused";
+      await refused.waitFor({ timeout: UI_TIMEOUT }).catch(() => undefined);
     }
     if (outcome === "ok") return;
     if (outcome === "timeout" || attempt >= 3) {
