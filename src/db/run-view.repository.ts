@@ -17,6 +17,7 @@ import type { ItemCondition } from "../domain/scoring/item-filter.ts";
 import { type RuleSet, type TieBreakKey, tieBreakOf } from "../domain/scoring/rules.ts";
 import type { Database } from "./database.ts";
 import { withDataScope } from "./scope.ts";
+import { viewCacheOf, viewKey } from "./view-cache.ts";
 
 /** Largest page of 判定一覧 (documented in the API). */
 export const MAX_LIST_PAGE = 200;
@@ -157,23 +158,27 @@ function resultsCte(scope: DataScope, run: RunForView): RawBuilder<unknown> {
       WHERE ${where})`;
 }
 
-/** SQL for a held-item condition: EXISTS over score_item with bound item ids. */
-function conditionSql(c: ItemCondition, runId: number): RawBuilder<boolean> {
+/**
+ * SQL for a held-item condition on the child's held items (score_child.items,
+ * migration 0091): one array expression per item on the row, item ids bound.
+ * Non-members cannot name B01/B02 (buildFilter refuses), so the array's
+ * council items are never tested for them.
+ */
+function conditionSql(c: ItemCondition): RawBuilder<boolean> {
   switch (c.kind) {
     case "item":
-      return sql<boolean>`EXISTS (SELECT 1 FROM score_item i WHERE i.run_id = ${runId}
-        AND i.person_id = res.person_id AND i.item_id = ${c.itemId})`;
+      return sql<boolean>`c.items @> ARRAY[${c.itemId}]::text[]`;
     case "not":
-      return sql<boolean>`NOT (${conditionSql(c.operand, runId)})`;
+      return sql<boolean>`NOT (${conditionSql(c.operand)})`;
     default:
       return sql<boolean>`(${sql.join(
-        c.operands.map((o) => conditionSql(o, runId)),
+        c.operands.map((o) => conditionSql(o)),
         sql.raw(c.kind === "and" ? " AND " : " OR "),
       )})`;
   }
 }
 
-function whereSql(f: ListFilter, runId: number): RawBuilder<boolean> {
+function whereSql(f: ListFilter): RawBuilder<boolean> {
   const parts: RawBuilder<boolean>[] = [sql<boolean>`res.type_index = ${f.typeIndex}`];
   if (f.flagged !== undefined) parts.push(sql<boolean>`res.flagged = ${f.flagged}`);
   if (f.scoreMin !== undefined) parts.push(sql<boolean>`res.score >= ${f.scoreMin}`);
@@ -188,7 +193,7 @@ function whereSql(f: ListFilter, runId: number): RawBuilder<boolean> {
         ? sql<boolean>`cardinality(res.excluded_by) > 0`
         : sql<boolean>`cardinality(res.excluded_by) = 0`,
     );
-  if (f.items) parts.push(conditionSql(f.items, runId));
+  if (f.items) parts.push(conditionSql(f.items));
   return sql<boolean>`${sql.join(parts, sql.raw(" AND "))}`;
 }
 
@@ -203,10 +208,13 @@ const TIE_BREAK_SQL: Readonly<Record<TieBreakKey, string>> = {
  * (TypeRule.tieBreak; the same order as domain/scoring/score.ts
  * `compareForReview`, by completed years of age), then person id.
  */
-function priorityOf(run: RunForView, typeIndex: number): RawBuilder<unknown> {
+function priorityOf(scope: DataScope, run: RunForView, typeIndex: number): RawBuilder<unknown> {
   const rule = run.rules.types.find((t) => t.difficulty === run.difficulties[typeIndex]);
   const keys = tieBreakOf(rule).map((k) => TIE_BREAK_SQL[k]);
-  return sql.raw(["res.score DESC NULLS LAST", ...keys, "res.person_id"].join(", "));
+  // A member's score is score_result.score (NOT NULL): plain DESC matches
+  // score_result_order_idx; a non-member's adjusted score can be null (model types).
+  const score = scope.council ? "res.score DESC" : "res.score DESC NULLS LAST";
+  return sql.raw([score, ...keys, "res.person_id"].join(", "));
 }
 
 function orderSql(
@@ -234,34 +242,22 @@ interface Facets {
 const facetCache = new WeakMap<Database, Map<string, Facets>>();
 
 export function createRunViewRepository(db: Database) {
-  /** Items held by these persons (B01/B02 left out for non-members). */
-  async function itemsOf(
-    scope: DataScope,
-    runId: number,
-    persons: readonly string[],
-  ): Promise<Map<string, string[]>> {
-    const out = new Map<string, string[]>();
-    if (persons.length === 0) return out;
-    const hidden = scope.council ? [] : [...COUNCIL_ONLY_ITEMS];
-    const r = await sql<{ person_id: string; item_id: string }>`
-      SELECT person_id, item_id FROM score_item
-      WHERE run_id = ${runId} AND municipality_id = ${scope.municipalityId}
-        AND person_id = ANY(${[...persons]}::text[]) AND item_id <> ALL(${hidden}::text[])
-      ORDER BY person_id, item_id`.execute(db);
-    for (const x of r.rows) out.set(x.person_id, [...(out.get(x.person_id) ?? []), x.item_id]);
-    return out;
-  }
-
   /** How many children match a filter. */
   async function count(scope: DataScope, run: RunForView, f: ListFilter): Promise<number> {
+    const key = viewKey(scope, run.id, "count", f);
+    const cache = viewCacheOf(db);
+    const hit = cache.get(key) as number | undefined;
+    if (hit !== undefined) return hit;
     const r = await adjusting(scope, () =>
       sql<{ n: number }>`
       WITH ${resultsCte(scope, run)}
       SELECT count(*)::int AS n FROM res
       JOIN score_child c ON c.run_id = ${run.id} AND c.person_id = res.person_id
-      WHERE ${whereSql(f, run.id)}`.execute(db),
+      WHERE ${whereSql(f)}`.execute(db),
     );
-    return r.rows[0]?.n ?? 0;
+    const n = r.rows[0]?.n ?? 0;
+    cache.set(key, n);
+    return n;
   }
 
   return {
@@ -298,10 +294,12 @@ export function createRunViewRepository(db: Database) {
             )} END`
           : sql`NULL`;
         await sql`
-          INSERT INTO score_child (run_id, municipality_id, person_id, age, affiliation, grade, household_no)
+          INSERT INTO score_child (run_id, municipality_id, person_id, age, affiliation, grade, household_no, items)
           SELECT ${run.id}, ${municipalityId}, k.person_id,
                  date_part('year', age(${run.asOf}::date, p.birth_date))::smallint,
-                 a.affiliation, a.grade, p.household_no
+                 a.affiliation, a.grade, p.household_no,
+                 coalesce((SELECT array_agg(i.item_id ORDER BY i.item_id) FROM score_item i
+                           WHERE i.run_id = ${run.id} AND i.person_id = k.person_id), '{}')
           FROM (SELECT DISTINCT person_id FROM score_result WHERE run_id = ${run.id}) k
           LEFT JOIN link_person p ON p.run_id = ${run.linkRunId} AND p.person_id = k.person_id
           LEFT JOIN LATERAL (
@@ -319,15 +317,31 @@ export function createRunViewRepository(db: Database) {
       });
     },
 
-    /** One page of 判定一覧 and the total matching the filter. */
+    /**
+     * One page of 判定一覧 and the total matching the filter. The page and the
+     * total are two statements: the page is read in priority order and stops
+     * after offset + limit rows (an index range scan of the type's scores for
+     * a council member's priority order), the total is counted once per
+     * filter. Both are kept in the view cache (below): a published run's
+     * results never change.
+     */
     async list(
       scope: DataScope,
       run: RunForView,
       f: ListFilter,
       page: { sort: ListSort; households: boolean; offset: number; limit: number },
     ): Promise<{ total: number; rows: ListRow[] }> {
+      // Pages of the screen are cached; the export's large pages are not (memory bound).
+      const cacheable = page.limit <= MAX_LIST_PAGE;
+      const key = viewKey(scope, run.id, "list", { f, page });
+      const cache = viewCacheOf(db);
+      const hit = cacheable
+        ? (cache.get(key) as { total: number; rows: ListRow[] } | undefined)
+        : undefined;
+      if (hit) return hit;
       // The route caps pages at MAX_LIST_PAGE; the export reads larger pages.
       const limit = page.limit;
+      const hidden = scope.council ? [] : [...COUNCIL_ONLY_ITEMS];
       const hh = page.households
         ? sql`LEFT JOIN (
             SELECT c2.household_no, max(r2.score) AS best FROM res r2
@@ -335,6 +349,7 @@ export function createRunViewRepository(db: Database) {
             WHERE r2.type_index = ${f.typeIndex} AND c2.household_no IS NOT NULL GROUP BY 1
           ) hh ON hh.household_no = c.household_no`
         : sql`CROSS JOIN (SELECT NULL::float8 AS best) hh`;
+      const order = orderSql(page.sort, page.households, priorityOf(scope, run, f.typeIndex));
       const r = await adjusting(scope, () =>
         sql<{
           person_id: string;
@@ -351,18 +366,22 @@ export function createRunViewRepository(db: Database) {
           applicable: boolean;
           total_points: number;
           excluded_by: string[];
-          total: number;
+          items: string[];
         }>`
         WITH ${resultsCte(scope, run)}, pg AS (
           SELECT res.person_id, c.age, c.affiliation, c.grade, c.household_no, res.score,
                  res.threshold, res.flagged, res.applicable, res.total_points, res.excluded_by,
-                 count(*) OVER ()::int AS total,
-                 row_number() OVER (ORDER BY ${orderSql(page.sort, page.households, priorityOf(run, f.typeIndex))}) AS ord
+                 ${
+                   hidden.length
+                     ? sql`ARRAY(SELECT x FROM unnest(c.items) x WHERE x <> ALL(${hidden}::text[]))`
+                     : sql`c.items`
+                 } AS items,
+                 row_number() OVER (ORDER BY ${order}) AS ord
           FROM res
           JOIN score_child c ON c.run_id = ${run.id} AND c.person_id = res.person_id
           ${hh}
-          WHERE ${whereSql(f, run.id)}
-          ORDER BY ${orderSql(page.sort, page.households, priorityOf(run, f.typeIndex))}
+          WHERE ${whereSql(f)}
+          ORDER BY ${order}
           LIMIT ${limit} OFFSET ${page.offset}
         )
         -- Names only for the page: joining link_person before the sort hashed every person of the run.
@@ -371,14 +390,10 @@ export function createRunViewRepository(db: Database) {
         LEFT JOIN link_person p ON p.run_id = ${run.linkRunId} AND p.person_id = pg.person_id
         ORDER BY pg.ord`.execute(db),
       );
-      let total = r.rows[0]?.total ?? 0;
-      if (r.rows.length === 0 && page.offset > 0) total = await count(scope, run, f);
-      const items = await itemsOf(
-        scope,
-        run.id,
-        r.rows.map((x) => x.person_id),
-      );
-      return {
+      // A short first page is the whole result: no count needed.
+      const total =
+        page.offset === 0 && r.rows.length < limit ? r.rows.length : await count(scope, run, f);
+      const result = {
         total,
         rows: r.rows.map((x) => ({
           personId: x.person_id,
@@ -395,9 +410,11 @@ export function createRunViewRepository(db: Database) {
           applicable: x.applicable,
           totalPoints: x.total_points,
           excludedBy: x.excluded_by,
-          items: items.get(x.person_id) ?? [],
+          items: x.items,
         })),
       };
+      if (cacheable) cache.set(key, result);
+      return result;
     },
 
     count,
@@ -452,13 +469,12 @@ export function createRunViewRepository(db: Database) {
         }>`
         WITH ${resultsCte(scope, run)}
         SELECT res.person_id, p.name, res.score, count(*) OVER ()::int AS total,
-          ARRAY(SELECT i.item_id FROM score_item i WHERE i.run_id = ${run.id}
-                AND i.person_id = res.person_id AND i.item_id = ANY(${[...itemIds]}::text[])) AS held
+          ARRAY(SELECT x FROM unnest(c.items) x WHERE x = ANY(${[...itemIds]}::text[])) AS held
         FROM res
         JOIN score_child c ON c.run_id = ${run.id} AND c.person_id = res.person_id
         LEFT JOIN link_person p ON p.run_id = ${run.linkRunId} AND p.person_id = res.person_id
-        WHERE ${whereSql(f, run.id)}
-        ORDER BY ${priorityOf(run, f.typeIndex)}
+        WHERE ${whereSql(f)}
+        ORDER BY ${priorityOf(scope, run, f.typeIndex)}
         LIMIT ${MAX_MATRIX_ROWS}`.execute(db),
       );
       const cols = await adjusting(scope, () =>
@@ -468,7 +484,7 @@ export function createRunViewRepository(db: Database) {
         JOIN score_child c ON c.run_id = ${run.id} AND c.person_id = res.person_id
         JOIN score_item i ON i.run_id = ${run.id} AND i.person_id = res.person_id
           AND i.item_id = ANY(${[...itemIds]}::text[])
-        WHERE ${whereSql(f, run.id)}
+        WHERE ${whereSql(f)}
         GROUP BY 1`.execute(db),
       );
       const byItem = new Map(cols.rows.map((x) => [x.item_id, x.n]));

@@ -406,6 +406,8 @@ export interface ScoreChildTable {
   affiliation: string | null;
   grade: string | null;
   household_no: string | null;
+  /** Item ids the child holds in the run, sorted, B01/B02 included (0091-held-items). */
+  items: Generated<string[]>;
 }
 
 /** A municipality's small settings by key (0050-run-views). */

@@ -27,11 +27,13 @@ import * as factCorrection from "./0081-fact-correction.ts";
 import * as usageStopKeys from "./0082-usage-stop-keys.ts";
 import * as caseRetention from "./0083-case-retention.ts";
 import * as auditChainOrder from "./0090-audit-chain-order.ts";
+import * as heldItems from "./0091-held-items.ts";
 
 /**
  * Every migration, in order. Names are permanent (they are recorded in the
  * database); add new ones at the end as `NNNN-topic`.
  */
+
 export const migrations: Record<string, Migration> = {
   "0001-foundation": foundation,
   "0002-import": importing,
@@ -61,4 +63,5 @@ export const migrations: Record<string, Migration> = {
   "0083-case-retention": caseRetention,
   "0090-audit-chain-order": auditChainOrder,
   "0077-masking-rules": maskingRules,
+  "0091-held-items": heldItems,
 };

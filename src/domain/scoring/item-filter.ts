@@ -2,7 +2,8 @@
  * Held-item conditions of 判定一覧 (issue 11): "B11 AND NOT B01",
  * "(B03 OR B04) AND B12", also written with かつ / または / でない and & | !.
  * Parsed here into a small tree; db/run-view.repository.ts compiles the tree
- * to SQL (EXISTS over score_item, item ids as bound parameters). Precedence:
+ * to SQL (array tests on the child's held items, score_child.items, item ids
+ * as bound parameters). Precedence:
  * NOT > AND > OR; parentheses group. At most 20 items and depth 8, so a
  * condition can never become an expensive query.
  */
