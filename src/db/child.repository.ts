@@ -138,13 +138,22 @@ function person(r: PersonDbRow): PersonRow {
  * cache of services/run-view.service.ts.
  */
 const ruleCache = new WeakMap<Database, Map<string, RuleSet>>();
+/** A linkage run's comparisons (its settings never change once written), per database. */
+const comparisonCache = new WeakMap<
+  Database,
+  Map<string, { name: string; label: string; levels: { label: string }[] }[]>
+>();
 
-export function createChildRepository(db: Database) {
+/**
+ * `db` may be a transaction (the child view reads in one, see
+ * services/child.service.ts); `root` is the database the caches belong to.
+ */
+export function createChildRepository(db: Database, root: Database = db) {
   async function rulesOf(municipalityId: number, ruleVersionId: number) {
-    let perDb = ruleCache.get(db);
+    let perDb = ruleCache.get(root);
     if (!perDb) {
       perDb = new Map();
-      ruleCache.set(db, perDb);
+      ruleCache.set(root, perDb);
     }
     const key = `${municipalityId}:${ruleVersionId}`;
     const hit = perDb.get(key);
@@ -344,6 +353,14 @@ export function createChildRepository(db: Database) {
       scope: DataScope,
       run: ChildRun,
     ): Promise<{ name: string; label: string; levels: { label: string }[] }[]> {
+      let perDb = comparisonCache.get(root);
+      if (!perDb) {
+        perDb = new Map();
+        comparisonCache.set(root, perDb);
+      }
+      const key = `${scope.municipalityId}:${run.linkRunId}`;
+      const hit = perDb.get(key);
+      if (hit) return hit;
       const r = await db
         .selectFrom("link_run")
         .select("settings")
@@ -353,7 +370,13 @@ export function createChildRepository(db: Database) {
       const settings = r?.settings as
         | { comparisons?: { name: string; label: string; levels: { label: string }[] }[] }
         | undefined;
-      return settings?.comparisons ?? [];
+      const comparisons = settings?.comparisons ?? [];
+      // Only a run that exists is remembered (a missing one stays a miss).
+      if (r) {
+        perDb.set(key, comparisons);
+        if (perDb.size > 32) perDb.delete(perDb.keys().next().value as string);
+      }
+      return comparisons;
     },
 
     /**
