@@ -369,6 +369,11 @@ describe("判定一覧 under load: held items on the row, cached pages (issue 11
     expect(before.body.rows.some((r) => r.name !== null)).toBe(true);
     const masking = createMaskingRepository(t.db);
     const current = await masking.current(municipalityId);
+    // Everything in full for a coordinator: the answer passes unparsed, still naming the version.
+    expect(Object.values(current.rules.coordinator).every((f) => f === "full")).toBe(true);
+    expect((await council.request(q)).headers.get("X-Mimamori-Masking-Version")).toBe(
+      String(current.version),
+    );
     await masking.save(
       municipalityId,
       {
@@ -386,6 +391,9 @@ describe("判定一覧 under load: held items on the row, cached pages (issue 11
       expect(after.status).toBe(200);
       expect(after.body.rows.length).toBe(before.body.rows.length);
       for (const r of after.body.rows) expect(r.name).toBeNull();
+      expect((await council.request(q)).headers.get("X-Mimamori-Masking-Version")).toBe(
+        String(current.version + 1),
+      );
     } finally {
       const now = await masking.current(municipalityId);
       await masking.save(
