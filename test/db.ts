@@ -6,6 +6,7 @@ import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { inject } from "vitest";
 import { createKysely, type Database, migrateToLatest } from "../src/db/database.ts";
+import { loginRoleName, prepareAppLogin } from "../src/db/login-role.ts";
 import { allowUnscopedAsOwnerForTests } from "../src/db/scope.ts";
 
 // Test set-up and direct repository calls run outside any data scope; they run
@@ -16,7 +17,10 @@ allowUnscopedAsOwnerForTests();
 
 export interface TestDatabase {
   readonly db: Database;
+  /** The owner's URL. */
   readonly url: string;
+  /** The app login role's URL (not owner, no BYPASSRLS), as a served process would use. */
+  readonly appUrl: string;
   drop(): Promise<void>;
 }
 
@@ -29,11 +33,13 @@ export async function createTestDatabase(
   const u = new URL(adminUrl);
   u.pathname = `/${name}`;
   const url = u.toString();
-  const db = createKysely(url, 5);
+  const appUrl = await prepareAppLogin({ ownerUrl: url });
+  const db = createKysely({ owner: url, app: appUrl }, 5);
   if (options.migrate !== false) await migrateToLatest(db);
   return {
     db,
     url,
+    appUrl,
     async drop() {
       await db.destroy();
       // pg-pool's end() resolves before its sockets are closed; dropping WITH
@@ -41,6 +47,8 @@ export async function createTestDatabase(
       // unhandled error. Wait for the sessions to go first.
       await waitForNoSessions(adminUrl, name);
       await adminQuery(adminUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      // Roles are cluster-wide: the database's login role goes with it.
+      await adminQuery(adminUrl, `DROP ROLE IF EXISTS ${loginRoleName(name)}`);
     },
   };
 }

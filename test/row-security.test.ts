@@ -14,6 +14,7 @@ import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAuditRepository } from "../src/db/audit.repository.ts";
 import { createLinkageRepository } from "../src/db/linkage.repository.ts";
+import { loginRoleName } from "../src/db/login-role.ts";
 import { createRetentionRepository } from "../src/db/retention.repository.ts";
 import {
   ACCOUNT_LOOKUP,
@@ -249,6 +250,43 @@ describe("another municipality's scope", () => {
         WHERE r.municipality_id = ${a}`.execute(t.db),
     );
     expect(r.rows[0]?.n).toBe(0);
+  });
+
+  it("connects as its own login role, and RESET ROLE or SET ROLE owner cannot lift RLS", async () => {
+    const owner = new URL(t.url).username;
+    const who = await withDataScope(scopeB, () =>
+      sql<{ session: string; bypass: boolean; sup: boolean; ownerMember: boolean }>`
+        SELECT session_user AS session, r.rolbypassrls AS bypass, r.rolsuper AS sup,
+               pg_has_role(session_user, ${owner}, 'MEMBER') AS "ownerMember"
+        FROM pg_roles r WHERE r.rolname = session_user`.execute(t.db),
+    );
+    expect(who.rows[0]).toEqual({
+      session: loginRoleName(new URL(t.url).pathname.slice(1)),
+      bypass: false,
+      sup: false,
+      ownerMember: false,
+    });
+    // An injected RESET ROLE returns to the login role: still no row of A in any table.
+    await tryInScope(scopeB, async (tx) => {
+      await sql`RESET ROLE`.execute(tx);
+      const me = await sql<{ u: string }>`SELECT current_user AS u`.execute(tx);
+      expect(me.rows[0]?.u).not.toBe(owner);
+      for (const table of municipalTables) {
+        const n = await sql<{
+          n: number;
+        }>`SELECT count(*)::int AS n FROM ${sql.id(table)} WHERE municipality_id = ${a}`.execute(
+          tx,
+        );
+        expect(n.rows[0]?.n, table).toBe(0);
+      }
+    });
+    // SET ROLE to the owner (or SET SESSION AUTHORIZATION) is refused outright.
+    await expect(
+      tryInScope(scopeB, (tx) => sql`SET ROLE ${sql.id(owner)}`.execute(tx)),
+    ).rejects.toThrow(/permission denied/);
+    await expect(
+      tryInScope(scopeB, (tx) => sql`SET SESSION AUTHORIZATION ${sql.id(owner)}`.execute(tx)),
+    ).rejects.toThrow(/permission denied/);
   });
 
   it("changes and deletes none of A's rows", async () => {

@@ -7,6 +7,7 @@ import pg from "pg";
 import { MimamoriError } from "../domain/errors.ts";
 import { flushAuditWriter } from "./audit.repository.ts";
 import { type EmbeddedServer, startEmbedded } from "./embedded.ts";
+import { prepareAppLogin } from "./login-role.ts";
 import { migrations } from "./migrations/index.ts";
 import { applyRowSecurity } from "./row-security.ts";
 import type { DB } from "./schema.ts";
@@ -21,7 +22,10 @@ export type Database = Kysely<DB>;
 
 export interface OpenedDatabase {
   readonly db: Database;
+  /** The owner's URL (migrations, backup, jobs that run as owner). */
   readonly url: string;
+  /** The app login role's URL (login-role.ts): what request-driven connections use. */
+  readonly appUrl: string;
   /** Present when mimamori started its own PostgreSQL. */
   readonly embedded: EmbeddedServer | undefined;
   close(): Promise<void>;
@@ -29,17 +33,52 @@ export interface OpenedDatabase {
 
 export interface OpenOptions {
   readonly databaseUrl: string | undefined;
+  /** The app login role's URL (default: DATABASE_APP_URL); only with databaseUrl. */
+  readonly appDatabaseUrl?: string | undefined;
   readonly home: string;
   readonly migrate?: boolean;
   readonly onLog?: (line: string) => void;
   readonly poolSize?: number;
 }
 
+/** Where the two pools connect: the owner, and the app's login role (login-role.ts). */
+export interface DatabaseUrls {
+  readonly owner: string;
+  readonly app: string;
+}
+
 /**
- * The application's Kysely: every statement runs as the app role in the
- * current data scope (scope.ts, scoped-driver.ts).
+ * The application's Kysely: every statement runs on the app login role's
+ * pool in the current data scope (scope.ts, scoped-driver.ts); only
+ * runAsOwner uses the owner's pool.
  */
-export function createKysely(url: string, poolSize = 10): Database {
+export function createKysely(urls: DatabaseUrls, poolSize = 10): Database {
+  return new Kysely<DB>({
+    dialect: new ScopedPostgresDialect({
+      app: createPool(urls.app, poolSize),
+      owner: createPool(urls.owner, poolSize),
+    }),
+  });
+}
+
+/**
+ * A Kysely on a server one started oneself (tests, benches): the app login
+ * role prepared as openDatabase does (`home`: the embedded server's home, whose
+ * password file the CLI and server of that home share).
+ */
+export async function connectKysely(
+  ownerUrl: string,
+  options: { readonly home?: string; readonly poolSize?: number } = {},
+): Promise<Database> {
+  const app = await prepareAppLogin({
+    ownerUrl,
+    home: options.home,
+    preferFile: options.home !== undefined,
+  });
+  return createKysely({ owner: ownerUrl, app }, options.poolSize);
+}
+
+function createPool(url: string, poolSize: number): pg.Pool {
   const pool = new pg.Pool({ connectionString: url, max: poolSize });
   // An idle connection that the server ends (shutdown, restart, network) emits
   // 'error' on the pool; unhandled, that would crash the process. The pool
@@ -52,20 +91,39 @@ export function createKysely(url: string, poolSize = 10): Database {
   pool.on("connect", (client) => {
     client.on("error", () => {});
   });
-  return new Kysely<DB>({ dialect: new ScopedPostgresDialect({ pool }) });
+  return pool;
 }
 
 /** Opens (and by default migrates) the database described by the global options. */
 export async function openDatabase(options: OpenOptions): Promise<OpenedDatabase> {
   let embedded: EmbeddedServer | undefined;
   let url = options.databaseUrl;
+  const appDatabaseUrl = options.appDatabaseUrl ?? envAppUrl();
   if (url === undefined) {
+    if (appDatabaseUrl !== undefined) {
+      throw new MimamoriError(
+        "config",
+        "DATABASE_APP_URL は DATABASE_URL と一緒に指定してください（内蔵 PostgreSQL ではアプリ用のログインロールを自動で作ります）。",
+      );
+    }
     embedded = await startEmbedded({ home: options.home, onLog: options.onLog });
     url = embedded.url;
   } else {
     await checkReachable(url);
   }
-  const db = createKysely(url, options.poolSize);
+  let appUrl: string;
+  try {
+    appUrl = await prepareAppLogin({
+      ownerUrl: url,
+      appUrl: appDatabaseUrl,
+      home: options.home,
+      preferFile: embedded !== undefined,
+    });
+  } catch (e) {
+    await embedded?.stop();
+    throw e;
+  }
+  const db = createKysely({ owner: url, app: appUrl }, options.poolSize);
   const close = async () => {
     // Audit rows still queued for the group-commit writer are written first.
     await flushAuditWriter(db);
@@ -78,7 +136,12 @@ export async function openDatabase(options: OpenOptions): Promise<OpenedDatabase
     await close();
     throw e;
   }
-  return { db, url, embedded, close };
+  return { db, url, appUrl, embedded, close };
+}
+
+function envAppUrl(): string | undefined {
+  const v = process.env.DATABASE_APP_URL;
+  return v === undefined || v === "" ? undefined : v;
 }
 
 async function checkReachable(url: string): Promise<void> {

@@ -13,7 +13,8 @@
  * app_user, audit_log and session). test/row-security.test.ts fails when a
  * municipal table is left without RLS.
  */
-import { type Kysely, sql } from "kysely";
+import { Kysely, sql } from "kysely";
+import type pg from "pg";
 import { APP_ROLE } from "./scope.ts";
 
 /** Tables the app role may read and append to, never change. */
@@ -84,25 +85,29 @@ export async function applyRowSecurity(db: Kysely<any>): Promise<void> {
 
 /**
  * The app role (cluster-wide, so created once per server; parallel test
- * databases may race to create it). NOLOGIN: the application's connection
- * takes it with SET LOCAL ROLE per transaction, so the connecting user must
- * be a member (a superuser always is). Not the owner, no BYPASSRLS, NOINHERIT.
+ * databases may race to create it). NOLOGIN: it holds the grants; the app's
+ * LOGIN role (login-role.ts) is a member and inherits them, and each scoped
+ * transaction also takes it with SET LOCAL ROLE (so the owner, a member too,
+ * can run COPY paths scoped). Not the owner, no BYPASSRLS, NOINHERIT.
  */
 // biome-ignore lint/suspicious/noExplicitAny: see applyRowSecurity
-async function ensureAppRole(db: Kysely<any>): Promise<void> {
-  await sql`
+export async function ensureAppRole(db: Kysely<any> | pg.ClientBase): Promise<void> {
+  if (db instanceof Kysely) await sql.raw(APP_ROLE_STATEMENT).execute(db);
+  else await db.query(APP_ROLE_STATEMENT);
+}
+
+const APP_ROLE_STATEMENT = `
     DO $$
     BEGIN
-      IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = ${sql.lit(APP_ROLE)}) THEN
+      IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '${APP_ROLE}') THEN
         BEGIN
-          CREATE ROLE ${sql.id(APP_ROLE)} NOLOGIN NOSUPERUSER NOBYPASSRLS NOINHERIT NOCREATEDB NOCREATEROLE;
+          CREATE ROLE "${APP_ROLE}" NOLOGIN NOSUPERUSER NOBYPASSRLS NOINHERIT NOCREATEDB NOCREATEROLE;
         EXCEPTION WHEN duplicate_object OR unique_violation THEN
           NULL;
         END;
       END IF;
       IF NOT (SELECT rolsuper FROM pg_roles WHERE rolname = current_user)
-         AND NOT pg_has_role(current_user, ${sql.lit(APP_ROLE)}, 'MEMBER') THEN
-        EXECUTE format('GRANT %I TO %I', ${sql.lit(APP_ROLE)}, current_user);
+         AND NOT pg_has_role(current_user, '${APP_ROLE}', 'MEMBER') THEN
+        EXECUTE format('GRANT %I TO %I', '${APP_ROLE}', current_user);
       END IF;
-    END $$`.execute(db);
-}
+    END $$`;

@@ -1,26 +1,45 @@
 /**
- * A Kysely driver around PostgresDriver that runs every statement in the
- * current data scope (scope.ts): a statement outside a transaction becomes
- * BEGIN + scope; statement; COMMIT, and a transaction gets the scope right
- * after its BEGIN. Repositories stay unchanged.
+ * A Kysely driver over two pools (issue 12): the app pool, which logs in as
+ * the app's LOGIN role (login-role.ts: not the owner, no BYPASSRLS), and the
+ * owner pool, used only inside scope.ts runAsOwner (migrations, ANALYZE) and
+ * by tests' unscoped set-up. The pool is chosen when a connection is
+ * acquired, in the caller's async context.
+ *
+ * Every statement on an app connection runs in the current data scope
+ * (scope.ts): a statement outside a transaction becomes BEGIN + scope;
+ * statement; COMMIT, and a transaction gets the scope right after its BEGIN.
+ * Repositories stay unchanged. An injected RESET ROLE on an app connection
+ * returns to the login role, which has the same (non-bypassing) rights.
  */
 import {
   CompiledQuery,
   type DatabaseConnection,
+  type DatabaseIntrospector,
+  type Dialect,
+  type DialectAdapter,
   type Driver,
-  PostgresDialect,
+  type Kysely,
+  PostgresAdapter,
+  PostgresDriver,
+  PostgresIntrospector,
+  PostgresQueryCompiler,
   type QueryCompiler,
   type QueryResult,
   type TransactionSettings,
 } from "kysely";
+import type pg from "pg";
 import { currentDataScope, runsAsOwner, scopeSql } from "./scope.ts";
 
 class ScopedConnection implements DatabaseConnection {
   inTransaction = false;
-  constructor(readonly inner: DatabaseConnection) {}
+  constructor(
+    readonly inner: DatabaseConnection,
+    /** From the owner pool: statements pass through unscoped. */
+    readonly owner: boolean,
+  ) {}
 
   async executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
-    if (this.inTransaction || runsAsOwner()) return this.inner.executeQuery<R>(query);
+    if (this.inTransaction || this.owner) return this.inner.executeQuery<R>(query);
     await this.inner.executeQuery(CompiledQuery.raw(`BEGIN; ${scopeSql(currentDataScope())}`));
     try {
       const result = await this.inner.executeQuery<R>(query);
@@ -36,7 +55,7 @@ class ScopedConnection implements DatabaseConnection {
     query: CompiledQuery,
     chunkSize?: number,
   ): AsyncIterableIterator<QueryResult<R>> {
-    if (this.inTransaction || runsAsOwner()) {
+    if (this.inTransaction || this.owner) {
       yield* this.inner.streamQuery<R>(query, chunkSize);
       return;
     }
@@ -52,18 +71,24 @@ class ScopedConnection implements DatabaseConnection {
 }
 
 class ScopedDriver implements Driver {
-  constructor(private readonly inner: Driver) {}
-  init() {
-    return this.inner.init();
+  constructor(
+    private readonly inner: Driver,
+    private readonly ownerDriver: Driver,
+  ) {}
+  async init() {
+    await this.inner.init();
+    await this.ownerDriver.init();
   }
   async acquireConnection(): Promise<DatabaseConnection> {
-    return new ScopedConnection(await this.inner.acquireConnection());
+    const owner = runsAsOwner();
+    const driver = owner ? this.ownerDriver : this.inner;
+    return new ScopedConnection(await driver.acquireConnection(), owner);
   }
   async beginTransaction(c: DatabaseConnection, settings: TransactionSettings): Promise<void> {
     const conn = c as ScopedConnection;
     await this.inner.beginTransaction(conn.inner, settings);
     conn.inTransaction = true;
-    if (runsAsOwner()) return;
+    if (conn.owner) return;
     try {
       await conn.inner.executeQuery(CompiledQuery.raw(scopeSql(currentDataScope())));
     } catch (e) {
@@ -105,16 +130,31 @@ class ScopedDriver implements Driver {
     await this.inner.releaseSavepoint?.((c as ScopedConnection).inner, name, compile);
   }
   releaseConnection(c: DatabaseConnection): Promise<void> {
-    return this.inner.releaseConnection((c as ScopedConnection).inner);
+    const conn = c as ScopedConnection;
+    return (conn.owner ? this.ownerDriver : this.inner).releaseConnection(conn.inner);
   }
-  destroy(): Promise<void> {
-    return this.inner.destroy();
+  async destroy(): Promise<void> {
+    await Promise.all([this.inner.destroy(), this.ownerDriver.destroy()]);
   }
 }
 
-/** PostgresDialect whose driver scopes every statement. */
-export class ScopedPostgresDialect extends PostgresDialect {
-  override createDriver(): Driver {
-    return new ScopedDriver(super.createDriver());
+/** The PostgreSQL dialect whose driver scopes every statement of the app pool. */
+export class ScopedPostgresDialect implements Dialect {
+  constructor(private readonly pools: { readonly app: pg.Pool; readonly owner: pg.Pool }) {}
+  createDriver(): Driver {
+    return new ScopedDriver(
+      new PostgresDriver({ pool: this.pools.app }),
+      new PostgresDriver({ pool: this.pools.owner }),
+    );
+  }
+  createQueryCompiler(): QueryCompiler {
+    return new PostgresQueryCompiler();
+  }
+  createAdapter(): DialectAdapter {
+    return new PostgresAdapter();
+  }
+  // biome-ignore lint/suspicious/noExplicitAny: Kysely's Dialect signature
+  createIntrospector(db: Kysely<any>): DatabaseIntrospector {
+    return new PostgresIntrospector(db);
   }
 }

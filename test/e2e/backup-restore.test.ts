@@ -16,7 +16,7 @@ import { exportFlags } from "../../src/cli/commands/export-flags.ts";
 import { exportLinks, exportPersons } from "../../src/cli/commands/export-links.ts";
 import { exportScores } from "../../src/cli/commands/export-scores.ts";
 import { createAuditRepository } from "../../src/db/audit.repository.ts";
-import { createKysely, type Database, migrateToLatest } from "../../src/db/database.ts";
+import { connectKysely, type Database, migrateToLatest } from "../../src/db/database.ts";
 import { type EmbeddedServer, startEmbedded } from "../../src/db/embedded.ts";
 import { createMunicipalityRepository } from "../../src/db/municipality.repository.ts";
 import { allowUnscopedAsOwnerForTests } from "../../src/db/scope.ts";
@@ -49,7 +49,7 @@ let municipalityId: number;
 
 beforeAll(async () => {
   serverA = await startEmbedded({ home: homeA });
-  dbA = createKysely(serverA.url, 5);
+  dbA = await connectKysely(serverA.url, { home: homeA, poolSize: 5 });
   await migrateToLatest(dbA);
   const target = { db: dbA, url: serverA.url };
   const data = join(base, "data");
@@ -165,7 +165,7 @@ describe("backup while running and writing, restore into a fresh home", () => {
     expect(r.out).toMatch(/に戻しました/);
 
     serverB = await startEmbedded({ home: homeB });
-    dbB = createKysely(serverB.url, 5);
+    dbB = await connectKysely(serverB.url, { home: homeB, poolSize: 5 });
     expect(await counts(dbB)).toEqual(countsA);
     expect(await exportsOf(serverB.url)).toEqual(exportsA);
     // Everything committed before the backup started is there; nothing after it stopped.

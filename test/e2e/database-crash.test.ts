@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { exportFlags } from "../../src/cli/commands/export-flags.ts";
 import { exportLinks, exportPersons } from "../../src/cli/commands/export-links.ts";
 import { exportScores } from "../../src/cli/commands/export-scores.ts";
-import { createKysely, type Database, migrateToLatest } from "../../src/db/database.ts";
+import { connectKysely, type Database, migrateToLatest } from "../../src/db/database.ts";
 import { type EmbeddedServer, startEmbedded } from "../../src/db/embedded.ts";
 import { createMunicipalityRepository } from "../../src/db/municipality.repository.ts";
 import { ABANDONED_MESSAGE } from "../../src/db/run-job.repository.ts";
@@ -42,7 +42,7 @@ let municipalityId: number;
 
 async function open(): Promise<void> {
   server = await startEmbedded({ home });
-  db = createKysely(server.url, 5);
+  db = await connectKysely(server.url, { home, poolSize: 5 });
 }
 
 beforeAll(async () => {

@@ -199,7 +199,7 @@ export const importCommand: Command = {
       const progress = progressReporter(process.stderr);
       let reports: ImportReport[];
       try {
-        reports = await importFiles(opened, files, {
+        reports = await importFiles({ db: opened.db, url: opened.appUrl }, files, {
           municipalityId,
           actor: { userId: null, loginName: "cli" },
           ...(mapping === undefined ? {} : { mapping }),

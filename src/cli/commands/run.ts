@@ -42,14 +42,17 @@ export const runCommand: Command = {
       const municipalityId = enterMunicipality(await resolveMunicipality(opened.db, globals));
       let result: Awaited<ReturnType<typeof monthlyRun>>;
       try {
-        result = await monthlyRun(opened, {
-          municipalityId,
-          ...(asOf === undefined ? {} : { asOf }),
-          actor: { userId: null, loginName: "cli" },
-          origin: "cli",
-          onStage: (e) => process.stdout.write(formatStageEvent(e)),
-          ...(crash ? { beforeStage: crash } : {}),
-        });
+        result = await monthlyRun(
+          { db: opened.db, url: opened.appUrl },
+          {
+            municipalityId,
+            ...(asOf === undefined ? {} : { asOf }),
+            actor: { userId: null, loginName: "cli" },
+            origin: "cli",
+            onStage: (e) => process.stdout.write(formatStageEvent(e)),
+            ...(crash ? { beforeStage: crash } : {}),
+          },
+        );
       } catch (e) {
         if (isMimamoriError(e) && e.code === "conflict") {
           process.stderr.write(`エラー: ${e.message}\n`);

@@ -69,12 +69,18 @@ export const serve: Command = {
       const first = await bootstrap(opened.db);
       const demo = values.demo
         ? await withDataScope({ municipalityId: first.municipalityId, council: true }, () =>
-            demoOnFirstStart(opened, globals.home, first.municipalityId, say),
+            demoOnFirstStart(
+              { db: opened.db, url: opened.appUrl },
+              globals.home,
+              first.municipalityId,
+              say,
+            ),
           )
         : [];
       const server = await startHttpServer({
         db: opened.db,
-        databaseUrl: opened.url,
+        // Request-driven imports and runs open their COPY connections as the app login role.
+        databaseUrl: opened.appUrl,
         logger,
         port,
         host,
