@@ -100,7 +100,7 @@ export async function prepareAppLogin(options: AppLoginOptions): Promise<string>
            END $$`,
         );
       }
-      await checkAppLogin(options.appUrl, info.name);
+      await checkAppLogin(options.appUrl, info.name, info.db);
       return options.appUrl;
     }
 
@@ -109,7 +109,7 @@ export async function prepareAppLogin(options: AppLoginOptions): Promise<string>
     const appUrl = withCredentials(options.ownerUrl, role, password);
     if (await canConnect(appUrl)) {
       if (mayCreateRoles) await grantAppRole(owner, role);
-      await checkAppLogin(appUrl, info.name);
+      await checkAppLogin(appUrl, info.name, info.db);
       return appUrl;
     }
     if (!mayCreateRoles) {
@@ -120,7 +120,7 @@ export async function prepareAppLogin(options: AppLoginOptions): Promise<string>
     }
     await createOrUpdateLoginRole(owner, role, password);
     await grantAppRole(owner, role);
-    await checkAppLogin(appUrl, info.name);
+    await checkAppLogin(appUrl, info.name, info.db);
     return appUrl;
   } finally {
     await owner.end().catch(() => {});
@@ -170,18 +170,23 @@ async function grantAppRole(owner: pg.Client, role: string): Promise<void> {
  * superuser, BYPASSRLS, a member of the owner (SET ROLE would lift RLS), or
  * one without mimamori_app's grants.
  */
-export async function checkAppLogin(appUrl: string, ownerName: string): Promise<void> {
+export async function checkAppLogin(
+  appUrl: string,
+  ownerName: string,
+  database: string,
+): Promise<void> {
   const app = await connect(appUrl, "DATABASE_APP_URL");
   try {
     const r = await app.query<{
       name: string;
+      db: string;
       super: boolean;
       bypass: boolean;
       createrole: boolean;
       owner_member: boolean;
       app_member: boolean;
     }>(
-      `SELECT current_user AS name, r.rolsuper AS super, r.rolbypassrls AS bypass,
+      `SELECT current_user AS name, current_database() AS db, r.rolsuper AS super, r.rolbypassrls AS bypass,
               r.rolcreaterole AS createrole,
               pg_has_role(current_user, $1, 'MEMBER') AS owner_member,
               pg_has_role(current_user, $2, 'USAGE') AS app_member
@@ -191,6 +196,10 @@ export async function checkAppLogin(appUrl: string, ownerName: string): Promise<
     const row = r.rows[0];
     if (!row) throw new Error("current_user not in pg_roles");
     const problems: string[] = [];
+    if (row.db !== database)
+      problems.push(
+        `DATABASE_APP_URL のデータベース「${row.db}」が DATABASE_URL のデータベース「${database}」と違います`,
+      );
     if (row.name === ownerName || row.owner_member)
       problems.push(`「${row.name}」はデータベースの所有者（${ownerName}）か、そのメンバーです`);
     if (row.super) problems.push(`「${row.name}」はスーパーユーザーです`);
