@@ -335,6 +335,28 @@ describe("判定一覧 under load: held items on the row, cached pages (issue 11
     expect(holders).toBeGreaterThan(0);
   });
 
+  it("writes the held items completely when a non-member opens a run first", async () => {
+    const municipalityId = (
+      await createMunicipalityRepository(t.db).ensureDefault(DEFAULT_MUNICIPALITY_NAME)
+    ).id;
+    const next = await scoreRun(t, { municipalityId, actor });
+    const r = await plain.json<ListBody>(`/api/runs/${next.runId}/children?type=abuse&limit=5`);
+    expect(r.status).toBe(200);
+    const stored = await sql<{ person_id: string; items: string[] }>`
+      SELECT c.person_id, c.items,
+             coalesce((SELECT array_agg(i.item_id ORDER BY i.item_id) FROM score_item i
+                       WHERE i.run_id = c.run_id AND i.person_id = c.person_id), '{}') AS expected
+      FROM score_child c WHERE c.run_id = ${next.runId}`.execute(t.db);
+    expect(stored.rows.length).toBeGreaterThan(0);
+    let council = 0;
+    for (const row of stored.rows as { person_id: string; items: string[]; expected: string[] }[]) {
+      expect(row.items).toEqual(row.expected);
+      if (row.items.includes("B01") || row.items.includes("B02")) council++;
+    }
+    // B01/B02 are on the rows although a non-member wrote them (filtered per reader in SQL).
+    expect(council).toBeGreaterThan(0);
+  });
+
   it("never serves a member's cached page to a non-member, even for the same query", async () => {
     const q = `/api/runs/${summary.runId}/children?type=abuse&limit=200&offset=0`;
     const m1 = await council.json<ListBody>(q);
