@@ -1,7 +1,10 @@
 /**
  * In-app notifications (issue 13): a new 情報収集シート for its recipients, an
  * answer for the sender, overdue reminders. One row per recipient user; a
- * reader sees only their own. No mail is sent (docs/operations.md).
+ * reader sees only their own. When the installation's SMTP relay is on
+ * (mail.repository.ts, off by default), the same statement queues a mail in
+ * mail_outbox for each recipient with an address: kind and link only, never
+ * the text (docs/operations.md, 「メール通知」).
  */
 import { sql } from "kysely";
 import type { DataScope } from "../domain/policy/index.ts";
@@ -39,7 +42,30 @@ export function createNotificationRepository(db: Database) {
         })),
       );
       if (values.length === 0) return 0;
-      await db.insertInto("notification").values(values).execute();
+      // One statement: the notifications and their mails are written together.
+      await db
+        .with("n", (qb) =>
+          qb
+            .insertInto("notification")
+            .values(values)
+            .returning(["id", "municipality_id", "recipient_user_id", "kind", "link"]),
+        )
+        .insertInto("mail_outbox")
+        .columns(["municipality_id", "recipient_user_id", "notification_id", "kind", "link"])
+        .expression((eb) =>
+          eb
+            .selectFrom("n")
+            .innerJoin("app_user as u", "u.id", "n.recipient_user_id")
+            .select(["n.municipality_id", "n.recipient_user_id", "n.id", "n.kind", "n.link"])
+            .where("u.email", "is not", null)
+            .where("u.disabled", "=", false)
+            .where((w) =>
+              w.exists(
+                w.selectFrom("mail_setting").select("mail_setting.id").where("enabled", "=", true),
+              ),
+            ),
+        )
+        .execute();
       return values.length;
     },
 

@@ -46,6 +46,8 @@ export interface AppUserTable {
   totp_last_step: string | null;
   /** A secret shown for enrolment, not yet confirmed by a code (0046). */
   totp_pending_secret: string | null;
+  /** Optional address for mail about notifications (0061-mail); staff personal data. */
+  email: Generated<string | null>;
   /** Consecutive failed logins; the account locks at the limit (0046). */
   failed_login_count: Generated<number>;
   locked_until: Timestamp | null;
@@ -460,6 +462,8 @@ export interface DB {
   fact_correction: FactCorrectionTable;
   purge_log: PurgeLogTable;
   masking_rule_version: MaskingRuleVersionTable;
+  mail_setting: MailSettingTable;
+  mail_outbox: MailOutboxTable;
 }
 
 /** One monthly run, its stage and counts (0015-run-job). */
@@ -618,4 +622,36 @@ export interface MaskingRuleVersionTable {
   created_by: string;
   created_by_user_id: number | null;
   created_at: DefaultTimestamp;
+}
+
+/** The installation's SMTP relay (0061-mail): one row, id 1; absent or disabled = no mail. */
+export interface MailSettingTable {
+  id: Generated<number>;
+  enabled: boolean;
+  host: string | null;
+  port: number | null;
+  security: "starttls" | "tls" | "none";
+  auth_user: string | null;
+  /** Write-only for the API and CLI (never returned). */
+  auth_password: string | null;
+  from_address: string | null;
+  app_url: string | null;
+  updated_by: string | null;
+  updated_at: Timestamp | null;
+}
+
+/** One mail to send about one notification (0061-mail): kind and link only, never text. */
+export interface MailOutboxTable {
+  id: Generated<number>;
+  municipality_id: number;
+  recipient_user_id: number;
+  notification_id: number | null;
+  kind: string;
+  link: string | null;
+  status: Generated<"queued" | "sent" | "failed" | "cancelled">;
+  attempts: Generated<number>;
+  next_attempt_at: DefaultTimestamp;
+  last_error: string | null;
+  created_at: DefaultTimestamp;
+  sent_at: Timestamp | null;
 }

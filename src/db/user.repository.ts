@@ -15,6 +15,8 @@ export interface UserRow {
   previousLoginAt: Date | null;
   council: boolean;
   affiliation: string | null;
+  /** Optional mail address (0061-mail); read by the account lists, not by the session lookup. */
+  email?: string | null;
 }
 
 const columns = [
@@ -30,6 +32,7 @@ const columns = [
   "previous_login_at",
   "council",
   "affiliation",
+  "email",
 ] as const;
 
 type Raw = {
@@ -45,6 +48,7 @@ type Raw = {
   previous_login_at: Date | null;
   council: boolean;
   affiliation: string | null;
+  email?: string | null;
 };
 
 const toUser = (r: Raw): UserRow => ({
@@ -60,6 +64,7 @@ const toUser = (r: Raw): UserRow => ({
   previousLoginAt: r.previous_login_at,
   council: r.council,
   affiliation: r.affiliation,
+  ...(r.email !== undefined ? { email: r.email } : {}),
 });
 
 export function createUserRepository(db: Database) {

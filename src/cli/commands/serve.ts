@@ -12,6 +12,7 @@ import { bootstrap } from "../../server/bootstrap.ts";
 import { createDemoAccounts, describeDemoAccounts } from "../../server/demo-accounts.ts";
 import { startHttpServer } from "../../server/http.ts";
 import { createLogger } from "../../server/logger.ts";
+import { startMailSender } from "../../server/mail-sender.ts";
 import { findRun } from "../../server/services/run-view.service.ts";
 import { ensureWebBuilt, webRoot } from "../../server/web-build.ts";
 import { intOption, parseCommandArgs } from "../args.ts";
@@ -96,6 +97,9 @@ export const serve: Command = {
         file: defaultCheckpointFile(globals.home),
         logger,
       });
+      // Mail about notifications: reads its settings each pass and connects only
+      // when the installation's relay is on (off by default; docs/operations.md).
+      const mailSender = startMailSender({ db: opened.db, logger });
       if (first.admin) printAdmin(first.admin.loginName, first.admin.password);
       // --dev (npm run dev): Vite's dev server with hot reload in front, /api proxied here.
       const dev = values.dev ? await startViteDev(server.port) : undefined;
@@ -107,6 +111,7 @@ export const serve: Command = {
           closing = true;
           say("終了しています…");
           checkpoints.stop();
+          mailSender.stop();
           await dev?.close();
           await server.close();
           resolve();

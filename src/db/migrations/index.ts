@@ -18,6 +18,7 @@ import * as accounts from "./0046-accounts.ts";
 import * as runViews from "./0050-run-views.ts";
 import * as childViews from "./0055-child-views.ts";
 import * as cases from "./0060-cases.ts";
+import * as mail from "./0061-mail.ts";
 import * as sheets from "./0065-sheets.ts";
 import * as previousLogin from "./0070-previous-login.ts";
 import * as security from "./0075-security.ts";
@@ -64,4 +65,5 @@ export const migrations: Record<string, Migration> = {
   "0090-audit-chain-order": auditChainOrder,
   "0077-masking-rules": maskingRules,
   "0091-held-items": heldItems,
+  "0061-mail": mail,
 };

@@ -17,6 +17,7 @@ import { childRoutes, householdRoutes, searchRoutes } from "./child/child.route.
 import { importRoutes } from "./imports/imports.route.ts";
 import { itemRoutes } from "./items/items.route.ts";
 import { linkageRoutes } from "./linkage/linkage.route.ts";
+import { mailRoutes } from "./mail/mail.route.ts";
 import { maskingRoutes } from "./masking/masking.route.ts";
 import { modelRoutes } from "./models/models.route.ts";
 import { notificationRoutes } from "./notifications/notifications.route.ts";
@@ -56,4 +57,5 @@ export const API_ROUTERS: readonly (readonly [string, OpenAPIHono<AppEnv>])[] = 
   ["/items", itemRoutes],
   ["/masking-rules", maskingRoutes],
   ["/models", modelRoutes],
+  ["/mail", mailRoutes],
 ];

@@ -44,6 +44,10 @@ export const userSummarySchema = z
     mustChangePassword: z.boolean(),
     disabled: z.boolean(),
     lastLoginAt: z.string().nullable(),
+    email: z
+      .string()
+      .nullable()
+      .openapi({ description: "メール通知の宛先（任意、PUT /api/mail/users/{id}/email で変更）" }),
   })
   .openapi("UserSummary");
 

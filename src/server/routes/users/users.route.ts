@@ -38,6 +38,7 @@ export const summary = (u: UserRow): z.infer<typeof userSummarySchema> => ({
   mustChangePassword: u.mustChangePassword,
   disabled: u.disabled,
   lastLoginAt: u.lastLoginAt ? u.lastLoginAt.toISOString() : null,
+  email: u.email ?? null,
 });
 
 const tags = ["利用者"];
