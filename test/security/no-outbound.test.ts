@@ -5,19 +5,34 @@
  * allowed are to the database and the test's own requests to the server; a
  * connection anywhere else (a CDN font, telemetry, an update check, a map
  * tile) fails the test.
+ *
+ * Mail (issue 13): the background mail sender runs as `serve` runs it. With
+ * SMTP off (the default) a notification for a user with an address opens no
+ * connection; once the administrator configures a relay, the one extra
+ * destination allowed is exactly that relay's host:port (docs/security.md).
  */
 import dns from "node:dns";
 import net from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createMailRepository } from "../../src/db/mail.repository.ts";
 import { createMunicipalityRepository } from "../../src/db/municipality.repository.ts";
+import { createNotificationRepository } from "../../src/db/notification.repository.ts";
 import { createUserRepository } from "../../src/db/user.repository.ts";
+import { mailSettingsInput } from "../../src/domain/notifications/mail.ts";
+import { systemScope } from "../../src/domain/policy/index.ts";
 import { hashPassword } from "../../src/server/auth/password.ts";
 import { type RunningServer, startHttpServer } from "../../src/server/http.ts";
 import { createLogger } from "../../src/server/logger.ts";
+import { startMailSender } from "../../src/server/mail-sender.ts";
 import { createTestDatabase, type TestDatabase } from "../db.ts";
+import { startTestSmtpServer, type TestSmtpServer } from "../smtp.ts";
 
 let t: TestDatabase;
 let server: RunningServer;
+let sender: ReturnType<typeof startMailSender>;
+let smtp: TestSmtpServer;
+let municipalityId: number;
+let staffId: number;
 const connects: string[] = [];
 const lookups: string[] = [];
 const originalConnect = net.Socket.prototype.connect;
@@ -37,6 +52,8 @@ function describeTarget(args: unknown[]): string {
 beforeAll(async () => {
   t = await createTestDatabase();
   const m = await createMunicipalityRepository(t.db).ensureDefault("テスト町");
+  municipalityId = m.id;
+  smtp = await startTestSmtpServer();
   await createUserRepository(t.db).insert({
     municipalityId: m.id,
     loginName: "staff.net",
@@ -65,9 +82,14 @@ beforeAll(async () => {
     host: "127.0.0.1",
     enforceSecondFactor: false,
   });
+  staffId = (await createUserRepository(t.db).findByLogin("staff.net"))?.id as number;
+  await createMailRepository(t.db).setEmail(staffId, "staff.net@town.example.lg.jp");
+  sender = startMailSender({ db: t.db, logger: createLogger("silent"), intervalMs: 3_600_000 });
 });
 
 afterAll(async () => {
+  sender?.stop();
+  await smtp?.close();
   net.Socket.prototype.connect = originalConnect;
   // biome-ignore lint/suspicious/noExplicitAny: restoring the patch
   (dns as any).lookup = originalLookup;
@@ -97,21 +119,64 @@ describe("no outbound network", () => {
       expect(r.status, path).toBeLessThan(500);
       await r.arrayBuffer();
     }
-    const db = new URL(t.url);
-    const dbTarget = `${db.hostname}:${db.port || "5432"}`;
-    const allowed = new Set([
-      dbTarget,
-      `127.0.0.1:${server.port}`,
-      `localhost:${db.port || "5432"}`,
-    ]);
-    const unexpected = connects.filter(
-      (c) => !allowed.has(c) && !(db.hostname.startsWith("/") && c.startsWith("unix:")),
+    // A notification for a user with an address, and a pass of the mail
+    // sender, with SMTP off (the default): nothing queued, nothing dialled.
+    await notifyStaff();
+    expect(await sender.runOnce()).toEqual({ sent: 0, failed: 0, cancelled: 0 });
+    expect(smtp.connections()).toBe(0);
+    expectOnly(new Set());
+  });
+
+  it("with a relay configured, connects to exactly that relay besides the database", async () => {
+    await createMailRepository(t.db).saveSettings(
+      mailSettingsInput.parse({
+        enabled: true,
+        host: "127.0.0.1",
+        port: smtp.port,
+        security: "none",
+        fromAddress: "mimamori@town.example.lg.jp",
+        appUrl: "https://mimamori.town.example.lg.jp/",
+      }),
+      "test",
     );
-    expect(connects.length).toBeGreaterThan(0);
-    expect(unexpected).toEqual([]);
-    const foreignLookups = lookups.filter(
-      (h) => !["localhost", "127.0.0.1", db.hostname].includes(h),
-    );
-    expect(foreignLookups).toEqual([]);
+    const relay = `127.0.0.1:${smtp.port}`;
+    await notifyStaff();
+    expect(await sender.runOnce()).toEqual({ sent: 1, failed: 0, cancelled: 0 });
+    expect(smtp.received).toHaveLength(1);
+    expect(connects).toContain(relay);
+    expectOnly(new Set([relay]));
   });
 });
+
+async function notifyStaff(): Promise<void> {
+  await createNotificationRepository(t.db).add(systemScope(municipalityId), [
+    {
+      userIds: [staffId],
+      kind: "sheet.new",
+      text: "依頼",
+      link: "/sheets/inbox/1",
+      requestId: null,
+    },
+  ]);
+}
+
+/** Every connection so far went to the database, the server itself, or `extra`. */
+function expectOnly(extra: Set<string>): void {
+  const db = new URL(t.url);
+  const dbTarget = `${db.hostname}:${db.port || "5432"}`;
+  const allowed = new Set([
+    dbTarget,
+    `127.0.0.1:${server.port}`,
+    `localhost:${db.port || "5432"}`,
+    ...extra,
+  ]);
+  const unexpected = connects.filter(
+    (c) => !allowed.has(c) && !(db.hostname.startsWith("/") && c.startsWith("unix:")),
+  );
+  expect(connects.length).toBeGreaterThan(0);
+  expect(unexpected).toEqual([]);
+  const foreignLookups = lookups.filter(
+    (h) => !["localhost", "127.0.0.1", db.hostname].includes(h),
+  );
+  expect(foreignLookups).toEqual([]);
+}

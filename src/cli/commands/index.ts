@@ -9,6 +9,7 @@ import { gaijiCommands } from "./gaiji.ts";
 import { importCommand } from "./import.ts";
 import { importHistoryCommand, importUndoCommand } from "./import-history.ts";
 import { linkageCommands } from "./linkage-commands.ts";
+import { mailCommands } from "./mail.ts";
 import { municipalityAdd, municipalityList } from "./municipality-add.ts";
 import { retentionCommand } from "./retention.ts";
 import { rulesCommands } from "./rules.ts";
@@ -49,4 +50,5 @@ export const commands: readonly Command[] = [
   municipalityList,
   exportPseudonymised,
   exportRegister,
+  ...mailCommands,
 ];

@@ -73,12 +73,13 @@ export async function saveMailSettings(
 
 /**
  * Sends the test mail now to `to` and audits the attempt (masked address,
- * outcome) in `municipalityId`. Throws the relay's answer in Japanese.
+ * outcome) in `municipalityId` (the CLI, acting for the installation: in
+ * every municipality). Throws the relay's answer in Japanese.
  */
 export async function sendTestMail(
   db: Database,
   to: string,
-  actor: MailActor & { readonly municipalityId: number },
+  actor: MailActor & { readonly municipalityId: number | "all" },
 ): Promise<void> {
   const settings = await createMailRepository(db).settings();
   let error: string | null = null;
@@ -88,17 +89,23 @@ export async function sendTestMail(
     error = e instanceof Error ? e.message : String(e);
     throw e;
   } finally {
-    await withDataScope({ municipalityId: actor.municipalityId, council: false }, () =>
-      createAuditRepository(db).append({
-        municipalityId: actor.municipalityId,
-        actorUserId: actor.userId,
-        actor: actor.loginName,
-        action: "mail.test",
-        target: "mail_setting",
-        clientAddress: actor.clientAddress ?? null,
-        detail: { to: maskEmail(to), ok: error === null, ...(error ? { error } : {}) },
-      }),
-    );
+    const ids =
+      actor.municipalityId === "all"
+        ? (await createMunicipalityRepository(db).list()).map((m) => m.id)
+        : [actor.municipalityId];
+    for (const municipalityId of ids) {
+      await withDataScope({ municipalityId, council: false }, () =>
+        createAuditRepository(db).append({
+          municipalityId,
+          actorUserId: actor.userId,
+          actor: actor.loginName,
+          action: "mail.test",
+          target: "mail_setting",
+          clientAddress: actor.clientAddress ?? null,
+          detail: { to: maskEmail(to), ok: error === null, ...(error ? { error } : {}) },
+        }),
+      );
+    }
   }
 }
 
