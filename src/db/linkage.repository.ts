@@ -15,7 +15,7 @@ import type { PersonIdAssignment, PersonIdState } from "../domain/linkage/person
 import type { LinkageSettings } from "../domain/linkage/settings.ts";
 import type { LinkMethod, ReviewDecision } from "../domain/linkage/types.ts";
 import type { IsoDate } from "../domain/types.ts";
-import { copyCell, copyLines, numberArray, textArray } from "./copy.ts";
+import { bulkWriter, copyCell, copyLines, numberArray, textArray } from "./copy.ts";
 import type { Database } from "./database.ts";
 import { beginScoped } from "./scope.ts";
 
@@ -580,7 +580,9 @@ export async function saveLinkRun(url: string, run: RunToStore): Promise<number>
     const prefix = `${runId}\t${run.municipalityId}\t`;
     const copy = (statement: string, lines: Iterable<string>) =>
       copyLines(client, statement, lines);
-    await copy(
+    // The large tables: straight into the table when row security allows (db/copy.ts).
+    const bulk = await bulkWriter(client, run.municipalityId);
+    await bulk.copy(
       "COPY link_person (run_id, municipality_id, person_id, resident_nos, name, name_kana, birth_date, sex, household_no, resident) FROM STDIN",
       (function* () {
         for (const p of run.persons)
@@ -597,7 +599,7 @@ export async function saveLinkRun(url: string, run: RunToStore): Promise<number>
       })(),
     );
     // Name search keys (0055-child-views), with the run so a search never sees a half-written run.
-    await copy(
+    await bulk.copy(
       "COPY person_search_key (run_id, municipality_id, person_id, key) FROM STDIN",
       (function* () {
         for (const p of run.persons)
@@ -605,10 +607,11 @@ export async function saveLinkRun(url: string, run: RunToStore): Promise<number>
             yield `${prefix}${copyCell(p.personId)}\t${copyCell(key)}\n`;
       })(),
     );
-    await copy(
+    await bulk.copy(
       "COPY link_record (run_id, municipality_id, snapshot_id, row_no, source_id, file_name, person_id, method, probability, profile_key, levels, weights) FROM STDIN",
       (function* () {
-        for (const l of run.links)
+        for (const l of run.links) {
+          bulk.checkSource(l.sourceId);
           yield `${prefix}${[
             String(l.snapshotId),
             String(l.rowNo),
@@ -621,6 +624,7 @@ export async function saveLinkRun(url: string, run: RunToStore): Promise<number>
             copyCell(numberArray(l.levels)),
             copyCell(numberArray(l.weights)),
           ].join("\t")}\n`;
+        }
       })(),
     );
     await copy(
@@ -686,7 +690,7 @@ export async function saveLinkRun(url: string, run: RunToStore): Promise<number>
        ON CONFLICT (municipality_id) DO UPDATE SET next_seq = GREATEST(link_id_counter.next_seq, EXCLUDED.next_seq)`,
       [run.municipalityId, run.assignment.nextSeq],
     );
-    await copy(
+    await bulk.copy(
       "COPY link_mother_child (run_id, municipality_id, snapshot_id, row_no, source_id, file_name, mother_person_id, child_person_id, method) FROM STDIN",
       (function* () {
         for (const m of run.motherChild ?? [])

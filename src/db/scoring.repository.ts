@@ -10,7 +10,7 @@ import type { Evidence } from "../domain/items/evidence.ts";
 import type { RuleSet } from "../domain/scoring/rules.ts";
 import type { IsoDate, SourceId } from "../domain/types.ts";
 import type { Value } from "../domain/validate.ts";
-import { copyCell, copyLines, textArray } from "./copy.ts";
+import { bulkWriter, copyCell, textArray } from "./copy.ts";
 import type { Database } from "./database.ts";
 import { beginScoped } from "./scope.ts";
 
@@ -216,8 +216,27 @@ export function createScoringRepository(db: Database) {
     async *streamLinkedRows(
       municipalityId: number,
       linkRunId: number,
-      options: { readonly sources?: readonly string[]; readonly pageSize?: number } = {},
+      options: {
+        readonly sources?: readonly string[];
+        readonly pageSize?: number;
+        /**
+         * Columns left out of `data`: the scoring read drops the identity
+         * columns no item reads (names, addresses), so a run's millions of
+         * rows do not hold them. (Dropped here after parsing: `data` is json,
+         * and a jsonb round trip in the server costs more than it saves.)
+         */
+        readonly omitColumns?: readonly string[];
+      } = {},
     ): AsyncGenerator<LinkedStoredRow[]> {
+      const omit = new Set(options.omitColumns ?? []);
+      const keep =
+        omit.size === 0
+          ? (d: Record<string, Value>) => d
+          : (d: Record<string, Value>) => {
+              const out: Record<string, Value> = {};
+              for (const k in d) if (!omit.has(k)) out[k] = d[k] as Value;
+              return out;
+            };
       const pageSize = options.pageSize ?? 20_000;
       if (options.sources !== undefined && options.sources.length === 0) return;
       let extentQuery = db
@@ -263,7 +282,7 @@ export function createScoringRepository(db: Database) {
             fileName: r.file_name,
             personId: r.person_id,
             asOf: r.as_of as IsoDate,
-            data: r.data as Record<string, Value>,
+            data: keep(r.data as Record<string, Value>),
           }));
         }
       }
@@ -374,8 +393,10 @@ export async function saveScoreRun(url: string, run: ScoreRunToStore): Promise<n
     );
     const runId = (r.rows[0] as { id: number }).id;
     const prefix = `${runId}\t${run.municipalityId}\t`;
-    const copy = (statement: string, lines: Iterable<string>) =>
-      copyLines(client, statement, lines);
+    // Straight into the tables when row security allows (db/copy.ts): every line is this
+    // municipality's (prefix); score_item has no council-only policy (migration 0040).
+    const bulk = await bulkWriter(client, run.municipalityId);
+    const copy = (statement: string, lines: Iterable<string>) => bulk.copy(statement, lines);
     await copy(
       "COPY score_item (run_id, municipality_id, person_id, item_id, evidence) FROM STDIN",
       (function* () {

@@ -24,7 +24,7 @@ import type { LinkMethod, LinkRecord } from "../domain/linkage/types.ts";
 import { COUNCIL_ONLY_SOURCES } from "../domain/policy/index.ts";
 import type { IsoDate } from "../domain/types.ts";
 import { loadGaiji } from "./gaiji.ts";
-import { linkRecordOfData, motherFactsOfData } from "./link-input.ts";
+import { linkRecordOfData, motherFactsOfData, stringInterner } from "./link-input.ts";
 import { linkWorkerCount, prepareProfilesInWorkers } from "./link-pool.ts";
 import { loadLinkageSettings } from "./linkage-settings.ts";
 import { loadSources } from "./sources.ts";
@@ -96,22 +96,43 @@ export async function runLinkage(
   const sources = await loadSources(target.db, options.municipalityId);
   const records: LinkRecord[] = [];
   const motherFacts: MotherRowFacts[] = [];
-  const origin: { snapshotId: number; rowNo: number; fileName: string; sourceId: string }[] = [];
+  // Where each record came from: its row number, and its snapshot as the first record of each
+  // snapshot (records are read snapshot by snapshot): two numbers a row, not an object.
+  let rowNos = new Int32Array(1 << 16);
+  // One copy of each distinct string in the records (pipeline/link-input.ts); freed after the read.
+  let intern: ((s: string) => string) | undefined = stringInterner();
+  const snapshotStart: number[] = [];
   for (const s of snapshots) {
+    snapshotStart.push(records.length);
     for await (const page of imports.streamStoredRows(options.municipalityId, [s.id])) {
       for (const r of page) {
         const facts = motherFactsOfData(s.sourceId, records.length, r.data, sources);
         if (facts) motherFacts.push(facts);
-        records.push(linkRecordOfData(s.sourceId, s.fileName, r.rowNo, r.data, r.asOf, sources));
-        origin.push({
-          snapshotId: s.id,
-          rowNo: r.rowNo,
-          fileName: s.fileName,
-          sourceId: s.sourceId,
-        });
+        if (records.length === rowNos.length) {
+          const grown = new Int32Array(rowNos.length * 2);
+          grown.set(rowNos);
+          rowNos = grown;
+        }
+        rowNos[records.length] = r.rowNo;
+        records.push(
+          linkRecordOfData(s.sourceId, s.fileName, r.rowNo, r.data, r.asOf, sources, intern),
+        );
       }
     }
   }
+  snapshotStart.push(records.length);
+  intern = undefined;
+  /** The snapshot record `i` was read from (binary search over snapshotStart). */
+  const snapshotOf = (i: number) => {
+    let lo = 0;
+    let hi = snapshots.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if ((snapshotStart[mid] as number) <= i) lo = mid;
+      else hi = mid - 1;
+    }
+    return snapshots[lo] as (typeof snapshots)[number];
+  };
   // Rejected rows are listed too, unlinked: `export links` has one line per imported row.
   const rejected: { snapshotId: number; rowNo: number; fileName: string; sourceId: string }[] = [];
   for (const s of snapshots) {
@@ -177,24 +198,27 @@ export async function runLinkage(
   const explain = linkExplanations(result);
   const methods: Record<LinkMethod, number> = { id: 0, probabilistic: 0, manual: 0, unlinked: 0 };
   const links = function* (): Generator<LinkToStore> {
-    for (let i = 0; i < records.length; i++) {
-      const l = result.links[i];
-      const o = origin[i];
-      if (!l || !o) continue;
-      methods[l.method]++;
-      const x = l.method === "probabilistic" ? explain(i) : null;
-      yield {
-        snapshotId: o.snapshotId,
-        rowNo: o.rowNo,
-        sourceId: o.sourceId,
-        fileName: o.fileName,
-        personId: l.personId,
-        method: l.method,
-        probability: l.probability,
-        profileKey: l.profileKey,
-        levels: x?.levels ?? null,
-        weights: x?.weights ?? null,
-      };
+    for (let k = 0; k < snapshots.length; k++) {
+      const o = snapshots[k] as (typeof snapshots)[number];
+      const end = snapshotStart[k + 1] as number;
+      for (let i = snapshotStart[k] as number; i < end; i++) {
+        const l = result.links[i];
+        if (!l) continue;
+        methods[l.method]++;
+        const x = l.method === "probabilistic" ? explain(i) : null;
+        yield {
+          snapshotId: o.id,
+          rowNo: rowNos[i] as number,
+          sourceId: o.sourceId,
+          fileName: o.fileName,
+          personId: l.personId,
+          method: l.method,
+          probability: l.probability,
+          profileKey: l.profileKey,
+          levels: x?.levels ?? null,
+          weights: x?.weights ?? null,
+        };
+      }
     }
     for (const o of rejected) {
       methods.unlinked++;
@@ -212,11 +236,11 @@ export async function runLinkage(
   const motherChildLinks = function* (): Generator<MotherChildToStore> {
     for (const m of motherChild) {
       if (m.method === "none") continue;
-      const o = origin[m.record] as (typeof origin)[number];
+      const o = snapshotOf(m.record);
       for (const child of m.children)
         yield {
-          snapshotId: o.snapshotId,
-          rowNo: o.rowNo,
+          snapshotId: o.id,
+          rowNo: rowNos[m.record] as number,
           sourceId: o.sourceId,
           fileName: o.fileName,
           motherPersonId: personOf[m.record] ?? null,

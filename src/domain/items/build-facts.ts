@@ -51,6 +51,24 @@ export function buildPopulation(
   rows: Iterable<LinkedRow>,
   sources: Sources = BUILT_IN_SOURCES,
 ): { population: Population; report: BuildReport } {
+  const builder = populationBuilder(persons, sources);
+  for (const r of rows) builder.add(r);
+  return builder.finish();
+}
+
+/** Builds a population row by row, so a reader can stream rows in without holding them twice. */
+export interface PopulationBuilder {
+  /** Attributes one row (in the order rows are read: each person's rows keep that order). */
+  add(r: LinkedRow): void;
+  /** The population and its report; the builder must not be used afterwards. */
+  finish(): { population: Population; report: BuildReport };
+}
+
+/** The incremental form of {@link buildPopulation}: the same result for the same rows in order. */
+export function populationBuilder(
+  persons: readonly LinkedPerson[],
+  sources: Sources = BUILT_IN_SOURCES,
+): PopulationBuilder {
   const householdColumns: Record<string, string> = {};
   for (const l of sources.layouts) {
     if (l.id !== "jumin" && l.roles.householdNo !== undefined)
@@ -69,7 +87,7 @@ export function buildPopulation(
   let personRows = 0;
   let motherRows = 0;
   let unattributed = 0;
-  for (const r of rows) {
+  const add = (r: LinkedRow): void => {
     const row: SourceRow = {
       source: r.source,
       file: r.file,
@@ -87,7 +105,7 @@ export function buildPopulation(
       }
       if (placed) motherRows++;
       else unattributed++;
-      continue;
+      return;
     }
     const k = r.personId === null ? undefined : index.get(r.personId);
     if (k === undefined) {
@@ -95,7 +113,7 @@ export function buildPopulation(
       if (hh !== undefined && text(r.values[hh]) !== null) {
         householdRows.push(row);
       } else unattributed++;
-      continue;
+      return;
     }
     const d = drafts[k] as (typeof drafts)[number];
     if (r.source === "jumin") {
@@ -111,21 +129,29 @@ export function buildPopulation(
       d.rows.push(row);
     }
     personRows++;
-  }
-  const facts: PersonFacts[] = persons.map((p, i) => {
-    const d = drafts[i] as (typeof drafts)[number];
-    return {
-      personId: p.personId,
-      birthDate: p.birthDate,
-      sex: p.sex ?? "unknown",
-      residentNos: p.residentNos as ResidentNo[],
-      residence: d.residence,
-      rows: d.rows,
-      motherRows: d.motherRows,
-    };
-  });
-  return {
-    population: { persons: facts, householdRows, eventDates: sources.eventDates, householdColumns },
-    report: { personRows, motherRows, householdRows: householdRows.length, unattributed },
   };
+  const finish = () => {
+    const facts: PersonFacts[] = persons.map((p, i) => {
+      const d = drafts[i] as (typeof drafts)[number];
+      return {
+        personId: p.personId,
+        birthDate: p.birthDate,
+        sex: p.sex ?? "unknown",
+        residentNos: p.residentNos as ResidentNo[],
+        residence: d.residence,
+        rows: d.rows,
+        motherRows: d.motherRows,
+      };
+    });
+    return {
+      population: {
+        persons: facts,
+        householdRows,
+        eventDates: sources.eventDates,
+        householdColumns,
+      },
+      report: { personRows, motherRows, householdRows: householdRows.length, unattributed },
+    };
+  };
+  return { add, finish };
 }
