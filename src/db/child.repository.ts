@@ -144,11 +144,75 @@ const comparisonCache = new WeakMap<
   Map<string, { name: string; label: string; levels: { label: string }[] }[]>
 >();
 
+/** (municipality, run, member?) whose home page order is written (see ensureHomeFlagged). */
+const homeFlaggedFilled = new WeakMap<Database, Set<string>>();
+
 /**
  * `db` may be a transaction (the child view reads in one, see
  * services/child.service.ts); `root` is the database the caches belong to.
  */
 export function createChildRepository(db: Database, root: Database = db) {
+  /**
+   * Writes the run's home page order for the reader's kind (member or not)
+   * once: the marker row's key serialises concurrent first readers, and a
+   * reader that finds it written (or waits for it) only reads. Remembered per
+   * process so that later home pages skip even the marker.
+   */
+  async function ensureHomeFlagged(scope: DataScope, run: ChildRun): Promise<void> {
+    let filled = homeFlaggedFilled.get(root);
+    if (!filled) {
+      filled = new Set();
+      homeFlaggedFilled.set(root, filled);
+    }
+    const key = `${scope.municipalityId}:${run.scoreRunId}:${scope.council}`;
+    if (filled.has(key)) return;
+    const hidden = scope.council ? [] : hiddenItemPoints(run.rules);
+    const hiddenTable = hiddenValues(hidden);
+    const modelHidden = [...new Set(hidden.filter((h) => h.model).map((h) => h.difficulty))];
+    // On the root database: `db` may be a transaction of the caller.
+    await root.transaction().execute(async (trx) => {
+      const mine = await sql`
+        INSERT INTO home_flagged_run (run_id, municipality_id, council)
+        VALUES (${run.scoreRunId}, ${scope.municipalityId}, ${scope.council})
+        ON CONFLICT (run_id, council) DO NOTHING RETURNING run_id`.execute(trx);
+      if (mine.rows.length === 0) return;
+      await sql`
+        WITH v AS (
+          SELECT sr.person_id, sr.difficulty, sr.threshold, sr.applicable,
+                 ${
+                   // A council member sees every item: nothing to take off.
+                   scope.council
+                     ? sql`sr.score, sr.total_points`
+                     : sql`sr.score - COALESCE((SELECT sum(h.points) FROM ${hiddenTable}
+                                        JOIN score_item si ON si.run_id = sr.run_id AND si.person_id = sr.person_id
+                                                          AND si.item_id = h.item_id
+                                       WHERE h.difficulty = sr.difficulty), 0) AS score,
+                 sr.total_points - COALESCE((SELECT count(*) FROM score_item si
+                                              WHERE si.run_id = sr.run_id AND si.person_id = sr.person_id
+                                                AND si.item_id = ANY(${hiddenItems(scope)}::text[])), 0) AS total_points`
+                 }
+            FROM score_result sr
+           WHERE sr.run_id = ${run.scoreRunId} AND sr.municipality_id = ${scope.municipalityId}
+             AND sr.flagged AND sr.difficulty <> ALL(${modelHidden}::text[])
+        ), best AS (
+          SELECT DISTINCT ON (v.person_id) v.*
+            FROM v WHERE v.applicable AND v.score >= v.threshold
+           ORDER BY v.person_id, v.score DESC, v.difficulty
+        )
+        INSERT INTO home_flagged (run_id, municipality_id, council, pos, person_id, difficulty,
+                                  score, threshold, total_points)
+        SELECT ${run.scoreRunId}, ${scope.municipalityId}, ${scope.council},
+               row_number() OVER (ORDER BY b.score DESC, b.total_points DESC,
+                                           p.birth_date NULLS LAST, b.person_id),
+               b.person_id, b.difficulty, b.score, b.threshold, b.total_points
+          FROM best b
+          JOIN link_person p ON p.run_id = ${run.linkRunId} AND p.person_id = b.person_id`.execute(
+        trx,
+      );
+    });
+    filled.add(key);
+  }
+
   async function rulesOf(municipalityId: number, ruleVersionId: number) {
     let perDb = ruleCache.get(root);
     if (!perDb) {
@@ -583,11 +647,15 @@ export function createChildRepository(db: Database, root: Database = db) {
      * then age (older first). For a non-member the scores are the visible ones
      * (council-only items subtracted) and model-scored types that count such
      * items are left out.
+     *
+     * The order is the same for every reader of a kind (member or not) and a
+     * run never changes, so it is written once per run and kind into
+     * `home_flagged` (migration 0095) by the first reader, and each home page
+     * reads it by position, joining names and checking the reader's child
+     * access as before: one index scan instead of every flagged row of the run.
      */
     async topFlagged(scope: DataScope, run: ChildRun, limit: number): Promise<TopFlaggedRow[]> {
-      const hidden = scope.council ? [] : hiddenItemPoints(run.rules);
-      const hiddenTable = hiddenValues(hidden);
-      const modelHidden = [...new Set(hidden.filter((h) => h.model).map((h) => h.difficulty))];
+      await ensureHomeFlagged(scope, run);
       const r = await sql<{
         person_id: string;
         name: string | null;
@@ -597,38 +665,28 @@ export function createChildRepository(db: Database, root: Database = db) {
         threshold: number;
         total_points: number;
       }>`
-        WITH v AS (
-          SELECT sr.person_id, sr.difficulty, sr.threshold, sr.applicable,
-                 ${
-                   // A council member sees every item: nothing to take off, and
-                   // the two lookups per flagged row were most of the home page.
-                   scope.council
-                     ? sql`sr.score, sr.total_points`
-                     : sql`sr.score - COALESCE((SELECT sum(h.points) FROM ${hiddenTable}
-                                        JOIN score_item si ON si.run_id = sr.run_id AND si.person_id = sr.person_id
-                                                          AND si.item_id = h.item_id
-                                       WHERE h.difficulty = sr.difficulty), 0) AS score,
-                 sr.total_points - COALESCE((SELECT count(*) FROM score_item si
-                                              WHERE si.run_id = sr.run_id AND si.person_id = sr.person_id
-                                                AND si.item_id = ANY(${hiddenItems(scope)}::text[])), 0) AS total_points`
-                 }
-            FROM score_result sr
-           WHERE sr.run_id = ${run.scoreRunId} AND sr.municipality_id = ${scope.municipalityId}
-             AND sr.flagged AND sr.difficulty <> ALL(${modelHidden}::text[])
-        ), best AS (
-          SELECT DISTINCT ON (v.person_id) v.*
-            FROM v WHERE v.applicable AND v.score >= v.threshold
-           ORDER BY v.person_id, v.score DESC, v.difficulty
-        )
-        SELECT b.person_id, p.name,
+        SELECT t.person_id, p.name,
                CASE WHEN p.birth_date IS NULL THEN NULL
                     ELSE date_part('year', age(${run.asOf}::date, p.birth_date))::int END AS age,
-               b.difficulty, b.score, b.threshold, b.total_points::int AS total_points
-          FROM best b
-          JOIN link_person p ON p.run_id = ${run.linkRunId} AND p.person_id = b.person_id
-         WHERE ${childAccess(scope, run.linkRunId, sql`p.person_id`)}
-         ORDER BY b.score DESC, b.total_points DESC, p.birth_date NULLS LAST, b.person_id
-         LIMIT ${limit}`.execute(db);
+               t.difficulty, t.score, t.threshold, t.total_points
+          FROM (SELECT t.pos, t.person_id, t.difficulty, t.score, t.threshold, t.total_points
+                  FROM home_flagged t
+                 WHERE t.run_id = ${run.scoreRunId} AND t.council = ${scope.council}
+                   AND t.municipality_id = ${scope.municipalityId}
+                   AND ${childAccess(scope, run.linkRunId, sql`t.person_id`)}
+                   ${
+                     // Positions run 1..n: a reader who may see every child
+                     // needs just the first `limit`, one range of the key
+                     // (row-level security's filters make the planner expect
+                     // a few rows and otherwise scan and sort them all).
+                     scope.children === "all" ? sql`AND t.pos <= ${limit}` : sql``
+                   }
+                 ORDER BY t.pos
+                 LIMIT ${limit}) t
+          -- Names after the limit: a fresh table has no statistics yet, and
+          -- joining first made the planner look up every flagged child's name.
+          JOIN link_person p ON p.run_id = ${run.linkRunId} AND p.person_id = t.person_id
+         ORDER BY t.pos`.execute(db);
       return r.rows.map((x) => ({
         personId: x.person_id,
         name: x.name,

@@ -29,6 +29,7 @@ import * as usageStopKeys from "./0082-usage-stop-keys.ts";
 import * as caseRetention from "./0083-case-retention.ts";
 import * as auditChainOrder from "./0090-audit-chain-order.ts";
 import * as heldItems from "./0091-held-items.ts";
+import * as homeFlagged from "./0095-home-flagged.ts";
 
 /**
  * Every migration, in order. Names are permanent (they are recorded in the
@@ -66,4 +67,5 @@ export const migrations: Record<string, Migration> = {
   "0077-masking-rules": maskingRules,
   "0091-held-items": heldItems,
   "0061-mail": mail,
+  "0095-home-flagged": homeFlagged,
 };

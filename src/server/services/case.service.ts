@@ -8,7 +8,7 @@
  */
 import type { z } from "@hono/zod-openapi";
 import { type CaseEventRow, type CaseRow, createCaseRepository } from "../../db/case.repository.ts";
-import { createChildRepository } from "../../db/child.repository.ts";
+import { type ChildRun, createChildRepository } from "../../db/child.repository.ts";
 import type { Database } from "../../db/database.ts";
 import { createSheetRepository } from "../../db/sheet.repository.ts";
 import {
@@ -89,65 +89,36 @@ export function createCaseService(db: Database) {
     ): Promise<ConferenceView | undefined> {
       const conf = await repo.findConference(scope, conferenceId);
       if (!conf) return undefined;
-      const run = await findRun(db, scope.municipalityId, String(conf.runId));
-      const caseIds = await repo.agendaCaseIds(scope, conferenceId);
-      const entries = await repo.entries(scope, conf.listId);
-      const children = createChildRepository(db);
       const sheetRepo = createSheetRepository(db);
       const today = new Date().toISOString().slice(0, 10);
       // Everything about the agenda's children in one query per kind (cases,
-      // events, scores, items, sheets): per-case queries made a 40-child
-      // agenda ~240 statements, seconds under load (issue 13 benchmark).
+      // events, sheets; scores and items only for children whose evidence is
+      // not cached): per-case queries made a 40-child agenda ~240 statements,
+      // seconds under load (issue 13 benchmark).
+      const [run, caseIds, entries] = await Promise.all([
+        findRun(db, scope.municipalityId, String(conf.runId)),
+        repo.agendaCaseIds(scope, conferenceId),
+        repo.entries(scope, conf.listId),
+      ]);
       const cases = await repo.findMany(scope, caseIds);
       const personIds = [...new Set([...cases.values()].map((c) => c.personId))];
       const childRun = run
         ? { scoreRunId: run.id, linkRunId: run.linkRunId, asOf: run.asOf, rules: run.rules }
         : undefined;
-      const [eventsOf, scoresOf, itemRows, sheetsOf] = await Promise.all([
+      const [eventsOf, evidenceOf, sheetsOf] = await Promise.all([
         repo.eventsOf(scope, [...cases.keys()]),
-        childRun ? children.scoresOf(scope, childRun, personIds) : new Map(),
-        childRun ? children.items(scope, childRun, personIds) : [],
+        childRun ? runEvidence(db, scope, childRun, personIds) : new Map<string, Evidence[]>(),
         sheetRepo.listForPersons(scope, run?.linkRunId ?? null, personIds, 20, today),
       ]);
-      const heldOf = new Map<string, Map<string, (typeof itemRows)[number]["evidence"]>>();
-      for (const i of itemRows) {
-        let m = heldOf.get(i.personId);
-        if (!m) {
-          m = new Map();
-          heldOf.set(i.personId, m);
-        }
-        m.set(i.itemId, i.evidence);
-      }
       const agenda: ConferenceView["agenda"] = [];
       for (const caseId of caseIds) {
         const c = cases.get(caseId);
         if (!c) continue;
         const entry = entries.find((e) => e.caseId === caseId);
         const events = eventsOf.get(caseId) ?? [];
-        let evidence: ConferenceView["agenda"][number]["evidence"] = [];
-        if (run) {
-          const scores = scoresOf.get(c.personId) ?? [];
-          const held = heldOf.get(c.personId) ?? new Map();
-          evidence = buildScoreWaterfalls(
-            run.rules,
-            scores,
-            held,
-            (itemId) => scope.council || !isCouncilOnlyItem(itemId),
-          )
-            .filter((w) => w.flagged || w.difficulty === entry?.difficulty)
-            .map((w) => ({
-              difficulty: w.difficulty,
-              label: w.label,
-              score: w.score,
-              threshold: w.threshold,
-              flagged: w.flagged,
-              items: w.items.map((i) => ({
-                itemId: i.itemId,
-                name: i.name,
-                text: evidenceText(i.evidence),
-              })),
-            }));
-        }
+        const evidence = (evidenceOf.get(c.personId) ?? []).filter(
+          (w) => w.flagged || w.difficulty === entry?.difficulty,
+        );
         // The returned 情報収集シート (wf-sheets' repository, the reader's scope).
         const sheetRows = sheetsOf.get(c.personId) ?? [];
         const sheets = sheetRows.map((r) => ({
@@ -193,4 +164,78 @@ export function createCaseService(db: Database) {
       };
     },
   };
+}
+
+type Evidence = ConferenceView["agenda"][number]["evidence"][number];
+
+/**
+ * A child's evidence in a run (every type's score and the held items with
+ * their text), per reader kind: a run's scores and items never change, so
+ * the conference screen builds it once per (run, child, member?) and keeps
+ * it in memory; the case, its history and the sheets are read fresh on
+ * every view. A non-member's entry is built without B01/B02
+ * (buildScoreWaterfalls' filter, and child.repository's `items` leaves
+ * them out), under its own key: a member's evidence never reaches them.
+ */
+const evidenceCache = new WeakMap<Database, Map<string, Evidence[]>>();
+/** Entries kept per database (a few KB each); the map is emptied when full. */
+const EVIDENCE_CACHE_MAX = 5_000;
+
+export async function runEvidence(
+  db: Database,
+  scope: DataScope,
+  run: ChildRun,
+  personIds: readonly string[],
+): Promise<Map<string, Evidence[]>> {
+  let cache = evidenceCache.get(db);
+  if (!cache) {
+    cache = new Map();
+    evidenceCache.set(db, cache);
+  }
+  const key = (p: string) => `${scope.municipalityId}:${run.scoreRunId}:${scope.council}:${p}`;
+  const out = new Map<string, Evidence[]>();
+  const missing: string[] = [];
+  for (const p of personIds) {
+    const hit = cache.get(key(p));
+    if (hit) out.set(p, hit);
+    else missing.push(p);
+  }
+  if (missing.length === 0) return out;
+  const children = createChildRepository(db);
+  const [scoresOf, itemRows] = await Promise.all([
+    children.scoresOf(scope, run, missing),
+    children.items(scope, run, missing),
+  ]);
+  const heldOf = new Map<string, Map<string, (typeof itemRows)[number]["evidence"]>>();
+  for (const i of itemRows) {
+    let m = heldOf.get(i.personId);
+    if (!m) {
+      m = new Map();
+      heldOf.set(i.personId, m);
+    }
+    m.set(i.itemId, i.evidence);
+  }
+  if (cache.size + missing.length > EVIDENCE_CACHE_MAX) cache.clear();
+  for (const p of missing) {
+    const evidence = buildScoreWaterfalls(
+      run.rules,
+      scoresOf.get(p) ?? [],
+      heldOf.get(p) ?? new Map(),
+      (itemId) => scope.council || !isCouncilOnlyItem(itemId),
+    ).map((w) => ({
+      difficulty: w.difficulty,
+      label: w.label,
+      score: w.score,
+      threshold: w.threshold,
+      flagged: w.flagged,
+      items: w.items.map((i) => ({
+        itemId: i.itemId,
+        name: i.name,
+        text: evidenceText(i.evidence),
+      })),
+    }));
+    cache.set(key(p), evidence);
+    out.set(p, evidence);
+  }
+  return out;
 }
