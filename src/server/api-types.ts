@@ -133,3 +133,13 @@ export type AssigneesView = z.infer<CaseSchemas["assigneesSchema"]>;
 import type { maskingViewSchema } from "./routes/masking/schema.ts";
 /** Masking rules with their history (issue 12). */
 export type MaskingRuleView = z.infer<typeof maskingViewSchema>;
+
+import type {
+  mailOverviewSchema,
+  mailSettingsSchema,
+  myEmailSchema,
+} from "./routes/mail/schema.ts";
+/** Mail about notifications (issue 13): the relay settings (no password), outbox status, own address. */
+export type MailOverview = z.infer<typeof mailOverviewSchema>;
+export type MailSettingsView = z.infer<typeof mailSettingsSchema>;
+export type MyEmail = z.infer<typeof myEmailSchema>;

@@ -10,6 +10,7 @@ import { dashboardNav } from "../features/dashboard/nav.ts";
 import { homeNav } from "../features/home/nav.ts";
 import { importNav } from "../features/imports/nav.ts";
 import { itemsNav } from "../features/items/nav.ts";
+import { mailNav } from "../features/mail/nav.ts";
 import { maskingNav } from "../features/masking/nav.ts";
 import { modelsNav } from "../features/models/nav.ts";
 import { monthlyRunNav } from "../features/monthly-run/nav.ts";
@@ -43,4 +44,5 @@ export const NAV_ITEMS: readonly NavItem[] = [
   ...breakGlassNav,
   ...rightsNav,
   ...maskingNav,
+  ...mailNav,
 ];

@@ -14,6 +14,7 @@ import { homeRoutes } from "../features/home/routes.tsx";
 import { householdRoutes } from "../features/households/routes.tsx";
 import { importRoutes } from "../features/imports/routes.tsx";
 import { itemsRoutes } from "../features/items/routes.tsx";
+import { mailRoutes } from "../features/mail/routes.tsx";
 import { maskingRoutes } from "../features/masking/routes.tsx";
 import { modelsRoutes } from "../features/models/routes.tsx";
 import { monthlyRunRoutes } from "../features/monthly-run/routes.tsx";
@@ -49,6 +50,7 @@ const routeTree = rootRoute.addChildren([
   ...breakGlassRoutes,
   ...rightsRoutes,
   ...maskingRoutes,
+  ...mailRoutes,
 ]);
 
 export const router = createRouter({ routeTree, defaultPreload: "intent" });

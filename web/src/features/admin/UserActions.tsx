@@ -35,6 +35,7 @@ export function UserActions({
   const [roles, setRoles] = useState<string[]>(user.roles);
   const [council, setCouncil] = useState(user.council);
   const [affiliation, setAffiliation] = useState(user.affiliation ?? "");
+  const [email, setEmail] = useState(user.email ?? "");
   const label = (id: string) => session.roleCatalog.find((r) => r.id === id)?.label ?? id;
   const who = `${user.displayName}（${user.loginName}）`;
 
@@ -106,6 +107,27 @@ export function UserActions({
         setDone(`${who}のセッションを ${r.sessionsEnded} 件終了しました。`);
       },
     });
+
+  /** Mail about notifications (issue 13): the user's address, saved at once (no confirmation). */
+  async function saveEmail(e: FormEvent) {
+    e.preventDefault();
+    setDone(null);
+    setError([]);
+    try {
+      const r = await api<{ email: string | null }>(`/mail/users/${user.id}/email`, {
+        method: "PUT",
+        body: { email },
+      });
+      setDone(
+        r.email
+          ? `${who}のメールアドレスを保存しました。`
+          : `${who}のメールアドレスを削除しました。`,
+      );
+      onChanged();
+    } catch (err) {
+      failed(err, "メールアドレスを保存できませんでした。");
+    }
+  }
 
   function changeRoles(e: FormEvent) {
     e.preventDefault();
@@ -233,6 +255,23 @@ export function UserActions({
         </label>
         <button type="submit" className="button button-primary">
           役割を変更する
+        </button>
+      </form>
+      <form onSubmit={saveEmail} aria-labelledby="change-email" noValidate>
+        <h3 id="change-email">メール通知のアドレス</h3>
+        <label className="field">
+          <span>
+            メールアドレス（空にして保存すると削除。メールにはお知らせがあることだけが載ります）
+          </span>
+          <input
+            type="email"
+            name="editEmail"
+            value={email}
+            onChange={(e) => setEmail(e.target.value)}
+          />
+        </label>
+        <button type="submit" className="button button-primary">
+          アドレスを保存する
         </button>
       </form>
     </section>
