@@ -1,7 +1,8 @@
 /**
  * In-app notifications (issue 13), mounted at /api/notifications: any signed-in
- * user reads and marks their own. Nothing is mailed (a closed network has no
- * mail by default; see docs/operations.md for the SMTP setting, off).
+ * user reads and marks their own. These are the source of truth; a mail is
+ * sent only when the installation's SMTP relay is on (off by default, routes/mail,
+ * docs/operations.md 「メール通知」) and then says only that there is something here.
  */
 import { createNotificationRepository } from "../../../db/notification.repository.ts";
 import {
