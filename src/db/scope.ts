@@ -1,19 +1,16 @@
 /**
  * The data scope: which municipality (and whether 要対協 council facts) the
- * statements of the current async flow may see. A transaction the
- * application opens first does
+ * statements of the current async flow may see. Every statement the
+ * application sends runs inside a transaction that first does
  *
  *   SET LOCAL ROLE mimamori_app;
  *   SELECT set_config('mimamori.municipality_id', '<id>', true), …
  *
- * and a statement outside a transaction runs on an app connection whose
- * session-level settings were made the statement's scope first (the same
- * settings with `SET ROLE` / `set_config(…, false)`, sent only when the
- * connection holds another scope: {@link sessionScopeSql}, scoped-driver.ts),
  * so PostgreSQL's row-level security (migration 0040-row-security) filters
- * and checks rows whatever the query says, and no statement runs in the
- * scope of the request that used the connection before. Without a scope the
- * municipality is empty and municipal tables show nothing (fail closed).
+ * and checks rows whatever the query says. `set_config(…, true)` is local to
+ * the transaction: a pooled connection never carries one request's scope
+ * into the next. Without a scope the municipality is empty and municipal
+ * tables show nothing (fail closed).
  *
  * Entering a scope: the HTTP session middleware (the logged-in user's
  * municipality and council flag), each CLI command (`--municipality`, see
@@ -120,26 +117,6 @@ export function scopeSql(scope: DataScope | undefined): string {
     `SET LOCAL ROLE ${APP_ROLE}`,
     `SELECT set_config('mimamori.municipality_id', '${m === null ? "" : String(m)}', true), set_config('mimamori.council', '${scope?.council ? "on" : "off"}', true), set_config('mimamori.accounts', '${scope?.accounts ? "all" : ""}', true)`,
   ].join("; ");
-}
-
-/**
- * The same scope as {@link scopeSql} as session-level settings of an app
- * connection (scoped-driver.ts: a statement outside a transaction needs no
- * BEGIN/COMMIT then). Every statement outside a transaction is preceded by
- * it whenever the connection holds another scope, so a pooled connection
- * never runs a statement in a previous request's scope.
- */
-export function sessionScopeSql(scope: DataScope | undefined): string {
-  return scopeSql(scope)
-    .replaceAll("SET LOCAL ROLE", "SET ROLE")
-    .replaceAll("', true)", "', false)");
-}
-
-/** A scope as a string: equal scopes, equal keys. */
-export function scopeKey(scope: DataScope | undefined): string {
-  return scope
-    ? `${scope.municipalityId ?? ""}|${scope.council ? 1 : 0}|${scope.accounts ? 1 : 0}`
-    : "none";
 }
 
 /**

@@ -6,9 +6,8 @@
  * acquired, in the caller's async context.
  *
  * Every statement on an app connection runs in the current data scope
- * (scope.ts): a statement outside a transaction runs after the connection's
- * session-level scope is made the current one (sent only when it differs),
- * and a transaction gets the scope (SET LOCAL) right after its BEGIN.
+ * (scope.ts): a statement outside a transaction becomes BEGIN + scope;
+ * statement; COMMIT, and a transaction gets the scope right after its BEGIN.
  * Repositories stay unchanged. An injected RESET ROLE on an app connection
  * returns to the login role, which has the same (non-bypassing) rights.
  */
@@ -29,10 +28,7 @@ import {
   type TransactionSettings,
 } from "kysely";
 import type pg from "pg";
-import { currentDataScope, runsAsOwner, scopeKey, scopeSql, sessionScopeSql } from "./scope.ts";
-
-/** The scope each app connection holds as session-level settings (absent: unknown). */
-const sessionScopes = new WeakMap<DatabaseConnection, string>();
+import { currentDataScope, runsAsOwner, scopeSql } from "./scope.ts";
 
 class ScopedConnection implements DatabaseConnection {
   inTransaction = false;
@@ -42,26 +38,17 @@ class ScopedConnection implements DatabaseConnection {
     readonly owner: boolean,
   ) {}
 
-  /**
-   * A statement outside a transaction (issue 11: one round trip instead of
-   * BEGIN + scope, statement, COMMIT). The scope is kept as session-level
-   * settings of the app connection (`sessionScopeSql`) and sent again only
-   * when this statement's scope differs from the one the connection holds,
-   * so the statement runs in its own implicit transaction and sees exactly
-   * its scope, as before. A transaction still sets its scope with SET LOCAL
-   * after BEGIN, which overrides the session's until it ends. If sending the
-   * scope fails the connection's scope is unknown and is sent again next time.
-   */
   async executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
     if (this.inTransaction || this.owner) return this.inner.executeQuery<R>(query);
-    const scope = currentDataScope();
-    const key = scopeKey(scope);
-    if (sessionScopes.get(this.inner) !== key) {
-      sessionScopes.delete(this.inner);
-      await this.inner.executeQuery(CompiledQuery.raw(sessionScopeSql(scope)));
-      sessionScopes.set(this.inner, key);
+    await this.inner.executeQuery(CompiledQuery.raw(`BEGIN; ${scopeSql(currentDataScope())}`));
+    try {
+      const result = await this.inner.executeQuery<R>(query);
+      await this.inner.executeQuery(CompiledQuery.raw("COMMIT"));
+      return result;
+    } catch (e) {
+      await this.inner.executeQuery(CompiledQuery.raw("ROLLBACK")).catch(() => {});
+      throw e;
     }
-    return this.inner.executeQuery<R>(query);
   }
 
   async *streamQuery<R>(
