@@ -68,8 +68,63 @@ async function deleteWithDependents(
   counts[table] = (counts[table] ?? 0) + Number(r.numAffectedRows ?? 0);
 }
 
+/** The municipality's stored case-retention setting (migration 0084). */
+export interface StoredCaseRetention {
+  closedYears: number;
+  untilAge: number | null;
+  updatedAt: Date;
+  actor: string;
+}
+
 export function createCaseRetentionRepository(db: Database) {
   return {
+    async getSetting(m: number): Promise<StoredCaseRetention | undefined> {
+      const r = await db
+        .selectFrom("case_retention_setting")
+        .select(["closed_years", "until_age", "updated_at", "actor"])
+        .where("municipality_id", "=", m)
+        .executeTakeFirst();
+      return (
+        r && {
+          closedYears: r.closed_years,
+          untilAge: r.until_age,
+          updatedAt: r.updated_at,
+          actor: r.actor,
+        }
+      );
+    },
+
+    async saveSetting(
+      m: number,
+      setting: { closedYears: number; untilAge: number | null },
+      actor: string,
+    ): Promise<StoredCaseRetention> {
+      const r = await db
+        .insertInto("case_retention_setting")
+        .values({
+          municipality_id: m,
+          closed_years: setting.closedYears,
+          until_age: setting.untilAge,
+          actor,
+        })
+        .onConflict((oc) =>
+          oc.column("municipality_id").doUpdateSet({
+            closed_years: setting.closedYears,
+            until_age: setting.untilAge,
+            actor,
+            updated_at: sql`now()`,
+          }),
+        )
+        .returning(["closed_years", "until_age", "updated_at", "actor"])
+        .executeTakeFirstOrThrow();
+      return {
+        closedYears: r.closed_years,
+        untilAge: r.until_age,
+        updatedAt: r.updated_at,
+        actor: r.actor,
+      };
+    },
+
     async closedCases(m: number): Promise<ClosedCase[]> {
       const r = await sql<ClosedCase>`
         SELECT c.id, c.person_id AS "personId",

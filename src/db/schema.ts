@@ -384,6 +384,14 @@ export interface RetentionPolicyTable {
   actor: string;
 }
 
+export interface CaseRetentionSettingTable {
+  municipality_id: number;
+  closed_years: number;
+  until_age: number | null;
+  updated_at: DefaultTimestamp;
+  actor: string;
+}
+
 export interface GaijiTableTable {
   municipality_id: number;
   entries: Json;
@@ -434,6 +442,7 @@ export interface DB {
   import_row: ImportRowTable;
   import_replacement: ImportReplacementTable;
   retention_policy: RetentionPolicyTable;
+  case_retention_setting: CaseRetentionSettingTable;
   link_run: LinkRunTable;
   link_person: LinkPersonTable;
   link_record: LinkRecordTable;

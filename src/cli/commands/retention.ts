@@ -1,4 +1,5 @@
 import { createAuditRepository } from "../../db/audit.repository.ts";
+import { createCaseRetentionRepository } from "../../db/case-retention.repository.ts";
 import { openDatabase } from "../../db/database.ts";
 import { createRetentionRepository } from "../../db/retention.repository.ts";
 import { MimamoriError } from "../../domain/errors.ts";
@@ -20,7 +21,7 @@ import { enterMunicipality, resolveMunicipality } from "../municipality.ts";
 
 const usage =
   "mimamori retention [--dry-run] [--keep N] [--months M|none] [--with-runs] [--save] [--json]\n" +
-  "       mimamori retention --cases [--closed-years N] [--until-age A|none] [--dry-run] [--json]";
+  "       mimamori retention --cases [--closed-years N] [--until-age A|none] [--save] [--dry-run] [--json]";
 
 const n = (x: number) => x.toLocaleString("ja-JP");
 
@@ -166,19 +167,47 @@ export const retentionCommand: Command = {
  * their trail; counts only are reported and logged.
  */
 async function runCaseRetention(
-  values: { "dry-run"?: boolean; json?: boolean; "closed-years"?: string; "until-age"?: string },
+  values: {
+    "dry-run"?: boolean;
+    json?: boolean;
+    save?: boolean;
+    "closed-years"?: string;
+    "until-age"?: string;
+  },
   globals: Parameters<Command["run"]>[1],
 ): Promise<number> {
   const years = intOption(values["closed-years"], "--closed-years", 0, 100);
-  const age =
+  const untilAge =
     values["until-age"] === "none" ? null : intOption(values["until-age"], "--until-age", 0, 30);
-  const policy: CaseRetentionPolicy = {
-    closedYears: years ?? DEFAULT_CASE_RETENTION.closedYears,
-    untilAge: age === undefined ? DEFAULT_CASE_RETENTION.untilAge : age,
-  };
+  const given = years !== undefined || untilAge !== undefined;
+  if (values.save && !given) {
+    throw new MimamoriError(
+      "invalid_input",
+      "--save には保存する設定（--closed-years か --until-age）を指定してください。",
+      [`使い方: ${usage}`],
+    );
+  }
   const opened = await openDatabase({ databaseUrl: globals.databaseUrl, home: globals.home });
   try {
     const municipalityId = enterMunicipality(await resolveMunicipality(opened.db, globals));
+    // Options given now, else the municipality's stored setting (migration 0084), else the default.
+    const repo = createCaseRetentionRepository(opened.db);
+    const base = (await repo.getSetting(municipalityId)) ?? DEFAULT_CASE_RETENTION;
+    const policy: CaseRetentionPolicy = {
+      closedYears: years ?? base.closedYears,
+      untilAge: untilAge === undefined ? base.untilAge : untilAge,
+    };
+    if (values.save) {
+      await repo.saveSetting(municipalityId, policy, "cli");
+      await createAuditRepository(opened.db).append({
+        municipalityId,
+        actorUserId: null,
+        actor: "cli",
+        action: "retention.case_policy",
+        target: `municipality:${municipalityId}`,
+        detail: { ...policy },
+      });
+    }
     const r = await purgeCases(opened.db, {
       municipalityId,
       policy,
