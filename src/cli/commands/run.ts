@@ -42,17 +42,18 @@ export const runCommand: Command = {
       const municipalityId = enterMunicipality(await resolveMunicipality(opened.db, globals));
       let result: Awaited<ReturnType<typeof monthlyRun>>;
       try {
-        result = await monthlyRun(
-          { db: opened.db, url: opened.appUrl },
-          {
-            municipalityId,
-            ...(asOf === undefined ? {} : { asOf }),
-            actor: { userId: null, loginName: "cli" },
-            origin: "cli",
-            onStage: (e) => process.stdout.write(formatStageEvent(e)),
-            ...(crash ? { beforeStage: crash } : {}),
-          },
-        );
+        // The operator's monthly run keeps the owner's URL for its COPY connections:
+        // with an owner that bypasses RLS, the link and score stores COPY directly
+        // (checked in code, db/copy.ts bulkWriter) — issue 15's run time. Runs
+        // started from the web use the app login role (staging, RLS-checked).
+        result = await monthlyRun(opened, {
+          municipalityId,
+          ...(asOf === undefined ? {} : { asOf }),
+          actor: { userId: null, loginName: "cli" },
+          origin: "cli",
+          onStage: (e) => process.stdout.write(formatStageEvent(e)),
+          ...(crash ? { beforeStage: crash } : {}),
+        });
       } catch (e) {
         if (isMimamoriError(e) && e.code === "conflict") {
           process.stderr.write(`エラー: ${e.message}\n`);
