@@ -150,6 +150,8 @@ function linkRecordFrom(
     householdNo: text(roles.householdNo) as HouseholdNo | null,
     name: text(roles.name),
     nameKana: text(roles.kana),
+    alias: text("通称"),
+    aliasKana: text("通称カナ"),
     birthDate: text(roles.birthDate) as IsoDate | null,
     sex: sex === "male" || sex === "female" ? (sex as Sex) : null,
     address: text(roles.address),

@@ -18,6 +18,7 @@ import { createLinkageRepository } from "../../src/db/linkage.repository.ts";
 import { createMunicipalityRepository } from "../../src/db/municipality.repository.ts";
 import { createReviewRepository, type ReviewPair } from "../../src/db/review.repository.ts";
 import { MimamoriError } from "../../src/domain/errors.ts";
+import { JAPANESE_SETTINGS } from "../../src/domain/linkage/japanese-settings.ts";
 import { BUILT_IN_NAME_POOLS } from "../../src/domain/synth/index.ts";
 import type { IsoDate } from "../../src/domain/types.ts";
 import { importFile, listImportFiles } from "../../src/pipeline/import.ts";
@@ -30,6 +31,15 @@ import { perturb, readCsv, writeCsv } from "../synth-edit.ts";
 const M1 = "2025-03-01" as IsoDate;
 const M2 = "2025-04-01" as IsoDate;
 const actor = { userId: null, loginName: "reviewer" };
+/**
+ * The built-in settings without the complement pass: each perturbed row is its child's only
+ * 健診 row, so the pass (engine.ts complementEdges) would link most of them unasked, and this
+ * test is about the decisions a reviewer records on asked pairs.
+ */
+const ASKING = {
+  ...JAPANESE_SETTINGS,
+  thresholds: { ...JAPANESE_SETTINGS.thresholds, complement: undefined },
+};
 
 let t: TestDatabase;
 let municipalityId: number;
@@ -84,7 +94,7 @@ beforeAll(async () => {
   ({ id: municipalityId } = await createMunicipalityRepository(t.db).ensureDefault("みまもり村"));
   for (const path of await listImportFiles([m1]))
     await importFile(t, path, { municipalityId, actor, asOf: M1 });
-  run1 = await runLinkage(t, { municipalityId, actor });
+  run1 = await runLinkage(t, { municipalityId, actor, settings: ASKING });
 
   // The reviewer decides up to 12 items as the truth says.
   const scope = { municipalityId, council: true };
@@ -113,7 +123,7 @@ beforeAll(async () => {
       () => null,
       (e: unknown) => e,
     );
-  run1b = await runLinkage(t, { municipalityId, actor });
+  run1b = await runLinkage(t, { municipalityId, actor, settings: ASKING });
 
   // Month 2: the same files one month on.
   mkdirSync(m2);
@@ -203,7 +213,7 @@ beforeAll(async () => {
   }
   for (const path of await listImportFiles([m2]))
     await importFile(t, path, { municipalityId, actor, asOf: M2 });
-  run2 = await runLinkage(t, { municipalityId, actor });
+  run2 = await runLinkage(t, { municipalityId, actor, settings: ASKING });
 }, 300_000);
 
 afterAll(async () => {

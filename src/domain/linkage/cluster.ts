@@ -18,6 +18,14 @@ export const EDGE_MANUAL = 1;
 export const EDGE_ID = 2;
 /** A pair below the accept threshold kept because its rows were one person in the previous run. */
 export const EDGE_KEPT = 3;
+/**
+ * A pair below the accept threshold linked because its two persons' records are
+ * complementary (engine.ts `complementEdges`): one holds the registry record, the other
+ * the rows of sources the first lacks, and neither has a near rival.
+ */
+export const EDGE_COMPLEMENT = 4;
+/** Another name of the same record (a registry record's 通称): joined before any scored pair. */
+export const EDGE_ATTACH = 5;
 
 export interface Edges {
   readonly a: Int32Array;
@@ -75,12 +83,23 @@ export class UnionFind {
   }
 }
 
-/** Order of edges: manual first, then by weight (strongest first), then id edges, then kept edges; ties by (a, b). */
+/**
+ * Order of edges: manual first, then attached names, then by weight (strongest first), then
+ * id edges, then kept and complementary edges; ties by (a, b).
+ */
 function edgeOrder(edges: Edges): Int32Array {
   const idx = Array.from({ length: edges.count }, (_, i) => i);
   // Kept edges come last: they only join what the accepted edges no longer join.
   const rank = (k: number) =>
-    k === EDGE_MANUAL ? 0 : k === EDGE_PROBABILISTIC ? 1 : k === EDGE_ID ? 2 : 3;
+    k === EDGE_MANUAL
+      ? 0
+      : k === EDGE_ATTACH
+        ? 0.5
+        : k === EDGE_PROBABILISTIC
+          ? 1
+          : k === EDGE_ID
+            ? 2
+            : 3;
   idx.sort((x, y) => {
     const kx = rank(edges.kind[x] as number);
     const ky = rank(edges.kind[y] as number);

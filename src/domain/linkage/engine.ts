@@ -12,6 +12,8 @@ import {
   type CannotLinkConstraint,
   type ClusterResult,
   clusterRecords,
+  EDGE_ATTACH,
+  EDGE_COMPLEMENT,
   EDGE_ID,
   EDGE_KEPT,
   EDGE_MANUAL,
@@ -80,6 +82,17 @@ export interface EngineOptions {
   readonly previousPerson?: Int32Array;
   /** Clock for the stage timings; the engine never reads the time itself. */
   readonly clock?: () => number;
+  /**
+   * Per row: a bit set of the sources its records come from (any stable bit per source).
+   * With `thresholds.complement`, persons whose records are of disjoint sources may be
+   * joined below the accept threshold (see `complementEdges`).
+   */
+  readonly sourceMask?: Uint32Array;
+  /**
+   * Per row: a row it belongs with unconditionally (another name of the same record, such
+   * as a registry record's 通称), or -1. Joined like an id join (EDGE_ID).
+   */
+  readonly attachTo?: Int32Array;
 }
 
 /**
@@ -321,6 +334,15 @@ export function runEngine(
       }
     }
   }
+  if (options.attachTo)
+    options.attachTo.forEach((to, i) => {
+      if (to < 0 || to === i) return;
+      ea.push(i);
+      eb.push(to);
+      ew.push(Number.POSITIVE_INFINITY);
+      ek.push(EDGE_ATTACH);
+      ep.push(-1);
+    });
   const edges: Edges = {
     a: Int32Array.from(ea),
     b: Int32Array.from(eb),
@@ -360,6 +382,42 @@ export function runEngine(
     };
     finalEdgePair = keep.map((e) => ep[e] as number);
     clusters = clusterRecords(table.size, finalEdges, table.backbone, clFlat, constraints);
+  }
+  if (options.sourceMask && settings.thresholds.complement !== undefined) {
+    const extra = complementEdges(
+      settings,
+      pairs,
+      weight,
+      labels,
+      clusters,
+      ambiguous,
+      table.backbone,
+      options.sourceMask,
+    );
+    if (extra.length > 0) {
+      const n = finalEdges.count;
+      const grow = <T extends Int32Array | Float64Array | Uint8Array>(
+        x: T,
+        make: (k: number) => T,
+      ) => {
+        const out = make(n + extra.length);
+        out.set(x.subarray(0, n));
+        return out;
+      };
+      const a = grow(finalEdges.a, (k) => new Int32Array(k));
+      const b = grow(finalEdges.b, (k) => new Int32Array(k));
+      const w = grow(finalEdges.weight, (k) => new Float64Array(k));
+      const kind = grow(finalEdges.kind, (k) => new Uint8Array(k));
+      extra.forEach((p, i) => {
+        a[n + i] = pairs.left[p] as number;
+        b[n + i] = pairs.right[p] as number;
+        w[n + i] = weight[p] as number;
+        kind[n + i] = EDGE_COMPLEMENT;
+      });
+      finalEdges = { a, b, weight: w, kind, count: n + extra.length };
+      finalEdgePair = [...finalEdgePair, ...extra];
+      clusters = clusterRecords(table.size, finalEdges, table.backbone, clFlat, constraints);
+    }
   }
   lap("clustering");
 
@@ -414,6 +472,101 @@ function ambiguousNodes(
     if (backbone[b] !== 1 && w >= linkWeight(b) - ambiguityBits) out[b] = 1;
   }
   return out;
+}
+
+/**
+ * Complementary persons: the scored pairs (probability at least `thresholds.complement`,
+ * below `accept`, undecided) that join a person holding no registry record (A) to one
+ * that does (B) when
+ *  - A's and B's records come from disjoint sources (B, a registry child, has no 出欠,
+ *    健診 or 心の健康 rows; A holds exactly those, under another name): a school's rows
+ *    typed before a surname change, or under a 通称, and the child's own registry and
+ *    学齢簿 records;
+ *  - B is A's best candidate person by at least `ambiguityBits` over any other (any pair
+ *    at or above the review threshold counts as a candidate), and A is B's best candidate
+ *    by as much among the persons without a registry record whose sources overlap A's;
+ *  - no record of either is held back as ambiguous and no cannot-link rule separates them.
+ * Each source holds one record set per person, so a registry child with a school age but
+ * no school rows and a school child with no registry record are most likely one child;
+ * twins and namesakes each hold their own rows and never qualify. Returns pair indices.
+ */
+function complementEdges(
+  settings: LinkageSettings,
+  pairs: BlockedPairs,
+  weight: Float64Array,
+  labels: Int8Array,
+  clusters: ClusterResult,
+  ambiguous: Uint8Array,
+  backbone: Uint8Array,
+  sourceMask: Uint32Array,
+): number[] {
+  const { accept, review, ambiguityBits, complement } = settings.thresholds;
+  if (complement === undefined) return [];
+  const bits = (p: number) => Math.log2(p / (1 - p));
+  const reviewBits = bits(review);
+  const acceptBits = bits(accept);
+  const minBits = bits(complement);
+  const C = clusters.clusterCount;
+  const mask = new Uint32Array(C);
+  const registry = new Uint8Array(C);
+  for (let i = 0; i < clusters.cluster.length; i++) {
+    const c = clusters.cluster[i] as number;
+    mask[c] = (mask[c] as number) | (sourceMask[i] ?? 0);
+    if (backbone[i] === 1) registry[c] = 1;
+  }
+  // Per cluster: its candidates (other cluster → strongest pair between them).
+  const best = new Map<number, Map<number, number>>();
+  const note = (from: number, to: number, p: number) => {
+    let m = best.get(from);
+    if (!m) {
+      m = new Map();
+      best.set(from, m);
+    }
+    const cur = m.get(to);
+    if (cur === undefined || (weight[p] as number) > (weight[cur] as number)) m.set(to, p);
+  };
+  for (let p = 0; p < pairs.count; p++) {
+    const w = weight[p] as number;
+    if (w < reviewBits || (labels[p] as number) >= 0) continue;
+    const ca = clusters.cluster[pairs.left[p] as number] as number;
+    const cb = clusters.cluster[pairs.right[p] as number] as number;
+    if (ca === cb) continue;
+    note(ca, cb, p);
+    note(cb, ca, p);
+  }
+  const out: number[] = [];
+  for (const [a, cands] of best) {
+    if (registry[a] === 1) continue;
+    // A's best candidate and its margin over the next.
+    let top = -1;
+    let topW = Number.NEGATIVE_INFINITY;
+    let second = Number.NEGATIVE_INFINITY;
+    for (const [c, p] of cands) {
+      const w = weight[p] as number;
+      if (w > topW) {
+        second = topW;
+        topW = w;
+        top = c;
+      } else if (w > second) second = w;
+    }
+    if (top < 0 || registry[top] !== 1 || topW < minBits || topW >= acceptBits) continue;
+    if (topW - second < ambiguityBits) continue;
+    if (((mask[a] as number) & (mask[top] as number)) !== 0) continue;
+    // B's other candidates without a registry record that hold rows of A's sources.
+    let rival = false;
+    for (const [c, p] of best.get(top) ?? []) {
+      if (c === a || registry[c] === 1) continue;
+      if (((mask[c] as number) & (mask[a] as number)) === 0) continue;
+      if ((weight[p] as number) > topW - ambiguityBits) rival = true;
+    }
+    if (rival) continue;
+    const p = cands.get(top) as number;
+    const l = pairs.left[p] as number;
+    const r = pairs.right[p] as number;
+    if (ambiguous[l] === 1 || ambiguous[r] === 1 || clusters.separated(l, r)) continue;
+    out.push(p);
+  }
+  return out.sort((x, y) => x - y);
 }
 
 /**

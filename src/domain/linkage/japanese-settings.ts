@@ -257,7 +257,7 @@ export const JAPANESE_SETTINGS: LinkageSettings = {
     "birthMonthDay",
   ],
   idColumn: "residentNo",
-  thresholds: { accept: 0.99, review: 0.5, ambiguityBits: 3 },
+  thresholds: { accept: 0.99, review: 0.5, ambiguityBits: 3, complement: 0.8 },
   cannotLink: [
     // 双子: same 生年月日 in the same 世帯 with different given names are two children, whatever else agrees.
     {

@@ -84,6 +84,13 @@ export interface PreparedProfiles {
    * or changed name). Person ids and reviewers' decisions follow records through them.
    */
   readonly anchors: readonly (readonly string[])[];
+  /**
+   * Per profile: the profile it belongs to unconditionally, or -1. A registry record's
+   * 通称 (LinkRecord.alias) becomes a profile of its own without records, attached to the
+   * record's profile, so that rows written under the 通称 are blocked, compared and linked
+   * like rows written under the registered name.
+   */
+  readonly attachTo: Int32Array;
 }
 
 /**
@@ -172,6 +179,8 @@ export interface NormalisedRecord {
   /** Key and anchors when already computed (a worker computes them once per identity). */
   readonly key?: string;
   readonly anchors?: readonly string[];
+  /** A registry record's 通称 as a name of its own (see PreparedProfiles.attachTo). */
+  readonly alias?: NormalisedRecord;
 }
 
 export interface NormaliseOptions {
@@ -240,8 +249,7 @@ export function createNormaliser(
   const reading = memo(readingKey);
   const addressOf = memo(addressKey);
   const address = (s: string | null | undefined) => (s == null ? null : addressOf(s));
-  return (r) => {
-    const backbone = backboneSources.has(r.source) ? 1 : 0;
+  const normalise = (r: LinkRecord, backbone: number): NormalisedRecord => {
     const n = parse.name(r.name);
     let family = n?.family ?? null;
     let given = n?.given ?? null;
@@ -298,6 +306,36 @@ export function createNormaliser(
     }
     identity += `\u0001${entry ?? "\u0002"}`;
     return { identity, row, backbone, entry };
+  };
+  return (r) => {
+    const backbone = backboneSources.has(r.source) ? 1 : 0;
+    const nr = normalise(r, backbone);
+    if (backbone !== 1 || (r.alias == null && r.aliasKana == null)) return nr;
+    // The 通称: the same record under its other name. Not a registry record itself (the
+    // registry's own rules — overlapping 住民票, one record per number — hold for the record),
+    // and without 世帯番号, so that the twins rule does not read it as a sibling.
+    const alias = normalise(
+      {
+        ...r,
+        name: r.alias ?? null,
+        nameKana: r.aliasKana ?? null,
+        householdNo: null,
+        residentSince: null,
+        removedDate: null,
+      },
+      0,
+    );
+    // Its own key (never that of a row written the same way), the anchors of its values.
+    const made = profileKeyOf(alias);
+    return {
+      ...nr,
+      alias: {
+        ...alias,
+        identity: `a${alias.identity}`,
+        key: hash64(`a\u0001${made.key}`),
+        anchors: made.anchors,
+      },
+    };
   };
 }
 
@@ -395,6 +433,7 @@ export function createProfileBuilder(
   };
   let codes = new Int32Array(C * 1024);
   let backboneOf = new Uint8Array(1024);
+  let attach = new Int32Array(1024).fill(-1);
   let size = 0;
   const profileIndex = new Map<string, number>();
   const profileKeys: string[] = [];
@@ -411,6 +450,17 @@ export function createProfileBuilder(
       }
     }
     const nr = normalised();
+    const p = profileFor(nr);
+    profileOf[idx] = p;
+    if (raw !== null) rawIndex.set(raw, p);
+    // A 通称: a profile without records of its own, attached to the record's profile (the
+    // first record to carry it keeps it).
+    if (nr.alias) {
+      const q = profileFor(nr.alias);
+      if (q !== p && (attach[q] as number) < 0) attach[q] = p;
+    }
+  };
+  const profileFor = (nr: NormalisedRecord): number => {
     let p = profileIndex.get(nr.identity);
     if (p === undefined) {
       p = size++;
@@ -422,6 +472,9 @@ export function createProfileBuilder(
         const b = new Uint8Array(backboneOf.length * 2);
         b.set(backboneOf);
         backboneOf = b;
+        const t = new Int32Array(attach.length * 2).fill(-1);
+        t.set(attach);
+        attach = t;
       }
       const base = p * C;
       for (let ci = 0; ci < C; ci++) codes[base + ci] = encode(ci, nr.row[ci] ?? null);
@@ -435,8 +488,7 @@ export function createProfileBuilder(
         profileAnchorList.push(made.anchors);
       }
     }
-    profileOf[idx] = p;
-    if (raw !== null) rawIndex.set(raw, p);
+    return p;
   };
   const finish = (): PreparedProfiles => {
     const wildcard = new Set(JAPANESE_SETTINGS.wildcardColumns);
@@ -486,6 +538,7 @@ export function createProfileBuilder(
       recordOrder,
       keys: profileKeys,
       anchors: profileAnchorList,
+      attachTo: attach.slice(0, size),
     };
   };
   return { add, finish };
@@ -742,6 +795,29 @@ function previousPersons(prepared: PreparedProfiles, previous: PersonIdState): I
 }
 
 /** Links records to persons. Pure: same input, same output. */
+/**
+ * Per profile: a bit per source of its records (sources in order of first appearance;
+ * beyond 32 sources, bits are shared, which only makes complementary records rarer).
+ */
+export function sourceMaskOf(
+  prepared: PreparedProfiles,
+  records: readonly Pick<LinkRecord, "source">[],
+): Uint32Array {
+  const bit = new Map<string, number>();
+  const out = new Uint32Array(prepared.table.size);
+  for (let i = 0; i < records.length; i++) {
+    const src = (records[i] as Pick<LinkRecord, "source">).source;
+    let b = bit.get(src);
+    if (b === undefined) {
+      b = 1 << (bit.size % 32);
+      bit.set(src, b);
+    }
+    const p = prepared.profileOf[i] as number;
+    out[p] = (out[p] as number) | b;
+  }
+  return out;
+}
+
 export function linkRecords(records: readonly LinkRecord[], options: LinkOptions = {}): LinkResult {
   const settings = options.settings ?? JAPANESE_SETTINGS;
   const clock = options.clock ?? (() => 0);
@@ -751,6 +827,8 @@ export function linkRecords(records: readonly LinkRecord[], options: LinkOptions
   const resolved = resolveDecisions(prepared, options.decisions ?? [], options.previous);
   const decisions = resolved.rows;
   const engine = runEngine(prepared.table, settings, {
+    sourceMask: sourceMaskOf(prepared, records),
+    attachTo: prepared.attachTo,
     decisions,
     model: options.model,
     ...(options.previous && options.previous.byKey.size > 0
@@ -890,8 +968,14 @@ export function linkRecords(records: readonly LinkRecord[], options: LinkOptions
     } else
       groups.set(gk, { rep: rv, members: [[rv.a, rv.b]], ambiguous: rv.reason === "ambiguous" });
   }
-  const review: ReviewItem[] = [...groups.values()].map(({ rep: rv, members, ambiguous }) => {
-    const profiles = new Set(members.flat());
+  // A 通称 profile has no records: the item shows (and a decision keys) its registry record.
+  const shown = (p: number) => {
+    const to = prepared.attachTo[p] as number;
+    return to >= 0 ? to : p;
+  };
+  const review: ReviewItem[] = [...groups.values()].map(({ rep, members, ambiguous }) => {
+    const rv = { ...rep, a: shown(rep.a), b: shown(rep.b) };
+    const profiles = new Set(members.flat().map(shown));
     const sourceRows: Record<string, number> = {};
     const schools = new Set<string>();
     let rows = 0;
@@ -919,7 +1003,7 @@ export function linkRecords(records: readonly LinkRecord[], options: LinkOptions
       sourceRows,
       sources: Object.keys(sourceRows).sort(),
       schools: [...schools].sort(),
-      explanation: explain(rv.a, rv.b),
+      explanation: explain(rep.a, rep.b),
     };
   });
   // Splits and merges of earlier persons, with what caused them.

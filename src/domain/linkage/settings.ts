@@ -151,6 +151,14 @@ export interface LinkageSettings {
      * bits of each other is also sent to review (it is still linked to the best).
      */
     readonly ambiguityBits: number;
+    /**
+     * Complementary records (optional): a pair at or above this probability (below
+     * `accept`) is linked when one side's person holds no registry record, the other's
+     * does, the two persons hold records of disjoint sources (the registry child has no
+     * school rows, the school rows no registry record: one child whose rows were written
+     * under two names) and neither has another candidate within `ambiguityBits`.
+     */
+    readonly complement?: number;
   };
   readonly cannotLink: readonly CannotLinkRule[];
   readonly training: {
@@ -235,6 +243,7 @@ const settingsSchema = z.object({
     accept: z.number().gt(0).lt(1),
     review: z.number().gt(0).lt(1),
     ambiguityBits: z.number().min(0),
+    complement: z.number().gt(0).lt(1).optional(),
   }),
   cannotLink: z.array(
     z.union([

@@ -34,6 +34,13 @@ export interface LinkRecord {
   readonly name?: string | null;
   /** 氏名カナ (any width, katakana or hiragana). */
   readonly nameKana?: string | null;
+  /**
+   * A registry record's 通称 (a foreign resident's registered alias, jumin 通称) and its
+   * reading (通称カナ): another name the person is known by. Compared as an alternative
+   * name of the same record (japanese.ts), never as a record of its own.
+   */
+  readonly alias?: string | null;
+  readonly aliasKana?: string | null;
   readonly birthDate?: IsoDate | null;
   /** As ingest parses 性別 (domain/values.ts); "unknown" and null carry no evidence. */
   readonly sex?: Sex | null;

@@ -105,6 +105,16 @@ export const BUILT_IN_DECLARATIONS: readonly SourceDeclaration[] = [
         type: "text",
         blankMeans: "日本",
       },
+      // A foreign resident's registered 通称 (住民基本台帳法施行令 第30条の26) and its reading:
+      // departments often write it instead of the registered name, so 名寄せ compares it too.
+      {
+        name: "通称",
+        type: "name",
+      },
+      {
+        name: "通称カナ",
+        type: "kana",
+      },
     ],
     periods: [["住定日", "消除日"]],
   },

@@ -62,6 +62,26 @@ export const HOUSEHOLD = {
 export const NAME_CHANGE = { singleMother: 0.3, remarried: 0.015 } as const;
 
 /**
+ * Households of foreign nationals with a registered 通称 (住民基本台帳法施行令 第30条の26), by
+ * nationality: common among Korean residents (most 特別永住者 use one), less so among Chinese,
+ * rare elsewhere. Approximate shares for households with children; the registry then holds the
+ * 通称 beside the registered name and schools write it often (sources/common.ts).
+ */
+export const ALIAS_SHARE: Readonly<Record<string, number>> = {
+  韓国: 0.45,
+  中国: 0.15,
+  other: 0.03,
+};
+
+/**
+ * How often a department that knows a child's 通称 writes it instead of the registered name:
+ * a school lives with the name the child uses (most), a hand-kept 要対協 / 児童相談所 register
+ * copies the name from whatever it was given. Decided per person (not per row), so all files
+ * of one department agree.
+ */
+export const ALIAS_USE = { school: 0.85, handTyped: 0.5 } as const;
+
+/**
  * Registered 異体字: the probability that a kanji with a registered-name variant (髙 for 高 …)
  * is registered in that form, per character of a family (shared by the family) or given name.
  */

@@ -8,6 +8,7 @@ import { addYears, ageOn, type Day, dayOf, schoolGradeOn, ymdOf } from "./calend
 import {
   ABUSE,
   ADULT_DISABILITY,
+  ALIAS_SHARE,
   BIT,
   CARE_BY_AGE,
   DEVELOPMENTAL,
@@ -146,6 +147,7 @@ export function buildWorld(input: WorldInput): World {
   assignLatents(world, Rng.derive(seed, "latents"));
   assignFacts(world, Rng.derive(seed, "facts"));
   assignNameChanges(world, chooser, Rng.derive(seed, "name-changes"));
+  assignAliases(world, chooser, Rng.derive(seed, "aliases"));
   return world;
 }
 
@@ -551,6 +553,7 @@ class Builder {
       ichijiHogo: [],
       outsideSchool: false,
       formerFamily: null,
+      alias: null,
     };
     this.persons.push(p);
     hh.members.push(id);
@@ -1074,6 +1077,33 @@ function assignNameChanges(world: World, chooser: NameChooser, rng: Rng): void {
     const from = Math.max(p.birth + 365, world.asOf - 4 * 365);
     const until = from + rng.int(Math.max(1, world.asOf - 14 - from));
     p.formerFamily = { family: former.kanji, familyKana: former.kana, until };
+  }
+}
+
+/**
+ * 通称 of foreign residents (issue 15): a household of foreign nationals registers one with
+ * the probability of its nationality (ALIAS_SHARE), every member sharing the family part; a
+ * child's given 通称 is a Japanese given name, or (漢字圏) often the registered given name in
+ * kanji. The registry carries it in 通称 / 通称カナ; schools and hand-kept registers often
+ * write it instead of the registered name (sources/common.ts renderName). A stream of its own.
+ */
+function assignAliases(world: World, chooser: NameChooser, rng: Rng): void {
+  for (const hh of world.households) {
+    if (hh.foreign !== "all") continue;
+    if (!rng.chance(ALIAS_SHARE[hh.nationality] ?? ALIAS_SHARE.other ?? 0)) continue;
+    const family = chooser.familyName(rng);
+    for (const id of hh.members) {
+      const p = world.persons[id] as Person;
+      if (p.nationality === "") continue;
+      const keep = !p.alphabetName && rng.chance(0.5);
+      const g = keep ? null : chooser.givenName(rng, p.sex, p.role === "child");
+      p.alias = {
+        family: family.kanji,
+        familyKana: family.kana,
+        given: g ? g.kanji : p.given,
+        givenKana: g ? g.kana : p.givenKana,
+      };
+    }
   }
 }
 

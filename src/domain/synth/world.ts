@@ -90,6 +90,12 @@ export interface Person {
    * department made before `until` keep it; the registry and everything after carry the new one.
    */
   formerFamily: { family: string; familyKana: string; until: Day } | null;
+  /**
+   * A foreign resident's registered 通称 (住民基本台帳法施行令 第30条の26): a name in kanji
+   * with its reading, recorded on the 住民票 beside the registered name. Schools and other
+   * departments often write it instead of the registered name. Null when none.
+   */
+  alias: { family: string; familyKana: string; given: string; givenKana: string } | null;
 }
 
 export interface Pregnancy {

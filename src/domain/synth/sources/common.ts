@@ -87,6 +87,19 @@ export interface NameStyle {
   readonly fullWidthAlphabet: boolean;
   /** A kanji-country family name read the other customary way (王 ワン / オウ). */
   readonly kanaAltP: number;
+  /**
+   * A foreign resident's registered 通称 written instead of the registered name (decided per
+   * person, not per row: every file of the department agrees). 0 for the registry itself.
+   */
+  readonly aliasP: number;
+}
+
+/** Salt of the per-person 通称 decision (the same person, the same answer in every file). */
+const ALIAS_SALT = 0x5a11a5;
+
+/** True when a department with 通称 probability `p` writes this person's 通称. */
+export function writesAlias(p: Person, aliasP: number): boolean {
+  return p.alias !== null && aliasP > 0 && mix(p.id, ALIAS_SALT) / 2 ** 32 < aliasP;
 }
 
 const FULLWIDTH_ALPHA = (s: string) =>
@@ -156,6 +169,15 @@ function writeKana(s: string, style: NameStyle, rng: Rng): string {
  */
 export function renderName(p: Person, style: NameStyle, rng: Rng, on?: Day): [string, string] {
   const sep = separator(style, rng);
+  if (writesAlias(p, style.aliasP) && p.alias) {
+    // The 通称 is a name in kanji with its reading, typed like any Japanese name.
+    const a = p.alias;
+    const kanaSep = sep === "" ? (rng.chance(0.5) ? "" : " ") : sep === "　" ? "　" : " ";
+    return [
+      `${writeKanji(a.family, style, rng)}${sep}${writeKanji(a.given, style, rng)}`,
+      writeKana(`${a.familyKana}${kanaSep}${a.givenKana}`, style, rng),
+    ];
+  }
   const former = on !== undefined && p.formerFamily !== null && on < p.formerFamily.until;
   const family = former ? (p.formerFamily?.family as string) : p.family;
   const familyKana = former

@@ -6,6 +6,7 @@
  */
 
 import { dayOf } from "../calendar.ts";
+import { ALIAS_USE } from "../model.ts";
 import { Rng } from "../random.ts";
 import type { SourceTable, SynthRow } from "../table.ts";
 import type { World } from "../world.ts";
@@ -30,6 +31,7 @@ const HAND_TYPED: NameStyle = {
   typoP: 0.015,
   foreignKatakanaP: 0.4,
   fullWidthAlphabet: false,
+  aliasP: ALIAS_USE.handTyped,
   kanaAltP: 0.3,
 };
 

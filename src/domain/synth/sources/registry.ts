@@ -5,7 +5,8 @@
  *
  * The registry is the clean source: exact names (異体字 kept), katakana readings, dates as
  * `20240401`. Names of foreign residents are in full-width capitals, as many registry
- * systems hold them.
+ * systems hold them, with their katakana; a registered 通称 (住民基本台帳法施行令 第30条の26)
+ * is in 通称 / 通称カナ beside the registered name.
  */
 
 import { Rng } from "../random.ts";
@@ -25,6 +26,7 @@ const STYLE: NameStyle = {
   typoP: 0,
   foreignKatakanaP: 0,
   fullWidthAlphabet: true,
+  aliasP: 0,
   kanaAltP: 0,
 };
 
@@ -59,6 +61,8 @@ export function jumin(world: World): SourceTable {
       "住定日",
       "消除日",
       "国籍",
+      "通称",
+      "通称カナ",
     ],
     *rows(): Iterable<SynthRow> {
       const rng = Rng.derive(world.seed, "src:jumin");
@@ -96,6 +100,8 @@ export function jumin(world: World): SourceTable {
             dates.write(st.from, rng),
             st.to === null ? "" : dates.write(st.to, rng),
             p.nationality,
+            p.alias ? `${p.alias.family}　${p.alias.given}` : "",
+            p.alias ? `${p.alias.familyKana}　${p.alias.givenKana}` : "",
           ],
         };
       }

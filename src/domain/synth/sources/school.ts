@@ -20,7 +20,7 @@ import {
   schoolGradeOn,
   ymdOf,
 } from "../calendar.ts";
-import { BIT } from "../model.ts";
+import { ALIAS_USE, BIT } from "../model.ts";
 import { logistic, Rng } from "../random.ts";
 import type { SourceTable, SynthRow } from "../table.ts";
 import type { Household, Person, World } from "../world.ts";
@@ -77,6 +77,7 @@ function schoolStyle(school: string): NameStyle {
     foreignKatakanaP: 0.7,
     fullWidthAlphabet: false,
     kanaAltP: 0.3,
+    aliasP: ALIAS_USE.school,
   };
 }
 
@@ -206,6 +207,7 @@ export function gakureibo(world: World): SourceTable {
     foreignKatakanaP: 0,
     fullWidthAlphabet: false,
     kanaAltP: 0,
+    aliasP: 0,
   };
   return {
     source: "gakureibo",
