@@ -42,8 +42,9 @@ export interface OutboxStatus {
   readonly recent: OutboxRow[];
 }
 
+/** A timestamp as ISO 8601 UTC text (`…Z`), which every browser parses. */
 const iso = (column: string) =>
-  sql<string>`to_char(${sql.ref(column)}, 'YYYY-MM-DD"T"HH24:MI:SSOF')`;
+  sql<string>`to_char(${sql.ref(column)} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')`;
 
 /** Error text as stored and shown: addresses masked, one line, bounded. */
 export function safeError(message: string): string {
@@ -230,14 +231,10 @@ export function createMailRepository(db: Database) {
             "o.last_error",
             sql<string>`coalesce(u.display_name, '（削除された利用者）')`.as("recipient"),
             iso("o.created_at").as("created_at"),
+            sql<string | null>`${iso("o.sent_at")}`.as("sent_at"),
             sql<
               string | null
-            >`CASE WHEN o.sent_at IS NULL THEN NULL ELSE to_char(o.sent_at, 'YYYY-MM-DD"T"HH24:MI:SSOF') END`.as(
-              "sent_at",
-            ),
-            sql<
-              string | null
-            >`CASE WHEN o.status = 'queued' THEN to_char(o.next_attempt_at, 'YYYY-MM-DD"T"HH24:MI:SSOF') END`.as(
+            >`CASE WHEN o.status = 'queued' THEN ${iso("o.next_attempt_at")} END`.as(
               "next_attempt_at",
             ),
           ])

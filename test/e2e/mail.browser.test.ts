@@ -177,6 +177,7 @@ describe.skipIf(!hasBrowser)("メール通知の設定 (Chromium)", () => {
     const row = page.getByRole("row").filter({ hasText: "佐藤 一郎" });
     await row.getByText("送信済み").waitFor();
     expect(await row.textContent()).toContain("回答期限切れ");
+    expect(await page.getByText("Invalid Date").count()).toBe(0);
     expect(await axeViolations(page)).toEqual([]);
     await shot("mail-30-outbox-sent");
   }, 300_000);

@@ -157,7 +157,7 @@ export function MailSettingsPage() {
             ))}
           </div>
         )}
-        <fieldset disabled={readOnly}>
+        <fieldset disabled={readOnly} style={{ border: 0, padding: 0, margin: 0, minWidth: 0 }}>
           <legend>メール通知</legend>
           <label className="check">
             <input
