@@ -25,6 +25,8 @@ import { runSynth } from "../src/pipeline/synth.ts";
 
 const AS_OF = "2025-04-01" as IsoDate;
 const s = (ms: number) => (ms / 1000).toFixed(1);
+/** This process's peak resident set so far, in bytes (getrusage: kilobytes on Linux). */
+const maxRss = () => process.resourceUsage().maxRSS * 1024;
 const n = (x: number) => x.toLocaleString("en-US");
 
 function reusedDirs(): Map<string, string> {
@@ -77,6 +79,10 @@ export default async function bench(): Promise<string> {
         );
         const files = await listImportFiles([data]);
         const load0 = loadavg()[0] as number;
+        // The kernel's high-water mark after import, link and score (the sampler above misses
+        // peaks inside long synchronous steps; this does not, but never goes down: profiles run
+        // smallest first).
+        const marks: number[] = [];
         // Row-level security: the run works in the municipality's data scope, as the CLI does.
         const { t0, t1, t2, t3, reports, linked, scored, analyze } = await withDataScope(
           { municipalityId, council: true },
@@ -88,18 +94,21 @@ export default async function bench(): Promise<string> {
               asOf: AS_OF,
             });
             const t1 = performance.now();
+            marks.push(maxRss());
             // As the monthly run does (pipeline/run.ts): fresh planner statistics after each
             // bulk-loading stage, timed with the stage that reads next.
             await refreshStatistics(opened.db, "import");
             const a1 = performance.now();
             const linked = await runLinkage(opened, { municipalityId, actor, clock });
             const a2 = performance.now();
+            marks.push(maxRss());
             await refreshStatistics(opened.db, "linkage");
             const t2 = performance.now();
             const scored = await scoreRun(opened, { municipalityId, actor, clock });
             const a3 = performance.now();
             await refreshStatistics(opened.db, "scoring");
             const t3 = performance.now();
+            marks.push(maxRss());
             const analyze = [a1 - t1, t2 - a2, t3 - a3];
             return { t0, t1, t2, t3, reports, linked, scored, analyze };
           },
@@ -114,7 +123,11 @@ export default async function bench(): Promise<string> {
           .concat(`worker threads ${lt["link.workers"] ?? 0}`)
           .concat(`ANALYZE after import, link, score ${analyze.map(s).join(" + ")}`)
           .join(", ");
-        detail.push(`| ${profile} | ${inner} | ${load0.toFixed(2)} → ${load1.toFixed(2)} |`);
+        peak = Math.max(peak, maxRss());
+        const mib = (b: number) => Math.round(b / 2 ** 20);
+        detail.push(
+          `| ${profile} | ${inner} | ${marks.map(mib).join(" / ")} MiB | ${load0.toFixed(2)} → ${load1.toFixed(2)} |`,
+        );
         out.push(
           `| ${profile} | ${n(rows)} | ${s(t1 - t0)} s | ${s(t2 - t1)} s (${s(lt.read ?? 0)} + ${s(lt.link ?? 0)} + ${s(lt.store ?? 0)}) | ${s(t3 - t2)} s (${s(st.read ?? 0)} + ${s(st.score ?? 0)} + ${s(st.store ?? 0)}) | ${s(t3 - t0)} s | ${n(scored.children)} | ${Math.round(peak / 2 ** 20)} MiB |`,
         );
@@ -131,8 +144,8 @@ export default async function bench(): Promise<string> {
     "Inside the link stage (s), and the 1-minute load average when the profile started → ended",
     "(the machine's other users; above 2 every figure includes waiting for a core):",
     "",
-    "| profile | link stage by step | load average |",
-    "|---|---|---|",
+    "| profile | link stage by step | peak RSS after import / link / score | load average |",
+    "|---|---|---|---|",
     ...detail,
   );
   return out.join("\n");

@@ -219,24 +219,8 @@ export function createScoringRepository(db: Database) {
       options: {
         readonly sources?: readonly string[];
         readonly pageSize?: number;
-        /**
-         * Columns left out of `data`: the scoring read drops the identity
-         * columns no item reads (names, addresses), so a run's millions of
-         * rows do not hold them. (Dropped here after parsing: `data` is json,
-         * and a jsonb round trip in the server costs more than it saves.)
-         */
-        readonly omitColumns?: readonly string[];
       } = {},
     ): AsyncGenerator<LinkedStoredRow[]> {
-      const omit = new Set(options.omitColumns ?? []);
-      const keep =
-        omit.size === 0
-          ? (d: Record<string, Value>) => d
-          : (d: Record<string, Value>) => {
-              const out: Record<string, Value> = {};
-              for (const k in d) if (!omit.has(k)) out[k] = d[k] as Value;
-              return out;
-            };
       const pageSize = options.pageSize ?? 20_000;
       if (options.sources !== undefined && options.sources.length === 0) return;
       let extentQuery = db
@@ -282,7 +266,7 @@ export function createScoringRepository(db: Database) {
             fileName: r.file_name,
             personId: r.person_id,
             asOf: r.as_of as IsoDate,
-            data: keep(r.data as Record<string, Value>),
+            data: r.data as Record<string, Value>,
           }));
         }
       }

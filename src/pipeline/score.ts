@@ -203,24 +203,6 @@ export interface ReadPopulationOptions {
   readonly onRow?: (row: LinkedStoredRow) => void;
   /** The municipality's sources (default: read from the database, pipeline/sources.ts). */
   readonly declared?: Sources;
-  /** Columns of `data` not to read at all (see {@link unreadIdentityColumns}). */
-  readonly omitColumns?: readonly string[];
-}
-
-/**
- * The identity columns (氏名, カナ, 住所 roles of every declared source) that
- * no item of `rules` mentions: 名寄せ has used them, and scoring need not read,
- * parse or hold them (a third of a row's JSON). A column whose name appears
- * anywhere in the rule set is kept, so a municipality's own item on one still
- * sees it.
- */
-export function unreadIdentityColumns(sources: Sources, rules: RuleSet): string[] {
-  const text = JSON.stringify(rules);
-  const columns = new Set<string>();
-  for (const l of sources.layouts)
-    for (const c of [l.roles.name, l.roles.kana, l.roles.address])
-      if (c !== undefined && !text.includes(JSON.stringify(c))) columns.add(c);
-  return [...columns].sort();
 }
 
 /**
@@ -272,10 +254,7 @@ export async function readPopulation(
   const declared = options.declared ?? (await loadSources(db, mid));
   // Streamed: each page's rows go straight into the population (no second copy of every row).
   const builder = populationBuilder(persons, declared);
-  const stream = scoring.streamLinkedRows(mid, linkRunId, {
-    sources: options.sources,
-    ...(options.omitColumns ? { omitColumns: options.omitColumns } : {}),
-  });
+  const stream = scoring.streamLinkedRows(mid, linkRunId, { sources: options.sources });
   for await (const page of stream) {
     for (const r of page) {
       if (r.personId !== null && stopped.has(r.personId)) continue;
@@ -333,7 +312,6 @@ export async function scoreRun(
 
   const { persons, population, report } = await readPopulation(target.db, mid, link.id, {
     declared: sources,
-    omitColumns: unreadIdentityColumns(sources, rules),
   });
   const tRead = clock();
 
