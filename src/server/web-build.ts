@@ -22,8 +22,8 @@ function newestMtime(path: string): number {
   if (!st.isDirectory()) return st.mtimeMs;
   let newest = st.mtimeMs;
   for (const entry of readdirSync(path)) {
-    if (entry === "dist" || entry === "node_modules" || entry.startsWith("dist.building-"))
-      continue;
+    // dist, dist-test (the tests' own bundle) and their dist*.building-* folders.
+    if (entry === "node_modules" || entry.startsWith("dist")) continue;
     newest = Math.max(newest, newestMtime(join(path, entry)));
   }
   return newest;

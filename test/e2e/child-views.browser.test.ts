@@ -6,108 +6,37 @@
  * the registry's members; search finds a child by a 異体字 and by half-width
  * kana. axe-core finds no serious or critical violation on these pages.
  */
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { sql } from "kysely";
-import type { BrowserContext, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createMunicipalityRepository } from "../../src/db/municipality.repository.ts";
-import { createUserRepository } from "../../src/db/user.repository.ts";
+import { describe, expect, it } from "vitest";
 import { variantsOf } from "../../src/domain/ja/variants.ts";
-import { BUILT_IN_NAME_POOLS } from "../../src/domain/synth/index.ts";
-import type { IsoDate } from "../../src/domain/types.ts";
-import { importFile, listImportFiles } from "../../src/pipeline/import.ts";
 import { monthlyRun } from "../../src/pipeline/run.ts";
-import { runSynth } from "../../src/pipeline/synth.ts";
-import { hashPassword } from "../../src/server/auth/password.ts";
-import { type RunningServer, startHttpServer } from "../../src/server/http.ts";
-import { createLogger } from "../../src/server/logger.ts";
-import { ensureWebBuilt } from "../../src/server/web-build.ts";
-import { hasBrowser, launchBrowser, logIn, screenshotDir } from "../browser.ts";
-import { createTestDatabase, type TestDatabase } from "../db.ts";
-
-const PASSWORD = "coordinator-password-2026";
-const AXE = readFileSync(
-  join(import.meta.dirname, "..", "..", "node_modules", "axe-core", "axe.min.js"),
-  "utf8",
-);
-
-/** Serious or critical axe-core violations of the page as it is now. */
-async function axeViolations(page: Page): Promise<string[]> {
-  const r = await page.evaluate(async () => {
-    const axe = (
-      window as unknown as {
-        axe: { run(): Promise<{ violations: { id: string; impact: string; nodes: unknown[] }[] }> };
-      }
-    ).axe;
-    return (await axe.run()).violations.map((v) => ({
-      id: v.id,
-      impact: v.impact,
-      n: v.nodes.length,
-    }));
-  });
-  return r
-    .filter((v) => v.impact === "serious" || v.impact === "critical")
-    .map((v) => `${v.id} (${v.impact}, ${v.n})`);
-}
+import { axeViolations, hasBrowser, screenshotDir, useBrowserFixture } from "../browser.ts";
 
 describe.skipIf(!hasBrowser)("こども詳細・世帯・検索 (Chromium)", () => {
-  let t: TestDatabase;
-  let server: RunningServer;
-  let browser: { context: BrowserContext; close(): Promise<void> };
-  let page: Page;
   let linkRunId: number;
   let scoreRunId: number;
-  const out = mkdtempSync(join(tmpdir(), "mimamori-child-browser-"));
-
-  beforeAll(async () => {
-    await ensureWebBuilt();
-    t = await createTestDatabase();
-    runSynth({ profile: "village", seed: 3, out, asOf: "2024-04-01", names: BUILT_IN_NAME_POOLS });
-    const { id: municipalityId } = await createMunicipalityRepository(t.db).ensureDefault(
-      "テスト村",
-    );
-    const actor = { userId: null, loginName: "test" };
-    for (const path of await listImportFiles([out]))
-      await importFile(t, path, { municipalityId, actor, asOf: "2024-04-01" as IsoDate });
-    const run = await monthlyRun(t, { municipalityId, actor, origin: "cli" });
-    linkRunId = run.linked.runId;
-    scoreRunId = run.scored.runId;
-    await createUserRepository(t.db).insert({
-      municipalityId,
-      loginName: "coordinator",
-      displayName: "総括 管理",
-      passwordHash: await hashPassword(PASSWORD),
-      roles: ["coordinator"],
-      mustChangePassword: false,
-      council: true,
-      affiliation: null,
-    });
-    server = await startHttpServer({
-      db: t.db,
-      databaseUrl: t.url,
-      logger: createLogger("silent"),
-      port: 0,
-      host: "127.0.0.1",
-      // Enrolment of the second factor is tested in login.browser.test.ts.
-      enforceSecondFactor: false,
-    });
-    browser = await launchBrowser();
-    page = await browser.context.newPage();
-    // axe-core as an init script: the app's CSP (script-src 'self') refuses inline tags.
-    await page.addInitScript({ content: AXE });
-    await logIn(page, server.url, { loginName: "coordinator", password: PASSWORD });
-  }, 600_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-    await t?.drop();
-    rmSync(out, { recursive: true, force: true });
+  const f = useBrowserFixture({
+    password: "coordinator-password-2026",
+    municipality: "テスト村",
+    users: [
+      { loginName: "coordinator", displayName: "総括 管理", roles: ["coordinator"], council: true },
+    ],
+    async prepare(s) {
+      await s.importVillage({ seed: 3, asOf: "2024-04-01" });
+      const run = await monthlyRun(s.t, {
+        municipalityId: s.municipalityId,
+        actor: { userId: null, loginName: "test" },
+        origin: "cli",
+      });
+      linkRunId = run.linked.runId;
+      scoreRunId = run.scored.runId;
+    },
+    loginAs: "coordinator",
   });
 
   it("opens a flagged child from the home page and shows its items with their source rows", async () => {
+    const { page, t } = f;
     const top = page.getByTestId("top-flagged");
     await top.waitFor();
     expect(await axeViolations(page)).toEqual([]);
@@ -140,6 +69,7 @@ describe.skipIf(!hasBrowser)("こども詳細・世帯・検索 (Chromium)", () 
   });
 
   it("shows the household's members from the registry", async () => {
+    const { page, t, server } = f;
     const hh = (
       await sql<{ household_no: string }>`
         SELECT p.household_no FROM link_person p
@@ -163,6 +93,7 @@ describe.skipIf(!hasBrowser)("こども詳細・世帯・検索 (Chromium)", () 
   });
 
   it("finds a child by a 異体字 spelling and by half-width kana", async () => {
+    const { page, t, server } = f;
     const persons = await sql<{ person_id: string; name: string; name_kana: string }>`
       SELECT p.person_id, p.name, p.name_kana FROM link_person p
        WHERE p.run_id = ${linkRunId} AND p.name IS NOT NULL AND p.name_kana IS NOT NULL

@@ -6,96 +6,34 @@
  * "undefined"/"NaN"; every alert is Japanese; pages without data say what to do
  * next; axe-core finds no serious or critical violation.
  */
-import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { BrowserContext, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createMunicipalityRepository } from "../../src/db/municipality.repository.ts";
-import { createUserRepository } from "../../src/db/user.repository.ts";
-import { hashPassword } from "../../src/server/auth/password.ts";
-import { DEFAULT_MUNICIPALITY_NAME } from "../../src/server/bootstrap.ts";
-import { type RunningServer, startHttpServer } from "../../src/server/http.ts";
-import { createLogger } from "../../src/server/logger.ts";
-import { ensureWebBuilt } from "../../src/server/web-build.ts";
-import { hasBrowser, launchBrowser, screenshotDir } from "../browser.ts";
-import { createTestDatabase, type TestDatabase } from "../db.ts";
+import { describe, expect, it } from "vitest";
+import { axeViolations, hasBrowser, screenshotDir, useBrowserFixture } from "../browser.ts";
 
-const PASSWORD = "newcomer-password-2026";
-const AXE = join(import.meta.dirname, "..", "..", "node_modules", "axe-core", "axe.min.js");
 const JAPANESE = /[\u3040-\u30ff\u4e00-\u9fff]/;
 /** What a newcomer must never read: English errors, raw statuses, leaked JS values. */
 const FORBIDDEN =
   /\b(Error|error|Failed|failed|Not Found|Internal Server|Unauthorized|Forbidden|undefined|NaN|null|\[object Object\])\b|\b(400|401|403|404|409|500|502|503)\b/;
 
-async function axeProblems(page: Page): Promise<string[]> {
-  await page.evaluate(readFileSync(AXE, "utf8"));
-  const violations = await page.evaluate(async () => {
-    const axe = (
-      window as unknown as {
-        axe: {
-          run(): Promise<{
-            violations: { id: string; impact: string; nodes: { target: string[] }[] }[];
-          }>;
-        };
-      }
-    ).axe;
-    const r = await axe.run();
-    return r.violations.map((v) => ({
-      id: v.id,
-      impact: v.impact,
-      target: v.nodes[0]?.target.join(" "),
-    }));
-  });
-  return violations
-    .filter((v) => v.impact === "serious" || v.impact === "critical")
-    .map((v) => `${v.id} (${v.impact}) ${v.target}`);
-}
-
 describe.skipIf(!hasBrowser)("every page on a fresh home without data (Chromium)", () => {
-  let t: TestDatabase;
-  let server: RunningServer;
-  let browser: { context: BrowserContext; close(): Promise<void> };
-  let page: Page;
-
-  beforeAll(async () => {
-    await ensureWebBuilt();
-    t = await createTestDatabase();
-    const { id: municipalityId } = await createMunicipalityRepository(t.db).ensureDefault(
-      DEFAULT_MUNICIPALITY_NAME,
-    );
-    await createUserRepository(t.db).insert({
-      municipalityId,
-      loginName: "newcomer",
-      displayName: "新任 職員",
-      passwordHash: await hashPassword(PASSWORD),
-      roles: ["admin", "auditor", "data_owner", "coordinator", "analyst"],
-      council: true,
-      mustChangePassword: false,
-    });
-    server = await startHttpServer({
-      db: t.db,
-      databaseUrl: t.url,
-      logger: createLogger("silent"),
-      port: 0,
-      host: "127.0.0.1",
-      enforceSecondFactor: false,
-    });
-    browser = await launchBrowser();
-    page = await browser.context.newPage();
-    await page.goto(server.url);
-    await page.getByLabel("ログイン名").fill("newcomer");
-    await page.getByLabel("パスワード").fill(PASSWORD);
-    await page.getByRole("button", { name: "ログイン" }).click();
-    await page.locator("nav").getByRole("link").first().waitFor();
-  }, 300_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-    await t?.drop();
-  });
+  const f = useBrowserFixture(
+    {
+      password: "newcomer-password-2026",
+      users: [
+        {
+          loginName: "newcomer",
+          displayName: "新任 職員",
+          roles: ["admin", "auditor", "data_owner", "coordinator", "analyst"],
+          council: true,
+        },
+      ],
+      loginAs: "newcomer",
+    },
+    300_000,
+  );
 
   it("no page is blank, English, a raw status or inaccessible", async () => {
+    const { page, server } = f;
     const menu = await page
       .locator("nav")
       .getByRole("link")
@@ -132,7 +70,7 @@ describe.skipIf(!hasBrowser)("every page on a fresh home without data (Chromium)
         if (alert.trim() && !JAPANESE.test(alert))
           problems.push(`${path}: alert not Japanese: ${alert}`);
       }
-      for (const p of await axeProblems(page)) problems.push(`${path}: axe ${p}`);
+      for (const p of await axeViolations(page)) problems.push(`${path}: axe ${p}`);
     }
     expect(problems).toEqual([]);
   }, 600_000);

@@ -3,80 +3,41 @@
  * a staff member opens the review queue, sees both records and the weights,
  * and decides one pair; the decision is stored and audited.
  */
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { BrowserContext, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createAuditRepository } from "../../src/db/audit.repository.ts";
 import { createLinkageRepository } from "../../src/db/linkage.repository.ts";
-import { createMunicipalityRepository } from "../../src/db/municipality.repository.ts";
-import { createUserRepository } from "../../src/db/user.repository.ts";
-import { BUILT_IN_NAME_POOLS } from "../../src/domain/synth/index.ts";
-import type { IsoDate } from "../../src/domain/types.ts";
-import { importFile, listImportFiles } from "../../src/pipeline/import.ts";
 import { runLinkage } from "../../src/pipeline/linkage.ts";
-import { runSynth } from "../../src/pipeline/synth.ts";
-import { hashPassword } from "../../src/server/auth/password.ts";
-import { type RunningServer, startHttpServer } from "../../src/server/http.ts";
-import { createLogger } from "../../src/server/logger.ts";
-import { ensureWebBuilt } from "../../src/server/web-build.ts";
-import { hasBrowser, launchBrowser, logIn, screenshotDir } from "../browser.ts";
-import { createTestDatabase, type TestDatabase } from "../db.ts";
+import { hasBrowser, screenshotDir, useBrowserFixture } from "../browser.ts";
 import { perturb } from "../synth-edit.ts";
 
 const PASSWORD = "staff-member-password-2026";
 
 describe.skipIf(!hasBrowser)("名寄せの確認 (Chromium)", () => {
-  let t: TestDatabase;
-  let municipalityId: number;
-  let server: RunningServer;
-  let browser: { context: BrowserContext; close(): Promise<void> };
-  let page: Page;
-  const out = mkdtempSync(join(tmpdir(), "mimamori-review-"));
-
-  beforeAll(async () => {
-    await ensureWebBuilt();
-    t = await createTestDatabase();
-    runSynth({ profile: "village", seed: 11, out, asOf: "2025-04-01", names: BUILT_IN_NAME_POOLS });
-    // The village links almost by itself (its uncertain pairs are twins, never asked).
-    perturb(join(out, "gakko_kenshin.csv"));
-    ({ id: municipalityId } = await createMunicipalityRepository(t.db).ensureDefault("テスト村"));
-    const actor = { userId: null, loginName: "test" };
-    for (const path of await listImportFiles([out])) {
-      await importFile(t, path, { municipalityId, actor, asOf: "2025-04-01" as IsoDate });
-    }
-    await runLinkage(t, { municipalityId, actor });
-    await createUserRepository(t.db).insert({
-      municipalityId,
-      loginName: "staff",
-      displayName: "支援 担当",
-      passwordHash: await hashPassword(PASSWORD),
-      roles: ["coordinator"],
-      mustChangePassword: false,
-    });
-    server = await startHttpServer({
-      db: t.db,
-      databaseUrl: t.url,
-      logger: createLogger("silent"),
-      port: 0,
-      host: "127.0.0.1",
-      // This test is about the review page; enrolment is tested in login.browser.test.ts.
-      enforceSecondFactor: false,
-    });
-    browser = await launchBrowser();
-    page = await browser.context.newPage();
-  }, 180_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-    await t?.drop();
-    rmSync(out, { recursive: true, force: true });
-  });
+  const f = useBrowserFixture(
+    {
+      password: PASSWORD,
+      municipality: "テスト村",
+      users: [{ loginName: "staff", displayName: "支援 担当", roles: ["coordinator"] }],
+      async prepare(s) {
+        await s.importVillage({
+          seed: 11,
+          asOf: "2025-04-01",
+          // The village links almost by itself (its uncertain pairs are twins, never asked).
+          edit: (folder) => perturb(join(folder, "gakko_kenshin.csv")),
+        });
+        await runLinkage(s.t, {
+          municipalityId: s.municipalityId,
+          actor: { userId: null, loginName: "test" },
+        });
+      },
+    },
+    180_000,
+  );
 
   it("shows the pairs with both records and records a decision", async () => {
-    await logIn(page, server.url, { loginName: "staff", password: PASSWORD });
+    const { page, t, municipalityId } = f;
+    await f.login("staff");
     await page.getByRole("link", { name: "名寄せの確認" }).click();
     await page.getByRole("heading", { name: "名寄せの確認" }).waitFor();
     await page.getByText(/確認対象: \d+ 組/).waitFor();
@@ -105,6 +66,7 @@ describe.skipIf(!hasBrowser)("名寄せの確認 (Chromium)", () => {
   });
 
   it("pages the queue over the API, reports progress, and undoes the decision", async () => {
+    const { page, t, municipalityId } = f;
     const get = (path: string) =>
       page.evaluate(async (p) => {
         const r = await fetch(p);
@@ -143,6 +105,7 @@ describe.skipIf(!hasBrowser)("名寄せの確認 (Chromium)", () => {
     expect((await createLinkageRepository(t.db).listDecisionTrail(municipalityId)).length).toBe(2);
   });
   it("filters the queue on the page and undoes a decision from it", async () => {
+    const { page, t, server, municipalityId } = f;
     await page.goto(`${server.url}/linkage/reviews`);
     await page.getByText(/確認対象: \d+ 組/).waitFor();
     const pending = await page.getByTestId("review-pair").count();

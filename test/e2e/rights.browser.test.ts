@@ -9,124 +9,54 @@
  * - an analyst downloads the pseudonymised CSV with a purpose;
  * - axe-core finds no serious or critical violation on these pages.
  */
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { sql } from "kysely";
-import type { BrowserContext, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createMunicipalityRepository } from "../../src/db/municipality.repository.ts";
-import { createUserRepository } from "../../src/db/user.repository.ts";
-import { BUILT_IN_NAME_POOLS } from "../../src/domain/synth/index.ts";
-import type { IsoDate } from "../../src/domain/types.ts";
-import { importFile, listImportFiles } from "../../src/pipeline/import.ts";
+import { describe, expect, it } from "vitest";
 import { monthlyRun } from "../../src/pipeline/run.ts";
-import { runSynth } from "../../src/pipeline/synth.ts";
-import { hashPassword } from "../../src/server/auth/password.ts";
-import { type RunningServer, startHttpServer } from "../../src/server/http.ts";
-import { createLogger } from "../../src/server/logger.ts";
-import { ensureWebBuilt } from "../../src/server/web-build.ts";
-import { hasBrowser, launchBrowser, logIn, screenshotDir, UI_TIMEOUT } from "../browser.ts";
-import { createTestDatabase, type TestDatabase } from "../db.ts";
+import { axeViolations, hasBrowser, UI_TIMEOUT, useBrowserFixture } from "../browser.ts";
 
 const PASSWORD = "coordinator-password-2026";
 const ANALYST_PASSWORD = "analyst-password-2026";
 const FIELD = "家に残して外出";
-const AXE = readFileSync(
-  join(import.meta.dirname, "..", "..", "node_modules", "axe-core", "axe.min.js"),
-  "utf8",
-);
-
-async function axeViolations(page: Page): Promise<string[]> {
-  const r = await page.evaluate(async () => {
-    const axe = (
-      window as unknown as {
-        axe: { run(): Promise<{ violations: { id: string; impact: string; nodes: unknown[] }[] }> };
-      }
-    ).axe;
-    return (await axe.run()).violations.map((v) => ({
-      id: v.id,
-      impact: v.impact,
-      n: v.nodes.length,
-    }));
-  });
-  return r
-    .filter((v) => v.impact === "serious" || v.impact === "critical")
-    .map((v) => `${v.id} (${v.impact}, ${v.n})`);
-}
 
 describe.skipIf(!hasBrowser)("開示・訂正・利用停止と仮名化データ (Chromium)", () => {
-  let t: TestDatabase;
-  let server: RunningServer;
-  let browser: { context: BrowserContext; close(): Promise<void> };
-  let page: Page;
   let personId = "";
   let target = { snapshotId: 0, rowNo: 0 };
-  const out = mkdtempSync(join(tmpdir(), "mimamori-rights-browser-"));
-
-  beforeAll(async () => {
-    await ensureWebBuilt();
-    t = await createTestDatabase();
-    runSynth({ profile: "village", seed: 12, out, asOf: "2024-04-01", names: BUILT_IN_NAME_POOLS });
-    const { id: municipalityId } = await createMunicipalityRepository(t.db).ensureDefault(
-      "テスト村",
-    );
-    const actor = { userId: null, loginName: "test" };
-    for (const path of await listImportFiles([out]))
-      await importFile(t, path, { municipalityId, actor, asOf: "2024-04-01" as IsoDate });
-    await monthlyRun(t, { municipalityId, actor, origin: "cli" });
-    const users = createUserRepository(t.db);
-    for (const [loginName, roles, pw, council] of [
-      ["coordinator", ["coordinator"], PASSWORD, true],
-      ["analyst", ["analyst"], ANALYST_PASSWORD, false],
-    ] as const)
-      await users.insert({
-        municipalityId,
-        loginName,
-        displayName: loginName,
-        passwordHash: await hashPassword(pw),
-        roles: [...roles],
-        mustChangePassword: false,
-        council,
-        affiliation: null,
+  const f = useBrowserFixture({
+    password: PASSWORD,
+    municipality: "テスト村",
+    users: [
+      { loginName: "coordinator", roles: ["coordinator"], council: true },
+      { loginName: "analyst", roles: ["analyst"], password: ANALYST_PASSWORD },
+    ],
+    async prepare(s) {
+      await s.importVillage({ seed: 12, asOf: "2024-04-01" });
+      await monthlyRun(s.t, {
+        municipalityId: s.municipalityId,
+        actor: { userId: null, loginName: "test" },
+        origin: "cli",
       });
-    // A child whose one 乳幼児健診 row answers 家に残して外出 = true.
-    const row = await sql<{ person_id: string; snapshot_id: number; row_no: number }>`
-      SELECT l.person_id, l.snapshot_id, l.row_no FROM link_record l
-        JOIN import_row r ON r.snapshot_id = l.snapshot_id AND r.row_no = l.row_no
-       WHERE l.source_id = 'nyuyoji_kenshin' AND r.data->>${FIELD} = 'true'
-         AND l.run_id = (SELECT max(id) FROM link_run)
-       ORDER BY l.person_id LIMIT 1`.execute(t.db);
-    const r = row.rows[0];
-    if (!r) throw new Error("the village has no 家に残して外出 row");
-    personId = r.person_id;
-    target = { snapshotId: r.snapshot_id, rowNo: r.row_no };
-    server = await startHttpServer({
-      db: t.db,
-      databaseUrl: t.url,
-      logger: createLogger("silent"),
-      port: 0,
-      host: "127.0.0.1",
-      enforceSecondFactor: false,
-    });
-    browser = await launchBrowser();
-    page = await browser.context.newPage();
-    page.setDefaultTimeout(Number(process.env.UI_DEBUG_TIMEOUT ?? UI_TIMEOUT));
-    await page.addInitScript({ content: AXE });
-    await logIn(page, server.url, { loginName: "coordinator", password: PASSWORD });
-  }, 600_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-    await t?.drop();
-    rmSync(out, { recursive: true, force: true });
+      // A child whose one 乳幼児健診 row answers 家に残して外出 = true.
+      const row = await sql<{ person_id: string; snapshot_id: number; row_no: number }>`
+        SELECT l.person_id, l.snapshot_id, l.row_no FROM link_record l
+          JOIN import_row r ON r.snapshot_id = l.snapshot_id AND r.row_no = l.row_no
+         WHERE l.source_id = 'nyuyoji_kenshin' AND r.data->>${FIELD} = 'true'
+           AND l.run_id = (SELECT max(id) FROM link_run)
+         ORDER BY l.person_id LIMIT 1`.execute(s.t.db);
+      const r = row.rows[0];
+      if (!r) throw new Error("the village has no 家に残して外出 row");
+      personId = r.person_id;
+      target = { snapshotId: r.snapshot_id, rowNo: r.row_no };
+    },
+    pageTimeout: Number(process.env.UI_DEBUG_TIMEOUT ?? UI_TIMEOUT),
+    loginAs: "coordinator",
   });
 
-  const shot = (name: string) =>
-    page.screenshot({ path: join(screenshotDir, `${name}.png`), fullPage: true });
+  const shot = (name: string) => f.shot(`${name}.png`);
 
   it("reaches the page from the menu; a malformed id is refused in Japanese", async () => {
+    const { page } = f;
     await page.getByRole("link", { name: "開示・訂正・利用停止" }).click();
     await page.getByRole("heading", { name: "開示・訂正・利用停止", level: 1 }).waitFor();
     await page.getByText("利用停止はまだありません").waitFor();
@@ -144,6 +74,7 @@ describe.skipIf(!hasBrowser)("開示・訂正・利用停止と仮名化デー�
   });
 
   it("records a 訂正 of one cell with its reason; the trail shows old → new; the row is kept", async () => {
+    const { page, t } = f;
     const form = page.getByRole("form", { name: "訂正" });
     // Submitting without a reason is refused by the form.
     await form
@@ -178,6 +109,7 @@ describe.skipIf(!hasBrowser)("開示・訂正・利用停止と仮名化デー�
   });
 
   it("stops and resumes the use of the child's data with reasons", async () => {
+    const { page, t } = f;
     const form = page.getByRole("form", { name: "利用停止" });
     await form.getByLabel(/理由/).fill("利用停止請求 受付第12号");
     await form.getByRole("button", { name: "利用停止する" }).click();
@@ -194,6 +126,7 @@ describe.skipIf(!hasBrowser)("開示・訂正・利用停止と仮名化デー�
   });
 
   it("開示: asks the purpose and the password again, then saves one file with the trail", async () => {
+    const { page, t, server } = f;
     // The password was entered at login; make it old so the server asks again.
     await sql`UPDATE session SET authenticated_at = now() - interval '1 hour'`.execute(t.db);
     const form = page.getByRole("form", { name: "開示" });
@@ -229,9 +162,10 @@ describe.skipIf(!hasBrowser)("開示・訂正・利用停止と仮名化デー�
   });
 
   it("an analyst saves the pseudonymised CSV with a purpose; the coordinator has no such menu", async () => {
+    const { page, browser } = f;
     expect(await page.getByRole("link", { name: "仮名化データの出力" }).count()).toBe(0);
     await browser.context.clearCookies();
-    await logIn(page, server.url, { loginName: "analyst", password: ANALYST_PASSWORD });
+    await f.login("analyst");
     expect(await page.getByRole("link", { name: "開示・訂正・利用停止" }).count()).toBe(0);
     await page.getByRole("link", { name: "仮名化データの出力" }).click();
     await page.getByRole("heading", { name: "仮名化データの出力", level: 1 }).waitFor();

@@ -4,23 +4,13 @@
  * latest run's data, saves a new version, and the next run uses it; the page
  * then shows the diff between the two versions.
  */
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { BrowserContext, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { importCommand } from "../../src/cli/commands/import.ts";
 import { runCommand } from "../../src/cli/commands/run.ts";
-import { createMunicipalityRepository } from "../../src/db/municipality.repository.ts";
 import { createScoringRepository } from "../../src/db/scoring.repository.ts";
-import { createUserRepository } from "../../src/db/user.repository.ts";
-import { hashPassword } from "../../src/server/auth/password.ts";
-import { DEFAULT_MUNICIPALITY_NAME } from "../../src/server/bootstrap.ts";
-import { type RunningServer, startHttpServer } from "../../src/server/http.ts";
-import { createLogger } from "../../src/server/logger.ts";
-import { ensureWebBuilt } from "../../src/server/web-build.ts";
-import { hasBrowser, launchBrowser, logIn, screenshotDir } from "../browser.ts";
-import { createTestDatabase, type TestDatabase } from "../db.ts";
+import { type FixtureSetup, hasBrowser, screenshotDir, useBrowserFixture } from "../browser.ts";
 
 const PASSWORD = "coordinator-password-2026";
 const FIXTURES = join(import.meta.dirname, "..", "fixtures", "declared-source");
@@ -32,69 +22,44 @@ const SANPU = `母宛名番号,子宛名番号,健診日,EPDS合計点,EPDS項�
 `;
 
 describe.skipIf(!hasBrowser)("判定の規則 (Chromium)", () => {
-  let t: TestDatabase;
-  let municipalityId: number;
-  let server: RunningServer;
-  let browser: { context: BrowserContext; close(): Promise<void> };
-  let page: Page;
-  const dir = mkdtempSync(join(tmpdir(), "mimamori-rules-"));
-  const cli = async (c: typeof runCommand, args: string[]) => {
+  // In prepare, `s` is the set-up (the fixture is filled in after it).
+  const cli = async (c: typeof runCommand, args: string[], s: FixtureSetup = f) => {
     const o = vi.spyOn(process.stdout, "write").mockImplementation(() => true);
     const e = vi.spyOn(process.stderr, "write").mockImplementation(() => true);
     try {
-      return await c.run(args, { databaseUrl: t.url, home: dir });
+      return await c.run(args, { databaseUrl: s.t.url, home: s.dir });
     } finally {
       o.mockRestore();
       e.mockRestore();
     }
   };
-
-  beforeAll(async () => {
-    await ensureWebBuilt();
-    t = await createTestDatabase();
-    ({ id: municipalityId } = await createMunicipalityRepository(t.db).ensureDefault(
-      DEFAULT_MUNICIPALITY_NAME,
-    ));
-    writeFileSync(join(dir, "sanpu_kenshin.csv"), SANPU);
-    expect(
-      await cli(importCommand, [
-        join(FIXTURES, "jumin.csv"),
-        join(dir, "sanpu_kenshin.csv"),
-        "--as-of",
-        "2025-04-01",
-      ]),
-    ).toBe(0);
-    expect(await cli(runCommand, [])).toBe(0);
-    await createUserRepository(t.db).insert({
-      municipalityId,
-      loginName: "coord",
-      displayName: "総括 担当",
-      passwordHash: await hashPassword(PASSWORD),
-      roles: ["coordinator"],
-      mustChangePassword: false,
-    });
-    server = await startHttpServer({
-      db: t.db,
-      databaseUrl: t.url,
-      logger: createLogger("silent"),
-      port: 0,
-      host: "127.0.0.1",
-      // Enrolment of the second factor is tested in login.browser.test.ts.
-      enforceSecondFactor: false,
-    });
-    browser = await launchBrowser();
-    page = await browser.context.newPage();
-  }, 240_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-    await t?.drop();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const f = useBrowserFixture(
+    {
+      password: PASSWORD,
+      users: [{ loginName: "coord", displayName: "総括 担当", roles: ["coordinator"] }],
+      async prepare(s) {
+        writeFileSync(join(s.dir, "sanpu_kenshin.csv"), SANPU);
+        expect(
+          await cli(
+            importCommand,
+            [
+              join(FIXTURES, "jumin.csv"),
+              join(s.dir, "sanpu_kenshin.csv"),
+              "--as-of",
+              "2025-04-01",
+            ],
+            s,
+          ),
+        ).toBe(0);
+        expect(await cli(runCommand, [], s)).toBe(0);
+      },
+    },
+    240_000,
+  );
 
   it("previews a changed weight and threshold, saves a version the next run uses, and diffs", async () => {
-    await logIn(page, server.url, { loginName: "coord", password: PASSWORD });
+    const { page, t } = f;
+    await f.login("coord");
     await page.getByRole("link", { name: "判定の規則" }).click();
     await page.getByRole("heading", { name: "判定の規則" }).waitFor();
     const status = page.getByRole("status").first();
@@ -129,7 +94,7 @@ describe.skipIf(!hasBrowser)("判定の規則 (Chromium)", () => {
 
     // The next run uses the new version.
     expect(await cli(runCommand, [])).toBe(0);
-    const run = await createScoringRepository(t.db).findScoreRun(municipalityId, undefined);
+    const run = await createScoringRepository(t.db).findScoreRun(f.municipalityId, undefined);
     expect(run?.ruleVersion).toBe("town-2025.2");
     await page.reload();
     await page

@@ -5,138 +5,57 @@
  * itself is run); a combined item condition is typed into the filter and a
  * child opened; axe-core finds no serious or critical violation.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { copyFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { BrowserContext, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Page } from "playwright-core";
+import { describe, expect, it } from "vitest";
 import { exportFlags } from "../../src/cli/commands/export-flags.ts";
 import { exportScores } from "../../src/cli/commands/export-scores.ts";
-import { createMunicipalityRepository } from "../../src/db/municipality.repository.ts";
-import { createUserRepository } from "../../src/db/user.repository.ts";
-import { BUILT_IN_NAME_POOLS } from "../../src/domain/synth/index.ts";
-import type { IsoDate } from "../../src/domain/types.ts";
-import { importFile, listImportFiles } from "../../src/pipeline/import.ts";
 import { runLinkage } from "../../src/pipeline/linkage.ts";
 import { scoreRun } from "../../src/pipeline/score.ts";
-import { runSynth } from "../../src/pipeline/synth.ts";
-import { hashPassword } from "../../src/server/auth/password.ts";
-import { DEFAULT_MUNICIPALITY_NAME } from "../../src/server/bootstrap.ts";
-import { type RunningServer, startHttpServer } from "../../src/server/http.ts";
-import { createLogger } from "../../src/server/logger.ts";
-import { ensureWebBuilt } from "../../src/server/web-build.ts";
-import { hasBrowser, launchBrowser, logIn, screenshotDir } from "../browser.ts";
-import { createTestDatabase, type TestDatabase } from "../db.ts";
-
-const PASSWORD = "coordinator-password-2026";
-const AS_OF = "2024-04-01" as IsoDate;
-const AXE = join(import.meta.dirname, "..", "..", "node_modules", "axe-core", "axe.min.js");
-const DOCS_SHOTS = join(import.meta.dirname, "..", "..", "docs", "screenshots");
-
-/** axe-core in the page: serious and critical violations (ids and the first target). */
-async function axeProblems(page: Page): Promise<string[]> {
-  // Evaluated through the DevTools protocol: the app's CSP (script-src 'self') refuses an inline tag.
-  await page.evaluate(readFileSync(AXE, "utf8"));
-  const violations = await page.evaluate(async () => {
-    const axe = (
-      window as unknown as {
-        axe: {
-          run(): Promise<{
-            violations: { id: string; impact: string; nodes: { target: string[] }[] }[];
-          }>;
-        };
-      }
-    ).axe;
-    const r = await axe.run();
-    return r.violations.map((v) => ({
-      id: v.id,
-      impact: v.impact,
-      target: v.nodes[0]?.target.join(" "),
-    }));
-  });
-  return violations
-    .filter((v) => v.impact === "serious" || v.impact === "critical")
-    .map((v) => `${v.id} (${v.impact}) ${v.target}`);
-}
-
-async function shot(page: Page, name: string) {
-  const path = join(screenshotDir, name);
-  await page.screenshot({ path, fullPage: false });
-  mkdirSync(DOCS_SHOTS, { recursive: true });
-  await copyFile(path, join(DOCS_SHOTS, name));
-}
+import { axeViolations, hasBrowser, useBrowserFixture } from "../browser.ts";
 
 describe.skipIf(!hasBrowser)("ダッシュボード・判定一覧・ルール詳細 (Chromium)", () => {
-  let t: TestDatabase;
-  let server: RunningServer;
-  let browser: { context: BrowserContext; close(): Promise<void> };
-  let page: Page;
-  const dir = mkdtempSync(join(tmpdir(), "mimamori-run-views-browser-"));
   /** From `export scores`: per type, flagged person ids. */
   const flaggedBy = new Map<string, Set<string>>();
   /** From `export flags`: items held per person. */
   const held = new Map<string, Set<string>>();
-
-  beforeAll(async () => {
-    await ensureWebBuilt();
-    t = await createTestDatabase();
-    const data = join(dir, "data");
-    runSynth({ profile: "village", seed: 8, out: data, asOf: AS_OF, names: BUILT_IN_NAME_POOLS });
-    const { id: municipalityId } = await createMunicipalityRepository(t.db).ensureDefault(
-      DEFAULT_MUNICIPALITY_NAME,
-    );
-    const actor = { userId: null, loginName: "test" };
-    for (const path of await listImportFiles([data]))
-      await importFile(t, path, { municipalityId, actor, asOf: AS_OF });
-    await runLinkage(t, { municipalityId, actor });
-    await scoreRun(t, { municipalityId, actor });
-    // The CLI exports of the same run are the reference for every number below.
-    const globals = { databaseUrl: t.url, home: dir };
-    const scores = join(dir, "scores.csv");
-    const flags = join(dir, "flags.csv");
-    expect(await exportScores.run(["--out", scores], globals)).toBe(0);
-    expect(await exportFlags.run(["--out", flags], globals)).toBe(0);
-    for (const line of readFileSync(scores, "utf8").trimEnd().split("\n").slice(1)) {
-      const [person, difficulty, , , flagged] = line.split(",");
-      if (!flaggedBy.has(difficulty as string)) flaggedBy.set(difficulty as string, new Set());
-      if (flagged === "1") flaggedBy.get(difficulty as string)?.add(person as string);
-    }
-    for (const line of readFileSync(flags, "utf8").trimEnd().split("\n").slice(1)) {
-      const [person, item] = line.split(",");
-      held.set(person as string, (held.get(person as string) ?? new Set()).add(item as string));
-    }
-    await createUserRepository(t.db).insert({
-      municipalityId,
-      loginName: "coord",
-      displayName: "総括 管理",
-      passwordHash: await hashPassword(PASSWORD),
-      roles: ["coordinator"],
-      council: true,
-      mustChangePassword: false,
-    });
-    server = await startHttpServer({
-      db: t.db,
-      databaseUrl: t.url,
-      logger: createLogger("silent"),
-      port: 0,
-      host: "127.0.0.1",
-      // Enrolment of the second factor is tested in login.browser.test.ts.
-      enforceSecondFactor: false,
-    });
-    browser = await launchBrowser();
-    page = await browser.context.newPage();
-    await logIn(page, server.url, { loginName: "coord", password: PASSWORD });
-  }, 300_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-    await t?.drop();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const f = useBrowserFixture(
+    {
+      password: "coordinator-password-2026",
+      users: [
+        { loginName: "coord", displayName: "総括 管理", roles: ["coordinator"], council: true },
+      ],
+      async prepare(s) {
+        const { t, dir, municipalityId } = s;
+        await s.importVillage({ seed: 8, asOf: "2024-04-01", sub: "data" });
+        const actor = { userId: null, loginName: "test" };
+        await runLinkage(t, { municipalityId, actor });
+        await scoreRun(t, { municipalityId, actor });
+        // The CLI exports of the same run are the reference for every number below.
+        const globals = { databaseUrl: t.url, home: dir };
+        const scores = join(dir, "scores.csv");
+        const flags = join(dir, "flags.csv");
+        expect(await exportScores.run(["--out", scores], globals)).toBe(0);
+        expect(await exportFlags.run(["--out", flags], globals)).toBe(0);
+        for (const line of readFileSync(scores, "utf8").trimEnd().split("\n").slice(1)) {
+          const [person, difficulty, , , flagged] = line.split(",");
+          if (!flaggedBy.has(difficulty as string)) flaggedBy.set(difficulty as string, new Set());
+          if (flagged === "1") flaggedBy.get(difficulty as string)?.add(person as string);
+        }
+        for (const line of readFileSync(flags, "utf8").trimEnd().split("\n").slice(1)) {
+          const [person, item] = line.split(",");
+          held.set(person as string, (held.get(person as string) ?? new Set()).add(item as string));
+        }
+      },
+      loginAs: "coord",
+    },
+    300_000,
+  );
+  const shot = (page: Page, name: string) => f.shot(name, { page, fullPage: false, docs: true });
 
   it("dashboard shows the run's flagged counts per type, equal to export scores", async () => {
+    const { page } = f;
     await page.getByRole("link", { name: "ダッシュボード" }).click();
     await page.getByTestId("type-counts").waitFor();
     for (const [type, persons] of flaggedBy) {
@@ -146,10 +65,11 @@ describe.skipIf(!hasBrowser)("ダッシュボード・判定一覧・ルール�
     await page.getByTestId("chart-trend").locator("svg").waitFor();
     expect(await page.getByTestId("freshness-warning").textContent()).toMatch(/か月より古く/);
     await shot(page, "30-dashboard.png");
-    expect(await axeProblems(page)).toEqual([]);
+    expect(await axeViolations(page)).toEqual([]);
   });
 
   it("判定一覧 filtered by a combined item condition lists exactly the matching children; a child opens", async () => {
+    const { page } = f;
     // A condition with an answer: the most common item among flagged 虐待 children, without the second.
     const abuse = [...(flaggedBy.get("abuse") ?? [])];
     const freq = new Map<string, number>();
@@ -186,7 +106,7 @@ describe.skipIf(!hasBrowser)("ダッシュボード・判定一覧・ルール�
     );
     for (const p of shown) expect(expected).toContain(p);
     await shot(page, "31-results.png");
-    expect(await axeProblems(page)).toEqual([]);
+    expect(await axeViolations(page)).toEqual([]);
     process.stdout.write(`[run-views] 判定一覧 interactive after ${interactiveMs} ms (village)\n`);
 
     const first = shown[0] as string;
@@ -195,6 +115,7 @@ describe.skipIf(!hasBrowser)("ダッシュボード・判定一覧・ルール�
   });
 
   it("ルール詳細's totals equal the list and export flags", async () => {
+    const { page, server } = f;
     await page.goto(`${server.url}/results/matrix?type=abuse&flagged=yes`);
     await page.getByTestId("matrix").waitFor();
     const abuse = flaggedBy.get("abuse") ?? new Set<string>();
@@ -213,6 +134,6 @@ describe.skipIf(!hasBrowser)("ダッシュボード・判定一覧・ルール�
     await page.goto(`${server.url}/results/matrix?type=abuse&flagged=yes`);
     await page.getByTestId("matrix").waitFor();
     await shot(page, "32-rule-matrix.png");
-    expect(await axeProblems(page)).toEqual([]);
+    expect(await axeViolations(page)).toEqual([]);
   });
 });

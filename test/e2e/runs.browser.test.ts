@@ -6,75 +6,28 @@
  * the end and sees the new results in use. The run is the same engine and
  * lock as `mimamori run` (pipeline/run.ts).
  */
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { BrowserContext, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createAuditRepository } from "../../src/db/audit.repository.ts";
-import { createMunicipalityRepository } from "../../src/db/municipality.repository.ts";
-import { createUserRepository } from "../../src/db/user.repository.ts";
-import { BUILT_IN_NAME_POOLS } from "../../src/domain/synth/index.ts";
-import type { IsoDate } from "../../src/domain/types.ts";
-import { importFile, listImportFiles } from "../../src/pipeline/import.ts";
 import { listRunJobs, monthlyRun } from "../../src/pipeline/run.ts";
-import { runSynth } from "../../src/pipeline/synth.ts";
-import { hashPassword } from "../../src/server/auth/password.ts";
-import { type RunningServer, startHttpServer } from "../../src/server/http.ts";
-import { createLogger } from "../../src/server/logger.ts";
-import { ensureWebBuilt } from "../../src/server/web-build.ts";
-import { hasBrowser, launchBrowser, logIn, screenshotDir } from "../browser.ts";
-import { createTestDatabase, type TestDatabase } from "../db.ts";
+import { hasBrowser, screenshotDir, useBrowserFixture } from "../browser.ts";
 
 const PASSWORD = "coordinator-password-2026";
 
 describe.skipIf(!hasBrowser)("月次実行 (Chromium)", () => {
-  let t: TestDatabase;
-  let municipalityId: number;
-  let server: RunningServer;
-  let browser: { context: BrowserContext; close(): Promise<void> };
-  let page: Page;
-  const out = mkdtempSync(join(tmpdir(), "mimamori-runs-"));
-
-  beforeAll(async () => {
-    await ensureWebBuilt();
-    t = await createTestDatabase();
-    runSynth({ profile: "village", seed: 21, out, asOf: "2025-04-01", names: BUILT_IN_NAME_POOLS });
-    ({ id: municipalityId } = await createMunicipalityRepository(t.db).ensureDefault("テスト村"));
-    const actor = { userId: null, loginName: "test" };
-    for (const path of await listImportFiles([out])) {
-      await importFile(t, path, { municipalityId, actor, asOf: "2025-04-01" as IsoDate });
-    }
-    await createUserRepository(t.db).insert({
-      municipalityId,
-      loginName: "coord",
-      displayName: "調整 担当",
-      passwordHash: await hashPassword(PASSWORD),
-      roles: ["coordinator"],
-      mustChangePassword: false,
-    });
-    server = await startHttpServer({
-      db: t.db,
-      databaseUrl: t.url,
-      logger: createLogger("silent"),
-      port: 0,
-      host: "127.0.0.1",
-      // Enrolment of the second factor is tested in login.browser.test.ts.
-      enforceSecondFactor: false,
-    });
-    browser = await launchBrowser();
-    page = await browser.context.newPage();
-  }, 180_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-    await t?.drop();
-    rmSync(out, { recursive: true, force: true });
-  });
+  const f = useBrowserFixture(
+    {
+      password: PASSWORD,
+      municipality: "テスト村",
+      users: [{ loginName: "coord", displayName: "調整 担当", roles: ["coordinator"] }],
+      prepare: async (s) => void (await s.importVillage({ seed: 21, asOf: "2025-04-01" })),
+    },
+    180_000,
+  );
 
   it("shows a run in progress, then starts one and follows it to the result", async () => {
-    await logIn(page, server.url, { loginName: "coord", password: PASSWORD });
+    const { page, t, municipalityId } = f;
+    await f.login("coord");
 
     // A run from the command line, held at the start of 名寄せ.
     let release: () => void = () => {};

@@ -11,30 +11,13 @@
  * and the home page with its follow-ups. Screenshots: test-output/screenshots
  * and docs/screenshots (docs/operations.md).
  */
-import { copyFileSync, mkdirSync } from "node:fs";
-import { join } from "node:path";
 import { sql } from "kysely";
-import type { BrowserContext, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createUserRepository } from "../../src/db/user.repository.ts";
-import { hashPassword } from "../../src/server/auth/password.ts";
-import { type RunningServer, startHttpServer } from "../../src/server/http.ts";
-import { createLogger } from "../../src/server/logger.ts";
-import { ensureWebBuilt } from "../../src/server/web-build.ts";
-import {
-  AXE_SCRIPT,
-  axeViolations,
-  hasBrowser,
-  launchBrowser,
-  logIn,
-  screenshotDir,
-  UI_TIMEOUT,
-} from "../browser.ts";
-import { createTestDatabase, type TestDatabase } from "../db.ts";
+import type { Page } from "playwright-core";
+import { beforeAll, describe, expect, it } from "vitest";
+import { axeViolations, hasBrowser, UI_TIMEOUT, useBrowserFixture } from "../browser.ts";
 import { type ScoredVillage, scoredVillage } from "../workflow.ts";
 
 const PASSWORD = "acceptance-password-2026";
-const docsShots = join(import.meta.dirname, "..", "..", "docs", "screenshots");
 const ANSWER = "朝の登校が遅れがちで、給食をよくおかわりしている";
 
 /**
@@ -54,21 +37,10 @@ function beyondModeB(value: unknown, path = "$"): string[] {
   });
 }
 
-async function shot(page: Page, name: string) {
-  const path = join(screenshotDir, name);
-  await page.screenshot({ path, fullPage: true });
-  mkdirSync(docsShots, { recursive: true });
-  copyFileSync(path, join(docsShots, name));
-}
-
 describe.skipIf(!hasBrowser)(
   "issue 13 acceptance: one household from the flag to the funnel",
   () => {
-    let t: TestDatabase;
     let v: ScoredVillage;
-    let server: RunningServer;
-    const browsers: { context: BrowserContext; close(): Promise<void> }[] = [];
-    let coord: Page;
     let child: {
       personId: string;
       name: string;
@@ -80,28 +52,28 @@ describe.skipIf(!hasBrowser)(
     let requestId = 0;
     const due = new Date(Date.now() + 3 * 86_400_000).toISOString().slice(0, 10);
 
-    async function pageAs(loginName: string): Promise<Page> {
-      const b = await launchBrowser();
-      browsers.push(b);
-      const page = await b.context.newPage();
-      await page.addInitScript({ content: AXE_SCRIPT });
-      await logIn(page, server.url, { loginName, password: PASSWORD });
-      return page;
-    }
     const caseState = async () =>
       (
         await sql<{ state: string }>`
-        SELECT state FROM child_case WHERE person_id = ${child.personId}`.execute(t.db)
+        SELECT state FROM child_case WHERE person_id = ${child.personId}`.execute(f.t.db)
       ).rows[0]?.state;
 
-    beforeAll(async () => {
-      await ensureWebBuilt();
-      t = await createTestDatabase();
-      v = await scoredVillage(t, "受入町");
-      // A flagged child without an exclusion or a 要対協 item, at a school, and
-      // another flagged child of another school (the school must not reach it).
-      // Highest score first: the child is on the first page of 判定一覧.
-      const r = await sql<{ person_id: string; name: string; school: string; difficulty: string }>`
+    const f = useBrowserFixture({
+      password: PASSWORD,
+      municipality: "受入町",
+      async prepare(s) {
+        const { t } = s;
+        v = await scoredVillage(t, "受入町");
+        s.onClose(() => v.cleanup());
+        // A flagged child without an exclusion or a 要対協 item, at a school, and
+        // another flagged child of another school (the school must not reach it).
+        // Highest score first: the child is on the first page of 判定一覧.
+        const r = await sql<{
+          person_id: string;
+          name: string;
+          school: string;
+          difficulty: string;
+        }>`
       SELECT * FROM (
       SELECT DISTINCT ON (lr.person_id) lr.person_id, p.name, ir.data->>'学校名' AS school, sr.difficulty, sr.score
         FROM link_record lr
@@ -115,60 +87,42 @@ describe.skipIf(!hasBrowser)(
                           AND si.person_id = lr.person_id AND si.item_id IN ('B01','B02'))
        ORDER BY lr.person_id, sr.score DESC, ir.as_of DESC, lr.snapshot_id DESC, lr.row_no DESC
       ) x ORDER BY score DESC, person_id`.execute(t.db);
-      const first = r.rows.find((x) => x.school);
-      if (!first) throw new Error("the village has no flagged school child without an exclusion");
-      const second = r.rows.find((x) => x.school && x.school !== first.school);
-      if (!second) throw new Error("the village needs flagged children at two schools");
-      other = second.person_id;
-      const items = await sql<{ item_id: string }>`
+        const first = r.rows.find((x) => x.school);
+        if (!first) throw new Error("the village has no flagged school child without an exclusion");
+        const second = r.rows.find((x) => x.school && x.school !== first.school);
+        if (!second) throw new Error("the village needs flagged children at two schools");
+        other = second.person_id;
+        const items = await sql<{ item_id: string }>`
       SELECT DISTINCT item_id FROM score_item WHERE run_id = ${v.runId} AND person_id = ${first.person_id}`.execute(
-        t.db,
-      );
-      child = {
-        personId: first.person_id,
-        name: first.name,
-        school: first.school,
-        difficulty: first.difficulty,
-        items: items.rows.map((x) => x.item_id),
-      };
-      expect(child.items.length).toBeGreaterThan(0);
-      const users = createUserRepository(t.db);
-      const passwordHash = await hashPassword(PASSWORD);
-      for (const [loginName, displayName, role, council, affiliation] of [
-        ["coordinator", "総括 管理", "coordinator", true, null],
-        ["staff", "支援 担当", "staff", false, null],
-        ["school", "学級 担任", "affiliation", false, child.school],
-      ] as const)
-        await users.insert({
-          municipalityId: v.municipalityId,
-          loginName,
-          displayName,
-          passwordHash,
-          roles: [role],
-          mustChangePassword: false,
-          council,
-          affiliation,
-        });
-      server = await startHttpServer({
-        db: t.db,
-        databaseUrl: t.url,
-        logger: createLogger("silent"),
-        port: 0,
-        host: "127.0.0.1",
-        enforceSecondFactor: false,
-      });
-      coord = await pageAs("coordinator");
-    }, 600_000);
-
-    afterAll(async () => {
-      for (const b of browsers) await b.close();
-      await server?.close();
-      await t?.drop();
-      v?.cleanup();
+          t.db,
+        );
+        child = {
+          personId: first.person_id,
+          name: first.name,
+          school: first.school,
+          difficulty: first.difficulty,
+          items: items.rows.map((x) => x.item_id),
+        };
+        expect(child.items.length).toBeGreaterThan(0);
+        for (const [loginName, displayName, role, council, affiliation] of [
+          ["coordinator", "総括 管理", "coordinator", true, null],
+          ["staff", "支援 担当", "staff", false, null],
+          ["school", "学級 担任", "affiliation", false, child.school],
+        ] as const)
+          await s.addUser({ loginName, displayName, roles: [role], council, affiliation });
+      },
+      loginAs: "coordinator",
+    });
+    const pageAs = (loginName: string) => f.pageAs(loginName);
+    const shot = (page: Page, name: string) => f.shot(name, { page, docs: true });
+    // The coordinator's page: the fixture's own.
+    let coord: Page;
+    beforeAll(() => {
+      coord = f.page;
     });
 
     it("flag → 候補リスト: the child is picked from 判定一覧 onto the month's list", async () => {
-      await coord.goto(`${server.url}/results?type=${child.difficulty}&flagged=yes`);
+      await coord.goto(`${f.url}/results?type=${child.difficulty}&flagged=yes`);
       const pick = coord.getByRole("form", { name: "候補リストに載せる" });
       await pick.waitFor({ timeout: UI_TIMEOUT });
       await pick.locator(`input[data-testid="pick-child"][value="${child.personId}"]`).check();
@@ -199,7 +153,7 @@ describe.skipIf(!hasBrowser)(
       expect(await caseState()).toBe("gathering");
       const req = await sql<{ id: number; mode: string; recipient: string }>`
       SELECT id, mode, recipient FROM sheet_request WHERE person_id = ${child.personId}`.execute(
-        t.db,
+        f.t.db,
       );
       expect(req.rows).toEqual([{ id: expect.any(Number), mode: "b", recipient: child.school }]);
       requestId = req.rows[0]?.id as number;
@@ -207,7 +161,7 @@ describe.skipIf(!hasBrowser)(
 
     it("the school answers and sees nothing beyond mode (b), on its pages and through the API", async () => {
       const school = await pageAs("school");
-      await school.goto(`${server.url}/sheets/inbox`);
+      await school.goto(`${f.url}/sheets/inbox`);
       await school.getByTestId("inbox").getByRole("link", { name: child.name }).click();
       await school.getByTestId("shared-types").waitFor({ timeout: UI_TIMEOUT });
       const shared = (await school.getByTestId("shared-types").textContent()) ?? "";
@@ -220,7 +174,7 @@ describe.skipIf(!hasBrowser)(
       // The same account through the API: the request, the child view and the
       // sheet list hold the result and the type, never a score, threshold or item.
       const api = async (path: string) => {
-        const r = await school.request.get(`${server.url}/api${path}`);
+        const r = await school.request.get(`${f.url}/api${path}`);
         return { status: r.status(), text: await r.text() };
       };
       for (const path of [
@@ -248,11 +202,11 @@ describe.skipIf(!hasBrowser)(
       const caseId = (
         await sql<{
           id: number;
-        }>`SELECT id FROM child_case WHERE person_id = ${child.personId}`.execute(t.db)
+        }>`SELECT id FROM child_case WHERE person_id = ${child.personId}`.execute(f.t.db)
       ).rows[0]?.id;
       expect((await api(`/cases/${caseId}`)).status).toBe(403);
 
-      await school.goto(`${server.url}/sheets/inbox/${requestId}`);
+      await school.goto(`${f.url}/sheets/inbox/${requestId}`);
       await school.locator("form textarea").first().waitFor({ timeout: UI_TIMEOUT });
       for (const area of await school.locator("form textarea").all()) await area.fill(ANSWER);
       for (const group of await school.locator("form fieldset").all())
@@ -316,7 +270,7 @@ describe.skipIf(!hasBrowser)(
     }, 240_000);
 
     it("the dashboard funnel counts the child at each stage", async () => {
-      await coord.goto(`${server.url}/dashboard`);
+      await coord.goto(`${f.url}/dashboard`);
       await coord.getByTestId("funnel").waitFor({ timeout: UI_TIMEOUT });
       const table = await coord.evaluate(() => {
         const el = document.querySelector('[data-testid="funnel"]') as HTMLTableElement;

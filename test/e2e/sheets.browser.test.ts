@@ -6,148 +6,68 @@
  * page), and answers; the support worker sees the answer and is notified.
  * axe-core finds no serious or critical violation on the sheet pages.
  */
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { sql } from "kysely";
-import type { BrowserContext, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createMunicipalityRepository } from "../../src/db/municipality.repository.ts";
-import { createUserRepository } from "../../src/db/user.repository.ts";
-import { BUILT_IN_NAME_POOLS } from "../../src/domain/synth/index.ts";
-import type { IsoDate } from "../../src/domain/types.ts";
-import { importFile, listImportFiles } from "../../src/pipeline/import.ts";
+import { describe, expect, it } from "vitest";
 import { monthlyRun } from "../../src/pipeline/run.ts";
-import { runSynth } from "../../src/pipeline/synth.ts";
-import { hashPassword } from "../../src/server/auth/password.ts";
-import { type RunningServer, startHttpServer } from "../../src/server/http.ts";
-import { createLogger } from "../../src/server/logger.ts";
-import { ensureWebBuilt } from "../../src/server/web-build.ts";
-import { hasBrowser, launchBrowser, screenshotDir } from "../browser.ts";
-import { createTestDatabase, type TestDatabase } from "../db.ts";
-
-const PASSWORD = "sheets-password-2026";
-const AXE = readFileSync(
-  join(import.meta.dirname, "..", "..", "node_modules", "axe-core", "axe.min.js"),
-  "utf8",
-);
-
-async function axeViolations(page: Page): Promise<string[]> {
-  const r = await page.evaluate(async () => {
-    const axe = (
-      window as unknown as {
-        axe: { run(): Promise<{ violations: { id: string; impact: string; nodes: unknown[] }[] }> };
-      }
-    ).axe;
-    return (await axe.run()).violations.map((v) => ({
-      id: v.id,
-      impact: v.impact,
-      n: v.nodes.length,
-    }));
-  });
-  return r
-    .filter((v) => v.impact === "serious" || v.impact === "critical")
-    .map((v) => `${v.id} (${v.impact}, ${v.n})`);
-}
+import { axeViolations, hasBrowser, screenshotDir, useBrowserFixture } from "../browser.ts";
 
 describe.skipIf(!hasBrowser)("情報収集シート (Chromium)", () => {
-  let t: TestDatabase;
-  let server: RunningServer;
-  let browser: { context: BrowserContext; close(): Promise<void> };
-  let page: Page;
-  let school: string;
   let child: { personId: string; name: string; difficulty: string; items: string[] };
-  const out = mkdtempSync(join(tmpdir(), "mimamori-sheets-browser-"));
-
-  async function login(name: string) {
-    await page.goto(server.url);
-    await page.getByLabel("ログイン名").fill(name);
-    await page.getByLabel("パスワード").fill(PASSWORD);
-    await page.getByRole("button", { name: "ログイン" }).click();
-    await page.getByTestId("current-user").waitFor();
-  }
-  async function logout() {
-    await page.getByRole("button", { name: "ログアウト" }).click();
-    await page.getByLabel("ログイン名").waitFor();
-  }
-
-  beforeAll(async () => {
-    await ensureWebBuilt();
-    t = await createTestDatabase();
-    runSynth({ profile: "village", seed: 3, out, asOf: "2024-04-01", names: BUILT_IN_NAME_POOLS });
-    const { id: municipalityId } = await createMunicipalityRepository(t.db).ensureDefault(
-      "テスト村",
-    );
-    const actor = { userId: null, loginName: "test" };
-    for (const path of await listImportFiles([out]))
-      await importFile(t, path, { municipalityId, actor, asOf: "2024-04-01" as IsoDate });
-    const run = await monthlyRun(t, { municipalityId, actor, origin: "cli" });
-    // A flagged child (no 要対協 item) at a school, with the items it holds for its type.
-    const r = await sql<{ person_id: string; name: string; school: string; difficulty: string }>`
-      SELECT DISTINCT ON (lr.person_id) lr.person_id, p.name, ir.data->>'学校名' AS school, sr.difficulty
-        FROM link_record lr
-        JOIN import_row ir ON ir.snapshot_id = lr.snapshot_id AND ir.row_no = lr.row_no
-        JOIN link_person p ON p.run_id = lr.run_id AND p.person_id = lr.person_id
-        JOIN score_result sr ON sr.run_id = ${run.scored.runId} AND sr.person_id = lr.person_id AND sr.flagged
-       WHERE lr.run_id = ${run.linked.runId} AND lr.source_id = 'gakureibo'
-         AND NOT EXISTS (SELECT 1 FROM score_item si WHERE si.run_id = ${run.scored.runId}
-                          AND si.person_id = lr.person_id AND si.item_id IN ('B01','B02'))
-       ORDER BY lr.person_id, ir.as_of DESC, lr.snapshot_id DESC, lr.row_no DESC`.execute(t.db);
-    const first = r.rows.find((x) => x.school);
-    if (!first) throw new Error("the village has no flagged school child");
-    school = first.school;
-    const items = await sql<{ item_id: string }>`
-      SELECT item_id FROM score_item WHERE run_id = ${run.scored.runId} AND person_id = ${first.person_id}`.execute(
-      t.db,
-    );
-    child = {
-      personId: first.person_id,
-      name: first.name,
-      difficulty: first.difficulty,
-      items: items.rows.map((x) => x.item_id),
-    };
-    const users = createUserRepository(t.db);
-    const base = {
-      municipalityId,
-      passwordHash: await hashPassword(PASSWORD),
-      mustChangePassword: false,
-      council: false,
-    };
-    await users.insert({
-      ...base,
-      loginName: "staff1",
-      displayName: "支援 担当",
-      roles: ["staff"],
-      affiliation: school,
-    });
-    await users.insert({
-      ...base,
-      loginName: "school1",
-      displayName: "学級 担任",
-      roles: ["affiliation"],
-      affiliation: school,
-    });
-    server = await startHttpServer({
-      db: t.db,
-      databaseUrl: t.url,
-      logger: createLogger("silent"),
-      port: 0,
-      host: "127.0.0.1",
-      enforceSecondFactor: false,
-    });
-    browser = await launchBrowser();
-    page = await browser.context.newPage();
-    await page.addInitScript({ content: AXE });
-  }, 600_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-    await t?.drop();
-    rmSync(out, { recursive: true, force: true });
+  const f = useBrowserFixture({
+    password: "sheets-password-2026",
+    municipality: "テスト村",
+    async prepare(s) {
+      const { t } = s;
+      await s.importVillage({ seed: 3, asOf: "2024-04-01" });
+      const run = await monthlyRun(t, {
+        municipalityId: s.municipalityId,
+        actor: { userId: null, loginName: "test" },
+        origin: "cli",
+      });
+      // A flagged child (no 要対協 item) at a school, with the items it holds for its type.
+      const r = await sql<{ person_id: string; name: string; school: string; difficulty: string }>`
+        SELECT DISTINCT ON (lr.person_id) lr.person_id, p.name, ir.data->>'学校名' AS school, sr.difficulty
+          FROM link_record lr
+          JOIN import_row ir ON ir.snapshot_id = lr.snapshot_id AND ir.row_no = lr.row_no
+          JOIN link_person p ON p.run_id = lr.run_id AND p.person_id = lr.person_id
+          JOIN score_result sr ON sr.run_id = ${run.scored.runId} AND sr.person_id = lr.person_id AND sr.flagged
+         WHERE lr.run_id = ${run.linked.runId} AND lr.source_id = 'gakureibo'
+           AND NOT EXISTS (SELECT 1 FROM score_item si WHERE si.run_id = ${run.scored.runId}
+                            AND si.person_id = lr.person_id AND si.item_id IN ('B01','B02'))
+         ORDER BY lr.person_id, ir.as_of DESC, lr.snapshot_id DESC, lr.row_no DESC`.execute(t.db);
+      const first = r.rows.find((x) => x.school);
+      if (!first) throw new Error("the village has no flagged school child");
+      const school = first.school;
+      const items = await sql<{ item_id: string }>`
+        SELECT item_id FROM score_item WHERE run_id = ${run.scored.runId} AND person_id = ${first.person_id}`.execute(
+        t.db,
+      );
+      child = {
+        personId: first.person_id,
+        name: first.name,
+        difficulty: first.difficulty,
+        items: items.rows.map((x) => x.item_id),
+      };
+      await s.addUser({
+        loginName: "staff1",
+        displayName: "支援 担当",
+        roles: ["staff"],
+        affiliation: school,
+      });
+      await s.addUser({
+        loginName: "school1",
+        displayName: "学級 担任",
+        roles: ["affiliation"],
+        affiliation: school,
+      });
+    },
   });
+  const login = (name: string) => f.login(name);
+  const logout = () => f.logout();
 
   it("a support worker sends a mode-(b) sheet from the child's page", async () => {
+    const { page, server } = f;
     await login("staff1");
     await page.goto(`${server.url}/children/${child.personId}`);
     await page.getByTestId("send-sheet").click();
@@ -165,6 +85,7 @@ describe.skipIf(!hasBrowser)("情報収集シート (Chromium)", () => {
   });
 
   it("the school sees the name, the result and the difficulty type only, and answers", async () => {
+    const { page, server } = f;
     await login("school1");
     await page.getByTestId("notification-bell").click();
     await page.locator("#notification-list [data-kind='sheet.new']").first().waitFor();
@@ -199,6 +120,7 @@ describe.skipIf(!hasBrowser)("情報収集シート (Chromium)", () => {
   });
 
   it("the support worker is notified and sees the answer", async () => {
+    const { page } = f;
     await login("staff1");
     await page.getByTestId("notification-bell").click();
     const note = page.locator("#notification-list [data-kind='sheet.answered']").first();

@@ -7,94 +7,26 @@
  * 産後うつ and becomes a rule version the next run uses. Every write is in the
  * audit log; axe-core finds no serious or critical violation on either page.
  */
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { BrowserContext, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createMunicipalityRepository } from "../../src/db/municipality.repository.ts";
-import { createUserRepository } from "../../src/db/user.repository.ts";
+import { describe, expect, it } from "vitest";
 import { findRuleVersion } from "../../src/pipeline/rules.ts";
 import { loadSources } from "../../src/pipeline/sources.ts";
-import { hashPassword } from "../../src/server/auth/password.ts";
-import { DEFAULT_MUNICIPALITY_NAME } from "../../src/server/bootstrap.ts";
-import { type RunningServer, startHttpServer } from "../../src/server/http.ts";
-import { createLogger } from "../../src/server/logger.ts";
-import { ensureWebBuilt } from "../../src/server/web-build.ts";
-import { hasBrowser, launchBrowser, logIn, screenshotDir } from "../browser.ts";
-import { createTestDatabase, type TestDatabase } from "../db.ts";
+import { axeViolations, hasBrowser, screenshotDir, useBrowserFixture } from "../browser.ts";
 
-const PASSWORD = "coordinator-password-2026";
 const FIXTURES = join(import.meta.dirname, "..", "fixtures", "declared-source");
-const AXE = join(import.meta.dirname, "..", "..", "node_modules", "axe-core", "axe.min.js");
-
-async function axeProblems(page: Page): Promise<string[]> {
-  await page.evaluate(readFileSync(AXE, "utf8"));
-  const violations = await page.evaluate(async () => {
-    const axe = (
-      window as unknown as {
-        axe: {
-          run(): Promise<{
-            violations: { id: string; impact: string; nodes: { target: string[] }[] }[];
-          }>;
-        };
-      }
-    ).axe;
-    const r = await axe.run();
-    return r.violations.map((v) => ({
-      id: v.id,
-      impact: v.impact,
-      target: v.nodes[0]?.target.join(" "),
-    }));
-  });
-  return violations
-    .filter((v) => v.impact === "serious" || v.impact === "critical")
-    .map((v) => `${v.id} (${v.impact}) ${v.target}`);
-}
 
 describe.skipIf(!hasBrowser)("取り込み元とデータ項目 (Chromium)", () => {
-  let t: TestDatabase;
-  let municipalityId: number;
-  let server: RunningServer;
-  let browser: { context: BrowserContext; close(): Promise<void> };
-  let page: Page;
-  const dir = mkdtempSync(join(tmpdir(), "mimamori-sources-"));
-
-  beforeAll(async () => {
-    await ensureWebBuilt();
-    t = await createTestDatabase();
-    ({ id: municipalityId } = await createMunicipalityRepository(t.db).ensureDefault(
-      DEFAULT_MUNICIPALITY_NAME,
-    ));
-    await createUserRepository(t.db).insert({
-      municipalityId,
-      loginName: "coord",
-      displayName: "総括 担当",
-      passwordHash: await hashPassword(PASSWORD),
-      roles: ["coordinator"],
-      mustChangePassword: false,
-    });
-    server = await startHttpServer({
-      db: t.db,
-      databaseUrl: t.url,
-      logger: createLogger("silent"),
-      port: 0,
-      host: "127.0.0.1",
-      enforceSecondFactor: false,
-    });
-    browser = await launchBrowser();
-    page = await browser.context.newPage();
-  }, 240_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-    await t?.drop();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const f = useBrowserFixture(
+    {
+      password: "coordinator-password-2026",
+      users: [{ loginName: "coord", displayName: "総括 担当", roles: ["coordinator"] }],
+    },
+    240_000,
+  );
 
   it("declares sources by file and by form, adds an item over one, all audited", async () => {
-    await logIn(page, server.url, { loginName: "coord", password: PASSWORD });
+    const { page, t, municipalityId } = f;
+    await f.login("coord");
     await page.getByRole("link", { name: "取り込み元" }).click();
     await page.getByRole("heading", { name: "取り込み元", level: 1 }).waitFor();
     const list = page.getByRole("table", { name: "取り込み元の一覧" });
@@ -148,7 +80,7 @@ describe.skipIf(!hasBrowser)("取り込み元とデータ項目 (Chromium)", () 
     expect(sdq?.eventDate).toBe("回答日");
     expect(sdq?.roles.residentNo).toBe("宛名番号");
     await page.screenshot({ path: join(screenshotDir, "42-sources.png"), fullPage: true });
-    expect(await axeProblems(page)).toEqual([]);
+    expect(await axeViolations(page)).toEqual([]);
 
     // An item over the uploaded source, weighted 2 for 産後うつ.
     await page.getByRole("link", { name: "データ項目" }).click();
@@ -205,7 +137,7 @@ describe.skipIf(!hasBrowser)("取り込み元とデータ項目 (Chromium)", () 
         ?.items.find((i) => i.itemId === "N01")?.weight,
     ).toBe(2);
     await page.screenshot({ path: join(screenshotDir, "43-items.png"), fullPage: true });
-    expect(await axeProblems(page)).toEqual([]);
+    expect(await axeViolations(page)).toEqual([]);
 
     const audited = await t.db
       .selectFrom("audit_log")

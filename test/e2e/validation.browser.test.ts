@@ -7,59 +7,17 @@
  * fairness flags equal the dashboard's non-member counts. axe-core finds no
  * serious or critical violation.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { copyFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { BrowserContext, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { statsValidate } from "../../src/cli/commands/stats-validate.ts";
-import { createMunicipalityRepository } from "../../src/db/municipality.repository.ts";
-import { createUserRepository } from "../../src/db/user.repository.ts";
 import { formatFigure } from "../../src/domain/stats/validation-render.ts";
-import { BUILT_IN_NAME_POOLS } from "../../src/domain/synth/index.ts";
-import type { IsoDate } from "../../src/domain/types.ts";
-import { importFile, listImportFiles } from "../../src/pipeline/import.ts";
 import { runLinkage } from "../../src/pipeline/linkage.ts";
 import { scoreRun } from "../../src/pipeline/score.ts";
-import { runSynth } from "../../src/pipeline/synth.ts";
 import type { DashboardView, ValidationView } from "../../src/server/api-types.ts";
-import { hashPassword } from "../../src/server/auth/password.ts";
-import { DEFAULT_MUNICIPALITY_NAME } from "../../src/server/bootstrap.ts";
-import { type RunningServer, startHttpServer } from "../../src/server/http.ts";
-import { createLogger } from "../../src/server/logger.ts";
-import { ensureWebBuilt } from "../../src/server/web-build.ts";
-import { hasBrowser, launchBrowser, screenshotDir } from "../browser.ts";
-import { createTestDatabase, type TestDatabase } from "../db.ts";
+import { axeViolations, hasBrowser, useBrowserFixture } from "../browser.ts";
 
 const PASSWORD = "coordinator-password-2026";
-const AS_OF = "2024-04-01" as IsoDate;
-const AXE = join(import.meta.dirname, "..", "..", "node_modules", "axe-core", "axe.min.js");
-const DOCS_SHOTS = join(import.meta.dirname, "..", "..", "docs", "screenshots");
-
-async function axeProblems(page: Page): Promise<string[]> {
-  await page.evaluate(readFileSync(AXE, "utf8"));
-  const violations = await page.evaluate(async () => {
-    const axe = (
-      window as unknown as {
-        axe: {
-          run(): Promise<{
-            violations: { id: string; impact: string; nodes: { target: string[] }[] }[];
-          }>;
-        };
-      }
-    ).axe;
-    const r = await axe.run();
-    return r.violations.map((v) => ({
-      id: v.id,
-      impact: v.impact,
-      target: v.nodes[0]?.target.join(" "),
-    }));
-  });
-  return violations
-    .filter((v) => v.impact === "serious" || v.impact === "critical")
-    .map((v) => `${v.id} (${v.impact}) ${v.target}`);
-}
 
 /** A CSV file of the report: header → value per row (BOM and CRLF removed; no quoted commas in the fields read). */
 function readCsv(path: string): Record<string, string>[] {
@@ -91,69 +49,33 @@ async function apiSession(base: string, loginName: string) {
 }
 
 describe.skipIf(!hasBrowser)("検証 (Chromium)", () => {
-  let t: TestDatabase;
-  let server: RunningServer;
-  let browser: { context: BrowserContext; close(): Promise<void> };
-  let page: Page;
-  const dir = mkdtempSync(join(tmpdir(), "mimamori-validation-browser-"));
-  const out = join(dir, "report");
-
-  beforeAll(async () => {
-    await ensureWebBuilt();
-    t = await createTestDatabase();
-    const data = join(dir, "data");
-    runSynth({ profile: "village", seed: 8, out: data, asOf: AS_OF, names: BUILT_IN_NAME_POOLS });
-    const { id: municipalityId } = await createMunicipalityRepository(t.db).ensureDefault(
-      DEFAULT_MUNICIPALITY_NAME,
-    );
-    const actor = { userId: null, loginName: "test" };
-    for (const path of await listImportFiles([data]))
-      await importFile(t, path, { municipalityId, actor, asOf: AS_OF });
-    await runLinkage(t, { municipalityId, actor });
-    await scoreRun(t, { municipalityId, actor });
-    // A second run, so that the funnel has two runs.
-    await scoreRun(t, { municipalityId, actor });
-    // The CLI's report of the same run is the reference for every number below.
-    expect(await statsValidate.run(["--out", out], { databaseUrl: t.url, home: dir })).toBe(0);
-    const users = createUserRepository(t.db);
-    for (const [loginName, council] of [
-      ["coord", true],
-      ["coord-nm", false],
-    ] as const) {
-      await users.insert({
-        municipalityId,
-        loginName,
-        displayName: "総括 管理",
-        passwordHash: await hashPassword(PASSWORD),
-        roles: ["coordinator"],
-        council,
-        mustChangePassword: false,
-      });
-    }
-    server = await startHttpServer({
-      db: t.db,
-      databaseUrl: t.url,
-      logger: createLogger("silent"),
-      port: 0,
-      host: "127.0.0.1",
-      enforceSecondFactor: false,
-    });
-    browser = await launchBrowser();
-    page = await browser.context.newPage();
-    await page.goto(server.url);
-    await page.getByLabel("ログイン名").fill("coord");
-    await page.getByLabel("パスワード").fill(PASSWORD);
-    await page.getByRole("button", { name: "ログイン" }).click();
-  }, 400_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-    await t?.drop();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  let out = "";
+  const fx = useBrowserFixture(
+    {
+      password: PASSWORD,
+      users: [
+        { loginName: "coord", displayName: "総括 管理", roles: ["coordinator"], council: true },
+        { loginName: "coord-nm", displayName: "総括 管理", roles: ["coordinator"] },
+      ],
+      async prepare(s) {
+        const { t, dir, municipalityId } = s;
+        out = join(dir, "report");
+        await s.importVillage({ seed: 8, asOf: "2024-04-01", sub: "data" });
+        const actor = { userId: null, loginName: "test" };
+        await runLinkage(t, { municipalityId, actor });
+        await scoreRun(t, { municipalityId, actor });
+        // A second run, so that the funnel has two runs.
+        await scoreRun(t, { municipalityId, actor });
+        // The CLI's report of the same run is the reference for every number below.
+        expect(await statsValidate.run(["--out", out], { databaseUrl: t.url, home: dir })).toBe(0);
+      },
+      loginAs: "coord",
+    },
+    400_000,
+  );
 
   it("the page's item × type table, rules, funnel and fairness equal stats validate's CSV files", async () => {
+    const { page } = fx;
     await page.getByRole("link", { name: "検証" }).click();
     await page.getByTestId("validation-rules").waitFor({ timeout: 120_000 });
 
@@ -254,14 +176,12 @@ describe.skipIf(!hasBrowser)("検証 (Chromium)", () => {
     for (const id of ["chart-q-abuse", "chart-calibration", "chart-funnel", "chart-fairness"])
       await page.getByTestId(id).locator("svg").waitFor();
 
-    const path = join(screenshotDir, "40-validation.png");
-    await page.screenshot({ path });
-    mkdirSync(DOCS_SHOTS, { recursive: true });
-    await copyFile(path, join(DOCS_SHOTS, "40-validation.png"));
-    expect(await axeProblems(page)).toEqual([]);
+    await fx.shot("40-validation.png", { fullPage: false, docs: true });
+    expect(await axeViolations(page)).toEqual([]);
   });
 
   it("for a coordinator outside 要対協 the report names no B01/B02 and has no 虐待 抽出群, in JSON and HTML", async () => {
+    const { server } = fx;
     const get = await apiSession(server.url, "coord-nm");
     const res = await get("/api/validation/latest");
     expect(res.status).toBe(200);

@@ -21,6 +21,11 @@ export function Shell({ children }: { children: ReactNode }) {
       items: items.filter((n) => n.group === g).sort((a, b) => a.order - b.order),
     }))
     .filter((x) => x.items.length > 0);
+  // One entry is the current page: the longest `to` the path is at or under
+  // (on /results/matrix, ルール詳細 — not 判定一覧 as well).
+  const current = items
+    .filter((n) => n.to === path || (n.to !== "/" && path.startsWith(`${n.to}/`)))
+    .sort((a, b) => b.to.length - a.to.length)[0]?.to;
   return (
     <div className="shell">
       <a className="skip-link" href="#main">
@@ -52,14 +57,7 @@ export function Shell({ children }: { children: ReactNode }) {
               <ul>
                 {list.map((n) => (
                   <li key={n.to}>
-                    <Link
-                      to={n.to}
-                      aria-current={
-                        n.to === path || (n.to !== "/" && path.startsWith(`${n.to}/`))
-                          ? "page"
-                          : undefined
-                      }
-                    >
+                    <Link to={n.to} aria-current={n.to === current ? "page" : undefined}>
                       {n.label}
                     </Link>
                   </li>

@@ -4,12 +4,13 @@
  * ["session"]). Every page route is a child of this route (app/router.tsx).
  */
 import { useQuery, useQueryClient } from "@tanstack/react-query";
-import { createRootRoute, Outlet, useRouter } from "@tanstack/react-router";
+import { createRootRoute, Link, Outlet, useRouter, useRouterState } from "@tanstack/react-router";
 import { useCallback, useMemo } from "react";
 import { ChangePasswordPage } from "../features/account/ChangePasswordPage.tsx";
 import { LoginPage } from "../features/account/LoginPage.tsx";
 import { ApiFailure, api, setCsrfToken } from "../lib/api.ts";
 import type { SessionInfo } from "../lib/types.ts";
+import { mayOpen } from "./guards.ts";
 import { Shell } from "./Shell.tsx";
 import { SessionContext } from "./session.tsx";
 
@@ -76,9 +77,30 @@ function Root() {
   return (
     <SessionContext.Provider value={value}>
       <Shell>
-        <Outlet />
+        <GuardedOutlet permissions={value.session.user.permissions} />
       </Shell>
     </SessionContext.Provider>
+  );
+}
+
+/**
+ * The page, or 「権限がありません」 at once when the session lacks the page's
+ * permission (app/guards.ts): the page is never mounted, so its form is not
+ * shown and its requests are not sent. The API refuses them regardless.
+ */
+function GuardedOutlet({ permissions }: { permissions: readonly string[] }) {
+  const routeId = useRouterState({ select: (s) => s.matches[s.matches.length - 1]?.routeId });
+  if (mayOpen(routeId, permissions)) return <Outlet />;
+  return (
+    <section data-testid="no-permission">
+      <h1>権限がありません</h1>
+      <p role="alert" className="alert alert-error">
+        このページを使う権限がありません。必要な場合は、システム管理者に役割の追加を依頼してください。
+      </p>
+      <p>
+        <Link to="/">ホームへ戻る</Link>（左のメニューには、使えるページだけが表示されます）
+      </p>
+    </section>
   );
 }
 

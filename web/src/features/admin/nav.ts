@@ -2,5 +2,5 @@ import type { NavItem } from "../../app/nav.ts";
 
 export const adminNav: NavItem[] = [
   { to: "/users", label: "利用者管理", group: "admin", order: 10, permission: "users.manage" },
-  { to: "/audit", label: "監査ログ", group: "admin", order: 20, permission: "audit.read" },
+  { to: "/audit", label: "監査ログ", group: "admin", order: 11, permission: "audit.read" },
 ];

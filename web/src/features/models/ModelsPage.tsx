@@ -1,5 +1,6 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
+import { useSession } from "../../app/session.tsx";
 import { api } from "../../lib/api.ts";
 import type { ModelCardView, ModelLabels, RulesOverview, SavedModel } from "../../lib/types.ts";
 import { ErrorBox } from "../sources/ErrorBox.tsx";
@@ -114,6 +115,7 @@ function Card({ card }: { card: ModelCardView }) {
  */
 export function ModelsPage() {
   const qc = useQueryClient();
+  const council = useSession().session.user.council;
   const rules = useQuery({ queryKey: ["rules"], queryFn: () => api<RulesOverview>("/rules") });
   const labels = useQuery({
     queryKey: ["model-labels"],
@@ -141,9 +143,20 @@ export function ModelsPage() {
   return (
     <section>
       <h1>モデルの学習</h1>
-      <p className="lead">
-        困難の種類ごとに、自治体が選んだ正解ラベル（要対協への登録、会議で「要支援」と判断されたケース）でロジスティック回帰または決定木を学習します。学習しただけでは何も変わりません。モデルカードで精度と限界を確かめてから、基準値（確率）を決めて保存すると、その種類の判定方式がモデルになった新しい規則の版になります。
-      </p>
+      {council ? (
+        <p className="lead">
+          困難の種類ごとに、自治体が選んだ正解ラベル（要対協への登録、一時保護歴、会議で「要支援」と判断されたケース）でロジスティック回帰または決定木を学習します。学習しただけでは何も変わりません。モデルカードで精度と限界を確かめてから、基準値（確率）を決めて保存すると、その種類の判定方式がモデルになった新しい規則の版になります。
+        </p>
+      ) : (
+        <div className="lead" data-testid="non-member-models">
+          <p>
+            あなたは要対協の構成員ではないため、正解ラベルには「会議の判断「要支援」」だけを使えます。要対協のケースを除いた会議の判断で、ロジスティック回帰または決定木を学習できます。学習しただけでは何も変わりません。モデルカードで精度と限界を確かめてから、基準値（確率）を決めて保存すると、その種類の判定方式がモデルになった新しい規則の版になります。
+          </p>
+          <p>
+            要対協への登録（B01）と一時保護歴（B02）は、要対協の構成員だけが扱える情報のため、正解ラベルにも学習に使う項目にも出てきません。これらを使うモデルが必要な場合は、要対協の構成員である総括管理の担当者に学習を依頼してください。
+          </p>
+        </div>
+      )}
       <ErrorBox error={rules.error ?? labels.error} />
       {rules.data && labels.data && (
         <form

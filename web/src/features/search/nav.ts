@@ -1,5 +1,5 @@
 import type { NavItem } from "../../app/nav.ts";
 
 export const searchNav: NavItem[] = [
-  { to: "/search", label: "こどもの検索", group: "work", order: 20, permission: "children.search" },
+  { to: "/search", label: "こどもの検索", group: "work", order: 25, permission: "children.search" },
 ];

@@ -6,7 +6,7 @@ export const sheetNav: NavItem[] = [
     to: "/sheets/inbox",
     label: "届いた情報収集シート",
     group: "work",
-    order: 10,
+    order: 5,
     permission: "sheets.answer",
   },
 ];

@@ -1,5 +1,5 @@
 import type { NavItem } from "../../app/nav.ts";
 
 export const validationNav: NavItem[] = [
-  { to: "/validation", label: "検証", group: "work", order: 30, permission: "stats.view" },
+  { to: "/validation", label: "検証", group: "work", order: 50, permission: "stats.view" },
 ];
