@@ -44,6 +44,8 @@ export const PAGE_PERMISSIONS: Readonly<Record<string, Permission | "authenticat
   "/masking-rules": "settings.manage",
   "/break-glass": "breakglass.report",
   "/rights": "rights.manage",
+  "/mail-settings": "users.manage",
+  "/account/mail": "authenticated",
 };
 
 /** Whether a user with these permissions may open the page at `routeId` (unknown routes: yes — the not-found page). */

@@ -5,7 +5,7 @@ export const breakGlassNav: NavItem[] = [
     to: "/break-glass",
     label: "緊急時の閲覧の報告",
     group: "admin",
-    order: 40,
+    order: 42,
     permission: "breakglass.report",
   },
 ];
