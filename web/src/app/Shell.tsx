@@ -57,7 +57,13 @@ export function Shell({ children }: { children: ReactNode }) {
               <ul>
                 {list.map((n) => (
                   <li key={n.to}>
-                    <Link to={n.to} aria-current={n.to === current ? "page" : undefined}>
+                    {/* Link marks itself current on a fuzzy match (判定一覧 on
+                        /results/matrix too): exact, and the one `current` above. */}
+                    <Link
+                      to={n.to}
+                      activeOptions={{ exact: true }}
+                      aria-current={n.to === current ? "page" : undefined}
+                    >
                       {n.label}
                     </Link>
                   </li>
