@@ -19,6 +19,7 @@ import type { StoredScore } from "../domain/scoring/child-view.ts";
 import type { RuleSet } from "../domain/scoring/rules.ts";
 import { childAccess } from "./child-access.ts";
 import type { Database } from "./database.ts";
+import { purgedData } from "./person-retention.repository.ts";
 
 export interface ChildRun {
   readonly scoreRunId: number;
@@ -390,8 +391,8 @@ export function createChildRepository(db: Database, root: Database = db) {
         levels: number[] | null;
         weights: number[] | null;
       }>`
-        SELECT lr.source_id, lr.file_name, lr.row_no, to_char(ir.as_of, 'YYYY-MM-DD') AS as_of, ir.data,
-               lr.method, lr.probability, lr.levels, lr.weights
+        SELECT lr.source_id, lr.file_name, lr.row_no, to_char(ir.as_of, 'YYYY-MM-DD') AS as_of,
+               ${purgedData("ir")} AS data, lr.method, lr.probability, lr.levels, lr.weights
           FROM link_record lr
           JOIN import_row ir ON ir.snapshot_id = lr.snapshot_id AND ir.row_no = lr.row_no
          WHERE lr.run_id = ${run.linkRunId} AND lr.municipality_id = ${scope.municipalityId}

@@ -16,6 +16,7 @@ import { sql } from "kysely";
 import type { Waterfall } from "../domain/linkage/explain.ts";
 import { COUNCIL_ONLY_SOURCES, type DataScope } from "../domain/policy/index.ts";
 import type { Database } from "./database.ts";
+import { purgedData } from "./person-retention.repository.ts";
 
 /** Who is asking: their municipality, and whether they are a 要対協 council member. */
 export type ReviewScope = Pick<DataScope, "municipalityId" | "council">;
@@ -188,7 +189,7 @@ export function createReviewRepository(db: Database) {
                r.source_id AS r_source, r.file_name AS r_file, r.row_no AS r_row, r.data AS r_data, r.n AS r_rows
         FROM page p
         LEFT JOIN LATERAL (
-          SELECT lr.source_id, lr.file_name, lr.row_no, ir.data, count(*) OVER ()::int AS n
+          SELECT lr.source_id, lr.file_name, lr.row_no, ${purgedData("ir")} AS data, count(*) OVER ()::int AS n
           FROM link_record lr
           LEFT JOIN import_row ir ON ir.snapshot_id = lr.snapshot_id AND ir.row_no = lr.row_no
           WHERE lr.run_id = p.run_id AND lr.profile_key = p.left_key
@@ -197,7 +198,7 @@ export function createReviewRepository(db: Database) {
           LIMIT 1
         ) l ON true
         LEFT JOIN LATERAL (
-          SELECT lr.source_id, lr.file_name, lr.row_no, ir.data, count(*) OVER ()::int AS n
+          SELECT lr.source_id, lr.file_name, lr.row_no, ${purgedData("ir")} AS data, count(*) OVER ()::int AS n
           FROM link_record lr
           LEFT JOIN import_row ir ON ir.snapshot_id = lr.snapshot_id AND ir.row_no = lr.row_no
           WHERE lr.run_id = p.run_id AND lr.profile_key = p.right_key

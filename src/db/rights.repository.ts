@@ -9,6 +9,7 @@ import { sql } from "kysely";
 import { COUNCIL_ONLY_ITEMS, type DataScope } from "../domain/policy/index.ts";
 import { createCorrectionRepository } from "./correction.repository.ts";
 import type { Database } from "./database.ts";
+import { purgedData } from "./person-retention.repository.ts";
 
 export interface UsageStopRow {
   id: number;
@@ -107,7 +108,7 @@ export function createRightsRepository(db: Database) {
       if (identity.rows.length === 0) return undefined;
       const records = await sql<Record<string, unknown>>`
         SELECT l.source_id AS "sourceId", l.snapshot_id AS "snapshotId", l.file_name AS "fileName", l.row_no AS "row",
-               to_char(r.as_of, 'YYYY-MM-DD') AS "asOf", l.method, r.data
+               to_char(r.as_of, 'YYYY-MM-DD') AS "asOf", l.method, ${purgedData("r")} AS data
           FROM link_record l
           JOIN import_row r ON r.snapshot_id = l.snapshot_id AND r.row_no = l.row_no
          WHERE l.municipality_id = ${m} AND l.run_id = ${run.linkRunId} AND l.person_id = ${personId}

@@ -175,6 +175,8 @@ export interface ImportRowTable {
   data: Json | null;
   /** json: [{ column, value, reason }] (null when stored). */
   errors: Json | null;
+  /** Set when retention per person erased the row's content (0085). */
+  purged_at: ColumnType<Date | null, never, Date | null>;
 }
 
 /** date column: read with to_char (a pg Date would be shifted by the time zone). */
@@ -384,6 +386,14 @@ export interface RetentionPolicyTable {
   actor: string;
 }
 
+/** Years a municipality keeps a person's raw rows (0085). */
+export interface PersonRetentionSettingTable {
+  municipality_id: number;
+  years: number;
+  updated_at: DefaultTimestamp;
+  actor: string;
+}
+
 export interface CaseRetentionSettingTable {
   municipality_id: number;
   closed_years: number;
@@ -443,6 +453,7 @@ export interface DB {
   import_replacement: ImportReplacementTable;
   retention_policy: RetentionPolicyTable;
   case_retention_setting: CaseRetentionSettingTable;
+  person_retention_setting: PersonRetentionSettingTable;
   link_run: LinkRunTable;
   link_person: LinkPersonTable;
   link_record: LinkRecordTable;

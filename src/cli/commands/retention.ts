@@ -1,6 +1,7 @@
 import { createAuditRepository } from "../../db/audit.repository.ts";
 import { createCaseRetentionRepository } from "../../db/case-retention.repository.ts";
 import { openDatabase } from "../../db/database.ts";
+import { createPersonRetentionRepository } from "../../db/person-retention.repository.ts";
 import { createRetentionRepository } from "../../db/retention.repository.ts";
 import { MimamoriError } from "../../domain/errors.ts";
 import type { IsoDate } from "../../domain/types.ts";
@@ -9,6 +10,7 @@ import {
   DEFAULT_CASE_RETENTION,
   purgeCases,
 } from "../../pipeline/case-retention.ts";
+import { DEFAULT_PERSON_RETENTION, purgePersons } from "../../pipeline/person-retention.ts";
 import {
   applyRetention,
   DEFAULT_RETENTION_POLICY,
@@ -21,7 +23,8 @@ import { enterMunicipality, resolveMunicipality } from "../municipality.ts";
 
 const usage =
   "mimamori retention [--dry-run] [--keep N] [--months M|none] [--with-runs] [--save] [--json]\n" +
-  "       mimamori retention --cases [--closed-years N] [--until-age A|none] [--save] [--dry-run] [--json]";
+  "       mimamori retention --cases [--closed-years N] [--until-age A|none] [--save] [--dry-run] [--json]\n" +
+  "       mimamori retention --persons [--years N] [--save] [--dry-run] [--json]";
 
 const n = (x: number) => x.toLocaleString("ja-JP");
 
@@ -107,10 +110,13 @@ export const retentionCommand: Command = {
         cases: { type: "boolean" },
         "closed-years": { type: "string" },
         "until-age": { type: "string" },
+        persons: { type: "boolean" },
+        years: { type: "string" },
       },
       usage,
     );
     if (values.cases) return runCaseRetention(values, globals);
+    if (values.persons) return runPersonRetention(values, globals);
     const keep = intOption(values.keep, "--keep", 1, 10_000);
     const months = values.months === "none" ? null : intOption(values.months, "--months", 0, 1200);
     const opened = await openDatabase({ databaseUrl: globals.databaseUrl, home: globals.home });
@@ -229,6 +235,76 @@ async function runCaseRetention(
         : r.purgedCases === 0
           ? "削除するものはありませんでした。"
           : "削除した件数（内容は記録しません）を削除の記録と監査ログに残しました。",
+    ];
+    process.stdout.write(`${lines.join("\n")}\n`);
+    return 0;
+  } finally {
+    await opened.close();
+  }
+}
+
+/**
+ * `retention --persons`: the raw rows of persons past their retention (years
+ * after the 18th birthday or after leaving, pipeline/person-retention.ts)
+ * lose their content; counts only are reported and logged.
+ */
+async function runPersonRetention(
+  values: { "dry-run"?: boolean; json?: boolean; save?: boolean; years?: string },
+  globals: Parameters<Command["run"]>[1],
+): Promise<number> {
+  const years = intOption(values.years, "--years", 0, 100);
+  if (values.save && years === undefined) {
+    throw new MimamoriError(
+      "invalid_input",
+      "--save には保存する年数（--years）を指定してください。",
+      [`使い方: ${usage}`],
+    );
+  }
+  const opened = await openDatabase({ databaseUrl: globals.databaseUrl, home: globals.home });
+  try {
+    const municipalityId = enterMunicipality(await resolveMunicipality(opened.db, globals));
+    // Option given now, else the municipality's stored setting (migration 0085), else the default.
+    const repo = createPersonRetentionRepository(opened.db);
+    const stored = await repo.getSetting(municipalityId);
+    const policy = { years: years ?? stored?.years ?? DEFAULT_PERSON_RETENTION.years };
+    let source = years !== undefined ? "今回の指定" : stored ? "この自治体の設定" : "既定";
+    if (values.save) {
+      await repo.saveSetting(municipalityId, policy.years, "cli");
+      await createAuditRepository(opened.db).append({
+        municipalityId,
+        actorUserId: null,
+        actor: "cli",
+        action: "retention.person_policy",
+        target: `municipality:${municipalityId}`,
+        detail: { ...policy },
+      });
+      source = "今回保存した設定";
+    }
+    const r = await purgePersons(opened.db, {
+      municipalityId,
+      policy,
+      today: todayInJapan(),
+      dryRun: values["dry-run"] ?? false,
+      actor: { userId: null, loginName: "cli" },
+    });
+    if (values.json) {
+      process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
+      return 0;
+    }
+    const total = Object.values(r.rows).reduce((a, x) => a + x, 0);
+    const lines = [
+      `個人の取込行の保存期間（${source}）: 18 歳の誕生日、または転出・消除の日から ${policy.years} 年後に内容を削除します（基準日 ${r.today}）。`,
+      r.linkRunId === null
+        ? "公開済みの名寄せ結果がないため、対象はありません。"
+        : `対象の判定に使った名寄せ結果: #${r.linkRunId}（内容の残る行がある人 ${n(r.persons)} 人）`,
+      `${r.dryRun ? "削除の対象" : "行の内容を削除した人"}: ${n(r.purgedPersons)} 人（18 歳から ${n(r.byReason.adult)} 人、転出・消除から ${n(r.byReason.left)} 人）、${n(total)} 行`,
+      ...Object.entries(r.rows).map(([source, count]) => `  ${source}: ${n(count)} 行`),
+      `期間を過ぎていますが残す人: 終結していないケース ${n(r.keptOpenCase)} 人、利用停止中 ${n(r.keptUsageStop)} 人`,
+      r.dryRun
+        ? "（--dry-run のため、何も削除していません。）"
+        : r.purgedPersons === 0
+          ? "削除するものはありませんでした。"
+          : "削除した件数（内容と個人は記録しません）を削除の記録と監査ログに残しました。",
     ];
     process.stdout.write(`${lines.join("\n")}\n`);
     return 0;

@@ -28,6 +28,7 @@ import * as factCorrection from "./0081-fact-correction.ts";
 import * as usageStopKeys from "./0082-usage-stop-keys.ts";
 import * as caseRetention from "./0083-case-retention.ts";
 import * as caseRetentionSetting from "./0084-case-retention-setting.ts";
+import * as personRetention from "./0085-person-retention.ts";
 import * as auditChainOrder from "./0090-audit-chain-order.ts";
 import * as heldItems from "./0091-held-items.ts";
 import * as homeFlagged from "./0095-home-flagged.ts";
@@ -70,4 +71,5 @@ export const migrations: Record<string, Migration> = {
   "0061-mail": mail,
   "0095-home-flagged": homeFlagged,
   "0084-case-retention-setting": caseRetentionSetting,
+  "0085-person-retention": personRetention,
 };

@@ -56,6 +56,8 @@ export const AUDIT_ACTION_NAMES = {
   "retention.delete": "保存期間を過ぎたデータの削除",
   "retention.cases": "保存期間を過ぎた終結ケースの削除",
   "retention.case_policy": "終結ケースの保存期間の設定",
+  "retention.persons": "保存期間を過ぎた個人の取込行の削除",
+  "retention.person_policy": "個人の取込行の保存期間の設定",
   "demo.load": "デモデータの読込",
   // Linkage review
   "linkage.review_view": "名寄せ確認リストの閲覧",
