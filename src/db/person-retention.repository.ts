@@ -81,65 +81,83 @@ export function createPersonRetentionRepository(db: Database) {
      * between runs), with the facts retention decides by.
      */
     async persons(m: number, runId: number, today: IsoDate): Promise<RetentionPerson[]> {
-      // Set-based (one pass per table, joined by person), not a subquery per person.
-      const r = await sql<RetentionPerson>`
-        WITH runs AS (
-          SELECT id FROM link_run WHERE municipality_id = ${m} AND completed_at IS NOT NULL
-        ), p AS (
-          SELECT person_id, birth_date, household_no FROM link_person
-           WHERE municipality_id = ${m} AND run_id = ${runId}
-        ), jumin AS (
-          SELECT lr.person_id,
-                 CASE WHEN bool_and(coalesce(ir.data->>'消除日', '') <> '')
-                      THEN max(ir.data->>'消除日') END AS left_on,
-                 bool_or(coalesce(ir.data->>'続柄', '') <> '子') AS not_child
-            FROM link_record lr
-            JOIN import_row ir ON ir.snapshot_id = lr.snapshot_id AND ir.row_no = lr.row_no
-           WHERE lr.municipality_id = ${m} AND lr.run_id = ${runId} AND lr.source_id = 'jumin'
-             AND ir.data IS NOT NULL AND lr.person_id IS NOT NULL
-           GROUP BY lr.person_id
-        ), minors AS (
-          SELECT person_id, household_no FROM p
-           WHERE birth_date IS NOT NULL AND birth_date + interval '18 years' > ${today}::date
-        ), minor_households AS (
-          SELECT household_no, count(*) AS n FROM minors WHERE household_no IS NOT NULL GROUP BY household_no
-        ), mothers AS (
-          SELECT DISTINCT mc.mother_person_id AS person_id FROM link_mother_child mc
-            JOIN minors k ON k.person_id = mc.child_person_id
-           WHERE mc.run_id = ${runId} AND mc.municipality_id = ${m} AND mc.mother_person_id IS NOT NULL
-        ), live AS (
-          SELECT person_id, jsonb_object_agg(source_id, n) AS rows FROM (
-            SELECT lr.person_id, lr.source_id, count(DISTINCT (lr.snapshot_id, lr.row_no))::int AS n
-              FROM link_record lr
-              JOIN import_row ir ON ir.snapshot_id = lr.snapshot_id AND ir.row_no = lr.row_no
-             WHERE lr.municipality_id = ${m} AND lr.run_id IN (SELECT id FROM runs)
-               AND ir.purged_at IS NULL AND lr.person_id IS NOT NULL
-             GROUP BY lr.person_id, lr.source_id) x
-           GROUP BY person_id
-        ), open_cases AS (
-          SELECT DISTINCT person_id FROM child_case WHERE municipality_id = ${m} AND state <> 'closed'
-        ), stops AS (
-          SELECT DISTINCT person_id FROM usage_stop WHERE municipality_id = ${m} AND lifted_at IS NULL
-        )
-        SELECT p.person_id AS "personId", to_char(p.birth_date, 'YYYY-MM-DD') AS "birthDate",
-               j.left_on AS "leftOn",
-               (oc.person_id IS NOT NULL) AS "openCase",
-               (st.person_id IS NOT NULL) AS "usageStop",
-               (mo.person_id IS NOT NULL
-                OR (coalesce(j.not_child, false)
-                    -- another minor of the household than the person
-                    AND coalesce(mh.n, 0) > (CASE WHEN mi.person_id IS NULL THEN 0 ELSE 1 END))) AS "guardianOfMinor",
-               l.rows
-          FROM p
-          JOIN live l ON l.person_id = p.person_id
-          LEFT JOIN jumin j ON j.person_id = p.person_id
-          LEFT JOIN open_cases oc ON oc.person_id = p.person_id
-          LEFT JOIN stops st ON st.person_id = p.person_id
-          LEFT JOIN mothers mo ON mo.person_id = p.person_id
-          LEFT JOIN minor_households mh ON mh.household_no = p.household_no
-          LEFT JOIN minors mi ON mi.person_id = p.person_id
-         ORDER BY p.person_id`.execute(db);
-      return r.rows;
+      // One simple pass per table, joined here by person: a single SQL with
+      // materialised CTEs joined to each other went quadratic (nested loops)
+      // on freshly COPYed tables the planner had no statistics for.
+      const people = await sql<{ id: string; birth: string | null; household: string | null }>`
+        SELECT person_id AS id, to_char(birth_date, 'YYYY-MM-DD') AS birth, household_no AS household
+          FROM link_person WHERE municipality_id = ${m} AND run_id = ${runId}`.execute(db);
+      const live = await sql<{ id: string; source: string; n: number }>`
+        SELECT lr.person_id AS id, lr.source_id AS source, count(DISTINCT (lr.snapshot_id, lr.row_no))::int AS n
+          FROM link_record lr
+          JOIN import_row ir ON ir.snapshot_id = lr.snapshot_id AND ir.row_no = lr.row_no
+         WHERE lr.municipality_id = ${m} AND ir.purged_at IS NULL AND lr.person_id IS NOT NULL
+           AND lr.run_id IN (SELECT id FROM link_run WHERE municipality_id = ${m} AND completed_at IS NOT NULL)
+         GROUP BY 1, 2`.execute(db);
+      const jumin = await sql<{ id: string; left_on: string | null; not_child: boolean }>`
+        SELECT lr.person_id AS id,
+               CASE WHEN bool_and(coalesce(ir.data->>'消除日', '') <> '')
+                    THEN max(ir.data->>'消除日') END AS left_on,
+               bool_or(coalesce(ir.data->>'続柄', '') <> '子') AS not_child
+          FROM link_record lr
+          JOIN import_row ir ON ir.snapshot_id = lr.snapshot_id AND ir.row_no = lr.row_no
+         WHERE lr.municipality_id = ${m} AND lr.run_id = ${runId} AND lr.source_id = 'jumin'
+           AND ir.data IS NOT NULL AND lr.person_id IS NOT NULL
+         GROUP BY 1`.execute(db);
+      const lines = await sql<{ mother: string; child: string }>`
+        SELECT DISTINCT mother_person_id AS mother, child_person_id AS child FROM link_mother_child
+         WHERE municipality_id = ${m} AND run_id = ${runId} AND mother_person_id IS NOT NULL`.execute(
+        db,
+      );
+      const open = await sql<{ id: string }>`
+        SELECT DISTINCT person_id AS id FROM child_case WHERE municipality_id = ${m} AND state <> 'closed'`.execute(
+        db,
+      );
+      const stops = await sql<{ id: string }>`
+        SELECT DISTINCT person_id AS id FROM usage_stop WHERE municipality_id = ${m} AND lifted_at IS NULL`.execute(
+        db,
+      );
+      const rows = new Map<string, Record<string, number>>();
+      for (const x of live.rows) {
+        const r = rows.get(x.id) ?? {};
+        r[x.source] = x.n;
+        rows.set(x.id, r);
+      }
+      const juminOf = new Map(jumin.rows.map((x) => [x.id, x]));
+      // A minor on `today`: born after today − 18 years (a 02-29 birthday counts
+      // as a minor one day longer: the guardian is kept, never purged early).
+      const adultBorn = `${String(Number(today.slice(0, 4)) - 18).padStart(4, "0")}${today.slice(4)}`;
+      const minors = new Set(
+        people.rows.filter((x) => x.birth !== null && x.birth > adultBorn).map((x) => x.id),
+      );
+      const minorsPerHousehold = new Map<string, number>();
+      for (const x of people.rows)
+        if (x.household !== null && minors.has(x.id))
+          minorsPerHousehold.set(x.household, (minorsPerHousehold.get(x.household) ?? 0) + 1);
+      const mothersOfMinors = new Set(
+        lines.rows.filter((l) => minors.has(l.child)).map((l) => l.mother),
+      );
+      const openSet = new Set(open.rows.map((x) => x.id));
+      const stopSet = new Set(stops.rows.map((x) => x.id));
+      return people.rows
+        .filter((x) => rows.has(x.id))
+        .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+        .map((x) => {
+          const j = juminOf.get(x.id);
+          const otherMinors =
+            (x.household === null ? 0 : (minorsPerHousehold.get(x.household) ?? 0)) -
+            (minors.has(x.id) ? 1 : 0);
+          return {
+            personId: x.id,
+            birthDate: x.birth as IsoDate | null,
+            leftOn: (j?.left_on ?? null) as IsoDate | null,
+            openCase: openSet.has(x.id),
+            usageStop: stopSet.has(x.id),
+            guardianOfMinor:
+              mothersOfMinors.has(x.id) || ((j?.not_child ?? false) && otherMinors > 0),
+            rows: rows.get(x.id) ?? {},
+          };
+        });
     },
 
     /**
