@@ -6,14 +6,32 @@
  * by the form; an item over the uploaded source is added with a weight for
  * 産後うつ and becomes a rule version the next run uses. Every write is in the
  * audit log; axe-core finds no serious or critical violation on either page.
+ * Both forms check themselves first: submitted empty, each shows its own
+ * Japanese error under every missing field (not the browser's bubble), moves
+ * the focus to the first and sends nothing.
  */
 import { join } from "node:path";
+import type { Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
 import { findRuleVersion } from "../../src/pipeline/rules.ts";
 import { loadSources } from "../../src/pipeline/sources.ts";
 import { axeViolations, hasBrowser, screenshotDir, useBrowserFixture } from "../browser.ts";
 
 const FIXTURES = join(import.meta.dirname, "..", "fixtures", "declared-source");
+
+/** The writes a page sends (POST/PUT/PATCH/DELETE under /api), collected from now on. */
+function writesOf(page: Page): string[] {
+  const sent: string[] = [];
+  page.on("request", (r) => {
+    if (r.method() !== "GET" && new URL(r.url()).pathname.startsWith("/api/"))
+      sent.push(`${r.method()} ${new URL(r.url()).pathname}`);
+  });
+  return sent;
+}
+
+/** The accessible name of the focused element's field (its <label> text). */
+const focusedLabel = (page: Page) =>
+  page.evaluate(() => document.activeElement?.closest("label")?.querySelector("span")?.textContent);
 
 describe.skipIf(!hasBrowser)("取り込み元とデータ項目 (Chromium)", () => {
   const f = useBrowserFixture(
@@ -35,6 +53,25 @@ describe.skipIf(!hasBrowser)("取り込み元とデータ項目 (Chromium)", () 
     expect(await list.locator('tr[data-source="sanpu_kenshin"]').textContent()).toContain(
       "母の宛名番号: 母宛名番号",
     );
+
+    // The empty form: its own Japanese errors, the focus on ID, nothing sent.
+    const writes = writesOf(page);
+    await page.getByRole("button", { name: "登録", exact: true }).click();
+    const declareForm = page.getByRole("form", { name: "フォームで登録" });
+    await declareForm.getByText("ID を入力してください").waitFor();
+    expect(await declareForm.getByText("名称を入力してください").count()).toBe(1);
+    expect(await focusedLabel(page)).toBe("ID（半角英小文字・数字・_）");
+    const idInput = page.getByLabel("ID（半角英小文字・数字・_）");
+    expect(await idInput.getAttribute("aria-invalid")).toBe("true");
+    expect(await idInput.getAttribute("aria-describedby")).toBe("source-id-error");
+    expect(await page.evaluate(() => document.querySelectorAll("form :invalid").length)).toBe(0);
+    expect(await axeViolations(page)).toEqual([]);
+    // A wrong ID says what to enter, still without asking the server.
+    await idInput.fill("SDQ");
+    await page.getByRole("button", { name: "登録", exact: true }).click();
+    await declareForm.getByText("ID は半角英小文字で始まる").waitFor();
+    expect(writes).toEqual([]);
+    await idInput.fill("");
 
     // A broken file: every problem listed, in Japanese; nothing stored.
     const fileInput = page.getByLabel("定義ファイル（YAML・JSON）");
@@ -89,6 +126,33 @@ describe.skipIf(!hasBrowser)("取り込み元とデータ項目 (Chromium)", () 
       .getByRole("table", { name: "データ項目の一覧" })
       .locator('tr[data-item="B15"]')
       .waitFor();
+    // The empty item form: every missing field named in Japanese, focus on ID, nothing sent.
+    writes.length = 0; // the sources declared above were sent on purpose
+    await page.getByRole("button", { name: "項目を追加して保存" }).click();
+    const itemForm = page.getByRole("form", { name: "データ項目を追加" });
+    await itemForm.getByText("ID を入力してください").waitFor();
+    for (const text of [
+      "名称を入力してください",
+      "取り込み元を選んでください",
+      "根拠（項目と基準値の出典）を入力してください",
+      "利用目的を入力してください",
+      "法的根拠を選んでください",
+      "新しい版の名前を入力してください",
+      "適用開始日を入力してください",
+      "変更の理由（メモ）を入力してください",
+    ])
+      expect(await itemForm.getByText(text).count(), text).toBe(1);
+    expect(await focusedLabel(page)).toBe("ID（英字で始まる16文字まで。例: N01）");
+    expect(await page.getByLabel("法的根拠").getAttribute("aria-describedby")).toBe(
+      "item-legalBasis-error",
+    );
+    expect(await axeViolations(page)).toEqual([]);
+    // The JSON criterion: unreadable JSON is named before anything is sent.
+    await page.getByLabel("条件の種類").selectOption("json");
+    await page.getByLabel("条件（JSON）").fill("{ kind: record");
+    await page.getByRole("button", { name: "項目を追加して保存" }).click();
+    await itemForm.getByText("条件の JSON を読めません").waitFor();
+    expect(writes).toEqual([]);
     await page.getByLabel("ID（英字で始まる16文字まで。例: N01）").fill("N01");
     await page
       .getByLabel("名称", { exact: true })

@@ -1,50 +1,16 @@
+import { zodResolver } from "@hookform/resolvers/zod";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
+import { useForm } from "react-hook-form";
 import { api } from "../../lib/api.ts";
 import type { AddedItem, ItemCatalogView, SourceList } from "../../lib/types.ts";
 import { ErrorBox } from "../sources/ErrorBox.tsx";
+import { FieldError, invalid } from "../sources/FieldError.tsx";
+import { CRITERIA, type ItemForm, itemForm, SCOPES } from "./forms.ts";
 
 const LEVEL = { child: "こども", household: "世帯", mother: "母" } as const;
 
-const CRITERIA = {
-  any: "どの行でも（行があれば）",
-  true: "はい・いいえの列が「はい」",
-  ge: "数値の列が基準値以上",
-  le: "数値の列が基準値以下",
-  in: "コードの列が次のいずれか",
-  json: "条件を JSON で書く（定義ファイルと同じ形）",
-} as const;
-type CriterionChoice = keyof typeof CRITERIA;
-
-const SCOPES = {
-  self: "こども本人の行",
-  household: "世帯（本人と同じ世帯の人、世帯の行）",
-  others: "本人以外の世帯員の行",
-  mother: "母の行（母の行の取り込み元）",
-} as const;
-
-interface Form {
-  id: string;
-  name: string;
-  level: "child" | "household" | "mother";
-  source: string;
-  scope: keyof typeof SCOPES;
-  choice: CriterionChoice;
-  column: string;
-  value: string;
-  values: string;
-  minRows: string;
-  withinMonths: string;
-  json: string;
-  basis: string;
-  purpose: string;
-  legalBasis: string;
-  version: string;
-  effectiveFrom: string;
-  note: string;
-}
-
-const EMPTY: Form = {
+const EMPTY: ItemForm = {
   id: "",
   name: "",
   level: "child",
@@ -66,7 +32,7 @@ const EMPTY: Form = {
 };
 
 /** The item the form describes (docs/sources-and-items.md item format); checked by the server. */
-function itemOf(f: Form): Record<string, unknown> {
+function itemOf(f: ItemForm): Record<string, unknown> {
   let criterion: unknown;
   if (f.choice === "json") {
     try {
@@ -127,10 +93,12 @@ export function ItemsPage() {
   const qc = useQueryClient();
   const items = useQuery({ queryKey: ["items"], queryFn: () => api<ItemCatalogView>("/items") });
   const sources = useQuery({ queryKey: ["sources"], queryFn: () => api<SourceList>("/sources") });
-  const [f, setF] = useState<Form>(EMPTY);
+  const form = useForm<ItemForm>({ resolver: zodResolver(itemForm), defaultValues: EMPTY });
+  const errors = form.formState.errors;
+  const f = form.watch();
   const [weights, setWeights] = useState<Record<string, string>>({});
   const add = useMutation({
-    mutationFn: () =>
+    mutationFn: (f: ItemForm) =>
       api<AddedItem>("/items", {
         method: "POST",
         body: {
@@ -150,8 +118,14 @@ export function ItemsPage() {
       void qc.invalidateQueries({ queryKey: ["rules"] });
     },
   });
-  const set = (k: keyof Form) => (e: { target: { value: string } }) =>
-    setF((x) => ({ ...x, [k]: e.target.value }));
+  /** register() plus the field's error wiring (aria-invalid, aria-describedby). */
+  const field = (k: keyof ItemForm) => ({
+    ...form.register(k),
+    ...invalid(errors[k], `item-${k}-error`),
+  });
+  const err = (k: keyof ItemForm) => (
+    <FieldError id={`item-${k}-error`} text={errors[k]?.message} />
+  );
   const source = sources.data?.sources.find((s) => s.id === f.source);
   const columns = (source?.columns ?? []).filter((c) =>
     f.choice === "true"
@@ -215,23 +189,23 @@ export function ItemsPage() {
         <form
           className="card form-card"
           aria-labelledby="item-title"
-          onSubmit={(e) => {
-            e.preventDefault();
-            add.mutate();
-          }}
+          onSubmit={form.handleSubmit((values) => add.mutate(values))}
+          noValidate
         >
           <h2 id="item-title">データ項目を追加</h2>
           <label className="field">
             <span>ID（英字で始まる16文字まで。例: N01）</span>
-            <input value={f.id} onChange={set("id")} required />
+            <input {...field("id")} />
           </label>
+          {err("id")}
           <label className="field">
             <span>名称</span>
-            <input value={f.name} onChange={set("name")} required />
+            <input {...field("name")} />
           </label>
+          {err("name")}
           <label className="field">
             <span>単位</span>
-            <select value={f.level} onChange={set("level")}>
+            <select {...field("level")}>
               {Object.entries(LEVEL).map(([k, v]) => (
                 <option key={k} value={k}>
                   {v}
@@ -239,9 +213,10 @@ export function ItemsPage() {
               ))}
             </select>
           </label>
+
           <label className="field">
             <span>条件の種類</span>
-            <select value={f.choice} onChange={set("choice")}>
+            <select {...field("choice")}>
               {Object.entries(CRITERIA).map(([k, v]) => (
                 <option key={k} value={k}>
                   {v}
@@ -249,16 +224,20 @@ export function ItemsPage() {
               ))}
             </select>
           </label>
+
           {f.choice === "json" ? (
-            <label className="field">
-              <span>条件（JSON）</span>
-              <textarea value={f.json} onChange={set("json")} rows={6} />
-            </label>
+            <>
+              <label className="field">
+                <span>条件（JSON）</span>
+                <textarea {...field("json")} rows={6} />
+              </label>
+              {err("json")}
+            </>
           ) : (
             <>
               <label className="field">
                 <span>取り込み元</span>
-                <select value={f.source} onChange={set("source")} required>
+                <select {...field("source")}>
                   <option value="">選んでください</option>
                   {sources.data.sources.map((s) => (
                     <option key={s.id} value={s.id}>
@@ -267,9 +246,10 @@ export function ItemsPage() {
                   ))}
                 </select>
               </label>
+              {err("source")}
               <label className="field">
                 <span>だれの行</span>
-                <select value={f.scope} onChange={set("scope")}>
+                <select {...field("scope")}>
                   {Object.entries(SCOPES).map(([k, v]) => (
                     <option key={k} value={k}>
                       {v}
@@ -277,63 +257,66 @@ export function ItemsPage() {
                   ))}
                 </select>
               </label>
+
               {f.choice !== "any" && (
-                <label className="field">
-                  <span>列</span>
-                  <select value={f.column} onChange={set("column")} required>
-                    <option value="">選んでください</option>
-                    {columns.map((c) => (
-                      <option key={c.name} value={c.name}>
-                        {c.name}（{c.typeName}）
-                      </option>
-                    ))}
-                  </select>
-                </label>
+                <>
+                  <label className="field">
+                    <span>列</span>
+                    <select {...field("column")}>
+                      <option value="">選んでください</option>
+                      {columns.map((c) => (
+                        <option key={c.name} value={c.name}>
+                          {c.name}（{c.typeName}）
+                        </option>
+                      ))}
+                    </select>
+                  </label>
+                  {err("column")}
+                </>
               )}
               {(f.choice === "ge" || f.choice === "le") && (
-                <label className="field">
-                  <span>基準値</span>
-                  <input
-                    type="number"
-                    step="any"
-                    value={f.value}
-                    onChange={set("value")}
-                    required
-                  />
-                </label>
+                <>
+                  <label className="field">
+                    <span>基準値</span>
+                    <input type="number" step="any" {...field("value")} />
+                  </label>
+                  {err("value")}
+                </>
               )}
               {f.choice === "in" && (
-                <label className="field">
-                  <span>値（読点で区切る）</span>
-                  <input value={f.values} onChange={set("values")} required />
-                </label>
+                <>
+                  <label className="field">
+                    <span>値（読点で区切る）</span>
+                    <input {...field("values")} />
+                  </label>
+                  {err("values")}
+                </>
               )}
               <label className="field">
                 <span>行の数がこれ以上（空欄は1）</span>
-                <input type="number" min={1} value={f.minRows} onChange={set("minRows")} />
+                <input type="number" min={1} {...field("minRows")} />
               </label>
+              {err("minRows")}
               <label className="field">
                 <span>基準日から遡る月数（空欄は期間を限らない）</span>
-                <input
-                  type="number"
-                  min={1}
-                  value={f.withinMonths}
-                  onChange={set("withinMonths")}
-                />
+                <input type="number" min={1} {...field("withinMonths")} />
               </label>
+              {err("withinMonths")}
             </>
           )}
           <label className="field">
             <span>根拠（項目と基準値の出典）</span>
-            <input value={f.basis} onChange={set("basis")} required />
+            <input {...field("basis")} />
           </label>
+          {err("basis")}
           <label className="field">
             <span>利用目的</span>
-            <textarea value={f.purpose} onChange={set("purpose")} required />
+            <textarea {...field("purpose")} />
           </label>
+          {err("purpose")}
           <label className="field">
             <span>法的根拠</span>
-            <select value={f.legalBasis} onChange={set("legalBasis")} required>
+            <select {...field("legalBasis")}>
               <option value="">選んでください</option>
               {data.legalBases.map((b) => (
                 <option key={b} value={b}>
@@ -342,6 +325,7 @@ export function ItemsPage() {
               ))}
             </select>
           </label>
+          {err("legalBasis")}
           <fieldset>
             <legend>使う困難の種類と重み（空欄の種類では使いません）</legend>
             {data.difficulties.map((d) => (
@@ -358,16 +342,19 @@ export function ItemsPage() {
           </fieldset>
           <label className="field">
             <span>新しい版の名前</span>
-            <input value={f.version} onChange={set("version")} required />
+            <input {...field("version")} />
           </label>
+          {err("version")}
           <label className="field">
             <span>適用開始日</span>
-            <input type="date" value={f.effectiveFrom} onChange={set("effectiveFrom")} required />
+            <input type="date" {...field("effectiveFrom")} />
           </label>
+          {err("effectiveFrom")}
           <label className="field">
             <span>変更の理由（メモ）</span>
-            <textarea value={f.note} onChange={set("note")} required />
+            <textarea {...field("note")} />
           </label>
+          {err("note")}
           <button type="submit" className="button button-primary" disabled={add.isPending}>
             項目を追加して保存
           </button>

@@ -1,8 +1,12 @@
+import { zodResolver } from "@hookform/resolvers/zod";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
+import { useForm } from "react-hook-form";
 import { api } from "../../lib/api.ts";
 import type { DeclaredSource, SourceList } from "../../lib/types.ts";
 import { ErrorBox } from "./ErrorBox.tsx";
+import { FieldError, invalid } from "./FieldError.tsx";
+import { type SourceForm, sourceForm } from "./forms.ts";
 
 type Column = { name: string; type: string; required: boolean; values: string };
 
@@ -11,18 +15,7 @@ const KIND = { built_in: "標準", extended: "標準（列を追加）", own: "�
 const emptyColumn = (): Column => ({ name: "", type: "text", required: false, values: "" });
 
 /** The declaration the form describes (docs/sources-and-items.md format); checked by the server. */
-function declarationOf(f: {
-  id: string;
-  name: string;
-  description: string;
-  subject: "person" | "mother";
-  residentNo: string;
-  personName: string;
-  birthDate: string;
-  childResidentNo: string;
-  eventDate: string;
-  columns: Column[];
-}) {
+function declarationOf(f: SourceForm & { columns: Column[] }) {
   const opt = (k: string, v: string) => (v.trim() === "" ? {} : { [k]: v.trim() });
   return {
     id: f.id.trim(),
@@ -75,25 +68,30 @@ function Saved({ s }: { s: DeclaredSource }) {
 export function SourcesPage() {
   const qc = useQueryClient();
   const list = useQuery({ queryKey: ["sources"], queryFn: () => api<SourceList>("/sources") });
-  const [form, setForm] = useState({
-    id: "",
-    name: "",
-    description: "",
-    subject: "person" as "person" | "mother",
-    residentNo: "",
-    personName: "",
-    birthDate: "",
-    childResidentNo: "",
-    eventDate: "",
+  const form = useForm<SourceForm>({
+    resolver: zodResolver(sourceForm),
+    defaultValues: {
+      id: "",
+      name: "",
+      description: "",
+      subject: "person",
+      residentNo: "",
+      personName: "",
+      birthDate: "",
+      childResidentNo: "",
+      eventDate: "",
+    },
   });
+  const errors = form.formState.errors;
+  const subject = form.watch("subject");
   const [columns, setColumns] = useState<Column[]>([emptyColumn(), emptyColumn()]);
   const [file, setFile] = useState<File | null>(null);
   const done = () => void qc.invalidateQueries({ queryKey: ["sources"] });
   const declare = useMutation({
-    mutationFn: () =>
+    mutationFn: (values: SourceForm) =>
       api<DeclaredSource>("/sources", {
         method: "POST",
-        body: { declaration: declarationOf({ ...form, columns }) },
+        body: { declaration: declarationOf({ ...values, columns }) },
       }),
     onSuccess: done,
   });
@@ -112,8 +110,6 @@ export function SourcesPage() {
       api<{ id: string }>(`/sources/${encodeURIComponent(id)}`, { method: "DELETE" }),
     onSuccess: done,
   });
-  const set = (k: keyof typeof form) => (e: { target: { value: string } }) =>
-    setForm((f) => ({ ...f, [k]: e.target.value }));
   const setColumn = (i: number, patch: Partial<Column>) =>
     setColumns((cs) => cs.map((c, j) => (j === i ? { ...c, ...patch } : c)));
   const types = list.data?.columnTypes ?? [];
@@ -230,52 +226,52 @@ export function SourcesPage() {
       <form
         className="card form-card"
         aria-labelledby="form-title"
-        onSubmit={(e) => {
-          e.preventDefault();
-          declare.mutate();
-        }}
+        onSubmit={form.handleSubmit((values) => declare.mutate(values))}
+        noValidate
       >
         <h2 id="form-title">フォームで登録</h2>
         <label className="field">
           <span>ID（半角英小文字・数字・_）</span>
-          <input value={form.id} onChange={set("id")} required />
+          <input {...form.register("id")} {...invalid(errors.id, "source-id-error")} />
         </label>
+        <FieldError id="source-id-error" text={errors.id?.message} />
         <label className="field">
           <span>名称</span>
-          <input value={form.name} onChange={set("name")} required />
+          <input {...form.register("name")} {...invalid(errors.name, "source-name-error")} />
         </label>
+        <FieldError id="source-name-error" text={errors.name?.message} />
         <label className="field">
           <span>説明</span>
-          <input value={form.description} onChange={set("description")} />
+          <input {...form.register("description")} />
         </label>
         <label className="field">
           <span>行の主体</span>
-          <select value={form.subject} onChange={set("subject")}>
+          <select {...form.register("subject")}>
             <option value="person">本人の行</option>
             <option value="mother">母の行（こどもについての記録）</option>
           </select>
         </label>
         <label className="field">
-          <span>{form.subject === "mother" ? "母の宛名番号の列" : "宛名番号の列"}</span>
-          <input value={form.residentNo} onChange={set("residentNo")} />
+          <span>{subject === "mother" ? "母の宛名番号の列" : "宛名番号の列"}</span>
+          <input {...form.register("residentNo")} />
         </label>
         <label className="field">
           <span>氏名の列</span>
-          <input value={form.personName} onChange={set("personName")} />
+          <input {...form.register("personName")} />
         </label>
         <label className="field">
           <span>生年月日の列</span>
-          <input value={form.birthDate} onChange={set("birthDate")} />
+          <input {...form.register("birthDate")} />
         </label>
-        {form.subject === "mother" && (
+        {subject === "mother" && (
           <label className="field">
             <span>子の宛名番号の列</span>
-            <input value={form.childResidentNo} onChange={set("childResidentNo")} />
+            <input {...form.register("childResidentNo")} />
           </label>
         )}
         <label className="field">
           <span>出来事の日付の列</span>
-          <input value={form.eventDate} onChange={set("eventDate")} />
+          <input {...form.register("eventDate")} />
         </label>
         <table aria-label="列の定義">
           <thead>
