@@ -22,6 +22,7 @@ import {
   usableMailSettings,
 } from "../domain/notifications/mail.ts";
 import type { Logger } from "./logger.ts";
+import { remindOverdueEverywhere } from "./overdue-reminders.ts";
 
 /** How often the running server looks at the outbox. */
 export const MAIL_SEND_INTERVAL_MS = 30_000;
@@ -151,7 +152,12 @@ export async function sendDueMail(
   return result;
 }
 
-/** Runs {@link sendDueMail} at start and every `intervalMs` while the server runs. */
+/**
+ * The server's background loop: at start and every `intervalMs`, first the
+ * overdue reminders of every municipality (overdue-reminders.ts; relay on or
+ * off, so reminders exist even when nobody opens mimamori), then
+ * {@link sendDueMail}, which mails them on the same tick when the relay is on.
+ */
 export function startMailSender(options: {
   db: Database;
   logger: Logger;
@@ -161,6 +167,16 @@ export function startMailSender(options: {
   let running: Promise<MailPassResult | undefined> | undefined;
   const runOnce = () => {
     running ??= (async () => {
+      try {
+        const reminded = await remindOverdueEverywhere(options.db);
+        if (reminded > 0) options.logger.info({ reminded }, "overdue reminders");
+      } catch (e) {
+        // A failed reminder pass must not stop the mail: log it and go on.
+        options.logger.error(
+          { err: safeError(e instanceof Error ? e.message : String(e)) },
+          "overdue reminder pass failed",
+        );
+      }
       try {
         const r = await sendDueMail(options.db, { now: options.now });
         if (r.sent + r.failed + r.cancelled > 0) options.logger.info(r, "mail pass");

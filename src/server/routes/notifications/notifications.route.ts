@@ -29,7 +29,8 @@ export const notificationRoutes = createRouter()
       path: "/",
       tags,
       summary: "自分あてのお知らせ（新しい順）と未読の数",
-      description: "期限を過ぎた情報収集シートの催促も、ここで（その日の最初の表示で）作られます。",
+      description:
+        "期限を過ぎた情報収集シートの催促は、起動中のサーバーが毎日作ります（1件につき1日1回。まだなら、ここでもその日の最初の表示で作られます）。",
       request: { query: notificationQuery },
       responses: { 200: json(notificationListSchema) },
     }),
