@@ -116,6 +116,9 @@ describe("validateRow", () => {
         消除日: null,
         国籍: "日本",
         抽出日: null,
+        // Optional columns absent from the file (issue 15: the registry's 通称).
+        通称: null,
+        通称カナ: null,
       },
     });
   });
