@@ -7,11 +7,21 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { createAuditRepository } from "../../src/db/audit.repository.ts";
 import { createLinkageRepository } from "../../src/db/linkage.repository.ts";
+import { JAPANESE_SETTINGS } from "../../src/domain/linkage/japanese-settings.ts";
 import { runLinkage } from "../../src/pipeline/linkage.ts";
 import { hasBrowser, screenshotDir, useBrowserFixture } from "../browser.ts";
 import { perturb } from "../synth-edit.ts";
 
 const PASSWORD = "staff-member-password-2026";
+/**
+ * The built-in settings without the complement pass (engine.ts complementEdges): each
+ * perturbed 健診 row is its child's only one, so the pass would link most of them unasked,
+ * and this test is about the pairs a reviewer is asked (as in linkage-months.test.ts).
+ */
+const ASKING = {
+  ...JAPANESE_SETTINGS,
+  thresholds: { ...JAPANESE_SETTINGS.thresholds, complement: undefined },
+};
 
 describe.skipIf(!hasBrowser)("名寄せの確認 (Chromium)", () => {
   const f = useBrowserFixture(
@@ -29,6 +39,7 @@ describe.skipIf(!hasBrowser)("名寄せの確認 (Chromium)", () => {
         await runLinkage(s.t, {
           municipalityId: s.municipalityId,
           actor: { userId: null, loginName: "test" },
+          settings: ASKING,
         });
       },
     },
