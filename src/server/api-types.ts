@@ -55,6 +55,7 @@ export interface ReviewPage {
 import type {
   compareSchema as ruleCompareSchema,
   diffSchema as ruleDiffSchema,
+  movesSchema as ruleMovesSchema,
   rulePreviewSchema,
   rulesOverviewSchema,
   savedRulesSchema,
@@ -74,6 +75,7 @@ export type RulePreview = z.infer<typeof rulePreviewSchema>;
 export type SavedRules = z.infer<typeof savedRulesSchema>;
 export type RuleDiff = z.infer<typeof ruleDiffSchema>;
 export type RuleComparison = z.infer<typeof ruleCompareSchema>;
+export type RuleMoves = z.infer<typeof ruleMovesSchema>;
 /** A monthly run with its stages (routes/run-jobs), and the list of runs. */
 export type {
   RunJobListView,

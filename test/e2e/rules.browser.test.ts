@@ -2,7 +2,8 @@
  * 判定の規則 in a real browser (issue 14 acceptance): a coordinator changes a
  * weight and a threshold of 産後うつ, sees the preview count change on the
  * latest run's data, saves a new version, and the next run uses it; the page
- * then shows the diff between the two versions.
+ * then shows the diff between the two versions. The 試算 also lists who the
+ * change moves (both children drop out when B15 weighs 1), with no axe violation.
  */
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -10,7 +11,13 @@ import { describe, expect, it, vi } from "vitest";
 import { importCommand } from "../../src/cli/commands/import.ts";
 import { runCommand } from "../../src/cli/commands/run.ts";
 import { createScoringRepository } from "../../src/db/scoring.repository.ts";
-import { type FixtureSetup, hasBrowser, screenshotDir, useBrowserFixture } from "../browser.ts";
+import {
+  axeViolations,
+  type FixtureSetup,
+  hasBrowser,
+  screenshotDir,
+  useBrowserFixture,
+} from "../browser.ts";
 
 const PASSWORD = "coordinator-password-2026";
 const FIXTURES = join(import.meta.dirname, "..", "fixtures", "declared-source");
@@ -78,6 +85,30 @@ describe.skipIf(!hasBrowser)("判定の規則 (Chromium)", () => {
     await page.getByLabel("産後うつ B15 の重み").fill("1");
     await page.getByRole("button", { name: "試算" }).click();
     await expect.poll(async () => (await after().textContent()) ?? "").toBe("0人・0世帯");
+    // Who the change moves: both children drop out of 産後うつ, listed by name (SQL, audited).
+    const moves = page.getByRole("table", { name: "入る・外れるこどもの人数" });
+    const leaving = moves.locator('tr[data-difficulty="postpartum"] .leaving');
+    await expect.poll(async () => (await leaving.textContent()) ?? "").toBe("2人");
+    expect(await moves.locator('tr[data-difficulty="postpartum"] .entering').textContent()).toBe(
+      "0人",
+    );
+    await leaving.getByRole("button").click();
+    const list = page.getByRole("region", { name: "入る・外れるこどもの一覧" });
+    await list.getByText("産後うつで対象から外れるこども: 2人").waitFor();
+    expect(await list.locator("tbody tr").count()).toBe(2);
+    // The children's rows carry their current score (B15 2 points) and the changed one (1).
+    expect(await list.locator("tbody tr td:nth-child(4)").allTextContents()).toEqual(["2", "2"]);
+    expect(await list.locator("tbody tr td:nth-child(5)").allTextContents()).toEqual(["1", "1"]);
+    expect(await axeViolations(page)).toEqual([]);
+    const audited = await t.db
+      .selectFrom("audit_log")
+      .select(["target", "detail"])
+      .where("action", "=", "rules.preview_moves")
+      .orderBy("id", "desc")
+      .executeTakeFirstOrThrow();
+    expect(audited.target).toMatch(/^score_run:\d+$/);
+    expect((audited.detail as { persons: string[] }).persons).toHaveLength(2);
+    await page.screenshot({ path: join(screenshotDir, "42-rules-moves.png"), fullPage: true });
     // And the threshold down to 1: both again.
     await page.getByLabel("産後うつの基準値").fill("1");
     await page.getByRole("button", { name: "試算" }).click();

@@ -73,6 +73,7 @@ export const AUDIT_ACTION_NAMES = {
   "rules.version": "判定規則の保存",
   "rules.preview": "判定規則の試算",
   "rules.compare": "判定規則の比較",
+  "rules.preview_moves": "判定規則の試算（入る・外れるこども）",
   "models.train": "モデルの学習（試行）",
   // Cases, review lists and conferences (issue 13)
   "review_list.create": "候補リストの作成",

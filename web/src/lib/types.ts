@@ -40,6 +40,7 @@ export type {
   RuleComparison,
   RuleDiff,
   RuleMatrixView,
+  RuleMoves,
   RulePreview,
   RulesOverview,
   RunJobListView,

@@ -3,13 +3,16 @@
  * version in force with its types, weights and thresholds; a preview of a
  * change on the latest run's data against the monthly capacity; saving a
  * change as a new version; a diff of two versions; a past run scored with
- * another version. Counts only — no child is named here (the child views are
- * where children are seen, and audited). Every call is audited.
+ * another version. Counts only, except `POST /preview/moves`: the children a
+ * change newly flags or drops, per type, paged (computed in SQL,
+ * services/rule-preview.service.ts), audited with the run and the ids shown.
+ * Every call is audited.
  */
 
 import type { Context } from "hono";
 import { createAuditRepository } from "../../../db/audit.repository.ts";
 import { createScoringRepository } from "../../../db/scoring.repository.ts";
+import { MimamoriError } from "../../../domain/errors.ts";
 import { DIFFICULTY_NAMES, type DifficultyId } from "../../../domain/scoring/difficulties.ts";
 import { parseRulePatch } from "../../../domain/scoring/rule-edit.ts";
 import { TIE_BREAK_NAMES, tieBreakOf } from "../../../domain/scoring/rules.ts";
@@ -23,12 +26,23 @@ import {
   saveRulePatch,
 } from "../../../pipeline/rules.ts";
 import type { AppEnv } from "../../app-env.ts";
-import { actorOf, createRouter, json, jsonBody, policyRoute } from "../../openapi/route.ts";
+import {
+  actorOf,
+  clientAddress,
+  createRouter,
+  json,
+  jsonBody,
+  policyRoute,
+  scopeOfRequest,
+} from "../../openapi/route.ts";
+import { previewRuleMoves } from "../../services/rule-preview.service.ts";
 import {
   compareQuery,
   compareSchema,
   diffQuery,
   diffSchema,
+  movesBody,
+  movesSchema,
   rulePatchBody,
   rulePreviewSchema,
   rulesOverviewSchema,
@@ -146,6 +160,71 @@ export const rulesRoutes = createRouter()
             monthsOfWork: l.monthsOfWork,
           })),
           changes: [...p.changes],
+        },
+        200,
+      );
+    },
+  )
+  .openapi(
+    policyRoute("rules.manage", {
+      method: "post",
+      path: "/preview/moves",
+      tags,
+      summary: "規則の変更で新たに対象になる・外れるこども（類型ごとの人数と一覧）",
+      description:
+        "最新の判定に保存された各こどもの該当項目から、今の規則と変更後の規則の点数を SQL で計算し直して比べます（保存はしません）。difficulty を付けるとその類型の一覧を direction の向きに offset / limit で返します。要対協構成員でない利用者には、B01・B02 を除いた点数で比べます（B01・B02 だけで動くこどもは出ません）。閲覧は監査ログに残ります（対象 score_run:実行番号、表示したこどもの ID）。",
+      request: { body: jsonBody(movesBody) },
+      responses: { 200: json(movesSchema) },
+    }),
+    async (c) => {
+      const actor = actorOf(c);
+      const scope = scopeOfRequest(c);
+      const body = c.req.valid("json");
+      const patch = parseRulePatch(body.patch);
+      // Names children: only for a reader who may list every child (as 判定一覧).
+      if (scope.children !== "all")
+        throw new MimamoriError("forbidden", "こどもの一覧を見る権限がありません。");
+      const r = await previewRuleMoves(c.get("deps").db, scope, patch, body);
+      await createAuditRepository(c.get("deps").db).append({
+        municipalityId: actor.municipalityId,
+        actorUserId: actor.userId,
+        actor: actor.loginName,
+        action: "rules.preview_moves",
+        target: `score_run:${r.run.id}`,
+        clientAddress: clientAddress(c),
+        detail: {
+          version: patch.version,
+          moves: r.types.map((t) => ({ difficulty: t.difficulty, ...t.counts })),
+          ...(r.list && {
+            difficulty: r.list.difficulty,
+            direction: r.list.direction,
+            offset: body.offset,
+            shown: r.list.rows.length,
+            total: r.list.total,
+            persons: r.list.rows.map((x) => x.personId),
+          }),
+        },
+      });
+      return c.json(
+        {
+          runId: r.run.id,
+          asOf: r.run.asOf,
+          baseVersion: r.run.ruleVersion,
+          types: r.types.map((t) => ({
+            difficulty: t.difficulty,
+            name: nameOf(t.difficulty),
+            entering: t.counts?.entering ?? null,
+            leaving: t.counts?.leaving ?? null,
+          })),
+          list: r.list && {
+            difficulty: r.list.difficulty,
+            name: nameOf(r.list.difficulty),
+            direction: r.list.direction,
+            total: r.list.total,
+            offset: body.offset,
+            limit: body.limit,
+            rows: [...r.list.rows],
+          },
         },
         200,
       );

@@ -1,6 +1,8 @@
 import { z } from "@hono/zod-openapi";
+import { MAX_MOVE_PAGE } from "../../../db/rule-preview.repository.ts";
 import { DIFFICULTY_IDS } from "../../../domain/scoring/difficulties.ts";
 import { TIE_BREAK_KEYS } from "../../../domain/scoring/rules.ts";
+import { identity } from "../../openapi/identity.ts";
 
 const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "日付は YYYY-MM-DD で入力してください。");
 
@@ -143,3 +145,61 @@ export const compareSchema = z
     ),
   })
   .openapi("RuleComparison");
+
+export const movesBody = z
+  .object({
+    patch: rulePatchBody,
+    difficulty: z
+      .enum(DIFFICULTY_IDS)
+      .optional()
+      .openapi({ description: "一覧を見る類型（省略すると人数だけ）" }),
+    direction: z
+      .enum(["entering", "leaving"])
+      .default("entering")
+      .openapi({ description: "entering: 新たに対象になる、leaving: 対象から外れる" }),
+    offset: z.number().int().min(0).default(0),
+    limit: z
+      .number()
+      .int()
+      .min(1)
+      .max(MAX_MOVE_PAGE, `一度に見られるのは ${MAX_MOVE_PAGE} 人までです。`)
+      .default(20),
+  })
+  .openapi("RuleMovesBody");
+
+export const movesSchema = z
+  .object({
+    runId: z.number().int(),
+    asOf: z.string(),
+    baseVersion: z.string(),
+    types: z.array(
+      z.object({
+        difficulty: z.string(),
+        name: z.string(),
+        entering: z.number().int().nullable(),
+        leaving: z.number().int().nullable(),
+      }),
+    ),
+    list: z
+      .object({
+        difficulty: z.string(),
+        name: z.string(),
+        direction: z.enum(["entering", "leaving"]),
+        total: z.number().int(),
+        offset: z.number().int(),
+        limit: z.number().int(),
+        rows: z.array(
+          z.object({
+            personId: z.string(),
+            name: identity("name", z.string().nullable()),
+            nameKana: identity("nameKana", z.string().nullable()),
+            age: identity("age", z.number().int().nullable()),
+            affiliation: z.string().nullable(),
+            scoreBefore: z.number().nullable(),
+            scoreAfter: z.number().nullable(),
+          }),
+        ),
+      })
+      .nullable(),
+  })
+  .openapi("RuleMoves");

@@ -8,6 +8,7 @@ import type {
   RulesOverview,
   SavedRules,
 } from "../../lib/types.ts";
+import { RuleMoves } from "./RuleMoves.tsx";
 
 type Edits = Record<
   string,
@@ -83,8 +84,12 @@ export function RulesPage() {
       ]),
     ),
   });
+  // The change as it was when 試算 was pressed (the moves below page through it).
+  const [tried, setTried] = useState<unknown>(null);
   const preview = useMutation({
-    mutationFn: () => api<RulePreview>("/rules/preview", { method: "POST", body: patch() }),
+    mutationFn: (p: ReturnType<typeof patch>) =>
+      api<RulePreview>("/rules/preview", { method: "POST", body: p }),
+    onSuccess: (_, p) => setTried(p),
   });
   const save = useMutation({
     mutationFn: () =>
@@ -95,6 +100,7 @@ export function RulesPage() {
     onSuccess: () => {
       setEdits({});
       preview.reset();
+      setTried(null);
       void qc.invalidateQueries({ queryKey: ["rules"] });
     },
   });
@@ -222,7 +228,7 @@ export function RulesPage() {
             <button
               type="button"
               className="button"
-              onClick={() => preview.mutate()}
+              onClick={() => preview.mutate(patch())}
               disabled={!data.latestRun || preview.isPending}
             >
               試算
@@ -262,6 +268,7 @@ export function RulesPage() {
                 </tbody>
               </table>
             )}
+            {preview.data && tried !== null && <RuleMoves patch={tried} />}
           </div>
           <form
             className="card form-card"
