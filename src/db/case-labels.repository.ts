@@ -18,6 +18,8 @@
 import { sql } from "kysely";
 import type { Decision } from "../domain/cases/state.ts";
 import { COUNCIL_ONLY_ITEMS } from "../domain/policy/index.ts";
+import { councilExclusionReasons } from "../domain/scoring/council-exclusions.ts";
+import type { RuleSet } from "../domain/scoring/rules.ts";
 import type { Database } from "./database.ts";
 
 export interface ScreeningCountRow {
@@ -66,6 +68,21 @@ export function createCaseLabelRepository(db: Database) {
      * 調査継続.
      */
     async screeningCounts(municipalityId: number, council: boolean): Promise<ScreeningCountRow[]> {
+      // A non-member's 掲載 counts a child excluded only by 要対協 as listed,
+      // as their 判定一覧 does (run-view.repository resultsCte).
+      const hiddenReasons = council
+        ? []
+        : [
+            ...new Set(
+              (
+                await sql<{ rules: RuleSet }>`
+                  SELECT rules FROM rule_version WHERE municipality_id = ${municipalityId}`.execute(
+                  db,
+                )
+              ).rows.flatMap((x) => councilExclusionReasons(x.rules)),
+            ),
+            ...councilExclusionReasons(undefined),
+          ];
       const r = await sql<{
         run_id: number;
         difficulty: string;
@@ -86,7 +103,9 @@ export function createCaseLabelRepository(db: Database) {
             JOIN score_result sr ON sr.run_id = l.run_id AND sr.person_id = en.person_id
                                 AND sr.difficulty = en.difficulty
            WHERE en.municipality_id = ${municipalityId}
-             AND sr.flagged AND cardinality(sr.excluded_by) = 0
+             AND sr.flagged
+             AND cardinality(ARRAY(SELECT x FROM unnest(sr.excluded_by) x
+                                    WHERE x <> ALL(${hiddenReasons}::text[]))) = 0
              AND (${council} OR (NOT cc.council AND NOT EXISTS (
                   SELECT 1 FROM score_item si WHERE si.run_id = l.run_id AND si.person_id = en.person_id
                      AND si.item_id = ANY(${[...COUNCIL_ONLY_ITEMS]}::text[]))))

@@ -15,6 +15,7 @@
  * them out without a condition here. Staff (`children: "assigned"`) reach the
  * cases they are responsible for, or hold a follow-up of ({@link caseAccess}).
  */
+
 import { type RawBuilder, sql } from "kysely";
 import {
   ACTION_LABELS,
@@ -32,7 +33,11 @@ import {
   WORKFLOW_EXCLUSIONS,
 } from "../domain/cases/workflow.ts";
 import { MimamoriError } from "../domain/errors.ts";
-import { COUNCIL_ONLY_SOURCES, type DataScope } from "../domain/policy/index.ts";
+import type { DataScope } from "../domain/policy/index.ts";
+import {
+  councilExclusionReasons,
+  visibleExclusionReasons,
+} from "../domain/scoring/council-exclusions.ts";
 import type { RuleSet } from "../domain/scoring/rules.ts";
 import type { Database } from "./database.ts";
 
@@ -362,16 +367,12 @@ export function createCaseRepository(db: Database) {
   function ruleExclusionNames(scope: DataScope, rules: RuleSet): Map<string, string> {
     return new Map(
       rules.exclusions
-        .filter((e) => {
-          if (scope.council) return true;
-          const src = (e.criterion as { source?: string }).source;
-          return !(typeof src === "string" && COUNCIL_ONLY_SOURCES.includes(src));
-        })
         // score_result.excluded_by holds the exclusion's id or its name (scoring stores names).
-        .flatMap((e) => [
+        .flatMap((e): [string, string][] => [
           [e.id, e.name],
           [e.name, e.name],
-        ]),
+        ])
+        .filter(([key]) => visibleExclusionReasons(scope, rules, [key]).length > 0),
     );
   }
 
@@ -813,6 +814,17 @@ export function createCaseRepository(db: Database) {
           LEFT JOIN link_person p ON p.run_id = s.link_run_id AND p.person_id = e.person_id
          WHERE e.list_id = ${listId} AND e.municipality_id = ${scope.municipalityId}
          ORDER BY coalesce(e.household_no, e.person_id), e.person_id`.execute(db);
+      // An override recorded by a member may name a 要対協 exclusion (and its
+      // reason explain it): a non-member sees neither.
+      let rules: RuleSet | undefined;
+      if (!scope.council) {
+        const l = await sql<{ run_id: number }>`
+          SELECT run_id FROM review_list
+           WHERE id = ${listId} AND municipality_id = ${scope.municipalityId}`.execute(db);
+        const runId = l.rows[0]?.run_id;
+        if (runId !== undefined) rules = (await runRules(db, scope, runId))?.rules;
+      }
+      const hidden = scope.council ? new Set<string>() : new Set(councilExclusionReasons(rules));
       return r.rows.map((e) => ({
         entryId: e.id,
         caseId: e.case_id,
@@ -821,8 +833,8 @@ export function createCaseRepository(db: Database) {
         age: e.age,
         difficulty: e.difficulty,
         householdNo: e.household_no,
-        exclusions: e.exclusions,
-        overrideReason: e.override_reason,
+        exclusions: e.exclusions.filter((x) => !hidden.has(x)),
+        overrideReason: e.exclusions.some((x) => hidden.has(x)) ? null : e.override_reason,
         addedBy: e.added_by,
         addedAt: e.added_at.toISOString(),
         state: e.state,

@@ -7,6 +7,7 @@
  *
  * Reads are of the newest completed scoring run and its linkage run.
  */
+
 import { sql } from "kysely";
 import type { Evidence } from "../domain/items/evidence.ts";
 import { querySearchKeys } from "../domain/ja/search-key.ts";
@@ -16,6 +17,7 @@ import {
   type DataScope,
 } from "../domain/policy/index.ts";
 import type { StoredScore } from "../domain/scoring/child-view.ts";
+import { visibleExclusionReasons } from "../domain/scoring/council-exclusions.ts";
 import type { RuleSet } from "../domain/scoring/rules.ts";
 import { childAccess } from "./child-access.ts";
 import type { Database } from "./database.ts";
@@ -300,7 +302,7 @@ export function createChildRepository(db: Database, root: Database = db) {
         score: r.score,
         threshold: r.threshold,
         flagged: r.flagged,
-        excludedBy: r.excluded_by,
+        excludedBy: visibleExclusionReasons(scope, run.rules, r.excluded_by),
       }));
     },
 
@@ -341,7 +343,7 @@ export function createChildRepository(db: Database, root: Database = db) {
           score: r.score,
           threshold: r.threshold,
           flagged: r.flagged,
-          excludedBy: r.excluded_by,
+          excludedBy: visibleExclusionReasons(scope, run.rules, r.excluded_by),
         });
       }
       return out;

@@ -13,6 +13,7 @@ import {
   COUNCIL_ONLY_SOURCES,
   type DataScope,
 } from "../domain/policy/index.ts";
+import { councilExclusionReasons } from "../domain/scoring/council-exclusions.ts";
 import type { ItemCondition } from "../domain/scoring/item-filter.ts";
 import { type RuleSet, type TieBreakKey, tieBreakOf } from "../domain/scoring/rules.ts";
 import type { Database } from "./database.ts";
@@ -72,16 +73,6 @@ export interface ListRow {
   readonly items: readonly string[];
 }
 
-/** Exclusion filters of the rule set that read a 要対協 source (their reason is council-only). */
-function councilExclusions(rules: RuleSet): string[] {
-  return rules.exclusions
-    .filter((e) => {
-      const c = e.criterion as { source?: string };
-      return typeof c.source === "string" && COUNCIL_ONLY_SOURCES.includes(c.source);
-    })
-    .map((e) => e.id);
-}
-
 /**
  * The run's results as the reader may see them, as CTEs ending in `res`.
  * Council members: score_result as stored. Others: the score without the
@@ -129,7 +120,8 @@ function resultsCte(scope: DataScope, run: RunForView): RawBuilder<unknown> {
         ww.push(rule.method === "count" ? 1 : it.weight);
       }
   });
-  const hiddenReasons = councilExclusions(run.rules);
+  // By id and by name: score_result.excluded_by holds names (domain/scoring/council-exclusions.ts).
+  const hiddenReasons = councilExclusionReasons(run.rules);
   return sql`ci AS (
       SELECT person_id, item_id FROM score_item
       WHERE run_id = ${run.id} AND municipality_id = ${scope.municipalityId}
