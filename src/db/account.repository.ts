@@ -1,5 +1,6 @@
-import { sql } from "kysely";
+import { sql, type Transaction } from "kysely";
 import type { Database } from "./database.ts";
+import type { DB } from "./schema.ts";
 
 /** One account for the periodic review (棚卸): who has which access, and is it still used. */
 export interface AccountInventoryRow {
@@ -15,6 +16,21 @@ export interface AccountInventoryRow {
   secondFactor: boolean;
   lockedUntil: Date | null;
   activeSessions: number;
+}
+
+/** Replaces a user's recovery codes (only their hashes are stored), inside a transaction. */
+async function writeRecoveryCodes(
+  trx: Transaction<DB>,
+  userId: number,
+  codeHashes: readonly string[],
+): Promise<void> {
+  await trx.deleteFrom("user_recovery_code").where("user_id", "=", userId).execute();
+  if (codeHashes.length) {
+    await trx
+      .insertInto("user_recovery_code")
+      .values(codeHashes.map((h) => ({ user_id: userId, code_hash: h })))
+      .execute();
+  }
 }
 
 /**
@@ -138,16 +154,19 @@ export function createAccountRepository(db: Database) {
       secret: string | null;
       pendingSecret: string | null;
       lastStep: number | null;
+      /** An administrator reset the second factor: enrol at the next login (0066). */
+      mustEnrol: boolean;
     }> {
       const r = await db
         .selectFrom("app_user")
-        .select(["totp_secret", "totp_pending_secret", "totp_last_step"])
+        .select(["totp_secret", "totp_pending_secret", "totp_last_step", "totp_must_enrol"])
         .where("id", "=", userId)
         .executeTakeFirst();
       return {
         secret: r?.totp_secret ?? null,
         pendingSecret: r?.totp_pending_secret ?? null,
         lastStep: r?.totp_last_step === null || r === undefined ? null : Number(r.totp_last_step),
+        mustEnrol: r?.totp_must_enrol ?? false,
       };
     },
 
@@ -172,21 +191,17 @@ export function createAccountRepository(db: Database) {
             totp_pending_secret: null,
             totp_enabled_at: input.at,
             totp_last_step: String(input.step),
+            totp_must_enrol: false,
           })
           .where("id", "=", userId)
           .execute();
-        await trx.deleteFrom("user_recovery_code").where("user_id", "=", userId).execute();
-        if (input.recoveryCodeHashes.length) {
-          await trx
-            .insertInto("user_recovery_code")
-            .values(input.recoveryCodeHashes.map((h) => ({ user_id: userId, code_hash: h })))
-            .execute();
-        }
+        await writeRecoveryCodes(trx, userId, input.recoveryCodeHashes);
       });
     },
 
     /** Removes the second factor (an administrator's reset); the user enrols again. */
-    async disableTotp(userId: number): Promise<void> {
+    /** Removes the second factor; `mustEnrol`: the user enrols again at the next login (a reset). */
+    async disableTotp(userId: number, options: { mustEnrol?: boolean } = {}): Promise<void> {
       await db.transaction().execute(async (trx) => {
         await trx
           .updateTable("app_user")
@@ -195,6 +210,7 @@ export function createAccountRepository(db: Database) {
             totp_pending_secret: null,
             totp_enabled_at: null,
             totp_last_step: null,
+            totp_must_enrol: options.mustEnrol ?? false,
           })
           .where("id", "=", userId)
           .execute();
@@ -206,6 +222,11 @@ export function createAccountRepository(db: Database) {
      * Records `step` as used if it is newer than the last used one; false when
      * the code (or an older one) was already used — a replayed code.
      */
+    /** New recovery codes for an enrolled user (the old ones stop working). */
+    async replaceRecoveryCodes(userId: number, codeHashes: readonly string[]): Promise<void> {
+      await db.transaction().execute((trx) => writeRecoveryCodes(trx, userId, codeHashes));
+    },
+
     async claimTotpStep(userId: number, step: number): Promise<boolean> {
       const r = await db
         .updateTable("app_user")

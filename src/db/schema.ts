@@ -46,6 +46,8 @@ export interface AppUserTable {
   totp_last_step: string | null;
   /** A secret shown for enrolment, not yet confirmed by a code (0046). */
   totp_pending_secret: string | null;
+  /** Set by an administrator's reset: enrol a second factor at the next login (0066). */
+  totp_must_enrol: Generated<boolean>;
   /** Optional address for mail about notifications (0061-mail); staff personal data. */
   email: Generated<string | null>;
   /** Consecutive failed logins; the account locks at the limit (0046). */

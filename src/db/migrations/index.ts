@@ -32,6 +32,7 @@ import * as personRetention from "./0085-person-retention.ts";
 import * as auditChainOrder from "./0090-audit-chain-order.ts";
 import * as heldItems from "./0091-held-items.ts";
 import * as homeFlagged from "./0095-home-flagged.ts";
+import * as totpMustEnrol from "./0066-totp-must-enrol.ts";
 
 /**
  * Every migration, in order. Names are permanent (they are recorded in the
@@ -72,4 +73,5 @@ export const migrations: Record<string, Migration> = {
   "0095-home-flagged": homeFlagged,
   "0084-case-retention-setting": caseRetentionSetting,
   "0085-person-retention": personRetention,
+  "0066-totp-must-enrol": totpMustEnrol,
 };

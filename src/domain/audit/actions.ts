@@ -17,6 +17,8 @@ export const AUDIT_ACTION_NAMES = {
   "auth.second_factor_enrolled": "二要素認証の登録",
   "auth.second_factor_failed": "二要素認証の失敗",
   "auth.second_factor_reset": "二要素認証のリセット",
+  "auth.second_factor_disabled": "二要素認証の停止（本人）",
+  "auth.recovery_codes_regenerated": "回復コードの再発行",
   "auth.sessions_ended": "セッションの終了",
   "authz.denied": "権限のない操作の拒否",
   // User administration

@@ -8,7 +8,11 @@ import { createAccountRepository } from "../../db/account.repository.ts";
 import { createAuditRepository } from "../../db/audit.repository.ts";
 import { createSessionRepository } from "../../db/session.repository.ts";
 import { createUserRepository, type UserRow } from "../../db/user.repository.ts";
-import { LOGIN_CHALLENGE_MAX_ATTEMPTS, REAUTH_MAX_AGE_MS } from "../../domain/account-policy.ts";
+import {
+  LOGIN_CHALLENGE_MAX_ATTEMPTS,
+  REAUTH_MAX_AGE_MS,
+  requiresSecondFactor,
+} from "../../domain/account-policy.ts";
 import { MimamoriError } from "../../domain/errors.ts";
 import { verifyPassword } from "../auth/password.ts";
 import {
@@ -194,17 +198,16 @@ export async function confirmEnrolment(
 }
 
 /**
- * Re-authentication: the password (and a second-factor code when the account
- * has one) again; the session gets a new token (rotation) and a fresh
- * authentication time, which exports and break-the-glass require.
+ * Checks the user's own password and, when the account has a second factor,
+ * a current code (TOTP or an unused recovery code): throttled per user and
+ * each failure audited (`auth.reauth_failed`). Re-authentication and every
+ * change of one's own second factor start here.
  */
-export async function reauthenticate(
+async function checkOwnCredentials(
   deps: AuthDeps,
-  input: { user: UserRow; token: string; password: string; code?: string; clientAddress: string },
-): Promise<{ token: string; csrfToken: string }> {
+  input: { user: UserRow; password: string; code?: string | undefined; clientAddress: string },
+): Promise<void> {
   const { user } = input;
-  const accounts = createAccountRepository(deps.db);
-  const audit = createAuditRepository(deps.db);
   const key = `reauth|${user.id}`;
   const wait = await deps.limiter.retryAfter(key);
   if (wait > 0) {
@@ -214,12 +217,12 @@ export async function reauthenticate(
     );
   }
   const passwordOk = await verifyPassword(user.passwordHash, input.password);
-  const needsCode = (await accounts.totpState(user.id)).secret !== null;
+  const needsCode = (await createAccountRepository(deps.db).totpState(user.id)).secret !== null;
   const codeOk =
     !needsCode || (input.code ? (await checkSecondFactor(deps, user, input.code)) !== null : false);
   if (!passwordOk || !codeOk) {
     await deps.limiter.fail(key);
-    await audit.append({
+    await createAuditRepository(deps.db).append({
       municipalityId: user.municipalityId,
       actorUserId: user.id,
       actor: user.loginName,
@@ -229,11 +232,24 @@ export async function reauthenticate(
     throw new MimamoriError(
       "invalid_input",
       needsCode
-        ? "パスワードまたは確認コードが正しくありません。"
+        ? "パスワードまたは確認コードが正しくありません。認証アプリの今のコード（または未使用の回復コード）を入力してください。"
         : "パスワードが正しくありません。",
     );
   }
   await deps.limiter.succeed(key);
+}
+
+/**
+ * Re-authentication: the password (and a second-factor code when the account
+ * has one) again; the session gets a new token (rotation) and a fresh
+ * authentication time, which exports and break-the-glass require.
+ */
+export async function reauthenticate(
+  deps: AuthDeps,
+  input: { user: UserRow; token: string; password: string; code?: string; clientAddress: string },
+): Promise<{ token: string; csrfToken: string }> {
+  const { user } = input;
+  await checkOwnCredentials(deps, input);
   const token = randomBytes(32).toString("base64url");
   const csrfToken = randomBytes(32).toString("base64url");
   const rotated = await createSessionRepository(deps.db).rotate(hashToken(input.token), {
@@ -242,7 +258,7 @@ export async function reauthenticate(
     authenticatedAt: deps.now(),
   });
   if (!rotated) throw new MimamoriError("unauthenticated", "ログインしてください。");
-  await audit.append({
+  await createAuditRepository(deps.db).append({
     municipalityId: user.municipalityId,
     actorUserId: user.id,
     actor: user.loginName,
@@ -250,6 +266,83 @@ export async function reauthenticate(
     clientAddress: input.clientAddress,
   });
   return { token, csrfToken };
+}
+
+/** What a change of one's own second factor asks first (re-authentication). */
+export interface OwnCredentials {
+  user: UserRow;
+  password: string;
+  code?: string | undefined;
+  clientAddress: string;
+}
+
+/**
+ * Starts enrolling a (new) second factor while logged in: the password and,
+ * when one is enrolled, a current code first — a stolen session alone must
+ * not replace the factor. The old factor stays until the new one is confirmed.
+ */
+export async function startOwnEnrolment(deps: AuthDeps, who: OwnCredentials): Promise<Enrolment> {
+  await checkOwnCredentials(deps, who);
+  return startEnrolment(deps, { user: who.user });
+}
+
+/** Ten new recovery codes (shown once) after re-authentication; the old ones stop working. */
+export async function regenerateRecoveryCodes(
+  deps: AuthDeps,
+  who: OwnCredentials,
+): Promise<string[]> {
+  const accounts = createAccountRepository(deps.db);
+  if ((await accounts.totpState(who.user.id)).secret === null) {
+    throw new MimamoriError(
+      "invalid_input",
+      "二要素認証が登録されていません。先に認証アプリを登録してください。",
+    );
+  }
+  await checkOwnCredentials(deps, who);
+  const codes = newRecoveryCodes();
+  await accounts.replaceRecoveryCodes(who.user.id, codes.map(hashRecoveryCode));
+  await createAuditRepository(deps.db).append({
+    municipalityId: who.user.municipalityId,
+    actorUserId: who.user.id,
+    actor: who.user.loginName,
+    action: "auth.recovery_codes_regenerated",
+    target: `user:${who.user.id}`,
+    clientAddress: who.clientAddress,
+  });
+  return codes;
+}
+
+/**
+ * Turns one's own second factor off after re-authentication — only where the
+ * roles do not require one (admin and 総括管理 always need it) and no reset
+ * is waiting for a new enrolment. The user's other sessions end.
+ */
+export async function turnOffOwnSecondFactor(
+  deps: AuthDeps,
+  who: OwnCredentials & { token: string },
+): Promise<void> {
+  const accounts = createAccountRepository(deps.db);
+  const state = await accounts.totpState(who.user.id);
+  if (state.secret === null) {
+    throw new MimamoriError("invalid_input", "二要素認証は登録されていません。");
+  }
+  if (requiresSecondFactor(who.user.roles) || state.mustEnrol) {
+    throw new MimamoriError(
+      "forbidden",
+      "この役割では二要素認証を止められません（システム管理者と総括管理は必須です）。認証アプリを替えるときは「新しい認証アプリを登録」を使ってください。",
+    );
+  }
+  await checkOwnCredentials(deps, who);
+  await accounts.disableTotp(who.user.id);
+  await createSessionRepository(deps.db).deleteForUser(who.user.id, hashToken(who.token));
+  await createAuditRepository(deps.db).append({
+    municipalityId: who.user.municipalityId,
+    actorUserId: who.user.id,
+    actor: who.user.loginName,
+    action: "auth.second_factor_disabled",
+    target: `user:${who.user.id}`,
+    clientAddress: who.clientAddress,
+  });
 }
 
 /**
@@ -295,18 +388,21 @@ export async function endSessions(
 }
 
 /**
- * An administrator removes a user's second factor (lost phone): the user
- * enrols again at next login; every session of theirs ends.
+ * An administrator removes a user's second factor (lost phone): the secret
+ * and recovery codes go, the account must enrol a new one at the next login
+ * (`totp_must_enrol`, whatever the role — so admin and 総括管理 cannot skip
+ * it), and every session of theirs ends. Audited with the reason.
  */
 export async function resetSecondFactor(
   deps: Pick<AuthDeps, "db">,
   input: {
     actor: { id: number | null; loginName: string; municipalityId: number };
     user: Pick<UserRow, "id" | "loginName">;
+    reason?: string;
     clientAddress?: string | null;
   },
-): Promise<void> {
-  await createAccountRepository(deps.db).disableTotp(input.user.id);
+): Promise<number> {
+  await createAccountRepository(deps.db).disableTotp(input.user.id, { mustEnrol: true });
   await createAuditRepository(deps.db).append({
     municipalityId: input.actor.municipalityId,
     actorUserId: input.actor.id,
@@ -314,6 +410,7 @@ export async function resetSecondFactor(
     action: "auth.second_factor_reset",
     target: `user:${input.user.id}`,
     clientAddress: input.clientAddress ?? null,
+    ...(input.reason === undefined ? {} : { detail: { reason: input.reason } }),
   });
-  await endSessions(deps, { ...input, reason: "second_factor_reset" });
+  return endSessions(deps, { ...input, reason: "second_factor_reset" });
 }

@@ -135,7 +135,9 @@ export async function beginLogin(
   await deps.limiter.succeed(key);
   await accounts.resetBadPasswords(user.id);
   const totp = await accounts.totpState(user.id);
-  const mustEnrol = (deps.enforceSecondFactor ?? false) && requiresSecondFactor(user.roles);
+  // An administrator's reset (totp_must_enrol) makes any account enrol again.
+  const mustEnrol =
+    totp.mustEnrol || ((deps.enforceSecondFactor ?? false) && requiresSecondFactor(user.roles));
   if (totp.secret || mustEnrol) {
     const challengeToken = randomBytes(32).toString("base64url");
     const csrfToken = randomBytes(32).toString("base64url");

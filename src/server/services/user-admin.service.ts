@@ -12,7 +12,7 @@ import { createUserRepository, type UserRow } from "../../db/user.repository.ts"
 import { MimamoriError } from "../../domain/errors.ts";
 import type { Role } from "../../domain/policy/index.ts";
 import { hashPassword } from "../auth/password.ts";
-import { endSessions } from "./account.service.ts";
+import { endSessions, resetSecondFactor } from "./account.service.ts";
 import { generateTemporaryPassword } from "./user.service.ts";
 
 export interface AdminActor {
@@ -173,4 +173,34 @@ export async function endUserSessions(db: Database, input: Input): Promise<numbe
     { db },
     { actor: input.actor, user, reason: "admin", clientAddress: input.clientAddress ?? null },
   );
+}
+
+/**
+ * Resets a user's second factor (lost or replaced phone; issue 12): the
+ * secret and recovery codes are removed, the user must enrol a new one at
+ * the next login (any role), and their sessions end. A reason is required
+ * and audited. Administrators change their own factor in their settings
+ * (with re-authentication), not here.
+ */
+export async function resetUserSecondFactor(
+  db: Database,
+  input: Input & { readonly reason: string },
+): Promise<{ user: UserRow; sessionsEnded: number }> {
+  const user = await target(db, input);
+  if (user.id === input.actor.id) {
+    throw new MimamoriError(
+      "invalid_input",
+      "自分の二要素認証はここではリセットできません。「二要素認証の設定」で変更するか、別の管理者に依頼してください。",
+    );
+  }
+  const sessionsEnded = await resetSecondFactor(
+    { db },
+    {
+      actor: input.actor,
+      user,
+      reason: input.reason,
+      clientAddress: input.clientAddress ?? null,
+    },
+  );
+  return { user, sessionsEnded };
 }

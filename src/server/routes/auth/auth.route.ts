@@ -20,7 +20,10 @@ import {
   completeLoginChallenge,
   confirmEnrolment,
   reauthenticate,
+  regenerateRecoveryCodes,
   startEnrolment,
+  startOwnEnrolment,
+  turnOffOwnSecondFactor,
 } from "../../services/account.service.ts";
 import {
   beginLogin,
@@ -39,6 +42,7 @@ import {
   okSchema,
   reauthBody,
   reauthResponseSchema,
+  recoveryCodesSchema,
   secondFactorStatusSchema,
   sessionInfoSchema,
 } from "./schema.ts";
@@ -229,7 +233,7 @@ export const authRoutes = createRouter()
       return c.json(
         {
           enrolled: state.secret !== null,
-          required: requiresSecondFactor(session.user.roles),
+          required: requiresSecondFactor(session.user.roles) || state.mustEnrol,
           recoveryCodesLeft: await accounts.unusedRecoveryCodes(session.user.id),
         },
         200,
@@ -241,15 +245,74 @@ export const authRoutes = createRouter()
       method: "post",
       path: "/second-factor/setup",
       tags,
-      summary: "二要素認証の登録開始（ログイン中）",
+      summary: "二要素認証の登録開始・認証アプリの変更（ログイン中、本人確認つき）",
       description:
-        "新しい秘密鍵を発行します（この一度だけ表示）。POST /api/auth/second-factor/setup/confirm で確認するまで、今の設定は変わりません。",
+        "パスワードと、登録済みなら認証アプリの今のコード（または未使用の回復コード）で本人確認してから、新しい秘密鍵を発行します（この一度だけ表示）。POST /api/auth/second-factor/setup/confirm で確認するまで、今の設定は変わりません。",
+      request: { body: jsonBody(reauthBody) },
       responses: { 200: json(enrolmentSchema) },
     }),
     async (c) => {
       const session = c.get("session");
       if (!session) throw new Error("unreachable: authorize() requires a session");
-      return c.json(await startEnrolment(c.get("deps"), { user: session.user }), 200);
+      const body = c.req.valid("json");
+      return c.json(
+        await startOwnEnrolment(c.get("deps"), {
+          user: session.user,
+          password: body.password,
+          code: body.code,
+          clientAddress: clientAddress(c),
+        }),
+        200,
+      );
+    },
+  )
+  .openapi(
+    policyRoute("authenticated", {
+      method: "post",
+      path: "/second-factor/recovery-codes",
+      tags,
+      summary: "回復コードの再発行（本人確認つき）",
+      description:
+        "パスワードと認証アプリの今のコードで本人確認してから、新しい回復コード 10 個を返します（この一度だけ表示）。前の回復コードは使えなくなります。",
+      request: { body: jsonBody(reauthBody) },
+      responses: { 200: json(recoveryCodesSchema) },
+    }),
+    async (c) => {
+      const session = c.get("session");
+      if (!session) throw new Error("unreachable: authorize() requires a session");
+      const body = c.req.valid("json");
+      const recoveryCodes = await regenerateRecoveryCodes(c.get("deps"), {
+        user: session.user,
+        password: body.password,
+        code: body.code,
+        clientAddress: clientAddress(c),
+      });
+      return c.json({ recoveryCodes }, 200);
+    },
+  )
+  .openapi(
+    policyRoute("authenticated", {
+      method: "post",
+      path: "/second-factor/disable",
+      tags,
+      summary: "二要素認証を止める（必須でない役割のみ、本人確認つき）",
+      description:
+        "システム管理者・総括管理、または管理者のリセット後で登録待ちの利用者は止められません（403）。パスワードと認証アプリの今のコードが必要です。ほかの端末のセッションは終了します。",
+      request: { body: jsonBody(reauthBody) },
+      responses: { 200: json(okSchema) },
+    }),
+    async (c) => {
+      const session = c.get("session");
+      if (!session) throw new Error("unreachable: authorize() requires a session");
+      const body = c.req.valid("json");
+      await turnOffOwnSecondFactor(c.get("deps"), {
+        user: session.user,
+        token: session.token,
+        password: body.password,
+        code: body.code,
+        clientAddress: clientAddress(c),
+      });
+      return c.json({ ok: true as const }, 200);
     },
   )
   .openapi(

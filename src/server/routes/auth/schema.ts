@@ -107,6 +107,14 @@ export const enrolmentDoneSchema = z
   })
   .openapi("SecondFactorEnrolled");
 
+export const recoveryCodesSchema = z
+  .object({
+    recoveryCodes: z.array(z.string()).openapi({
+      description: "新しい回復コード（各 1 回だけ使える）。この一度だけ表示",
+    }),
+  })
+  .openapi("RecoveryCodes");
+
 export const reauthBody = z
   .object({
     password: z

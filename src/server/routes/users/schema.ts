@@ -85,3 +85,21 @@ export const changeRolesBody = z
 export const sessionsEndedSchema = z
   .object({ sessionsEnded: z.number().int() })
   .openapi("SessionsEnded");
+
+/** Why an administrator resets a user's second factor (audited). */
+export const secondFactorResetBody = z
+  .object({
+    reason: z
+      .string()
+      .trim()
+      .min(1, "リセットの理由（例: 端末の紛失）を入力してください。")
+      .max(500, "理由は 500 文字までです。"),
+  })
+  .openapi("SecondFactorResetBody");
+
+export const secondFactorResetSchema = z
+  .object({
+    user: userSummarySchema,
+    sessionsEnded: z.number().int(),
+  })
+  .openapi("SecondFactorReset");

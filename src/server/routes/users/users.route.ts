@@ -18,11 +18,14 @@ import {
   enableUser,
   endUserSessions,
   resetPassword,
+  resetUserSecondFactor,
 } from "../../services/user-admin.service.ts";
 import {
   changeRolesBody,
   createdUserSchema,
   createUserBody,
+  secondFactorResetBody,
+  secondFactorResetSchema,
   sessionsEndedSchema,
   userIdParam,
   userSummarySchema,
@@ -178,5 +181,24 @@ export const userRoutes = createRouter()
         ...onUser(c, c.req.valid("param").id),
       });
       return c.json({ sessionsEnded: n }, 200);
+    },
+  )
+  .openapi(
+    policyRoute("users.manage", {
+      method: "post",
+      path: "/{id}/second-factor/reset",
+      tags,
+      summary: "二要素認証をリセット（理由必須、次のログインで登録し直し、セッション終了）",
+      description:
+        "端末の紛失などのときに使います。秘密鍵と回復コードを消し、次のログインで認証アプリの登録を必ず求めます（役割にかかわらず）。利用者のセッションはすべて終了します。理由とともに監査ログに残ります。",
+      request: { params: userIdParam, body: jsonBody(secondFactorResetBody) },
+      responses: { 200: json(secondFactorResetSchema) },
+    }),
+    async (c) => {
+      const r = await resetUserSecondFactor(c.get("deps").db, {
+        ...onUser(c, c.req.valid("param").id),
+        reason: c.req.valid("json").reason,
+      });
+      return c.json({ user: summary(r.user), sessionsEnded: r.sessionsEnded }, 200);
     },
   );
