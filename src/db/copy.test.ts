@@ -9,7 +9,9 @@ import { sql } from "kysely";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "../../test/db.ts";
-import { bulkWriter } from "./copy.ts";
+import type { IsoDate, SourceId } from "../domain/types.ts";
+import { bulkWriter, foreignKeysCheckedInCode } from "./copy.ts";
+import { beginImport } from "./import.repository.ts";
 import { createMunicipalityRepository } from "./municipality.repository.ts";
 import { APP_ROLE, beginScoped, withDataScope } from "./scope.ts";
 
@@ -115,5 +117,186 @@ describe("bulk loads under row-level security", () => {
       ),
     ).rejects.toThrow();
     expect(await stored()).toBe(4);
+  });
+});
+
+/** A link run row of municipality `m` (as saveLinkRun inserts it first), committed. */
+async function linkRun(m: number): Promise<number> {
+  const r = await sql<{ id: number }>`
+    INSERT INTO link_run (municipality_id, as_of, snapshot_ids, settings, model, stats, actor)
+    VALUES (${m}, '2025-04-01', '{}', '{}', '{}', '{}', 'test') RETURNING id`.execute(t.db);
+  return (r.rows[0] as { id: number }).id;
+}
+
+const PERSON =
+  "COPY link_person (run_id, municipality_id, person_id, resident_nos, name, name_kana, birth_date, sex, household_no, resident) FROM STDIN";
+const person = (run: number, m: number, id: string) =>
+  `${run}\t${m}\t${id}\t{}\t\\N\t\\N\t\\N\t\\N\t\\N\tt\n`;
+
+/** Writes link_person lines for `run` in a scoped transaction; returns what the writer skipped. */
+async function writePersons(
+  asApp: boolean,
+  run: number,
+  lines: string[],
+  table: "link_run" | "score_run" = "link_run",
+): Promise<ReadonlySet<string>> {
+  return withDataScope({ municipalityId: a, council: true }, () =>
+    inTransaction(asApp, async (client) => {
+      const bulk = await bulkWriter(client, a, { table, id: run });
+      await bulk.copy(PERSON, lines);
+      // Back to every check for whatever the transaction does next.
+      const role = await client.query<{ r: string }>(
+        "SELECT current_setting('session_replication_role') AS r",
+      );
+      expect(role.rows[0]?.r).toBe("origin");
+      return bulk.unchecked;
+    }),
+  );
+}
+
+const persons = async (run: number) =>
+  Number(
+    (
+      await sql<{
+        n: number;
+      }>`SELECT count(*)::int AS n FROM link_person WHERE run_id = ${run}`.execute(t.db)
+    ).rows[0]?.n,
+  );
+
+describe("foreign-key checks of a run's bulk load (issue 15)", () => {
+  it("are skipped only for a superuser's direct COPY whose lines all carry the run, which exists", async () => {
+    const run = await linkRun(a);
+    expect(await writePersons(false, run, [person(run, a, "P1"), person(run, a, "P2")])).toEqual(
+      new Set(["link_person"]),
+    );
+    // The app role's staging path keeps PostgreSQL's checks (nothing skipped).
+    expect(await writePersons(true, run, [person(run, a, "P3")])).toEqual(new Set());
+    expect(await persons(run)).toBe(3);
+  });
+
+  it("refuse a line of another run or municipality, and a run that is not there, writing nothing", async () => {
+    const run = await linkRun(a);
+    const other = await linkRun(a);
+    await expect(
+      writePersons(false, run, [person(run, a, "P1"), person(other, a, "P2")]),
+    ).rejects.toThrow(/another run or municipality/);
+    await expect(writePersons(false, run, [person(run, b, "P1")])).rejects.toThrow(
+      /another run or municipality/,
+    );
+    // A run id no link_run row has: PostgreSQL's own check would refuse it, so must this.
+    await expect(writePersons(false, 99_999, [person(99_999, a, "P1")])).rejects.toThrow(
+      /no such run/,
+    );
+    // Through staging the foreign key itself refuses it.
+    await expect(writePersons(true, 99_999, [person(99_999, a, "P1")])).rejects.toThrow();
+    expect(await persons(run)).toBe(0);
+    expect(await persons(other)).toBe(0);
+  });
+
+  it("are kept when the table has any other trigger or foreign key than run_id's", async () => {
+    // The catalog today: each table the run writes with a foreign key has only run_id's.
+    await withDataScope({ municipalityId: a, council: true }, () =>
+      inTransaction(false, async (client) => {
+        await client.query("SET LOCAL ROLE NONE");
+        for (const table of [
+          "link_person",
+          "person_search_key",
+          "link_mother_child",
+          "link_identity",
+        ])
+          expect(await foreignKeysCheckedInCode(client, table, "link_run")).toBe(true);
+        // Tables without a foreign key have nothing to skip; wrong run table: not provable.
+        expect(await foreignKeysCheckedInCode(client, "link_record", "link_run")).toBe(false);
+        expect(await foreignKeysCheckedInCode(client, "link_person", "score_run")).toBe(false);
+      }),
+    );
+    // A trigger added to link_person (say, an audit of writes) must still fire.
+    await sql`CREATE TABLE person_write_seen (person_id text)`.execute(t.db);
+    await sql`CREATE FUNCTION person_write_seen() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN INSERT INTO person_write_seen VALUES (NEW.person_id); RETURN NEW; END $$`.execute(t.db);
+    await sql`CREATE TRIGGER person_write_seen AFTER INSERT ON link_person
+      FOR EACH ROW EXECUTE FUNCTION person_write_seen()`.execute(t.db);
+    try {
+      const run = await linkRun(a);
+      expect(await writePersons(false, run, [person(run, a, "P9")])).toEqual(new Set());
+      const seen = await sql<{
+        n: number;
+      }>`SELECT count(*)::int AS n FROM person_write_seen`.execute(t.db);
+      expect(seen.rows[0]?.n).toBe(1);
+    } finally {
+      await sql`DROP TRIGGER person_write_seen ON link_person`.execute(t.db);
+    }
+  });
+});
+
+describe("import rows (issue 15: no staging copy on the owner's connection)", () => {
+  async function importRows(
+    url: string,
+    council: boolean,
+    source: string,
+    wrongSnapshot = false,
+  ): Promise<{ direct: boolean; snapshotId: number }> {
+    return withDataScope({ municipalityId: a, council }, async () => {
+      const tx = await beginImport(url, a, source as SourceId);
+      try {
+        const s = await tx.createSnapshot({
+          fileName: `${source}.csv`,
+          contentHash: `${source}-${Math.random()}`,
+          format: "csv",
+          encoding: "utf-8",
+          header: ["宛名番号"],
+          mapping: null,
+          manual: false,
+          actorUserId: null,
+          actor: "test",
+        });
+        const asOf = "2025-04-01" as IsoDate;
+        const { direct } = await tx.copyRows(
+          wrongSnapshot ? s.id + 1000 : s.id,
+          ["宛名番号"],
+          (async function* () {
+            yield [
+              { row: 1, line: 2, asOf, raw: "1", values: ["1"] },
+              { row: 2, line: 3, asOf, raw: "x", errors: [] },
+            ];
+          })(),
+        );
+        await tx.commit();
+        return { direct, snapshotId: s.id };
+      } finally {
+        await tx.close();
+      }
+    });
+  }
+
+  const rowsOf = async (snapshotId: number) =>
+    (
+      await sql<{
+        row_no: number;
+        municipality_id: number;
+        council_only: boolean;
+      }>`SELECT row_no, municipality_id, council_only FROM import_row
+         WHERE snapshot_id = ${snapshotId} ORDER BY row_no`.execute(t.db)
+    ).rows;
+
+  it("go straight into import_row for the owner's login, through staging for the app login, alike", async () => {
+    const owner = await importRows(t.url, false, "jumin");
+    const app = await importRows(t.appUrl, false, "jumin");
+    expect([owner.direct, app.direct]).toEqual([true, false]);
+    for (const s of [owner, app])
+      expect(await rowsOf(s.snapshotId)).toEqual([
+        { row_no: 1, municipality_id: a, council_only: false },
+        { row_no: 2, municipality_id: a, council_only: false },
+      ]);
+    // Council-only rows carry the flag the policy checks, on the direct path too.
+    const council = await importRows(t.url, true, "yotaikyo");
+    expect(council.direct).toBe(true);
+    expect((await rowsOf(council.snapshotId)).map((r) => r.council_only)).toEqual([true, true]);
+  });
+
+  it("refuse rows of a snapshot this import did not create, and council-only sources outside the council", async () => {
+    await expect(importRows(t.url, false, "jumin", true)).rejects.toThrow(/not created/);
+    for (const url of [t.url, t.appUrl])
+      await expect(importRows(url, false, "ichiji_hogo")).rejects.toThrow();
   });
 });

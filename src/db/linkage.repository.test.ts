@@ -16,6 +16,7 @@ import {
   saveLinkRun,
 } from "./linkage.repository.ts";
 import { createMunicipalityRepository } from "./municipality.repository.ts";
+import { withDataScope } from "./scope.ts";
 
 let t: TestDatabase;
 let municipalityId: number;
@@ -102,5 +103,58 @@ describe("mother–child links of a run", () => {
       .where("run_id", "=", runId)
       .execute();
     expect(left).toEqual([]);
+  });
+});
+
+describe("person-id state of a run (link_identity, issue 15)", () => {
+  const identity = async () =>
+    (
+      await sql<{ anchor: string; person_id: string; run_id: number }>`
+        SELECT anchor, person_id, run_id FROM link_identity
+        WHERE municipality_id = ${municipalityId} AND anchor LIKE 'id-%' ORDER BY anchor`.execute(
+        t.db,
+      )
+    ).rows;
+
+  it("writes only the anchors that are new or changed, on the owner's and the app login's path alike", async () => {
+    const first = await saveLinkRun(t.url, {
+      ...run([]),
+      assignment: {
+        nextSeq: 10,
+        updates: new Map([
+          ["id-a", "P00000001"],
+          ["id-b", "P00000002"],
+        ]),
+      },
+    });
+    const linkage = createLinkageRepository(t.db);
+    for (const url of [t.url, t.appUrl]) {
+      const before = await linkage.loadIdentity(municipalityId);
+      const updates = new Map(before.byKey);
+      // id-a unchanged, id-b moves to another person, id-c (or id-d) is new.
+      updates.set("id-b", url === t.url ? "P00000003" : "P00000004");
+      updates.set(url === t.url ? "id-c" : "id-d", "P00000005");
+      const next = await withDataScope({ municipalityId, council: true }, () =>
+        saveLinkRun(url, {
+          ...run([]),
+          assignment: { nextSeq: 10, updates },
+          previousIds: before.byKey,
+        }),
+      );
+      const rows = await identity();
+      // The unchanged anchor keeps the run that last changed it.
+      expect(rows.find((r) => r.anchor === "id-a")).toEqual({
+        anchor: "id-a",
+        person_id: "P00000001",
+        run_id: first,
+      });
+      expect(rows.find((r) => r.anchor === "id-b")?.run_id).toBe(next);
+    }
+    expect((await identity()).map((r) => [r.anchor, r.person_id])).toEqual([
+      ["id-a", "P00000001"],
+      ["id-b", "P00000004"],
+      ["id-c", "P00000005"],
+      ["id-d", "P00000005"],
+    ]);
   });
 });

@@ -379,7 +379,7 @@ export async function saveScoreRun(url: string, run: ScoreRunToStore): Promise<n
     const prefix = `${runId}\t${run.municipalityId}\t`;
     // Straight into the tables when row security allows (db/copy.ts): every line is this
     // municipality's (prefix); score_item has no council-only policy (migration 0040).
-    const bulk = await bulkWriter(client, run.municipalityId);
+    const bulk = await bulkWriter(client, run.municipalityId, { table: "score_run", id: runId });
     const copy = (statement: string, lines: Iterable<string>) => bulk.copy(statement, lines);
     await copy(
       "COPY score_item (run_id, municipality_id, person_id, item_id, evidence) FROM STDIN",

@@ -104,7 +104,7 @@ export async function runLinkage(
   const snapshotStart: number[] = [];
   for (const s of snapshots) {
     snapshotStart.push(records.length);
-    for await (const page of imports.streamStoredRows(options.municipalityId, [s.id])) {
+    for await (const page of imports.streamRowValues(options.municipalityId, s.id)) {
       for (const r of page) {
         const facts = motherFactsOfData(s.sourceId, records.length, r.data, sources);
         if (facts) motherFacts.push(facts);
@@ -279,6 +279,7 @@ export async function runLinkage(
     settings: result.settings,
     model: result.model,
     assignment: result.assignment,
+    previousIds: previous.byKey,
     events: result.events,
     stats,
     actor: options.actor.loginName,

@@ -199,7 +199,11 @@ export const importCommand: Command = {
       const progress = progressReporter(process.stderr);
       let reports: ImportReport[];
       try {
-        reports = await importFiles({ db: opened.db, url: opened.appUrl }, files, {
+        // Like `mimamori run`: the operator's import keeps the owner's URL for its COPY
+        // connections, so with an owner that bypasses RLS the rows are COPYed straight into
+        // import_row (checked in code, db/copy.ts bulkWriter; issue 15). Uploads from the
+        // web use the app login role (staging, RLS-checked).
+        reports = await importFiles(opened, files, {
           municipalityId,
           actor: { userId: null, loginName: "cli" },
           ...(mapping === undefined ? {} : { mapping }),
