@@ -7,6 +7,7 @@
 import {
   createNormaliser,
   familiesOf,
+  identityOf,
   type NormalisedRecord,
   profileKeyOf,
 } from "../domain/linkage/japanese.ts";
@@ -55,10 +56,11 @@ export default function task(
   const byIdentity = new Map<string, number>();
   t.records.forEach((r, j) => {
     const nr = normalise(r);
-    let e = byIdentity.get(nr.identity);
+    const identity = identityOf(nr);
+    let e = byIdentity.get(identity);
     if (e === undefined) {
       e = entries.length;
-      byIdentity.set(nr.identity, e);
+      byIdentity.set(identity, e);
       // Key and anchors here, once per identity, so the main thread only looks them up.
       entries.push({ ...nr, ...profileKeyOf(nr) });
     }

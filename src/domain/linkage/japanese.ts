@@ -36,7 +36,7 @@ import { attributeHouseholdRows } from "./household-rows.ts";
 import { JAPANESE_SETTINGS } from "./japanese-settings.ts";
 import type { TrainedModel } from "./model.ts";
 import { assignPersonIds, type PersonIdAssignment, type PersonIdState } from "./person-ids.ts";
-import { hash64 } from "./random.ts";
+import { hash64, hash64Parts } from "./random.ts";
 import type { LinkageSettings } from "./settings.ts";
 import type { Column, LinkTable } from "./table.ts";
 import type { LinkMethod, LinkRecord, PersonId, ReviewDecision } from "./types.ts";
@@ -134,13 +134,12 @@ export function profileAnchors(
   if (v.residentNo) out.push(`r${b}${hash64(v.residentNo)}`);
   if (v.birthDate) {
     const d = v.birthDate;
-    if (v.fullFolded) out.push(`w${b}${hash64(`${v.fullFolded}\u0001${d}\u0001${sx}`)}`);
-    if (v.fullReading) out.push(`k${b}${hash64(`${v.fullReading}\u0001${d}\u0001${sx}`)}`);
+    if (v.fullFolded) out.push(`w${b}${hash64Parts([v.fullFolded, d, sx])}`);
+    if (v.fullReading) out.push(`k${b}${hash64Parts([v.fullReading, d, sx])}`);
     if (v.place) {
       const given = v.givenReading ?? v.givenFolded;
-      if (given) out.push(`g${b}${hash64(`${given}\u0001${d}\u0001${sx}\u0001${v.place}`)}`);
-      if (v.familyFolded)
-        out.push(`f${b}${hash64(`${v.familyFolded}\u0001${d}\u0001${sx}\u0001${v.place}`)}`);
+      if (given) out.push(`g${b}${hash64Parts([given, d, sx, v.place])}`);
+      if (v.familyFolded) out.push(`f${b}${hash64Parts([v.familyFolded, d, sx, v.place])}`);
     }
   }
   if (out.length === 0) out.push(`p${b}${profileKey}`);
@@ -172,7 +171,6 @@ function textKey(s: string | null | undefined): string | null {
  * worker thread (pipeline/link-pool.ts) with the same result.
  */
 export interface NormalisedRecord {
-  readonly identity: string;
   readonly row: readonly (string | null)[];
   readonly backbone: number;
   readonly entry: string | null;
@@ -181,6 +179,23 @@ export interface NormalisedRecord {
   readonly anchors?: readonly string[];
   /** A registry record's 通称 as a name of its own (see PreparedProfiles.attachTo). */
   readonly alias?: NormalisedRecord;
+  /** True for that 通称 itself: never one profile with a row written the same way. */
+  readonly isAlias?: boolean;
+}
+
+/**
+ * Which records are one profile, as a string: equal values in every identity column (null kept
+ * apart from any text by \u0002), the year of entry in place of 学年 and 抽出日, a 通称 apart.
+ * The profile builder compares dictionary codes instead (no string per record); this is for
+ * deduplicating a chunk in a worker thread (pipeline/link-worker.ts).
+ */
+export function identityOf(nr: NormalisedRecord): string {
+  let identity = `${nr.isAlias ? "a" : ""}${nr.backbone}`;
+  for (let ci = 0; ci < IDENTITY; ci++) {
+    if (ci === GRADE || ci === AS_OF) continue;
+    identity += `\u0001${nr.row[ci] ?? "\u0002"}`;
+  }
+  return `${identity}\u0001${nr.entry ?? "\u0002"}`;
 }
 
 export interface NormaliseOptions {
@@ -297,15 +312,7 @@ export function createNormaliser(
     const asOfYmd = row[AS_OF] ?? null;
     const entry =
       grade === null || asOfYmd === null ? null : `E${fiscalYearOf(asOfYmd) - Number(grade)}`;
-    // Which records are one profile: equal values in every identity column (null kept apart
-    // from any text by \u0002), the year of entry in place of 学年 and 抽出日.
-    let identity = String(backbone);
-    for (let ci = 0; ci < IDENTITY; ci++) {
-      if (ci === GRADE || ci === AS_OF) continue;
-      identity += `\u0001${row[ci] ?? "\u0002"}`;
-    }
-    identity += `\u0001${entry ?? "\u0002"}`;
-    return { identity, row, backbone, entry };
+    return { row, backbone, entry };
   };
   return (r) => {
     const backbone = backboneSources.has(r.source) ? 1 : 0;
@@ -331,7 +338,7 @@ export function createNormaliser(
       ...nr,
       alias: {
         ...alias,
-        identity: `a${alias.identity}`,
+        isAlias: true,
         key: hash64(`a\u0001${made.key}`),
         anchors: made.anchors,
       },
@@ -346,10 +353,10 @@ export function createNormaliser(
  */
 export function profileKeyOf(nr: NormalisedRecord): { key: string; anchors: string[] } {
   const row = nr.row;
-  const values = row.slice(0, IDENTITY).map((v) => v ?? "");
-  values[GRADE] = nr.entry ?? "";
-  values[AS_OF] = "";
-  const key = hash64(`${nr.backbone}\u0001${values.join("\u0001")}`);
+  const parts: (string | null)[] = [String(nr.backbone)];
+  for (let ci = 0; ci < IDENTITY; ci++)
+    parts.push(ci === GRADE ? nr.entry : ci === AS_OF ? null : (row[ci] ?? null));
+  const key = hash64Parts(parts);
   const anchors = profileAnchors(
     nr.backbone,
     {
@@ -434,8 +441,45 @@ export function createProfileBuilder(
   let codes = new Int32Array(C * 1024);
   let backboneOf = new Uint8Array(1024);
   let attach = new Int32Array(1024).fill(-1);
+  // Per profile: what of its identity is not a column code — 0 / 1 (the backbone flag) or
+  // 2 (a 通称) — and its year of entry (code into `entries`, -1 for none).
+  let kindOf = new Uint8Array(1024);
+  let entryOf = new Int32Array(1024);
+  const entries = new Map<string, number>();
   let size = 0;
-  const profileIndex = new Map<string, number>();
+  // The identity → profile index: open addressing (linear probing) over an Int32Array of
+  // profile numbers (-1 = free), the hash of each profile in a Uint32Array beside it. A
+  // record's identity is its row of dictionary codes, hashed and compared as integers: no
+  // identity string per record, no Map<string, …> of 1.6 million long keys (metro).
+  let slots = new Int32Array(1 << 12).fill(-1);
+  let hashOf = new Uint32Array(1024);
+  const probe = new Int32Array(C);
+  const identityHash = (kind: number, entry: number): number => {
+    let h = Math.imul(kind + 0x9e3779b9, 0x85ebca6b);
+    for (let ci = 0; ci < IDENTITY; ci++) {
+      if (ci === GRADE || ci === AS_OF) continue;
+      h = Math.imul(h ^ (probe[ci] as number), 0x01000193);
+      h ^= h >>> 15;
+    }
+    h = Math.imul(h ^ entry, 0x01000193);
+    h ^= h >>> 13;
+    return h >>> 0;
+  };
+  const sameIdentity = (p: number, kind: number, entry: number): boolean => {
+    if (kindOf[p] !== kind || entryOf[p] !== entry) return false;
+    const base = p * C;
+    for (let ci = 0; ci < IDENTITY; ci++) {
+      if (ci === GRADE || ci === AS_OF) continue;
+      if (codes[base + ci] !== probe[ci]) return false;
+    }
+    return true;
+  };
+  const place = (h: number, p: number) => {
+    const m = slots.length - 1;
+    let i = h & m;
+    while ((slots[i] as number) >= 0) i = (i + 1) & m;
+    slots[i] = p;
+  };
   const profileKeys: string[] = [];
   const profileAnchorList: (readonly string[])[] = [];
   const profileOf = new Int32Array(count);
@@ -461,10 +505,28 @@ export function createProfileBuilder(
     }
   };
   const profileFor = (nr: NormalisedRecord): number => {
-    let p = profileIndex.get(nr.identity);
-    if (p === undefined) {
-      p = size++;
-      profileIndex.set(nr.identity, p);
+    // Identity columns encoded: a record equal to a known profile adds no value to any
+    // dictionary, a new one the values it would add anyway (dictionaries are per column).
+    for (let ci = 0; ci < IDENTITY; ci++)
+      if (ci !== GRADE && ci !== AS_OF) probe[ci] = encode(ci, nr.row[ci] ?? null);
+    const kind = nr.isAlias ? 2 : nr.backbone;
+    let entry = -1;
+    if (nr.entry !== null) {
+      const known = entries.get(nr.entry);
+      if (known === undefined) {
+        entry = entries.size;
+        entries.set(nr.entry, entry);
+      } else entry = known;
+    }
+    const h = identityHash(kind, entry);
+    const m = slots.length - 1;
+    for (let i = h & m; ; i = (i + 1) & m) {
+      const q = slots[i] as number;
+      if (q < 0) break;
+      if (hashOf[q] === h && sameIdentity(q, kind, entry)) return q;
+    }
+    {
+      const p = size++;
       if (codes.length < size * C) {
         const grown = new Int32Array(codes.length * 2);
         grown.set(codes);
@@ -475,9 +537,31 @@ export function createProfileBuilder(
         const t = new Int32Array(attach.length * 2).fill(-1);
         t.set(attach);
         attach = t;
+        const k = new Uint8Array(kindOf.length * 2);
+        k.set(kindOf);
+        kindOf = k;
+        const e = new Int32Array(entryOf.length * 2);
+        e.set(entryOf);
+        entryOf = e;
+        const hs = new Uint32Array(hashOf.length * 2);
+        hs.set(hashOf);
+        hashOf = hs;
       }
+      // Load at most one half: grow the slots and place every profile again.
+      if (size * 2 > slots.length) {
+        slots = new Int32Array(slots.length * 2).fill(-1);
+        for (let q = 0; q < size - 1; q++) place(hashOf[q] as number, q);
+      }
+      place(h, p);
+      hashOf[p] = h;
+      kindOf[p] = kind;
+      entryOf[p] = entry;
       const base = p * C;
-      for (let ci = 0; ci < C; ci++) codes[base + ci] = encode(ci, nr.row[ci] ?? null);
+      for (let ci = 0; ci < C; ci++)
+        codes[base + ci] =
+          ci < IDENTITY && ci !== GRADE && ci !== AS_OF
+            ? (probe[ci] as number)
+            : encode(ci, nr.row[ci] ?? null);
       backboneOf[p] = nr.backbone;
       if (nr.key !== undefined && nr.anchors !== undefined) {
         profileKeys.push(nr.key);
@@ -487,8 +571,8 @@ export function createProfileBuilder(
         profileKeys.push(made.key);
         profileAnchorList.push(made.anchors);
       }
+      return p;
     }
-    return p;
   };
   const finish = (): PreparedProfiles => {
     const wildcard = new Set(JAPANESE_SETTINGS.wildcardColumns);

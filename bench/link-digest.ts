@@ -1,0 +1,106 @@
+/**
+ * Same links before and after an optimisation: `npx tsx bench/link-digest.ts DIR [OUT.json]
+ * [--compare BEFORE.json]` links a `mimamori synth` folder (as bench/linkage-synth.bench.ts
+ * reads it) twice — a first run, then a second with the first run's person-id state and
+ * every review item decided as the first run's person ids say — and writes SHA-256 digests of
+ * what a run stores: every row's link (person id, method, probability, profile key), the
+ * persons (id, 宛名番号, rows), the review queue (keys, anchors, persons, weight, reason), the
+ * id assignment (anchor → id) and the split / merge events. With --compare it exits 1 when any
+ * digest differs from the earlier file and names the parts that do. Timings are printed too
+ * (informational; the machine is shared).
+ */
+import { createHash } from "node:crypto";
+import { readFileSync, writeFileSync } from "node:fs";
+import { type LinkResult, linkRecords } from "../src/domain/linkage/japanese.ts";
+import { EMPTY_STATE, nextState } from "../src/domain/linkage/person-ids.ts";
+import { readMunicipality } from "./linkage-synth.bench.ts";
+
+function digests(r: LinkResult): Record<string, string> {
+  const part = (lines: Iterable<string>) => {
+    const h = createHash("sha256");
+    for (const l of lines) h.update(`${l}\n`);
+    return h.digest("hex");
+  };
+  const links = function* () {
+    for (let i = 0; i < r.links.length; i++) {
+      const l = r.links[i];
+      yield l ? `${l.personId}|${l.method}|${l.probability}|${l.profileKey}` : "-";
+    }
+  };
+  return {
+    links: part(links()),
+    persons: part(
+      r.persons.map(
+        (p) =>
+          `${p.personId}|${p.residentNos.join(",")}|${p.name}|${p.nameKana}|${p.birthDate}|${p.sex}|${p.householdNo}|${p.resident}|${p.records.join(",")}`,
+      ),
+    ),
+    review: part(
+      r.review.map(
+        (v) =>
+          `${v.leftKey}|${v.rightKey}|${v.leftAnchors.join(",")}|${v.rightAnchors.join(",")}|${v.leftPerson}|${v.rightPerson}|${v.weight}|${v.reason}|${v.pairs}|${v.rows}|${v.leftRecords.join(",")}|${v.rightRecords.join(",")}|${JSON.stringify(v.explanation)}`,
+      ),
+    ),
+    assignment: part(
+      [`next ${r.assignment.nextSeq}`].concat(
+        [...r.assignment.updates].map(([k, v]) => `${k}=${v}`).sort(),
+      ),
+    ),
+    events: part(r.events.map((e) => JSON.stringify(e))),
+    unmatched: part(r.unmatched),
+    decisions: part(r.decisions.map(String)),
+  };
+}
+
+const args = process.argv.slice(2);
+const cmp = args.indexOf("--compare");
+const before = cmp >= 0 ? (args[cmp + 1] as string) : undefined;
+const positional = args.filter((_, i) => cmp < 0 || (i !== cmp && i !== cmp + 1));
+const [dir, out] = positional;
+if (!dir) {
+  process.stderr.write("usage: tsx bench/link-digest.ts DIR [OUT.json] [--compare BEFORE.json]\n");
+  process.exit(2);
+}
+const { records } = await readMunicipality(dir);
+// Stage times in CPU milliseconds of this process (the machine is shared: wall time is not).
+const clock = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
+const t0 = clock();
+const first = linkRecords(records, { clock });
+const t1 = clock();
+const decisions = first.review.map((v) => ({
+  left: v.leftKey,
+  right: v.rightKey,
+  // Deterministic, not truth: "same" when the stronger half of the queue, else "different".
+  same: v.probability >= 0.9,
+  leftAnchors: v.leftAnchors,
+  rightAnchors: v.rightAnchors,
+}));
+const previous = nextState(EMPTY_STATE, first.assignment);
+const second = linkRecords(records, { clock, decisions, previous, model: first.model });
+const t2 = clock();
+const result: Record<string, string> = {};
+for (const [k, v] of Object.entries(digests(first))) result[`first.${k}`] = v;
+for (const [k, v] of Object.entries(digests(second))) result[`second.${k}`] = v;
+const fmt = (t: Readonly<Record<string, number>>) =>
+  Object.entries(t)
+    .map(([k, v]) => `${k} ${(v / 1000).toFixed(2)}`)
+    .join(", ");
+process.stdout.write(
+  `rows ${records.length}, persons ${first.persons.length}, review ${first.review.length}\n` +
+    `first run CPU ${((t1 - t0) / 1000).toFixed(1)} s (${fmt(first.stats.timings)})\n` +
+    `second run CPU ${((t2 - t1) / 1000).toFixed(1)} s (${fmt(second.stats.timings)})\n` +
+    `heap ${Math.round(process.memoryUsage().heapUsed / 2 ** 20)} MiB, max RSS ${Math.round(process.resourceUsage().maxRSS / 1024)} MiB\n`,
+);
+if (out) writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`);
+if (before) {
+  const old = JSON.parse(readFileSync(before, "utf8")) as Record<string, string>;
+  const differ = Object.keys(old).filter((k) => old[k] !== result[k]);
+  if (differ.length > 0) {
+    process.stdout.write(`DIFFERENT: ${differ.join(", ")}\n`);
+    process.exit(1);
+  }
+  process.stdout.write(`identical to ${before} (${Object.keys(old).length} digests)\n`);
+}
