@@ -5,7 +5,7 @@
  * table the workflow adds later that refers to a case is purged too, not left
  * to block the delete); counts only are returned and logged.
  */
-import { sql } from "kysely";
+import { type RawBuilder, sql } from "kysely";
 import type { Database } from "./database.ts";
 
 export interface ClosedCase {
@@ -19,52 +19,52 @@ export interface ClosedCase {
 
 interface ForeignKey {
   table: string;
-  column: string;
-  referenced: string;
+  /** The referencing columns, in the key's order (municipality_id among them since 0096). */
+  columns: string[];
+  /** The referenced columns, paired with `columns`. */
+  referenced: string[];
 }
 
 type Tx = Parameters<Parameters<ReturnType<Database["transaction"]>["execute"]>[0]>[0];
 
+/** Every foreign key into `table` from another table, single- or multi-column. */
 async function referencing(trx: Tx, table: string): Promise<ForeignKey[]> {
   const r = await sql<ForeignKey>`
-    SELECT k.conrelid::regclass::text AS "table", a.attname AS "column", ra.attname AS referenced
+    SELECT k.conrelid::regclass::text AS "table",
+           array(SELECT a.attname::text FROM unnest(k.conkey) WITH ORDINALITY u(n, o)
+                   JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = u.n
+                  ORDER BY u.o) AS columns,
+           array(SELECT a.attname::text FROM unnest(k.confkey) WITH ORDINALITY u(n, o)
+                   JOIN pg_attribute a ON a.attrelid = k.confrelid AND a.attnum = u.n
+                  ORDER BY u.o) AS referenced
       FROM pg_constraint k
-      JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = k.conkey[1]
-      JOIN pg_attribute ra ON ra.attrelid = k.confrelid AND ra.attnum = k.confkey[1]
      WHERE k.contype = 'f' AND k.confrelid = ${table}::regclass AND k.conrelid <> k.confrelid
-       AND cardinality(k.conkey) = 1
-     ORDER BY 1, 2`.execute(trx);
+     ORDER BY 1, k.conname`.execute(trx);
   return r.rows;
 }
 
-/** Deletes the rows of `table` whose `column` is in `values`, dependents first; adds to `counts`. */
+/**
+ * Deletes the rows of `table` that `where` selects, dependents first (each
+ * foreign key followed with all its columns: since migration 0096 they are
+ * (…, municipality_id) pairs); adds to `counts`. `where` names columns of
+ * `table` only, unqualified, so it nests as the subquery of a dependent's
+ * delete.
+ */
 async function deleteWithDependents(
   trx: Tx,
   table: string,
-  column: string,
-  values: readonly unknown[],
+  where: RawBuilder<unknown>,
   counts: Record<string, number>,
   depth = 0,
 ): Promise<void> {
-  if (values.length === 0) return;
   if (depth > 5) throw new Error(`purge: foreign keys nest too deep at ${table}`);
   for (const fk of await referencing(trx, table)) {
-    const keys = await sql<{ k: unknown }>`
-      SELECT ${sql.ref(fk.referenced)} AS k FROM ${sql.table(table)}
-       WHERE ${sql.ref(column)} = ANY(${sql.val(values)})`.execute(trx);
-    await deleteWithDependents(
-      trx,
-      fk.table,
-      fk.column,
-      keys.rows.map((x) => x.k),
-      counts,
-      depth + 1,
-    );
+    const child = sql`(${sql.join(fk.columns.map((c) => sql.ref(c)))}) IN (SELECT ${sql.join(
+      fk.referenced.map((c) => sql.ref(c)),
+    )} FROM ${sql.table(table)} WHERE ${where})`;
+    await deleteWithDependents(trx, fk.table, child, counts, depth + 1);
   }
-  const r =
-    await sql`DELETE FROM ${sql.table(table)} WHERE ${sql.ref(column)} = ANY(${sql.val(values)})`.execute(
-      trx,
-    );
+  const r = await sql`DELETE FROM ${sql.table(table)} WHERE ${where}`.execute(trx);
   counts[table] = (counts[table] ?? 0) + Number(r.numAffectedRows ?? 0);
 }
 
@@ -160,7 +160,13 @@ export function createCaseRetentionRepository(db: Database) {
             trx,
           )
         ).rows.map((x) => x.id);
-        await deleteWithDependents(trx, "child_case", "id", ids, counts);
+        if (ids.length > 0)
+          await deleteWithDependents(
+            trx,
+            "child_case",
+            sql`municipality_id = ${m} AND id = ANY(${sql.val(ids)})`,
+            counts,
+          );
         await sql`INSERT INTO purge_log (municipality_id, actor, kind, policy, counts)
                   VALUES (${m}, ${log.actor}, 'cases', ${JSON.stringify(log.policy)}::jsonb,
                           ${JSON.stringify(counts)}::jsonb)`.execute(trx);

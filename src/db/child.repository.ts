@@ -177,7 +177,7 @@ export function createChildRepository(db: Database, root: Database = db) {
       const mine = await sql`
         INSERT INTO home_flagged_run (run_id, municipality_id, council)
         VALUES (${run.scoreRunId}, ${scope.municipalityId}, ${scope.council})
-        ON CONFLICT (run_id, council) DO NOTHING RETURNING run_id`.execute(trx);
+        ON CONFLICT (run_id, council, municipality_id) DO NOTHING RETURNING run_id`.execute(trx);
       if (mine.rows.length === 0) return;
       await sql`
         WITH v AS (

@@ -125,6 +125,14 @@ describe("retention per case", () => {
       )
     ).rows;
     expect(eventsBefore.length).toBeGreaterThan(1);
+    // The trail refers to its case by (case_id, municipality_id) since
+    // migration 0096: the purge must follow multi-column keys, not only
+    // single-column ones (it once did, and left such dependents to block it).
+    const keys = await sql<{ columns: number }>`
+      SELECT cardinality(conkey)::int AS columns FROM pg_constraint
+       WHERE contype = 'f' AND conrelid = 'case_event'::regclass
+         AND confrelid = 'child_case'::regclass`.execute(t.db);
+    expect(keys.rows).toEqual([{ columns: 2 }]);
     const r = await withDataScope({ municipalityId: v.municipalityId, council: true }, () =>
       purgeCases(t.db, {
         municipalityId: v.municipalityId,

@@ -33,6 +33,7 @@ import * as auditChainOrder from "./0090-audit-chain-order.ts";
 import * as heldItems from "./0091-held-items.ts";
 import * as homeFlagged from "./0095-home-flagged.ts";
 import * as totpMustEnrol from "./0066-totp-must-enrol.ts";
+import * as distributionKeys from "./0096-distribution-keys.ts";
 
 /**
  * Every migration, in order. Names are permanent (they are recorded in the
@@ -74,4 +75,7 @@ export const migrations: Record<string, Migration> = {
   "0084-case-retention-setting": caseRetentionSetting,
   "0085-person-retention": personRetention,
   "0066-totp-must-enrol": totpMustEnrol,
+  // Stays last: it widens the keys of every municipal table the migrations
+  // before it created (issue 12, distribution by municipality_id).
+  "0096-distribution-keys": distributionKeys,
 };
