@@ -35,12 +35,7 @@ export function mapError(err: Error, c: Context, logger: Logger): Response {
     );
   }
   if (err instanceof HTTPException) {
-    const message =
-      err.status === 403
-        ? "この操作は許可されていません。"
-        : err.status === 413
-          ? "送信されたデータが大きすぎます。"
-          : "リクエストを処理できませんでした。";
+    const message = httpExceptionMessage(err);
     return c.json<ApiError>(
       { error: { code: `http_${err.status}`, message, details: [] } },
       err.status,
@@ -61,3 +56,30 @@ export function mapError(err: Error, c: Context, logger: Logger): Response {
     500,
   );
 }
+
+/**
+ * hono's own refusals (validators, body parsing) carry English messages or
+ * none: each status the API can answer gets a Japanese one saying what to do.
+ */
+function httpExceptionMessage(err: HTTPException): string {
+  switch (err.status) {
+    case 400:
+      return /json/i.test(err.message)
+        ? "送信された JSON の形式が正しくありません。括弧や引用符、カンマを確かめてから送り直してください。"
+        : "リクエストの形式が正しくありません。入力内容を確かめてから送り直してください。";
+    case 403:
+      return "この操作は許可されていません。";
+    case 413:
+      return "送信されたデータが大きすぎます。";
+    case 415:
+      return "送信データの形式（Content-Type）が違います。Content-Type: application/json で JSON を送ってください。";
+    case 431:
+      return URI_TOO_LONG;
+    default:
+      return "リクエストを処理できませんでした。入力内容を確かめてから、もう一度お試しください。";
+  }
+}
+
+/** The answer to a request line or headers too long for the server (see http.ts). */
+export const URI_TOO_LONG =
+  "URL またはヘッダーが長すぎます。絞り込み条件を減らすか、短くしてから送り直してください。";

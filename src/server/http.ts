@@ -1,8 +1,10 @@
 import type { AddressInfo } from "node:net";
+import type { Duplex } from "node:stream";
 import { serve } from "@hono/node-server";
 import type { Database } from "../db/database.ts";
 import { createApp } from "./app.ts";
 import { createPgRateLimiter } from "./auth/rate-limit.ts";
+import { URI_TOO_LONG } from "./errors.ts";
 import type { Logger } from "./logger.ts";
 import { webDist } from "./web-build.ts";
 
@@ -58,5 +60,29 @@ export function startHttpServer(options: {
       },
     );
     server.once("error", reject);
+    // Node answers a request it cannot parse (a URL or headers past its 16 KB
+    // limit: 431; anything else: 400) with an empty body before the app sees
+    // it. The same JSON error shape, in Japanese, instead.
+    server.on("clientError", (err: NodeJS.ErrnoException, socket: Duplex) => {
+      if (err.code === "ECONNRESET" || !socket.writable) {
+        socket.destroy();
+        return;
+      }
+      const tooLong = err.code === "HPE_HEADER_OVERFLOW" || err.code === "HPE_URI_TOO_LONG";
+      const status = tooLong ? "431 Request Header Fields Too Large" : "400 Bad Request";
+      const body = JSON.stringify({
+        error: tooLong
+          ? { code: "http_431", message: URI_TOO_LONG, details: [] }
+          : {
+              code: "http_400",
+              message: "リクエストの形式が正しくありません。送り直してください。",
+              details: [],
+            },
+      });
+      socket.end(
+        `HTTP/1.1 ${status}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+          `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+      );
+    });
   });
 }

@@ -352,3 +352,74 @@ describe("re-authentication before exports", () => {
     );
   });
 });
+
+describe("malformed requests answer in Japanese", () => {
+  const japanese = /[\u3040-\u30ff\u4e00-\u9fff]/;
+  async function errorOf(res: Response): Promise<{ code: string; message: string }> {
+    const text = await res.text();
+    expect(text, "a body, not an empty answer").not.toBe("");
+    return (JSON.parse(text) as { error: { code: string; message: string } }).error;
+  }
+
+  it("a broken JSON body: 400 with a Japanese message", async () => {
+    const res = await app.request(`${ORIGIN}/api/auth/login`, {
+      method: "POST",
+      headers: { Origin: ORIGIN, "Content-Type": "application/json" },
+      body: '{"loginName": "x", ',
+    });
+    expect(res.status).toBe(400);
+    const e = await errorOf(res);
+    expect(e.message).toMatch(japanese);
+    expect(e.message).toContain("JSON");
+  });
+
+  it("a JSON route sent another Content-Type: 415 with a Japanese message", async () => {
+    const res = await app.request(`${ORIGIN}/api/auth/login`, {
+      method: "POST",
+      headers: { Origin: ORIGIN, "Content-Type": "text/plain" },
+      body: JSON.stringify({ loginName: "x", password: "y" }),
+    });
+    expect(res.status).toBe(415);
+    const e = await errorOf(res);
+    expect(e.message).toMatch(japanese);
+    expect(e.message).toContain("application/json");
+  });
+
+  it("判定一覧 with scoreMin above scoreMax: 400 in Japanese, not an empty list", async () => {
+    const coord = await login("coord.h", coordPassword);
+    for (const path of [
+      "/api/runs/latest/children?scoreMin=5&scoreMax=2",
+      "/api/runs/latest/matrix?scoreMin=5&scoreMax=2",
+      "/api/runs/latest/children?ageMin=12&ageMax=3",
+    ]) {
+      const res = await coord.send(path);
+      expect(res.status, path).toBe(400);
+      const e = await errorOf(res);
+      expect(e.message).toMatch(japanese);
+      expect(JSON.stringify(e)).toMatch(/下限.*上限/);
+    }
+  });
+
+  it("a 45 KB URL: 431 with a Japanese body from the real server", async () => {
+    const { startHttpServer } = await import("../../src/server/http.ts");
+    const server = await startHttpServer({
+      db: t.db,
+      databaseUrl: t.url,
+      logger: createLogger("silent"),
+      port: 0,
+      host: "127.0.0.1",
+    });
+    try {
+      const res = await fetch(`${server.url}/api/auth/me?q=${"a".repeat(45 * 1024)}`);
+      expect(res.status).toBe(431);
+      const text = await res.text();
+      expect(text).toMatch(japanese);
+      expect(res.headers.get("content-type")).toContain("application/json");
+      expect((JSON.parse(text) as { error: { message: string } }).error.message).toContain(
+        "長すぎ",
+      );
+    } finally {
+      await server.close();
+    }
+  });
+});

@@ -20,7 +20,7 @@ const optionalNumber = (label: string, min: number, max: number) =>
 const triState = z.enum(["yes", "no"]).optional();
 
 /** 判定一覧's filter (the same for the list, the matrix and the export). */
-export const listFilterQuery = z.object({
+const listFilterFields = z.object({
   type: z
     .enum(DIFFICULTY_IDS, { error: "困難の類型が正しくありません。" })
     .optional()
@@ -42,21 +42,47 @@ export const listFilterQuery = z.object({
   }),
 });
 
-export const listQuery = listFilterQuery.extend({
-  sort: z.enum(["priority", "age", "affiliation"]).default("priority"),
-  households: z
-    .enum(["yes", "no"])
-    .default("no")
-    .openapi({ description: "yes: 世帯ごとにまとめる" }),
-  offset: z.coerce.number().int().min(0).max(1_000_000).default(0),
-  limit: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .max(MAX_LIST_PAGE, `件数は ${MAX_LIST_PAGE} 件までです。`)
-    .default(50)
-    .openapi({ description: `1ページの件数（最大 ${MAX_LIST_PAGE}）` }),
-});
+/**
+ * A lower bound above its upper bound matches nobody: refused (400) rather
+ * than answered with an empty list the reader would take for "no child".
+ */
+function boundsInOrder(
+  q: { scoreMin?: number; scoreMax?: number; ageMin?: number; ageMax?: number },
+  ctx: z.RefinementCtx,
+): void {
+  if (q.scoreMin !== undefined && q.scoreMax !== undefined && q.scoreMin > q.scoreMax)
+    ctx.addIssue({
+      code: "custom",
+      path: ["scoreMin"],
+      message: `点数の下限（${q.scoreMin}）が上限（${q.scoreMax}）より大きくなっています。下限を上限以下にしてください。`,
+    });
+  if (q.ageMin !== undefined && q.ageMax !== undefined && q.ageMin > q.ageMax)
+    ctx.addIssue({
+      code: "custom",
+      path: ["ageMin"],
+      message: `年齢の下限（${q.ageMin}）が上限（${q.ageMax}）より大きくなっています。下限を上限以下にしてください。`,
+    });
+}
+
+export const listFilterQuery = listFilterFields.superRefine(boundsInOrder);
+
+export const listQuery = listFilterFields
+  .extend({
+    sort: z.enum(["priority", "age", "affiliation"]).default("priority"),
+    households: z
+      .enum(["yes", "no"])
+      .default("no")
+      .openapi({ description: "yes: 世帯ごとにまとめる" }),
+    offset: z.coerce.number().int().min(0).max(1_000_000).default(0),
+    limit: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(MAX_LIST_PAGE, `件数は ${MAX_LIST_PAGE} 件までです。`)
+      .default(50)
+      .openapi({ description: `1ページの件数（最大 ${MAX_LIST_PAGE}）` }),
+  })
+  .superRefine(boundsInOrder);
 
 export const exportBody = z
   .object({
