@@ -112,6 +112,34 @@ export interface ConferenceRow {
   readonly createdAt: string;
 }
 
+/** A conference with its agenda, as {@link createCaseRepository}'s `agendaOf` reads it. */
+export interface AgendaOf {
+  readonly conference: ConferenceRow;
+  readonly agenda: readonly {
+    readonly case: CaseRow;
+    /** The child's name in the list's run. */
+    readonly name: string | null;
+    /** From the list entry: null for a case that is not on the conference's list. */
+    readonly difficulty: string | null;
+    readonly householdNo: string | null;
+    readonly age: number | null;
+    readonly events: readonly CaseEventRow[];
+  }[];
+}
+
+type ConferenceJson = ConferenceRow;
+type AgendaJson = Omit<CaseRow, never> & {
+  name: string | null;
+  difficulty: string | null;
+  householdNo: string | null;
+  age: number | null;
+  events: CaseEventRow[];
+};
+
+/** A timestamp as JavaScript's toISOString() writes it (UTC, milliseconds, Z), inside JSON built by SQL. */
+const isoUtc = (col: RawBuilder<unknown>) =>
+  sql<string>`to_char(${col} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+
 export interface ChildCaseStatus {
   readonly personId: string;
   readonly caseId: number;
@@ -1106,6 +1134,90 @@ export function createCaseRepository(db: Database) {
       caseId: number,
     ): Promise<CaseRow> {
       return repo.act(scope, actor, caseId, { kind: "schedule" }, { conferenceId });
+    },
+
+    /**
+     * The conference and its agenda in one statement (the conference screen,
+     * issue 13 benchmark): every case scheduled for it or decided in it that
+     * the reader may work on, with its list entry (type, household, age as of
+     * the list's run, name in that run) and its events, oldest first. Five
+     * statements before (conference list, agenda ids, the list's entries, the
+     * cases, their events); undefined when the conference is not the reader's.
+     */
+    async agendaOf(scope: DataScope, conferenceId: number): Promise<AgendaOf | undefined> {
+      const m = scope.municipalityId;
+      const r = await sql<{ conference: ConferenceJson | null; agenda: AgendaJson[] }>`
+        WITH conf AS (
+          SELECT c.id, c.list_id AS "listId", l.month, l.run_id AS "runId",
+                 to_char(c.held_on, 'YYYY-MM-DD') AS "heldOn", c.title, c.attendees,
+                 c.created_by AS "createdBy", ${isoUtc(sql`c.created_at`)} AS "createdAt",
+                 s.link_run_id, s.as_of
+            FROM conference c JOIN review_list l ON l.id = c.list_id
+            JOIN score_run s ON s.id = l.run_id
+           WHERE c.id = ${conferenceId} AND c.municipality_id = ${m}
+        ), ids AS (
+          -- An array, so that child_case is read by its key (= ANY): joined to a
+          -- set, a freshly filled child_case without statistics was scanned per row.
+          SELECT array_agg(DISTINCT case_id) AS ids FROM case_event
+           WHERE conference_id = ${conferenceId} AND municipality_id = ${m}
+             AND action IN ('schedule', 'decide')
+        ), events AS MATERIALIZED (
+          -- One grouped read: a subquery per case re-ran row security's check per case.
+          SELECT ev.case_id, json_agg(json_build_object(
+                   'id', ev.id, 'at', ${isoUtc(sql`ev.at`)}, 'actor', ev.actor, 'action', ev.action,
+                   'decision', ev.decision, 'fromState', ev.from_state, 'toState', ev.to_state,
+                   'reason', ev.reason, 'listId', ev.list_id, 'conferenceId', ev.conference_id,
+                   'correctsId', ev.corrects_id, 'detail', ev.detail) ORDER BY ev.id) AS events
+            FROM case_event ev
+           WHERE ev.case_id = ANY((SELECT ids FROM ids)::int[]) AND ev.municipality_id = ${m}
+           GROUP BY ev.case_id
+        ), agenda AS (
+          SELECT cc.id, cc.person_id AS "personId", cc.state, cc.council,
+                 cc.responsible_user_id AS "responsibleUserId", u.display_name AS "responsibleName",
+                 to_char(cc.review_on, 'YYYY-MM-DD') AS "reviewOn", cc.last_decision AS "lastDecision",
+                 ${isoUtc(sql`cc.opened_at`)} AS "openedAt", ${isoUtc(sql`cc.updated_at`)} AS "updatedAt",
+                 p.name, e.difficulty, e.household_no AS "householdNo",
+                 CASE WHEN e.id IS NULL OR p.birth_date IS NULL THEN NULL
+                      ELSE date_part('year', age(conf.as_of, p.birth_date))::int END AS age,
+                 coalesce(ev.events, '[]'::json) AS events
+            FROM conf
+            JOIN child_case cc ON cc.id = ANY((SELECT ids FROM ids)::int[]) AND cc.municipality_id = ${m}
+            LEFT JOIN app_user u ON u.id = cc.responsible_user_id
+            LEFT JOIN review_list_entry e ON e.list_id = conf."listId" AND e.case_id = cc.id
+            LEFT JOIN link_person p ON p.run_id = conf.link_run_id AND p.person_id = cc.person_id
+            LEFT JOIN events ev ON ev.case_id = cc.id
+           WHERE ${caseAccess(scope)}
+        )
+        SELECT (SELECT json_build_object('id', id, 'listId', "listId", 'month', month, 'runId', "runId",
+                  'heldOn', "heldOn", 'title', title, 'attendees', attendees,
+                  'createdBy', "createdBy", 'createdAt', "createdAt") FROM conf) AS conference,
+               coalesce((SELECT json_agg(a ORDER BY a.id) FROM agenda a), '[]'::json) AS agenda`.execute(
+        db,
+      );
+      const row = r.rows[0];
+      if (!row?.conference) return undefined;
+      return {
+        conference: row.conference,
+        agenda: row.agenda.map((a) => ({
+          case: {
+            id: a.id,
+            personId: a.personId,
+            state: a.state,
+            council: a.council,
+            responsibleUserId: a.responsibleUserId,
+            responsibleName: a.responsibleName,
+            reviewOn: a.reviewOn,
+            lastDecision: a.lastDecision,
+            openedAt: a.openedAt,
+            updatedAt: a.updatedAt,
+          },
+          name: a.name,
+          difficulty: a.difficulty,
+          householdNo: a.householdNo,
+          age: a.age,
+          events: a.events,
+        })),
+      };
     },
 
     /** Case ids on a conference's agenda: scheduled for it (or decided in it). */

@@ -73,43 +73,20 @@ export function createNotificationRepository(db: Database) {
       scope: DataScope,
       limit: number,
     ): Promise<{ unread: number; items: NotificationRow[] }> {
-      const [count, rows] = await Promise.all([
-        db
-          .selectFrom("notification")
-          .select(sql<number>`count(*)::int`.as("n"))
-          .where("municipality_id", "=", scope.municipalityId)
-          .where("recipient_user_id", "=", scope.userId)
-          .where("read_at", "is", null)
-          .executeTakeFirst(),
-        db
-          .selectFrom("notification")
-          .select([
-            "id",
-            "kind",
-            "text",
-            "link",
-            "request_id",
-            sql<string>`to_char(created_at, 'YYYY-MM-DD"T"HH24:MI:SSOF')`.as("created_at"),
-            sql<boolean>`read_at IS NOT NULL`.as("read"),
-          ])
-          .where("municipality_id", "=", scope.municipalityId)
-          .where("recipient_user_id", "=", scope.userId)
-          .orderBy("id", "desc")
-          .limit(limit)
-          .execute(),
-      ]);
-      return {
-        unread: count?.n ?? 0,
-        items: rows.map((r) => ({
-          id: r.id,
-          kind: r.kind,
-          text: r.text,
-          link: r.link,
-          requestId: r.request_id,
-          createdAt: r.created_at,
-          read: r.read,
-        })),
-      };
+      // One statement for the count and the page (the home page reads it on every visit).
+      const r = await sql<{ unread: number; items: NotificationRow[] }>`
+        SELECT (SELECT count(*)::int FROM notification
+                 WHERE municipality_id = ${scope.municipalityId}
+                   AND recipient_user_id = ${scope.userId} AND read_at IS NULL) AS unread,
+               coalesce((SELECT json_agg(x ORDER BY x.id DESC) FROM (
+                 SELECT id, kind, text, link, request_id AS "requestId",
+                        to_char(created_at, 'YYYY-MM-DD"T"HH24:MI:SSOF') AS "createdAt",
+                        read_at IS NOT NULL AS read
+                   FROM notification
+                  WHERE municipality_id = ${scope.municipalityId}
+                    AND recipient_user_id = ${scope.userId}
+                  ORDER BY id DESC LIMIT ${limit}) x), '[]'::json) AS items`.execute(db);
+      return { unread: r.rows[0]?.unread ?? 0, items: r.rows[0]?.items ?? [] };
     },
 
     /** Marks one (or, without id, every) notification of the reader read. */

@@ -111,6 +111,11 @@ describe.skipIf(!hasBrowser)(
       await make.getByRole("link", { name: "会議の画面を開く" }).click();
       const item = page.getByTestId("agenda-item").first();
       await item.waitFor({ timeout: UI_TIMEOUT });
+      // The evidence: each item with its name (sent once per agenda) and this
+      // child's text (sent once per child), as before the payload was shared.
+      const evidence = await item.getByTestId("evidence-item").allTextContents();
+      expect(evidence.length).toBeGreaterThan(0);
+      for (const line of evidence) expect(line).toMatch(/^[A-Z]\d{2,} \S.*：\S/);
       await item.getByLabel("理由").fill("欠席が続き、家庭の困りごとがある");
       await item.getByLabel("担当者").selectOption({ label: "支援 担当" });
       await item.getByRole("button", { name: "決定を記録する" }).click();

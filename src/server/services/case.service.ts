@@ -87,38 +87,40 @@ export function createCaseService(db: Database) {
       scope: DataScope,
       conferenceId: number,
     ): Promise<ConferenceView | undefined> {
-      const conf = await repo.findConference(scope, conferenceId);
-      if (!conf) return undefined;
+      // The conference, its cases, list entries and histories in one statement
+      // (agendaOf); the run, the returned sheets and the evidence (cached per
+      // run, child and reader kind) beside it: per-case queries made a 40-child
+      // agenda ~240 statements, seconds under load (issue 13 benchmark).
+      const of = await repo.agendaOf(scope, conferenceId);
+      if (!of) return undefined;
+      const conf = of.conference;
       const sheetRepo = createSheetRepository(db);
       const today = new Date().toISOString().slice(0, 10);
-      // Everything about the agenda's children in one query per kind (cases,
-      // events, sheets; scores and items only for children whose evidence is
-      // not cached): per-case queries made a 40-child agenda ~240 statements,
-      // seconds under load (issue 13 benchmark).
-      const [run, caseIds, entries] = await Promise.all([
-        findRun(db, scope.municipalityId, String(conf.runId)),
-        repo.agendaCaseIds(scope, conferenceId),
-        repo.entries(scope, conf.listId),
-      ]);
-      const cases = await repo.findMany(scope, caseIds);
-      const personIds = [...new Set([...cases.values()].map((c) => c.personId))];
+      const run = await findRun(db, scope.municipalityId, String(conf.runId));
+      const personIds = [...new Set(of.agenda.map((a) => a.case.personId))];
       const childRun = run
         ? { scoreRunId: run.id, linkRunId: run.linkRunId, asOf: run.asOf, rules: run.rules }
         : undefined;
-      const [eventsOf, evidenceOf, sheetsOf] = await Promise.all([
-        repo.eventsOf(scope, [...cases.keys()]),
-        childRun ? runEvidence(db, scope, childRun, personIds) : new Map<string, Evidence[]>(),
+      const [evidenceOf, sheetsOf] = await Promise.all([
+        childRun ? runEvidence(db, scope, childRun, personIds) : new Map<string, ChildEvidence>(),
         sheetRepo.listForPersons(scope, run?.linkRunId ?? null, personIds, 20, today),
       ]);
+      const itemNames = new Map<string, string>();
       const agenda: ConferenceView["agenda"] = [];
-      for (const caseId of caseIds) {
-        const c = cases.get(caseId);
-        if (!c) continue;
-        const entry = entries.find((e) => e.caseId === caseId);
-        const events = eventsOf.get(caseId) ?? [];
-        const evidence = (evidenceOf.get(c.personId) ?? []).filter(
-          (w) => w.flagged || w.difficulty === entry?.difficulty,
+      for (const a of of.agenda) {
+        const c = a.case;
+        const events = a.events;
+        const child = evidenceOf.get(c.personId);
+        const evidence = (child?.types ?? []).filter(
+          (w) => w.flagged || w.difficulty === a.difficulty,
         );
+        const shown = new Set(evidence.flatMap((w) => w.itemIds));
+        const heldItems: ConferenceView["agenda"][number]["heldItems"] = [];
+        for (const h of child?.held ?? []) {
+          if (!shown.has(h.itemId)) continue;
+          heldItems.push({ itemId: h.itemId, text: h.text });
+          itemNames.set(h.itemId, h.name);
+        }
         // The returned 情報収集シート (wf-sheets' repository, the reader's scope).
         const sheetRows = sheetsOf.get(c.personId) ?? [];
         const sheets = sheetRows.map((r) => ({
@@ -138,12 +140,13 @@ export function createCaseService(db: Database) {
           .find((e) => e.action === "decide" && e.conferenceId === conferenceId);
         const corrected = decided && events.some((e) => e.correctsId === decided.id);
         agenda.push({
-          case: caseSummary(c, entry?.name ?? (await repo.personName(scope, c.personId)).name),
-          difficulty: entry?.difficulty ?? "",
-          difficultyLabel: entry ? typeLabel(entry.difficulty) : "",
-          householdNo: entry?.householdNo ?? null,
-          age: entry?.age ?? null,
+          case: caseSummary(c, a.name),
+          difficulty: a.difficulty ?? "",
+          difficultyLabel: a.difficulty ? typeLabel(a.difficulty) : "",
+          householdNo: a.householdNo,
+          age: a.age,
           evidence,
+          heldItems,
           sheets,
           history: events.map(eventView),
           decidedHere:
@@ -160,13 +163,23 @@ export function createCaseService(db: Database) {
       }
       return {
         conference: { ...conf, attendees: [...conf.attendees] },
+        items: [...itemNames]
+          .sort(([x], [y]) => x.localeCompare(y))
+          .map(([itemId, name]) => ({ itemId, name })),
         agenda,
       };
     },
   };
 }
 
-type Evidence = ConferenceView["agenda"][number]["evidence"][number];
+/**
+ * A child's evidence in a run: every type's score with the ids of the held
+ * items it counts, and each held item once with its name and text.
+ */
+export interface ChildEvidence {
+  readonly types: ConferenceView["agenda"][number]["evidence"];
+  readonly held: readonly { itemId: string; name: string; text: string }[];
+}
 
 /**
  * A child's evidence in a run (every type's score and the held items with
@@ -177,7 +190,7 @@ type Evidence = ConferenceView["agenda"][number]["evidence"][number];
  * (buildScoreWaterfalls' filter, and child.repository's `items` leaves
  * them out), under its own key: a member's evidence never reaches them.
  */
-const evidenceCache = new WeakMap<Database, Map<string, Evidence[]>>();
+const evidenceCache = new WeakMap<Database, Map<string, ChildEvidence>>();
 /** Entries kept per database (a few KB each); the map is emptied when full. */
 const EVIDENCE_CACHE_MAX = 5_000;
 
@@ -186,14 +199,14 @@ export async function runEvidence(
   scope: DataScope,
   run: ChildRun,
   personIds: readonly string[],
-): Promise<Map<string, Evidence[]>> {
+): Promise<Map<string, ChildEvidence>> {
   let cache = evidenceCache.get(db);
   if (!cache) {
     cache = new Map();
     evidenceCache.set(db, cache);
   }
   const key = (p: string) => `${scope.municipalityId}:${run.scoreRunId}:${scope.council}:${p}`;
-  const out = new Map<string, Evidence[]>();
+  const out = new Map<string, ChildEvidence>();
   const missing: string[] = [];
   for (const p of personIds) {
     const hit = cache.get(key(p));
@@ -217,7 +230,8 @@ export async function runEvidence(
   }
   if (cache.size + missing.length > EVIDENCE_CACHE_MAX) cache.clear();
   for (const p of missing) {
-    const evidence = buildScoreWaterfalls(
+    const held = new Map<string, { itemId: string; name: string; text: string }>();
+    const types = buildScoreWaterfalls(
       run.rules,
       scoresOf.get(p) ?? [],
       heldOf.get(p) ?? new Map(),
@@ -228,12 +242,13 @@ export async function runEvidence(
       score: w.score,
       threshold: w.threshold,
       flagged: w.flagged,
-      items: w.items.map((i) => ({
-        itemId: i.itemId,
-        name: i.name,
-        text: evidenceText(i.evidence),
-      })),
+      itemIds: w.items.map((i) => {
+        if (!held.has(i.itemId))
+          held.set(i.itemId, { itemId: i.itemId, name: i.name, text: evidenceText(i.evidence) });
+        return i.itemId;
+      }),
     }));
+    const evidence: ChildEvidence = { types, held: [...held.values()] };
     cache.set(key(p), evidence);
     out.set(p, evidence);
   }

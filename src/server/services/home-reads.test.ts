@@ -208,8 +208,9 @@ describe("conference screen: cached evidence, fresh case state", () => {
     );
     const service = createCaseService(t.db);
     const asMember = await as(c, () => service.conferenceView(c, conf.id));
-    const memberItems = JSON.stringify(asMember?.agenda.map((a) => a.evidence));
+    const memberItems = JSON.stringify(asMember?.agenda.map((a) => [a.evidence, a.heldItems]));
     expect(memberItems).toMatch(/"itemId":"B0[12]"/);
+    expect(JSON.stringify(asMember?.items)).toMatch(/"itemId":"B0[12]"/);
     expect(asMember?.agenda[0]?.decidedHere).toBeNull();
     // The non-member reads after the member's evidence is cached: none of it.
     const nm = coord(false);
@@ -227,7 +228,7 @@ describe("conference screen: cached evidence, fresh case state", () => {
     );
     const again = await as(c, () => service.conferenceView(c, conf.id));
     expect(again?.agenda[0]?.decidedHere?.decision).toBe("watch");
-    expect(JSON.stringify(again?.agenda.map((a) => a.evidence))).toBe(memberItems);
+    expect(JSON.stringify(again?.agenda.map((a) => [a.evidence, a.heldItems]))).toBe(memberItems);
     expect(again?.agenda[0]?.history.map((h) => h.action)).toContain("decide");
   });
 });

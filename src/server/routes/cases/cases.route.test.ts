@@ -137,11 +137,23 @@ describe("the monthly cycle through the API", () => {
     expect(conf.status).toBe(201);
     conferenceId = conf.body.id;
     const view = await council.json<{
-      agenda: { case: { id: number; state: string }; evidence: { items: unknown[] }[] }[];
+      items: { itemId: string; name: string }[];
+      agenda: {
+        case: { id: number; state: string };
+        evidence: { itemIds: string[] }[];
+        heldItems: { itemId: string; text: string }[];
+      }[];
     }>(`/api/conferences/${conferenceId}`);
     expect(view.status).toBe(200);
     expect(view.body.agenda.map((a) => [a.case.id, a.case.state])).toEqual([[caseId, "on_agenda"]]);
-    expect(view.body.agenda[0]?.evidence.flatMap((e) => e.items).length).toBeGreaterThan(0);
+    const shown = view.body.agenda[0]?.evidence.flatMap((e) => e.itemIds) ?? [];
+    expect(shown.length).toBeGreaterThan(0);
+    // Each item id of the evidence has its text once for the child and its name once for the view.
+    const held = view.body.agenda[0]?.heldItems.map((h) => h.itemId) ?? [];
+    expect(new Set(held).size).toBe(held.length);
+    expect([...new Set(shown)].sort()).toEqual([...held].sort());
+    expect(view.body.items.map((i) => i.itemId)).toEqual([...new Set(shown)].sort());
+    expect(view.body.items.every((i) => i.name.length > 0)).toBe(true);
     // A non-support decision needs a review date.
     const bad = await council.json<{ error: { message: string } }>(
       `/api/conferences/${conferenceId}/cases/${caseId}/decision`,

@@ -208,7 +208,8 @@ const evidenceType = z.object({
   score: z.number().nullable(),
   threshold: z.number(),
   flagged: z.boolean().nullable(),
-  items: z.array(z.object({ itemId: z.string(), name: z.string(), text: z.string() })),
+  /** The held items counted in this type: names in the view's `items`, texts in the child's `heldItems`. */
+  itemIds: z.array(z.string()),
 });
 
 const caseSummary = z.object({
@@ -243,6 +244,11 @@ const followUp = z.object({
 export const conferenceViewSchema = z
   .object({
     conference: conferenceSummary,
+    /**
+     * Each data item named in the agenda's evidence, once (an item counts in
+     * several types and for many children: sent once, not per child and type).
+     */
+    items: z.array(z.object({ itemId: z.string(), name: z.string() })),
     agenda: z.array(
       z.object({
         case: caseSummary,
@@ -251,6 +257,8 @@ export const conferenceViewSchema = z
         householdNo: identity("householdNo", z.string().nullable()),
         age: identity("age", z.number().int().nullable()),
         evidence: z.array(evidenceType),
+        /** The child's held items of its evidence, each once, with what the record shows. */
+        heldItems: z.array(z.object({ itemId: z.string(), text: z.string() })),
         /** 情報収集シート about the child (wf-sheets): sent, overdue and answered, with the answers. */
         sheets: z.array(
           z.object({

@@ -84,6 +84,8 @@ export function ConferencePage() {
     );
   if (!q.data) return <p role="status">読み込んでいます…</p>;
   const { conference: c, agenda } = q.data;
+  // Item names come once for the whole agenda, each child's texts once per child.
+  const itemName = new Map(q.data.items.map((x) => [x.itemId, x.name]));
   const label = (i: number, it: Item) =>
     anonymous
       ? `こども ${String.fromCharCode(65 + (i % 26))}${i >= 26 ? i : ""}`
@@ -133,10 +135,12 @@ export function ConferencePage() {
                 <li key={e.difficulty}>
                   {e.label}: 点数 {e.score ?? "—"}（基準 {e.threshold}）
                   <ul>
-                    {e.items.map((x) => (
-                      <li key={x.itemId}>
-                        {x.itemId} {x.name}
-                        {!anonymous && <span>：{x.text}</span>}
+                    {e.itemIds.map((id) => (
+                      <li key={id} data-testid="evidence-item">
+                        {id} {itemName.get(id) ?? ""}
+                        {!anonymous && (
+                          <span>：{it.heldItems.find((h) => h.itemId === id)?.text ?? ""}</span>
+                        )}
                       </li>
                     ))}
                   </ul>
