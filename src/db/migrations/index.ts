@@ -20,6 +20,7 @@ import * as childViews from "./0055-child-views.ts";
 import * as cases from "./0060-cases.ts";
 import * as mail from "./0061-mail.ts";
 import * as sheets from "./0065-sheets.ts";
+import * as totpMustEnrol from "./0066-totp-must-enrol.ts";
 import * as previousLogin from "./0070-previous-login.ts";
 import * as security from "./0075-security.ts";
 import * as rights from "./0076-rights.ts";
@@ -32,7 +33,6 @@ import * as personRetention from "./0085-person-retention.ts";
 import * as auditChainOrder from "./0090-audit-chain-order.ts";
 import * as heldItems from "./0091-held-items.ts";
 import * as homeFlagged from "./0095-home-flagged.ts";
-import * as totpMustEnrol from "./0066-totp-must-enrol.ts";
 import * as distributionKeys from "./0096-distribution-keys.ts";
 
 /**
