@@ -249,8 +249,9 @@ async function* checkedLines(
 
 /**
  * True when the only triggers on `table` are PostgreSQL's foreign-key checks of
- * `(run_id) REFERENCES runTable (id)` and `(municipality_id) REFERENCES
- * municipality (id)` — so `session_replication_role = replica`, which disables
+ * `(run_id) REFERENCES runTable (id)` (or `(run_id, municipality_id)
+ * REFERENCES runTable (id, municipality_id)`, as migration 0096 widens it) and
+ * `(municipality_id) REFERENCES municipality (id)` — so `session_replication_role = replica`, which disables
  * every ordinary trigger, skips nothing but the checks {@link bulkWriter}
  * makes itself (the run row of the municipality exists, and the run row's own
  * foreign key proves the municipality does). Any other trigger or foreign key
@@ -263,20 +264,23 @@ export async function foreignKeysCheckedInCode(
 ): Promise<boolean> {
   const r = await client.query<{ other_triggers: number; other_keys: number; keys: number }>(
     `WITH fk AS (
-       SELECT k.oid, k.confrelid, k.conkey, k.confkey,
-              (SELECT array_agg(attname::text) FROM pg_attribute
-                WHERE attrelid = k.conrelid AND attnum = ANY (k.conkey)) AS cols,
-              (SELECT array_agg(attname::text) FROM pg_attribute
-                WHERE attrelid = k.confrelid AND attnum = ANY (k.confkey)) AS refcols
+       SELECT k.oid, k.confrelid,
+              -- referencing=referenced column pairs, sorted
+              (SELECT array_agg(a.attname::text || '=' || r.attname::text
+                                ORDER BY a.attname::text || '=' || r.attname::text)
+                 FROM unnest(k.conkey, k.confkey) AS u(c, f)
+                 JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = u.c
+                 JOIN pg_attribute r ON r.attrelid = k.confrelid AND r.attnum = u.f) AS pairs
        FROM pg_constraint k WHERE k.conrelid = $1::regclass AND k.contype = 'f')
      SELECT
        (SELECT count(*)::int FROM pg_trigger t
          WHERE t.tgrelid = $1::regclass
            AND (NOT t.tgisinternal OR t.tgconstraint NOT IN (SELECT oid FROM fk))) AS other_triggers,
        (SELECT count(*)::int FROM fk
-         WHERE NOT (refcols = '{id}' AND (
-           (confrelid = $2::regclass AND cols = '{run_id}')
-           OR (confrelid = 'municipality'::regclass AND cols = '{municipality_id}'))))
+         WHERE NOT (
+           (confrelid = $2::regclass
+            AND pairs IN ('{run_id=id}', '{municipality_id=municipality_id,run_id=id}'))
+           OR (confrelid = 'municipality'::regclass AND pairs = '{municipality_id=id}')))
          AS other_keys,
        (SELECT count(*)::int FROM fk) AS keys`,
     [table, runTable],
