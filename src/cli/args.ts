@@ -16,12 +16,35 @@ export function parseCommandArgs<O extends Options>(
   try {
     return parseArgs({ args, options, strict: true, allowPositionals });
   } catch (e) {
-    throw new MimamoriError(
-      "invalid_input",
-      `オプションが正しくありません: ${e instanceof Error ? e.message : String(e)}`,
-      [`使い方: ${usage}`],
-    );
+    throw new MimamoriError("invalid_input", parseArgsMessage(e, options), [`使い方: ${usage}`]);
   }
+}
+
+/**
+ * node:util's parseArgs errors are English: one Japanese sentence per kind
+ * (an unknown option, with the command's options listed; a missing or
+ * unexpected value; an argument the command does not take).
+ */
+export function parseArgsMessage(e: unknown, options: Options): string {
+  const message = e instanceof Error ? e.message : String(e);
+  const code = (e as { code?: string } | null)?.code;
+  const quoted = /'([^']+)'/.exec(message)?.[1] ?? "";
+  const name = quoted.replace(/ <value>$/, "");
+  const known = Object.keys(options)
+    .map((o) => `--${o}`)
+    .join(", ");
+  if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION")
+    return known
+      ? `「${name}」というオプションはありません。使えるオプション: ${known}`
+      : `「${name}」というオプションはありません。このコマンドにはオプションがありません。`;
+  if (code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE") {
+    if (/does not take an argument/.test(message))
+      return `${name} には値を付けずに指定してください。`;
+    return `${name} には値が必要です（例: ${name} 値）。`;
+  }
+  if (code === "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL")
+    return `「${name}」は使えません。このコマンドはオプション以外の引数を取りません。`;
+  return `オプションが正しくありません: ${message}`;
 }
 
 /** Parses a whole number option (e.g. `--seed`, `--port`) with a Japanese error. */

@@ -82,6 +82,33 @@ export function helpText(): string {
   return lines.join("\n");
 }
 
+/**
+ * One short line for a command that does not exist: only the words that name
+ * it (never the options after it, which may hold paths or a purpose), and
+ * under a known group (`export`, `rules` …) the words that may follow.
+ */
+export function unknownCommandMessage(rest: readonly string[]): string {
+  const words: string[] = [];
+  for (const w of rest) {
+    if (w.startsWith("-") || words.length >= 3) break;
+    words.push(w.length > 40 ? `${w.slice(0, 40)}…` : w);
+  }
+  const named = words.join(" ") || (rest[0] ?? "");
+  for (let depth = Math.min(words.length - 1, 2); depth >= 1; depth--) {
+    const group = words.slice(0, depth);
+    const next = [
+      ...new Set(
+        commands
+          .filter((c) => c.path.length > depth && group.every((w, i) => c.path[i] === w))
+          .map((c) => c.path[depth] as string),
+      ),
+    ];
+    if (next.length > 0)
+      return `「${named}」というコマンドはありません。${group.join(" ")} の後には ${next.join("・")} のどれかを指定してください（mimamori help で一覧）。`;
+  }
+  return `「${named}」というコマンドはありません。mimamori help で一覧を確認してください。`;
+}
+
 /** Runs the CLI; returns the process exit code. Errors become one Japanese line on stderr. */
 export async function main(argv: string[]): Promise<number> {
   try {
@@ -92,9 +119,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     const found = findCommand(rest);
     if (!found) {
-      process.stderr.write(
-        `エラー: 「${rest.join(" ")}」というコマンドはありません。mimamori help で一覧を確認してください。\n`,
-      );
+      process.stderr.write(`エラー: ${unknownCommandMessage(rest)}\n`);
       return 2;
     }
     // Each command enters its municipality's data scope (cli/municipality.ts);

@@ -74,7 +74,7 @@ describe("mimamori stats contingency", () => {
       statsContingency.run(["--a", "1.5", "--b", "2", "--c", "3", "--d", "4"], globals),
     ).rejects.toThrow(/整数/);
     await expect(statsContingency.run(["--x", "1"], globals)).rejects.toThrow(
-      /オプションが正しくありません/,
+      /「--x」というオプションはありません/,
     );
   });
 
