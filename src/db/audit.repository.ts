@@ -92,6 +92,31 @@ type RawRecord = {
   purpose: string | null;
 };
 
+/**
+ * 要対協 facts in the audit log (issue 12): a row is council-only when it
+ * registers a case with the council, concerns a case the reader cannot see
+ * (row-level security hides council cases from non-members, so a case row
+ * whose case is not visible is treated as council-only — fail closed, which
+ * also hides rows of purged cases from non-members), trains on the council
+ * labels, was marked `detail.council` by its writer, or names a council
+ * source or item (yotaikyo, ichiji_hogo, B01, B02) in its target or detail
+ * (an import of the 要対協 source, a filter "B11 AND NOT B01"…). The filter
+ * is SQL and keyed on the transaction's data scope
+ * (`mimamori_scope_council()`), so a non-member 監査 user never receives such
+ * a row: not in the list, the detail, the reports, their counts or exports.
+ */
+const COUNCIL_AUDIT_PATTERN = "(B01|B02|yotaikyo|ichiji_hogo)";
+export const councilAuditRowVisible = sql<boolean>`(mimamori_scope_council() OR NOT (
+  audit_log.action = 'case.register_council'
+  OR coalesce(audit_log.detail->>'council', '') = 'true'
+  OR coalesce(audit_log.target, '') ~ ${COUNCIL_AUDIT_PATTERN}
+  OR audit_log.detail::text ~ ${COUNCIL_AUDIT_PATTERN}
+  OR (coalesce(audit_log.target, '') LIKE 'case:%' AND NOT EXISTS (
+        SELECT 1 FROM child_case cc
+        WHERE cc.municipality_id = audit_log.municipality_id
+          AND cc.id::text = substring(audit_log.target FROM 6)))
+))`;
+
 const toRecord = (r: RawRecord): AuditRecord => ({
   id: r.id,
   at: r.at,
@@ -193,6 +218,7 @@ export function createAuditRepository(db: Database) {
         .selectFrom("audit_log")
         .select(recordColumns)
         .where("municipality_id", "=", options.municipalityId)
+        .where(councilAuditRowVisible)
         .orderBy("id", "desc")
         .limit(options.limit);
       if (options.beforeId) q = q.where("id", "<", options.beforeId);
@@ -211,6 +237,7 @@ export function createAuditRepository(db: Database) {
         .select(recordColumns)
         .where("municipality_id", "=", municipalityId)
         .where("id", "=", id)
+        .where(councilAuditRowVisible)
         .executeTakeFirst();
       return r ? toRecord(r) : undefined;
     },

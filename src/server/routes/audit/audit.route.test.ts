@@ -4,6 +4,7 @@
  * pages of at most 200 with a Japanese name for every action; one row's
  * detail; other roles are refused; every read is itself audited.
  */
+import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "../../../../test/db.ts";
 import { type Client, createTestApp, loginAs } from "../../../../test/http.ts";
@@ -156,5 +157,58 @@ describe("audit view API", () => {
           (v.detail as { filter?: { person?: string } }).filter?.person === "P00000002",
       ),
     ).toBe(true);
+  });
+});
+
+describe("要対協 facts in the audit log (issue 12)", () => {
+  it("shows council rows to a member auditor only: list, filter and detail, decided in SQL", async () => {
+    const m = await createMunicipalityRepository(t.db).ensureDefault("テスト町");
+    const cases = (
+      await sql<{ id: number }>`
+        INSERT INTO child_case (municipality_id, person_id, state, council)
+        VALUES (${m.id}, 'P00000071', 'open', true), (${m.id}, 'P00000072', 'open', false)
+        RETURNING id`.execute(t.db)
+    ).rows;
+    const [councilCase, plainCase] = cases.map((c) => String(c.id));
+    const audit = createAuditRepository(t.db);
+    const row = (action: string, target: string | null, detail: Record<string, unknown> = {}) =>
+      audit.append({
+        municipalityId: m.id,
+        actorUserId: staffId,
+        actor: "tanto",
+        action,
+        target,
+        personId: "P00000071",
+        detail,
+      });
+    // Council facts, one per way the filter recognises them.
+    await row("case.register_council", `case:${plainCase}`);
+    await row("case.view", `case:${councilCase}`);
+    await row("import.file", "source:yotaikyo", { rows: 3 });
+    await row("children.list", "score_run:1", { filter: { items: "B11 AND NOT B02" } });
+    await row("models.train", "label:ichiji_hogo");
+    await row("conference.view", "conference:1", { council: true });
+    // Not council facts.
+    await row("case.view", `case:${plainCase}`);
+    await row("child.view", "person:P00000071", { items: 4 });
+
+    const member = await loginAs(app, t.db, "kansa-kyo", ["auditor"], { council: true });
+    const all = await member.json<AuditPage>("/api/audit?person=P00000071");
+    expect(all.status).toBe(200);
+    expect(all.body.items).toHaveLength(8);
+
+    const outsider = await auditor.json<AuditPage>("/api/audit?person=P00000071");
+    expect(outsider.status).toBe(200);
+    expect(outsider.body.items.map((i) => [i.action, i.target])).toEqual([
+      ["child.view", "person:P00000071"],
+      ["case.view", `case:${plainCase}`],
+    ]);
+    // Filtering by a council action finds nothing rather than the row.
+    const byAction = await auditor.json<AuditPage>("/api/audit?action=case.register_council");
+    expect(byAction.body.items).toHaveLength(0);
+    // A council row's detail is missing for the non-member, present for the member.
+    const hidden = all.body.items.find((i) => i.action === "models.train")?.id as string;
+    expect((await auditor.json(`/api/audit/${hidden}`)).status).toBe(404);
+    expect((await member.json(`/api/audit/${hidden}`)).status).toBe(200);
   });
 });
