@@ -13,6 +13,7 @@ import type { Permission } from "../lib/types.ts";
 export const PAGE_PERMISSIONS: Readonly<Record<string, Permission | "authenticated">> = {
   "/": "authenticated",
   "/password": "authenticated",
+  "/account/second-factor": "authenticated",
   "/dashboard": "runs.view",
   "/results": "children.list",
   "/results/matrix": "children.list",

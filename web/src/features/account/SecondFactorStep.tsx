@@ -20,6 +20,39 @@ const message = (err: unknown, fallback: string) =>
 /** Groups a base32 secret in fours so it can be typed without losing one's place. */
 const grouped = (secret: string) => secret.replace(/(.{4})/g, "$1 ").trim();
 
+/** A new secret as an authenticator app takes it (shown once). */
+export function EnrolmentDetails({ enrolment }: { enrolment: Enrolment }) {
+  return (
+    <dl className="enrolment">
+      <dt>秘密鍵</dt>
+      <dd>
+        <code data-testid="totp-secret" data-secret={enrolment.secret}>
+          {grouped(enrolment.secret)}
+        </code>
+      </dd>
+      <dt>種類</dt>
+      <dd>時間ベース（TOTP）、6 桁、30 秒</dd>
+      <dt>登録用 URI</dt>
+      <dd>
+        <code className="wrap">{enrolment.uri}</code>
+      </dd>
+    </dl>
+  );
+}
+
+/** Recovery codes, shown once. */
+export function RecoveryCodes({ codes }: { codes: readonly string[] }) {
+  return (
+    <ul className="recovery-codes" aria-label="回復コード">
+      {codes.map((c) => (
+        <li key={c}>
+          <code>{c}</code>
+        </li>
+      ))}
+    </ul>
+  );
+}
+
 export function SecondFactorStep({
   kind,
   csrfToken,
@@ -80,13 +113,7 @@ export function SecondFactorStep({
             1 回だけ）。<strong>この画面は二度と表示されません。</strong>
             印刷するか書き写して、鍵のかかる場所に保管してください。
           </p>
-          <ul className="recovery-codes" aria-label="回復コード">
-            {done.recoveryCodes.map((c) => (
-              <li key={c}>
-                <code>{c}</code>
-              </li>
-            ))}
-          </ul>
+          <RecoveryCodes codes={done.recoveryCodes} />
           <button
             type="button"
             className="button button-primary"
@@ -113,25 +140,12 @@ export function SecondFactorStep({
         ) : (
           <>
             <p className="lead">
-              この役割では二要素認証が必要です。スマートフォンの認証アプリ（Google
+              この利用者には二要素認証が必要です（役割による必須、または管理者によるリセットのあと）。スマートフォンの認証アプリ（Google
               Authenticator、Microsoft Authenticator
               など）で「セットアップキーを入力」を選び、次の秘密鍵を入力してください。秘密鍵はこの一度だけ表示されます。
             </p>
             {enrolment ? (
-              <dl className="enrolment">
-                <dt>秘密鍵</dt>
-                <dd>
-                  <code data-testid="totp-secret" data-secret={enrolment.secret}>
-                    {grouped(enrolment.secret)}
-                  </code>
-                </dd>
-                <dt>種類</dt>
-                <dd>時間ベース（TOTP）、6 桁、30 秒</dd>
-                <dt>登録用 URI</dt>
-                <dd>
-                  <code className="wrap">{enrolment.uri}</code>
-                </dd>
-              </dl>
+              <EnrolmentDetails enrolment={enrolment} />
             ) : (
               !error && <p>秘密鍵を発行しています…</p>
             )}

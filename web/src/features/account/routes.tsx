@@ -2,6 +2,7 @@ import { createRoute } from "@tanstack/react-router";
 import { rootRoute } from "../../app/root.tsx";
 import { useSession } from "../../app/session.tsx";
 import { ChangePasswordPage } from "./ChangePasswordPage.tsx";
+import { SecondFactorPage } from "./SecondFactorPage.tsx";
 
 function Password() {
   const { session, setSession, logout } = useSession();
@@ -10,4 +11,9 @@ function Password() {
 
 export const accountRoutes = [
   createRoute({ getParentRoute: () => rootRoute, path: "/password", component: Password }),
+  createRoute({
+    getParentRoute: () => rootRoute,
+    path: "/account/second-factor",
+    component: SecondFactorPage,
+  }),
 ];

@@ -6,13 +6,15 @@ import type { CreatedUser, SessionInfo, UserSummary } from "../../lib/types.ts";
 interface Pending {
   title: string;
   explain: string;
-  run: () => Promise<void>;
+  /** Label of a required reason asked in the dialog (audited with the action). */
+  reason?: string;
+  run: (reason: string) => Promise<void>;
 }
 
 /**
  * The administration of one account (issue 16): disable / re-enable, a
  * one-time password reset, roles with 要対協 membership and 所属, ending its
- * sessions (mounted with key = user id, so nothing shown for one user stays
+ * sessions, resetting its second factor with a reason (mounted with key = user id, so nothing shown for one user stays
  * for the next). Every action is confirmed here first; the server checks the
  * permission, refuses self-lockout and audits each change.
  */
@@ -32,6 +34,7 @@ export function UserActions({
   const [done, setDone] = useState<string | null>(null);
   const [oneTime, setOneTime] = useState<string | null>(null);
   const [error, setError] = useState<string[]>([]);
+  const [reason, setReason] = useState("");
   const [roles, setRoles] = useState<string[]>(user.roles);
   const [council, setCouncil] = useState(user.council);
   const [affiliation, setAffiliation] = useState(user.affiliation ?? "");
@@ -46,14 +49,19 @@ export function UserActions({
     setDone(null);
     setOneTime(null);
     setError([]);
+    setReason("");
     setPending(p);
   }
 
   async function execute() {
     if (!pending) return;
+    if (pending.reason !== undefined && reason.trim() === "") {
+      setError([`${pending.reason}を入力してください。`]);
+      return;
+    }
     setBusy(true);
     try {
-      await pending.run();
+      await pending.run(reason.trim());
       onChanged();
     } catch (err) {
       failed(err, "操作を実行できませんでした。もう一度お試しください。");
@@ -105,6 +113,21 @@ export function UserActions({
           method: "POST",
         });
         setDone(`${who}のセッションを ${r.sessionsEnded} 件終了しました。`);
+      },
+    });
+
+  const resetSecondFactor = () =>
+    ask({
+      title: `${who}の二要素認証をリセットしますか？`,
+      explain:
+        "認証アプリの登録と回復コードを消します。ログイン中のセッションは終了し、次のログインで認証アプリの登録し直しが必ず求められます。本人の確認が取れてから行ってください。理由は監査ログに残ります。",
+      reason: "リセットの理由（例: 端末の紛失）",
+      run: async (why) => {
+        await api(`/users/${user.id}/second-factor/reset`, {
+          method: "POST",
+          body: { reason: why },
+        });
+        setDone(`${who}の二要素認証をリセットしました。次のログインで認証アプリを登録し直します。`);
       },
     });
 
@@ -185,6 +208,12 @@ export function UserActions({
             <strong>{pending.title}</strong>
           </p>
           <p>{pending.explain}</p>
+          {pending.reason !== undefined && (
+            <label className="field">
+              <span>{pending.reason}</span>
+              <input value={reason} required onChange={(e) => setReason(e.target.value)} />
+            </label>
+          )}
           <button type="button" className="button button-primary" disabled={busy} onClick={execute}>
             実行する
           </button>{" "}
@@ -214,6 +243,13 @@ export function UserActions({
         <button type="button" className="button button-secondary" onClick={endSessions}>
           セッションを終了
         </button>{" "}
+        {user.id !== session.user.id && (
+          <>
+            <button type="button" className="button button-secondary" onClick={resetSecondFactor}>
+              二要素認証をリセット
+            </button>{" "}
+          </>
+        )}
         <button type="button" className="button button-secondary" onClick={onClose}>
           閉じる
         </button>
