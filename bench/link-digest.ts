@@ -23,7 +23,7 @@ function digests(r: LinkResult): Record<string, string> {
   };
   const links = function* () {
     for (let i = 0; i < r.links.length; i++) {
-      const l = r.links[i];
+      const l = r.links.at(i);
       yield l ? `${l.personId}|${l.method}|${l.probability}|${l.profileKey}` : "-";
     }
   };

@@ -20,7 +20,7 @@ import { MimamoriError } from "../domain/errors.ts";
 import { linkExplanations, linkRecords } from "../domain/linkage/japanese.ts";
 import { linkChildrenOfMothers, type MotherRowFacts } from "../domain/linkage/mother-child.ts";
 import type { LinkageSettings } from "../domain/linkage/settings.ts";
-import type { LinkMethod, LinkRecord } from "../domain/linkage/types.ts";
+import type { LinkMethod, LinkRecord, PersonId } from "../domain/linkage/types.ts";
 import { COUNCIL_ONLY_SOURCES } from "../domain/policy/index.ts";
 import type { IsoDate } from "../domain/types.ts";
 import { loadGaiji } from "./gaiji.ts";
@@ -185,7 +185,8 @@ export async function runLinkage(
     ...(prepared ? { prepared } : {}),
   });
   // 妊婦/産婦健診 rows are the mother's; store the child each is about (layouts.md rule).
-  const personOf = result.links.map((l) => l.personId);
+  const personOf: (PersonId | null)[] = new Array(result.links.length);
+  for (let i = 0; i < personOf.length; i++) personOf[i] = result.links.personId(i);
   const motherChild = linkChildrenOfMothers(records, personOf, motherFacts);
   const tLink = clock();
   await progress?.done("link", {
@@ -202,7 +203,7 @@ export async function runLinkage(
       const o = snapshots[k] as (typeof snapshots)[number];
       const end = snapshotStart[k + 1] as number;
       for (let i = snapshotStart[k] as number; i < end; i++) {
-        const l = result.links[i];
+        const l = result.links.at(i);
         if (!l) continue;
         methods[l.method]++;
         const x = l.method === "probabilistic" ? explain(i) : null;
@@ -211,7 +212,7 @@ export async function runLinkage(
           rowNo: rowNos[i] as number,
           sourceId: o.sourceId,
           fileName: o.fileName,
-          personId: l.personId,
+          personId: personOf[i] ?? null,
           method: l.method,
           probability: l.probability,
           profileKey: l.profileKey,

@@ -57,7 +57,7 @@ describe("linkRecords on a seeded population", () => {
     const idOnly = pop.records.flatMap((r, i) => (r.source === "nyuyoji_kenshin" ? [i] : []));
     expect(idOnly.length).toBeGreaterThan(0);
     for (const i of idOnly) {
-      expect(result.links[i]?.method).toBe("id");
+      expect(result.links.at(i)?.method).toBe("id");
       const person = result.persons.find((p) => p.personId === personOf[i]);
       expect(person?.resident).toBe(true);
     }
@@ -82,7 +82,7 @@ describe("linkRecords on a seeded population", () => {
     expect(w).not.toBeNull();
     const sum = (w?.steps ?? []).reduce((s, x) => s + x.weight + x.tfAdjustment, 0);
     expect(sum).toBeCloseTo(w?.weight ?? Number.NaN, 9);
-    expect(w?.probability).toBeCloseTo(result.links[i]?.probability ?? Number.NaN, 9);
+    expect(w?.probability).toBeCloseTo(result.links.at(i)?.probability ?? Number.NaN, 9);
   });
   it("keeps person ids when the same data come again in another order", () => {
     const order = pop.records.map((_, i) => i).reverse();
@@ -91,7 +91,7 @@ describe("linkRecords on a seeded population", () => {
       { ...opts, previous: nextState(EMPTY_STATE, result.assignment) },
     );
     order.forEach((i, k) => {
-      expect(again.links[k]?.personId).toBe(personOf[i]);
+      expect(again.links.at(k)?.personId).toBe(personOf[i]);
     });
   });
   it("re-running with one new record changes only that record's link", () => {
@@ -119,9 +119,9 @@ describe("linkRecords on a seeded population", () => {
         model: result.model,
       });
       pop.records.forEach((_, i) => {
-        expect(next.links[i]?.personId).toBe(personOf[i]);
+        expect(next.links.at(i)?.personId).toBe(personOf[i]);
       });
-      const newLink = next.links[pop.records.length];
+      const newLink = next.links.at(pop.records.length);
       if (added === extra) expect(newLink?.personId).toBe(personOf[pop.records.indexOf(child)]);
       else expect(personOf).not.toContain(newLink?.personId);
     }
@@ -167,7 +167,7 @@ describe("hard rules and decisions", () => {
   ];
   it("never merges twins, even when their names read alike", () => {
     const r = linkRecords(twins, { ...opts, model });
-    expect(r.links[0]?.personId).not.toBe(r.links[1]?.personId);
+    expect(r.links.at(0)?.personId).not.toBe(r.links.at(1)?.personId);
   });
   it("keeps twins apart when one twin's record is a removed one (only the twin rule can)", () => {
     const removed = [
@@ -180,13 +180,13 @@ describe("hard rules and decisions", () => {
       thresholds: { ...settings.thresholds, accept: 0.5, review: 0.4 },
     };
     const r = linkRecords(removed, { ...opts, settings: permissive, model });
-    expect(r.links[0]?.personId).not.toBe(r.links[1]?.personId);
+    expect(r.links.at(0)?.personId).not.toBe(r.links.at(1)?.personId);
     const noTwinRule = {
       ...permissive,
       cannotLink: permissive.cannotLink.filter((c) => c.name !== "双子"),
     };
     const merged = linkRecords(removed, { ...opts, settings: noTwinRule, model });
-    expect(merged.links[0]?.personId).toBe(merged.links[1]?.personId);
+    expect(merged.links.at(0)?.personId).toBe(merged.links.at(1)?.personId);
   });
   it("a reviewer's 'different' splits, and 'same' joins, whatever the model says", () => {
     const records: LinkRecord[] = [
@@ -217,8 +217,8 @@ describe("hard rules and decisions", () => {
       }),
     ];
     const first = linkRecords(records, { ...opts, model });
-    expect(first.links[1]?.personId).toBe(first.links[0]?.personId);
-    expect(first.links[2]?.personId).not.toBe(first.links[0]?.personId);
+    expect(first.links.at(1)?.personId).toBe(first.links.at(0)?.personId);
+    expect(first.links.at(2)?.personId).not.toBe(first.links.at(0)?.personId);
     const keys = first.links.map((l) => l.profileKey);
     const decided = linkRecords(records, {
       ...opts,
@@ -228,9 +228,9 @@ describe("hard rules and decisions", () => {
         { left: keys[0] as string, right: keys[2] as string, same: true },
       ],
     });
-    expect(decided.links[1]?.personId).not.toBe(decided.links[0]?.personId);
-    expect(decided.links[2]?.personId).toBe(decided.links[0]?.personId);
-    expect(decided.links[2]?.method).toBe("manual");
+    expect(decided.links.at(1)?.personId).not.toBe(decided.links.at(0)?.personId);
+    expect(decided.links.at(2)?.personId).toBe(decided.links.at(0)?.personId);
+    expect(decided.links.at(2)?.method).toBe("manual");
   });
   it("applies the municipality's 外字 table before matching", () => {
     const records = [
@@ -260,7 +260,7 @@ describe("hard rules and decisions", () => {
       [rec({ source: "sodan_kiroku", row: 1, householdNo: null }), ...twins],
       opts,
     );
-    expect(r.links[0]).toMatchObject({ personId: null, method: "unlinked" });
+    expect(r.links.at(0)).toMatchObject({ personId: null, method: "unlinked" });
   });
   it("gives a household-only 相談記録 row to the member its 相談分野 is about", () => {
     const mother = rec({
@@ -279,8 +279,8 @@ describe("hard rules and decisions", () => {
       [{ ...row, topic: "DV", eventDate: "2024-06-01" as IsoDate }, mother, ...twins],
       opts,
     );
-    expect(r.links[0]).toMatchObject({ personId: r.links[1]?.personId, method: "id" });
-    expect(r.persons.find((p) => p.personId === r.links[1]?.personId)?.records).toContain(0);
+    expect(r.links.at(0)).toMatchObject({ personId: r.links.at(1)?.personId, method: "id" });
+    expect(r.persons.find((p) => p.personId === r.links.at(1)?.personId)?.records).toContain(0);
   });
 });
 

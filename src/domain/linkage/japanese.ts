@@ -664,6 +664,82 @@ export interface RecordLink {
   readonly profileKey: string;
 }
 
+/** How a record came to its person, as stored in RecordLinks.method. */
+export const LINK_METHODS: readonly LinkMethod[] = ["id", "probabilistic", "manual", "unlinked"];
+const METHOD_CODE: Readonly<Record<LinkMethod, number>> = {
+  id: 0,
+  probabilistic: 1,
+  manual: 2,
+  unlinked: 3,
+};
+
+/**
+ * Every input record's link, in columns: three numbers a record instead of an object (a metro
+ * run links three million rows; as objects, with their boxed probabilities, they were a
+ * quarter of a gigabyte). The profile key is the profile's (PreparedProfiles.keys), shared by
+ * its records. `at(i)` gives one record's link as a RecordLink.
+ */
+export class RecordLinks {
+  constructor(
+    /** The persons' ids; `person` holds indices into it. */
+    readonly personIds: readonly PersonId[],
+    /** Per record: index into personIds, or -1 (no person). */
+    readonly person: Int32Array,
+    /** Per record: index into LINK_METHODS. */
+    readonly method: Uint8Array,
+    /** Per record: the link's probability, NaN when unlinked. */
+    readonly probability: Float64Array,
+    private readonly keys: readonly string[],
+    private readonly profileOf: Int32Array,
+  ) {}
+
+  get length(): number {
+    return this.person.length;
+  }
+
+  personId(i: number): PersonId | null {
+    const p = this.person[i];
+    return p === undefined || p < 0 ? null : (this.personIds[p] as PersonId);
+  }
+
+  methodOf(i: number): LinkMethod {
+    return LINK_METHODS[this.method[i] as number] as LinkMethod;
+  }
+
+  at(i: number): RecordLink | undefined {
+    if (i < 0 || i >= this.person.length) return undefined;
+    const pr = this.probability[i] as number;
+    return {
+      personId: this.personId(i),
+      method: this.methodOf(i),
+      probability: Number.isNaN(pr) ? null : pr,
+      profileKey: this.keys[this.profileOf[i] as number] as string,
+    };
+  }
+
+  map<T>(f: (link: RecordLink, i: number) => T): T[] {
+    const out = new Array<T>(this.length);
+    for (let i = 0; i < this.length; i++) out[i] = f(this.at(i) as RecordLink, i);
+    return out;
+  }
+
+  findIndex(f: (link: RecordLink, i: number) => boolean): number {
+    for (let i = 0; i < this.length; i++) if (f(this.at(i) as RecordLink, i)) return i;
+    return -1;
+  }
+
+  slice(start = 0, end = this.length): RecordLink[] {
+    const out: RecordLink[] = [];
+    for (let i = Math.max(0, start); i < Math.min(end, this.length); i++)
+      out.push(this.at(i) as RecordLink);
+    return out;
+  }
+
+  *[Symbol.iterator](): IterableIterator<RecordLink> {
+    for (let i = 0; i < this.length; i++) yield this.at(i) as RecordLink;
+  }
+}
+
 /** A person (cli.md `export persons`), with its records. */
 export interface LinkedPerson {
   readonly personId: PersonId;
@@ -717,7 +793,7 @@ export interface PersonEvent {
 }
 
 export interface LinkResult {
-  readonly links: readonly RecordLink[];
+  readonly links: RecordLinks;
   readonly persons: readonly LinkedPerson[];
   /** Persons holding no registry record but records of other sources (居所不明 risk). */
   readonly unmatched: readonly PersonId[];
@@ -974,54 +1050,74 @@ export function linkRecords(records: readonly LinkRecord[], options: LinkOptions
     };
   });
 
-  const acceptBitsProbability = (e: number) => {
-    const w = edges.weight[e] as number;
-    return 1 / (1 + 2 ** -w);
-  };
-  const links: RecordLink[] = records.map((_, r) => {
+  // Links in columns (RecordLinks): person index, method code, probability.
+  const personIds = persons.map((x) => x.personId);
+  const personIndexOfCluster = new Int32Array(clusters.clusterCount).fill(-1);
+  personClusters.forEach((x, i) => {
+    personIndexOfCluster[x.c] = i;
+  });
+  const n = records.length;
+  const linkPerson = new Int32Array(n).fill(-1);
+  const linkMethod = new Uint8Array(n);
+  const linkProbability = new Float64Array(n).fill(Number.NaN);
+  const ID = METHOD_CODE.id;
+  const PROBABILISTIC = METHOD_CODE.probabilistic;
+  for (let r = 0; r < n; r++) {
     const p = prepared.profileOf[r] as number;
-    const key = prepared.keys[p] as string;
-    if (engine.empty[p] === 1)
-      return { personId: null, method: "unlinked", probability: null, profileKey: key };
-    const personId = personOfCluster.get(clusters.cluster[p] as number) as PersonId;
+    if (engine.empty[p] === 1) {
+      linkMethod[r] = METHOD_CODE.unlinked;
+      continue;
+    }
+    linkPerson[r] = personIndexOfCluster[clusters.cluster[p] as number] as number;
     const e = clusters.linkEdge[p] as number;
-    if (table.backbone[p] === 1 && e < 0)
-      return { personId, method: "id", probability: 1, profileKey: key };
+    if (table.backbone[p] === 1 && e < 0) {
+      linkMethod[r] = ID;
+      linkProbability[r] = 1;
+      continue;
+    }
     // Alone in its person: unlinked, unless several rows share this identity (one child in
     // every monthly 出欠 file), which links them to each other.
-    if (e < 0)
-      return (prepared.recordOffsets[p + 1] as number) - (prepared.recordOffsets[p] as number) > 1
-        ? { personId, method: "probabilistic", probability: 1, profileKey: key }
-        : { personId, method: "unlinked", probability: null, profileKey: key };
+    if (e < 0) {
+      if ((prepared.recordOffsets[p + 1] as number) - (prepared.recordOffsets[p] as number) > 1) {
+        linkMethod[r] = PROBABILISTIC;
+        linkProbability[r] = 1;
+      } else linkMethod[r] = METHOD_CODE.unlinked;
+      continue;
+    }
     const kind = edges.kind[e] as number;
-    if (kind === EDGE_ID) return { personId, method: "id", probability: 1, profileKey: key };
-    if (kind === EDGE_MANUAL)
-      return { personId, method: "manual", probability: 1, profileKey: key };
-    return {
-      personId,
-      method: "probabilistic",
-      probability: acceptBitsProbability(e),
-      profileKey: key,
-    };
-  });
+    if (kind === EDGE_ID || kind === EDGE_MANUAL) {
+      linkMethod[r] = kind === EDGE_ID ? ID : METHOD_CODE.manual;
+      linkProbability[r] = 1;
+      continue;
+    }
+    linkMethod[r] = PROBABILISTIC;
+    linkProbability[r] = 1 / (1 + 2 ** -(edges.weight[e] as number));
+  }
+  const links = new RecordLinks(
+    personIds,
+    linkPerson,
+    linkMethod,
+    linkProbability,
+    prepared.keys,
+    prepared.profileOf,
+  );
 
   // Rows with only a 世帯番号 (相談記録 kept per household) go to the member their 相談分野 is about.
+  const personOfRecord: (PersonId | null)[] = new Array(n);
+  for (let r = 0; r < n; r++) personOfRecord[r] = links.personId(r);
   const household = attributeHouseholdRows(
     records,
-    links.map((l) => l.personId),
+    personOfRecord,
     (options.backboneSources ?? ["jumin"])[0],
   );
   if (household.length > 0) {
     const personIndex = new Map(persons.map((x, i) => [x.personId, i]));
     const added = new Map<number, number[]>();
     for (const h of household) {
-      links[h.record] = {
-        personId: h.person,
-        method: "id",
-        probability: 1,
-        profileKey: (links[h.record] as RecordLink).profileKey,
-      };
       const k = personIndex.get(h.person) as number;
+      linkPerson[h.record] = k;
+      linkMethod[h.record] = ID;
+      linkProbability[h.record] = 1;
       const list = added.get(k);
       if (list) list.push(h.record);
       else added.set(k, [h.record]);

@@ -420,7 +420,7 @@ const result = linkRecords(records, { settings });
 const person = (tag: string) => {
   const i = rowOf.get(tag);
   if (i === undefined) throw new Error(`no record ${tag}`);
-  return result.links[i]?.personId ?? null;
+  return result.links.at(i)?.personId ?? null;
 };
 
 describe("names as they really change (issue 15)", () => {
