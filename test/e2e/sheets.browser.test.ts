@@ -87,6 +87,16 @@ describe.skipIf(!hasBrowser)("情報収集シート (Chromium)", () => {
   it("the school sees the name, the result and the difficulty type only, and answers", async () => {
     const { page, server } = f;
     await login("school1");
+    // Home lists the requests waiting for the school's answer.
+    await page.getByTestId("home-inbox").getByRole("link", { name: child.name }).waitFor();
+    // A child out of reach: the page offers only what a 所属 account can do (no 検索).
+    await page.goto(`${server.url}/children/nobody-${child.personId}`);
+    await page.getByRole("alert").waitFor();
+    const missing = (await page.locator("main").textContent()) ?? "";
+    expect(missing).toContain("見つかりません");
+    expect(missing).not.toContain("検索");
+    await page.getByRole("link", { name: "届いた情報収集シートに戻る" }).click();
+    await page.getByTestId("inbox").waitFor();
     await page.getByTestId("notification-bell").click();
     await page.locator("#notification-list [data-kind='sheet.new']").first().waitFor();
     await page.getByTestId("notification-bell").click();

@@ -6,7 +6,7 @@
  */
 import { createAuditRepository } from "../../../db/audit.repository.ts";
 import type { Database } from "../../../db/database.ts";
-import type { Actor } from "../../../domain/policy/index.ts";
+import { type Actor, can } from "../../../domain/policy/index.ts";
 import { maskingOf } from "../../openapi/identity.ts";
 import {
   actorOf,
@@ -105,7 +105,10 @@ export const childRoutes = createRouter()
         return refuseAsNotFound(
           c,
           `person:${personId}`,
-          "指定されたこどもは見つかりません（閲覧できる範囲にいない場合も同じです）。検索からもう一度探してください。",
+          // Point to what the role can do: a 所属 account has no search.
+          can(actor, "children.search")
+            ? "指定されたこどもは見つかりません（閲覧できる範囲にいない場合も同じです）。検索からもう一度探してください。"
+            : "指定されたこどもは見つかりません（閲覧できる範囲にいない場合も同じです）。届いた情報収集シートの一覧から開き直してください。",
         );
       await auditView(db, actor, clientAddress(c), "child.view", `person:${personId}`, personId, {
         scoreRun: view.run.scoreRunId,

@@ -293,6 +293,8 @@ function SharedChild({ v }: { v: ChildView }) {
 export function ChildPage() {
   const { personId } = useParams({ from: "/children/$personId" });
   const canSend = useCan("cases.work");
+  const canSearch = useCan("children.search");
+  const canAnswer = useCan("sheets.answer");
   const q = useQuery({
     queryKey: ["child", personId],
     queryFn: () => api<ChildView>(`/children/${encodeURIComponent(personId)}`),
@@ -307,7 +309,14 @@ export function ChildPage() {
           {q.error.message}
         </p>
         <p>
-          <Link to="/search">検索に戻る</Link>
+          {/* Offer only what the role can do: a 所属 account has no search. */}
+          {canSearch ? (
+            <Link to="/search">検索に戻る</Link>
+          ) : canAnswer ? (
+            <Link to="/sheets/inbox">届いた情報収集シートに戻る</Link>
+          ) : (
+            <Link to="/">ホームへ戻る</Link>
+          )}
         </p>
         {q.error instanceof ApiFailure && q.error.status === 404 && (
           <BreakGlassForm personId={personId} />

@@ -1,5 +1,6 @@
 import type { SessionInfo } from "../../lib/types.ts";
 import { MyFollowUps } from "../cases/MyFollowUps.tsx";
+import { HomeInbox } from "../sheets/HomeInbox.tsx";
 import { TopFlagged } from "./TopFlagged.tsx";
 
 export function HomePage({ session }: { session: SessionInfo }) {
@@ -27,6 +28,7 @@ export function HomePage({ session }: { session: SessionInfo }) {
         </dd>
       </dl>
       {user.permissions.includes("cases.work") && <MyFollowUps />}
+      {user.permissions.includes("sheets.answer") && <HomeInbox />}
       {user.permissions.includes("children.list") && <TopFlagged />}
     </section>
   );
