@@ -174,10 +174,11 @@ export function createChildRepository(db: Database, root: Database = db) {
     const modelHidden = [...new Set(hidden.filter((h) => h.model).map((h) => h.difficulty))];
     // On the root database: `db` may be a transaction of the caller.
     await root.transaction().execute(async (trx) => {
+      // Its only key is (run_id, council, municipality_id) since migration 0096.
       const mine = await sql`
         INSERT INTO home_flagged_run (run_id, municipality_id, council)
         VALUES (${run.scoreRunId}, ${scope.municipalityId}, ${scope.council})
-        ON CONFLICT (run_id, council, municipality_id) DO NOTHING RETURNING run_id`.execute(trx);
+        ON CONFLICT DO NOTHING RETURNING run_id`.execute(trx);
       if (mine.rows.length === 0) return;
       await sql`
         WITH v AS (
