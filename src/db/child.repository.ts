@@ -19,6 +19,7 @@ import {
 import type { StoredScore } from "../domain/scoring/child-view.ts";
 import { visibleExclusionReasons } from "../domain/scoring/council-exclusions.ts";
 import type { RuleSet } from "../domain/scoring/rules.ts";
+import { feedCacheOf } from "./change-bus.ts";
 import { childAccess } from "./child-access.ts";
 import type { Database } from "./database.ts";
 import { purgedData } from "./person-retention.repository.ts";
@@ -147,6 +148,23 @@ const comparisonCache = new WeakMap<
   Map<string, { name: string; label: string; levels: { label: string }[] }[]>
 >();
 
+interface RunHead {
+  id: number;
+  link_run_id: number;
+  rule_version_id: number;
+  as_of: string;
+}
+
+/**
+ * The latest run's head per municipality (null: none yet), per database:
+ * read on every child view, household, search and home page. Cleared by any
+ * score_run change (db/change-bus.ts); used only while the change feed
+ * listens.
+ */
+export function runHeadOf(db: Database) {
+  return feedCacheOf<RunHead | null>(db, "run-head", { topics: ["score_run"], capacity: 1_000 });
+}
+
 /** (municipality, run, member?) whose home page order is written (see ensureHomeFlagged). */
 const homeFlaggedFilled = new WeakMap<Database, Set<string>>();
 
@@ -247,22 +265,32 @@ export function createChildRepository(db: Database, root: Database = db) {
          ELSE date_part('year', age(${asOf}::date, p.birth_date))::int END AS age,
     p.sex, p.resident_nos, p.household_no, p.resident`;
 
+  /** The newest completed run's head, from the database. */
+  async function readHead(municipalityId: number): Promise<RunHead | null> {
+    const r = await db
+      .selectFrom("score_run as s")
+      .select([
+        "s.id",
+        "s.link_run_id",
+        "s.rule_version_id",
+        sql<string>`to_char(s.as_of, 'YYYY-MM-DD')`.as("as_of"),
+      ])
+      .where("s.municipality_id", "=", municipalityId)
+      .where("s.completed_at", "is not", null)
+      .orderBy("s.id", "desc")
+      .limit(1)
+      .executeTakeFirst();
+    return r ?? null;
+  }
+
   return {
-    /** The newest completed scoring run with its linkage run and rules. */
+    /**
+     * The newest completed scoring run with its linkage run and rules. The
+     * head (which run is newest) is kept per municipality (db/change-bus.ts:
+     * cleared by any score_run change here or, through NOTIFY, elsewhere).
+     */
     async latestRun(municipalityId: number): Promise<ChildRun | undefined> {
-      const r = await db
-        .selectFrom("score_run as s")
-        .select([
-          "s.id",
-          "s.link_run_id",
-          "s.rule_version_id",
-          sql<string>`to_char(s.as_of, 'YYYY-MM-DD')`.as("as_of"),
-        ])
-        .where("s.municipality_id", "=", municipalityId)
-        .where("s.completed_at", "is not", null)
-        .orderBy("s.id", "desc")
-        .limit(1)
-        .executeTakeFirst();
+      const r = await runHeadOf(root).get(String(municipalityId), () => readHead(municipalityId));
       if (!r) return undefined;
       const rules = await rulesOf(municipalityId, r.rule_version_id);
       if (!rules) return undefined;

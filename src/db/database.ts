@@ -6,6 +6,7 @@ import { Kysely, type Migration, type MigrationProvider, Migrator } from "kysely
 import pg from "pg";
 import { MimamoriError } from "../domain/errors.ts";
 import { flushAuditWriter } from "./audit.repository.ts";
+import { ChangeBus, registerChangeBus } from "./change-bus.ts";
 import { type EmbeddedServer, startEmbedded } from "./embedded.ts";
 import { prepareAppLogin } from "./login-role.ts";
 import { migrations } from "./migrations/index.ts";
@@ -53,12 +54,18 @@ export interface DatabaseUrls {
  * runAsOwner uses the owner's pool.
  */
 export function createKysely(urls: DatabaseUrls, poolSize = 10): Database {
-  return new Kysely<DB>({
-    dialect: new ScopedPostgresDialect({
-      app: createPool(urls.app, poolSize),
-      owner: createPool(urls.owner, poolSize),
-    }),
+  const bus = new ChangeBus();
+  const db = new Kysely<DB>({
+    dialect: new ScopedPostgresDialect(
+      {
+        app: createPool(urls.app, poolSize),
+        owner: createPool(urls.owner, poolSize),
+      },
+      bus,
+    ),
   });
+  registerChangeBus(db, bus);
+  return db;
 }
 
 /**

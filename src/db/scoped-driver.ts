@@ -8,7 +8,9 @@
  * Every statement on an app connection runs in the current data scope
  * (scope.ts): a statement outside a transaction becomes BEGIN + scope;
  * statement; COMMIT, and a transaction gets the scope right after its BEGIN.
- * Repositories stay unchanged. An injected RESET ROLE on an app connection
+ * Repositories stay unchanged. Writes to tables that in-process caches
+ * depend on are spotted in the statement text and published on the
+ * database's change bus once committed (change-bus.ts). An injected RESET ROLE on an app connection
  * returns to the login role, which has the same (non-bypassing) rights.
  */
 import {
@@ -28,22 +30,50 @@ import {
   type TransactionSettings,
 } from "kysely";
 import type pg from "pg";
+import { type ChangeBus, type ChangeTopic, topicsOfStatement } from "./change-bus.ts";
 import { currentDataScope, runsAsOwner, scopeSql } from "./scope.ts";
 
 class ScopedConnection implements DatabaseConnection {
   inTransaction = false;
+  /** Topics written in the open transaction: published after its COMMIT (change-bus.ts). */
+  readonly written = new Set<ChangeTopic>();
   constructor(
     readonly inner: DatabaseConnection,
     /** From the owner pool: statements pass through unscoped. */
     readonly owner: boolean,
+    readonly bus: ChangeBus,
   ) {}
 
+  /** Publishes what was written once it is committed (now, or at the transaction's COMMIT). */
+  private noteWrites(query: CompiledQuery, committed: boolean): void {
+    const topics = topicsOfStatement(query.sql);
+    if (topics.length === 0) return;
+    if (committed) for (const topic of topics) this.bus.publish({ topic });
+    else for (const topic of topics) this.written.add(topic);
+  }
+
+  /** After COMMIT (publish) or ROLLBACK (forget). */
+  endTransaction(committed: boolean): void {
+    if (committed) for (const topic of this.written) this.bus.publish({ topic });
+    this.written.clear();
+  }
+
   async executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
-    if (this.inTransaction || this.owner) return this.inner.executeQuery<R>(query);
+    if (this.inTransaction) {
+      const result = await this.inner.executeQuery<R>(query);
+      this.noteWrites(query, false);
+      return result;
+    }
+    if (this.owner) {
+      const result = await this.inner.executeQuery<R>(query);
+      this.noteWrites(query, true);
+      return result;
+    }
     await this.inner.executeQuery(CompiledQuery.raw(`BEGIN; ${scopeSql(currentDataScope())}`));
     try {
       const result = await this.inner.executeQuery<R>(query);
       await this.inner.executeQuery(CompiledQuery.raw("COMMIT"));
+      this.noteWrites(query, true);
       return result;
     } catch (e) {
       await this.inner.executeQuery(CompiledQuery.raw("ROLLBACK")).catch(() => {});
@@ -74,6 +104,7 @@ class ScopedDriver implements Driver {
   constructor(
     private readonly inner: Driver,
     private readonly ownerDriver: Driver,
+    private readonly bus: ChangeBus,
   ) {}
   async init() {
     await this.inner.init();
@@ -82,7 +113,7 @@ class ScopedDriver implements Driver {
   async acquireConnection(): Promise<DatabaseConnection> {
     const owner = runsAsOwner();
     const driver = owner ? this.ownerDriver : this.inner;
-    return new ScopedConnection(await driver.acquireConnection(), owner);
+    return new ScopedConnection(await driver.acquireConnection(), owner, this.bus);
   }
   async beginTransaction(c: DatabaseConnection, settings: TransactionSettings): Promise<void> {
     const conn = c as ScopedConnection;
@@ -98,10 +129,13 @@ class ScopedDriver implements Driver {
   }
   async commitTransaction(c: DatabaseConnection): Promise<void> {
     const conn = c as ScopedConnection;
+    let committed = false;
     try {
       await this.inner.commitTransaction(conn.inner);
+      committed = true;
     } finally {
       conn.inTransaction = false;
+      conn.endTransaction(committed);
     }
   }
   async rollbackTransaction(c: DatabaseConnection): Promise<void> {
@@ -110,6 +144,7 @@ class ScopedDriver implements Driver {
       await this.inner.rollbackTransaction(conn.inner);
     } finally {
       conn.inTransaction = false;
+      conn.endTransaction(false);
     }
   }
   async savepoint(c: DatabaseConnection, name: string, compile: QueryCompiler["compileQuery"]) {
@@ -140,11 +175,16 @@ class ScopedDriver implements Driver {
 
 /** The PostgreSQL dialect whose driver scopes every statement of the app pool. */
 export class ScopedPostgresDialect implements Dialect {
-  constructor(private readonly pools: { readonly app: pg.Pool; readonly owner: pg.Pool }) {}
+  constructor(
+    private readonly pools: { readonly app: pg.Pool; readonly owner: pg.Pool },
+    /** Where this process's own writes are published (change-bus.ts). */
+    private readonly bus: ChangeBus,
+  ) {}
   createDriver(): Driver {
     return new ScopedDriver(
       new PostgresDriver({ pool: this.pools.app }),
       new PostgresDriver({ pool: this.pools.owner }),
+      this.bus,
     );
   }
   createQueryCompiler(): QueryCompiler {

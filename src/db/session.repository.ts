@@ -4,6 +4,8 @@ export interface SessionRow {
   userId: number;
   csrfToken: string;
   expiresAt: Date;
+  /** The absolute end (read with the user: the session cache checks it on every reuse). */
+  absoluteExpiresAt?: Date;
   /** When the user last entered their password (or second factor) in this session. */
   authenticatedAt: Date;
 }

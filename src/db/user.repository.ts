@@ -97,6 +97,7 @@ export function createUserRepository(db: Database) {
           "u.affiliation",
           "s.csrf_token",
           "s.expires_at",
+          "s.absolute_expires_at",
           "s.authenticated_at",
         ])
         .where("s.token_hash", "=", tokenHash)
@@ -109,6 +110,7 @@ export function createUserRepository(db: Database) {
           userId: r.id,
           csrfToken: r.csrf_token,
           expiresAt: r.expires_at,
+          absoluteExpiresAt: r.absolute_expires_at,
           authenticatedAt: r.authenticated_at,
         },
         user: toUser(r),

@@ -12,9 +12,10 @@
  * 要対協 membership, child access, affiliation — see {@link viewKey}), so a
  * council-only fact computed for a member can never be served to anyone
  * whose scope differs in any of them. Bounded: least recently used entries
- * go first.
+ * go first. Cleared by changes of runs and run data (change-bus.ts).
  */
 import type { DataScope } from "../domain/policy/index.ts";
+import { changeBusOf } from "./change-bus.ts";
 import type { Database } from "./database.ts";
 
 /** Entries per database (a cached page of 判定一覧 is at most 200 rows: ≤ ~30 MB in all). */
@@ -49,8 +50,24 @@ const caches = new WeakMap<Database, LruCache<unknown>>();
 export function viewCacheOf(db: Database): LruCache<unknown> {
   let c = caches.get(db);
   if (!c) {
-    c = new LruCache(VIEW_CACHE_ENTRIES);
-    caches.set(db, c);
+    const cache = new LruCache<unknown>(VIEW_CACHE_ENTRIES);
+    caches.set(db, cache);
+    // On the change feed too (db/change-bus.ts): a run deleted or its rows
+    // changed (retention, a manual link) here or in another process (NOTIFY,
+    // 0092 / 0093) drops every page. Unlike the caches of mutable data it
+    // also serves while the feed is down: a published run's pages do not
+    // change.
+    changeBusOf(db).subscribe((change) => {
+      if (
+        change.topic === "*" ||
+        change.topic === "score_run" ||
+        change.topic === "run_data" ||
+        change.topic === "usage_stop" ||
+        change.topic === "fact_correction"
+      )
+        cache.clear();
+    });
+    c = cache;
   }
   return c;
 }

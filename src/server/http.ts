@@ -1,6 +1,7 @@
 import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
 import { serve } from "@hono/node-server";
+import { startChangeFeed } from "../db/change-feed.repository.ts";
 import type { Database } from "../db/database.ts";
 import { createApp } from "./app.ts";
 import { createPgRateLimiter } from "./auth/rate-limit.ts";
@@ -46,6 +47,14 @@ export function startHttpServer(options: {
     },
     { webRoot: options.webRoot ?? webDist },
   );
+  // The caches of sessions, masking rules, the run head and child answers
+  // serve only while this LISTEN connection is up (db/change-bus.ts).
+  const feed = startChangeFeed(options.db, options.databaseUrl, {
+    onError: (e) =>
+      options.logger.warn(
+        `変更通知（LISTEN）の接続が切れました。再接続するまでキャッシュを使わずに応答します: ${e instanceof Error ? e.message : String(e)}`,
+      ),
+  });
   return new Promise((resolve, reject) => {
     const server = serve(
       { fetch: app.fetch, port: options.port, hostname: options.host },
@@ -55,11 +64,17 @@ export function startHttpServer(options: {
         resolve({
           port: info.port,
           url: `http://${host}:${info.port}`,
-          close: () => new Promise<void>((r) => server.close(() => r())),
+          close: async () => {
+            await new Promise<void>((r) => server.close(() => r()));
+            await feed.stop();
+          },
         });
       },
     );
-    server.once("error", reject);
+    server.once("error", (e) => {
+      feed.stop().catch(() => {});
+      reject(e);
+    });
     // Node answers a request it cannot parse (a URL or headers past its 16 KB
     // limit: 431; anything else: 400) with an empty body before the app sees
     // it. The same JSON error shape, in Japanese, instead.

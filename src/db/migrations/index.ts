@@ -32,6 +32,8 @@ import * as caseRetentionSetting from "./0084-case-retention-setting.ts";
 import * as personRetention from "./0085-person-retention.ts";
 import * as auditChainOrder from "./0090-audit-chain-order.ts";
 import * as heldItems from "./0091-held-items.ts";
+import * as changeNotify from "./0092-change-notify.ts";
+import * as runDataNotify from "./0093-run-data-notify.ts";
 import * as homeFlagged from "./0095-home-flagged.ts";
 import * as distributionKeys from "./0096-distribution-keys.ts";
 
@@ -74,6 +76,8 @@ export const migrations: Record<string, Migration> = {
   "0095-home-flagged": homeFlagged,
   "0084-case-retention-setting": caseRetentionSetting,
   "0085-person-retention": personRetention,
+  "0092-change-notify": changeNotify,
+  "0093-run-data-notify": runDataNotify,
   "0066-totp-must-enrol": totpMustEnrol,
   // Stays last: it widens the keys of every municipal table the migrations
   // before it created (issue 12, distribution by municipality_id).

@@ -1,6 +1,9 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
+import { feedCacheOf } from "../../db/change-bus.ts";
+import type { Database } from "../../db/database.ts";
 import { ACCOUNT_LOOKUP, withDataScope } from "../../db/scope.ts";
+import type { SessionRow } from "../../db/session.repository.ts";
 import { createSessionRepository } from "../../db/session.repository.ts";
 import { createUserRepository, type UserRow } from "../../db/user.repository.ts";
 import { MimamoriError } from "../../domain/errors.ts";
@@ -24,6 +27,26 @@ export function clearSessionCookie(c: Context): void {
   deleteCookie(c, SESSION_COOKIE, { path: "/" });
 }
 
+/** How long a looked-up session (with its user) is reused without reading the database. */
+export const SESSION_REUSE_MS = 60_000;
+
+type FoundSession = { session: SessionRow; user: UserRow };
+
+/**
+ * Looked-up sessions by token hash (db/change-bus.ts): reused for at most
+ * {@link SESSION_REUSE_MS}, dropped at once by this process's own writes to
+ * session / app_user and by another process's through NOTIFY (0092), and
+ * not used at all while the LISTEN connection is down. A disabled user's
+ * session is never kept; misses are never kept.
+ */
+export function sessionCacheOf(db: Database) {
+  return feedCacheOf<FoundSession>(db, "session", {
+    topics: ["session", "app_user"],
+    capacity: 10_000,
+    ttlMs: SESSION_REUSE_MS,
+  });
+}
+
 /**
  * Loads the session (if any) into the context. State-changing requests of a
  * logged-in user must carry the session's CSRF token in `X-CSRF-Token`
@@ -39,7 +62,21 @@ export function sessionMiddleware(): MiddlewareHandler<AppEnv> {
         const deps = c.get("deps");
         const now = deps.now();
         const sessions = createSessionRepository(deps.db);
-        const found = await createUserRepository(deps.db).findBySession(hashToken(token), now);
+        const users = createUserRepository(deps.db);
+        const hash = hashToken(token);
+        const cache = sessionCacheOf(deps.db);
+        let found = await cache.get(hash, () => users.findBySession(hash, now), {
+          keep: (f) => !f.user.disabled,
+          userId: (f) => f.user.id,
+        });
+        // A reused entry past its idle or absolute end: ask the database (it may have been extended elsewhere).
+        if (
+          found &&
+          (found.session.expiresAt <= now ||
+            (found.session.absoluteExpiresAt !== undefined &&
+              found.session.absoluteExpiresAt <= now))
+        )
+          found = await users.findBySession(hash, now);
         const session = found?.session;
         const user = found?.user;
         if (session && user?.disabled) {
@@ -55,9 +92,12 @@ export function sessionMiddleware(): MiddlewareHandler<AppEnv> {
           const actor = actorFromUser(user);
           c.set("actor", actor);
           c.set("scope", scopeOf(actor));
-          // Sliding idle timeout; written at most once a minute per session.
+          // Sliding idle timeout and last-seen time: written lazily, at most
+          // once a minute per session, not on every request.
           if (session.expiresAt.getTime() - now.getTime() < SESSION_IDLE_MS - 60_000) {
-            await sessions.extend(hashToken(token), now, new Date(now.getTime() + SESSION_IDLE_MS));
+            const expiresAt = new Date(now.getTime() + SESSION_IDLE_MS);
+            await sessions.extend(hash, now, expiresAt);
+            cache.update(hash, (f) => ({ ...f, session: { ...f.session, expiresAt } }));
           }
         }
       });

@@ -16,6 +16,7 @@
  */
 import type { z } from "@hono/zod-openapi";
 import type { Context, MiddlewareHandler } from "hono";
+import { feedCacheOf } from "../../db/change-bus.ts";
 import { createMaskingRepository, type MaskingRuleSet } from "../../db/masking.repository.ts";
 import {
   formsForRoles,
@@ -155,7 +156,15 @@ export async function maskingOf(
   if (cached) return cached;
   const actor = c.get("actor");
   if (!actor) throw new Error("maskingOf needs a signed-in actor");
-  const set = await createMaskingRepository(c.get("deps").db).current(actor.municipalityId);
+  const db = c.get("deps").db;
+  // The rules in force per municipality, cleared by a new version here or,
+  // through NOTIFY (0092), in another process (db/change-bus.ts).
+  const set = await feedCacheOf<MaskingRuleSet>(db, "masking", {
+    topics: ["masking"],
+    capacity: 1_000,
+  }).get(String(actor.municipalityId), () =>
+    createMaskingRepository(db).current(actor.municipalityId),
+  );
   const masking = { set, forms: formsForRoles(set.rules, actor.roles) };
   c.set("masking", masking);
   return masking;

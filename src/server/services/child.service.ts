@@ -7,6 +7,7 @@
  * included.
  */
 import type { z } from "@hono/zod-openapi";
+import { feedCacheOf } from "../../db/change-bus.ts";
 import {
   type ChildRun,
   createChildRepository,
@@ -175,8 +176,76 @@ function inOneTransaction<T>(
   return db.transaction().execute((trx) => fn(createChildRepository(trx, db), trx));
 }
 
+/** Child, household and search answers kept per database (each at most ~100 kB). */
+export const CHILD_ANSWER_ENTRIES = 2_000;
+
+/**
+ * Child, household and search answers of the latest run (db/change-bus.ts),
+ * only for readers who see every child (`children: "all"`): their answer
+ * depends on nothing personal, so it is keyed by municipality, 要対協
+ * membership and the run — never shared across municipalities or between
+ * members and non-members. Readers limited to some children (支援担当, 所属)
+ * are never served from it: their scope depends on their cases and requests.
+ * Cleared by any change of runs, run data, 利用停止 or 訂正, in this process
+ * at once and in others through NOTIFY (0092, 0093); not used while the LISTEN
+ * connection is down. Masking and auditing stay per request (the route masks
+ * the answer on its way out).
+ */
+export function childAnswerCacheOf(db: Database) {
+  return feedCacheOf<unknown>(db, "child-answers", {
+    topics: ["score_run", "run_data", "usage_stop", "fact_correction"],
+    capacity: CHILD_ANSWER_ENTRIES,
+  });
+}
+
+/** The cache key of an answer, or undefined when the reader's answers are not cached. */
+function answerKey(
+  scope: DataScope,
+  runId: number,
+  view: string,
+  params: readonly unknown[],
+): string | undefined {
+  if (scope.children !== "all") return undefined;
+  return JSON.stringify([scope.municipalityId, scope.council, runId, view, ...params]);
+}
+
+function searchIn(
+  db: Database,
+  scope: DataScope,
+  query: ReturnType<typeof classifyQuery>,
+  page: { limit: number; offset: number },
+) {
+  return inOneTransaction(db, async (repo) => {
+    const run = await repo.latestRun(scope.municipalityId);
+    if (!run) return { run: null, kind: query.kind, total: 0, ...page, hits: [] };
+    const r = await repo.search(scope, run, query, page);
+    return {
+      run: { scoreRunId: run.scoreRunId, asOf: run.asOf },
+      kind: query.kind,
+      total: r.total,
+      ...page,
+      hits: r.hits,
+    };
+  });
+}
+
 export function createChildService(db: Database) {
   const repo = createChildRepository(db);
+  const answers = childAnswerCacheOf(db);
+  /** `compute()`, or its cached answer for the latest run when the reader may share one. */
+  async function cached<T>(
+    scope: DataScope,
+    view: string,
+    params: readonly unknown[],
+    compute: () => Promise<T>,
+  ): Promise<T> {
+    if (scope.children !== "all") return compute();
+    // The run head is itself cached: no query when warm.
+    const run = await repo.latestRun(scope.municipalityId);
+    const key = run ? answerKey(scope, run.scoreRunId, view, params) : undefined;
+    if (!key) return compute();
+    return (await answers.get(key, compute)) as T;
+  }
   return {
     latestRun: (municipalityId: number) => repo.latestRun(municipalityId),
 
@@ -187,34 +256,30 @@ export function createChildService(db: Database) {
       personId: string,
       maskingVersion: string,
     ): Promise<ChildView | undefined> {
-      return inOneTransaction(db, (repo, trx) =>
-        viewIn(repo, trx, scope, roles, personId, maskingVersion),
+      const withHousehold = roles.some((r) => r === "coordinator" || r === "staff");
+      return cached(scope, "child", [personId, maskingVersion, withHousehold], () =>
+        inOneTransaction(db, (repo, trx) =>
+          viewIn(repo, trx, scope, roles, personId, maskingVersion),
+        ),
       );
     },
 
     async household(scope: DataScope, householdNo: string): Promise<HouseholdView | undefined> {
-      return inOneTransaction(db, async (repo) => {
-        const run = await repo.latestRun(scope.municipalityId);
-        if (!run) return undefined;
-        const members = await repo.household(scope, run, householdNo);
-        return members ? householdView(run, scope, householdNo, members) : undefined;
-      });
+      return cached(scope, "household", [householdNo], () =>
+        inOneTransaction(db, async (repo) => {
+          const run = await repo.latestRun(scope.municipalityId);
+          if (!run) return undefined;
+          const members = await repo.household(scope, run, householdNo);
+          return members ? householdView(run, scope, householdNo, members) : undefined;
+        }),
+      );
     },
 
     async search(scope: DataScope, q: string, page: { limit: number; offset: number }) {
       const query = classifyQuery(q);
-      return inOneTransaction(db, async (repo) => {
-        const run = await repo.latestRun(scope.municipalityId);
-        if (!run) return { run: null, kind: query.kind, total: 0, ...page, hits: [] };
-        const r = await repo.search(scope, run, query, page);
-        return {
-          run: { scoreRunId: run.scoreRunId, asOf: run.asOf },
-          kind: query.kind,
-          total: r.total,
-          ...page,
-          hits: r.hits,
-        };
-      });
+      return cached(scope, "search", [query, page.limit, page.offset], () =>
+        searchIn(db, scope, query, page),
+      );
     },
 
     async topFlagged(scope: DataScope, limit: number) {

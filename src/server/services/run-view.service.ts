@@ -6,6 +6,7 @@
  * Every count and row comes from SQL (db/run-view.repository.ts).
  */
 import { sql } from "kysely";
+import { feedCacheOf } from "../../db/change-bus.ts";
 import type { Database } from "../../db/database.ts";
 import {
   createRunViewRepository,
@@ -43,17 +44,29 @@ export const FRESHNESS_SETTING = "freshness_months";
 const runCache = new WeakMap<Database, Map<string, LoadedRun>>();
 
 /** A completed run by id or the newest ("latest"); undefined when there is none. */
+function runHeadCacheOf(db: Database) {
+  return feedCacheOf<{ id: number; indexed: boolean } | null>(db, "run-view-head", {
+    topics: ["score_run"],
+    capacity: 1_000,
+  });
+}
+
 export async function findRun(
   db: Database,
   municipalityId: number,
   runId: string,
 ): Promise<LoadedRun | undefined> {
-  const head = await sql<{ id: number; indexed: boolean }>`
-    SELECT id, children_indexed_at IS NOT NULL AS indexed FROM score_run
-    WHERE municipality_id = ${municipalityId} AND completed_at IS NOT NULL
-      ${runId === "latest" ? sql`` : sql`AND id = ${Number(runId)}`}
-    ORDER BY id DESC LIMIT 1`.execute(db);
-  const h = head.rows[0];
+  // Which run (and whether its child index is written): kept per
+  // municipality and asked-for run, cleared by any score_run change
+  // (db/change-bus.ts), used only while the change feed listens.
+  const h = await runHeadCacheOf(db).get(`${municipalityId}:${runId}`, async () => {
+    const head = await sql<{ id: number; indexed: boolean }>`
+      SELECT id, children_indexed_at IS NOT NULL AS indexed FROM score_run
+      WHERE municipality_id = ${municipalityId} AND completed_at IS NOT NULL
+        ${runId === "latest" ? sql`` : sql`AND id = ${Number(runId)}`}
+      ORDER BY id DESC LIMIT 1`.execute(db);
+    return head.rows[0] ?? null;
+  });
   if (!h) return undefined;
   let perDb = runCache.get(db);
   if (!perDb) {
