@@ -136,4 +136,54 @@ describe.skipIf(!hasBrowser)("ダッシュボード・判定一覧・ルール�
     await shot(page, "32-rule-matrix.png");
     expect(await axeViolations(page)).toEqual([]);
   });
+
+  it("at 1280×800 the 判定一覧 and ルール詳細 fit the window: wide tables scroll inside their region", async () => {
+    const { page, server } = f;
+    expect(page.viewportSize()).toEqual({ width: 1280, height: 800 });
+    const overflow = () =>
+      page.evaluate(() => {
+        const d = document.documentElement;
+        // Wider than the window: the page itself scrolls sideways (the table is cut off).
+        const cut = [...document.querySelectorAll("main *")]
+          .filter((e) => !e.closest(".table-scroll, .matrix-scroll"))
+          .filter((e) => e.getBoundingClientRect().right > d.clientWidth + 1)
+          .map((e) => `${e.tagName.toLowerCase()}.${e.className}`)
+          .slice(0, 5);
+        const chain: string[] = [];
+        for (
+          let e: Element | null = document.querySelector(".matrix-scroll");
+          e;
+          e = e.parentElement
+        )
+          chain.push(
+            `${e.tagName}.${e.className}:${Math.round(e.getBoundingClientRect().width)}:${getComputedStyle(e).display}`,
+          );
+        return { scroll: d.scrollWidth - d.clientWidth, cut, chain };
+      });
+    for (const path of [
+      "/results?type=abuse",
+      "/results?type=abuse&households=yes",
+      "/results/matrix?type=abuse",
+      "/dashboard",
+    ]) {
+      await page.goto(`${server.url}${path}`);
+      await page.locator("main h1").first().waitFor();
+      await page.locator("main table").first().waitFor();
+      const o = await overflow();
+      expect({ path, scroll: o.scroll, cut: o.cut, chain: o.scroll ? o.chain : [] }).toEqual({
+        path,
+        scroll: 0,
+        cut: [],
+        chain: [],
+      });
+    }
+    // The list's own region scrolls when its table is wider than the column.
+    await page.goto(`${server.url}/results?type=abuse`);
+    await page.getByTestId("results-table").waitFor();
+    const region = await page.getByTestId("results-table").evaluate((t) => {
+      const box = t.closest(".table-scroll") as HTMLElement | null;
+      return box ? getComputedStyle(box).overflowX : "none";
+    });
+    expect(region).toBe("auto");
+  });
 });
