@@ -1,14 +1,17 @@
 /**
  * `export flags` and `export scores` against a scored synthetic village:
  * the CSV columns of spec/cli.md, one line per item held / per child and
- * type, written atomically, and audited.
+ * type, written atomically, and audited; and reruns of the same snapshots and
+ * rule version (direct COPY and staging path) export byte-identical flags,
+ * scores, links and persons (issue 15).
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "../../../test/db.ts";
 import { createMunicipalityRepository } from "../../db/municipality.repository.ts";
+import { withDataScope } from "../../db/scope.ts";
 import { DEFAULT_RULE_SET } from "../../domain/scoring/rules.ts";
 import { BUILT_IN_NAME_POOLS } from "../../domain/synth/demo-names.generated.ts";
 import type { IsoDate } from "../../domain/types.ts";
@@ -18,21 +21,23 @@ import { type ScoreRunSummary, scoreRun } from "../../pipeline/score.ts";
 import { runSynth } from "../../pipeline/synth.ts";
 import { DEFAULT_MUNICIPALITY_NAME } from "../../server/bootstrap.ts";
 import { exportFlags } from "./export-flags.ts";
+import { exportLinks, exportPersons } from "./export-links.ts";
 import { exportScores } from "./export-scores.ts";
 
 const AS_OF = "2024-04-01" as IsoDate;
 const actor = { userId: null, loginName: "test" };
 let t: TestDatabase;
 let summary: ScoreRunSummary;
+let municipalityId: number;
 const dir = mkdtempSync(join(tmpdir(), "mimamori-export-scores-"));
 const data = join(dir, "data");
 
 beforeAll(async () => {
   t = await createTestDatabase();
   runSynth({ profile: "village", seed: 8, out: data, asOf: AS_OF, names: BUILT_IN_NAME_POOLS });
-  const { id: municipalityId } = await createMunicipalityRepository(t.db).ensureDefault(
+  ({ id: municipalityId } = await createMunicipalityRepository(t.db).ensureDefault(
     DEFAULT_MUNICIPALITY_NAME,
-  );
+  ));
   for (const path of await listImportFiles([data]))
     await importFile(t, path, { municipalityId, actor, asOf: AS_OF });
   await runLinkage(t, { municipalityId, actor });
@@ -89,4 +94,43 @@ describe("export flags / export scores", () => {
   it("fails in Japanese, writing nothing, without --out", async () => {
     await expect(exportScores.run([], globals())).rejects.toThrow(/--out/);
   });
+});
+
+describe("reproducible exports (issue 15: a rerun gives byte-identical exports)", () => {
+  const exports = {
+    "flags.csv": exportFlags,
+    "scores.csv": exportScores,
+    "links.csv": exportLinks,
+    "persons.csv": exportPersons,
+  };
+  async function exportAll(sub: string): Promise<Map<string, Buffer>> {
+    const out = join(dir, sub);
+    mkdirSync(out, { recursive: true });
+    const files = new Map<string, Buffer>();
+    for (const [name, command] of Object.entries(exports)) {
+      expect(await command.run(["--out", join(out, name)], globals())).toBe(0);
+      files.set(name, readFileSync(join(out, name)));
+    }
+    return files;
+  }
+
+  it("reruns of the same snapshots and rule version, on the owner's direct COPY and the app login's staging path, export the same bytes", async () => {
+    const first = await exportAll("first");
+    // Again on the owner's connection (direct COPY, foreign-key checks made in code) …
+    await runLinkage(t, { municipalityId, actor });
+    const again = await scoreRun(t, { municipalityId, actor });
+    expect(again.runId).not.toBe(summary.runId);
+    const second = await exportAll("second");
+    // … and as a web-started run does: the app login role, staging tables under the policies.
+    await withDataScope({ municipalityId, council: true }, async () => {
+      await runLinkage({ db: t.db, url: t.appUrl }, { municipalityId, actor });
+      await scoreRun({ db: t.db, url: t.appUrl }, { municipalityId, actor });
+    });
+    const third = await exportAll("third");
+    for (const [name, bytes] of first) {
+      expect(bytes.length, name).toBeGreaterThan(100);
+      expect(second.get(name)?.equals(bytes), `${name} after a rerun`).toBe(true);
+      expect(third.get(name)?.equals(bytes), `${name} after a rerun on the app login`).toBe(true);
+    }
+  }, 240_000);
 });
