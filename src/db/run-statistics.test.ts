@@ -81,10 +81,10 @@ async function scoringPagePlan(runId: number): Promise<Record<string, unknown>[]
       AND r.snapshot_id = ${snapshot} AND r.row_no >= 1 AND r.row_no < 101
       AND r.data IS NOT NULL
     ORDER BY l.row_no`.execute(t.db);
-  const root = (r.rows[0]?.["QUERY PLAN"] as Record<string, unknown>[])[0] as {
-    Plan: Record<string, unknown>;
-  };
-  return nodes(root.Plan);
+  const explained = r.rows[0]?.["QUERY PLAN"] ?? [];
+  const root = explained[0] as { Plan: Record<string, unknown> } | undefined;
+  expect(root).toBeDefined();
+  return nodes(root?.Plan ?? {});
 }
 
 interface Seen {
