@@ -98,6 +98,21 @@ function who(c: Context<AppEnv>) {
 
 const repoOf = (c: Context<AppEnv>) => createCaseRepository(c.get("deps").db);
 
+/**
+ * The case of the path (and its conference, when given) as the reader may
+ * see it, with the scope and repository the handler goes on with. One outside
+ * the reader's scope is refused exactly as a missing one (audited).
+ */
+async function caseInScope(c: Context<AppEnv>, caseId: number, conferenceId?: number) {
+  const scope = scopeOfRequest(c);
+  const repo = repoOf(c);
+  if (conferenceId !== undefined && !(await repo.findConference(scope, conferenceId)))
+    return refuseAsNotFound(c, `conference:${conferenceId}`);
+  const cs = await repo.find(scope, caseId);
+  if (!cs) return refuseAsNotFound(c, `case:${caseId}`);
+  return { scope, repo, cs };
+}
+
 /** Mounted at /api/review-lists. */
 export const reviewListRoutes = createRouter()
   .openapi(
@@ -323,13 +338,8 @@ export const conferenceRoutes = createRouter()
       responses: { 200: json(okSchema) },
     }),
     async (c) => {
-      const scope = scopeOfRequest(c);
       const { conferenceId, caseId } = c.req.valid("param");
-      const repo = repoOf(c);
-      if (!(await repo.findConference(scope, conferenceId)))
-        return refuseAsNotFound(c, `conference:${conferenceId}`);
-      const cs = await repo.find(scope, caseId);
-      if (!cs) return refuseAsNotFound(c, `case:${caseId}`);
+      const { scope, repo, cs } = await caseInScope(c, caseId, conferenceId);
       await repo.schedule(scope, who(c), conferenceId, caseId);
       await audit(c, "case.schedule", `case:${caseId}`, cs.personId, { conferenceId });
       return c.json({ ok: true as const }, 200);
@@ -347,14 +357,9 @@ export const conferenceRoutes = createRouter()
       responses: { 200: json(caseViewSchema.shape.case) },
     }),
     async (c) => {
-      const scope = scopeOfRequest(c);
       const { conferenceId, caseId } = c.req.valid("param");
       const body = c.req.valid("json");
-      const repo = repoOf(c);
-      if (!(await repo.findConference(scope, conferenceId)))
-        return refuseAsNotFound(c, `conference:${conferenceId}`);
-      const cs = await repo.find(scope, caseId);
-      if (!cs) return refuseAsNotFound(c, `case:${caseId}`);
+      const { scope, repo, cs } = await caseInScope(c, caseId, conferenceId);
       const after = await repo.decide(scope, who(c), conferenceId, caseId, {
         decision: body.decision,
         reason: body.reason,
@@ -466,12 +471,9 @@ export const caseRoutes = createRouter()
       responses: { 200: json(caseViewSchema.shape.case) },
     }),
     async (c) => {
-      const scope = scopeOfRequest(c);
       const { caseId } = c.req.valid("param");
       const { action, reason } = c.req.valid("json");
-      const repo = repoOf(c);
-      const cs = await repo.find(scope, caseId);
-      if (!cs) return refuseAsNotFound(c, `case:${caseId}`);
+      const { scope, repo, cs } = await caseInScope(c, caseId);
       if (action !== "request_info" && action !== "relist" && !reason)
         throw new MimamoriError("invalid_input", "理由を入力してください。");
       const after = await repo.act(scope, who(c), caseId, { kind: action }, { reason });
@@ -489,12 +491,9 @@ export const caseRoutes = createRouter()
       responses: { 200: json(caseViewSchema.shape.case) },
     }),
     async (c) => {
-      const scope = scopeOfRequest(c);
       const { caseId } = c.req.valid("param");
       const { eventId, reason } = c.req.valid("json");
-      const repo = repoOf(c);
-      const cs = await repo.find(scope, caseId);
-      if (!cs) return refuseAsNotFound(c, `case:${caseId}`);
+      const { scope, repo, cs } = await caseInScope(c, caseId);
       const after = await repo.correct(scope, who(c), caseId, eventId, reason);
       await audit(c, "case.correct", `case:${caseId}`, cs.personId, { eventId });
       return c.json(caseSummary(after, (await repo.personName(scope, cs.personId)).name), 200);
@@ -511,12 +510,9 @@ export const caseRoutes = createRouter()
       responses: { 200: json(caseViewSchema.shape.case) },
     }),
     async (c) => {
-      const scope = scopeOfRequest(c);
       const { caseId } = c.req.valid("param");
       const { reason } = c.req.valid("json");
-      const repo = repoOf(c);
-      const cs = await repo.find(scope, caseId);
-      if (!cs) return refuseAsNotFound(c, `case:${caseId}`);
+      const { scope, repo, cs } = await caseInScope(c, caseId);
       if (!scope.council) {
         await auditRefusal(c, { reason: "scope", target: `case:${caseId}` });
         throw new MimamoriError(
@@ -539,12 +535,9 @@ export const caseRoutes = createRouter()
       responses: { 200: json(caseViewSchema.shape.case) },
     }),
     async (c) => {
-      const scope = scopeOfRequest(c);
       const { caseId } = c.req.valid("param");
       const { responsibleUserId, reason } = c.req.valid("json");
-      const repo = repoOf(c);
-      const cs = await repo.find(scope, caseId);
-      if (!cs) return refuseAsNotFound(c, `case:${caseId}`);
+      const { scope, repo, cs } = await caseInScope(c, caseId);
       const after = await repo.assign(scope, who(c), caseId, responsibleUserId, reason ?? null);
       await audit(c, "case.assign", `case:${caseId}`, cs.personId, { responsibleUserId });
       return c.json(caseSummary(after, (await repo.personName(scope, cs.personId)).name), 200);
@@ -560,12 +553,9 @@ export const caseRoutes = createRouter()
       responses: { 201: json(okSchema) },
     }),
     async (c) => {
-      const scope = scopeOfRequest(c);
       const { caseId } = c.req.valid("param");
       const body = c.req.valid("json");
-      const repo = repoOf(c);
-      const cs = await repo.find(scope, caseId);
-      if (!cs) return refuseAsNotFound(c, `case:${caseId}`);
+      const { scope, repo, cs } = await caseInScope(c, caseId);
       await repo.addPlan(scope, who(c), caseId, body);
       await audit(c, "case.plan", `case:${caseId}`, cs.personId);
       return c.json({ ok: true as const }, 201);
@@ -581,12 +571,9 @@ export const caseRoutes = createRouter()
       responses: { 201: json(okSchema) },
     }),
     async (c) => {
-      const scope = scopeOfRequest(c);
       const { caseId } = c.req.valid("param");
       const body = c.req.valid("json");
-      const repo = repoOf(c);
-      const cs = await repo.find(scope, caseId);
-      if (!cs) return refuseAsNotFound(c, `case:${caseId}`);
+      const { scope, repo, cs } = await caseInScope(c, caseId);
       await repo.addAction(scope, who(c), caseId, body);
       await audit(c, "case.action", `case:${caseId}`, cs.personId, { kind: body.kind });
       return c.json({ ok: true as const }, 201);
@@ -602,12 +589,9 @@ export const caseRoutes = createRouter()
       responses: { 201: json(okSchema) },
     }),
     async (c) => {
-      const scope = scopeOfRequest(c);
       const { caseId } = c.req.valid("param");
       const body = c.req.valid("json");
-      const repo = repoOf(c);
-      const cs = await repo.find(scope, caseId);
-      if (!cs) return refuseAsNotFound(c, `case:${caseId}`);
+      const { scope, repo, cs } = await caseInScope(c, caseId);
       const id = await repo.addFollowUp(scope, who(c), caseId, body);
       await audit(c, "case.follow_up", `case:${caseId}`, cs.personId, {
         followUpId: id,
@@ -626,12 +610,9 @@ export const caseRoutes = createRouter()
       responses: { 201: json(okSchema) },
     }),
     async (c) => {
-      const scope = scopeOfRequest(c);
       const { caseId } = c.req.valid("param");
       const body = c.req.valid("json");
-      const repo = repoOf(c);
-      const cs = await repo.find(scope, caseId);
-      if (!cs) return refuseAsNotFound(c, `case:${caseId}`);
+      const { scope, repo, cs } = await caseInScope(c, caseId);
       await repo.evaluate(scope, who(c), caseId, {
         runId: body.runId ?? null,
         difficulty: body.difficulty,
