@@ -3,6 +3,10 @@ import { type FormEvent, useState } from "react";
 import type { ChildrenListView } from "../../lib/types.ts";
 import type { ResultsSearch } from "./search.ts";
 
+/** A facet's values as choices, with their counts. */
+const facet = (values: readonly { value: string; n: number }[] | undefined): [string, string][] =>
+  (values ?? []).map((a) => [a.value, `${a.value}（${a.n}）`]);
+
 /** The filter of 判定一覧 / ルール詳細: edits a draft, applies it to the URL on 絞り込む. */
 export function FilterForm({
   search,
@@ -22,6 +26,31 @@ export function FilterForm({
     void navigate({ to, search: { ...draft, page: undefined } });
   }
   const types = data?.run.difficulties ?? [];
+  /** A text box of one filter field. */
+  const text = (label: string, k: keyof ResultsSearch, inputMode: "decimal" | "numeric") => (
+    <label className="field">
+      <span>{label}</span>
+      <input
+        inputMode={inputMode}
+        value={draft[k] ?? ""}
+        onChange={(e) => set(k, e.target.value)}
+      />
+    </label>
+  );
+  /** A choice of one filter field, 「すべて」 first. */
+  const choice = (label: string, k: keyof ResultsSearch, options: readonly [string, string][]) => (
+    <label className="field">
+      <span>{label}</span>
+      <select value={draft[k] ?? ""} onChange={(e) => set(k, e.target.value)}>
+        <option value="">すべて</option>
+        {options.map(([value, name]) => (
+          <option key={value} value={value}>
+            {name}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
   return (
     <form className="card filter-form" onSubmit={submit} aria-label="絞り込み条件">
       <div className="filter-grid">
@@ -38,71 +67,16 @@ export function FilterForm({
             ))}
           </select>
         </label>
-        <label className="field">
-          <span>基準以上</span>
-          <select value={draft.flagged ?? ""} onChange={(e) => set("flagged", e.target.value)}>
-            <option value="">すべて</option>
-            <option value="yes">基準以上のみ</option>
-            <option value="no">基準未満のみ</option>
-          </select>
-        </label>
-        <label className="field">
-          <span>点数（下限）</span>
-          <input
-            inputMode="decimal"
-            value={draft.scoreMin ?? ""}
-            onChange={(e) => set("scoreMin", e.target.value)}
-          />
-        </label>
-        <label className="field">
-          <span>点数（上限）</span>
-          <input
-            inputMode="decimal"
-            value={draft.scoreMax ?? ""}
-            onChange={(e) => set("scoreMax", e.target.value)}
-          />
-        </label>
-        <label className="field">
-          <span>所属（学校・保育所等）</span>
-          <select
-            value={draft.affiliation ?? ""}
-            onChange={(e) => set("affiliation", e.target.value)}
-          >
-            <option value="">すべて</option>
-            {data?.facets.affiliations.map((a) => (
-              <option key={a.value} value={a.value}>
-                {a.value}（{a.n}）
-              </option>
-            ))}
-          </select>
-        </label>
-        <label className="field">
-          <span>学年</span>
-          <select value={draft.grade ?? ""} onChange={(e) => set("grade", e.target.value)}>
-            <option value="">すべて</option>
-            {data?.facets.grades.map((a) => (
-              <option key={a.value} value={a.value}>
-                {a.value}（{a.n}）
-              </option>
-            ))}
-          </select>
-        </label>
-        <label className="field">
-          <span>年齢（下限）</span>
-          <input
-            inputMode="numeric"
-            value={draft.ageMin ?? ""}
-            onChange={(e) => set("ageMin", e.target.value)}
-          />
-        </label>
-        <label className="field">
-          <span>年齢（上限）</span>
-          <input
-            inputMode="numeric"
-            value={draft.ageMax ?? ""}
-            onChange={(e) => set("ageMax", e.target.value)}
-          />
-        </label>
+        {choice("基準以上", "flagged", [
+          ["yes", "基準以上のみ"],
+          ["no", "基準未満のみ"],
+        ])}
+        {text("点数（下限）", "scoreMin", "decimal")}
+        {text("点数（上限）", "scoreMax", "decimal")}
+        {choice("所属（学校・保育所等）", "affiliation", facet(data?.facets.affiliations))}
+        {choice("学年", "grade", facet(data?.facets.grades))}
+        {text("年齢（下限）", "ageMin", "numeric")}
+        {text("年齢（上限）", "ageMax", "numeric")}
         <label className="field filter-items">
           <span>該当項目の条件（AND / OR / NOT）</span>
           <input
@@ -120,14 +94,10 @@ export function FilterForm({
             ))}
           </datalist>
         </label>
-        <label className="field">
-          <span>支援中・判断済み</span>
-          <select value={draft.supported ?? ""} onChange={(e) => set("supported", e.target.value)}>
-            <option value="">すべて</option>
-            <option value="no">確認リストに載る子のみ</option>
-            <option value="yes">支援中・判断済みの子のみ</option>
-          </select>
-        </label>
+        {choice("支援中・判断済み", "supported", [
+          ["no", "確認リストに載る子のみ"],
+          ["yes", "支援中・判断済みの子のみ"],
+        ])}
         {to === "/results" && (
           <>
             <label className="field">
