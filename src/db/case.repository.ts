@@ -1400,6 +1400,55 @@ export function createCaseRepository(db: Database) {
       return (await repo.followUps(scope, { followUpId })).at(0);
     },
 
+    /**
+     * Open follow-ups due by `today` (Japan's date) and not yet reminded,
+     * marked reminded in the statement that picks them (reminded_on, 0062):
+     * each is returned to one caller once, whichever pass (or concurrent
+     * pass) runs first. A disabled assignee's follow-up is left for when the
+     * account (or a reassignment) can act on it.
+     */
+    async takeDueFollowUpsToRemind(
+      scope: DataScope,
+      today: string,
+    ): Promise<
+      {
+        id: number;
+        caseId: number;
+        council: boolean;
+        assigneeUserId: number;
+        dueOn: string;
+        what: string;
+      }[]
+    > {
+      const r = await sql<{
+        id: number;
+        case_id: number;
+        council: boolean;
+        assignee_user_id: number;
+        due_on: string;
+        what: string;
+      }>`
+        UPDATE follow_up f SET reminded_on = ${today}::date
+          FROM child_case cc
+         WHERE cc.id = f.case_id AND f.municipality_id = ${scope.municipalityId}
+           AND f.done_at IS NULL AND f.reminded_on IS NULL AND f.due_on <= ${today}::date
+           AND cc.state <> 'closed'
+           AND EXISTS (SELECT 1 FROM app_user u WHERE u.id = f.assignee_user_id AND NOT u.disabled)
+        RETURNING f.id, f.case_id, cc.council, f.assignee_user_id,
+          to_char(f.due_on, 'YYYY-MM-DD') AS due_on, f.what`.execute(db);
+      // RETURNING has no order: by id, so reminders are written in the order they were set.
+      return r.rows
+        .sort((x, y) => x.id - y.id)
+        .map((x) => ({
+          id: x.id,
+          caseId: x.case_id,
+          council: x.council,
+          assigneeUserId: x.assignee_user_id,
+          dueOn: x.due_on,
+          what: x.what,
+        }));
+    },
+
     /** Follow-ups: of one case, of one assignee (open ones, by due date), or one. */
     async followUps(
       scope: DataScope,

@@ -22,7 +22,7 @@ import {
   usableMailSettings,
 } from "../domain/notifications/mail.ts";
 import type { Logger } from "./logger.ts";
-import { remindOverdueEverywhere } from "./overdue-reminders.ts";
+import { remindDueFollowUpsEverywhere, remindOverdueEverywhere } from "./overdue-reminders.ts";
 
 /** How often the running server looks at the outbox. */
 export const MAIL_SEND_INTERVAL_MS = 30_000;
@@ -154,8 +154,9 @@ export async function sendDueMail(
 
 /**
  * The server's background loop: at start and every `intervalMs`, first the
- * overdue reminders of every municipality (overdue-reminders.ts; relay on or
- * off, so reminders exist even when nobody opens mimamori), then
+ * overdue sheet reminders and the due follow-up reminders of every
+ * municipality (overdue-reminders.ts; relay on or off, so reminders exist
+ * even when nobody opens mimamori), then
  * {@link sendDueMail}, which mails them on the same tick when the relay is on.
  */
 export function startMailSender(options: {
@@ -175,6 +176,15 @@ export function startMailSender(options: {
         options.logger.error(
           { err: safeError(e instanceof Error ? e.message : String(e)) },
           "overdue reminder pass failed",
+        );
+      }
+      try {
+        const due = await remindDueFollowUpsEverywhere(options.db);
+        if (due > 0) options.logger.info({ followUps: due }, "follow-up reminders");
+      } catch (e) {
+        options.logger.error(
+          { err: safeError(e instanceof Error ? e.message : String(e)) },
+          "follow-up reminder pass failed",
         );
       }
       try {

@@ -151,6 +151,7 @@ const KIND_SENTENCES: Record<string, string> = {
   "sheet.new": "情報収集シートの依頼が届いています。",
   "sheet.overdue": "情報収集シートの回答期限が過ぎています。",
   "sheet.answered": "情報収集シートの回答が届いています。",
+  "follow_up.due": "担当している支援のフォローアップの期日になりました。",
 };
 const GENERAL_SENTENCE = "mimamori に新しいお知らせがあります。";
 

@@ -6,7 +6,9 @@ export const notificationListSchema = z
     items: z.array(
       z.object({
         id: z.number().int(),
-        kind: z.string().openapi({ description: "sheet.new / sheet.answered / sheet.overdue" }),
+        kind: z
+          .string()
+          .openapi({ description: "sheet.new / sheet.answered / sheet.overdue / follow_up.due" }),
         text: z.string(),
         link: z.string().nullable(),
         requestId: z.number().int().nullable(),

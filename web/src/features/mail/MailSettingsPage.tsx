@@ -28,6 +28,7 @@ const KIND_LABELS: Record<string, string> = {
   "sheet.new": "情報収集シートの依頼",
   "sheet.answered": "情報収集シートの回答",
   "sheet.overdue": "回答期限切れ",
+  "follow_up.due": "フォローアップの期日",
 };
 
 const when = (iso: string | null) => (iso ? new Date(iso).toLocaleString("ja-JP") : "—");
