@@ -53,15 +53,20 @@ function digests(r: LinkResult): Record<string, string> {
 }
 
 const args = process.argv.slice(2);
+const once = args.includes("--once");
 const cmp = args.indexOf("--compare");
 const before = cmp >= 0 ? (args[cmp + 1] as string) : undefined;
-const positional = args.filter((_, i) => cmp < 0 || (i !== cmp && i !== cmp + 1));
+const positional = args.filter(
+  (a, i) => a !== "--once" && (cmp < 0 || (i !== cmp && i !== cmp + 1)),
+);
 const [dir, out] = positional;
 if (!dir) {
   process.stderr.write("usage: tsx bench/link-digest.ts DIR [OUT.json] [--compare BEFORE.json]\n");
   process.exit(2);
 }
 const { records } = await readMunicipality(dir);
+const mib = (b: number) => Math.round(b / 2 ** 20);
+const afterRead = { heap: process.memoryUsage().heapUsed, rss: process.resourceUsage().maxRSS };
 // Stage times in CPU milliseconds of this process (the machine is shared: wall time is not).
 const clock = () => {
   const u = process.cpuUsage();
@@ -70,6 +75,19 @@ const clock = () => {
 const t0 = clock();
 const first = linkRecords(records, { clock });
 const t1 = clock();
+const afterLink = process.memoryUsage().heapUsed;
+const rssLink = process.resourceUsage().maxRSS;
+if (once) {
+  process.stdout.write(
+    `rows ${records.length}, persons ${first.persons.length}, review ${first.review.length}\n` +
+      `link CPU ${((t1 - t0) / 1000).toFixed(1)} s (${Object.entries(first.stats.timings)
+        .map(([k, v]) => `${k} ${(v / 1000).toFixed(2)}`)
+        .join(", ")})\n` +
+      `heap after read ${mib(afterRead.heap)} MiB (max RSS ${Math.round(afterRead.rss / 1024)} MiB); ` +
+      `heap with the result held ${mib(afterLink)} MiB; max RSS ${Math.round(rssLink / 1024)} MiB\n`,
+  );
+  process.exit(0);
+}
 const decisions = first.review.map((v) => ({
   left: v.leftKey,
   right: v.rightKey,

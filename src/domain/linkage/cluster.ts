@@ -157,42 +157,60 @@ export function clusterRecords(
   const backboneCount = new Int32Array(n);
   for (let i = 0; i < n; i++) backboneCount[i] = backbone[i] ?? 0;
 
-  // Per root: the members that hold a key of some rule, as flat [rule, key, node, …]
-  // triples. A person holds a few such records, so a scan beats a map per person.
-  const keyed = new Map<number, number[]>();
-  constraints.forEach((rule, r) => {
-    for (let i = 0; i < n; i++) {
-      const k = rule.key[i] as number;
-      if (k < 0) continue;
-      const list = keyed.get(i);
-      if (list) list.push(r, k, i);
-      else keyed.set(i, [r, k, i]);
-    }
-  });
+  // Per root: the members that hold a key of some rule, as a linked list of (rule, key, node)
+  // entries in typed arrays (head and tail per root, so joining two persons' lists is O(1)).
+  // A person holds a few such records, so a scan beats a map per person; a metro run holds
+  // about a million of them (every current registry record has a key), which as a
+  // Map<number, number[]> were a million small arrays.
+  let entries = 0;
+  for (const rule of constraints)
+    for (let i = 0; i < n; i++) if ((rule.key[i] as number) >= 0) entries++;
+  const eRule = new Int32Array(entries);
+  const eKey = new Int32Array(entries);
+  const eNode = new Int32Array(entries);
+  const eNext = new Int32Array(entries).fill(-1);
+  const head = new Int32Array(n).fill(-1);
+  const tail = new Int32Array(n).fill(-1);
+  {
+    let e = 0;
+    constraints.forEach((rule, r) => {
+      for (let i = 0; i < n; i++) {
+        const k = rule.key[i] as number;
+        if (k < 0) continue;
+        eRule[e] = r;
+        eKey[e] = k;
+        eNode[e] = i;
+        const t = tail[i] as number;
+        if (t < 0) head[i] = e;
+        else eNext[t] = e;
+        tail[i] = e;
+        e++;
+      }
+    });
+  }
   const ruleViolated = (ra: number, rb: number): boolean => {
-    const ka = keyed.get(ra);
-    const kb = keyed.get(rb);
-    if (!ka || !kb) return false;
-    for (let x = 0; x < ka.length; x += 3)
-      for (let y = 0; y < kb.length; y += 3)
+    for (let x = head[ra] as number; x >= 0; x = eNext[x] as number)
+      for (let y = head[rb] as number; y >= 0; y = eNext[y] as number)
         if (
-          ka[x] === kb[y] &&
-          ka[x + 1] === kb[y + 1] &&
-          (constraints[ka[x] as number] as CannotLinkConstraint).differ(
-            ka[x + 2] as number,
-            kb[y + 2] as number,
+          eRule[x] === eRule[y] &&
+          eKey[x] === eKey[y] &&
+          (constraints[eRule[x] as number] as CannotLinkConstraint).differ(
+            eNode[x] as number,
+            eNode[y] as number,
           )
         )
           return true;
     return false;
   };
   const mergeKeyed = (root: number, gone: number) => {
-    const kg = keyed.get(gone);
-    if (!kg) return;
-    const kr = keyed.get(root);
-    if (!kr) keyed.set(root, kg);
-    else for (const v of kg) kr.push(v);
-    keyed.delete(gone);
+    const hg = head[gone] as number;
+    if (hg < 0) return;
+    const tr = tail[root] as number;
+    if (tr < 0) head[root] = hg;
+    else eNext[tr] = hg;
+    tail[root] = tail[gone] as number;
+    head[gone] = -1;
+    tail[gone] = -1;
   };
 
   const violates = (ra: number, rb: number): boolean => {
@@ -250,20 +268,22 @@ export function clusterRecords(
       if (linkEdge[a] === -1 && linkEdge[b] === -1) linkEdge[b] = e;
     }
   }
+  // Dense cluster numbers in order of each cluster's first node.
   const cluster = new Int32Array(n);
-  const dense = new Map<number, number>();
+  const dense = new Int32Array(n).fill(-1);
+  let clusterCount = 0;
   for (let i = 0; i < n; i++) {
     const r = uf.find(i);
-    let d = dense.get(r);
-    if (d === undefined) {
-      d = dense.size;
-      dense.set(r, d);
+    let d = dense[r] as number;
+    if (d < 0) {
+      d = clusterCount++;
+      dense[r] = d;
     }
     cluster[i] = d;
   }
   return {
     cluster,
-    clusterCount: dense.size,
+    clusterCount,
     accepted: Int32Array.from(accepted),
     linkEdge,
     refused: { cannotLink: refusedCannot, backbone: refusedBackbone },
