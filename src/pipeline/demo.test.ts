@@ -12,8 +12,10 @@ import { createTestDatabase, type TestDatabase } from "../../test/db.ts";
 import { createAuditRepository } from "../db/audit.repository.ts";
 import { createImportRepository } from "../db/import.repository.ts";
 import { createMunicipalityRepository } from "../db/municipality.repository.ts";
-import { DEMO_AS_OF, DEMO_MUNICIPALITY_NAME, type DemoResult, loadDemo } from "./demo.ts";
+import type { IsoDate } from "../domain/types.ts";
+import { DEMO_MUNICIPALITY_NAME, type DemoResult, demoAsOf, loadDemo } from "./demo.ts";
 import { importFile } from "./import.ts";
+import { monthsBefore } from "./retention.ts";
 
 const UNNAMED = "（自治体名未設定）";
 const homes: string[] = [];
@@ -28,12 +30,16 @@ let used: TestDatabase;
 let home: string;
 let municipalityId: number;
 let result: DemoResult;
+/** What `npm start` passes: today's month (computed before and after, across a month's end). */
+let expectedAsOf: Set<string>;
 
 beforeAll(async () => {
   [fresh, used] = await Promise.all([createTestDatabase(), createTestDatabase()]);
   home = tempHome();
   municipalityId = (await createMunicipalityRepository(fresh.db).ensureDefault(UNNAMED)).id;
+  const before = demoAsOf(new Date());
   result = await loadDemo(fresh, { home, municipalityId });
+  expectedAsOf = new Set([before, demoAsOf(new Date())]);
 }, 120_000);
 
 afterAll(async () => {
@@ -42,12 +48,18 @@ afterAll(async () => {
 });
 
 describe("loadDemo on a database without imports", () => {
-  it("imports the 19 files of the town as of the synth date", async () => {
+  it("imports the 19 files of the town as of this month, fresh for the dashboard", async () => {
     if (result.status !== "loaded") throw new Error("demo was skipped");
     expect(result.reports.map((r) => r.status)).toEqual(Array(19).fill("imported"));
     const snapshots = await createImportRepository(fresh.db).listSnapshots(municipalityId);
     expect(snapshots).toHaveLength(19);
-    expect(new Set(snapshots.map((s) => s.asOf))).toEqual(new Set([DEMO_AS_OF]));
+    const dates = new Set(snapshots.map((s) => s.asOf));
+    expect(dates.size).toBe(1);
+    expect(expectedAsOf.has([...dates][0] as string)).toBe(true);
+    // The dashboard's freshness panel warns below today minus 3 months (its default):
+    // none of the demo's sources may be older than a month.
+    const today = new Date().toISOString().slice(0, 10) as IsoDate;
+    for (const d of dates) expect((d ?? "") >= monthsBefore(today, 1)).toBe(true);
     expect(result.rowsStored).toBeGreaterThan(20_000);
     expect(existsSync(join(home, "demo", "truth", "broken_rows.csv"))).toBe(true);
   });
@@ -107,7 +119,7 @@ describe("loadDemo on a database that holds an import", () => {
     const report = await importFile(used, join(home, "demo", "kaigo_nintei.csv"), {
       municipalityId: id,
       actor: { userId: null, loginName: "test" },
-      asOf: DEMO_AS_OF,
+      asOf: demoAsOf(new Date("2026-12-04T09:00:00Z")),
     });
     expect(report.status === "failed" ? report.message : report.status).toBe("imported");
     const elsewhere = tempHome();
@@ -115,5 +127,13 @@ describe("loadDemo on a database that holds an import", () => {
     expect((await createMunicipalityRepository(used.db).findById(id))?.name).toBe("みまもり市");
     expect(await createImportRepository(used.db).listSnapshots(id)).toHaveLength(1);
     expect(existsSync(join(elsewhere, "demo"))).toBe(false);
+  });
+});
+
+describe("demoAsOf", () => {
+  it("is the first day of the given date's month, the same all month", () => {
+    expect(demoAsOf(new Date("2026-12-04T09:00:00Z"))).toBe("2026-12-01");
+    expect(demoAsOf(new Date("2026-12-31T23:59:59Z"))).toBe("2026-12-01");
+    expect(demoAsOf(new Date("2027-01-01T00:00:00Z"))).toBe("2027-01-01");
   });
 });

@@ -13,7 +13,6 @@ import { createAuditRepository } from "../db/audit.repository.ts";
 import { createDemoRepository } from "../db/demo.repository.ts";
 import {
   BUILT_IN_NAME_POOLS,
-  DEFAULT_AS_OF,
   type NamePools,
   PROFILES,
   type ProfileId,
@@ -26,8 +25,15 @@ import { runSynth } from "./synth.ts";
 export const DEMO_PROFILE: ProfileId = "town";
 /** Fixed, so every first start shows the same town. */
 export const DEMO_SEED = 1;
-/** The synth as-of date, which every demo file is imported as. */
-export const DEMO_AS_OF = DEFAULT_AS_OF as IsoDate;
+/**
+ * The demo's 抽出日: the first day of the month of `today` (UTC), so the data is never
+ * more than a month old when the demo is loaded and the dashboard's freshness panel does
+ * not warn about synthetic data for no reason (a fixed 2025-04-01 made every source look
+ * stale). Deterministic for a given date: the same month gives the same town.
+ */
+export function demoAsOf(today: Date): IsoDate {
+  return `${today.toISOString().slice(0, 7)}-01` as IsoDate;
+}
 /** Says on every screen that shows the municipality that its data is synthetic. */
 export const DEMO_MUNICIPALITY_NAME = `${PROFILES[DEMO_PROFILE].municipality}（デモ・合成データ）`;
 /** The folder under HOME the demo files are written to. */
@@ -38,6 +44,8 @@ export interface DemoOptions {
   readonly home: string;
   /** The municipality that receives the demo (the one `bootstrap` created). */
   readonly municipalityId: number;
+  /** The 抽出日 to generate and import the town as (default: `demoAsOf(new Date())`). */
+  readonly asOf?: IsoDate;
   /** Names to generate with (default: the built-in ones; tests may pass others). */
   readonly names?: NamePools;
   /** A line per step, for the operator. */
@@ -84,12 +92,13 @@ export async function loadDemo(target: ImportDatabase, options: DemoOptions): Pr
   await repo.renameMunicipality(options.municipalityId, DEMO_MUNICIPALITY_NAME);
 
   const dir = join(options.home, DEMO_DIR);
+  const asOf = options.asOf ?? demoAsOf(new Date());
   const t0 = performance.now();
   const synth = runSynth({
     profile: DEMO_PROFILE,
     seed: DEMO_SEED,
     out: dir,
-    asOf: DEMO_AS_OF,
+    asOf,
     names: options.names ?? BUILT_IN_NAME_POOLS,
   });
   const synthSeconds = (performance.now() - t0) / 1000;
@@ -103,7 +112,7 @@ export async function loadDemo(target: ImportDatabase, options: DemoOptions): Pr
     {
       municipalityId: options.municipalityId,
       actor: { userId: null, loginName: "demo" },
-      asOf: DEMO_AS_OF,
+      asOf,
     },
   );
   let unexpectedRejections = 0;
@@ -138,7 +147,7 @@ export async function loadDemo(target: ImportDatabase, options: DemoOptions): Pr
     status: "loaded",
     dir,
     municipalityName: DEMO_MUNICIPALITY_NAME,
-    asOf: DEMO_AS_OF,
+    asOf,
     reports,
     rowsRead: sum((r) => r.rowsRead),
     rowsStored: sum((r) => r.rowsStored),
@@ -157,7 +166,7 @@ export async function loadDemo(target: ImportDatabase, options: DemoOptions): Pr
     detail: {
       profile: DEMO_PROFILE,
       seed: DEMO_SEED,
-      asOf: DEMO_AS_OF,
+      asOf,
       files: reports.length,
       failedFiles: reports.length - imported.length,
       snapshotIds: imported.map((r) => r.snapshotId),
