@@ -45,6 +45,9 @@ interface Form {
   appUrl: string;
 }
 
+/** The relay form's plain text fields. */
+type TextKey = "host" | "port" | "authUser" | "authPassword" | "fromAddress" | "appUrl";
+
 function formOf(s: MailSettingsView): Form {
   return {
     enabled: s.enabled,
@@ -113,6 +116,27 @@ export function MailSettingsPage() {
     );
   const view = q.data;
   const set = <K extends keyof Form>(key: K, value: Form[K]) => setForm({ ...form, [key]: value });
+  /** A text field of the relay form (its name is the form's key). */
+  const text = (
+    name: TextKey,
+    label: React.ReactNode,
+    props: {
+      type?: string;
+      inputMode?: "numeric";
+      placeholder?: string;
+      autoComplete?: string;
+    } = {},
+  ) => (
+    <label className="field">
+      <span>{label}</span>
+      <input
+        name={name}
+        value={form[name]}
+        onChange={(e) => set(name, e.target.value)}
+        {...props}
+      />
+    </label>
+  );
   const saveErrors = messages(save.error, "保存できませんでした。もう一度お試しください。");
   const testErrors = messages(test.error, "試験メールを送れませんでした。");
   const readOnly = !view.editable;
@@ -169,26 +193,11 @@ export function MailSettingsPage() {
             />
             <span>お知らせをメールでも知らせる</span>
           </label>
-          <label className="field">
-            <span>SMTP サーバー（ホスト名または IP アドレス）</span>
-            <input
-              name="host"
-              value={form.host}
-              onChange={(e) => set("host", e.target.value)}
-              placeholder="smtp.city.example.lg.jp"
-              autoComplete="off"
-            />
-          </label>
-          <label className="field">
-            <span>ポート番号</span>
-            <input
-              name="port"
-              inputMode="numeric"
-              value={form.port}
-              onChange={(e) => set("port", e.target.value)}
-              placeholder="587"
-            />
-          </label>
+          {text("host", "SMTP サーバー（ホスト名または IP アドレス）", {
+            placeholder: "smtp.city.example.lg.jp",
+            autoComplete: "off",
+          })}
+          {text("port", "ポート番号", { inputMode: "numeric", placeholder: "587" })}
           <label className="field">
             <span>暗号化</span>
             <select
@@ -203,15 +212,9 @@ export function MailSettingsPage() {
               ))}
             </select>
           </label>
-          <label className="field">
-            <span>認証のユーザー名（認証しない中継サーバーなら空）</span>
-            <input
-              name="authUser"
-              value={form.authUser}
-              onChange={(e) => set("authUser", e.target.value)}
-              autoComplete="off"
-            />
-          </label>
+          {text("authUser", "認証のユーザー名（認証しない中継サーバーなら空）", {
+            autoComplete: "off",
+          })}
           <label className="field">
             <span>
               認証のパスワード（
@@ -236,25 +239,13 @@ export function MailSettingsPage() {
               <span>保存済みのパスワードを削除する</span>
             </label>
           )}
-          <label className="field">
-            <span>差出人のアドレス</span>
-            <input
-              type="email"
-              name="fromAddress"
-              value={form.fromAddress}
-              onChange={(e) => set("fromAddress", e.target.value)}
-              placeholder="mimamori@city.example.lg.jp"
-            />
-          </label>
-          <label className="field">
-            <span>メールに載せる mimamori の URL（職員が開くアドレス）</span>
-            <input
-              name="appUrl"
-              value={form.appUrl}
-              onChange={(e) => set("appUrl", e.target.value)}
-              placeholder="https://mimamori.city.example.lg.jp/"
-            />
-          </label>
+          {text("fromAddress", "差出人のアドレス", {
+            type: "email",
+            placeholder: "mimamori@city.example.lg.jp",
+          })}
+          {text("appUrl", "メールに載せる mimamori の URL（職員が開くアドレス）", {
+            placeholder: "https://mimamori.city.example.lg.jp/",
+          })}
         </fieldset>
         {!readOnly && (
           <div className="actions">
