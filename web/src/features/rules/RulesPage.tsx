@@ -46,6 +46,26 @@ function Changes({ changes }: { changes: RuleDiff["changes"] }) {
   );
 }
 
+/** A choice of one of the stored versions, by label. */
+function VersionSelect(p: {
+  label: string;
+  value: string;
+  onChange: (v: string) => void;
+  versions: RulesOverview["versions"];
+}) {
+  return (
+    <label className="field">
+      <span>{p.label}</span>
+      <select value={p.value} onChange={(e) => p.onChange(e.target.value)}>
+        <option value="">選んでください</option>
+        {p.versions.map((v) => (
+          <option key={v.label}>{v.label}</option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
 function message(e: unknown): string {
   return e instanceof ApiFailure || e instanceof Error ? e.message : String(e);
 }
@@ -337,24 +357,18 @@ export function RulesPage() {
               </tbody>
             </table>
             <h3>2つの版の違い</h3>
-            <label className="field">
-              <span>比べる元の版</span>
-              <select value={diffA} onChange={(e) => setDiffA(e.target.value)}>
-                <option value="">選んでください</option>
-                {data.versions.map((v) => (
-                  <option key={v.label}>{v.label}</option>
-                ))}
-              </select>
-            </label>
-            <label className="field">
-              <span>比べる先の版</span>
-              <select value={diffB} onChange={(e) => setDiffB(e.target.value)}>
-                <option value="">選んでください</option>
-                {data.versions.map((v) => (
-                  <option key={v.label}>{v.label}</option>
-                ))}
-              </select>
-            </label>
+            <VersionSelect
+              label="比べる元の版"
+              value={diffA}
+              onChange={setDiffA}
+              versions={data.versions}
+            />
+            <VersionSelect
+              label="比べる先の版"
+              value={diffB}
+              onChange={setDiffB}
+              versions={data.versions}
+            />
             <button
               type="button"
               className="button"
@@ -374,15 +388,12 @@ export function RulesPage() {
               </section>
             )}
             <h3>最新の判定を別の版で判定し直す</h3>
-            <label className="field">
-              <span>比べる版</span>
-              <select value={compareWith} onChange={(e) => setCompareWith(e.target.value)}>
-                <option value="">選んでください</option>
-                {data.versions.map((v) => (
-                  <option key={v.label}>{v.label}</option>
-                ))}
-              </select>
-            </label>
+            <VersionSelect
+              label="比べる版"
+              value={compareWith}
+              onChange={setCompareWith}
+              versions={data.versions}
+            />
             <button
               type="button"
               className="button"
