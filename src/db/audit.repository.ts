@@ -98,7 +98,7 @@ type RawRecord = {
  * (row-level security hides council cases from non-members, so a case row
  * whose case is not visible is treated as council-only — fail closed, which
  * also hides rows of purged cases from non-members), trains on the council
- * labels, was marked `detail.council` by its writer, or names a council
+ * labels, was marked `detail.councilOnly` by its writer, or names a council
  * source or item (yotaikyo, ichiji_hogo, B01, B02) in its target or detail
  * (an import of the 要対協 source, a filter "B11 AND NOT B01"…). The filter
  * is SQL and keyed on the transaction's data scope
@@ -108,7 +108,7 @@ type RawRecord = {
 const COUNCIL_AUDIT_PATTERN = "(B01|B02|yotaikyo|ichiji_hogo)";
 export const councilAuditRowVisible = sql<boolean>`(mimamori_scope_council() OR NOT (
   audit_log.action = 'case.register_council'
-  OR coalesce(audit_log.detail->>'council', '') = 'true'
+  OR coalesce(audit_log.detail->>'councilOnly', '') = 'true'
   OR coalesce(audit_log.target, '') ~ ${COUNCIL_AUDIT_PATTERN}
   OR audit_log.detail::text ~ ${COUNCIL_AUDIT_PATTERN}
   OR (coalesce(audit_log.target, '') LIKE 'case:%' AND NOT EXISTS (
@@ -116,6 +116,13 @@ export const councilAuditRowVisible = sql<boolean>`(mimamori_scope_council() OR 
         WHERE cc.municipality_id = audit_log.municipality_id
           AND cc.id::text = substring(audit_log.target FROM 6)))
 ))`;
+
+/** Which rows a per-person report shows (issue 12). */
+export type PersonReportMode = "direct" | "listed" | "all";
+export type PersonReportRow = AuditRecord & { how: "direct" | "listed" };
+
+/** Actions whose `detail.persons` are each directly shown (a household's members). */
+const DIRECT_LIST_ACTIONS = ["household.view", "rights.disclosure"] as const;
 
 const toRecord = (r: RawRecord): AuditRecord => ({
   id: r.id,
@@ -228,6 +235,44 @@ export function createAuditRepository(db: Database) {
       if (options.since) q = q.where("at", ">=", options.since);
       if (options.until) q = q.where("at", "<", options.until);
       return (await q.execute()).map(toRecord);
+    },
+
+    /**
+     * "Who looked at this child" (issue 12): rows that showed `personId`.
+     * direct — the person's own view, a case, a correction, 開示… (person_id)
+     * and a household view listing the person; listed — the person appeared in
+     * a list, search, agenda or review list (`detail.persons`, GIN index of
+     * migration 0086); all — both. Newest first, keyset-paged, with the
+     * council filter like every read of the log.
+     */
+    async personReport(options: {
+      municipalityId: number;
+      personId: string;
+      mode: PersonReportMode;
+      limit: number;
+      beforeId?: string | undefined;
+      since?: Date | undefined;
+      until?: Date | undefined;
+    }): Promise<PersonReportRow[]> {
+      const listed = sql<boolean>`(audit_log.detail->'persons') @> ${JSON.stringify([options.personId])}::jsonb`;
+      const direct = sql<boolean>`(audit_log.person_id = ${options.personId}
+        OR (audit_log.action IN (${sql.join(DIRECT_LIST_ACTIONS)}) AND ${listed}))`;
+      const how = sql<"direct" | "listed">`CASE WHEN ${direct} THEN 'direct' ELSE 'listed' END`;
+      let q = db
+        .selectFrom("audit_log")
+        .select([...recordColumns, how.as("how")])
+        .where("municipality_id", "=", options.municipalityId)
+        .where(councilAuditRowVisible)
+        .orderBy("id", "desc")
+        .limit(options.limit);
+      if (options.mode === "direct") q = q.where(direct);
+      else if (options.mode === "listed")
+        q = q.where(sql<boolean>`(${listed} AND NOT coalesce(${direct}, false))`);
+      else q = q.where(sql<boolean>`(audit_log.person_id = ${options.personId} OR ${listed})`);
+      if (options.beforeId) q = q.where("id", "<", options.beforeId);
+      if (options.since) q = q.where("at", ">=", options.since);
+      if (options.until) q = q.where("at", "<", options.until);
+      return (await q.execute()).map((r) => ({ ...toRecord(r), how: r.how }));
     },
 
     /** One row of a municipality's log (the audit view's detail), or undefined. */

@@ -296,6 +296,11 @@ describe("search", () => {
     );
     expect(byNo.body.kind).toBe("residentNo");
     expect(hitIds(byNo.body)).toEqual([childA]);
+    // The ids shown are kept for the per-person report ("listed").
+    const shown = await sql<{ detail: { persons?: string[] } }>`
+      SELECT detail FROM audit_log WHERE actor = 'coord.council' AND action = 'children.search'
+      ORDER BY id DESC LIMIT 1`.execute(t.db);
+    expect(shown.rows[0]?.detail.persons).toEqual([childA]);
   });
 
   it("returns only children in the reader's scope, and audits without the query text", async () => {

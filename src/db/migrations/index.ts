@@ -31,6 +31,7 @@ import * as usageStopKeys from "./0082-usage-stop-keys.ts";
 import * as caseRetention from "./0083-case-retention.ts";
 import * as caseRetentionSetting from "./0084-case-retention-setting.ts";
 import * as personRetention from "./0085-person-retention.ts";
+import * as auditPersons from "./0086-audit-persons.ts";
 import * as auditChainOrder from "./0090-audit-chain-order.ts";
 import * as heldItems from "./0091-held-items.ts";
 import * as changeNotify from "./0092-change-notify.ts";
@@ -81,6 +82,7 @@ export const migrations: Record<string, Migration> = {
   "0093-run-data-notify": runDataNotify,
   "0066-totp-must-enrol": totpMustEnrol,
   "0062-follow-up-reminder": followUpReminder,
+  "0086-audit-persons": auditPersons,
   // Stays last: it widens the keys of every municipal table the migrations
   // before it created (issue 12, distribution by municipality_id).
   "0096-distribution-keys": distributionKeys,

@@ -35,6 +35,7 @@ export const AUDIT_ACTION_NAMES = {
   // The audit log itself
   "audit.view": "監査ログの閲覧",
   "audit.report": "監査レポートの出力",
+  "audit.report_view": "監査レポートの閲覧",
   // Children: views, search, exports
   "child.view": "こども詳細の閲覧",
   "household.view": "世帯の閲覧",

@@ -187,7 +187,7 @@ describe("要対協 facts in the audit log (issue 12)", () => {
     await row("import.file", "source:yotaikyo", { rows: 3 });
     await row("children.list", "score_run:1", { filter: { items: "B11 AND NOT B02" } });
     await row("models.train", "label:ichiji_hogo");
-    await row("conference.view", "conference:1", { council: true });
+    await row("conference.view", "conference:1", { councilOnly: true });
     // Not council facts.
     await row("case.view", `case:${plainCase}`);
     await row("child.view", "person:P00000071", { items: 4 });
@@ -210,5 +210,120 @@ describe("要対協 facts in the audit log (issue 12)", () => {
     const hidden = all.body.items.find((i) => i.action === "models.train")?.id as string;
     expect((await auditor.json(`/api/audit/${hidden}`)).status).toBe(404);
     expect((await member.json(`/api/audit/${hidden}`)).status).toBe(200);
+  });
+});
+
+describe("per-person and per-user reports (issue 12)", () => {
+  it("tells direct views from listings, hides 要対協 rows from non-members, and exports CSV with a purpose", async () => {
+    const m = await createMunicipalityRepository(t.db).ensureDefault("テスト町");
+    const audit = createAuditRepository(t.db);
+    const row = (
+      action: string,
+      personId: string | null,
+      detail: Record<string, unknown>,
+      target: string | null = null,
+    ) =>
+      audit.append({
+        municipalityId: m.id,
+        actorUserId: staffId,
+        actor: "tanto",
+        action,
+        target,
+        personId,
+        detail,
+      });
+    await row("child.view", "P00000081", { records: 2 }, "person:P00000081");
+    await row("household.view", null, { persons: ["P00000082", "P00000081"] }, "household:H1");
+    await row("children.search", null, { persons: ["P00000081", "P00000083"] });
+    await row("children.list", null, { persons: ["P00000084"] });
+    await row("children.list", null, {
+      persons: ["P00000081"],
+      filter: { items: "B01" },
+    });
+    // A near miss: the id as part of another string is not a listing.
+    await row("children.list", null, { persons: ["P000000811"] });
+
+    const member = await loginAs(app, t.db, "kansa-rep", ["auditor"], { council: true });
+    type Page = {
+      subject: { kind: string; id: string };
+      items: { action: string; how: string }[];
+      nextBefore: string | null;
+    };
+    const report = async (who: Client, mode: string) =>
+      (await who.json<Page>(`/api/audit/reports/persons/P00000081?mode=${mode}`)).body.items.map(
+        (i) => `${i.action}/${i.how}`,
+      );
+    expect(await report(member, "direct")).toEqual(["household.view/direct", "child.view/direct"]);
+    expect(await report(member, "listed")).toEqual([
+      "children.list/listed",
+      "children.search/listed",
+    ]);
+    expect(await report(member, "all")).toHaveLength(4);
+    // The non-member auditor does not see the listing that names B01.
+    expect(await report(auditor, "listed")).toEqual(["children.search/listed"]);
+    expect(await report(auditor, "all")).toHaveLength(3);
+
+    // Paging: one row per page, then nothing more.
+    const first = await auditor.json<Page>(
+      "/api/audit/reports/persons/P00000081?mode=direct&limit=1",
+    );
+    expect(first.body.items).toHaveLength(1);
+    const second = await auditor.json<Page>(
+      `/api/audit/reports/persons/P00000081?mode=direct&limit=1&before=${first.body.nextBefore}`,
+    );
+    expect(second.body.items.map((i) => i.action)).toEqual(["child.view"]);
+    expect(second.body.nextBefore).toBeNull();
+
+    // CSV: a purpose is required, the export is audited with it.
+    const noPurpose = await auditor.request(
+      "/api/audit/reports/persons/P00000081/export?mode=all",
+      {
+        method: "POST",
+        body: {},
+      },
+    );
+    expect(noPurpose.status).toBe(400);
+    const csv = await auditor.request("/api/audit/reports/persons/P00000081/export?mode=all", {
+      method: "POST",
+      body: { purpose: "開示請求への回答のため" },
+    });
+    expect(csv.status).toBe(200);
+    const text = await csv.text();
+    expect(text.split("\r\n").filter(Boolean)).toHaveLength(4);
+    expect(text).toContain("世帯の閲覧");
+    expect(text).not.toContain("B01");
+    const exported = await t.db
+      .selectFrom("audit_log")
+      .select(["purpose", "target", "detail"])
+      .where("action", "=", "audit.report")
+      .orderBy("id", "desc")
+      .executeTakeFirstOrThrow();
+    expect(exported).toMatchObject({
+      purpose: "開示請求への回答のため",
+      target: "person:P00000081",
+      detail: { rows: 3, mode: "all" },
+    });
+  });
+
+  it("lists what one user did in a period, and refuses another municipality's user", async () => {
+    type Page = { subject: { label: string }; items: { actorUserId: number; how: string }[] };
+    const r = await auditor.json<Page>(`/api/audit/reports/users/${staffId}?limit=200`);
+    expect(r.status).toBe(200);
+    expect(r.body.subject.label).toBe("tanto");
+    expect(r.body.items.length).toBeGreaterThan(30);
+    for (const i of r.body.items) expect(i).toMatchObject({ actorUserId: staffId, how: "own" });
+    // Council rows by the same user stay hidden from the non-member.
+    const member = await loginAs(app, t.db, "kansa-rep2", ["auditor"], { council: true });
+    const all = await member.json<Page>(`/api/audit/reports/users/${staffId}?limit=200`);
+    expect(all.body.items.length).toBeGreaterThan(r.body.items.length);
+    const tomorrow = shift(jstToday(), 1);
+    const later = await auditor.json<Page>(`/api/audit/reports/users/${staffId}?from=${tomorrow}`);
+    expect(later.body.items).toHaveLength(0);
+    const other = await createMunicipalityRepository(t.db).add({ code: "999996", name: "別の町" });
+    await loginAs(app, t.db, "yoso", ["staff"], { municipalityId: other?.id as number });
+    const stranger = (await createUserRepository(t.db).findByLogin("yoso"))?.id as number;
+    expect((await auditor.json(`/api/audit/reports/users/${stranger}`)).status).toBe(404);
+    const staff = await loginAs(app, t.db, "tanto3", ["staff"]);
+    expect((await staff.json(`/api/audit/reports/users/${staffId}`)).status).toBe(403);
   });
 });

@@ -1,9 +1,37 @@
-import { createAuditRepository } from "../../../db/audit.repository.ts";
+import type { Context } from "hono";
+import {
+  type AuditRecord,
+  createAuditRepository,
+  type PersonReportMode,
+} from "../../../db/audit.repository.ts";
+import type { Database } from "../../../db/database.ts";
 import { createUserRepository } from "../../../db/user.repository.ts";
 import { AUDIT_ACTIONS, auditActionName } from "../../../domain/audit/actions.ts";
 import { MimamoriError } from "../../../domain/errors.ts";
-import { actorOf, clientAddress, createRouter, json, policyRoute } from "../../openapi/route.ts";
-import { auditDetailSchema, auditIdParam, auditPageSchema, auditQuery } from "./schema.ts";
+import type { AppEnv } from "../../app-env.ts";
+import { requireReauth } from "../../openapi/reauth.ts";
+import {
+  actorOf,
+  clientAddress,
+  createRouter,
+  json,
+  jsonBody,
+  policyRoute,
+} from "../../openapi/route.ts";
+import { safeCell } from "../../services/run-view.service.ts";
+import {
+  auditDetailSchema,
+  auditIdParam,
+  auditPageSchema,
+  auditQuery,
+  MAX_REPORT_EXPORT,
+  personReportParam,
+  personReportQuery,
+  reportExportBody,
+  reportPageSchema,
+  userReportParam,
+  userReportQuery,
+} from "./schema.ts";
 
 /** Midnight of a date in Japan (the municipality's day). */
 const jstMidnight = (date: string, plusDays = 0) =>
@@ -24,7 +52,250 @@ const item = (
   purpose: r.purpose,
 });
 
+type ReportSubject =
+  | { kind: "person"; personId: string; mode: PersonReportMode }
+  | { kind: "user"; userId: number };
+
+interface ReportRange {
+  limit: number;
+  before?: string | undefined;
+  from?: string | undefined;
+  to?: string | undefined;
+}
+
+/*
+ * Reading or exporting a report is audited with the subject in `target`
+ * (person:… / user:…) and without `person_id`: looking at who viewed a child
+ * is not a view of the child, and must not appear in the child's own report.
+ */
+
+/** One page of a per-person or per-user report (council filter in the repository's SQL). */
+type ReportRow = AuditRecord & { how: "direct" | "listed" | "own" };
+
+async function reportPage(
+  db: Database,
+  municipalityId: number,
+  subject: ReportSubject,
+  q: ReportRange,
+): Promise<ReportRow[]> {
+  const audit = createAuditRepository(db);
+  const range = {
+    municipalityId,
+    limit: q.limit,
+    beforeId: q.before,
+    since: q.from ? jstMidnight(q.from) : undefined,
+    until: q.to ? jstMidnight(q.to, 1) : undefined,
+  };
+  if (subject.kind === "person")
+    return audit.personReport({ ...range, personId: subject.personId, mode: subject.mode });
+  const rows = await audit.list({ ...range, actorUserId: subject.userId });
+  return rows.map((r) => ({ ...r, how: "own" as const }));
+}
+
+/** The subject's label: the user's login name (404 for a user of another municipality). */
+async function subjectOf(
+  db: Database,
+  municipalityId: number,
+  subject: ReportSubject,
+): Promise<{ kind: "person" | "user"; id: string; label: string | null }> {
+  if (subject.kind === "person") return { kind: "person", id: subject.personId, label: null };
+  const user = (await createUserRepository(db).list(municipalityId)).find(
+    (u) => u.id === subject.userId,
+  );
+  if (!user)
+    throw new MimamoriError(
+      "not_found",
+      "指定された利用者はいません。利用者の一覧から選び直してください。",
+    );
+  return { kind: "user", id: String(user.id), label: user.loginName };
+}
+
+async function reportJson(c: Context<AppEnv>, subject: ReportSubject, q: ReportRange) {
+  const actor = actorOf(c);
+  const db = c.get("deps").db;
+  const who = await subjectOf(db, actor.municipalityId, subject);
+  const rows = await reportPage(db, actor.municipalityId, subject, { ...q, limit: q.limit + 1 });
+  const page = rows.slice(0, q.limit);
+  await createAuditRepository(db).append({
+    municipalityId: actor.municipalityId,
+    actorUserId: actor.userId,
+    actor: actor.loginName,
+    action: "audit.report_view",
+    target: `${who.kind}:${who.id}`,
+    clientAddress: clientAddress(c),
+    detail: {
+      count: page.length,
+      mode: subject.kind === "person" ? subject.mode : null,
+      from: q.from ?? null,
+      to: q.to ?? null,
+      before: q.before ?? null,
+    },
+  });
+  return {
+    subject: who,
+    items: page.map((r) => ({ ...item(r), how: r.how })),
+    nextBefore: rows.length > q.limit ? (page.at(-1)?.id ?? null) : null,
+  };
+}
+
+const HOW_NAMES = { direct: "直接の閲覧", listed: "一覧などに表示", own: "本人の操作" } as const;
+
+/** The report as CSV (UTF-8 with BOM, formula-safe cells); the purpose is audited. */
+async function reportCsv(
+  c: Context<AppEnv>,
+  subject: ReportSubject,
+  q: Omit<ReportRange, "limit" | "before">,
+  purpose: string,
+): Promise<Response> {
+  const actor = actorOf(c);
+  await requireReauth(c, "audit.read");
+  const db = c.get("deps").db;
+  const who = await subjectOf(db, actor.municipalityId, subject);
+  const rows: ReportRow[] = [];
+  let before: string | undefined;
+  while (rows.length < MAX_REPORT_EXPORT) {
+    const page = await reportPage(db, actor.municipalityId, subject, {
+      ...q,
+      before,
+      limit: Math.min(1000, MAX_REPORT_EXPORT - rows.length),
+    });
+    rows.push(...page);
+    if (page.length < 1000) break;
+    before = page.at(-1)?.id;
+  }
+  await createAuditRepository(db).append({
+    municipalityId: actor.municipalityId,
+    actorUserId: actor.userId,
+    actor: actor.loginName,
+    action: "audit.report",
+    target: `${who.kind}:${who.id}`,
+    purpose,
+    clientAddress: clientAddress(c),
+    detail: {
+      rows: rows.length,
+      mode: subject.kind === "person" ? subject.mode : null,
+      from: q.from ?? null,
+      to: q.to ?? null,
+    },
+  });
+  const header = [
+    "記録番号",
+    "日時",
+    "利用者",
+    "操作",
+    "操作名",
+    "区分",
+    "対象",
+    "こどもID",
+    "接続元",
+    "目的",
+  ];
+  const lines = rows.map((r) =>
+    [
+      r.id,
+      r.at.toISOString(),
+      r.actor,
+      r.action,
+      auditActionName(r.action),
+      HOW_NAMES[r.how],
+      r.target,
+      r.personId,
+      r.clientAddress,
+      r.purpose,
+    ]
+      .map(safeCell)
+      .join(","),
+  );
+  const body = `\uFEFF${[header.map(safeCell).join(","), ...lines].join("\r\n")}\r\n`;
+  return new Response(body, {
+    status: 200,
+    headers: {
+      "Content-Type": "text/csv; charset=utf-8",
+      "Content-Disposition": `attachment; filename="audit-${who.kind}-${who.id}.csv"`,
+      "Cache-Control": "no-store",
+    },
+  });
+}
+
+const csvResponse = {
+  200: { description: "CSV", content: { "text/csv": { schema: { type: "string" as const } } } },
+};
+
 export const auditRoutes = createRouter()
+  .openapi(
+    policyRoute("audit.read", {
+      method: "get",
+      path: "/reports/persons/{personId}",
+      tags: ["監査"],
+      summary: "人ごとの監査レポート（このこどもをだれが見たか）",
+      description:
+        "direct は本人の詳細・世帯・ケース・開示など直接の閲覧、listed は一覧・検索・議題・候補リストに表示されただけの記録（監査ログの detail.persons、GIN 索引）。要対協構成員でない利用者には要対協の記録を含めません。閲覧は監査ログに記録されます。",
+      request: { params: personReportParam, query: personReportQuery },
+      responses: { 200: json(reportPageSchema) },
+    }),
+    async (c) => {
+      const { personId } = c.req.valid("param");
+      const q = c.req.valid("query");
+      return c.json(await reportJson(c, { kind: "person", personId, mode: q.mode }, q), 200);
+    },
+  )
+  .openapi(
+    policyRoute("audit.read", {
+      method: "post",
+      path: "/reports/persons/{personId}/export",
+      tags: ["監査"],
+      summary: "人ごとの監査レポートの CSV 出力（目的の入力と本人確認が必要）",
+      description: `新しい順に最大 ${MAX_REPORT_EXPORT} 件。目的は監査ログに記録されます。数式として解釈される文字で始まるセルには ' を付けます。`,
+      request: {
+        params: personReportParam,
+        query: personReportQuery,
+        body: jsonBody(reportExportBody),
+      },
+      responses: csvResponse,
+    }),
+    async (c) => {
+      const { personId } = c.req.valid("param");
+      const q = c.req.valid("query");
+      const { purpose } = c.req.valid("json");
+      return reportCsv(c, { kind: "person", personId, mode: q.mode }, q, purpose);
+    },
+  )
+  .openapi(
+    policyRoute("audit.read", {
+      method: "get",
+      path: "/reports/users/{userId}",
+      tags: ["監査"],
+      summary: "利用者ごとの監査レポート（この利用者が何をしたか、期間で絞り込み）",
+      description:
+        "要対協構成員でない利用者には要対協の記録を含めません。閲覧は監査ログに記録されます。",
+      request: { params: userReportParam, query: userReportQuery },
+      responses: { 200: json(reportPageSchema) },
+    }),
+    async (c) => {
+      const { userId } = c.req.valid("param");
+      return c.json(await reportJson(c, { kind: "user", userId }, c.req.valid("query")), 200);
+    },
+  )
+  .openapi(
+    policyRoute("audit.read", {
+      method: "post",
+      path: "/reports/users/{userId}/export",
+      tags: ["監査"],
+      summary: "利用者ごとの監査レポートの CSV 出力（目的の入力と本人確認が必要）",
+      description: `新しい順に最大 ${MAX_REPORT_EXPORT} 件。目的は監査ログに記録されます。`,
+      request: {
+        params: userReportParam,
+        query: userReportQuery,
+        body: jsonBody(reportExportBody),
+      },
+      responses: csvResponse,
+    }),
+    async (c) => {
+      const { userId } = c.req.valid("param");
+      const { purpose } = c.req.valid("json");
+      return reportCsv(c, { kind: "user", userId }, c.req.valid("query"), purpose);
+    },
+  )
   .openapi(
     policyRoute("audit.read", {
       method: "get",

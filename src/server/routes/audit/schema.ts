@@ -91,3 +91,87 @@ export const auditPageSchema = z
     ),
   })
   .openapi("AuditPage");
+
+/** Rows of one CSV export of a report (newest first). */
+export const MAX_REPORT_EXPORT = 10_000;
+
+const reportBase = z.object({
+  limit: z.coerce
+    .number({ error: "件数は数字で指定してください。" })
+    .int("件数は整数で指定してください。")
+    .min(1, "件数は 1 以上にしてください。")
+    .max(MAX_AUDIT_PAGE, `件数は ${MAX_AUDIT_PAGE} 以下にしてください。`)
+    .default(50)
+    .openapi({ description: `1 ページの件数（最大 ${MAX_AUDIT_PAGE}）` }),
+  before: z
+    .string()
+    .regex(/^\d{1,19}$/, "before は数字で指定してください。")
+    .optional()
+    .openapi({ description: "この番号より前（古い）の記録から（キーセットページング）" }),
+  from: date("開始日").openapi({ description: "この日（日本時間）以降" }),
+  to: date("終了日").openapi({ description: "この日（日本時間）まで（当日を含む）" }),
+});
+const inOrder = (q: { from?: string | undefined; to?: string | undefined }) =>
+  !q.from || !q.to || q.from <= q.to;
+const orderMessage = { message: "開始日は終了日より前にしてください。", path: ["from"] };
+
+export const personReportQuery = reportBase
+  .extend({
+    mode: z
+      .enum(["direct", "listed", "all"], {
+        error: "mode は direct・listed・all のどれかにしてください。",
+      })
+      .default("all")
+      .openapi({
+        description:
+          "direct: 本人の詳細・世帯・ケース・開示など直接の閲覧 / listed: 一覧・検索・議題に表示されただけ / all: 両方",
+      }),
+  })
+  .refine(inOrder, orderMessage);
+
+export const userReportQuery = reportBase.refine(inOrder, orderMessage);
+
+export const personReportParam = z.object({
+  personId: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,40}$/, "こどもの番号は半角英数字で指定してください（例: P00000020）。")
+    .openapi({ param: { name: "personId", in: "path" }, example: "P00000020" }),
+});
+
+export const userReportParam = z.object({
+  userId: z.coerce
+    .number({ error: "利用者の番号が正しくありません。一覧から選んでください。" })
+    .int()
+    .positive("利用者の番号が正しくありません。一覧から選んでください。")
+    .openapi({ param: { name: "userId", in: "path" }, example: 1 }),
+});
+
+export const reportExportBody = z
+  .object({
+    purpose: z
+      .string({ error: "出力の目的を入力してください。" })
+      .trim()
+      .min(4, "出力の目的を具体的に入力してください（4文字以上）。")
+      .max(200, "出力の目的は200文字以内で入力してください。"),
+  })
+  .openapi("AuditReportExportBody");
+
+export const reportItemSchema = auditItemSchema
+  .extend({
+    how: z
+      .enum(["direct", "listed", "own"])
+      .openapi({ description: "direct: 直接の閲覧 / listed: 一覧などに表示 / own: 利用者の操作" }),
+  })
+  .openapi("AuditReportItem");
+
+export const reportPageSchema = z
+  .object({
+    subject: z.object({
+      kind: z.enum(["person", "user"]),
+      id: z.string(),
+      label: z.string().nullable(),
+    }),
+    items: z.array(reportItemSchema),
+    nextBefore: z.string().nullable(),
+  })
+  .openapi("AuditReportPage");

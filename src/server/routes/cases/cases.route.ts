@@ -208,6 +208,7 @@ export const reviewListRoutes = createRouter()
       await audit(c, "review_list.view", `review_list:${listId}`, null, {
         month: list.month,
         children: entries.length,
+        persons: entries.map((e) => e.personId),
       });
       return c.json(
         { list, capacity: await repo.capacity(scope, list.runId), households, conferences },
@@ -324,6 +325,7 @@ export const conferenceRoutes = createRouter()
       if (!view) return refuseAsNotFound(c, `conference:${conferenceId}`);
       await audit(c, "conference.view", `conference:${conferenceId}`, null, {
         cases: view.agenda.map((a) => a.case.id),
+        persons: view.agenda.map((a) => a.case.personId),
       });
       return c.json(view, 200);
     },

@@ -78,6 +78,7 @@ export const childRoutes = createRouter()
         {
           view: "top_flagged",
           rows: result.children.length,
+          persons: result.children.map((x) => x.personId),
         },
       );
       return c.json(result, 200);
@@ -151,6 +152,7 @@ export const householdRoutes = createRouter().openapi(
       null,
       {
         members: view.members.length,
+        persons: view.members.map((m) => m.personId),
       },
     );
     return c.json(view, 200);
@@ -181,6 +183,7 @@ export const searchRoutes = createRouter().openapi(
       kind: result.kind,
       hits: result.total,
       offset,
+      persons: result.hits.map((h) => h.personId),
     });
     return c.json(result, 200);
   },

@@ -261,6 +261,7 @@ export const runRoutes = createRouter()
           offset: q.offset,
           shown: page.rows.length,
           total: page.total,
+          persons: page.rows.map((r) => r.personId),
         },
       });
       const names = reasonNames(run);
@@ -322,7 +323,12 @@ export const runRoutes = createRouter()
         action: "children.matrix",
         target: `score_run:${run.id}`,
         clientAddress: clientAddress(c),
-        detail: { filter: audit, shown: m.rows.length, total: m.total },
+        detail: {
+          filter: audit,
+          shown: m.rows.length,
+          total: m.total,
+          persons: m.rows.map((r) => r.personId),
+        },
       });
       return c.json(
         {
