@@ -39,7 +39,7 @@ export interface DecisionLabelRow {
 /** Live (not corrected) events of the municipality, with the list of their conference. */
 const liveEvents = (municipalityId: number) => sql`
   SELECT ce.case_id, ce.action, ce.decision, ce.id, c.list_id AS conf_list
-    FROM case_event ce LEFT JOIN conference c ON c.id = ce.conference_id
+    FROM case_event ce LEFT JOIN conference c ON c.municipality_id = ce.municipality_id AND c.id = ce.conference_id
    WHERE ce.municipality_id = ${municipalityId}
      AND NOT EXISTS (SELECT 1 FROM case_event x WHERE x.corrects_id = ce.id)`;
 
@@ -98,9 +98,9 @@ export function createCaseLabelRepository(db: Database) {
           SELECT DISTINCT ON (l.run_id, en.person_id, en.difficulty)
                  l.run_id, en.person_id, en.difficulty, en.case_id, en.list_id
             FROM review_list_entry en
-            JOIN review_list l ON l.id = en.list_id
-            JOIN child_case cc ON cc.id = en.case_id
-            JOIN score_result sr ON sr.run_id = l.run_id AND sr.person_id = en.person_id
+            JOIN review_list l ON l.municipality_id = en.municipality_id AND l.id = en.list_id
+            JOIN child_case cc ON cc.municipality_id = en.municipality_id AND cc.id = en.case_id
+            JOIN score_result sr ON sr.municipality_id = l.municipality_id AND sr.run_id = l.run_id AND sr.person_id = en.person_id
                                 AND sr.difficulty = en.difficulty
            WHERE en.municipality_id = ${municipalityId}
              AND sr.flagged
@@ -156,8 +156,8 @@ export function createCaseLabelRepository(db: Database) {
             (SELECT ev.decision FROM ev WHERE ev.case_id = en.case_id AND ev.action = 'decide'
                 AND ev.conf_list = en.list_id ORDER BY ev.id DESC LIMIT 1) AS decision
             FROM review_list_entry en
-            JOIN review_list l ON l.id = en.list_id
-            JOIN child_case cc ON cc.id = en.case_id
+            JOIN review_list l ON l.municipality_id = en.municipality_id AND l.id = en.list_id
+            JOIN child_case cc ON cc.municipality_id = en.municipality_id AND cc.id = en.case_id
            WHERE l.run_id = ${runId} AND en.municipality_id = ${municipalityId}
              AND (${council} OR NOT cc.council)
            ORDER BY en.person_id, en.difficulty, en.list_id DESC
@@ -187,11 +187,11 @@ export function createCaseLabelRepository(db: Database) {
           SELECT DISTINCT person_id FROM score_item WHERE run_id = ${runId}
              AND municipality_id = ${municipalityId} AND item_id = 'B01'`.execute(db),
         sql<{ person_id: string }>`
-          SELECT DISTINCT si.person_id FROM score_item si JOIN score_run s ON s.id = si.run_id
+          SELECT DISTINCT si.person_id FROM score_item si JOIN score_run s ON s.municipality_id = si.municipality_id AND s.id = si.run_id
            WHERE si.municipality_id = ${municipalityId} AND s.id > ${runId}
              AND s.completed_at IS NOT NULL AND si.item_id = 'B01'
           UNION
-          SELECT cc.person_id FROM case_event ce JOIN child_case cc ON cc.id = ce.case_id
+          SELECT cc.person_id FROM case_event ce JOIN child_case cc ON cc.municipality_id = ce.municipality_id AND cc.id = ce.case_id
            WHERE ce.municipality_id = ${municipalityId} AND ce.action = 'register_council'
              AND ce.at > (SELECT completed_at FROM score_run WHERE id = ${runId})
              AND NOT EXISTS (SELECT 1 FROM case_event x WHERE x.corrects_id = ce.id)`.execute(db),

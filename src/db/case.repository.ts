@@ -385,7 +385,7 @@ export function createCaseRepository(db: Database) {
     runId: number,
   ): Promise<{ rules: RuleSet; difficulties: string[] } | undefined> {
     const r = await sql<{ rules: RuleSet; difficulties: string[] }>`
-      SELECT v.rules, s.difficulties FROM score_run s JOIN rule_version v ON v.id = s.rule_version_id
+      SELECT v.rules, s.difficulties FROM score_run s JOIN rule_version v ON v.municipality_id = s.municipality_id AND v.id = s.rule_version_id
        WHERE s.id = ${runId} AND s.municipality_id = ${scope.municipalityId}
          AND s.completed_at IS NOT NULL`.execute(exec);
     return r.rows[0];
@@ -838,8 +838,8 @@ export function createCaseRepository(db: Database) {
           FROM review_list_entry e
           JOIN review_list l ON l.id = e.list_id
           JOIN child_case cc ON cc.id = e.case_id
-          JOIN score_run s ON s.id = l.run_id
-          LEFT JOIN link_person p ON p.run_id = s.link_run_id AND p.person_id = e.person_id
+          JOIN score_run s ON s.municipality_id = l.municipality_id AND s.id = l.run_id
+          LEFT JOIN link_person p ON p.municipality_id = s.municipality_id AND p.run_id = s.link_run_id AND p.person_id = e.person_id
          WHERE e.list_id = ${listId} AND e.municipality_id = ${scope.municipalityId}
          ORDER BY coalesce(e.household_no, e.person_id), e.person_id`.execute(db);
       // An override recorded by a member may name a 要対協 exclusion (and its
@@ -900,8 +900,8 @@ export function createCaseRepository(db: Database) {
       }>`
         SELECT r.person_id, r.difficulty, r.excluded_by, p.household_no
           FROM score_result r
-          JOIN score_run s ON s.id = r.run_id
-          LEFT JOIN link_person p ON p.run_id = s.link_run_id AND p.person_id = r.person_id
+          JOIN score_run s ON s.municipality_id = r.municipality_id AND s.id = r.run_id
+          LEFT JOIN link_person p ON p.municipality_id = s.municipality_id AND p.run_id = s.link_run_id AND p.person_id = r.person_id
          WHERE r.run_id = ${runId} AND r.municipality_id = ${scope.municipalityId}
            AND r.person_id = ANY(${ids}::text[])`.execute(db);
       const cases = await sql<{
@@ -1077,7 +1077,7 @@ export function createCaseRepository(db: Database) {
       }>`
         SELECT c.id, c.list_id, l.month, l.run_id, to_char(c.held_on, 'YYYY-MM-DD') AS held_on,
                c.title, c.attendees, c.created_by, c.created_at
-          FROM conference c JOIN review_list l ON l.id = c.list_id
+          FROM conference c JOIN review_list l ON l.municipality_id = c.municipality_id AND l.id = c.list_id
          WHERE c.municipality_id = ${scope.municipalityId}
          ORDER BY c.held_on DESC, c.id DESC LIMIT 60`.execute(db);
       return r.rows.map((c) => ({
@@ -1152,8 +1152,8 @@ export function createCaseRepository(db: Database) {
                  to_char(c.held_on, 'YYYY-MM-DD') AS "heldOn", c.title, c.attendees,
                  c.created_by AS "createdBy", ${isoUtc(sql`c.created_at`)} AS "createdAt",
                  s.link_run_id, s.as_of
-            FROM conference c JOIN review_list l ON l.id = c.list_id
-            JOIN score_run s ON s.id = l.run_id
+            FROM conference c JOIN review_list l ON l.municipality_id = c.municipality_id AND l.id = c.list_id
+            JOIN score_run s ON s.municipality_id = l.municipality_id AND s.id = l.run_id
            WHERE c.id = ${conferenceId} AND c.municipality_id = ${m}
         ), ids AS (
           -- An array, so that child_case is read by its key (= ANY): joined to a
@@ -1183,8 +1183,8 @@ export function createCaseRepository(db: Database) {
             FROM conf
             JOIN child_case cc ON cc.id = ANY((SELECT ids FROM ids)::int[]) AND cc.municipality_id = ${m}
             LEFT JOIN app_user u ON u.id = cc.responsible_user_id
-            LEFT JOIN review_list_entry e ON e.list_id = conf."listId" AND e.case_id = cc.id
-            LEFT JOIN link_person p ON p.run_id = conf.link_run_id AND p.person_id = cc.person_id
+            LEFT JOIN review_list_entry e ON e.municipality_id = cc.municipality_id AND e.list_id = conf."listId" AND e.case_id = cc.id
+            LEFT JOIN link_person p ON p.municipality_id = cc.municipality_id AND p.run_id = conf.link_run_id AND p.person_id = cc.person_id
             LEFT JOIN events ev ON ev.case_id = cc.id
            WHERE ${caseAccess(scope)}
         )
@@ -1476,9 +1476,9 @@ export function createCaseRepository(db: Database) {
         SELECT f.id, f.case_id, cc.person_id, p.name, to_char(f.due_on, 'YYYY-MM-DD') AS due_on, f.what,
                f.assignee_user_id, u.display_name AS assignee_name, f.done_at, f.done_note, f.created_by
           FROM follow_up f
-          JOIN child_case cc ON cc.id = f.case_id
+          JOIN child_case cc ON cc.municipality_id = f.municipality_id AND cc.id = f.case_id
           LEFT JOIN app_user u ON u.id = f.assignee_user_id
-          LEFT JOIN link_person p ON p.run_id = ${latestLinkRun(scope)} AND p.person_id = cc.person_id
+          LEFT JOIN link_person p ON p.municipality_id = cc.municipality_id AND p.run_id = ${latestLinkRun(scope)} AND p.person_id = cc.person_id
          WHERE ${sql.join(conds, sql` AND `)}
          ORDER BY f.done_at IS NOT NULL, f.due_on, f.id LIMIT 200`.execute(db);
       return r.rows.map((f) => ({
@@ -1565,8 +1565,8 @@ export function createCaseRepository(db: Database) {
       const r = await sql<{ person_id: string; difficulty: string }>`
         SELECT person_id, difficulty FROM (
           SELECT DISTINCT ON (coalesce(p.household_no, r.person_id)) r.person_id, r.difficulty, r.score
-            FROM score_result r JOIN score_run s ON s.id = r.run_id
-            LEFT JOIN link_person p ON p.run_id = s.link_run_id AND p.person_id = r.person_id
+            FROM score_result r JOIN score_run s ON s.municipality_id = r.municipality_id AND s.id = r.run_id
+            LEFT JOIN link_person p ON p.municipality_id = s.municipality_id AND p.run_id = s.link_run_id AND p.person_id = r.person_id
            WHERE r.run_id = ${runId} AND r.municipality_id = ${scope.municipalityId}
              AND r.flagged AND cardinality(r.excluded_by) = 0
              AND NOT EXISTS (SELECT 1 FROM child_case cc WHERE cc.municipality_id = r.municipality_id
@@ -1600,7 +1600,7 @@ export function createCaseRepository(db: Database) {
            WHERE l.run_id = ${runId} AND e.municipality_id = ${scope.municipalityId}
         ), ev AS (
           SELECT ce.case_id, ce.action, ce.corrects_id, ce.id, c.list_id AS conf_list
-            FROM case_event ce LEFT JOIN conference c ON c.id = ce.conference_id
+            FROM case_event ce LEFT JOIN conference c ON c.municipality_id = ce.municipality_id AND c.id = ce.conference_id
            WHERE ce.municipality_id = ${scope.municipalityId}
              AND ce.id NOT IN (SELECT corrects_id FROM case_event
                                 WHERE corrects_id IS NOT NULL AND municipality_id = ${scope.municipalityId})

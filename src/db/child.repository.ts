@@ -206,7 +206,7 @@ export function createChildRepository(db: Database, root: Database = db) {
                    scope.council
                      ? sql`sr.score, sr.total_points`
                      : sql`sr.score - COALESCE((SELECT sum(h.points) FROM ${hiddenTable}
-                                        JOIN score_item si ON si.run_id = sr.run_id AND si.person_id = sr.person_id
+                                        JOIN score_item si ON si.municipality_id = sr.municipality_id AND si.run_id = sr.run_id AND si.person_id = sr.person_id
                                                           AND si.item_id = h.item_id
                                        WHERE h.difficulty = sr.difficulty), 0) AS score,
                  sr.total_points - COALESCE((SELECT count(*) FROM score_item si
@@ -425,7 +425,7 @@ export function createChildRepository(db: Database, root: Database = db) {
         SELECT lr.source_id, lr.file_name, lr.row_no, to_char(ir.as_of, 'YYYY-MM-DD') AS as_of,
                ${purgedData("ir")} AS data, lr.method, lr.probability, lr.levels, lr.weights
           FROM link_record lr
-          JOIN import_row ir ON ir.snapshot_id = lr.snapshot_id AND ir.row_no = lr.row_no
+          JOIN import_row ir ON ir.municipality_id = lr.municipality_id AND ir.snapshot_id = lr.snapshot_id AND ir.row_no = lr.row_no
          WHERE lr.run_id = ${run.linkRunId} AND lr.municipality_id = ${scope.municipalityId}
            AND lr.person_id = ${personId}
            AND lr.source_id <> ALL(${hidden}::text[])
@@ -511,8 +511,8 @@ export function createChildRepository(db: Database, root: Database = db) {
                     AND i->>'itemId' = ANY(${[...COUNCIL_ONLY_ITEMS]}::text[])
                ) AS hides
           FROM score_result sr
-          JOIN score_run s ON s.id = sr.run_id AND s.completed_at IS NOT NULL
-          JOIN rule_version v ON v.id = s.rule_version_id
+          JOIN score_run s ON s.municipality_id = sr.municipality_id AND s.id = sr.run_id AND s.completed_at IS NOT NULL
+          JOIN rule_version v ON v.municipality_id = s.municipality_id AND v.id = s.rule_version_id
          WHERE sr.municipality_id = ${scope.municipalityId} AND sr.person_id = ${personId}
          ORDER BY sr.run_id DESC, sr.type_index
          LIMIT 500`.execute(db);
@@ -562,7 +562,7 @@ export function createChildRepository(db: Database, root: Database = db) {
                                                 'reason', ir.data->>'消除事由')
                              ORDER BY ir.data->>'住定日') AS stints
               FROM link_record lr
-              JOIN import_row ir ON ir.snapshot_id = lr.snapshot_id AND ir.row_no = lr.row_no
+              JOIN import_row ir ON ir.municipality_id = lr.municipality_id AND ir.snapshot_id = lr.snapshot_id AND ir.row_no = lr.row_no
              WHERE lr.run_id = p.run_id AND lr.person_id = p.person_id AND lr.source_id = 'jumin'
           ) j ON true
           LEFT JOIN LATERAL (
@@ -664,9 +664,9 @@ export function createChildRepository(db: Database, root: Database = db) {
       const r = await sql<{ school: string }>`
         SELECT ir.data->>'学校名' AS school
           FROM score_result sr
-          JOIN link_record lr ON lr.run_id = ${run.linkRunId} AND lr.person_id = sr.person_id
+          JOIN link_record lr ON lr.municipality_id = sr.municipality_id AND lr.run_id = ${run.linkRunId} AND lr.person_id = sr.person_id
                              AND lr.source_id = 'gakureibo'
-          JOIN import_row ir ON ir.snapshot_id = lr.snapshot_id AND ir.row_no = lr.row_no
+          JOIN import_row ir ON ir.municipality_id = lr.municipality_id AND ir.snapshot_id = lr.snapshot_id AND ir.row_no = lr.row_no
          WHERE sr.run_id = ${run.scoreRunId} AND sr.municipality_id = ${municipalityId} AND sr.flagged
            AND ir.data->>'学校名' IS NOT NULL
          GROUP BY 1 ORDER BY count(DISTINCT sr.person_id) DESC, 1 LIMIT 1`.execute(db);
@@ -701,7 +701,7 @@ export function createChildRepository(db: Database, root: Database = db) {
                CASE WHEN p.birth_date IS NULL THEN NULL
                     ELSE date_part('year', age(${run.asOf}::date, p.birth_date))::int END AS age,
                t.difficulty, t.score, t.threshold, t.total_points
-          FROM (SELECT t.pos, t.person_id, t.difficulty, t.score, t.threshold, t.total_points
+          FROM (SELECT t.pos, t.municipality_id, t.person_id, t.difficulty, t.score, t.threshold, t.total_points
                   FROM home_flagged t
                  WHERE t.run_id = ${run.scoreRunId} AND t.council = ${scope.council}
                    AND t.municipality_id = ${scope.municipalityId}
@@ -717,7 +717,7 @@ export function createChildRepository(db: Database, root: Database = db) {
                  LIMIT ${limit}) t
           -- Names after the limit: a fresh table has no statistics yet, and
           -- joining first made the planner look up every flagged child's name.
-          JOIN link_person p ON p.run_id = ${run.linkRunId} AND p.person_id = t.person_id
+          JOIN link_person p ON p.municipality_id = t.municipality_id AND p.run_id = ${run.linkRunId} AND p.person_id = t.person_id
          ORDER BY t.pos`.execute(db);
       return r.rows.map((x) => ({
         personId: x.person_id,
@@ -751,7 +751,7 @@ function visibleFlagCount(
                 WHERE sr.run_id = ${scoreRunId} AND sr.person_id = p.person_id AND sr.applicable
                   AND sr.difficulty <> ALL(${modelHidden}::text[])
                   AND sr.score - COALESCE((SELECT sum(h.points) FROM ${hiddenValues(hidden)}
-                                            JOIN score_item si ON si.run_id = sr.run_id AND si.person_id = sr.person_id
+                                            JOIN score_item si ON si.municipality_id = sr.municipality_id AND si.run_id = sr.run_id AND si.person_id = sr.person_id
                                                               AND si.item_id = h.item_id
                                            WHERE h.difficulty = sr.difficulty), 0) >= sr.threshold)`;
 }

@@ -53,7 +53,7 @@ export function createCorrectionRepository(db: Database) {
         SELECT l.snapshot_id AS "snapshotId", l.row_no AS "rowNo", l.source_id AS "sourceId",
                l.file_name AS "fileName", to_char(r.as_of, 'YYYY-MM-DD') AS "asOf", r.data
           FROM link_record l
-          JOIN import_row r ON r.snapshot_id = l.snapshot_id AND r.row_no = l.row_no
+          JOIN import_row r ON r.municipality_id = l.municipality_id AND r.snapshot_id = l.snapshot_id AND r.row_no = l.row_no
          WHERE l.municipality_id = ${m} AND l.run_id = ${linkRunId} AND l.person_id = ${personId}
            AND r.data IS NOT NULL
          ORDER BY l.source_id, r.as_of, l.snapshot_id, l.row_no`.execute(db);

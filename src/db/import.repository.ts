@@ -284,7 +284,11 @@ export function createImportRepository(db: Database) {
     ): Promise<Replacement[]> {
       let q = db
         .selectFrom("import_replacement as r")
-        .innerJoin("import_snapshot as n", "n.id", "r.snapshot_id")
+        .innerJoin("import_snapshot as n", (j) =>
+          j
+            .onRef("n.id", "=", "r.snapshot_id")
+            .onRef("n.municipality_id", "=", "r.municipality_id"),
+        )
         .select([
           "r.id",
           "r.snapshot_id",

@@ -90,7 +90,7 @@ export function createPersonRetentionRepository(db: Database) {
       const live = await sql<{ id: string; source: string; n: number }>`
         SELECT lr.person_id AS id, lr.source_id AS source, count(DISTINCT (lr.snapshot_id, lr.row_no))::int AS n
           FROM link_record lr
-          JOIN import_row ir ON ir.snapshot_id = lr.snapshot_id AND ir.row_no = lr.row_no
+          JOIN import_row ir ON ir.municipality_id = lr.municipality_id AND ir.snapshot_id = lr.snapshot_id AND ir.row_no = lr.row_no
          WHERE lr.municipality_id = ${m} AND ir.purged_at IS NULL AND lr.person_id IS NOT NULL
            AND lr.run_id IN (SELECT id FROM link_run WHERE municipality_id = ${m} AND completed_at IS NOT NULL)
          GROUP BY 1, 2`.execute(db);
@@ -100,7 +100,7 @@ export function createPersonRetentionRepository(db: Database) {
                     THEN max(ir.data->>'消除日') END AS left_on,
                bool_or(coalesce(ir.data->>'続柄', '') <> '子') AS not_child
           FROM link_record lr
-          JOIN import_row ir ON ir.snapshot_id = lr.snapshot_id AND ir.row_no = lr.row_no
+          JOIN import_row ir ON ir.municipality_id = lr.municipality_id AND ir.snapshot_id = lr.snapshot_id AND ir.row_no = lr.row_no
          WHERE lr.municipality_id = ${m} AND lr.run_id = ${runId} AND lr.source_id = 'jumin'
            AND ir.data IS NOT NULL AND lr.person_id IS NOT NULL
          GROUP BY 1`.execute(db);

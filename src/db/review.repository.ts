@@ -191,7 +191,7 @@ export function createReviewRepository(db: Database) {
         LEFT JOIN LATERAL (
           SELECT lr.source_id, lr.file_name, lr.row_no, ${purgedData("ir")} AS data, count(*) OVER ()::int AS n
           FROM link_record lr
-          LEFT JOIN import_row ir ON ir.snapshot_id = lr.snapshot_id AND ir.row_no = lr.row_no
+          LEFT JOIN import_row ir ON ir.municipality_id = lr.municipality_id AND ir.snapshot_id = lr.snapshot_id AND ir.row_no = lr.row_no
           WHERE lr.run_id = p.run_id AND lr.profile_key = p.left_key
             ${council ? sql`` : sql`AND lr.source_id <> ALL (${restricted}::text[])`}
           ORDER BY lr.source_id = 'jumin' DESC, lr.source_id, lr.row_no
@@ -200,7 +200,7 @@ export function createReviewRepository(db: Database) {
         LEFT JOIN LATERAL (
           SELECT lr.source_id, lr.file_name, lr.row_no, ${purgedData("ir")} AS data, count(*) OVER ()::int AS n
           FROM link_record lr
-          LEFT JOIN import_row ir ON ir.snapshot_id = lr.snapshot_id AND ir.row_no = lr.row_no
+          LEFT JOIN import_row ir ON ir.municipality_id = lr.municipality_id AND ir.snapshot_id = lr.snapshot_id AND ir.row_no = lr.row_no
           WHERE lr.run_id = p.run_id AND lr.profile_key = p.right_key
             ${council ? sql`` : sql`AND lr.source_id <> ALL (${restricted}::text[])`}
           ORDER BY lr.source_id = 'jumin' DESC, lr.source_id, lr.row_no
@@ -341,7 +341,7 @@ export function createReviewRepository(db: Database) {
                count(*) FILTER (WHERE d.action = 'decide' AND d.same)::int AS same,
                count(*) FILTER (WHERE d.action = 'decide' AND NOT d.same)::int AS different
         FROM link_run lr
-        LEFT JOIN link_review v ON v.run_id = lr.id
+        LEFT JOIN link_review v ON v.municipality_id = lr.municipality_id AND v.run_id = lr.id
           ${scope.council ? sql`` : sql`AND NOT (cardinality(v.left_sources) > 0 AND v.left_sources <@ ${restricted}::text[]) AND NOT (cardinality(v.right_sources) > 0 AND v.right_sources <@ ${restricted}::text[])`}
         LEFT JOIN LATERAL (
           SELECT x.action, x.same FROM link_decision x

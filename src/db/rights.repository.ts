@@ -110,7 +110,7 @@ export function createRightsRepository(db: Database) {
         SELECT l.source_id AS "sourceId", l.snapshot_id AS "snapshotId", l.file_name AS "fileName", l.row_no AS "row",
                to_char(r.as_of, 'YYYY-MM-DD') AS "asOf", l.method, ${purgedData("r")} AS data
           FROM link_record l
-          JOIN import_row r ON r.snapshot_id = l.snapshot_id AND r.row_no = l.row_no
+          JOIN import_row r ON r.municipality_id = l.municipality_id AND r.snapshot_id = l.snapshot_id AND r.row_no = l.row_no
          WHERE l.municipality_id = ${m} AND l.run_id = ${run.linkRunId} AND l.person_id = ${personId}
          ORDER BY l.source_id, r.as_of, l.row_no`.execute(db);
       const hidden = scope.council ? [] : [...COUNCIL_ONLY_ITEMS];

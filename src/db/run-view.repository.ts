@@ -297,7 +297,7 @@ export function createRunViewRepository(db: Database) {
           LEFT JOIN LATERAL (
             SELECT ${affil} AS affiliation, ${grade} AS grade
             FROM link_record l
-            JOIN import_row ir ON ir.snapshot_id = l.snapshot_id AND ir.row_no = l.row_no
+            JOIN import_row ir ON ir.municipality_id = l.municipality_id AND ir.snapshot_id = l.snapshot_id AND ir.row_no = l.row_no
             WHERE l.run_id = ${run.linkRunId} AND l.person_id = k.person_id
               AND l.source_id = ANY(${src}::text[]) AND ${affil} IS NOT NULL
             ORDER BY ir.as_of DESC NULLS LAST, l.snapshot_id DESC, l.row_no DESC

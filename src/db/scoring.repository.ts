@@ -109,7 +109,11 @@ export function createScoringRepository(db: Database) {
   ): Promise<ScoreRunSummaryRow | undefined> {
     let q = db
       .selectFrom("score_run as s")
-      .innerJoin("rule_version as v", "v.id", "s.rule_version_id")
+      .innerJoin("rule_version as v", (j) =>
+        j
+          .onRef("v.id", "=", "s.rule_version_id")
+          .onRef("v.municipality_id", "=", "s.municipality_id"),
+      )
       .select([
         "s.id",
         "s.link_run_id",
@@ -236,7 +240,10 @@ export function createScoringRepository(db: Database) {
           const page = await db
             .selectFrom("link_record as l")
             .innerJoin("import_row as r", (j) =>
-              j.onRef("r.snapshot_id", "=", "l.snapshot_id").onRef("r.row_no", "=", "l.row_no"),
+              j
+                .onRef("r.snapshot_id", "=", "l.snapshot_id")
+                .onRef("r.row_no", "=", "l.row_no")
+                .onRef("r.municipality_id", "=", "l.municipality_id"),
             )
             .select([
               "l.snapshot_id",

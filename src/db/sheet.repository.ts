@@ -425,7 +425,7 @@ export function createSheetRepository(db: Database) {
         SELECT DISTINCT ON (lr.person_id) lr.person_id, lr.source_id,
                CASE lr.source_id WHEN 'gakureibo' THEN ir.data->>'学校名' ELSE ir.data->>'施設名' END AS place
           FROM link_record lr
-          JOIN import_row ir ON ir.snapshot_id = lr.snapshot_id AND ir.row_no = lr.row_no
+          JOIN import_row ir ON ir.municipality_id = lr.municipality_id AND ir.snapshot_id = lr.snapshot_id AND ir.row_no = lr.row_no
          WHERE lr.run_id = ${linkRunId} AND lr.municipality_id = ${scope.municipalityId}
            AND lr.person_id IN (${sql.join(personIds.map((p) => sql`${p}`))})
            AND lr.source_id IN ('gakureibo', 'hoiku_zaiseki')
@@ -470,7 +470,7 @@ export function createSheetRepository(db: Database) {
     ): Promise<string[]> {
       const r = await sql<{ person_id: string }>`
         SELECT DISTINCT e.person_id FROM review_list_entry e
-          JOIN child_case cc ON cc.id = e.case_id
+          JOIN child_case cc ON cc.municipality_id = e.municipality_id AND cc.id = e.case_id
          WHERE e.list_id = ${listId} AND e.municipality_id = ${scope.municipalityId}
            AND cc.state IN ('listed', 'gathering', 'on_agenda')
            AND ${currentAffiliationIs(place, linkRunId, sql`e.person_id`)}

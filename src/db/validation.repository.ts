@@ -34,7 +34,9 @@ export function createValidationRepository(db: Database) {
     async flagCountsPerRun(municipalityId: number): Promise<RunFlagCountRow[]> {
       const rows = await db
         .selectFrom("score_result as r")
-        .innerJoin("score_run as s", "s.id", "r.run_id")
+        .innerJoin("score_run as s", (j) =>
+          j.onRef("s.id", "=", "r.run_id").onRef("s.municipality_id", "=", "r.municipality_id"),
+        )
         .select([
           "r.run_id",
           sql<string>`to_char(s.as_of, 'YYYY-MM-DD')`.as("as_of"),
