@@ -71,9 +71,12 @@ export function assignPersonIds(
 ): { ids: PersonId[]; assignment: PersonIdAssignment; events: PersonIdEvent[] } {
   const votes: { cluster: number; id: string; n: number }[] = [];
   const best = new Array<{ id: string; n: number } | undefined>(clusters.length);
+  // One tally and one set, cleared per cluster (a metro run has 760,000 clusters).
+  const tally = new Map<string, number>();
+  const seen = new Set<string>();
   clusters.forEach((c, ci) => {
-    const tally = new Map<string, number>();
-    const seen = new Set<string>();
+    tally.clear();
+    seen.clear();
     for (const k of c.anchors) {
       if (seen.has(k)) continue;
       seen.add(k);
