@@ -8,7 +8,7 @@
  * Reads are of the newest completed scoring run and its linkage run.
  */
 
-import { sql } from "kysely";
+import { type RawBuilder, sql } from "kysely";
 import type { Evidence } from "../domain/items/evidence.ts";
 import { querySearchKeys } from "../domain/ja/search-key.ts";
 import {
@@ -147,6 +147,54 @@ const comparisonCache = new WeakMap<
   Database,
   Map<string, { name: string; label: string; levels: { label: string }[] }[]>
 >();
+
+interface HistoryDbRow {
+  run_id: number;
+  type_index: number;
+  as_of: string;
+  difficulty: string;
+  score: number;
+  threshold: number;
+  flagged: boolean;
+  hides: boolean;
+}
+
+/** A person's scores in every completed run, newest first (`history`, `viewCore`). */
+function historySql(scope: DataScope, personId: RawBuilder<unknown>) {
+  return sql`
+    SELECT sr.run_id, sr.type_index, to_char(s.as_of, 'YYYY-MM-DD') AS as_of, sr.difficulty, sr.score,
+           sr.threshold, sr.flagged,
+           EXISTS (
+             SELECT 1 FROM jsonb_array_elements(v.rules->'types') t,
+                           jsonb_array_elements(t->'items') i
+              WHERE t->>'difficulty' = sr.difficulty
+                AND i->>'itemId' = ANY(${[...COUNCIL_ONLY_ITEMS]}::text[])
+           ) AS hides
+      FROM score_result sr
+      JOIN score_run s ON s.municipality_id = sr.municipality_id AND s.id = sr.run_id AND s.completed_at IS NOT NULL
+      JOIN rule_version v ON v.municipality_id = s.municipality_id AND v.id = s.rule_version_id
+     WHERE sr.municipality_id = ${scope.municipalityId} AND sr.person_id = ${personId}
+     ORDER BY sr.run_id DESC, sr.type_index
+     LIMIT 500`;
+}
+
+/**
+ * For a non-member, a type whose rule counts a council-only item is shown
+ * without its score (the stored one may include the hidden item).
+ */
+function historyRows(scope: DataScope, rows: readonly HistoryDbRow[]) {
+  return rows.map((x) => {
+    const withheld = !scope.council && x.hides;
+    return {
+      scoreRunId: x.run_id,
+      asOf: x.as_of,
+      difficulty: x.difficulty,
+      score: withheld ? null : x.score,
+      threshold: x.threshold,
+      flagged: withheld ? null : x.flagged,
+    };
+  });
+}
 
 interface RunHead {
   id: number;
@@ -295,6 +343,96 @@ export function createChildRepository(db: Database, root: Database = db) {
       const rules = await rulesOf(municipalityId, r.rule_version_id);
       if (!rules) return undefined;
       return { scoreRunId: r.id, linkRunId: r.link_run_id, asOf: r.as_of, rules };
+    },
+
+    /**
+     * The core of the child view in ONE statement (issue 11: round trips were
+     * most of a child view's cost): the child (undefined when missing or out
+     * of the reader's scope, as findChild), its stored scores, held items with
+     * evidence, linked records and score history — the same rows as
+     * findChild, scores, items, records and history, each aggregated to JSON.
+     */
+    async viewCore(
+      scope: DataScope,
+      run: ChildRun,
+      personId: string,
+    ): Promise<
+      | {
+          child: PersonRow;
+          scores: StoredScore[];
+          items: { itemId: string; evidence: Evidence }[];
+          records: LinkedRecord[];
+          history: ReturnType<typeof historyRows>;
+        }
+      | undefined
+    > {
+      const r = await sql<
+        PersonDbRow & {
+          scores: StoredScore[];
+          items: { itemId: string; evidence: Evidence }[];
+          records: {
+            sourceId: string;
+            fileName: string;
+            rowNo: number;
+            asOf: string | null;
+            data: Record<string, unknown> | null;
+            method: string;
+            probability: number | null;
+            levels: number[] | null;
+            weights: number[] | null;
+          }[];
+          history: HistoryDbRow[];
+        }
+      >`
+        WITH c AS (
+          SELECT ${cols(run.asOf)}
+            FROM link_person p
+           WHERE p.run_id = ${run.linkRunId} AND p.municipality_id = ${scope.municipalityId}
+             AND p.person_id = ${personId}
+             AND EXISTS (SELECT 1 FROM score_result sr WHERE sr.run_id = ${run.scoreRunId} AND sr.person_id = p.person_id)
+             AND ${childAccess(scope, run.linkRunId, sql`p.person_id`)}
+        )
+        SELECT c.*,
+          (SELECT coalesce(json_agg(json_build_object(
+                    'difficulty', sr.difficulty, 'applicable', sr.applicable, 'score', sr.score,
+                    'threshold', sr.threshold, 'flagged', sr.flagged, 'excludedBy', sr.excluded_by)
+                  ORDER BY sr.type_index), '[]')
+             FROM score_result sr
+            WHERE sr.municipality_id = ${scope.municipalityId} AND sr.run_id = ${run.scoreRunId}
+              AND sr.person_id = c.person_id) AS scores,
+          (SELECT coalesce(json_agg(json_build_object('itemId', si.item_id, 'evidence', si.evidence)
+                  ORDER BY si.item_id), '[]')
+             FROM score_item si
+            WHERE si.municipality_id = ${scope.municipalityId} AND si.run_id = ${run.scoreRunId}
+              AND si.person_id = c.person_id
+              AND si.item_id <> ALL(${hiddenItems(scope)}::text[])) AS items,
+          (SELECT coalesce(json_agg(json_build_object(
+                    'sourceId', x.source_id, 'fileName', x.file_name, 'rowNo', x.row_no, 'asOf', x.as_of,
+                    'data', x.data, 'method', x.method, 'probability', x.probability,
+                    'levels', x.levels, 'weights', x.weights)
+                  ORDER BY x.ord), '[]')
+             FROM (SELECT lr.source_id, lr.file_name, lr.row_no, to_char(ir.as_of, 'YYYY-MM-DD') AS as_of,
+                          ${purgedData("ir")} AS data, lr.method, lr.probability, lr.levels, lr.weights,
+                          row_number() OVER (ORDER BY ir.as_of NULLS FIRST, lr.source_id, lr.row_no) AS ord
+                     FROM link_record lr
+                     JOIN import_row ir ON ir.municipality_id = lr.municipality_id AND ir.snapshot_id = lr.snapshot_id AND ir.row_no = lr.row_no
+                    WHERE lr.run_id = ${run.linkRunId} AND lr.municipality_id = ${scope.municipalityId}
+                      AND lr.person_id = c.person_id
+                      AND lr.source_id <> ALL(${hiddenSources(scope)}::text[])
+                    ORDER BY ir.as_of NULLS FIRST, lr.source_id, lr.row_no
+                    LIMIT 1000) x) AS records,
+          (SELECT coalesce(json_agg(h ORDER BY h.run_id DESC, h.type_index), '[]')
+             FROM (${historySql(scope, sql`c.person_id`)}) h) AS history
+          FROM c`.execute(db);
+      const row = r.rows[0];
+      if (!row) return undefined;
+      return {
+        child: person(row),
+        scores: row.scores,
+        items: row.items,
+        records: row.records.map((x) => ({ ...x, data: x.data ?? {} })),
+        history: historyRows(scope, row.history),
+      };
     },
 
     /** A scored child of the run the reader may see, or undefined (missing and out of scope alike). */
@@ -493,40 +631,8 @@ export function createChildRepository(db: Database, root: Database = db) {
         flagged: boolean | null;
       }[]
     > {
-      const r = await sql<{
-        run_id: number;
-        as_of: string;
-        difficulty: string;
-        score: number;
-        threshold: number;
-        flagged: boolean;
-        hides: boolean;
-      }>`
-        SELECT sr.run_id, to_char(s.as_of, 'YYYY-MM-DD') AS as_of, sr.difficulty, sr.score, sr.threshold,
-               sr.flagged,
-               EXISTS (
-                 SELECT 1 FROM jsonb_array_elements(v.rules->'types') t,
-                               jsonb_array_elements(t->'items') i
-                  WHERE t->>'difficulty' = sr.difficulty
-                    AND i->>'itemId' = ANY(${[...COUNCIL_ONLY_ITEMS]}::text[])
-               ) AS hides
-          FROM score_result sr
-          JOIN score_run s ON s.municipality_id = sr.municipality_id AND s.id = sr.run_id AND s.completed_at IS NOT NULL
-          JOIN rule_version v ON v.municipality_id = s.municipality_id AND v.id = s.rule_version_id
-         WHERE sr.municipality_id = ${scope.municipalityId} AND sr.person_id = ${personId}
-         ORDER BY sr.run_id DESC, sr.type_index
-         LIMIT 500`.execute(db);
-      return r.rows.map((x) => {
-        const withheld = !scope.council && x.hides;
-        return {
-          scoreRunId: x.run_id,
-          asOf: x.as_of,
-          difficulty: x.difficulty,
-          score: withheld ? null : x.score,
-          threshold: x.threshold,
-          flagged: withheld ? null : x.flagged,
-        };
-      });
+      const r = await sql<HistoryDbRow>`${historySql(scope, sql`${personId}`)}`.execute(db);
+      return historyRows(scope, r.rows);
     },
 
     /**

@@ -304,19 +304,19 @@ async function viewIn(
 ): Promise<ChildView | undefined> {
   const run = await repo.latestRun(scope.municipalityId);
   if (!run) return undefined;
-  const child = await repo.findChild(scope, run, personId);
-  if (!child) return undefined;
   // A 所属 account sees a child only through the requests sent to it, and
   // only what their sharing modes share (issue 13): never the live scores,
   // records, history or household.
-  if (scope.children === "requests") return sharedChildView(db, scope, maskingVersion, run, child);
-  const [scores, items, records, comparisons, history] = await Promise.all([
-    repo.scores(scope, run, personId),
-    repo.items(scope, run, [personId]),
-    repo.records(scope, run, personId),
-    repo.comparisons(scope, run),
-    repo.history(scope, personId),
-  ]);
+  if (scope.children === "requests") {
+    const child = await repo.findChild(scope, run, personId);
+    return child ? sharedChildView(db, scope, maskingVersion, run, child) : undefined;
+  }
+  // The child, scores, items, records and history in one statement; the
+  // run head and the comparisons come from memory when warm.
+  const core = await repo.viewCore(scope, run, personId);
+  if (!core) return undefined;
+  const { child, scores, items, records, history } = core;
+  const comparisons = await repo.comparisons(scope, run);
   const held = new Map(items.map((i) => [i.itemId, i.evidence]));
   const types = buildScoreWaterfalls(
     run.rules,
