@@ -186,4 +186,14 @@ describe.skipIf(!hasBrowser)("ダッシュボード・判定一覧・ルール�
     });
     expect(region).toBe("auto");
   });
+
+  it("判定一覧 with 点数の下限 above the 上限 says so instead of listing nobody", async () => {
+    const { page, server } = f;
+    await page.goto(`${server.url}/results?type=abuse&scoreMin=5&scoreMax=2`);
+    const alert = page.getByRole("alert").filter({ hasText: "入力内容に誤りがあります" });
+    await alert.waitFor();
+    const text = (await alert.textContent()) ?? "";
+    expect(text).toContain("点数の下限（5）が上限（2）より大きくなっています");
+    expect(text).not.toContain("scoreMin");
+  });
 });

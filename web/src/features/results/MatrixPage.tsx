@@ -66,7 +66,8 @@ export function MatrixPage({ search }: { search: ResultsSearch }) {
           />
           {error && (
             <p role="alert" className="alert alert-error">
-              {error.message}
+              {/* The reason too (e.g. 下限 above 上限), without the field's code name. */}
+              {[error.message, ...error.details.map((d) => d.replace(/^[\w.]+: /, ""))].join(" ")}
             </p>
           )}
           {d && (
