@@ -8,6 +8,10 @@ export interface AccountInventoryRow {
   loginName: string;
   displayName: string;
   roles: string[];
+  /** The school or nursery of an 所属 account, or null. */
+  affiliation: string | null;
+  /** A 要対協 member (sees council facts). */
+  council: boolean;
   disabled: boolean;
   createdAt: Date;
   lastLoginAt: Date | null;
@@ -48,6 +52,8 @@ export function createAccountRepository(db: Database) {
           "u.login_name",
           "u.display_name",
           "u.roles",
+          "u.affiliation",
+          "u.council",
           "u.disabled",
           "u.created_at",
           "u.last_login_at",
@@ -73,6 +79,8 @@ export function createAccountRepository(db: Database) {
         loginName: r.login_name,
         displayName: r.display_name,
         roles: r.roles,
+        affiliation: r.affiliation,
+        council: r.council,
         disabled: r.disabled,
         createdAt: r.created_at,
         lastLoginAt: r.last_login_at,

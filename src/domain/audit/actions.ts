@@ -28,6 +28,7 @@ export const AUDIT_ACTION_NAMES = {
   "user.password_reset": "パスワードの再設定",
   "user.roles": "役割の変更",
   "user.inventory": "利用者の棚卸",
+  "user.inventory_export": "利用者の棚卸表の出力",
   "user.email": "利用者のメールアドレスの変更",
   "mail.settings": "メール通知（SMTP）の設定の変更",
   "mail.test": "試験メールの送信",

@@ -103,3 +103,40 @@ export const secondFactorResetSchema = z
     sessionsEnded: z.number().int(),
   })
   .openapi("SecondFactorReset");
+
+export const inventoryItemSchema = z
+  .object({
+    id: z.number().int(),
+    loginName: z.string(),
+    displayName: z.string(),
+    roles: z.array(z.string()),
+    affiliation: z.string().nullable(),
+    council: z.boolean().openapi({ description: "要対協の構成員" }),
+    secondFactor: z.boolean(),
+    lastLoginAt: z.string().nullable(),
+    createdAt: z.string(),
+    disabled: z.boolean(),
+    mustChangePassword: z.boolean(),
+    lockedUntil: z.string().nullable(),
+    activeSessions: z.number().int(),
+    flags: z.array(z.object({ id: z.string(), label: z.string() })),
+  })
+  .openapi("InventoryItem");
+
+export const inventorySchema = z
+  .object({
+    at: z.string(),
+    items: z.array(inventoryItemSchema),
+    flagged: z.number().int().openapi({ description: "注意のある利用者の数" }),
+  })
+  .openapi("AccountInventory");
+
+export const inventoryExportBody = z
+  .object({
+    purpose: z
+      .string({ error: "出力の目的を入力してください。" })
+      .trim()
+      .min(4, "出力の目的を具体的に入力してください（4文字以上）。")
+      .max(200, "出力の目的は200文字以内で入力してください。"),
+  })
+  .openapi("InventoryExportBody");

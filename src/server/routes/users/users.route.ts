@@ -1,8 +1,12 @@
 import { z } from "@hono/zod-openapi";
 import type { Context } from "hono";
+import { createAccountRepository } from "../../../db/account.repository.ts";
 import { createUserRepository, type UserRow } from "../../../db/user.repository.ts";
+import { INVENTORY_FLAGS, inventoryFlags } from "../../../domain/accounts/inventory.ts";
 import { isRole } from "../../../domain/policy/index.ts";
 import type { AppEnv } from "../../app-env.ts";
+import { auditRequest } from "../../audit.ts";
+import { requireReauth } from "../../openapi/reauth.ts";
 import {
   actorOf,
   clientAddress,
@@ -11,6 +15,7 @@ import {
   jsonBody,
   policyRoute,
 } from "../../openapi/route.ts";
+import { safeCell } from "../../services/run-view.service.ts";
 import { createUserWithTemporaryPassword } from "../../services/user.service.ts";
 import {
   changeRoles,
@@ -24,6 +29,8 @@ import {
   changeRolesBody,
   createdUserSchema,
   createUserBody,
+  inventoryExportBody,
+  inventorySchema,
   secondFactorResetBody,
   secondFactorResetSchema,
   sessionsEndedSchema,
@@ -56,7 +63,122 @@ function onUser(c: Context<AppEnv>, userId: number) {
   };
 }
 
+/** The inventory with its flags (one reading of the clock for every row). */
+async function inventoryOf(c: Context<AppEnv>) {
+  const actor = actorOf(c);
+  const now = c.get("deps").now();
+  const rows = await createAccountRepository(c.get("deps").db).inventory(actor.municipalityId, now);
+  const items = rows.map((r) => ({
+    id: r.id,
+    loginName: r.loginName,
+    displayName: r.displayName,
+    roles: r.roles,
+    affiliation: r.affiliation,
+    council: r.council,
+    secondFactor: r.secondFactor,
+    lastLoginAt: r.lastLoginAt?.toISOString() ?? null,
+    createdAt: r.createdAt.toISOString(),
+    disabled: r.disabled,
+    mustChangePassword: r.mustChangePassword,
+    lockedUntil: r.lockedUntil?.toISOString() ?? null,
+    activeSessions: r.activeSessions,
+    flags: inventoryFlags(r, now).map((id) => ({ id, label: INVENTORY_FLAGS[id] })),
+  }));
+  return { at: now.toISOString(), items, flagged: items.filter((i) => i.flags.length > 0).length };
+}
+
+const yesNo = (b: boolean) => (b ? "はい" : "いいえ");
+
 export const userRoutes = createRouter()
+  .openapi(
+    policyRoute("audit.read", {
+      method: "get",
+      path: "/inventory",
+      tags,
+      summary:
+        "利用者の棚卸（役割・所属・要対協・二要素認証・最終ログイン・作成・無効・セッション、注意点）",
+      description:
+        "定期的な棚卸のための一覧です。注意点: 90日以上ログインなし、管理者・総括管理で二要素認証なし、仮パスワードのまま、ロック中、無効なのにセッションあり。閲覧は監査ログに記録されます。",
+      responses: { 200: json(inventorySchema) },
+    }),
+    async (c) => {
+      const inventory = await inventoryOf(c);
+      await auditRequest(c, {
+        action: "user.inventory",
+        detail: { accounts: inventory.items.length, flagged: inventory.flagged },
+      });
+      return c.json(inventory, 200);
+    },
+  )
+  .openapi(
+    policyRoute("audit.read", {
+      method: "post",
+      path: "/inventory/export",
+      tags,
+      summary: "利用者の棚卸表の CSV 出力（目的の入力と本人確認が必要）",
+      description:
+        "UTF-8（BOM 付き）。数式として解釈される文字で始まるセルには ' を付けます。目的は監査ログに記録されます。出力の前 10 分以内の本人確認（POST /api/auth/reauth）が必要です。",
+      request: { body: jsonBody(inventoryExportBody) },
+      responses: {
+        200: { description: "CSV", content: { "text/csv": { schema: { type: "string" } } } },
+      },
+    }),
+    async (c) => {
+      const { purpose } = c.req.valid("json");
+      await requireReauth(c, "audit.read");
+      const inventory = await inventoryOf(c);
+      await auditRequest(c, {
+        action: "user.inventory_export",
+        purpose,
+        detail: { accounts: inventory.items.length, flagged: inventory.flagged },
+      });
+      const header = [
+        "利用者番号",
+        "ログイン名",
+        "表示名",
+        "役割",
+        "所属",
+        "要対協",
+        "二要素認証",
+        "最終ログイン",
+        "作成",
+        "無効",
+        "仮パスワード",
+        "ロック",
+        "セッション数",
+        "注意点",
+      ];
+      const lines = inventory.items.map((i) =>
+        [
+          i.id,
+          i.loginName,
+          i.displayName,
+          i.roles.join(" "),
+          i.affiliation,
+          yesNo(i.council),
+          yesNo(i.secondFactor),
+          i.lastLoginAt,
+          i.createdAt,
+          yesNo(i.disabled),
+          yesNo(i.mustChangePassword),
+          i.lockedUntil,
+          i.activeSessions,
+          i.flags.map((f) => f.label).join(" / "),
+        ]
+          .map(safeCell)
+          .join(","),
+      );
+      const body = `\uFEFF${[header.map(safeCell).join(","), ...lines].join("\r\n")}\r\n`;
+      return new Response(body, {
+        status: 200,
+        headers: {
+          "Content-Type": "text/csv; charset=utf-8",
+          "Content-Disposition": `attachment; filename="tanaoroshi-${inventory.at.slice(0, 10)}.csv"`,
+          "Cache-Control": "no-store",
+        },
+      });
+    },
+  )
   .openapi(
     policyRoute("users.manage", {
       method: "get",
