@@ -256,6 +256,8 @@ async function* checkedLines(
  * makes itself (the run row of the municipality exists, and the run row's own
  * foreign key proves the municipality does). Any other trigger or foreign key
  * (one added by a later migration) makes it false: the COPY keeps every check.
+ * Triggers that do not fire on INSERT (0093's NOTIFY on UPDATE / DELETE /
+ * TRUNCATE) are not counted: a COPY would not fire them anyway.
  */
 export async function foreignKeysCheckedInCode(
   client: pg.ClientBase,
@@ -275,7 +277,10 @@ export async function foreignKeysCheckedInCode(
      SELECT
        (SELECT count(*)::int FROM pg_trigger t
          WHERE t.tgrelid = $1::regclass
-           AND (NOT t.tgisinternal OR t.tgconstraint NOT IN (SELECT oid FROM fk))) AS other_triggers,
+           AND (NOT t.tgisinternal OR t.tgconstraint NOT IN (SELECT oid FROM fk))
+           -- only triggers that fire on INSERT (tgtype bit 4) matter to a COPY: the
+           -- cache NOTIFY triggers of 0093 watch UPDATE / DELETE / TRUNCATE
+           AND (t.tgtype::int & 4) <> 0) AS other_triggers,
        (SELECT count(*)::int FROM fk
          WHERE NOT (
            (confrelid = $2::regclass
