@@ -9,6 +9,11 @@ import { defineConfig } from "vitest/config";
 process.env.MIMAMORI_WEB_DIST =
   process.env.MIMAMORI_TEST_WEB_DIST || join(import.meta.dirname, "web", "dist-test");
 
+// A fixed key for secrets at rest (src/db/secret-box.ts), so tests never
+// write a secret.key into a home of their own or the clone; tests of the key
+// file unset it in their process.
+process.env.MIMAMORI_SECRET_KEY ||= "bWltYW1vcmktdGVzdC1zZWNyZXQta2V5LTMyLWJ5dGU=";
+
 // One embedded PostgreSQL for the whole run (test/global-setup.ts); each test
 // file that needs a database creates its own fresh one (test/db.ts).
 export default defineConfig({

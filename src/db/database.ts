@@ -14,6 +14,7 @@ import { applyRowSecurity } from "./row-security.ts";
 import type { DB } from "./schema.ts";
 import { runAsOwner } from "./scope.ts";
 import { ScopedPostgresDialect } from "./scoped-driver.ts";
+import { setSecretHome } from "./secret-box.ts";
 
 // int8 (bigserial ids, count(*)) as string is pg's default; keep it, but parse
 // dates as text-free Date objects (the default) and NUMERIC as number.
@@ -103,6 +104,8 @@ function createPool(url: string, poolSize: number): pg.Pool {
 
 /** Opens (and by default migrates) the database described by the global options. */
 export async function openDatabase(options: OpenOptions): Promise<OpenedDatabase> {
+  // Secrets at rest (the SMTP password) are sealed with HOME/secret.key unless MIMAMORI_SECRET_KEY is set.
+  setSecretHome(options.home);
   let embedded: EmbeddedServer | undefined;
   let url = options.databaseUrl;
   const appDatabaseUrl = options.appDatabaseUrl ?? envAppUrl();

@@ -13,6 +13,10 @@ import {
   maskEmail,
 } from "../domain/notifications/mail.ts";
 import type { Database } from "./database.ts";
+import { sealSecret } from "./secret-box.ts";
+
+/** The additional data the relay password is sealed with (secret-box.ts). */
+export const MAIL_PASSWORD_PURPOSE = "mail_setting.auth_password";
 
 export interface OutboxClaim {
   readonly id: number;
@@ -56,7 +60,12 @@ export function safeError(message: string): string {
 
 export function createMailRepository(db: Database) {
   return {
-    /** The installation's relay settings (off when never set). */
+    /**
+     * The installation's relay settings (off when never set). `authPassword`
+     * is the password as stored, sealed (secret-box.ts): only the sender
+     * opens it, so the settings page and `mail show` work even with a wrong
+     * key, and the password can be entered again there.
+     */
     async settings(): Promise<MailSettings> {
       const r = await db
         .selectFrom("mail_setting")
@@ -98,7 +107,7 @@ export function createMailRepository(db: Database) {
         input.clearPassword || input.authUser === null
           ? { auth_password: null }
           : input.authPassword !== undefined
-            ? { auth_password: input.authPassword }
+            ? { auth_password: sealSecret(input.authPassword, MAIL_PASSWORD_PURPOSE) }
             : {};
       const values = {
         enabled: input.enabled,

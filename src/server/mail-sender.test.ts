@@ -16,14 +16,16 @@ import {
   startTestSmtpServer,
   type TestSmtpServer,
 } from "../../test/smtp.ts";
-import { createMailRepository } from "../db/mail.repository.ts";
+import { createMailRepository, MAIL_PASSWORD_PURPOSE } from "../db/mail.repository.ts";
+import { up as sealPlaintextPassword } from "../db/migrations/0063-sealed-mail-password.ts";
 import { createMunicipalityRepository } from "../db/municipality.repository.ts";
 import { createNotificationRepository } from "../db/notification.repository.ts";
+import { openSecret } from "../db/secret-box.ts";
 import { createUserRepository } from "../db/user.repository.ts";
 import { MAIL_MAX_ATTEMPTS, mailSettingsInput } from "../domain/notifications/mail.ts";
 import { systemScope } from "../domain/policy/index.ts";
 import type { App } from "./app.ts";
-import { sendDueMail } from "./mail-sender.ts";
+import { sendDueMail, sendMailNow } from "./mail-sender.ts";
 import { saveMailSettings } from "./services/mail.service.ts";
 
 let t: TestDatabase;
@@ -203,7 +205,9 @@ describe("mail about notifications", () => {
     });
     expect(saved.status).toBe(200);
     expect(saved.body.passwordSet).toBe(true);
-    expect((await createMailRepository(t.db).settings()).authPassword).toBe(RELAY_PASSWORD);
+    const kept = (await createMailRepository(t.db).settings()).authPassword as string;
+    expect(kept).not.toContain(RELAY_PASSWORD);
+    expect(openSecret(kept, MAIL_PASSWORD_PURPOSE)).toBe(RELAY_PASSWORD);
 
     // The test mail needs the administrator's own address.
     const none = await admin.json<{ error: { message: string } }>("/api/mail/test", {
@@ -263,5 +267,69 @@ describe("mail about notifications", () => {
     });
     expect(put.status).toBe(403);
     expect(put.body.error.message).toContain("mimamori mail set");
+  });
+});
+
+describe("the relay password at rest (secret-box.ts, 0063)", () => {
+  const stored = async () =>
+    (await t.db.selectFrom("mail_setting").select("auth_password").executeTakeFirst())
+      ?.auth_password as string;
+
+  it("is stored sealed, not as the plaintext, and the relay still accepts the mail", async () => {
+    await relay();
+    const value = await stored();
+    expect(value).toMatch(/^v1:/);
+    expect(value).not.toContain(RELAY_PASSWORD);
+    const before = smtp.received.length;
+    // The relay requires AUTH with the right password: the sealed one was opened.
+    await sendMailNow(await createMailRepository(t.db).settings(), "x@town.example.lg.jp", {
+      subject: "s",
+      text: "t",
+    });
+    expect(smtp.received.length).toBe(before + 1);
+  });
+
+  it("migration 0063 seals a plaintext password left by 0061, and leaves a sealed one", async () => {
+    await t.db.updateTable("mail_setting").set({ auth_password: RELAY_PASSWORD }).execute();
+    await sealPlaintextPassword(t.db as never);
+    const value = await stored();
+    expect(value).toMatch(/^v1:/);
+    expect(openSecret(value, MAIL_PASSWORD_PURPOSE)).toBe(RELAY_PASSWORD);
+    await sealPlaintextPassword(t.db as never);
+    expect(await stored()).toBe(value);
+  });
+
+  it("with another key: the test mail and the outbox say in Japanese what to do; the settings page still answers", async () => {
+    await relay();
+    const key = process.env.MIMAMORI_SECRET_KEY;
+    process.env.MIMAMORI_SECRET_KEY = Buffer.alloc(32, 9).toString("base64");
+    try {
+      const r = await admin.json<{ error: { message: string } }>("/api/mail/test", {
+        method: "POST",
+      });
+      expect(r.status).toBe(500);
+      expect(r.body.error.message).toMatch(
+        /SMTP のパスワードを復号できません。.*入力し直してください/,
+      );
+      const withAddress = await t.db
+        .selectFrom("app_user")
+        .select("id")
+        .where("email", "is not", null)
+        .executeTakeFirstOrThrow();
+      await notify("sheet.new", [withAddress.id]);
+      await sendDueMail(t.db);
+      const last = await t.db
+        .selectFrom("mail_outbox")
+        .select(["status", "last_error"])
+        .orderBy("id", "desc")
+        .executeTakeFirstOrThrow();
+      expect(last.status).toBe("queued");
+      expect(last.last_error).toMatch(/復号できません/);
+      const page = await admin.json<{ settings: { passwordSet: boolean } }>("/api/mail/settings");
+      expect(page.status).toBe(200);
+      expect(page.body.settings.passwordSet).toBe(true);
+    } finally {
+      process.env.MIMAMORI_SECRET_KEY = key;
+    }
   });
 });

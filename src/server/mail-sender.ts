@@ -9,9 +9,10 @@
  */
 import nodemailer from "nodemailer";
 import type { Database } from "../db/database.ts";
-import { createMailRepository, safeError } from "../db/mail.repository.ts";
+import { createMailRepository, MAIL_PASSWORD_PURPOSE, safeError } from "../db/mail.repository.ts";
 import { createMunicipalityRepository } from "../db/municipality.repository.ts";
 import { withDataScope } from "../db/scope.ts";
+import { openSecret } from "../db/secret-box.ts";
 import { MimamoriError } from "../domain/errors.ts";
 import {
   MAIL_MAX_AGE_MS,
@@ -31,7 +32,11 @@ const BATCH = 50;
 
 type Usable = NonNullable<ReturnType<typeof usableMailSettings>>;
 
-/** A nodemailer transport for the relay; timeouts short, so a dead relay cannot stall a pass. */
+/**
+ * A nodemailer transport for the relay; timeouts short, so a dead relay
+ * cannot stall a pass. The stored password is opened here, for the send only
+ * (a wrong key throws secret-box's Japanese error).
+ */
 function transportFor(s: Usable) {
   return nodemailer.createTransport({
     host: s.host,
@@ -39,7 +44,12 @@ function transportFor(s: Usable) {
     secure: s.security === "tls",
     requireTLS: s.security === "starttls",
     ignoreTLS: s.security === "none",
-    auth: s.authUser ? { user: s.authUser, pass: s.authPassword ?? "" } : undefined,
+    auth: s.authUser
+      ? {
+          user: s.authUser,
+          pass: s.authPassword ? openSecret(s.authPassword, MAIL_PASSWORD_PURPOSE) : "",
+        }
+      : undefined,
     connectionTimeout: 10_000,
     greetingTimeout: 10_000,
     socketTimeout: 20_000,
@@ -128,8 +138,10 @@ export async function sendDueMail(
             result.cancelled++;
             continue;
           }
-          transport ??= transportFor(s);
           try {
+            // Inside the try: a password that does not open (wrong key) fails
+            // the mail with secret-box's message, shown on the settings page.
+            transport ??= transportFor(s);
             await transport.sendMail(
               message(s, mail.email, notificationMail(mail.kind, mail.link, s.appUrl)),
             );

@@ -10,8 +10,9 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createTestDatabase, type TestDatabase } from "../../../test/db.ts";
 import { mailSubject, startTestSmtpServer, type TestSmtpServer } from "../../../test/smtp.ts";
-import { createMailRepository } from "../../db/mail.repository.ts";
+import { createMailRepository, MAIL_PASSWORD_PURPOSE } from "../../db/mail.repository.ts";
 import { createMunicipalityRepository } from "../../db/municipality.repository.ts";
+import { openSecret } from "../../db/secret-box.ts";
 import type { GlobalOptions } from "../command.ts";
 import { mailSet, mailShow, mailTest } from "./mail.ts";
 
@@ -90,7 +91,9 @@ describe("mimamori mail", () => {
     // A later change of one field keeps the rest (and the password).
     await stdoutOf(() => mailSet.run(["--from", "noreply@town.example.lg.jp"], globals));
     const s = await createMailRepository(t.db).settings();
-    expect(s.authPassword).toBe("file-secret-987");
+    // Kept, and sealed at rest (secret-box.ts): not the plaintext in the database.
+    expect(s.authPassword).not.toContain("file-secret-987");
+    expect(openSecret(s.authPassword as string, MAIL_PASSWORD_PURPOSE)).toBe("file-secret-987");
     expect(s.fromAddress).toBe("noreply@town.example.lg.jp");
 
     const sent = await stdoutOf(() => mailTest.run(["--to", "ops@town.example.lg.jp"], globals));

@@ -20,6 +20,7 @@ import * as childViews from "./0055-child-views.ts";
 import * as cases from "./0060-cases.ts";
 import * as mail from "./0061-mail.ts";
 import * as followUpReminder from "./0062-follow-up-reminder.ts";
+import * as sealedMailPassword from "./0063-sealed-mail-password.ts";
 import * as sheets from "./0065-sheets.ts";
 import * as totpMustEnrol from "./0066-totp-must-enrol.ts";
 import * as previousLogin from "./0070-previous-login.ts";
@@ -83,6 +84,7 @@ export const migrations: Record<string, Migration> = {
   "0066-totp-must-enrol": totpMustEnrol,
   "0062-follow-up-reminder": followUpReminder,
   "0086-audit-persons": auditPersons,
+  "0063-sealed-mail-password": sealedMailPassword,
   // Stays last: it widens the keys of every municipal table the migrations
   // before it created (issue 12, distribution by municipality_id).
   "0096-distribution-keys": distributionKeys,

@@ -101,7 +101,10 @@ export const mailSettingsInput = z
   });
 export type MailSettingsInput = z.infer<typeof mailSettingsInput>;
 
-/** The relay settings as stored and as the sender needs them (with the secret). */
+/**
+ * The relay settings as stored (with the secret, sealed at rest by
+ * db/secret-box.ts; the sender opens it).
+ */
 export interface MailSettings {
   readonly enabled: boolean;
   readonly host: string | null;
