@@ -49,6 +49,8 @@ describe.skipIf(!hasBrowser)("importing a file from the browser (Chromium)", () 
 
   it("uploads a UTF-8 CSV and shows the report with the bad row", async () => {
     await logIn(page, server.url, { loginName: "owner", password: PASSWORD });
+    // A data owner's home says where to start (it has no list of its own).
+    expect(await page.getByTestId("home-can").textContent()).toContain("データの取込");
     await page.getByRole("link", { name: "データの取込" }).click();
     await page.getByRole("heading", { name: "データの取込" }).waitFor();
     // The history loads after the heading: wait for its empty state.

@@ -1,3 +1,4 @@
+import { NAV_ITEMS } from "../../app/menu.ts";
 import type { SessionInfo } from "../../lib/types.ts";
 import { MyFollowUps } from "../cases/MyFollowUps.tsx";
 import { HomeInbox } from "../sheets/HomeInbox.tsx";
@@ -28,8 +29,39 @@ export function HomePage({ session }: { session: SessionInfo }) {
         </dd>
       </dl>
       {user.permissions.includes("cases.work") && <MyFollowUps />}
+      {!["cases.work", "children.list", "sheets.answer"].some((p) =>
+        user.permissions.includes(p as (typeof user.permissions)[number]),
+      ) && <WhatYouCanDo permissions={user.permissions} />}
       {user.permissions.includes("sheets.answer") && <HomeInbox />}
       {user.permissions.includes("children.list") && <TopFlagged />}
+    </section>
+  );
+}
+
+/**
+ * For a role whose home has no list of its own (データ提供, 分析担当, 監査, 管理者):
+ * the pages it can use, so the first screen says where to start instead of
+ * showing only who is logged in.
+ */
+function WhatYouCanDo({ permissions }: { permissions: readonly string[] }) {
+  const items = NAV_ITEMS.filter(
+    (n) =>
+      n.to !== "/" &&
+      n.group !== "account" &&
+      (!n.permission || permissions.includes(n.permission)),
+  ).sort((a, b) => a.order - b.order);
+  if (items.length === 0) return null;
+  // Names, not links: the side menu holds the links (a second link of the same
+  // name on the page would make "the 「データの取込」 link" ambiguous).
+  return (
+    <section aria-labelledby="home-can-title" data-testid="home-can">
+      <h2 id="home-can-title">このアカウントでできること</h2>
+      <p>左のメニューから、次のページを使えます。</p>
+      <ul>
+        {items.map((n) => (
+          <li key={n.to}>{n.label}</li>
+        ))}
+      </ul>
     </section>
   );
 }
