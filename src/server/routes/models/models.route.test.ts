@@ -1,27 +1,12 @@
-/**
- * モデルの学習 API (issue 14) against real PostgreSQL on a synthetic village:
- * a council member trains on 要対協 registration and sees CV AUC, precision at
- * capacity and odds ratios; a non-member is refused that label (403,
- * audited), never gets B01/B02 as features, and trains on conference
- * decisions without council cases; saving switches the type to `model` as a
- * new rule version.
- */
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "../../../../test/db.ts";
 import { type Client, createTestApp, loginAs } from "../../../../test/http.ts";
-import { createMunicipalityRepository } from "../../../db/municipality.repository.ts";
+import { type ScoredVillage, scoredVillage } from "../../../../test/workflow.ts";
 import { createScoringRepository } from "../../../db/scoring.repository.ts";
-import { BUILT_IN_NAME_POOLS } from "../../../domain/synth/demo-names.generated.ts";
 import type { IsoDate } from "../../../domain/types.ts";
-import { importFile, listImportFiles } from "../../../pipeline/import.ts";
-import { runLinkage } from "../../../pipeline/linkage.ts";
 import { findRuleVersion } from "../../../pipeline/rules.ts";
 import { scoreRun } from "../../../pipeline/score.ts";
-import { runSynth } from "../../../pipeline/synth.ts";
 import type { ModelCardView, ModelLabels, SavedModel } from "../../api-types.ts";
 import type { App } from "../../app.ts";
 import { DEFAULT_MUNICIPALITY_NAME } from "../../bootstrap.ts";
@@ -33,19 +18,12 @@ let app: App;
 let municipalityId: number;
 let council: Client;
 let plain: Client;
-const dir = mkdtempSync(join(tmpdir(), "mimamori-models-"));
+let village: ScoredVillage;
 
 beforeAll(async () => {
   t = await createTestDatabase();
-  const data = join(dir, "data");
-  runSynth({ profile: "village", seed: 8, out: data, asOf: AS_OF, names: BUILT_IN_NAME_POOLS });
-  ({ id: municipalityId } = await createMunicipalityRepository(t.db).ensureDefault(
-    DEFAULT_MUNICIPALITY_NAME,
-  ));
-  for (const path of await listImportFiles([data]))
-    await importFile(t, path, { municipalityId, actor, asOf: AS_OF });
-  await runLinkage(t, { municipalityId, actor });
-  await scoreRun(t, { municipalityId, actor });
+  village = await scoredVillage(t, DEFAULT_MUNICIPALITY_NAME);
+  municipalityId = village.municipalityId;
   app = await createTestApp(t.db, t.url);
   council = await loginAs(app, t.db, "coord.council", ["coordinator"], { council: true });
   plain = await loginAs(app, t.db, "coord.plain", ["coordinator"]);
@@ -53,7 +31,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await t?.drop();
-  rmSync(dir, { recursive: true, force: true });
+  village?.cleanup();
 });
 
 const post = <T>(c: Client, path: string, body: unknown) =>

@@ -8,38 +8,26 @@
  * moves only by it); pages are disjoint and complete; staff are refused; each
  * call is audited against the run with the ids shown.
  */
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "../../../../test/db.ts";
 import { type Client, createTestApp, loginAs } from "../../../../test/http.ts";
+import { type ScoredVillage, scoredVillage } from "../../../../test/workflow.ts";
 import { createAuditRepository } from "../../../db/audit.repository.ts";
-import { createMunicipalityRepository } from "../../../db/municipality.repository.ts";
 import { createScoringRepository, type StoredResult } from "../../../db/scoring.repository.ts";
 import { applyRulePatch, type RulePatch } from "../../../domain/scoring/rule-edit.ts";
 import { DEFAULT_RULE_SET, type RuleSet } from "../../../domain/scoring/rules.ts";
-import { BUILT_IN_NAME_POOLS } from "../../../domain/synth/demo-names.generated.ts";
-import type { IsoDate } from "../../../domain/types.ts";
-import { importFile, listImportFiles } from "../../../pipeline/import.ts";
-import { runLinkage } from "../../../pipeline/linkage.ts";
-import { type ScoreRunSummary, scoreRun } from "../../../pipeline/score.ts";
-import { runSynth } from "../../../pipeline/synth.ts";
 import type { App } from "../../app.ts";
 import { DEFAULT_MUNICIPALITY_NAME } from "../../bootstrap.ts";
 
-const AS_OF = "2024-04-01" as IsoDate;
-const actor = { userId: null, loginName: "test" };
 let t: TestDatabase;
 let app: App;
 let municipalityId: number;
-let summary: ScoreRunSummary;
+let village: ScoredVillage;
 let council: Client;
 let plain: Client;
 let staff: Client;
 const results: StoredResult[] = [];
 const held = new Map<string, Set<string>>();
-const dir = mkdtempSync(join(tmpdir(), "mimamori-rule-moves-"));
 
 /**
  * abuse: B01 alone now reaches the threshold (B01 holders enter — council
@@ -68,18 +56,11 @@ interface MovesBody {
 
 beforeAll(async () => {
   t = await createTestDatabase();
-  const data = join(dir, "data");
-  runSynth({ profile: "village", seed: 8, out: data, asOf: AS_OF, names: BUILT_IN_NAME_POOLS });
-  ({ id: municipalityId } = await createMunicipalityRepository(t.db).ensureDefault(
-    DEFAULT_MUNICIPALITY_NAME,
-  ));
-  for (const path of await listImportFiles([data]))
-    await importFile(t, path, { municipalityId, actor, asOf: AS_OF });
-  await runLinkage(t, { municipalityId, actor });
-  summary = await scoreRun(t, { municipalityId, actor });
+  village = await scoredVillage(t, DEFAULT_MUNICIPALITY_NAME);
+  municipalityId = village.municipalityId;
   const repo = createScoringRepository(t.db);
-  for await (const page of repo.streamResults(municipalityId, summary.runId)) results.push(...page);
-  for await (const page of repo.streamItems(municipalityId, summary.runId))
+  for await (const page of repo.streamResults(municipalityId, village.runId)) results.push(...page);
+  for await (const page of repo.streamItems(municipalityId, village.runId))
     for (const it of page)
       held.set(it.personId, (held.get(it.personId) ?? new Set()).add(it.itemId));
   app = await createTestApp(t.db, t.url);
@@ -90,7 +71,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await t?.drop();
-  rmSync(dir, { recursive: true, force: true });
+  village?.cleanup();
 });
 
 /** Flagged under `rules` from the held items (without B01/B02 for a non-member): the reference. */
@@ -119,7 +100,7 @@ function reference(member: boolean) {
   return moves;
 }
 
-async function allPages(c: Client, difficulty: string, direction: string, limit = 7) {
+async function allPages(c: Client, difficulty: string, direction: string, limit = 30) {
   const ids: string[] = [];
   for (let offset = 0; ; offset += limit) {
     const r = await c.json<MovesBody>("/api/rules/preview/moves", {
@@ -146,7 +127,7 @@ describe("POST /api/rules/preview/moves", () => {
       body: { patch: PATCH },
     });
     expect(r.status).toBe(200);
-    expect(r.body.runId).toBe(summary.runId);
+    expect(r.body.runId).toBe(village.runId);
     expect(r.body.list).toBeNull();
     for (const ty of r.body.types) {
       expect(ty.entering).toBe(ref.get(ty.difficulty)?.entering.length ?? 0);
@@ -166,7 +147,7 @@ describe("POST /api/rules/preview/moves", () => {
       expect(pages.ids.sort()).toEqual([...(ref.get(difficulty)?.[direction] ?? [])].sort());
       expect(pages.total).toBe(pages.ids.length);
     }
-  });
+  }, 240_000);
 
   it("never shows a non-member a move that B01/B02 cause", async () => {
     const ref = reference(false);
@@ -195,7 +176,7 @@ describe("POST /api/rules/preview/moves", () => {
       }),
     );
     expect(body).not.toMatch(/B01|B02|要対協/);
-  });
+  }, 240_000);
 
   it("refuses staff (403) and a page past the documented maximum (400)", async () => {
     const s = await staff.json("/api/rules/preview/moves", {
@@ -221,7 +202,7 @@ describe("POST /api/rules/preview/moves", () => {
       action: "rules.preview_moves",
     });
     const last = rows[0];
-    expect(last?.target).toBe(`score_run:${summary.runId}`);
+    expect(last?.target).toBe(`score_run:${village.runId}`);
     const detail = last?.detail as { persons: string[]; difficulty: string; version: string };
     expect(detail.difficulty).toBe("poverty");
     expect(detail.version).toBe("moves-test");
