@@ -114,6 +114,38 @@ describe.skipIf(!hasBrowser)("ダッシュボード・判定一覧・ルール�
     await page.waitForURL(new RegExp(`/children/${first}$`));
   });
 
+  it("判定一覧 is interactive within 1.5 s of navigation (performance mark of the page)", async () => {
+    const { page, server } = f;
+    const mark = "mimamori:results-interactive";
+    // Full page load: the mark's time is counted from navigation start.
+    await page.goto(`${server.url}/results?type=abuse&flagged=yes`);
+    await page.getByTestId("child-link").first().waitFor();
+    const load = await page.evaluate(
+      (m) => performance.getEntriesByName(m).at(0)?.startTime ?? Number.NaN,
+      mark,
+    );
+    // Menu click from the dashboard (client-side navigation).
+    await page.goto(`${server.url}/dashboard`);
+    await page.getByTestId("type-counts").waitFor();
+    const t0 = await page.evaluate((m) => {
+      performance.clearMarks(m);
+      return performance.now();
+    }, mark);
+    await page.getByRole("link", { name: "判定一覧" }).first().click();
+    await page.getByTestId("child-link").first().waitFor();
+    await page.waitForFunction((m) => performance.getEntriesByName(m).length > 0, mark);
+    const nav =
+      (await page.evaluate((m) => performance.getEntriesByName(m).at(0)?.startTime ?? 0, mark)) -
+      t0;
+    process.stderr.write(
+      `判定一覧 interactive: full load ${load.toFixed(0)} ms, menu click ${nav.toFixed(0)} ms\n`,
+    );
+    expect(load).toBeGreaterThan(0);
+    expect(load).toBeLessThan(1500);
+    expect(nav).toBeGreaterThan(0);
+    expect(nav).toBeLessThan(1500);
+  });
+
   it("ルール詳細's totals equal the list and export flags", async () => {
     const { page, server } = f;
     await page.goto(`${server.url}/results/matrix?type=abuse&flagged=yes`);
