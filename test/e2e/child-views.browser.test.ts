@@ -39,6 +39,10 @@ describe.skipIf(!hasBrowser)("こども詳細・世帯・検索 (Chromium)", () 
     const { page, t } = f;
     const top = page.getByTestId("top-flagged");
     await top.waitFor();
+    // The same word as 判定一覧's column for the same number (not 合計点 here, 総ポイント there).
+    const heads = await top.locator("thead th").allTextContents();
+    expect(heads).toContain("総ポイント");
+    expect(heads).not.toContain("合計点");
     expect(await axeViolations(page)).toEqual([]);
     await page.screenshot({ path: join(screenshotDir, "40-home-flagged.png") });
     const link = top.getByRole("link").first();

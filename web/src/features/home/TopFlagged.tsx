@@ -34,7 +34,7 @@ export function TopFlagged() {
       {q.data?.run && q.data.children.length > 0 && (
         <>
           <p className="muted">
-            基準日 {q.data.run.asOf}。並び順は点数、合計点、年齢（年長が先）です。
+            基準日 {q.data.run.asOf}。並び順は点数、総ポイント、年齢（年長が先）です。
           </p>
           <table className="table" data-testid="top-flagged">
             <thead>
@@ -43,7 +43,7 @@ export function TopFlagged() {
                 <th scope="col">年齢</th>
                 <th scope="col">類型</th>
                 <th scope="col">点数（基準）</th>
-                <th scope="col">合計点</th>
+                <th scope="col">総ポイント</th>
               </tr>
             </thead>
             <tbody>
