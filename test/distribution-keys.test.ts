@@ -3,9 +3,11 @@
  * migration 0096, src/db/distribution.ts): read from the catalog of a freshly
  * migrated database, so a table or key added by any migration is checked.
  */
-import { sql } from "kysely";
+import { Migrator, sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GLOBAL_TABLES, REFERENCE_TABLES } from "../src/db/distribution.ts";
+import { migrations } from "../src/db/migrations/index.ts";
+import { applyRowSecurity } from "../src/db/row-security.ts";
 import { createTestDatabase, type TestDatabase } from "./db.ts";
 
 let t: TestDatabase;
@@ -30,7 +32,7 @@ interface ConstraintRow {
   ref_columns: string[] | null;
 }
 
-async function catalog() {
+async function catalog(db = t.db) {
   const tables = (
     await sql<TableRow>`
       SELECT c.relname AS table, a.attname IS NOT NULL AS municipal,
@@ -38,7 +40,7 @@ async function catalog() {
       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
       LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = 'municipality_id' AND NOT a.attisdropped
       WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p')
-      ORDER BY 1`.execute(t.db)
+      ORDER BY 1`.execute(db)
   ).rows;
   const constraints = (
     await sql<ConstraintRow>`
@@ -63,7 +65,7 @@ async function catalog() {
       JOIN pg_namespace n ON n.oid = t.relnamespace
       WHERE n.nspname = current_schema() AND x.indisunique
         AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = x.indexrelid)
-      ORDER BY 1, 2`.execute(t.db)
+      ORDER BY 1, 2`.execute(db)
   ).rows;
   return { tables, constraints };
 }
@@ -163,4 +165,91 @@ describe("distribution by municipality_id", () => {
       "0096-distribution-keys",
     );
   });
+
+  it("a municipal table newer than 0096 has municipality_id in its own keys without 0096", async () => {
+    // 0096 runs once: on a database that already ran it, a table that a
+    // later-merged migration adds is not widened (even one numbered before
+    // 0096). So such a table must carry municipality_id in its primary and
+    // unique keys, and in foreign keys to other such tables, by itself.
+    // (A foreign key to a table below cannot: before 0096 their keys are narrow.)
+    const bare = await createTestDatabase({ migrate: false });
+    try {
+      const { "0096-distribution-keys": _, ...rest } = migrations;
+      const { error } = await new Migrator({
+        db: bare.db,
+        provider: { getMigrations: async () => rest },
+        allowUnorderedMigrations: true,
+      }).migrateToLatest();
+      if (error) throw error;
+      await applyRowSecurity(bare.db);
+      const { tables, constraints } = await catalog(bare.db);
+      const newer = new Set(
+        tables
+          .filter(
+            (r) => r.municipal && !(r.table in REFERENCE_TABLES) && !WIDENED_BY_0096.has(r.table),
+          )
+          .map((r) => r.table),
+      );
+      const problems = constraints
+        .filter((k) => newer.has(k.table) && (k.kind !== "f" || newer.has(k.ref_table ?? "")))
+        .filter((k) => !k.columns.includes("municipality_id"))
+        .map(
+          (k) =>
+            `${k.table}: ${KIND[k.kind as keyof typeof KIND]} ${k.name} (${k.columns.join(", ")}) lacks municipality_id; 0096 will not widen it on a database that already ran 0096: write it with municipality_id as its last column`,
+        );
+      expect(problems).toEqual([]);
+    } finally {
+      await bare.drop();
+    }
+  });
 });
+
+/** The municipal tables that existed when 0096 was written (it widened their keys). */
+const WIDENED_BY_0096 = new Set([
+  "break_glass",
+  "case_event",
+  "case_retention_setting",
+  "child_case",
+  "conference",
+  "fact_correction",
+  "follow_up",
+  "gaiji_table",
+  "home_flagged",
+  "home_flagged_run",
+  "import_replacement",
+  "import_row",
+  "import_snapshot",
+  "link_decision",
+  "link_id_counter",
+  "link_identity",
+  "link_mother_child",
+  "link_person",
+  "link_person_event",
+  "link_record",
+  "link_review",
+  "link_run",
+  "mail_outbox",
+  "masking_rule_version",
+  "municipality_setting",
+  "notification",
+  "person_retention_setting",
+  "person_search_key",
+  "pseudonym_key",
+  "purge_log",
+  "result_evaluation",
+  "retention_policy",
+  "review_list",
+  "review_list_entry",
+  "rule_version",
+  "run_job",
+  "score_child",
+  "score_item",
+  "score_result",
+  "score_run",
+  "sheet_request",
+  "sheet_template",
+  "source_declaration",
+  "support_action",
+  "support_plan",
+  "usage_stop",
+]);
