@@ -228,13 +228,17 @@ async function sessionRights(
   return { bypass: r.rows[0]?.bypass === true, superuser: r.rows[0]?.superuser === true };
 }
 
-/** `lines`, each checked to begin with `prefix` (run id and municipality) before it is sent. */
-async function* checkedLines(
+/**
+ * `lines`, each checked to begin with `prefix` (run id and municipality) before it is
+ * sent. Sync input stays sync, so copyLines still sends it in 64 KiB chunks (an async
+ * generator of single lines would become one COPY message per line).
+ */
+function checkedLines(
   lines: Iterable<string> | AsyncIterable<string>,
   prefix: string,
   table: string,
-): AsyncGenerator<string> {
-  for await (const chunk of lines) {
+): Iterable<string> | AsyncIterable<string> {
+  const check = (chunk: string) => {
     // A chunk may hold several lines (import batches): check each line's start.
     let at = 0;
     while (at < chunk.length) {
@@ -243,8 +247,15 @@ async function* checkedLines(
       const end = chunk.indexOf("\n", at);
       at = end === -1 ? chunk.length : end + 1;
     }
-    yield chunk;
-  }
+    return chunk;
+  };
+  if (Symbol.asyncIterator in lines)
+    return (async function* () {
+      for await (const chunk of lines as AsyncIterable<string>) yield check(chunk);
+    })();
+  return (function* () {
+    for (const chunk of lines as Iterable<string>) yield check(chunk);
+  })();
 }
 
 /**
