@@ -76,7 +76,11 @@ export function startChangeFeed(
       if (e && up) options.onError?.(e);
       down(bus);
       c.end().catch(() => {});
-      if (!stopped) timer = setTimeout(() => connect().catch(() => {}), retryMs);
+      if (!stopped) {
+        timer = setTimeout(() => connect().catch(() => {}), retryMs);
+        // Retrying never keeps a process alive on its own.
+        timer.unref();
+      }
     };
     c.on("error", lost);
     c.on("end", () => lost());

@@ -329,4 +329,22 @@ describe("without the LISTEN connection", () => {
     }
     expect(changeBusOf(t.db).listening).toBe(true);
   });
+
+  it("stops serving when the LISTEN connection is killed, and serves again once it reconnects", async () => {
+    const bus = changeBusOf(t.db);
+    expect(bus.listening).toBe(true);
+    const killed = await other.query(
+      `SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity
+        WHERE datname = current_database() AND query = 'LISTEN mimamori_change'`,
+    );
+    expect(killed.rows.length).toBe(1);
+    await eventually(() => !bus.listening);
+    // Reconnected within the retry delay (1 s) and serving again.
+    await eventually(() => bus.listening);
+    const answers = childAnswerCacheOf(t.db);
+    await council.json(`/api/children/${councilChild}`);
+    const hits = answers.hits;
+    await council.json(`/api/children/${councilChild}`);
+    expect(answers.hits).toBe(hits + 1);
+  });
 });
