@@ -428,7 +428,11 @@ export function createChildRepository(db: Database, root: Database = db) {
       if (!row) return undefined;
       return {
         child: person(row),
-        scores: row.scores,
+        // 要対協 exclusion reasons (stored by name) only for members.
+        scores: row.scores.map((x) => ({
+          ...x,
+          excludedBy: visibleExclusionReasons(scope, run.rules, x.excludedBy),
+        })),
         items: row.items,
         records: row.records.map((x) => ({ ...x, data: x.data ?? {} })),
         history: historyRows(scope, row.history),
