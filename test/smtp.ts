@@ -1,7 +1,8 @@
 /**
  * A real SMTP server on 127.0.0.1 for mail tests (the `smtp-server` package):
- * it accepts mail like a municipality's relay (plain, optionally with AUTH,
- * no STARTTLS) and keeps what it received, so a test reads the raw message.
+ * it accepts mail like a municipality's relay (plain, optionally with AUTH;
+ * or with a certificate, STARTTLS or implicit TLS) and keeps what it
+ * received, so a test reads the raw message.
  */
 import type { AddressInfo } from "node:net";
 import { SMTPServer } from "smtp-server";
@@ -22,15 +23,26 @@ export interface TestSmtpServer {
 }
 
 export async function startTestSmtpServer(
-  options: { user?: string; password?: string } = {},
+  options: {
+    user?: string;
+    password?: string;
+    /**
+     * A certificate for TLS: `starttls` offers STARTTLS on a plain connection,
+     * `tls` speaks TLS from the first byte (SMTPS). Without it: plain, no STARTTLS.
+     */
+    tls?: { mode: "starttls" | "tls"; key: string; cert: string };
+  } = {},
 ): Promise<TestSmtpServer> {
   const received: ReceivedMail[] = [];
   let connections = 0;
+  const tls = options.tls;
   const server = new SMTPServer({
-    secure: false,
-    disabledCommands: ["STARTTLS"],
+    secure: tls?.mode === "tls",
+    ...(tls ? { key: tls.key, cert: tls.cert } : {}),
+    disabledCommands: tls ? [] : ["STARTTLS"],
     authOptional: options.user === undefined,
-    allowInsecureAuth: true,
+    // With a certificate, AUTH only after TLS, as a real relay would.
+    allowInsecureAuth: !tls,
     logger: false,
     onConnect(_session, callback) {
       connections++;
@@ -60,6 +72,9 @@ export async function startTestSmtpServer(
     server.once("error", reject);
     server.listen(0, "127.0.0.1", () => resolve());
   });
+  // A client that refuses the certificate closes mid-handshake: the server
+  // reports it as an error event, which is the test's expected outcome.
+  server.on("error", () => {});
   const port = (server.server.address() as AddressInfo).port;
   return {
     port,

@@ -7,6 +7,8 @@
  * reads one settings row and opens no connection at all; with it on, it
  * connects to the configured host:port only (test/security/no-outbound.test.ts).
  */
+import { readFileSync } from "node:fs";
+import tls from "node:tls";
 import nodemailer from "nodemailer";
 import type { Database } from "../db/database.ts";
 import { createMailRepository, MAIL_PASSWORD_PURPOSE, safeError } from "../db/mail.repository.ts";
@@ -44,6 +46,9 @@ function transportFor(s: Usable) {
     secure: s.security === "tls",
     requireTLS: s.security === "starttls",
     ignoreTLS: s.security === "none",
+    // The relay's certificate is always verified (Node's default); an internal CA is trusted
+    // through MIMAMORI_MAIL_CA_FILE (or NODE_EXTRA_CA_CERTS for the whole process).
+    tls: { minVersion: "TLSv1.2", ...relayCa() },
     auth: s.authUser
       ? {
           user: s.authUser,
@@ -56,6 +61,46 @@ function transportFor(s: Usable) {
     disableFileAccess: true,
     disableUrlAccess: true,
   });
+}
+
+/**
+ * The CA certificates (PEM) of MIMAMORI_MAIL_CA_FILE, added to Node's own
+ * for the relay's connection only: a relay with a certificate of the
+ * municipality's internal CA, without trusting that CA for anything else.
+ */
+function relayCa(): { ca?: (string | Buffer)[] } {
+  const file = process.env.MIMAMORI_MAIL_CA_FILE;
+  if (!file) return {};
+  let pem: Buffer;
+  try {
+    pem = readFileSync(file);
+  } catch {
+    throw new MimamoriError(
+      "config",
+      `MIMAMORI_MAIL_CA_FILE の ${file} を読めません。認証局の証明書（PEM）のパスと、mimamori を動かす利用者の読み取り権限を確かめてください。`,
+    );
+  }
+  return { ca: [...tls.rootCertificates, pem] };
+}
+
+/** The Japanese advice for a relay certificate that is not trusted, or undefined for other failures. */
+function certificateRefusal(s: Usable, e: unknown): string | undefined {
+  const text = safeError(e instanceof Error ? e.message : String(e));
+  const code = String((e as { code?: unknown })?.code ?? "");
+  if (
+    !/certificate|self[- ]signed|unable to (get|verify)|altnames/i.test(text) &&
+    !/CERT|SELF_SIGNED/.test(code)
+  )
+    return undefined;
+  return `SMTP サーバー ${s.host}:${s.port} の証明書を信頼できないため、送りませんでした。中継サーバーが庁内の認証局の証明書を使っているなら、その認証局の証明書（PEM）を MIMAMORI_MAIL_CA_FILE に指定して mimamori を起動し直してください。ホスト名が証明書の名前と合っているかも確かめてください（${text}）。`;
+}
+
+/** Why a send failed, in Japanese. */
+function sendFailure(s: Usable, e: unknown): string {
+  return (
+    certificateRefusal(s, e) ??
+    `SMTP サーバー ${s.host}:${s.port} へ送れませんでした（${safeError(e instanceof Error ? e.message : String(e))}）。ホスト名・ポート・暗号化の方式・認証を確かめてください。`
+  );
 }
 
 function message(s: Usable, to: string, content: MailContent) {
@@ -90,10 +135,7 @@ export async function sendMailNow(
   try {
     await transport.sendMail(message(s, to, content));
   } catch (e) {
-    throw new MimamoriError(
-      "invalid_input",
-      `SMTP サーバー ${s.host}:${s.port} へ送れませんでした（${safeError(e instanceof Error ? e.message : String(e))}）。ホスト名・ポート・暗号化の方式・認証を確かめてください。`,
-    );
+    throw new MimamoriError("invalid_input", sendFailure(s, e));
   } finally {
     transport.close();
   }
@@ -150,7 +192,9 @@ export async function sendDueMail(
           } catch (e) {
             await outbox.markFailed(
               mail.id,
-              e instanceof Error ? e.message : String(e),
+              e instanceof MimamoriError
+                ? e.message
+                : (certificateRefusal(s, e) ?? (e instanceof Error ? e.message : String(e))),
               retryDelayMs(mail.attempts),
             );
             result.failed++;
