@@ -1,8 +1,7 @@
 import { createAuditRepository } from "../../db/audit.repository.ts";
-import { createCaseRetentionRepository } from "../../db/case-retention.repository.ts";
 import { openDatabase } from "../../db/database.ts";
-import { createPersonRetentionRepository } from "../../db/person-retention.repository.ts";
 import { createRetentionRepository } from "../../db/retention.repository.ts";
+import { createRetentionSettingRepository } from "../../db/retention-setting.repository.ts";
 import { MimamoriError } from "../../domain/errors.ts";
 import type { IsoDate } from "../../domain/types.ts";
 import {
@@ -123,7 +122,8 @@ export const retentionCommand: Command = {
     try {
       const municipalityId = enterMunicipality(await resolveMunicipality(opened.db, globals));
       const repo = createRetentionRepository(opened.db);
-      const stored = await repo.getPolicy(municipalityId);
+      const settings = createRetentionSettingRepository(opened.db);
+      const stored = (await settings.get(municipalityId)).snapshots;
       const base = stored ?? DEFAULT_RETENTION_POLICY;
       const policy: RetentionPolicy = {
         keepSnapshots: keep ?? base.keepSnapshots,
@@ -139,7 +139,7 @@ export const retentionCommand: Command = {
             [`使い方: ${usage}`],
           );
         }
-        await repo.savePolicy(municipalityId, policy, "cli");
+        await settings.save(municipalityId, { snapshots: policy }, "cli");
         await createAuditRepository(opened.db).append({
           municipalityId,
           actorUserId: null,
@@ -197,14 +197,14 @@ async function runCaseRetention(
   try {
     const municipalityId = enterMunicipality(await resolveMunicipality(opened.db, globals));
     // Options given now, else the municipality's stored setting (migration 0084), else the default.
-    const repo = createCaseRetentionRepository(opened.db);
-    const base = (await repo.getSetting(municipalityId)) ?? DEFAULT_CASE_RETENTION;
+    const settings = createRetentionSettingRepository(opened.db);
+    const base = (await settings.get(municipalityId)).cases ?? DEFAULT_CASE_RETENTION;
     const policy: CaseRetentionPolicy = {
       closedYears: years ?? base.closedYears,
       untilAge: untilAge === undefined ? base.untilAge : untilAge,
     };
     if (values.save) {
-      await repo.saveSetting(municipalityId, policy, "cli");
+      await settings.save(municipalityId, { cases: policy }, "cli");
       await createAuditRepository(opened.db).append({
         municipalityId,
         actorUserId: null,
@@ -264,12 +264,12 @@ async function runPersonRetention(
   try {
     const municipalityId = enterMunicipality(await resolveMunicipality(opened.db, globals));
     // Option given now, else the municipality's stored setting (migration 0085), else the default.
-    const repo = createPersonRetentionRepository(opened.db);
-    const stored = await repo.getSetting(municipalityId);
+    const settings = createRetentionSettingRepository(opened.db);
+    const stored = (await settings.get(municipalityId)).persons;
     const policy = { years: years ?? stored?.years ?? DEFAULT_PERSON_RETENTION.years };
     let source = years !== undefined ? "今回の指定" : stored ? "この自治体の設定" : "既定";
     if (values.save) {
-      await repo.saveSetting(municipalityId, policy.years, "cli");
+      await settings.save(municipalityId, { persons: policy }, "cli");
       await createAuditRepository(opened.db).append({
         municipalityId,
         actorUserId: null,

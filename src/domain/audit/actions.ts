@@ -57,6 +57,7 @@ export const AUDIT_ACTION_NAMES = {
   "source.remove": "データ元の削除",
   "gaiji.set": "外字表の設定",
   "retention.policy": "保存期間の設定",
+  "retention.settings": "保存期間の設定の変更（画面）",
   "retention.delete": "保存期間を過ぎたデータの削除",
   "retention.cases": "保存期間を過ぎた終結ケースの削除",
   "retention.case_policy": "終結ケースの保存期間の設定",

@@ -23,6 +23,7 @@ import { maskingRoutes } from "./masking/masking.route.ts";
 import { modelRoutes } from "./models/models.route.ts";
 import { notificationRoutes } from "./notifications/notifications.route.ts";
 import { analysisRoutes, breakGlassRoutes } from "./privacy/privacy.route.ts";
+import { retentionRoutes } from "./retention/retention.route.ts";
 import { rightsRoutes } from "./rights/rights.route.ts";
 import { rulesRoutes } from "./rules/rules.route.ts";
 import { runJobRoutes } from "./run-jobs/run-jobs.route.ts";
@@ -60,4 +61,5 @@ export const API_ROUTERS: readonly (readonly [string, OpenAPIHono<AppEnv>])[] = 
   ["/models", modelRoutes],
   ["/mail", mailRoutes],
   ["/case-retention", caseRetentionRoutes],
+  ["/retention", retentionRoutes],
 ];
