@@ -38,6 +38,7 @@ export const PAGE_PERMISSIONS: Readonly<Record<string, Permission | "authenticat
   "/analysis/pseudonymised": "stats.pseudonymised",
   "/users": "users.manage",
   "/audit": "audit.read",
+  "/users/inventory": "audit.read",
   "/rules": "rules.manage",
   "/sources": "rules.manage",
   "/items": "rules.manage",

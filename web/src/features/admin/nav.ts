@@ -3,4 +3,11 @@ import type { NavItem } from "../../app/nav.ts";
 export const adminNav: NavItem[] = [
   { to: "/users", label: "利用者管理", group: "admin", order: 10, permission: "users.manage" },
   { to: "/audit", label: "監査ログ", group: "admin", order: 11, permission: "audit.read" },
+  {
+    to: "/users/inventory",
+    label: "利用者の棚卸",
+    group: "admin",
+    order: 12,
+    permission: "audit.read",
+  },
 ];

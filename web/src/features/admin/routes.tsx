@@ -3,6 +3,7 @@ import { z } from "zod";
 import { rootRoute } from "../../app/root.tsx";
 import { useSession } from "../../app/session.tsx";
 import { AuditPage } from "./AuditPage.tsx";
+import { InventoryPage } from "./InventoryPage.tsx";
 import { UsersPage } from "./UsersPage.tsx";
 
 function Users() {
@@ -32,6 +33,11 @@ const auditSearch = z.object({
 
 export const adminRoutes = [
   createRoute({ getParentRoute: () => rootRoute, path: "/users", component: Users }),
+  createRoute({
+    getParentRoute: () => rootRoute,
+    path: "/users/inventory",
+    component: InventoryPage,
+  }),
   createRoute({
     getParentRoute: () => rootRoute,
     path: "/audit",

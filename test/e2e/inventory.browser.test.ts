@@ -1,0 +1,34 @@
+/**
+ * 利用者の棚卸 in a real browser (issue 12): an auditor opens the page and
+ * sees each account with its role, affiliation, 要対協 membership and the
+ * flags to review first (an administrator without a second factor); axe-core
+ * finds no serious or critical violation.
+ */
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { axeViolations, hasBrowser, screenshotDir, useBrowserFixture } from "../browser.ts";
+
+describe.skipIf(!hasBrowser)("利用者の棚卸 (Chromium)", () => {
+  const f = useBrowserFixture({
+    password: "inventory-password-2026",
+    municipality: "テスト村",
+    users: [
+      { loginName: "kansa", displayName: "監査 担当", roles: ["auditor"], council: true },
+      { loginName: "kanri", displayName: "管理 担当", roles: ["admin"] },
+    ],
+    loginAs: "kansa",
+  });
+
+  it("lists the accounts with their flags", async () => {
+    const { page } = f;
+    await page.goto(new URL("/users/inventory", f.url).href);
+    const table = page.getByTestId("inventory");
+    await table.waitFor();
+    const admin = table.locator("tr[data-login=kanri]");
+    expect(await admin.textContent()).toContain("管理者・総括管理で二要素認証なし");
+    expect(await table.locator("tr[data-login=kansa]").textContent()).toContain("構成員");
+    expect(await page.getByTestId("inventory-summary").textContent()).toContain("人中");
+    expect(await axeViolations(page)).toEqual([]);
+    await page.screenshot({ path: join(screenshotDir, "90-users-inventory.png") });
+  });
+});
