@@ -6,6 +6,7 @@
  */
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { createAuditRepository } from "../../src/db/audit.repository.ts";
 import { axeViolations, hasBrowser, screenshotDir, useBrowserFixture } from "../browser.ts";
 
 describe.skipIf(!hasBrowser)("利用者の棚卸 (Chromium)", () => {
@@ -30,5 +31,42 @@ describe.skipIf(!hasBrowser)("利用者の棚卸 (Chromium)", () => {
     expect(await page.getByTestId("inventory-summary").textContent()).toContain("人中");
     expect(await axeViolations(page)).toEqual([]);
     await page.screenshot({ path: join(screenshotDir, "90-users-inventory.png") });
+  });
+});
+
+describe.skipIf(!hasBrowser)("人ごとの監査レポート (Chromium)", () => {
+  const f = useBrowserFixture({
+    password: "report-password-2026",
+    municipality: "テスト村",
+    users: [{ loginName: "kansa", displayName: "監査 担当", roles: ["auditor"] }],
+    async prepare(s) {
+      const audit = createAuditRepository(s.t.db);
+      const row = (action: string, personId: string | null, detail: Record<string, unknown>) =>
+        audit.append({
+          municipalityId: s.municipalityId,
+          actorUserId: null,
+          actor: "tanto",
+          action,
+          personId,
+          detail,
+        });
+      await row("child.view", "P00000091", {});
+      await row("children.search", null, { persons: ["P00000091"] });
+      await row("children.list", null, { persons: ["P00000091"], filter: { items: "B01" } });
+    },
+    loginAs: "kansa",
+  });
+
+  it("shows who looked at a child, without 要対協 rows for a non-member", async () => {
+    const { page } = f;
+    await page.goto(new URL("/audit/persons", f.url).href);
+    await page.getByLabel("こどもの番号").fill("P00000091");
+    await page.getByRole("button", { name: "表示" }).click();
+    const table = page.getByTestId("person-report");
+    await table.waitFor();
+    expect(await table.locator("tbody tr").count()).toBe(2);
+    expect(await table.locator("tr[data-how=direct]").textContent()).toContain("こども詳細の閲覧");
+    expect(await table.locator("tr[data-how=listed]").textContent()).toContain("こどもの検索");
+    expect(await axeViolations(page)).toEqual([]);
   });
 });

@@ -39,6 +39,7 @@ export const PAGE_PERMISSIONS: Readonly<Record<string, Permission | "authenticat
   "/users": "users.manage",
   "/audit": "audit.read",
   "/users/inventory": "audit.read",
+  "/audit/persons": "audit.read",
   "/rules": "rules.manage",
   "/sources": "rules.manage",
   "/items": "rules.manage",

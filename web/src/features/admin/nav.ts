@@ -10,4 +10,11 @@ export const adminNav: NavItem[] = [
     order: 12,
     permission: "audit.read",
   },
+  {
+    to: "/audit/persons",
+    label: "人ごとの監査レポート",
+    group: "admin",
+    order: 13,
+    permission: "audit.read",
+  },
 ];

@@ -4,6 +4,7 @@ import { rootRoute } from "../../app/root.tsx";
 import { useSession } from "../../app/session.tsx";
 import { AuditPage } from "./AuditPage.tsx";
 import { InventoryPage } from "./InventoryPage.tsx";
+import { PersonReportPage } from "./PersonReportPage.tsx";
 import { UsersPage } from "./UsersPage.tsx";
 
 function Users() {
@@ -37,6 +38,11 @@ export const adminRoutes = [
     getParentRoute: () => rootRoute,
     path: "/users/inventory",
     component: InventoryPage,
+  }),
+  createRoute({
+    getParentRoute: () => rootRoute,
+    path: "/audit/persons",
+    component: PersonReportPage,
   }),
   createRoute({
     getParentRoute: () => rootRoute,
