@@ -70,3 +70,34 @@ describe.skipIf(!hasBrowser)("人ごとの監査レポート (Chromium)", () => 
     expect(await axeViolations(page)).toEqual([]);
   });
 });
+
+describe.skipIf(!hasBrowser)("保存期間の設定 (Chromium)", () => {
+  const f = useBrowserFixture({
+    password: "retention-password-2026",
+    municipality: "テスト村",
+    users: [{ loginName: "sokatsu", displayName: "総括 管理", roles: ["coordinator"] }],
+    loginAs: "sokatsu",
+  });
+
+  it("shows the defaults and saves a change with a reason (audited)", async () => {
+    const { page, t } = f;
+    await page.goto(new URL("/retention", f.url).href);
+    await page.getByTestId("retention-form").waitFor();
+    expect(await page.getByLabel("18歳（または転出）から残す年数").inputValue()).toBe("5");
+    await page.getByLabel("18歳（または転出）から残す年数").fill("7");
+    await page.getByRole("button", { name: "保存" }).click();
+    expect(await page.getByTestId("retention-message").textContent()).toContain(
+      "変更の理由を入力してください",
+    );
+    await page.getByLabel("変更の理由").fill("条例改正のため");
+    await page.getByRole("button", { name: "保存" }).click();
+    await page.getByText("保存しました。").waitFor();
+    expect(await axeViolations(page)).toEqual([]);
+    const row = await t.db
+      .selectFrom("audit_log")
+      .select("detail")
+      .where("action", "=", "retention.settings")
+      .executeTakeFirstOrThrow();
+    expect(row.detail).toMatchObject({ note: "条例改正のため", after: { persons: { years: 7 } } });
+  });
+});

@@ -17,4 +17,11 @@ export const adminNav: NavItem[] = [
     order: 13,
     permission: "audit.read",
   },
+  {
+    to: "/retention",
+    label: "保存期間の設定",
+    group: "admin",
+    order: 31,
+    permission: "settings.manage",
+  },
 ];

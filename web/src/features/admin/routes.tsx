@@ -5,6 +5,7 @@ import { useSession } from "../../app/session.tsx";
 import { AuditPage } from "./AuditPage.tsx";
 import { InventoryPage } from "./InventoryPage.tsx";
 import { PersonReportPage } from "./PersonReportPage.tsx";
+import { RetentionPage } from "./RetentionPage.tsx";
 import { UsersPage } from "./UsersPage.tsx";
 
 function Users() {
@@ -44,6 +45,7 @@ export const adminRoutes = [
     path: "/audit/persons",
     component: PersonReportPage,
   }),
+  createRoute({ getParentRoute: () => rootRoute, path: "/retention", component: RetentionPage }),
   createRoute({
     getParentRoute: () => rootRoute,
     path: "/audit",
