@@ -101,3 +101,24 @@ describe.skipIf(!hasBrowser)("保存期間の設定 (Chromium)", () => {
     expect(row.detail).toMatchObject({ note: "条例改正のため", after: { persons: { years: 7 } } });
   });
 });
+
+describe.skipIf(!hasBrowser)("利用者ごとの監査レポート (Chromium)", () => {
+  const f = useBrowserFixture({
+    password: "userreport-password-2026",
+    municipality: "テスト村",
+    users: [{ loginName: "kansa", displayName: "監査 担当", roles: ["auditor"] }],
+    loginAs: "kansa",
+  });
+
+  it("lists what one user did", async () => {
+    const { page } = f;
+    await page.goto(new URL("/audit/users", f.url).href);
+    await page.getByRole("option", { name: "監査 担当（kansa）" }).waitFor({ state: "attached" });
+    await page.getByLabel("利用者").selectOption({ label: "監査 担当（kansa）" });
+    await page.getByRole("button", { name: "表示" }).click();
+    const table = page.getByTestId("user-report");
+    await table.waitFor();
+    expect(await table.textContent()).toContain("ログイン");
+    expect(await axeViolations(page)).toEqual([]);
+  });
+});

@@ -40,6 +40,7 @@ export const PAGE_PERMISSIONS: Readonly<Record<string, Permission | "authenticat
   "/audit": "audit.read",
   "/users/inventory": "audit.read",
   "/audit/persons": "audit.read",
+  "/audit/users": "audit.read",
   "/retention": "settings.manage",
   "/rules": "rules.manage",
   "/sources": "rules.manage",

@@ -18,6 +18,13 @@ export const adminNav: NavItem[] = [
     permission: "audit.read",
   },
   {
+    to: "/audit/users",
+    label: "利用者ごとの監査レポート",
+    group: "admin",
+    order: 14,
+    permission: "audit.read",
+  },
+  {
     to: "/retention",
     label: "保存期間の設定",
     group: "admin",

@@ -6,6 +6,7 @@ import { AuditPage } from "./AuditPage.tsx";
 import { InventoryPage } from "./InventoryPage.tsx";
 import { PersonReportPage } from "./PersonReportPage.tsx";
 import { RetentionPage } from "./RetentionPage.tsx";
+import { UserReportPage } from "./UserReportPage.tsx";
 import { UsersPage } from "./UsersPage.tsx";
 
 function Users() {
@@ -46,6 +47,7 @@ export const adminRoutes = [
     component: PersonReportPage,
   }),
   createRoute({ getParentRoute: () => rootRoute, path: "/retention", component: RetentionPage }),
+  createRoute({ getParentRoute: () => rootRoute, path: "/audit/users", component: UserReportPage }),
   createRoute({
     getParentRoute: () => rootRoute,
     path: "/audit",
