@@ -170,6 +170,8 @@ export function createRetentionRepository(db: Database) {
         linkRunIds: readonly number[];
         scoreRunIds: readonly number[];
       },
+      /** Recorded in purge_log with the counts (never the content), like the case and person purges. */
+      log?: { actor: string; policy: unknown },
     ): Promise<{ importRows: number }> {
       if (ids.scoreRunIds.length > 0) {
         await db
@@ -199,6 +201,19 @@ export function createRetentionRepository(db: Database) {
           .where("municipality_id", "=", municipalityId)
           .where("id", "in", [...ids.snapshotIds])
           .execute();
+      }
+      if (log) {
+        const counts = {
+          snapshots: ids.snapshotIds.length,
+          importRows,
+          linkRuns: ids.linkRunIds.length,
+          scoreRuns: ids.scoreRunIds.length,
+        };
+        await sql`INSERT INTO purge_log (municipality_id, actor, kind, policy, counts)
+                  VALUES (${municipalityId}, ${log.actor}, 'snapshots',
+                          ${JSON.stringify(log.policy)}::jsonb, ${JSON.stringify(counts)}::jsonb)`.execute(
+          db,
+        );
       }
       return { importRows };
     },

@@ -310,5 +310,17 @@ describe("applyRetention (PostgreSQL)", () => {
       keptForRunsSnapshotIds: [s2, s3],
     });
     expect(JSON.stringify(audit)).not.toContain("要介護");
+    // purge_log keeps counts only, like the case and person purges.
+    const purges = await t.db
+      .selectFrom("purge_log")
+      .select(["kind", "counts"])
+      .where("municipality_id", "=", municipalityId)
+      .orderBy("id")
+      .execute();
+    expect(purges[0]).toMatchObject({
+      kind: "snapshots",
+      counts: { snapshots: 1, importRows: 3, linkRuns: 0, scoreRuns: 0 },
+    });
+    expect(JSON.stringify(purges)).not.toContain("要介護");
   });
 });

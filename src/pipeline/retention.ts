@@ -239,11 +239,15 @@ export async function applyRetention(
       );
     }
     const plan = await decide(repo);
-    const { importRows } = await repo.deleteAll(options.municipalityId, {
-      snapshotIds: plan.deleted.map((s) => s.id),
-      linkRunIds: plan.linkRunIds,
-      scoreRunIds: plan.scoreRunIds,
-    });
+    const { importRows } = await repo.deleteAll(
+      options.municipalityId,
+      {
+        snapshotIds: plan.deleted.map((s) => s.id),
+        linkRunIds: plan.linkRunIds,
+        scoreRunIds: plan.scoreRunIds,
+      },
+      { actor: options.actor.loginName, policy: plan.policy },
+    );
     await createAuditRepository(trx).append({
       municipalityId: options.municipalityId,
       actorUserId: options.actor.userId,
