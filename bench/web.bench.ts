@@ -27,7 +27,7 @@
 
 import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { loadavg, tmpdir } from "node:os";
+import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { openDatabase } from "../src/db/database.ts";
 import { createMunicipalityRepository } from "../src/db/municipality.repository.ts";
@@ -189,7 +189,7 @@ export default async function bench(): Promise<string> {
   const out = [
     "## Web API under load and 判定一覧 in the browser",
     "",
-    `Per profile: \`synth --seed 1 --as-of ${AS_OF}\` imported, linked and scored into a fresh embedded PostgreSQL (not timed), then \`mimamori\`'s HTTP server in this process on 127.0.0.1 and autocannon (in a child process, so the load generator does not share the server's event loop) with ${CONNECTIONS} connections (${CONNECTIONS} simulated users, each sending its next request when the previous one answers) for ${SECONDS} s per endpoint, with a 要対協 member coordinator's session; every child view and search is audited as in production. The paths rotate over up to 200 children / households / names taken from the run. p95 is computed from every response time; errors are non-2xx answers, socket errors and timeouts. Targets (issue 11): city p95 < 50 ms, metro p95 < 150 ms, no error. metro is not run by default (its database takes several minutes to build here; MIMAMORI_BENCH_WEB_PROFILES=city,metro runs it). **The machine was shared**: 2 cores for six developers' builds, test suites and PostgreSQL servers, so the load average (last column) was far above 2 and every figure includes waiting for a core.`,
+    `Per profile: \`synth --seed 1 --as-of ${AS_OF}\` imported, linked and scored into a fresh embedded PostgreSQL (not timed), then \`mimamori\`'s HTTP server in this process on 127.0.0.1 and autocannon (in a child process, so the load generator does not share the server's event loop) with ${CONNECTIONS} connections (${CONNECTIONS} simulated users, each sending its next request when the previous one answers) for ${SECONDS} s per endpoint, with a 要対協 member coordinator's session; every child view and search is audited as in production. The paths rotate over up to 200 children / households / names taken from the run. p95 is computed from every response time; errors are non-2xx answers, socket errors and timeouts. Targets (issue 11): city p95 < 50 ms, metro p95 < 150 ms, no error. metro is not run by default (its database takes several minutes to build here; MIMAMORI_BENCH_WEB_PROFILES=city,metro runs it). The 1-minute load average before each measurement is in the last column: this machine has ${cpus().length} cores, so a load above ${cpus().length} means the figure includes waiting for a core (other processes shared the machine).`,
     "",
     "CPU per request is measured around the loaded run: the server process's own CPU (`process.cpuUsage`, user + system) and the PostgreSQL backends' (the postmaster's children in /proc), each divided by the requests answered. Unlike p95 it hardly depends on what else the shared machine is doing, so it is the figure to compare between versions.",
     "",
