@@ -70,6 +70,7 @@ export function createApp(deps: AppDeps, options: AppOptions = {}) {
   api.use((c, next) =>
     c.req.method === "POST" && c.req.path === "/api/imports" ? next() : smallBodies(c, next),
   );
+  api.use(noNulCharacters());
   api.use(sessionMiddleware());
   for (const [path, router] of API_ROUTERS) api.route(path, router);
   registerApiDocument(api);
@@ -115,4 +116,46 @@ function sameOriginOnly(): MiddlewareHandler<AppEnv> {
     }
     await next();
   };
+}
+
+/** Said when a query or JSON body holds U+0000 (PostgreSQL text cannot store it). */
+export const NUL_REFUSED =
+  "送信された内容に使えない文字（NUL 文字、U+0000）が含まれています。その文字を除いてから送り直してください。";
+
+/**
+ * Refuses a NUL character in query parameters and JSON bodies with a Japanese
+ * 400. PostgreSQL text cannot hold U+0000, so such a value used to reach the
+ * database and answer 500 (search, 判定一覧 filters, case notes, sheet answers,
+ * user names). Uploads are checked by the importer (a NUL byte is not text).
+ */
+function noNulCharacters(): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    for (const [key, values] of Object.entries(c.req.queries())) {
+      if (key.includes("\0") || values.some((v) => v.includes("\0"))) {
+        throw new MimamoriError("invalid_input", NUL_REFUSED);
+      }
+    }
+    if (/^application\/json/i.test(c.req.header("content-type") ?? "")) {
+      const text = await c.req.text();
+      if (text.includes("\\u0000") || text.includes("\0")) {
+        let parsed: unknown;
+        try {
+          parsed = JSON.parse(text);
+        } catch {
+          parsed = undefined; // the route's own parser answers broken JSON
+        }
+        if (holdsNul(parsed)) throw new MimamoriError("invalid_input", NUL_REFUSED);
+      }
+    }
+    await next();
+  };
+}
+
+function holdsNul(value: unknown): boolean {
+  if (typeof value === "string") return value.includes("\0");
+  if (Array.isArray(value)) return value.some(holdsNul);
+  if (value !== null && typeof value === "object") {
+    return Object.entries(value).some(([k, v]) => k.includes("\0") || holdsNul(v));
+  }
+  return false;
 }

@@ -400,6 +400,60 @@ describe("malformed requests answer in Japanese", () => {
     }
   });
 
+  it("a NUL character in a query or a JSON body: 400 in Japanese, not a 500 from PostgreSQL", async () => {
+    const coord = await login("coord.h", coordPassword);
+    for (const path of [
+      "/api/search?q=%E5%9C%9F%E4%BA%95%00",
+      "/api/runs/latest/children?affiliation=%00",
+      "/api/runs/latest/children?grade=4%00",
+    ]) {
+      const res = await coord.send(path);
+      expect(res.status, path).toBe(400);
+      const e = await errorOf(res);
+      expect(e.code).toBe("invalid_input");
+      expect(e.message).toContain("NUL");
+    }
+    const bodies: [string, unknown][] = [
+      ["/api/auth/login", { loginName: "coord\u0000.h", password: "x" }],
+      ["/api/review-lists", { month: "2026-12", note: { "a\u0000": "b" } }],
+    ];
+    for (const [path, body] of bodies) {
+      const res = await coord.send(path, {
+        method: "POST",
+        body: JSON.stringify(body),
+        headers: { "Content-Type": "application/json" },
+      });
+      expect(res.status, path).toBe(400);
+      expect((await errorOf(res)).message).toContain("NUL");
+    }
+    // An escaped backslash before "u0000" is plain text, not a NUL.
+    const plain = await coord.send("/api/auth/login", {
+      method: "POST",
+      body: JSON.stringify({ loginName: "coord\\u0000.h", password: "x" }),
+      headers: { "Content-Type": "application/json" },
+    });
+    expect(plain.status).toBe(401);
+  });
+
+  it("a date that is not on the calendar (2026-02-30): 400 in Japanese, not a 500", async () => {
+    const owner = await login("owner.h", ownerPassword);
+    const res = await owner.send("/api/imports?fileName=jumin.csv&asOf=2026-02-30", {
+      method: "POST",
+      body: JUMIN,
+      headers: { "Content-Type": "application/octet-stream" },
+    });
+    expect(res.status).toBe(400);
+    expect(JSON.stringify(await errorOf(res))).toContain("存在しない日付です（2026-02-30）");
+    const auditorPassword = await user("auditor.h", ["auditor"]);
+    const auditor = await login("auditor.h", auditorPassword);
+    for (const q of ["from=2026-02-30", "to=2025-04-31", "from=2026-02-29"]) {
+      const r = await auditor.send(`/api/audit?${q}`);
+      expect(r.status, q).toBe(400);
+      expect(JSON.stringify(await errorOf(r))).toContain("存在しない日付です");
+    }
+    expect((await auditor.send("/api/audit?from=2024-02-29")).status).toBe(200);
+  });
+
   it("a 45 KB URL: 431 with a Japanese body from the real server", async () => {
     const { startHttpServer } = await import("../../src/server/http.ts");
     const server = await startHttpServer({

@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { calendarDay } from "../../openapi/calendar-date.ts";
 
 /** The largest page of the audit view. */
 export const MAX_AUDIT_PAGE = 200;
@@ -7,7 +8,7 @@ const date = (what: string) =>
   z
     .string()
     .regex(/^\d{4}-\d{2}-\d{2}$/, `${what}は YYYY-MM-DD の形で指定してください。`)
-    .refine((s) => !Number.isNaN(Date.parse(`${s}T00:00:00+09:00`)), `${what}が正しくありません。`)
+    .superRefine(calendarDay)
     .optional();
 
 export const auditQuery = z

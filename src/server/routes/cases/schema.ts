@@ -1,6 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { CASE_STATES, DECISIONS } from "../../../domain/cases/state.ts";
 import { MONTH_PATTERN, SUPPORT_ACTIONS, VERDICTS } from "../../../domain/cases/workflow.ts";
+import { calendarDay } from "../../openapi/calendar-date.ts";
 import { identity } from "../../openapi/identity.ts";
 
 const id = (name: string, what: string) =>
@@ -31,7 +32,7 @@ const date = (what: string) =>
   z
     .string({ error: `${what}を入力してください。` })
     .regex(/^\d{4}-\d{2}-\d{2}$/, `${what}は 2025-04-30 の形で入力してください。`)
-    .refine((s) => !Number.isNaN(Date.parse(s)), `${what}が正しい日付ではありません。`);
+    .superRefine(calendarDay);
 const text = (what: string, max = 2000) =>
   z
     .string({ error: `${what}を入力してください。` })

@@ -1,8 +1,10 @@
 import { z } from "@hono/zod-openapi";
+import { calendarDay } from "../../openapi/calendar-date.ts";
 
 const isoDate = z
   .string()
-  .regex(/^\d{4}-\d{2}-\d{2}$/, "抽出日は YYYY-MM-DD の形式で指定してください。");
+  .regex(/^\d{4}-\d{2}-\d{2}$/, "抽出日は YYYY-MM-DD の形式で指定してください。")
+  .superRefine(calendarDay);
 
 /** Query of an upload: the file's name, and optionally its as-of date and source. */
 export const uploadQuery = z.object({

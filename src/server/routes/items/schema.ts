@@ -1,7 +1,11 @@
 import { z } from "@hono/zod-openapi";
 import { DIFFICULTY_IDS } from "../../../domain/scoring/difficulties.ts";
+import { calendarDay } from "../../openapi/calendar-date.ts";
 
-const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "日付は YYYY-MM-DD で入力してください。");
+const isoDate = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, "日付は YYYY-MM-DD で入力してください。")
+  .superRefine(calendarDay);
 
 export const itemsSchema = z
   .object({

@@ -2,9 +2,13 @@ import { z } from "@hono/zod-openapi";
 import { MAX_MOVE_PAGE } from "../../../db/rule-preview.repository.ts";
 import { DIFFICULTY_IDS } from "../../../domain/scoring/difficulties.ts";
 import { TIE_BREAK_KEYS } from "../../../domain/scoring/rules.ts";
+import { calendarDay } from "../../openapi/calendar-date.ts";
 import { identity } from "../../openapi/identity.ts";
 
-const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "日付は YYYY-MM-DD で入力してください。");
+const isoDate = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, "日付は YYYY-MM-DD で入力してください。")
+  .superRefine(calendarDay);
 
 /** A change to the version in force, as the rules page makes it (docs/sources-and-items.md). */
 export const rulePatchBody = z

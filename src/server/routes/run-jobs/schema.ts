@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { calendarDay } from "../../openapi/calendar-date.ts";
 
 /** Starting a monthly run: optionally the 基準日 (default: the newest 抽出日 of the imports). */
 export const startRunBody = z
@@ -9,6 +10,7 @@ export const startRunBody = z
         /^\d{4}-\d{2}-\d{2}$/,
         "基準日は YYYY-MM-DD の形で入力してください（例: 2026-04-01）。",
       )
+      .superRefine(calendarDay)
       .optional()
       .openapi({ description: "基準日（省略時は取り込みデータの最新の抽出日）" }),
   })

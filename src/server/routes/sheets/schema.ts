@@ -7,12 +7,13 @@ import {
   REQUEST_STATUSES,
 } from "../../../domain/sheets/requests.ts";
 import { QUESTION_KINDS, TEMPLATE_KEYS } from "../../../domain/sheets/templates.ts";
+import { calendarDay } from "../../openapi/calendar-date.ts";
 import { identity } from "../../openapi/identity.ts";
 
 const isoDate = z
   .string()
   .regex(/^\d{4}-\d{2}-\d{2}$/, "期限は 2025-04-30 の形で入力してください。")
-  .refine((s) => !Number.isNaN(Date.parse(`${s}T00:00:00Z`)), "存在しない日付です。");
+  .superRefine(calendarDay);
 
 const personId = z
   .string()
