@@ -23,6 +23,7 @@ import { feedCacheOf } from "./change-bus.ts";
 import { childAccess } from "./child-access.ts";
 import type { Database } from "./database.ts";
 import { purgedData } from "./person-retention.repository.ts";
+import { mixedReviewOrderSql } from "./review-order.ts";
 
 export interface ChildRun {
   readonly scoreRunId: number;
@@ -272,8 +273,18 @@ export function createChildRepository(db: Database, root: Database = db) {
         INSERT INTO home_flagged (run_id, municipality_id, council, pos, person_id, difficulty,
                                   score, threshold, total_points)
         SELECT ${run.scoreRunId}, ${scope.municipalityId}, ${scope.council},
-               row_number() OVER (ORDER BY b.score DESC, b.total_points DESC,
-                                           p.birth_date NULLS LAST, b.person_id),
+               row_number() OVER (ORDER BY ${mixedReviewOrderSql(
+                 {
+                   score: sql`b.score`,
+                   scoreNullable: false,
+                   totalPoints: sql`b.total_points`,
+                   // Completed years on the as-of date, as 判定一覧's score_child.age.
+                   age: sql`date_part('year', age(${run.asOf}::date, p.birth_date))`,
+                   personId: sql`b.person_id`,
+                   difficulty: sql`b.difficulty`,
+                 },
+                 run.rules,
+               )}),
                b.person_id, b.difficulty, b.score, b.threshold, b.total_points
           FROM best b
           JOIN link_person p ON p.run_id = ${run.linkRunId} AND p.person_id = b.person_id`.execute(
@@ -785,8 +796,9 @@ export function createChildRepository(db: Database, root: Database = db) {
 
     /**
      * The run's flagged children the reader may see, each once with its best
-     * type, in priority order: score, then total points (開成町's tie fix),
-     * then age (older first). For a non-member the scores are the visible ones
+     * type, in 判定一覧's priority order (review-order.ts): score, then the
+     * type's tie-break (default total points — 開成町's tie fix — then the
+     * younger child). For a non-member the scores are the visible ones
      * (council-only items subtracted) and model-scored types that count such
      * items are left out.
      *

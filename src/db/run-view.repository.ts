@@ -15,8 +15,9 @@ import {
 } from "../domain/policy/index.ts";
 import { councilExclusionReasons } from "../domain/scoring/council-exclusions.ts";
 import type { ItemCondition } from "../domain/scoring/item-filter.ts";
-import { type RuleSet, type TieBreakKey, tieBreakOf } from "../domain/scoring/rules.ts";
+import { type RuleSet, tieBreakOf } from "../domain/scoring/rules.ts";
 import type { Database } from "./database.ts";
+import { reviewOrderSql } from "./review-order.ts";
 import { withDataScope } from "./scope.ts";
 import { viewCacheOf, viewKey } from "./view-cache.ts";
 
@@ -189,24 +190,25 @@ function whereSql(f: ListFilter): RawBuilder<boolean> {
   return sql<boolean>`${sql.join(parts, sql.raw(" AND "))}`;
 }
 
-const TIE_BREAK_SQL: Readonly<Record<TieBreakKey, string>> = {
-  total_points: "res.total_points DESC",
-  younger: "c.age ASC NULLS LAST",
-  older: "c.age DESC NULLS LAST",
-};
-
 /**
  * Review priority of the listed type: score, then the type's tie-break
- * (TypeRule.tieBreak; the same order as domain/scoring/score.ts
- * `compareForReview`, by completed years of age), then person id.
+ * (TypeRule.tieBreak), then person id — the shared order of review-order.ts,
+ * which the home page uses too.
  */
 function priorityOf(scope: DataScope, run: RunForView, typeIndex: number): RawBuilder<unknown> {
   const rule = run.rules.types.find((t) => t.difficulty === run.difficulties[typeIndex]);
-  const keys = tieBreakOf(rule).map((k) => TIE_BREAK_SQL[k]);
   // A member's score is score_result.score (NOT NULL): plain DESC matches
   // score_result_order_idx; a non-member's adjusted score can be null (model types).
-  const score = scope.council ? "res.score DESC" : "res.score DESC NULLS LAST";
-  return sql.raw([score, ...keys, "res.person_id"].join(", "));
+  return reviewOrderSql(
+    {
+      score: sql.raw("res.score"),
+      scoreNullable: !scope.council,
+      totalPoints: sql.raw("res.total_points"),
+      age: sql.raw("c.age"),
+      personId: sql.raw("res.person_id"),
+    },
+    tieBreakOf(rule),
+  );
 }
 
 function orderSql(

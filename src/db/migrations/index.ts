@@ -27,6 +27,7 @@ import * as previousLogin from "./0070-previous-login.ts";
 import * as security from "./0075-security.ts";
 import * as rights from "./0076-rights.ts";
 import * as maskingRules from "./0077-masking-rules.ts";
+import * as homeOrderTies from "./0080-home-order-ties.ts";
 import * as factCorrection from "./0081-fact-correction.ts";
 import * as usageStopKeys from "./0082-usage-stop-keys.ts";
 import * as caseRetention from "./0083-case-retention.ts";
@@ -85,6 +86,7 @@ export const migrations: Record<string, Migration> = {
   "0062-follow-up-reminder": followUpReminder,
   "0086-audit-persons": auditPersons,
   "0063-sealed-mail-password": sealedMailPassword,
+  "0080-home-order-ties": homeOrderTies,
   // Stays last: it widens the keys of every municipal table the migrations
   // before it created (issue 12, distribution by municipality_id).
   "0096-distribution-keys": distributionKeys,

@@ -5,8 +5,8 @@ import type { TopFlagged as TopFlaggedData } from "../../lib/types.ts";
 
 /**
  * The home page's shortcut for coordinators: the latest run's flagged children
- * in priority order (score, then total points, then age — older first), each
- * a link to the child's reasons and source rows.
+ * in 判定一覧's priority order (score, then the type's tie-break — by default
+ * total points, then the younger child; db/review-order.ts), each a link to the child's reasons and source rows.
  */
 export function TopFlagged() {
   const q = useQuery({
@@ -34,7 +34,8 @@ export function TopFlagged() {
       {q.data?.run && q.data.children.length > 0 && (
         <>
           <p className="muted">
-            基準日 {q.data.run.asOf}。並び順は点数、総ポイント、年齢（年長が先）です。
+            基準日 {q.data.run.asOf}
+            。並び順は判定一覧と同じ優先順（点数、同点なら類型ごとの設定の順。既定は総ポイントの多い順、年齢の低い順）です。
           </p>
           <table className="table" data-testid="top-flagged">
             <thead>
