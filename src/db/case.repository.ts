@@ -294,6 +294,41 @@ function notFound(): never {
   throw new MimamoriError("not_found", "指定されたケースはありません。");
 }
 
+/**
+ * Who may be responsible for a case or carry one of its follow-ups: an enabled
+ * 支援担当 or 総括管理 of the municipality (the roles GET /api/cases/assignees
+ * offers), and a 要対協 member when the case is registered with the council.
+ * Anyone else could never open the case, so the work would silently go nowhere.
+ */
+async function requireCaseWorker(
+  exec: Exec,
+  scope: DataScope,
+  userId: number,
+  council: boolean,
+): Promise<void> {
+  const r = await sql<{ roles: string[]; council: boolean }>`
+    SELECT roles, council FROM app_user
+     WHERE id = ${userId} AND municipality_id = ${scope.municipalityId} AND NOT disabled`.execute(
+    exec,
+  );
+  const u = r.rows[0];
+  if (!u)
+    throw new MimamoriError(
+      "invalid_input",
+      "担当者が見つかりません。利用者一覧から選んでください。",
+    );
+  if (!u.roles.some((role) => role === "staff" || role === "coordinator"))
+    throw new MimamoriError(
+      "invalid_input",
+      "担当者には支援担当か総括管理の利用者を選んでください（この利用者はケースを開けません）。",
+    );
+  if (council && !u.council)
+    throw new MimamoriError(
+      "invalid_input",
+      "要対協に登録したケースの担当者は要対協の構成員から選んでください（構成員でない利用者はこのケースを開けません）。",
+    );
+}
+
 export function createCaseRepository(db: Database) {
   async function lockCase(trx: Exec, scope: DataScope, caseId: number): Promise<CaseRow> {
     const r = await sql<CaseDbRow>`
@@ -617,15 +652,7 @@ export function createCaseRepository(db: Database) {
     ): Promise<CaseRow> {
       await db.transaction().execute(async (trx) => {
         const c = await lockCase(trx, scope, caseId);
-        const u =
-          await sql`SELECT 1 FROM app_user WHERE id = ${userId} AND municipality_id = ${scope.municipalityId} AND NOT disabled`.execute(
-            trx,
-          );
-        if (u.rows.length === 0)
-          throw new MimamoriError(
-            "invalid_input",
-            "担当者が見つかりません。利用者一覧から選んでください。",
-          );
+        await requireCaseWorker(trx, scope, userId, c.council);
         await sql`UPDATE child_case SET responsible_user_id = ${userId}, updated_at = now() WHERE id = ${caseId}`.execute(
           trx,
         );
@@ -1241,15 +1268,9 @@ export function createCaseRepository(db: Database) {
       const agenda = await repo.agendaCaseIds(scope, conferenceId);
       if (!agenda.includes(caseId))
         refuse("このケースはこの会議の議題に載っていません。先に議題に載せてください。");
-      const u =
-        await sql`SELECT 1 FROM app_user WHERE id = ${d.responsibleUserId} AND municipality_id = ${scope.municipalityId}`.execute(
-          db,
-        );
-      if (u.rows.length === 0)
-        throw new MimamoriError(
-          "invalid_input",
-          "担当者が見つかりません。利用者一覧から選んでください。",
-        );
+      const c = await repo.find(scope, caseId);
+      if (!c) notFound();
+      await requireCaseWorker(db, scope, d.responsibleUserId, c.council);
       if (d.decision !== "support" && !d.reviewOn)
         throw new MimamoriError(
           "invalid_input",
@@ -1369,15 +1390,7 @@ export function createCaseRepository(db: Database) {
       if (!c) notFound();
       if (c.state === "closed")
         refuse("終結したケースには予定を入れられません。再開してください。");
-      const u =
-        await sql`SELECT 1 FROM app_user WHERE id = ${f.assigneeUserId} AND municipality_id = ${scope.municipalityId} AND NOT disabled`.execute(
-          db,
-        );
-      if (u.rows.length === 0)
-        throw new MimamoriError(
-          "invalid_input",
-          "担当者が見つかりません。利用者一覧から選んでください。",
-        );
+      await requireCaseWorker(db, scope, f.assigneeUserId, c.council);
       const r = await sql<{ id: number }>`
         INSERT INTO follow_up (municipality_id, case_id, due_on, what, assignee_user_id, created_by)
         VALUES (${scope.municipalityId}, ${caseId}, ${f.dueOn}::date, ${f.what}, ${f.assigneeUserId},

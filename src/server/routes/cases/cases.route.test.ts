@@ -350,3 +350,68 @@ describe("要対協 cases", () => {
     expect(decided(dm.body) - decided(dp.body)).toBe(1);
   });
 });
+
+describe("who can carry a case", () => {
+  it("refuses a responsible person or follow-up assignee who could never open the case", async () => {
+    const idOf = async (login: string) =>
+      (await sql<{ id: number }>`SELECT id FROM app_user WHERE login_name = ${login}`.execute(t.db))
+        .rows[0]?.id as number;
+    await loginAs(app, t.db, "auditor.carry", ["auditor"]);
+    await loginAs(app, t.db, "school.carry", ["affiliation"], { affiliation: "テスト小学校" });
+    const auditorId = await idOf("auditor.carry");
+    const schoolId = await idOf("school.carry");
+    const councilId = await idOf("coord.council");
+    const c = pickClean(4);
+    if (!c) throw new Error("no child");
+    const l = await council.json<{ id: number }>("/api/review-lists", {
+      method: "POST",
+      body: { month: "2024-06", runId: v.runId },
+    });
+    await council.json(`/api/review-lists/${l.body.id}/entries`, {
+      method: "POST",
+      body: { picks: [{ personId: c.personId, difficulty: c.difficulty }] },
+    });
+    const conf = await council.json<{ id: number }>("/api/conferences", {
+      method: "POST",
+      body: { listId: l.body.id, heldOn: "2024-06-20", title: "6月", attendees: [] },
+    });
+    const view = await council.json<{ agenda: { case: { id: number } }[] }>(
+      `/api/conferences/${conf.body.id}`,
+    );
+    const caseId = view.body.agenda[0]?.case.id as number;
+    const decide = (responsibleUserId: number) =>
+      council.json<{ error: { message: string } }>(
+        `/api/conferences/${conf.body.id}/cases/${caseId}/decision`,
+        { method: "POST", body: { decision: "support", reason: "支援が必要", responsibleUserId } },
+      );
+    for (const id of [auditorId, schoolId]) {
+      const r = await decide(id);
+      expect(r.status).toBe(400);
+      expect(r.body.error.message).toMatch(/支援担当か総括管理/);
+    }
+    expect((await decide(workerId)).status).toBe(200);
+    const followUp = (assigneeUserId: number) =>
+      council.json<{ error: { message: string } }>(`/api/cases/${caseId}/follow-ups`, {
+        method: "POST",
+        body: { dueOn: "2024-07-01", what: "学校に確認", assigneeUserId },
+      });
+    expect((await followUp(schoolId)).status).toBe(400);
+    const assign = (userId: number) =>
+      council.json<{ error: { message: string } }>(`/api/cases/${caseId}/assignment`, {
+        method: "POST",
+        body: { responsibleUserId: userId, reason: "担当替え" },
+      });
+    expect((await assign(auditorId)).status).toBe(400);
+    // Once registered with 要対協, only a member can carry it.
+    await council.json(`/api/cases/${caseId}/council`, {
+      method: "POST",
+      body: { reason: "要対協で進行管理" },
+    });
+    const nonMember = await followUp(workerId);
+    expect(nonMember.status).toBe(400);
+    expect(nonMember.body.error.message).toMatch(/要対協の構成員/);
+    expect((await assign(workerId)).status).toBe(400);
+    expect((await followUp(councilId)).status).toBe(201);
+    expect((await assign(councilId)).status).toBe(200);
+  });
+});
