@@ -57,6 +57,10 @@ const load = () =>
 
 /** Only the four issue-11 calls (MIMAMORI_BENCH_WEB_ONLY=issue11): no issue-13 seeding, no browser. */
 const ONLY_ISSUE11 = process.env.MIMAMORI_BENCH_WEB_ONLY === "issue11";
+/** Only the issue-13 calls (MIMAMORI_BENCH_WEB_ONLY=issue13): no issue-11 calls, no browser. */
+const ONLY_ISSUE13 = process.env.MIMAMORI_BENCH_WEB_ONLY === "issue13";
+/** MIMAMORI_BENCH_WEB_SPLIT=1: also each call of the home page and the conference screen alone. */
+const SPLIT = process.env.MIMAMORI_BENCH_WEB_SPLIT === "1";
 
 /** Clock ticks per second of /proc/<pid>/stat (USER_HZ, 100 on Linux). */
 const TICK_MS = 10;
@@ -280,7 +284,7 @@ export default async function bench(): Promise<string> {
             ]),
           ],
         ];
-        for (const [label, paths] of calls) {
+        for (const [label, paths] of ONLY_ISSUE13 ? [] : calls) {
           // One warm-up request per path shape, so that first-use work (the run's child index) is not timed.
           await fetch(`${base}${paths[0]}`, { headers: { cookie } });
           // One user alone first: the cost of a request without queueing.
@@ -336,6 +340,11 @@ export default async function bench(): Promise<string> {
             ],
             ["カンファレンス: the agenda call alone", [`/api/conferences/${seeded.conferenceId}`]],
           ];
+          if (SPLIT)
+            for (const [label, paths] of [...caseCalls])
+              if (paths.length > 1)
+                for (const path of paths)
+                  caseCalls.push([`${label.split(" ")[0]}: ${path} alone`, [path]]);
           for (const [label, paths] of caseCalls) {
             for (const path of paths) await get(path);
             const alone: number[] = [];
@@ -348,10 +357,12 @@ export default async function bench(): Promise<string> {
             }
             alone.sort((a, b) => a - b);
             const before = load();
-            const r = await hammer(base, cookie, paths);
-            process.stderr.write(`  ${profile} ${label}: p95 ${r.p95} ms, errors ${r.errors}\n`);
+            const r = await hammer(base, cookie, paths, opened.embedded?.dataDir);
+            process.stderr.write(
+              `  ${profile} ${label}: p95 ${r.p95} ms, ${r.rps.toFixed(0)} req/s, errors ${r.errors}, CPU/request server ${r.nodeCpu.toFixed(2)} ms + PostgreSQL ${r.pgCpu.toFixed(2)} ms, load ${before}\n`,
+            );
             caseLines.push(
-              `| ${profile} | ${seeded.openCases} | ${label} | ${percentile(alone, 50).toFixed(0)} ms | ${r.requests.toLocaleString("en-US")} | ${r.rps.toFixed(0)} | ${r.p50.toFixed(0)} ms | **${r.p95.toFixed(0)} ms** | ${r.p99.toFixed(0)} ms | ${r.errors} | ${before} |`,
+              `| ${profile} | ${seeded.openCases} | ${label} | ${percentile(alone, 50).toFixed(0)} ms | ${r.requests.toLocaleString("en-US")} | ${r.rps.toFixed(0)} | ${r.p50.toFixed(0)} ms | **${r.p95.toFixed(0)} ms** | ${r.p99.toFixed(0)} ms | ${r.errors} | ${r.nodeCpu.toFixed(2)} + ${r.pgCpu.toFixed(2)} ms | ${before} |`,
             );
           }
           process.stderr.write(
@@ -359,7 +370,7 @@ export default async function bench(): Promise<string> {
           );
         }
 
-        if (hasBrowser && !ONLY_ISSUE11) {
+        if (hasBrowser && !ONLY_ISSUE11 && !ONLY_ISSUE13) {
           const browser = await launchBrowser();
           try {
             const page = await browser.context.newPage();
@@ -431,8 +442,8 @@ export default async function bench(): Promise<string> {
       "",
       `Same database and server; then \`bench/open-cases.ts\` seeds (through the case repository, like the demo) one case per flagged household up to 1,000 open cases over ten monthly 候補リスト: eight months listed and waiting, last month's 100 decided 要支援 with a follow-up due for the bench user, and this month's 40 on the agenda of a conference that has not met. Then ${CONNECTIONS} users for ${SECONDS} s on each group of calls, the paths rotating: the home page's four API calls, and the conference screen's three (the agenda with every child's evidence, returned sheets and history is the heavy one; also measured alone). Target (issue 13): p95 < 100 ms.`,
       "",
-      "| profile | open cases | calls | one user alone, median of 20 | requests under load | req/s | p50 | p95 | p99 | errors | load avg (1/5/15 min) before |",
-      "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---|",
+      "| profile | open cases | calls | one user alone, median of 20 | requests under load | req/s | p50 | p95 | p99 | errors | CPU / request: server + PostgreSQL | load avg (1/5/15 min) before |",
+      "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---|",
       ...caseLines,
     );
   }
@@ -445,10 +456,10 @@ export default async function bench(): Promise<string> {
       "|---|---|---|---:|---|",
       ...browserLines,
     );
-  } else if (ONLY_ISSUE11) {
+  } else if (ONLY_ISSUE11 || ONLY_ISSUE13) {
     out.push(
       "",
-      "判定一覧 in the browser: not measured in this run (MIMAMORI_BENCH_WEB_ONLY=issue11).",
+      `判定一覧 in the browser: not measured in this run (MIMAMORI_BENCH_WEB_ONLY=${ONLY_ISSUE11 ? "issue11" : "issue13"}).`,
     );
   } else {
     out.push("", "判定一覧 in the browser: not measured (no Chromium at /usr/bin/chromium).");

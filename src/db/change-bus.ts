@@ -28,6 +28,12 @@ export type ChangeTopic =
   | "run_data"
   | "usage_stop"
   | "fact_correction"
+  /** The screening workflow's tables: cases, lists, conferences, follow-ups, sheets (0071). */
+  | "casework"
+  /** お知らせ (0071). */
+  | "notification"
+  /** A municipality's name (0071). */
+  | "municipality"
   /** Anything (the feed (re)connected and may have missed notifications). */
   | "*";
 
@@ -104,10 +110,34 @@ const WATCHED: readonly { table: string; topic: ChangeTopic; skip?: RegExp }[] =
   { table: "import_row", topic: "run_data", skip: INSERT },
   { table: "usage_stop", topic: "usage_stop" },
   { table: "fact_correction", topic: "fact_correction" },
+  // The screening workflow (0071; row-level triggers there, so an UPDATE that
+  // changes no row notifies nobody — see `wroteNothing`).
+  { table: "child_case", topic: "casework" },
+  { table: "case_event", topic: "casework" },
+  { table: "review_list", topic: "casework" },
+  { table: "review_list_entry", topic: "casework" },
+  { table: "conference", topic: "casework" },
+  { table: "support_plan", topic: "casework" },
+  { table: "support_action", topic: "casework" },
+  { table: "follow_up", topic: "casework" },
+  { table: "result_evaluation", topic: "casework" },
+  { table: "sheet_request", topic: "casework" },
+  { table: "notification", topic: "notification" },
+  { table: "municipality", topic: "municipality" },
 ];
 
 const WRITE =
   /\b(?:insert\s+into|update|delete\s+from)\s+(?:only\s+)?(?:"?public"?\.)?"?([a-z_]+)"?/gi;
+
+/**
+ * A plain UPDATE or DELETE (no WITH: a CTE's inner write is not in the
+ * outer statement's count) that changed no row: nothing to publish. The
+ * reminder passes run such an UPDATE every 30 s (server/mail-sender.ts);
+ * publishing it would clear every cache of its topic each time.
+ */
+export function wroteNothing(text: string, affected: bigint | undefined): boolean {
+  return affected === 0n && /^\s*(update|delete)\b/i.test(text);
+}
 
 /** The topics a statement writes to (empty for reads and for tables no cache depends on). */
 export function topicsOfStatement(text: string): ChangeTopic[] {

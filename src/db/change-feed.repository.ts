@@ -22,6 +22,9 @@ const TOPICS: readonly ChangeTopic[] = [
   "run_data",
   "usage_stop",
   "fact_correction",
+  "casework",
+  "notification",
+  "municipality",
 ];
 
 export interface ChangeFeed {

@@ -30,7 +30,7 @@ import {
   type TransactionSettings,
 } from "kysely";
 import type pg from "pg";
-import { type ChangeBus, type ChangeTopic, topicsOfStatement } from "./change-bus.ts";
+import { type ChangeBus, type ChangeTopic, topicsOfStatement, wroteNothing } from "./change-bus.ts";
 import { currentDataScope, runsAsOwner, scopeSql } from "./scope.ts";
 
 class ScopedConnection implements DatabaseConnection {
@@ -45,7 +45,8 @@ class ScopedConnection implements DatabaseConnection {
   ) {}
 
   /** Publishes what was written once it is committed (now, or at the transaction's COMMIT). */
-  private noteWrites(query: CompiledQuery, committed: boolean): void {
+  private noteWrites(query: CompiledQuery, result: QueryResult<unknown>, committed: boolean): void {
+    if (wroteNothing(query.sql, result.numAffectedRows)) return;
     const topics = topicsOfStatement(query.sql);
     if (topics.length === 0) return;
     if (committed) for (const topic of topics) this.bus.publish({ topic });
@@ -61,19 +62,19 @@ class ScopedConnection implements DatabaseConnection {
   async executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
     if (this.inTransaction) {
       const result = await this.inner.executeQuery<R>(query);
-      this.noteWrites(query, false);
+      this.noteWrites(query, result, false);
       return result;
     }
     if (this.owner) {
       const result = await this.inner.executeQuery<R>(query);
-      this.noteWrites(query, true);
+      this.noteWrites(query, result, true);
       return result;
     }
     await this.inner.executeQuery(CompiledQuery.raw(`BEGIN; ${scopeSql(currentDataScope())}`));
     try {
       const result = await this.inner.executeQuery<R>(query);
       await this.inner.executeQuery(CompiledQuery.raw("COMMIT"));
-      this.noteWrites(query, true);
+      this.noteWrites(query, result, true);
       return result;
     } catch (e) {
       await this.inner.executeQuery(CompiledQuery.raw("ROLLBACK")).catch(() => {});

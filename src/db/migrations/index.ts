@@ -24,6 +24,7 @@ import * as sealedMailPassword from "./0063-sealed-mail-password.ts";
 import * as sheets from "./0065-sheets.ts";
 import * as totpMustEnrol from "./0066-totp-must-enrol.ts";
 import * as previousLogin from "./0070-previous-login.ts";
+import * as caseworkNotify from "./0071-casework-notify.ts";
 import * as security from "./0075-security.ts";
 import * as rights from "./0076-rights.ts";
 import * as maskingRules from "./0077-masking-rules.ts";
@@ -87,6 +88,7 @@ export const migrations: Record<string, Migration> = {
   "0086-audit-persons": auditPersons,
   "0063-sealed-mail-password": sealedMailPassword,
   "0080-home-order-ties": homeOrderTies,
+  "0071-casework-notify": caseworkNotify,
   // Stays last: it widens the keys of every municipal table the migrations
   // before it created (issue 12, distribution by municipality_id).
   "0096-distribution-keys": distributionKeys,

@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { createAccountRepository } from "../../db/account.repository.ts";
 import { createAuditRepository } from "../../db/audit.repository.ts";
+import { feedCacheOf } from "../../db/change-bus.ts";
 import type { Database } from "../../db/database.ts";
 import { createMunicipalityRepository } from "../../db/municipality.repository.ts";
 import { createSessionRepository } from "../../db/session.repository.ts";
@@ -41,7 +42,14 @@ export interface LoginResult {
 const INVALID_LOGIN = "ログイン名またはパスワードが正しくありません。";
 
 export async function toCurrentUser(db: Database, u: UserRow): Promise<CurrentUser> {
-  const m = await createMunicipalityRepository(db).findById(u.municipalityId);
+  // The municipality's name, asked for by every page load (/api/auth/me): kept
+  // until a municipality changes here or elsewhere (topic `municipality`, 0071).
+  const m = await feedCacheOf<{ name: string }>(db, "municipality-name", {
+    topics: ["municipality"],
+    capacity: 1_000,
+  }).get(String(u.municipalityId), () =>
+    createMunicipalityRepository(db).findById(u.municipalityId),
+  );
   const roles = u.roles.filter(isRole);
   return {
     id: u.id,

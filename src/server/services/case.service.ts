@@ -86,6 +86,7 @@ export function createCaseService(db: Database) {
     async conferenceView(
       scope: DataScope,
       conferenceId: number,
+      today = new Date().toISOString().slice(0, 10),
     ): Promise<ConferenceView | undefined> {
       // The conference, its cases, list entries and histories in one statement
       // (agendaOf); the run, the returned sheets and the evidence (cached per
@@ -95,7 +96,6 @@ export function createCaseService(db: Database) {
       if (!of) return undefined;
       const conf = of.conference;
       const sheetRepo = createSheetRepository(db);
-      const today = new Date().toISOString().slice(0, 10);
       const run = await findRun(db, scope.municipalityId, String(conf.runId));
       const personIds = [...new Set(of.agenda.map((a) => a.case.personId))];
       const childRun = run

@@ -282,14 +282,23 @@ export function createChildService(db: Database) {
       );
     },
 
+    /**
+     * The home page's 基準以上のこども. A reader who sees every child gets
+     * it from the answer cache (per municipality, 要対協 membership and run,
+     * like the child view: it reads only the published run's rows); 支援担当
+     * and 所属 readers' lists depend on their cases, requests and
+     * break-the-glass grants, and are read every time.
+     */
     async topFlagged(scope: DataScope, limit: number) {
-      const run = await repo.latestRun(scope.municipalityId);
-      if (!run) return { run: null, children: [] };
-      const rows = await repo.topFlagged(scope, run, limit);
-      return {
-        run: { scoreRunId: run.scoreRunId, asOf: run.asOf },
-        children: rows.map((r) => ({ ...r, label: typeLabel(r.difficulty) })),
-      };
+      return cached(scope, "top-flagged", [limit], async () => {
+        const run = await repo.latestRun(scope.municipalityId);
+        if (!run) return { run: null, children: [] };
+        const rows = await repo.topFlagged(scope, run, limit);
+        return {
+          run: { scoreRunId: run.scoreRunId, asOf: run.asOf },
+          children: rows.map((r) => ({ ...r, label: typeLabel(r.difficulty) })),
+        };
+      });
     },
   };
 }

@@ -16,6 +16,7 @@
 import { randomUUID } from "node:crypto";
 import { createAuditRepository } from "../../db/audit.repository.ts";
 import { createCaseRepository } from "../../db/case.repository.ts";
+import { feedCacheOf } from "../../db/change-bus.ts";
 import { type ChildRun, createChildRepository } from "../../db/child.repository.ts";
 import type { Database } from "../../db/database.ts";
 import { createNotificationRepository } from "../../db/notification.repository.ts";
@@ -133,11 +134,50 @@ export function inboxItem(r: SheetRequestRow, today: string) {
   };
 }
 
+/**
+ * Passes of {@link createSheetService}'s `remindOverdue` that found nothing
+ * left to remind, per municipality, 要対協 membership (row-level security's
+ * view of sheet_request) and day. Until the day changes or a request changes
+ * (topic `casework`, here or through NOTIFY, migration 0071), the same pass
+ * would find nothing again: it picks requests overdue today and not yet
+ * reminded today, and only a new day or a write to sheet_request adds one.
+ * So お知らせ, read on every home page, skip the UPDATE. Not used while the
+ * LISTEN connection is down (every request runs the pass, as before).
+ */
+function overduePassesOf(db: Database) {
+  return feedCacheOf<true>(db, "overdue-pass", { topics: ["casework"], capacity: 1_000 });
+}
+
 export function createSheetService(db: Database) {
   const sheets = createSheetRepository(db);
   const children = createChildRepository(db);
   const notes = createNotificationRepository(db);
   const audit = createAuditRepository(db);
+
+  /** One overdue pass: requests overdue today and not yet reminded today, reminded now. */
+  async function remindOverdueNow(scope: DataScope, today: string): Promise<number> {
+    const due = await sheets.takeOverdueToRemind(scope, today);
+    for (const r of due) {
+      const users = await sheets.affiliationUsers(scope, r.recipient);
+      await notes.add(scope, [
+        {
+          userIds: users,
+          kind: "sheet.overdue",
+          text: `情報収集シートの回答期限（${r.dueDate}）を過ぎています。回答をお願いします。`,
+          link: `/sheets/inbox/${r.id}`,
+          requestId: r.id,
+        },
+        {
+          userIds: [r.sentBy],
+          kind: "sheet.overdue",
+          text: `${r.recipient}への情報収集シート（期限 ${r.dueDate}）の回答がまだありません。`,
+          link: `/sheets/requests/${r.id}`,
+          requestId: r.id,
+        },
+      ]);
+    }
+    return due.length;
+  }
 
   /** A non-member's view of the child's results for the chosen types (items without source rows). */
   async function resultsFor(
@@ -451,27 +491,17 @@ export function createSheetService(db: Database) {
 
     /** In-app reminders of overdue requests: once a day per request, to its recipients and sender. */
     async remindOverdue(scope: DataScope, today = todayInJapan()): Promise<number> {
-      const due = await sheets.takeOverdueToRemind(scope, today);
-      for (const r of due) {
-        const users = await sheets.affiliationUsers(scope, r.recipient);
-        await notes.add(scope, [
-          {
-            userIds: users,
-            kind: "sheet.overdue",
-            text: `情報収集シートの回答期限（${r.dueDate}）を過ぎています。回答をお願いします。`,
-            link: `/sheets/inbox/${r.id}`,
-            requestId: r.id,
-          },
-          {
-            userIds: [r.sentBy],
-            kind: "sheet.overdue",
-            text: `${r.recipient}への情報収集シート（期限 ${r.dueDate}）の回答がまだありません。`,
-            link: `/sheets/requests/${r.id}`,
-            requestId: r.id,
-          },
-        ]);
-      }
-      return due.length;
+      const passes = overduePassesOf(db);
+      const key = JSON.stringify([scope.municipalityId, scope.council, today]);
+      if (passes.peek(key)) return 0;
+      let reminded = 0;
+      // Kept only when the pass wrote nothing: a pass that reminded published
+      // its writes meanwhile, so the next one runs (and finds nothing).
+      await passes.get(key, async () => {
+        reminded = await remindOverdueNow(scope, today);
+        return true as const;
+      });
+      return reminded;
     },
 
     async answer(

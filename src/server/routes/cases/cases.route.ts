@@ -31,6 +31,7 @@ import {
   scopeOfRequest,
 } from "../../openapi/route.ts";
 import { caseSummary, createCaseService, typeLabel } from "../../services/case.service.ts";
+import { readerAnswer } from "../../services/reader-answers.ts";
 import { personParam } from "../child/schema.ts";
 import {
   actionBody,
@@ -280,7 +281,10 @@ export const conferenceRoutes = createRouter()
       responses: { 200: json(conferencesSchema) },
     }),
     async (c) => {
-      const list = await repoOf(c).conferences(scopeOfRequest(c));
+      const scope = scopeOfRequest(c);
+      const list = await readerAnswer(c.get("deps").db, scope, "conferences", [], () =>
+        repoOf(c).conferences(scope),
+      );
       return c.json(
         list.map((x) => ({ ...x, attendees: [...x.attendees] })),
         200,
@@ -321,7 +325,13 @@ export const conferenceRoutes = createRouter()
     async (c) => {
       const scope = scopeOfRequest(c);
       const { conferenceId } = c.req.valid("param");
-      const view = await createCaseService(c.get("deps").db).conferenceView(scope, conferenceId);
+      const db = c.get("deps").db;
+      // The reader's answer from memory when nothing changed since (reader-answers.ts);
+      // the view is audited below either way. Sheet states depend on the day.
+      const today = new Date().toISOString().slice(0, 10);
+      const view = await readerAnswer(db, scope, "conference", [conferenceId, today], () =>
+        createCaseService(db).conferenceView(scope, conferenceId, today),
+      );
       if (!view) return refuseAsNotFound(c, `conference:${conferenceId}`);
       await audit(c, "conference.view", `conference:${conferenceId}`, null, {
         cases: view.agenda.map((a) => a.case.id),
@@ -414,13 +424,13 @@ export const caseRoutes = createRouter()
     }),
     async (c) => {
       const scope = scopeOfRequest(c);
-      const users = await createUserRepository(c.get("deps").db).list(scope.municipalityId);
-      return c.json(
-        users
+      const db = c.get("deps").db;
+      const assignees = await readerAnswer(db, scope, "assignees", [], async () =>
+        (await createUserRepository(db).list(scope.municipalityId))
           .filter((u) => !u.disabled && u.roles.some((r) => r === "staff" || r === "coordinator"))
           .map((u) => ({ id: u.id, displayName: u.displayName, council: u.council })),
-        200,
       );
+      return c.json(assignees, 200);
     },
   )
   .openapi(
@@ -638,10 +648,9 @@ export const followUpRoutes = createRouter()
     }),
     async (c) => {
       const scope = scopeOfRequest(c);
-      const rows = await repoOf(c).followUps(scope, {
-        assigneeUserId: scope.userId,
-        openOnly: true,
-      });
+      const rows = await readerAnswer(c.get("deps").db, scope, "follow-ups-mine", [], () =>
+        repoOf(c).followUps(scope, { assigneeUserId: scope.userId, openOnly: true }),
+      );
       return c.json(rows, 200);
     },
   )

@@ -12,6 +12,7 @@ import {
   refuseAsNotFound,
   scopeOfRequest,
 } from "../../openapi/route.ts";
+import { readerAnswer } from "../../services/reader-answers.ts";
 import { createSheetService } from "../../services/sheet.service.ts";
 import {
   markedSchema,
@@ -39,7 +40,12 @@ export const notificationRoutes = createRouter()
       const db = c.get("deps").db;
       if (scope.children !== "none") await createSheetService(db).remindOverdue(scope);
       const { limit } = c.req.valid("query");
-      return c.json(await createNotificationRepository(db).list(scope, limit), 200);
+      // The reader's own list from memory until one of theirs (or anyone's)
+      // お知らせ changes (services/reader-answers.ts).
+      const list = await readerAnswer(db, scope, "notifications", [limit], () =>
+        createNotificationRepository(db).list(scope, limit),
+      );
+      return c.json(list, 200);
     },
   )
   .openapi(
