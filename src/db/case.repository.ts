@@ -38,6 +38,7 @@ import {
   councilExclusionReasons,
   visibleExclusionReasons,
 } from "../domain/scoring/council-exclusions.ts";
+import { DIFFICULTY_NAMES, isDifficultyId } from "../domain/scoring/difficulties.ts";
 import type { RuleSet } from "../domain/scoring/rules.ts";
 import type { Database } from "./database.ts";
 
@@ -995,7 +996,7 @@ export function createCaseRepository(db: Database) {
           if (!check.scored)
             throw new MimamoriError(
               "invalid_input",
-              `こども ${p.personId} はこの判定（${list.runId}）で「${p.difficulty}」の判定を受けていません。判定一覧から選んでください。`,
+              `こども ${p.personId} はこの判定（${list.runId}）で「${isDifficultyId(p.difficulty) ? DIFFICULTY_NAMES[p.difficulty] : p.difficulty}」の判定を受けていません。判定一覧から選んでください。`,
             );
           if (current.some((e) => e.personId === p.personId))
             refuse(`こども ${p.personId} はすでにこの候補リストに載っています。`);

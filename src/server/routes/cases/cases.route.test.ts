@@ -351,6 +351,21 @@ describe("要対協 cases", () => {
   });
 });
 
+describe("候補リスト refusals in Japanese", () => {
+  it("names the difficulty type in Japanese when a child was not scored for it", async () => {
+    const l = await council.json<{ id: number }>("/api/review-lists", {
+      method: "POST",
+      body: { month: "2024-07", runId: v.runId },
+    });
+    const r = await council.json<{ error: { message: string } }>(
+      `/api/review-lists/${l.body.id}/entries`,
+      { method: "POST", body: { picks: [{ personId: "P99999999", difficulty: "poverty" }] } },
+    );
+    expect(r.status).toBe(400);
+    expect(r.body.error.message).toContain("「貧困」の判定を受けていません");
+  });
+});
+
 describe("who can carry a case", () => {
   it("refuses a responsible person or follow-up assignee who could never open the case", async () => {
     const idOf = async (login: string) =>
