@@ -20,9 +20,11 @@ import {
   type ReplacedSnapshot,
   type RowToStore,
 } from "../db/import.repository.ts";
+import { currentDataScope } from "../db/scope.ts";
 import { isMimamoriError, MimamoriError } from "../domain/errors.ts";
 import { findLayout, type Layout, type Sources } from "../domain/layouts.ts";
 import type { Mapping } from "../domain/mapping.ts";
+import { COUNCIL_ONLY_SOURCES } from "../domain/policy/index.ts";
 import type { IsoDate, SourceId } from "../domain/types.ts";
 import { type FilePlan, planFile, type RowError, validateRow } from "../domain/validate.ts";
 import { formatCsvRecord } from "../ingest/csv.ts";
@@ -269,6 +271,21 @@ async function audit(
         : `import_snapshot:${report.snapshotId}`,
     detail,
   });
+}
+
+/**
+ * 要対協 / 一時保護 sources are council facts: a non-member (the request's data
+ * scope) may not bring them in. Row-level security refused the rows anyway, but
+ * as a 500; this says why in Japanese, in the import's own (audited) report.
+ * The CLI runs as the operator (council scope) and is not refused.
+ */
+function councilSourceRefusal(layout: Layout): MimamoriError | undefined {
+  const scope = currentDataScope();
+  if (!scope || scope.council || !COUNCIL_ONLY_SOURCES.includes(layout.id)) return undefined;
+  return new MimamoriError(
+    "forbidden",
+    `${layout.name}は要対協・一時保護の情報のため、取り込めるのは要対協の構成員だけです。構成員の職員に取込を依頼してください。`,
+  );
 }
 
 /** Opens the write transaction of one import (a fresh or a reused connection). */
@@ -606,6 +623,11 @@ async function importOne(
     });
     sourceId = ingested.layout.id;
     await context.turn(sourceId);
+    const refusal = councilSourceRefusal(ingested.layout);
+    if (refusal) {
+      await ingested.table.close();
+      throw refusal;
+    }
     report = await store(
       context.begin,
       {
@@ -728,12 +750,15 @@ async function storeManualRows(
   const sources = options.sources ?? (await loadSources(target.db, options.municipalityId));
   const layout = findLayout(options.source, sources);
   let report: ImportReport;
+  const refusal = layout && councilSourceRefusal(layout);
   if (!layout) {
     report = failed(
       fileName,
       new MimamoriError("invalid_input", `「${options.source}」という取り込み元はありません。`),
       started,
     );
+  } else if (refusal) {
+    report = failed(fileName, refusal, started);
   } else {
     const header = [...new Set(rows.flatMap((r) => Object.keys(r)))];
     const planned = planFile(

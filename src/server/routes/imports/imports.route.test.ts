@@ -1,3 +1,4 @@
+import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "../../../../test/db.ts";
 import { type Client, loginAs } from "../../../../test/http.ts";
@@ -107,5 +108,46 @@ describe("imports API (PostgreSQL)", () => {
     const staff = await loginAs(app, t.db, "staff.member", ["staff"]);
     expect((await staff.json<ApiError>("/api/imports")).status).toBe(403);
     expect((await upload(staff, "jumin.csv", JUMIN)).status).toBe(403);
+  });
+});
+
+describe("要対協 / 一時保護 sources", () => {
+  const YOTAIKYO = [
+    "宛名番号,氏名,氏名カナ,生年月日,性別,登録日,終結日,登録種別",
+    "2001,青木 亮一,アオキ リョウイチ,2012-08-11,男,2018-12-02,,養護",
+    "",
+  ].join("\r\n");
+
+  it("a non-member data owner is refused in Japanese (not a 500), audited, and nothing is stored", async () => {
+    const before = await owner.json<SnapshotView[]>("/api/imports");
+    for (const query of ["&asOf=2025-04-01&dryRun=true", "&asOf=2025-04-01"]) {
+      const r = await upload(owner, "yotaikyo.csv", YOTAIKYO, query);
+      expect(r.status, query).toBe(200);
+      const report = r.body as ImportReportView;
+      expect(report.status).toBe("failed");
+      if (report.status !== "failed") throw new Error("not failed");
+      expect(report.message).toContain("要対協の構成員だけ");
+    }
+    const manual = await owner.json<ImportReportView>("/api/imports/manual", {
+      method: "POST",
+      body: {
+        source: "ichiji_hogo",
+        asOf: "2025-04-01",
+        rows: [{ 宛名番号: "2001", 氏名: "青木 亮一", 生年月日: "2012-08-11" }],
+      },
+    });
+    expect(manual.status).toBe(200);
+    expect(manual.body.status).toBe("failed");
+    const after = await owner.json<SnapshotView[]>("/api/imports");
+    expect(after.body).toHaveLength(before.body.length);
+    const audited = await sql<{ n: string }>`
+      SELECT count(*) AS n FROM audit_log
+       WHERE action = 'import.file' AND detail->>'status' = 'failed'
+         AND detail->>'sourceId' IN ('yotaikyo', 'ichiji_hogo')`.execute(t.db);
+    expect(Number(audited.rows[0]?.n)).toBeGreaterThanOrEqual(2);
+    // A member brings the same file in.
+    const member = await loginAs(app, t.db, "data.owner.member", ["data_owner"], { council: true });
+    const ok = await upload(member, "yotaikyo.csv", YOTAIKYO, "&asOf=2025-04-01");
+    expect((ok.body as ImportReportView).status).toBe("imported");
   });
 });
