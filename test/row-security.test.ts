@@ -16,6 +16,7 @@ import { createAuditRepository } from "../src/db/audit.repository.ts";
 import { createLinkageRepository } from "../src/db/linkage.repository.ts";
 import { loginRoleName } from "../src/db/login-role.ts";
 import { createRetentionRepository } from "../src/db/retention.repository.ts";
+import { APPEND_ONLY } from "../src/db/row-security.ts";
 import {
   ACCOUNT_LOOKUP,
   APP_ROLE,
@@ -291,7 +292,14 @@ describe("another municipality's scope", () => {
 
   it("changes and deletes none of A's rows", async () => {
     for (const table of municipalTables) {
-      if (table === "audit_log") continue; // append-only: no UPDATE or DELETE privilege at all
+      if (APPEND_ONLY.has(table)) {
+        // Append-only (audit_log, audit_disclosure): no UPDATE or DELETE privilege at all.
+        const priv = await sql<{ upd: boolean; del: boolean }>`
+          SELECT has_table_privilege(${APP_ROLE}, ${table}, 'UPDATE') AS upd,
+                 has_table_privilege(${APP_ROLE}, ${table}, 'DELETE') AS del`.execute(t.db);
+        expect(priv.rows[0], table).toEqual({ upd: false, del: false });
+        continue;
+      }
       const before = await ownerCount(table, sql`municipality_id = ${a}`);
       const [u, d] = await tryInScope(scopeB, async (tx) => {
         const upd =

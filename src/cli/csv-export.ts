@@ -77,12 +77,18 @@ export interface ExportPlan {
   readonly target: string;
   /** Japanese description of the run for the closing message, e.g. 名寄せ実行番号 3、基準日 …. */
   readonly describe: string;
+  /**
+   * The persons the file discloses, filled while `lines` is read: recorded
+   * with the audit row (audit_disclosure, issue 12), so the per-person report
+   * ("who looked at this child") finds the export.
+   */
+  readonly disclosed?: ReadonlySet<string>;
 }
 
 /**
  * The shell every `export …` command shares: parse `--out`, open the database,
  * let `plan` pick the run and its lines, write atomically, audit `export.<what>`
- * (row count only) and say what was written.
+ * (row count; the disclosed persons in audit_disclosure) and say what was written.
  */
 export async function runExport(
   args: string[],
@@ -98,14 +104,17 @@ export async function runExport(
     const municipalityId = enterMunicipality(await resolveMunicipality(opened.db, globals));
     const p = await plan(opened.db, municipalityId);
     const written = (await writeAtomically(path, p.lines)) - 1;
-    await createAuditRepository(opened.db).append({
+    const entry = {
       municipalityId,
       actorUserId: null,
       actor: "cli",
       action: `export.${what}`,
       target: p.target,
       detail: { rows: written },
-    });
+    };
+    const audit = createAuditRepository(opened.db);
+    if (p.disclosed) await audit.appendDisclosure(entry, p.disclosed);
+    else await audit.append(entry);
     process.stderr.write(
       `${path} に ${written.toLocaleString("ja-JP")} 行を書き出しました（${p.describe}）。\n`,
     );

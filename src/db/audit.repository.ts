@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { sql } from "kysely";
 import type { Database } from "./database.ts";
 import {
@@ -119,7 +120,33 @@ export const councilAuditRowVisible = sql<boolean>`(mimamori_scope_council() OR 
 
 /** Which rows a per-person report shows (issue 12). */
 export type PersonReportMode = "direct" | "listed" | "all";
-export type PersonReportRow = AuditRecord & { how: "direct" | "listed" };
+/** direct: the person's own view; listed: shown in a list page; exported: in an export's file. */
+export type PersonReportHow = "direct" | "listed" | "exported";
+export type PersonReportRow = AuditRecord & { how: PersonReportHow };
+
+/** Person ids per audit_disclosure row (migration 0078): bounds each row whatever the export's size. */
+export const DISCLOSURE_CHUNK = 1_000;
+
+/**
+ * What an export's audit row says about the persons it disclosed (the ids
+ * themselves are in audit_disclosure): how many, and the SHA-256 (hex) of the
+ * sorted distinct ids joined by "\n" — the hash chain covers the row, so a
+ * chunk changed or removed afterwards no longer matches the digest.
+ */
+export interface DisclosedSummary {
+  persons: number;
+  sha256: string;
+}
+
+/** The sorted distinct ids and their summary. */
+export function disclosedSummary(persons: Iterable<string>): {
+  ids: string[];
+  summary: DisclosedSummary;
+} {
+  const ids = [...new Set(persons)].sort();
+  const sha256 = createHash("sha256").update(ids.join("\n")).digest("hex");
+  return { ids, summary: { persons: ids.length, sha256 } };
+}
 
 /** Actions whose `detail.persons` are each directly shown (a household's members). */
 const DIRECT_LIST_ACTIONS = ["household.view", "rights.disclosure"] as const;
@@ -203,6 +230,50 @@ export function createAuditRepository(db: Database) {
     },
 
     /**
+     * Appends an export's audit row together with the persons the export
+     * disclosed (issue 12): one transaction inserts the row (its id from the
+     * chain trigger) and the ids in chunks of {@link DISCLOSURE_CHUNK} into
+     * audit_disclosure with ONE statement, so an export of 30,000 children
+     * costs one audit row of constant size plus 30 chunk rows, and the row and
+     * its persons are committed together or not at all. `detail.disclosed`
+     * gets the count and digest. Returns the audit row's id.
+     */
+    async appendDisclosure(e: AuditEntry, persons: Iterable<string>): Promise<string> {
+      const municipalityId = e.municipalityId;
+      if (municipalityId === null)
+        throw new Error("appendDisclosure: an export always belongs to a municipality");
+      const { ids, summary } = disclosedSummary(persons);
+      const work = async (trx: Database): Promise<string> => {
+        const row = await trx
+          .insertInto("audit_log")
+          .values(rowOf({ ...e, detail: { ...e.detail, disclosed: summary } }))
+          .returning("id")
+          .executeTakeFirstOrThrow();
+        if (ids.length > 0)
+          await sql`
+            INSERT INTO audit_disclosure (audit_id, chunk, municipality_id, persons)
+            SELECT ${row.id}::bigint, (u.ord - 1) / ${DISCLOSURE_CHUNK}, ${municipalityId}::int,
+                   array_agg(u.p ORDER BY u.ord)
+            FROM unnest(${ids}::text[]) WITH ORDINALITY AS u(p, ord)
+            GROUP BY 2`.execute(trx);
+        return row.id;
+      };
+      return db.isTransaction ? work(db) : db.transaction().execute(work);
+    },
+
+    /** The persons an export's audit row disclosed (sorted), or [] for another row. */
+    async disclosedPersons(municipalityId: number, auditId: string): Promise<string[]> {
+      const rows = await db
+        .selectFrom("audit_disclosure")
+        .select("persons")
+        .where("municipality_id", "=", municipalityId)
+        .where("audit_id", "=", auditId)
+        .orderBy("chunk")
+        .execute();
+      return rows.flatMap((r) => r.persons);
+    },
+
+    /**
      * A page of one municipality's audit log, newest first. Rows without a
      * municipality (login attempts with an unknown name) belong to no
      * municipality and are never listed here: a municipality's administrator
@@ -242,8 +313,9 @@ export function createAuditRepository(db: Database) {
      * direct — the person's own view, a case, a correction, 開示… (person_id)
      * and a household view listing the person; listed — the person appeared in
      * a list, search, agenda or review list (`detail.persons`, GIN index of
-     * migration 0086); all — both. Newest first, keyset-paged, with the
-     * council filter like every read of the log.
+     * migration 0086) or in an export's file (audit_disclosure, GIN index of
+     * migration 0078; `how` = exported); all — both. Newest first,
+     * keyset-paged, with the council filter like every read of the log.
      */
     async personReport(options: {
       municipalityId: number;
@@ -254,10 +326,18 @@ export function createAuditRepository(db: Database) {
       since?: Date | undefined;
       until?: Date | undefined;
     }): Promise<PersonReportRow[]> {
-      const listed = sql<boolean>`(audit_log.detail->'persons') @> ${JSON.stringify([options.personId])}::jsonb`;
+      const paged = sql<boolean>`(audit_log.detail->'persons') @> ${JSON.stringify([options.personId])}::jsonb`;
+      // An initplan array: `id = ANY(…)` stays an index condition, so the OR
+      // below is a BitmapOr of the person, persons and primary key indexes.
+      const exported = sql<boolean>`audit_log.id = ANY(ARRAY(
+        SELECT d.audit_id FROM audit_disclosure d
+        WHERE d.municipality_id = ${options.municipalityId}
+          AND d.persons @> ARRAY[${options.personId}]::text[]))`;
+      const listed = sql<boolean>`(${paged} OR ${exported})`;
       const direct = sql<boolean>`(audit_log.person_id = ${options.personId}
-        OR (audit_log.action IN (${sql.join(DIRECT_LIST_ACTIONS)}) AND ${listed}))`;
-      const how = sql<"direct" | "listed">`CASE WHEN ${direct} THEN 'direct' ELSE 'listed' END`;
+        OR (audit_log.action IN (${sql.join(DIRECT_LIST_ACTIONS)}) AND ${paged}))`;
+      const how = sql<PersonReportHow>`CASE WHEN ${direct} THEN 'direct'
+        WHEN ${paged} THEN 'listed' ELSE 'exported' END`;
       let q = db
         .selectFrom("audit_log")
         .select([...recordColumns, how.as("how")])
@@ -268,7 +348,10 @@ export function createAuditRepository(db: Database) {
       if (options.mode === "direct") q = q.where(direct);
       else if (options.mode === "listed")
         q = q.where(sql<boolean>`(${listed} AND NOT coalesce(${direct}, false))`);
-      else q = q.where(sql<boolean>`(audit_log.person_id = ${options.personId} OR ${listed})`);
+      else
+        q = q.where(
+          sql<boolean>`(audit_log.person_id = ${options.personId} OR ${paged} OR ${exported})`,
+        );
       if (options.beforeId) q = q.where("id", "<", options.beforeId);
       if (options.since) q = q.where("at", ">=", options.since);
       if (options.until) q = q.where("at", "<", options.until);
@@ -372,24 +455,22 @@ export function createAuditRepository(db: Database) {
 
 export type AuditRepository = ReturnType<typeof createAuditRepository>;
 
-/** One INSERT of `entries` in their order; prev_hash, hash, id and at are set by the chain trigger. */
+/** The audit_log row of an entry (prev_hash, hash, id and at are set by the chain trigger). */
+const rowOf = (e: AuditEntry) => ({
+  municipality_id: e.municipalityId,
+  actor_user_id: e.actorUserId,
+  actor: e.actor,
+  action: e.action,
+  target: e.target ?? null,
+  detail: JSON.stringify(e.detail ?? {}),
+  client_address: e.clientAddress ?? null,
+  person_id: e.personId ?? null,
+  purpose: e.purpose ?? null,
+});
+
+/** One INSERT of `entries` in their order. */
 async function insertRows(db: Database, entries: readonly AuditEntry[]): Promise<void> {
-  await db
-    .insertInto("audit_log")
-    .values(
-      entries.map((e) => ({
-        municipality_id: e.municipalityId,
-        actor_user_id: e.actorUserId,
-        actor: e.actor,
-        action: e.action,
-        target: e.target ?? null,
-        detail: JSON.stringify(e.detail ?? {}),
-        client_address: e.clientAddress ?? null,
-        person_id: e.personId ?? null,
-        purpose: e.purpose ?? null,
-      })),
-    )
-    .execute();
+  await db.insertInto("audit_log").values(entries.map(rowOf)).execute();
 }
 
 /** Rows per INSERT of the group-commit writer (bounds one statement's size). */

@@ -17,8 +17,8 @@ import { Kysely, sql } from "kysely";
 import type pg from "pg";
 import { APP_ROLE } from "./scope.ts";
 
-/** Tables the app role may read and append to, never change. */
-const APPEND_ONLY = new Set(["audit_log"]);
+/** Tables the app role may read and append to, never change (the audit log and an export's persons). */
+export const APPEND_ONLY: ReadonlySet<string> = new Set(["audit_log", "audit_disclosure"]);
 /** Kysely's own bookkeeping: owner only. */
 const OWNER_ONLY = new Set(["kysely_migration", "kysely_migration_lock"]);
 

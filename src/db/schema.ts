@@ -117,6 +117,17 @@ export interface AuditLogTable {
   purpose: string | null;
 }
 
+/**
+ * Persons an export disclosed, up to 1,000 ids per row, keyed by its audit row
+ * (0078-audit-disclosure; the audit row's `detail.disclosed` holds the count and digest).
+ */
+export interface AuditDisclosureTable {
+  audit_id: string;
+  chunk: number;
+  municipality_id: number;
+  persons: string[];
+}
+
 /** A verified point of the audit chain: everything up to last_id checked (0045-audit-anchor). */
 export interface AuditCheckpointTable {
   id: Generated<string>;
@@ -447,6 +458,7 @@ export interface DB {
   session: SessionTable;
   audit_log: AuditLogTable;
   audit_checkpoint: AuditCheckpointTable;
+  audit_disclosure: AuditDisclosureTable;
   user_recovery_code: UserRecoveryCodeTable;
   login_failure: LoginFailureTable;
   login_challenge: LoginChallengeTable;

@@ -15,18 +15,24 @@ import { quoteCsvField } from "../ingest/csv.ts";
 const line = (cells: readonly string[]): string =>
   `${cells.map((c) => quoteCsvField(spreadsheetSafe(c))).join(",")}\r\n`;
 
-/** The CSV lines, header first (UTF-8, CRLF). */
+/**
+ * The CSV lines, header first (UTF-8, CRLF). `disclosed` receives the person
+ * id of each line written (the export's audit records them, issue 12; the
+ * file itself holds only pseudonyms).
+ */
 export async function* pseudonymisedCsv(
   db: Database,
   scope: Pick<DataScope, "municipalityId" | "council">,
   run: { id: number; linkRunId: number },
+  disclosed?: Set<string>,
 ): AsyncGenerator<string> {
   const repo = createPseudonymRepository(db);
   const key = await repo.key(scope.municipalityId);
   yield line(PSEUDONYMISED_COLUMNS);
   for await (const page of repo.children(scope, run)) {
     let text = "";
-    for (const c of page)
+    for (const c of page) {
+      disclosed?.add(c.personId);
       text += line([
         pseudonym(key, "p", c.personId),
         c.householdNo ? pseudonym(key, "h", c.householdNo) : "",
@@ -34,6 +40,7 @@ export async function* pseudonymisedCsv(
         c.sex === "male" ? "1" : c.sex === "female" ? "2" : "",
         c.items.join("|"),
       ]);
+    }
     yield text;
   }
 }

@@ -36,12 +36,17 @@ export interface RequestAuditEntry {
   detail?: Record<string, unknown>;
   /** The acting user when there is no session yet (login). */
   user?: UserRow;
+  /**
+   * The persons an export disclosed: recorded with the row in audit_disclosure
+   * (issue 12, bounded chunks), never in `detail`.
+   */
+  disclosed?: Iterable<string>;
 }
 
 /** Appends one audit row for this request, attributed to the session's user. */
 export async function auditRequest(c: Context<AppEnv>, e: RequestAuditEntry): Promise<void> {
   const user = e.user ?? c.get("session")?.user;
-  await createAuditRepository(c.get("deps").db).append({
+  const entry = {
     municipalityId: user?.municipalityId ?? null,
     actorUserId: user?.id ?? null,
     actor: user?.loginName ?? "(未ログイン)",
@@ -51,7 +56,10 @@ export async function auditRequest(c: Context<AppEnv>, e: RequestAuditEntry): Pr
     clientAddress: clientAddress(c),
     personId: e.personId ?? null,
     purpose: e.purpose ?? null,
-  });
+  };
+  const audit = createAuditRepository(c.get("deps").db);
+  if (e.disclosed) await audit.appendDisclosure(entry, e.disclosed);
+  else await audit.append(entry);
 }
 
 /**

@@ -134,6 +134,11 @@ describe("pseudonymised analyst export", () => {
     const e = rows.find((x) => x.action === "export.pseudonymised");
     expect(e?.purpose).toBe("困難の類型ごとの該当率の分析");
     expect(e?.actor).toMatch(/^analyst\./);
+    // Which children the file held is recorded (audit_disclosure), not in the row.
+    if (!e) throw new Error("export.pseudonymised is not audited");
+    const disclosed = await createAuditRepository(t.db).disclosedPersons(municipalityId, e.id);
+    expect(disclosed.length).toBe((e.detail as { rows: number }).rows);
+    expect(disclosed.every((p) => /^P\d+$/.test(p))).toBe(true);
   });
 
   it("the CLI writes the same ids (same key), and CSV cells cannot start a formula", async () => {

@@ -205,14 +205,32 @@ describe("mimamori audit report / user list", () => {
     const byPerson = await run(auditReport, ["--person", "P0042"]);
     expect(byPerson.code).toBe(0);
     expect(byPerson.out).toContain("人 P0042 に関する記録: 1 件");
-    expect(byPerson.out).toMatch(/tanaka\tchild\.view\tperson=P0042\tfrom=192\.0\.2\.7/);
+    expect(byPerson.out).toMatch(
+      /tanaka\tchild\.view\tperson=P0042\tfrom=192\.0\.2\.7\thow=direct/,
+    );
+    // An export whose file held the person (audit_disclosure) is in the report too;
+    // the report just run is not (no person_id on the report's own row).
+    await audit.appendDisclosure(
+      {
+        municipalityId,
+        actorUserId: user.id,
+        actor: "tanaka",
+        action: "children.export",
+        purpose: "ケース会議の資料",
+      },
+      ["P0041", "P0042", "P0043"],
+    );
+    const again = await run(auditReport, ["--person", "P0042"]);
+    expect(again.out).toContain("人 P0042 に関する記録: 2 件");
+    expect(again.out).toMatch(/tanaka\tchildren\.export\tpurpose="ケース会議の資料"\thow=exported/);
+    expect((await run(auditReport, ["--person", "P0044"])).out).toContain("0 件");
     const byUser = await run(auditReport, ["--user", "tanaka", "--json"]);
     const rows = JSON.parse(byUser.out) as { action: string; purpose: string | null }[];
-    expect(rows.map((r) => r.action)).toEqual(["export.csv", "child.view"]);
-    expect(rows[0]?.purpose).toBe("要対協の会議資料");
+    expect(rows.map((r) => r.action)).toEqual(["children.export", "export.csv", "child.view"]);
+    expect(rows[1]?.purpose).toBe("要対協の会議資料");
     // The report itself is audited.
-    const own = await audit.list({ municipalityId, limit: 5, action: "audit.report" });
-    expect(own).toHaveLength(2);
+    const own = await audit.list({ municipalityId, limit: 10, action: "audit.report" });
+    expect(own).toHaveLength(4);
     await expect(run(auditReport, ["--user", "nobody"])).rejects.toThrow(/いません/);
 
     const inventory = await run(userList, ["--json"]);

@@ -1,7 +1,11 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { createAccountRepository } from "../../db/account.repository.ts";
-import { type AuditRecord, createAuditRepository } from "../../db/audit.repository.ts";
+import {
+  type AuditRecord,
+  createAuditRepository,
+  type PersonReportHow,
+} from "../../db/audit.repository.ts";
 import { openDatabase } from "../../db/database.ts";
 import { MimamoriError } from "../../domain/errors.ts";
 import {
@@ -157,21 +161,26 @@ export const auditReport: Command = {
         }
         actorUserId = account.id;
       }
-      const rows = await audit.list({
-        municipalityId,
-        limit,
-        personId: values.person,
-        actorUserId,
-        since,
-        until,
-      });
+      // A person's report is the app's (direct views, lists and exports that
+      // held the person, audit_disclosure included); a user's, their own rows.
+      const rows: (AuditRecord & { how?: PersonReportHow })[] = values.person
+        ? await audit.personReport({
+            municipalityId,
+            personId: values.person,
+            mode: "all",
+            limit,
+            since,
+            until,
+          })
+        : await audit.list({ municipalityId, limit, actorUserId, since, until });
+      // Like the app's reports: the subject in target, no person_id (reading who
+      // looked at a child is not a view of the child).
       await audit.append({
         municipalityId,
         actorUserId: null,
         actor: "cli",
         action: "audit.report",
         target: values.person ? `person:${values.person}` : `user:${actorUserId}`,
-        personId: values.person ?? null,
         detail: { count: rows.length },
       });
       if (values.json) {
@@ -189,13 +198,14 @@ export const auditReport: Command = {
   },
 };
 
-/** One audit row as a line: when, who, what, to what, from where, why. */
-export function formatAuditLine(r: AuditRecord): string {
+/** One audit row as a line: when, who, what, to what, from where, why (and how, in a person's report). */
+export function formatAuditLine(r: AuditRecord & { how?: PersonReportHow }): string {
   const parts = [r.at.toISOString(), `#${r.id}`, r.actor, r.action];
   if (r.target) parts.push(r.target);
   if (r.personId) parts.push(`person=${r.personId}`);
   if (r.clientAddress) parts.push(`from=${r.clientAddress}`);
   if (r.purpose) parts.push(`purpose=${JSON.stringify(r.purpose)}`);
+  if (r.how) parts.push(`how=${r.how}`);
   return parts.join("\t");
 }
 

@@ -22,13 +22,16 @@ function exportRun(
         "not_found",
         "名寄せの結果がありません。先に mimamori run を実行してください。",
       );
+    const disclosed = new Set<string>();
     const lines =
       what === "links"
         ? (async function* () {
             yield csvLine(["source", "file", "row", "person_id", "probability", "method"]);
             for await (const page of repo.streamLinks(municipalityId, run.id))
-              for (const l of page)
+              for (const l of page) {
+                if (l.personId) disclosed.add(l.personId);
                 yield csvLine([l.source, l.file, l.row, l.personId, l.probability, l.method]);
+              }
           })()
         : (async function* () {
             yield csvLine([
@@ -40,7 +43,8 @@ function exportRun(
               "sex",
               "household_no",
             ]);
-            for (const p of await repo.listPersons(municipalityId, run.id))
+            for (const p of await repo.listPersons(municipalityId, run.id)) {
+              disclosed.add(p.personId);
               yield csvLine([
                 p.personId,
                 p.residentNos.join("|"),
@@ -51,9 +55,11 @@ function exportRun(
                 p.sex === "male" ? "1" : p.sex === "female" ? "2" : "",
                 p.householdNo,
               ]);
+            }
           })();
     return {
       lines,
+      disclosed,
       target: `link_run:${run.id}`,
       describe: `名寄せ実行番号 ${run.id}、基準日 ${run.asOf}`,
     };

@@ -24,8 +24,10 @@ export const exportPseudonymised: Command = {
           "not_found",
           "判定の結果がありません。先に mimamori run を実行してください。",
         );
+      const disclosed = new Set<string>();
       return {
-        lines: pseudonymisedCsv(db, systemScope(municipalityId), run),
+        lines: pseudonymisedCsv(db, systemScope(municipalityId), run, disclosed),
+        disclosed,
         target: `score_run:${run.id}`,
         describe: `判定実行番号 ${run.id}、基準日 ${run.asOf}。仮名 ID の鍵はデータベースにだけ保管されます`,
       };

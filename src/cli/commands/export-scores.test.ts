@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "../../../test/db.ts";
+import { createAuditRepository } from "../../db/audit.repository.ts";
 import { createMunicipalityRepository } from "../../db/municipality.repository.ts";
 import { withDataScope } from "../../db/scope.ts";
 import { DEFAULT_RULE_SET } from "../../domain/scoring/rules.ts";
@@ -89,6 +90,38 @@ describe("export flags / export scores", () => {
       .where("action", "in", ["export.flags", "export.scores"])
       .execute();
     expect(audit.map((a) => a.action).sort()).toEqual(["export.flags", "export.scores"]);
+  });
+
+  it("records the persons each export disclosed, and the per-person report finds them (issue 12)", async () => {
+    const rows = await t.db
+      .selectFrom("audit_log")
+      .select(["id", "action", "detail"])
+      .where("action", "in", ["export.flags", "export.scores"])
+      .execute();
+    const repo = createAuditRepository(t.db);
+    const scores = rows.find((r) => r.action === "export.scores");
+    if (!scores) throw new Error("export.scores is not audited");
+    const persons = await repo.disclosedPersons(municipalityId, scores.id);
+    expect(persons).toHaveLength(summary.children);
+    expect((scores.detail as { disclosed: { persons: number } }).disclosed.persons).toBe(
+      summary.children,
+    );
+    const flags = rows.find((r) => r.action === "export.flags");
+    const holders = new Set(
+      readCsv(join(dir, "flags.csv"))
+        .slice(1)
+        .map((l) => l.split(",")[0]),
+    );
+    expect(await repo.disclosedPersons(municipalityId, flags?.id as string)).toEqual(
+      [...holders].sort(),
+    );
+    const child = persons[0] as string;
+    const report = await withDataScope({ municipalityId, council: true }, () =>
+      repo.personReport({ municipalityId, personId: child, mode: "all", limit: 50 }),
+    );
+    expect(report.filter((r) => r.how === "exported").map((r) => r.action)).toContain(
+      "export.scores",
+    );
   });
 
   it("fails in Japanese, writing nothing, without --out", async () => {

@@ -26,13 +26,16 @@ export function exportScoring(
         "not_found",
         "判定の結果がありません。先に mimamori run を実行してください。",
       );
+    const disclosed = new Set<string>();
     const lines =
       what === "flags"
         ? (async function* () {
             yield csvLine(["person_id", "item_id", "as_of", "evidence"]);
             for await (const page of repo.streamItems(municipalityId, run.id))
-              for (const it of page)
+              for (const it of page) {
+                disclosed.add(it.personId);
                 yield csvLine([it.personId, it.itemId, run.asOf, evidenceText(it.evidence)]);
+              }
           })()
         : (async function* () {
             yield csvLine([
@@ -44,7 +47,8 @@ export function exportScoring(
               "total_points",
             ]);
             for await (const page of repo.streamResults(municipalityId, run.id))
-              for (const s of page)
+              for (const s of page) {
+                disclosed.add(s.personId);
                 yield csvLine([
                   s.personId,
                   s.difficulty,
@@ -53,9 +57,11 @@ export function exportScoring(
                   s.flagged ? 1 : 0,
                   s.totalPoints,
                 ]);
+              }
           })();
     return {
       lines,
+      disclosed,
       target: `score_run:${run.id}`,
       describe: `判定実行番号 ${run.id}、基準日 ${run.asOf}、規則 ${run.ruleVersion}`,
     };

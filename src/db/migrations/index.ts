@@ -28,6 +28,7 @@ import * as caseworkNotify from "./0071-casework-notify.ts";
 import * as security from "./0075-security.ts";
 import * as rights from "./0076-rights.ts";
 import * as maskingRules from "./0077-masking-rules.ts";
+import * as auditDisclosure from "./0078-audit-disclosure.ts";
 import * as homeOrderTies from "./0080-home-order-ties.ts";
 import * as factCorrection from "./0081-fact-correction.ts";
 import * as usageStopKeys from "./0082-usage-stop-keys.ts";
@@ -89,6 +90,7 @@ export const migrations: Record<string, Migration> = {
   "0063-sealed-mail-password": sealedMailPassword,
   "0080-home-order-ties": homeOrderTies,
   "0071-casework-notify": caseworkNotify,
+  "0078-audit-disclosure": auditDisclosure,
   // Stays last: it widens the keys of every municipal table the migrations
   // before it created (issue 12, distribution by municipality_id).
   "0096-distribution-keys": distributionKeys,

@@ -2,6 +2,7 @@ import type { Context } from "hono";
 import {
   type AuditRecord,
   createAuditRepository,
+  type PersonReportHow,
   type PersonReportMode,
 } from "../../../db/audit.repository.ts";
 import type { Database } from "../../../db/database.ts";
@@ -70,7 +71,7 @@ interface ReportRange {
  */
 
 /** One page of a per-person or per-user report (council filter in the repository's SQL). */
-type ReportRow = AuditRecord & { how: "direct" | "listed" | "own" };
+type ReportRow = AuditRecord & { how: PersonReportHow | "own" };
 
 async function reportPage(
   db: Database,
@@ -138,7 +139,12 @@ async function reportJson(c: Context<AppEnv>, subject: ReportSubject, q: ReportR
   };
 }
 
-const HOW_NAMES = { direct: "直接の閲覧", listed: "一覧などに表示", own: "本人の操作" } as const;
+const HOW_NAMES = {
+  direct: "直接の閲覧",
+  listed: "一覧などに表示",
+  exported: "出力したファイルに含まれる",
+  own: "本人の操作",
+} as const;
 
 /** The report as CSV (UTF-8 with BOM, formula-safe cells); the purpose is audited. */
 async function reportCsv(
@@ -229,7 +235,7 @@ export const auditRoutes = createRouter()
       tags: ["監査"],
       summary: "人ごとの監査レポート（このこどもをだれが見たか）",
       description:
-        "direct は本人の詳細・世帯・ケース・開示など直接の閲覧、listed は一覧・検索・議題・候補リストに表示されただけの記録（監査ログの detail.persons、GIN 索引）。要対協構成員でない利用者には要対協の記録を含めません。閲覧は監査ログに記録されます。",
+        "direct は本人の詳細・世帯・ケース・開示など直接の閲覧、listed は一覧・検索・議題・候補リストに表示されただけの記録（監査ログの detail.persons、GIN 索引）、exported は CSV などの出力に含まれた記録（audit_disclosure、GIN 索引）。mode=listed は listed と exported を返します。要対協構成員でない利用者には要対協の記録を含めません。閲覧は監査ログに記録されます。",
       request: { params: personReportParam, query: personReportQuery },
       responses: { 200: json(reportPageSchema) },
     }),

@@ -125,7 +125,7 @@ export const personReportQuery = reportBase
       .default("all")
       .openapi({
         description:
-          "direct: 本人の詳細・世帯・ケース・開示など直接の閲覧 / listed: 一覧・検索・議題に表示されただけ / all: 両方",
+          "direct: 本人の詳細・世帯・ケース・開示など直接の閲覧 / listed: 一覧・検索・議題に表示されただけ、または出力したファイルに含まれた / all: 両方",
       }),
   })
   .refine(inOrder, orderMessage);
@@ -159,9 +159,10 @@ export const reportExportBody = z
 
 export const reportItemSchema = auditItemSchema
   .extend({
-    how: z
-      .enum(["direct", "listed", "own"])
-      .openapi({ description: "direct: 直接の閲覧 / listed: 一覧などに表示 / own: 利用者の操作" }),
+    how: z.enum(["direct", "listed", "exported", "own"]).openapi({
+      description:
+        "direct: 直接の閲覧 / listed: 一覧などに表示 / exported: 出力したファイルに含まれる / own: 利用者の操作",
+    }),
   })
   .openapi("AuditReportItem");
 

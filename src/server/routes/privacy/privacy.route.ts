@@ -69,7 +69,8 @@ export const analysisRoutes = createRouter().openapi(
     if (!run) noRun();
     let text = "\uFEFF";
     let rows = -1;
-    for await (const chunk of pseudonymisedCsv(db, scope, run)) {
+    const disclosed = new Set<string>();
+    for await (const chunk of pseudonymisedCsv(db, scope, run, disclosed)) {
       text += chunk;
       rows += chunk.split("\r\n").length - 1;
     }
@@ -78,6 +79,7 @@ export const analysisRoutes = createRouter().openapi(
       target: `score_run:${run.id}`,
       purpose,
       detail: { rows, council: scope.council },
+      disclosed,
     });
     return c.body(text, 200, {
       "Content-Type": "text/csv; charset=utf-8",

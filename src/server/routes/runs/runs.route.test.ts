@@ -311,6 +311,80 @@ describe("CSV export", () => {
     ).toBe(403);
   });
 
+  it("records every exported child (audit_disclosure) and the per-person report finds them", async () => {
+    const filter = "type=abuse&flagged=yes";
+    const res = await plain.request(`/api/runs/latest/children/export?${filter}`, {
+      method: "POST",
+      body: { purpose: "学校との情報共有の準備" },
+    });
+    expect(res.status).toBe(200);
+    const ids = (await res.text())
+      .replace(/^\uFEFF/, "")
+      .trimEnd()
+      .split("\r\n")
+      .slice(1)
+      .map((l) => l.split(",")[1] as string);
+    // Every child of the filter, not only a screen page.
+    const list = await plain.json<ListBody>(`/api/runs/latest/children?${filter}&limit=1`);
+    expect(ids.length).toBe(list.body.total);
+    expect(ids.length).toBeGreaterThan(1);
+    const row = await t.db
+      .selectFrom("audit_log")
+      .select(["id", "detail"])
+      .where("action", "=", "children.export")
+      .where("purpose", "=", "学校との情報共有の準備")
+      .executeTakeFirstOrThrow();
+    const detail = row.detail as { disclosed: { persons: number; sha256: string } };
+    // The row stays small: a count and a digest, never the ids.
+    expect(detail.disclosed.persons).toBe(ids.length);
+    expect(JSON.stringify(row.detail)).not.toContain(ids[0]);
+    const chunks = await t.db
+      .selectFrom("audit_disclosure")
+      .select(["chunk", "persons", "municipality_id"])
+      .where("audit_id", "=", row.id)
+      .orderBy("chunk")
+      .execute();
+    expect(chunks.flatMap((c) => c.persons)).toEqual([...ids].sort());
+    expect(chunks.every((c) => c.persons.length <= 1000)).toBe(true);
+    const { disclosedSummary } = await import("../../../db/audit.repository.ts");
+    expect(disclosedSummary(ids).summary.sha256).toBe(detail.disclosed.sha256);
+
+    // The last child of the file was never on a screen page: only the export shows it.
+    const auditor = await loginAs(app, t.db, "kansa.runs", ["auditor"]);
+    const last = ids.at(-1) as string;
+    const report = await auditor.json<{
+      items: { id: string; how: string; purpose: string | null; actionName: string }[];
+    }>(`/api/audit/reports/persons/${last}?mode=listed`);
+    expect(report.status).toBe(200);
+    const hit = report.body.items.find((i) => i.id === row.id);
+    expect(hit).toMatchObject({
+      how: "exported",
+      purpose: "学校との情報共有の準備",
+      actionName: "こども一覧の出力",
+    });
+    expect(
+      (
+        await auditor.json<{ items: { id: string }[] }>(
+          `/api/audit/reports/persons/${last}?mode=direct`,
+        )
+      ).body.items.map((i) => i.id),
+    ).not.toContain(row.id);
+    // A child outside the export's filter is not reported as exported by it.
+    const outside = results.find((r) => !ids.includes(r.personId))?.personId as string;
+    expect(
+      (
+        await auditor.json<{ items: { id: string }[] }>(`/api/audit/reports/persons/${outside}`)
+      ).body.items.map((i) => i.id),
+    ).not.toContain(row.id);
+    // The CSV of the report says how.
+    const csv = await auditor.request(`/api/audit/reports/persons/${last}/export`, {
+      method: "POST",
+      body: { purpose: "開示請求への対応の確認" },
+    });
+    expect(csv.status).toBe(200);
+    expect(await csv.text()).toContain("出力したファイルに含まれる");
+  });
+
   it("guards cells against formula injection", () => {
     expect(safeCell('=HYPERLINK("x")')).toBe('"\'=HYPERLINK(""x"")"');
     expect(safeCell("+81")).toBe("'+81");

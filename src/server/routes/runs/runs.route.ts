@@ -376,17 +376,24 @@ export const runRoutes = createRouter()
       const { filter, type, audit } = buildFilter(scope, run, q);
       await ensureChildIndex(db, actor.municipalityId, run);
       const repo = createRunViewRepository(db);
-      const total = await repo.count(scope, run, filter);
-      await createAuditRepository(db).append({
-        municipalityId: actor.municipalityId,
-        actorUserId: actor.userId,
-        actor: actor.loginName,
-        action: "children.export",
-        target: `score_run:${run.id}`,
-        purpose,
-        clientAddress: clientAddress(c),
-        detail: { filter: audit, sort: q.sort, households: q.households, rows: total },
-      });
+      // Every child the file will hold is recorded before the first line is
+      // written (audit_disclosure, with the audit row in one transaction), so
+      // the per-person report finds this export (issue 12).
+      const persons = await repo.personIds(scope, run, filter);
+      const total = persons.length;
+      await createAuditRepository(db).appendDisclosure(
+        {
+          municipalityId: actor.municipalityId,
+          actorUserId: actor.userId,
+          actor: actor.loginName,
+          action: "children.export",
+          target: `score_run:${run.id}`,
+          purpose,
+          clientAddress: clientAddress(c),
+          detail: { filter: audit, sort: q.sort, households: q.households, rows: total },
+        },
+        persons,
+      );
       // The export masks like every JSON answer (same rules, same forms).
       const { forms } = await maskingOf(c);
       const names = reasonNames(run);
