@@ -1,4 +1,5 @@
 import { useQuery } from "@tanstack/react-query";
+import { CsvExportForm } from "../../components/CsvExportForm.tsx";
 import { api } from "../../lib/api.ts";
 
 interface Inventory {
@@ -26,7 +27,8 @@ const day = (iso: string | null) => (iso ? new Date(iso).toLocaleDateString("ja-
  * 利用者の棚卸 (issue 12): every account with role, affiliation, 要対協
  * membership, second factor, last login, creation, disabled and sessions, and
  * what to look at first (flags computed by the server). Each view is audited.
- * The CSV export (purpose and re-authentication) is POST /api/users/inventory/export.
+ * The CSV export asks for a purpose and re-authentication (CsvExportForm,
+ * POST /api/users/inventory/export).
  */
 export function InventoryPage() {
   const q = useQuery({
@@ -79,6 +81,12 @@ export function InventoryPage() {
               ))}
             </tbody>
           </table>
+          <CsvExportForm
+            title="棚卸表の CSV 出力"
+            path="/users/inventory/export"
+            fileName={`tanaoroshi-${q.data.at.slice(0, 10)}.csv`}
+            label="棚卸表を CSV で出力"
+          />
         </>
       ) : null}
     </section>

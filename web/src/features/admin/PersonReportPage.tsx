@@ -1,5 +1,6 @@
 import { useQuery } from "@tanstack/react-query";
 import { type FormEvent, useState } from "react";
+import { CsvExportForm } from "../../components/CsvExportForm.tsx";
 import { api } from "../../lib/api.ts";
 
 interface ReportPage {
@@ -8,25 +9,32 @@ interface ReportPage {
     at: string;
     actor: string;
     actionName: string;
-    how: "direct" | "listed" | "own";
+    how: "direct" | "listed" | "exported" | "own";
     target: string | null;
     purpose: string | null;
   }[];
   nextBefore: string | null;
 }
 
-const HOW = { direct: "直接の閲覧", listed: "一覧などに表示", own: "本人の操作" } as const;
+const HOW = {
+  direct: "直接の閲覧",
+  listed: "一覧などに表示",
+  exported: "出力したファイルに含まれる",
+  own: "本人の操作",
+} as const;
 const MODES = [
   { id: "all", label: "すべて" },
   { id: "direct", label: "直接の閲覧だけ" },
-  { id: "listed", label: "一覧・検索などに表示されただけ" },
+  { id: "listed", label: "一覧・検索・出力などに含まれただけ" },
 ] as const;
 
 /**
  * 人ごとの監査レポート (issue 12): who looked at one child, directly (the
- * child's page, household, case, 開示) or in a list, search or agenda. The
- * council filter is applied by the API; each view is audited. The CSV export
- * (purpose and re-authentication) is POST /api/audit/reports/persons/{id}/export.
+ * child's page, household, case, 開示), in a list, search or agenda, or in an
+ * exported file (判定一覧 CSV, CLI exports). The council filter is applied by
+ * the API; each view is audited. The CSV export of the report asks for a
+ * purpose and re-authentication (CsvExportForm, POST
+ * /api/audit/reports/persons/{id}/export).
  */
 export function PersonReportPage() {
   const [form, setForm] = useState({ person: "", mode: "all" });
@@ -100,6 +108,14 @@ export function PersonReportPage() {
             ))}
           </tbody>
         </table>
+      ) : null}
+      {q.data && shown ? (
+        <CsvExportForm
+          title="このレポートの CSV 出力"
+          path={`/audit/reports/persons/${encodeURIComponent(shown.person)}/export?mode=${shown.mode}`}
+          fileName={`audit-person-${shown.person}.csv`}
+          label="このレポートを CSV で出力"
+        />
       ) : null}
     </section>
   );

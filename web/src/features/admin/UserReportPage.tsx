@@ -1,5 +1,6 @@
 import { useQuery } from "@tanstack/react-query";
 import { type FormEvent, useState } from "react";
+import { CsvExportForm } from "../../components/CsvExportForm.tsx";
 import { api } from "../../lib/api.ts";
 
 interface ReportPage {
@@ -19,7 +20,8 @@ interface Users {
 /**
  * 利用者ごとの監査レポート (issue 12): what one user did in a period (newest
  * first, at most 200 rows). The council filter is applied by the API; each view
- * is audited. CSV: POST /api/audit/reports/users/{id}/export (purpose, re-authentication).
+ * is audited. The CSV export of the same period asks for a purpose and
+ * re-authentication (CsvExportForm, POST /api/audit/reports/users/{id}/export).
  */
 export function UserReportPage() {
   const users = useQuery({
@@ -29,14 +31,12 @@ export function UserReportPage() {
   });
   const [form, setForm] = useState({ user: "", from: "", to: "" });
   const [shown, setShown] = useState<typeof form | null>(null);
+  const period = new URLSearchParams();
+  if (shown?.from) period.set("from", shown.from);
+  if (shown?.to) period.set("to", shown.to);
   const q = useQuery({
     queryKey: ["audit-user-report", shown],
-    queryFn: () => {
-      const p = new URLSearchParams({ limit: "200" });
-      if (shown?.from) p.set("from", shown.from);
-      if (shown?.to) p.set("to", shown.to);
-      return api<ReportPage>(`/audit/reports/users/${shown?.user}?${p}`);
-    },
+    queryFn: () => api<ReportPage>(`/audit/reports/users/${shown?.user}?limit=200&${period}`),
     enabled: shown !== null,
     retry: false,
   });
@@ -100,6 +100,14 @@ export function UserReportPage() {
             ))}
           </tbody>
         </table>
+      ) : null}
+      {q.data && shown ? (
+        <CsvExportForm
+          title="このレポートの CSV 出力"
+          path={`/audit/reports/users/${encodeURIComponent(shown.user)}/export?${period}`}
+          fileName={`audit-user-${shown.user}.csv`}
+          label="このレポートを CSV で出力"
+        />
       ) : null}
     </section>
   );

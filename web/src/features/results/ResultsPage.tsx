@@ -3,8 +3,8 @@ import { Link, useNavigate } from "@tanstack/react-router";
 import { type ColumnDef, flexRender, tableFeatures, useTable } from "@tanstack/react-table";
 import { type FormEvent, useEffect, useMemo, useState } from "react";
 import { useCan } from "../../app/session.tsx";
-import { ApiFailure, api, apiDownload } from "../../lib/api.ts";
-import { useReauth } from "../../lib/reauth.tsx";
+import { CsvExportForm } from "../../components/CsvExportForm.tsx";
+import { ApiFailure, api } from "../../lib/api.ts";
 import type { ChildrenListView } from "../../lib/types.ts";
 import { CaseStatusCell, PickToList, useCaseStatus } from "../cases/PickToList.tsx";
 import { FilterForm } from "./FilterForm.tsx";
@@ -225,66 +225,17 @@ export function ResultsPage({ search }: { search: ResultsSearch }) {
   );
 }
 
-/** CSV export of the filtered list: the purpose is required and audited. */
+/** CSV export of the filtered list: the purpose is required and audited, re-authentication first. */
 function ExportForm({ search }: { search: ResultsSearch }) {
-  const [purpose, setPurpose] = useState("");
-  const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
-  const reauth = useReauth();
-  async function submit(e: FormEvent) {
-    e.preventDefault();
-    setMessage(null);
-    try {
-      await reauth.run(() => download());
-    } catch (err) {
-      setMessage({
-        ok: false,
-        text: err instanceof Error ? err.message : "出力できませんでした。",
-      });
-    }
-  }
-  async function download() {
-    const q = apiQuery({ ...search, page: undefined }, false);
-    const extra = new URLSearchParams();
-    if (search.sort) extra.set("sort", search.sort);
-    if (search.households) extra.set("households", search.households);
-    const blob = await apiDownload(`/runs/latest/children/export?${q}&${extra}`, { purpose });
-    const url = URL.createObjectURL(blob);
-    const a = document.createElement("a");
-    a.href = url;
-    a.download = `hantei-${search.type ?? "list"}.csv`;
-    a.click();
-    URL.revokeObjectURL(url);
-    setMessage({
-      ok: true,
-      text: "CSV を出力しました。出力したことと目的は監査ログに記録されています。",
-    });
-  }
+  const q = apiQuery({ ...search, page: undefined }, false);
+  const extra = new URLSearchParams();
+  if (search.sort) extra.set("sort", search.sort);
+  if (search.households) extra.set("households", search.households);
   return (
-    <>
-      <form className="card" onSubmit={submit} aria-label="CSV 出力">
-        <h2>CSV 出力</h2>
-        <label className="field">
-          <span>出力の目的（必須・監査ログに記録されます）</span>
-          <input
-            value={purpose}
-            onChange={(e) => setPurpose(e.target.value)}
-            required
-            minLength={4}
-          />
-        </label>
-        <button type="submit" className="button button-primary">
-          この条件で CSV を出力
-        </button>
-        {message && (
-          <p
-            role={message.ok ? "status" : "alert"}
-            className={`alert ${message.ok ? "alert-success" : "alert-error"}`}
-          >
-            {message.text}
-          </p>
-        )}
-      </form>
-      {reauth.prompt}
-    </>
+    <CsvExportForm
+      path={`/runs/latest/children/export?${q}&${extra}`}
+      fileName={`hantei-${search.type ?? "list"}.csv`}
+      label="この条件で CSV を出力"
+    />
   );
 }
