@@ -71,6 +71,8 @@ describe("planFile: layout problems fail the whole file", () => {
   it("needs an as-of date from --as-of or a 抽出日 column", () => {
     const r = planFile(jumin, JUMIN_HEADER, {});
     expect(r.ok ? "" : r.problems.join()).toContain("抽出日がわかりません");
+    // The web upload has no --as-of: the message names the form's field too.
+    expect(r.ok ? "" : r.problems.join()).toContain("取込画面の「抽出日」欄");
     expect(planFile(jumin, [...JUMIN_HEADER, "抽出日"], {}).ok).toBe(true);
   });
 

@@ -249,7 +249,7 @@ export function planFile(
   const layoutProblems = problems.length;
   if (options.asOf === undefined && asOfColumn.index < 0 && asOfColumn.constant === undefined) {
     problems.push(
-      "抽出日がわかりません。--as-of で日付を指定するか、ファイルに「抽出日」列を入れてください。",
+      "抽出日がわかりません。取込画面の「抽出日」欄（コマンドでは --as-of）で日付を指定するか、ファイルに「抽出日」列を入れてください。",
     );
   }
   if (problems.length > 0) return { ok: false, problems, onlyAsOfMissing: layoutProblems === 0 };
@@ -358,7 +358,7 @@ export function validateRow(plan: FilePlan, fields: readonly string[]): RowResul
     errors.push({
       column: AS_OF_COLUMN,
       value: "",
-      reason: "抽出日が空です。値を入れるか、--as-of で日付を指定してください。",
+      reason: "抽出日が空です。値を入れるか、取込画面の「抽出日」欄（コマンドでは --as-of）で日付を指定してください。",
     });
   }
   if (errors.length > 0) return { ok: false, errors };

@@ -151,3 +151,31 @@ describe("要対協 / 一時保護 sources", () => {
     expect((ok.body as ImportReportView).status).toBe("imported");
   });
 });
+
+describe("抽出日 in the future", () => {
+  it("is refused in Japanese for an upload and for 手入力, storing nothing", async () => {
+    const before = await owner.json<SnapshotView[]>("/api/imports");
+    const next = new Date(Date.now() + 9 * 3600_000 + 2 * 86_400_000).toISOString().slice(0, 10);
+    const r = await upload(
+      owner,
+      "jumin.csv",
+      JUMIN.replaceAll("2025-04-01", "2025-04-02"),
+      `&asOf=${next}`,
+    );
+    expect(r.status).toBe(400);
+    expect((r.body as ApiError).error.message).toContain("今日");
+    const manual = await owner.json<ApiError>("/api/imports/manual", {
+      method: "POST",
+      body: {
+        source: "sodan_kiroku",
+        asOf: "2099-12-01",
+        rows: [{ 宛名番号: "1001", 相談日: "2025-04-01", 相談分野: "その他" }],
+      },
+    });
+    expect(manual.status).toBe(400);
+    expect(manual.body.error.message).toContain("抽出日（2099-12-01）が今日");
+    expect((await owner.json<SnapshotView[]>("/api/imports")).body).toHaveLength(
+      before.body.length,
+    );
+  });
+});

@@ -162,6 +162,7 @@ export const importRoutes = createRouter()
     async (c) => {
       const actor = actorOf(c);
       const q = c.req.valid("query");
+      if (q.asOf) refuseFutureAsOf(c.get("deps").now(), q.asOf);
       const body = c.req.raw.body;
       if (!body) throw new MimamoriError("invalid_input", "ファイルが送信されていません。");
       const dir = await mkdtemp(join(tmpdir(), "mimamori-upload-"));
@@ -220,6 +221,7 @@ export const importRoutes = createRouter()
       const actor = actorOf(c);
       const body = c.req.valid("json");
       const deps = c.get("deps");
+      refuseFutureAsOf(deps.now(), body.asOf);
       const report = await importManualRows({ db: deps.db, url: deps.databaseUrl }, body.rows, {
         municipalityId: actor.municipalityId,
         actor: { userId: actor.userId, loginName: actor.loginName },
@@ -384,4 +386,18 @@ export function toView(r: ImportReport): ImportReportView {
     superseded: [...r.superseded],
     replaced: r.replaced.map(replacedView),
   };
+}
+
+/**
+ * An 抽出日 is the day the department extracted its data: never after today (in
+ * Japan). A typo such as 2062 for 2026 used to be stored, and the next monthly
+ * run (whose 基準日 defaults to the newest 抽出日) then aged every child by decades.
+ */
+function refuseFutureAsOf(now: Date, asOf: string): void {
+  const today = new Date(now.getTime() + 9 * 3600_000).toISOString().slice(0, 10);
+  if (asOf > today)
+    throw new MimamoriError(
+      "invalid_input",
+      `抽出日（${asOf}）が今日（${today}）より後になっています。部署がデータを出力した日を入力してください。`,
+    );
 }
