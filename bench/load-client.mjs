@@ -20,7 +20,9 @@ const result = await new Promise((resolve, reject) => {
       connections,
       duration: seconds,
       timeout: 10,
-      headers: { cookie },
+      // As a browser sends it: answers that can be compressed come gzip-compressed
+      // (the client does not inflate them; a browser does, in native code).
+      headers: { cookie, "accept-encoding": "gzip, deflate, br" },
       requests: [
         {
           method: "GET",

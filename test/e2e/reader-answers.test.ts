@@ -21,6 +21,7 @@
  * Each test first shows that the cache was used (hit counts), so none can
  * pass merely because nothing was cached.
  */
+import { gunzipSync } from "node:zlib";
 import { sql } from "kysely";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -310,6 +311,22 @@ describe("answers per reader", () => {
     const b = await get<Notes>(staffB, "/api/notifications");
     expect(b.items.map((n) => n.text)).not.toContain("スタッフAへのお知らせ");
     expect(b.unread).toBe(0);
+  });
+
+  it("sends the agenda gzip-compressed to a client that accepts it: the same JSON", async () => {
+    const plainJson = await member.request(`/api/conferences/${conferenceId}`);
+    expect(plainJson.headers.get("content-encoding")).toBeNull();
+    const text = await plainJson.text();
+    const zipped = await member.request(`/api/conferences/${conferenceId}`, {
+      headers: { "Accept-Encoding": "gzip, deflate, br" },
+    });
+    expect(zipped.status).toBe(200);
+    expect(zipped.headers.get("content-encoding")).toBe("gzip");
+    expect(zipped.headers.get("vary")).toBe("Accept-Encoding");
+    expect(zipped.headers.get("x-mimamori-masking-version")).toBeTruthy();
+    const bytes = Buffer.from(await zipped.arrayBuffer());
+    expect(bytes.length).toBeLessThan(Buffer.byteLength(text) / 3);
+    expect(JSON.parse(gunzipSync(bytes).toString("utf8"))).toEqual(JSON.parse(text));
   });
 
   it("audits every view, from memory or not", async () => {

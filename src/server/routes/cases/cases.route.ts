@@ -31,7 +31,7 @@ import {
   scopeOfRequest,
 } from "../../openapi/route.ts";
 import { caseSummary, createCaseService, typeLabel } from "../../services/case.service.ts";
-import { readerAnswer } from "../../services/reader-answers.ts";
+import { readerAnswer, sendAnswer } from "../../services/reader-answers.ts";
 import { personParam } from "../child/schema.ts";
 import {
   actionBody,
@@ -337,7 +337,7 @@ export const conferenceRoutes = createRouter()
         cases: view.agenda.map((a) => a.case.id),
         persons: view.agenda.map((a) => a.case.personId),
       });
-      return c.json(view, 200);
+      return sendAnswer(c, view);
     },
   )
   .openapi(
