@@ -216,6 +216,8 @@ export function createScoringRepository(db: Database) {
      * joining every remaining row, sorting and cutting (no statistics right
      * after COPY), so reading a run cost O(rows²) — 14 s for a city's 308k rows,
      * minutes at metro. A range is bounded on both tables' primary keys.
+     * Each page is sorted in Node (no ORDER BY: a sort above the join spilled
+     * to disk), and the next page is read while the caller works on this one.
      */
     async *streamLinkedRows(
       municipalityId: number,
@@ -235,47 +237,60 @@ export function createScoringRepository(db: Database) {
       if (options.sources !== undefined)
         extentQuery = extentQuery.where("source_id", "in", [...options.sources]);
       const extents = await extentQuery.groupBy("snapshot_id").orderBy("snapshot_id").execute();
-      for (const { snapshot_id: snapshotId, last_row: lastRow } of extents) {
-        for (let from = 1; from <= lastRow; from += pageSize) {
-          const page = await db
-            .selectFrom("link_record as l")
-            .innerJoin("import_row as r", (j) =>
-              j
-                .onRef("r.snapshot_id", "=", "l.snapshot_id")
-                .onRef("r.row_no", "=", "l.row_no")
-                .onRef("r.municipality_id", "=", "l.municipality_id"),
-            )
-            .select([
-              "l.snapshot_id",
-              "l.row_no",
-              "l.source_id",
-              "l.file_name",
-              "l.person_id",
-              sql<string>`to_char(r.as_of, 'YYYY-MM-DD')`.as("as_of"),
-              "r.data",
-            ])
-            .where("l.municipality_id", "=", municipalityId)
-            .where("l.run_id", "=", linkRunId)
-            .where("l.snapshot_id", "=", snapshotId)
-            .where("l.row_no", ">=", from)
-            .where("l.row_no", "<", from + pageSize)
-            .where("r.snapshot_id", "=", snapshotId)
-            .where("r.row_no", ">=", from)
-            .where("r.row_no", "<", from + pageSize)
-            .where("r.data", "is not", null)
-            .orderBy("l.row_no")
-            .execute();
-          if (page.length === 0) continue;
-          yield page.map((r) => ({
-            snapshotId: r.snapshot_id,
-            rowNo: r.row_no,
-            sourceId: r.source_id as SourceId,
-            fileName: r.file_name,
-            personId: r.person_id,
-            asOf: r.as_of as IsoDate,
-            data: r.data as Record<string, Value>,
-          }));
-        }
+      const ranges: { snapshotId: number; from: number }[] = [];
+      for (const { snapshot_id: snapshotId, last_row: lastRow } of extents)
+        for (let from = 1; from <= lastRow; from += pageSize) ranges.push({ snapshotId, from });
+      const read = ({ snapshotId, from }: { snapshotId: number; from: number }) =>
+        db
+          .selectFrom("link_record as l")
+          .innerJoin("import_row as r", (j) =>
+            j
+              .onRef("r.snapshot_id", "=", "l.snapshot_id")
+              .onRef("r.row_no", "=", "l.row_no")
+              .onRef("r.municipality_id", "=", "l.municipality_id"),
+          )
+          .select([
+            "l.snapshot_id",
+            "l.row_no",
+            "l.source_id",
+            "l.file_name",
+            "l.person_id",
+            sql<string>`to_char(r.as_of, 'YYYY-MM-DD')`.as("as_of"),
+            "r.data",
+          ])
+          .where("l.municipality_id", "=", municipalityId)
+          .where("l.run_id", "=", linkRunId)
+          .where("l.snapshot_id", "=", snapshotId)
+          .where("l.row_no", ">=", from)
+          .where("l.row_no", "<", from + pageSize)
+          .where("r.snapshot_id", "=", snapshotId)
+          .where("r.row_no", ">=", from)
+          .where("r.row_no", "<", from + pageSize)
+          .where("r.data", "is not", null)
+          .execute();
+      // One page ahead (issue 15): the server reads and sends page k+1 on another pooled
+      // connection while the caller builds facts from page k, so database and Node work overlap.
+      let next = ranges.length > 0 ? read(ranges[0] as (typeof ranges)[number]) : undefined;
+      for (let k = 0; next !== undefined; k++) {
+        const page = await next;
+        const ahead = ranges[k + 1];
+        next = ahead === undefined ? undefined : read(ahead);
+        // A caller that stops early never awaits the page read ahead: its failure is not unhandled.
+        next?.catch(() => {});
+        if (page.length === 0) continue;
+        // Ordered here, not by the query: an ORDER BY put a sort above the join that spilled
+        // each page to disk (work_mem 4 MB); the join returns a range nearly in row order, so
+        // this sort is close to a linear pass.
+        page.sort((a, b) => a.row_no - b.row_no);
+        yield page.map((r) => ({
+          snapshotId: r.snapshot_id,
+          rowNo: r.row_no,
+          sourceId: r.source_id as SourceId,
+          fileName: r.file_name,
+          personId: r.person_id,
+          asOf: r.as_of as IsoDate,
+          data: r.data as Record<string, Value>,
+        }));
       }
     },
 
