@@ -358,7 +358,8 @@ export function validateRow(plan: FilePlan, fields: readonly string[]): RowResul
     errors.push({
       column: AS_OF_COLUMN,
       value: "",
-      reason: "抽出日が空です。値を入れるか、取込画面の「抽出日」欄（コマンドでは --as-of）で日付を指定してください。",
+      reason:
+        "抽出日が空です。値を入れるか、取込画面の「抽出日」欄（コマンドでは --as-of）で日付を指定してください。",
     });
   }
   if (errors.length > 0) return { ok: false, errors };
