@@ -7,7 +7,6 @@ import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "../app-env.ts";
 import { auditRoutes } from "./audit/audit.route.ts";
 import { authRoutes } from "./auth/auth.route.ts";
-import { caseRetentionRoutes } from "./case-retention/case-retention.route.ts";
 import {
   caseRoutes,
   conferenceRoutes,
@@ -60,6 +59,5 @@ export const API_ROUTERS: readonly (readonly [string, OpenAPIHono<AppEnv>])[] = 
   ["/masking-rules", maskingRoutes],
   ["/models", modelRoutes],
   ["/mail", mailRoutes],
-  ["/case-retention", caseRetentionRoutes],
   ["/retention", retentionRoutes],
 ];

@@ -1,11 +1,15 @@
 /**
  * 保存期間の設定 over the API (issue 12): the three retention settings in one
- * place, read through the repository the CLI uses; saving needs a reason and
- * settings.manage, is audited with before/after, and leaves the others alone.
+ * place (the one route since /api/case-retention was merged into it), read
+ * through the repository the CLI uses; saving needs a reason and
+ * settings.manage, is audited with before/after, leaves the others alone, and
+ * the saved case setting drives `retention --cases`.
  */
+import { tmpdir } from "node:os";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "../../../../test/db.ts";
 import { type Client, createTestApp, loginAs } from "../../../../test/http.ts";
+import { retentionCommand } from "../../../cli/commands/retention.ts";
 import { createMunicipalityRepository } from "../../../db/municipality.repository.ts";
 import { createPersonRetentionRepository } from "../../../db/person-retention.repository.ts";
 import { createRetentionRepository } from "../../../db/retention.repository.ts";
@@ -76,6 +80,22 @@ describe("/api/retention", () => {
     });
   });
 
+  it("saves the closed-case setting that retention --cases applies, refusing bad values in Japanese", async () => {
+    const bad = await coordinator.json<{ error: { message: string } }>("/api/retention", {
+      method: "PUT",
+      body: { cases: { closedYears: -1, untilAge: 18 }, reason: "規程の改正" },
+    });
+    expect(bad.status).toBe(400);
+    expect(JSON.stringify(bad.body)).toContain("終結から残す年数は 0 以上にしてください");
+    const saved = await coordinator.json<Settings>("/api/retention", {
+      method: "PUT",
+      body: { cases: { closedYears: 10, untilAge: null }, reason: "文書管理規程の改正" },
+    });
+    expect(saved.status).toBe(200);
+    expect(saved.body.cases).toMatchObject({ closedYears: 10, untilAge: null, stored: true });
+    expect(await cliCasePolicy()).toEqual({ closedYears: 10, untilAge: null });
+  });
+
   it("refuses an empty change and roles without settings.manage", async () => {
     const empty = await coordinator.json("/api/retention", {
       method: "PUT",
@@ -95,3 +115,23 @@ describe("/api/retention", () => {
     ).toBe(403);
   });
 });
+
+/** The case policy `retention --cases --dry-run` would apply (it reads the stored setting). */
+async function cliCasePolicy(): Promise<{ closedYears: number; untilAge: number | null }> {
+  const writes: string[] = [];
+  const write = process.stdout.write;
+  process.stdout.write = ((chunk: string) => {
+    writes.push(String(chunk));
+    return true;
+  }) as typeof process.stdout.write;
+  try {
+    const code = await retentionCommand.run(["--cases", "--dry-run", "--json"], {
+      databaseUrl: t.url,
+      home: tmpdir(),
+    } as Parameters<typeof retentionCommand.run>[1]);
+    expect(code).toBe(0);
+  } finally {
+    process.stdout.write = write;
+  }
+  return JSON.parse(writes.join("")).policy;
+}
