@@ -7,12 +7,15 @@
  * persons (id, 宛名番号, rows), the review queue (keys, anchors, persons, weight, reason), the
  * id assignment (anchor → id) and the split / merge events. With --compare it exits 1 when any
  * digest differs from the earlier file and names the parts that do. Timings are printed too
- * (informational; the machine is shared).
+ * (informational; the machine is shared). `--columns` links the records held in columns
+ * (domain/linkage/record-columns.ts), as the monthly run does: the digests must not change.
  */
 import { createHash } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import { type LinkResult, linkRecords } from "../src/domain/linkage/japanese.ts";
 import { EMPTY_STATE, nextState } from "../src/domain/linkage/person-ids.ts";
+import { RecordColumns, type RecordList } from "../src/domain/linkage/record-columns.ts";
+import type { LinkRecord } from "../src/domain/linkage/types.ts";
 import { readMunicipality } from "./linkage-synth.bench.ts";
 
 function digests(r: LinkResult): Record<string, string> {
@@ -54,17 +57,25 @@ function digests(r: LinkResult): Record<string, string> {
 
 const args = process.argv.slice(2);
 const once = args.includes("--once");
+const columnar = args.includes("--columns");
 const cmp = args.indexOf("--compare");
 const before = cmp >= 0 ? (args[cmp + 1] as string) : undefined;
 const positional = args.filter(
-  (a, i) => a !== "--once" && (cmp < 0 || (i !== cmp && i !== cmp + 1)),
+  (a, i) => a !== "--once" && a !== "--columns" && (cmp < 0 || (i !== cmp && i !== cmp + 1)),
 );
 const [dir, out] = positional;
 if (!dir) {
   process.stderr.write("usage: tsx bench/link-digest.ts DIR [OUT.json] [--compare BEFORE.json]\n");
   process.exit(2);
 }
-const { records } = await readMunicipality(dir);
+const read = (await readMunicipality(dir)).records;
+const records: RecordList = columnar ? columnsOf(read) : read;
+
+function columnsOf(list: readonly LinkRecord[]): RecordColumns {
+  const c = new RecordColumns();
+  for (const r of list) c.push(r);
+  return c.seal();
+}
 const mib = (b: number) => Math.round(b / 2 ** 20);
 const afterRead = { heap: process.memoryUsage().heapUsed, rss: process.resourceUsage().maxRSS };
 // Stage times in CPU milliseconds of this process (the machine is shared: wall time is not).

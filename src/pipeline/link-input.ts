@@ -81,35 +81,9 @@ export function linkRecordOfData(
   data: Readonly<Record<string, Value>>,
   asOf: IsoDate,
   sources: Sources = BUILT_IN_SOURCES,
-  intern: (s: string) => string = same,
 ): LinkRecord {
   const layout = sources.find(source) ?? { id: source, roles: FALLBACK_ROLES };
-  return linkRecordFrom(
-    layout,
-    file,
-    row,
-    intern(asOf) as IsoDate,
-    (name) => data[name] ?? null,
-    intern,
-  );
-}
-
-const same = (s: string) => s;
-
-/**
- * One copy of each distinct string: a run holds every row's LinkRecord through
- * 名寄せ, and each row's strings arrive freshly parsed (the same 抽出日, 住所,
- * 学校名, 世帯番号 and names over and over: a metro run's records hold millions
- * of duplicates). Drop the interner with the read.
- */
-export function stringInterner(): (s: string) => string {
-  const seen = new Map<string, string>();
-  return (s) => {
-    const known = seen.get(s);
-    if (known !== undefined) return known;
-    seen.set(s, s);
-    return s;
-  };
+  return linkRecordFrom(layout, file, row, asOf, (name) => data[name] ?? null);
 }
 
 /** The built-in column names, for rows of a source without a declaration. */
@@ -131,12 +105,11 @@ function linkRecordFrom(
   row: number,
   asOf: IsoDate,
   get: (column: string) => Value,
-  intern: (s: string) => string = same,
 ): LinkRecord {
   const text = (name: string | undefined): string | null => {
     if (name === undefined) return null;
     const v = get(name);
-    return v === null || v === "" ? null : intern(String(v));
+    return v === null || v === "" ? null : String(v);
   };
   const roles = layout.roles;
   const sex = roles.sex === undefined ? null : get(roles.sex);

@@ -18,6 +18,7 @@ import {
   type PreparedProfiles,
   prepareProfiles,
 } from "../domain/linkage/japanese.ts";
+import type { RecordList } from "../domain/linkage/record-columns.ts";
 import type { LinkRecord } from "../domain/linkage/types.ts";
 import type { NormalisedChunk } from "./link-worker.ts";
 
@@ -54,7 +55,7 @@ export function linkWorkerCount(
  * result as prepareProfiles(records, options).
  */
 export async function prepareProfilesInWorkers(
-  records: readonly LinkRecord[],
+  records: RecordList,
   options: NormaliseOptions & { readonly workers: number; readonly chunk?: number },
 ): Promise<PreparedProfiles> {
   if (options.workers <= 0) return prepareProfiles(records, options);
@@ -79,7 +80,7 @@ export async function prepareProfilesInWorkers(
         ([a, b]) =>
           pool.run({
             kind: "families",
-            records: records.slice(a, b).map((r) => ({ name: r.name, nameKana: r.nameKana })),
+            records: slice(records, a, b).map((r) => ({ name: r.name, nameKana: r.nameKana })),
             gaiji,
           }) as Promise<{ families: string[]; familyKana: string[] }>,
       ),
@@ -94,7 +95,7 @@ export async function prepareProfilesInWorkers(
       const p = pool.run({
         kind: "normalise",
         run,
-        records: records.slice(a, b),
+        records: slice(records, a, b),
         families,
         familyKana,
         gaiji,
@@ -118,7 +119,7 @@ export async function prepareProfilesInWorkers(
         const i = a + j;
         builder.add(
           i,
-          records[i] as LinkRecord,
+          records.at(i) as LinkRecord,
           () => entries[slot[j] as number] as NormalisedRecord,
         );
       }
@@ -127,4 +128,11 @@ export async function prepareProfilesInWorkers(
   } finally {
     await pool.destroy();
   }
+}
+
+/** Records a to b of a list, as an array (one chunk for a worker). */
+function slice(records: RecordList, a: number, b: number): LinkRecord[] {
+  const out: LinkRecord[] = new Array(b - a);
+  for (let i = a; i < b; i++) out[i - a] = records.at(i) as LinkRecord;
+  return out;
 }

@@ -19,12 +19,13 @@ import {
 import { MimamoriError } from "../domain/errors.ts";
 import { linkExplanations, linkRecords } from "../domain/linkage/japanese.ts";
 import { linkChildrenOfMothers, type MotherRowFacts } from "../domain/linkage/mother-child.ts";
+import { RecordColumns } from "../domain/linkage/record-columns.ts";
 import type { LinkageSettings } from "../domain/linkage/settings.ts";
-import type { LinkMethod, LinkRecord, PersonId } from "../domain/linkage/types.ts";
+import type { LinkMethod, PersonId } from "../domain/linkage/types.ts";
 import { COUNCIL_ONLY_SOURCES } from "../domain/policy/index.ts";
 import type { IsoDate } from "../domain/types.ts";
 import { loadGaiji } from "./gaiji.ts";
-import { linkRecordOfData, motherFactsOfData, stringInterner } from "./link-input.ts";
+import { linkRecordOfData, motherFactsOfData } from "./link-input.ts";
 import { linkWorkerCount, prepareProfilesInWorkers } from "./link-pool.ts";
 import { loadLinkageSettings } from "./linkage-settings.ts";
 import { loadSources } from "./sources.ts";
@@ -94,13 +95,13 @@ export async function runLinkage(
 
   // Declared sources say which columns identify a row's person (pipeline/sources.ts).
   const sources = await loadSources(target.db, options.municipalityId);
-  const records: LinkRecord[] = [];
+  // Every row's identity fields in columns (domain/linkage/record-columns.ts): a metro run's
+  // three million rows as objects were about 0.9 GB.
+  const records = new RecordColumns();
   const motherFacts: MotherRowFacts[] = [];
   // Where each record came from: its row number, and its snapshot as the first record of each
   // snapshot (records are read snapshot by snapshot): two numbers a row, not an object.
   let rowNos = new Int32Array(1 << 16);
-  // One copy of each distinct string in the records (pipeline/link-input.ts); freed after the read.
-  let intern: ((s: string) => string) | undefined = stringInterner();
   const snapshotStart: number[] = [];
   for (const s of snapshots) {
     snapshotStart.push(records.length);
@@ -114,14 +115,12 @@ export async function runLinkage(
           rowNos = grown;
         }
         rowNos[records.length] = r.rowNo;
-        records.push(
-          linkRecordOfData(s.sourceId, s.fileName, r.rowNo, r.data, r.asOf, sources, intern),
-        );
+        records.push(linkRecordOfData(s.sourceId, s.fileName, r.rowNo, r.data, r.asOf, sources));
       }
     }
   }
   snapshotStart.push(records.length);
-  intern = undefined;
+  records.seal();
   /** The snapshot record `i` was read from (binary search over snapshotStart). */
   const snapshotOf = (i: number) => {
     let lo = 0;
@@ -269,7 +268,7 @@ export async function runLinkage(
   };
   const councilOnly = new Set(COUNCIL_ONLY_SOURCES);
   const sourcesOf = (rows: readonly number[]) =>
-    [...new Set(rows.map((r) => (records[r] as LinkRecord).source as string))].sort();
+    [...new Set(rows.map((r) => records.sourceAt(r) as string))].sort();
   // Rows a decision settles, without council-only rows (the order is the same for everyone).
   const openRows = (v: (typeof result.review)[number]) =>
     Object.entries(v.sourceRows).reduce((n, [src, k]) => (councilOnly.has(src) ? n : n + k), 0);

@@ -21,6 +21,7 @@
  * the household view and per-person items both find. A row whose 世帯番号 is in
  * no registry record (an old number from before a move) stays unattributed.
  */
+import { type RecordList, sourceOf } from "./record-columns.ts";
 import type { LinkRecord, PersonId } from "./types.ts";
 
 /** Whom a household-keyed row is about, by its 相談分野. */
@@ -74,36 +75,42 @@ interface Member {
  * decide are not returned.
  */
 export function attributeHouseholdRows(
-  records: readonly LinkRecord[],
+  records: RecordList,
   personOf: readonly (PersonId | null)[],
   registrySource = "jumin",
 ): HouseholdRowLink[] {
   const byHousehold = new Map<string, Member[]>();
   const disabled = new Set<PersonId>();
   const wanted = new Set<string>();
-  records.forEach((r, i) => {
-    if (personOf[i] == null && r.householdNo && householdSubjectOf(r.topic))
-      wanted.add(r.householdNo);
-  });
+  for (let i = 0; i < records.length; i++) {
+    if (personOf[i] != null) continue;
+    const r = records.at(i) as LinkRecord;
+    if (r.householdNo && householdSubjectOf(r.topic)) wanted.add(r.householdNo);
+  }
   if (wanted.size === 0) return [];
-  records.forEach((r, i) => {
+  for (let i = 0; i < records.length; i++) {
     const p = personOf[i] ?? null;
-    if (p === null) return;
-    if (DISABILITY_SOURCES.has(r.source)) disabled.add(p);
-    if (r.source !== registrySource || !r.householdNo || !wanted.has(r.householdNo)) return;
-    if (!r.birthDate) return;
+    if (p === null) continue;
+    const source = sourceOf(records, i);
+    if (DISABILITY_SOURCES.has(source)) disabled.add(p);
+    if (source !== registrySource) continue;
+    const r = records.at(i) as LinkRecord;
+    if (!r.householdNo || !wanted.has(r.householdNo)) continue;
+    if (!r.birthDate) continue;
     const list = byHousehold.get(r.householdNo);
     if (list) list.push({ person: p, record: r });
     else byHousehold.set(r.householdNo, [{ person: p, record: r }]);
-  });
+  }
 
   const out: HouseholdRowLink[] = [];
-  records.forEach((r, i) => {
-    if (personOf[i] != null || !r.householdNo) return;
+  for (let i = 0; i < records.length; i++) {
+    if (personOf[i] != null) continue;
+    const r = records.at(i) as LinkRecord;
+    if (!r.householdNo) continue;
     const subject = householdSubjectOf(r.topic);
-    if (subject === null) return;
+    if (subject === null) continue;
     const date = r.eventDate ?? r.asOf;
-    if (!date) return;
+    if (!date) continue;
     const all = byHousehold.get(r.householdNo) ?? [];
     // Members on the date: resident since before it and not yet removed.
     const members = all.filter(
@@ -114,7 +121,7 @@ export function attributeHouseholdRows(
     );
     const person = pickSubject(subject, members, date, disabled);
     if (person !== null) out.push({ record: i, person });
-  });
+  }
   return out;
 }
 

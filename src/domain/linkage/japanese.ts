@@ -36,7 +36,8 @@ import { attributeHouseholdRows } from "./household-rows.ts";
 import { JAPANESE_SETTINGS } from "./japanese-settings.ts";
 import type { TrainedModel } from "./model.ts";
 import { assignPersonIds, type PersonIdAssignment, type PersonIdState } from "./person-ids.ts";
-import { hash64, hash64Parts } from "./random.ts";
+import { flatString, hash64, hash64Parts } from "./random.ts";
+import { type RecordList, sourceOf } from "./record-columns.ts";
 import type { LinkageSettings } from "./settings.ts";
 import type { Column, LinkTable } from "./table.ts";
 import type { LinkMethod, LinkRecord, PersonId, ReviewDecision } from "./types.ts";
@@ -131,19 +132,21 @@ export function profileAnchors(
   const out: string[] = [];
   const b = String(backbone);
   const sx = v.sex ?? "";
-  if (v.residentNo) out.push(`r${b}${hash64(v.residentNo)}`);
+  if (v.residentNo) out.push(flatString(`r${b}${hash64(v.residentNo)}`));
   if (v.birthDate) {
     const d = v.birthDate;
-    if (v.fullFolded) out.push(`w${b}${hash64Parts([v.fullFolded, d, sx])}`);
-    if (v.fullReading) out.push(`k${b}${hash64Parts([v.fullReading, d, sx])}`);
+    if (v.fullFolded) out.push(flatString(`w${b}${hash64Parts([v.fullFolded, d, sx])}`));
+    if (v.fullReading) out.push(flatString(`k${b}${hash64Parts([v.fullReading, d, sx])}`));
     if (v.place) {
       const given = v.givenReading ?? v.givenFolded;
-      if (given) out.push(`g${b}${hash64Parts([given, d, sx, v.place])}`);
-      if (v.familyFolded) out.push(`f${b}${hash64Parts([v.familyFolded, d, sx, v.place])}`);
+      if (given) out.push(flatString(`g${b}${hash64Parts([given, d, sx, v.place])}`));
+      if (v.familyFolded)
+        out.push(flatString(`f${b}${hash64Parts([v.familyFolded, d, sx, v.place])}`));
     }
   }
-  if (out.length === 0) out.push(`p${b}${profileKey}`);
-  return out;
+  if (out.length === 0) out.push(flatString(`p${b}${profileKey}`));
+  // An exactly sized copy: an array grown by push keeps room for 17 (kept once per profile).
+  return out.slice();
 }
 
 function ymd(iso: string | null | undefined): string | null {
@@ -236,13 +239,14 @@ function nameParsers(gaiji: GaijiTable) {
  * united.
  */
 export function familiesOf(
-  records: readonly Pick<LinkRecord, "name" | "nameKana">[],
+  records: RecordList<Pick<LinkRecord, "name" | "nameKana">>,
   options: NormaliseOptions = {},
 ): { families: string[]; familyKana: string[] } {
   const parse = nameParsers(options.gaiji ?? EMPTY_GAIJI);
   const families = new Set<string>();
   const familyKana = new Set<string>();
-  for (const r of records) {
+  for (let i = 0; i < records.length; i++) {
+    const r = records.at(i) as Pick<LinkRecord, "name" | "nameKana">;
     const n = parse.name(r.name);
     if (n?.family) families.add(n.family);
     const k = parse.kana(r.nameKana);
@@ -390,15 +394,16 @@ export function namelessRaw(r: LinkRecord, backboneSources: ReadonlySet<string>)
  * `backboneSources` are the registry sources (default `jumin`).
  */
 export function prepareProfiles(
-  records: readonly LinkRecord[],
+  records: RecordList,
   options: NormaliseOptions = {},
 ): PreparedProfiles {
   const f = familiesOf(records, options);
   const normalise = createNormaliser(new Set(f.families), new Set(f.familyKana), options);
   const builder = createProfileBuilder(records.length, options);
-  records.forEach((r, idx) => {
+  for (let idx = 0; idx < records.length; idx++) {
+    const r = records.at(idx) as LinkRecord;
     builder.add(idx, r, () => normalise(r));
-  });
+  }
   return builder.finish();
 }
 
@@ -959,14 +964,11 @@ function previousPersons(prepared: PreparedProfiles, previous: PersonIdState): I
  * Per profile: a bit per source of its records (sources in order of first appearance;
  * beyond 32 sources, bits are shared, which only makes complementary records rarer).
  */
-export function sourceMaskOf(
-  prepared: PreparedProfiles,
-  records: readonly Pick<LinkRecord, "source">[],
-): Uint32Array {
+export function sourceMaskOf(prepared: PreparedProfiles, records: RecordList): Uint32Array {
   const bit = new Map<string, number>();
   const out = new Uint32Array(prepared.table.size);
   for (let i = 0; i < records.length; i++) {
-    const src = (records[i] as Pick<LinkRecord, "source">).source;
+    const src = sourceOf(records, i);
     let b = bit.get(src);
     if (b === undefined) {
       b = 1 << (bit.size % 32);
@@ -978,7 +980,7 @@ export function sourceMaskOf(
   return out;
 }
 
-export function linkRecords(records: readonly LinkRecord[], options: LinkOptions = {}): LinkResult {
+export function linkRecords(records: RecordList, options: LinkOptions = {}): LinkResult {
   const settings = options.settings ?? JAPANESE_SETTINGS;
   const clock = options.clock ?? (() => 0);
   const t0 = clock();
@@ -1033,10 +1035,12 @@ export function linkRecords(records: readonly LinkRecord[], options: LinkOptions
     const backboneRecs = recs.filter((r) => table.backbone[prepared.profileOf[r] as number] === 1);
     // The display record: a current registry record, else any registry record, else the first.
     const pick =
-      backboneRecs.find((r) => !records[r]?.removedDate) ?? backboneRecs[0] ?? (recs[0] as number);
-    const rec = records[pick] as LinkRecord;
-    const named = recs.find((r) => records[r]?.name) ?? pick;
-    const shown = rec.name ? rec : (records[named] as LinkRecord);
+      backboneRecs.find((r) => !records.at(r)?.removedDate) ??
+      backboneRecs[0] ??
+      (recs[0] as number);
+    const rec = records.at(pick) as LinkRecord;
+    const named = rec.name ? pick : (recs.find((r) => records.at(r)?.name) ?? pick);
+    const shown = rec.name ? rec : (records.at(named) as LinkRecord);
     return {
       personId: ids[i] as PersonId,
       residentNos: residentNosOf(x.profiles),
@@ -1162,7 +1166,7 @@ export function linkRecords(records: readonly LinkRecord[], options: LinkOptions
     for (const p of profiles)
       for (const r of recordsOf(prepared, p)) {
         rows++;
-        const rec = records[r] as LinkRecord;
+        const rec = records.at(r) as LinkRecord;
         sourceRows[rec.source] = (sourceRows[rec.source] ?? 0) + 1;
         if (rec.school) schools.add(rec.school);
       }

@@ -19,6 +19,7 @@
  * named child is not among the mother's registry children (she lives
  * elsewhere), the named child alone is returned.
  */
+import type { RecordList } from "./record-columns.ts";
 import type { LinkRecord, PersonId } from "./types.ts";
 
 /** What the rule needs of one mother-keyed row, beyond its link. */
@@ -59,7 +60,7 @@ const MIN_MOTHER_AGE_DAYS = 12 * 365;
  * rows are those of `registrySource`.
  */
 export function linkChildrenOfMothers(
-  records: readonly LinkRecord[],
+  records: RecordList,
   personOf: readonly (PersonId | null)[],
   facts: readonly MotherRowFacts[],
   registrySource = "jumin",
@@ -67,26 +68,31 @@ export function linkChildrenOfMothers(
   const byResidentNo = new Map<string, PersonId>();
   const registryByHousehold = new Map<string, number[]>();
   const registryOfPerson = new Map<PersonId, number[]>();
-  records.forEach((r, i) => {
+  for (let i = 0; i < records.length; i++) {
+    const r = records.at(i) as LinkRecord;
     const p = personOf[i] ?? null;
     if (p !== null && r.residentNo) byResidentNo.set(r.residentNo, p);
-    if (r.source !== registrySource) return;
-    if (r.householdNo)
-      registryByHousehold.set(r.householdNo, [
-        ...(registryByHousehold.get(r.householdNo) ?? []),
-        i,
-      ]);
-    if (p !== null) registryOfPerson.set(p, [...(registryOfPerson.get(p) ?? []), i]);
-  });
+    if (r.source !== registrySource) continue;
+    if (r.householdNo) {
+      const list = registryByHousehold.get(r.householdNo);
+      if (list) list.push(i);
+      else registryByHousehold.set(r.householdNo, [i]);
+    }
+    if (p !== null) {
+      const list = registryOfPerson.get(p);
+      if (list) list.push(i);
+      else registryOfPerson.set(p, [i]);
+    }
+  }
   /** The mother's registry children (deduplicated), with the birth date of their first row. */
   const childrenOf = (mother: PersonId): { person: PersonId; birth: string }[] => {
     const candidates: { person: PersonId; birth: string }[] = [];
     for (const m of registryOfPerson.get(mother) ?? []) {
-      const mr = records[m] as LinkRecord;
+      const mr = records.at(m) as LinkRecord;
       if (!mr.householdNo) continue;
       const parent = PARENT_ROLES.has(mr.relationship ?? "");
       for (const c of registryByHousehold.get(mr.householdNo) ?? []) {
-        const cr = records[c] as LinkRecord;
+        const cr = records.at(c) as LinkRecord;
         const cp = personOf[c] ?? null;
         if (cp === null || cp === mother || !cr.birthDate) continue;
         const role = cr.relationship ?? "";

@@ -1,0 +1,77 @@
+import { describe, expect, it } from "vitest";
+import { makePopulation } from "../../../test/linkage-population.ts";
+import type { SourceId } from "../types.ts";
+import { linkRecords } from "./japanese.ts";
+import { JAPANESE_SETTINGS } from "./japanese-settings.ts";
+import { RecordColumns, sourceOf } from "./record-columns.ts";
+import type { LinkRecord } from "./types.ts";
+
+const settings = {
+  ...JAPANESE_SETTINGS,
+  training: { ...JAPANESE_SETTINGS.training, uSamplePairs: 100_000 },
+};
+
+/** A record with every field set, null where missing (as pipeline/link-input.ts builds them). */
+const full = (r: LinkRecord): LinkRecord => ({
+  source: r.source,
+  file: r.file,
+  row: r.row,
+  residentNo: r.residentNo ?? null,
+  householdNo: r.householdNo ?? null,
+  name: r.name ?? null,
+  nameKana: r.nameKana ?? null,
+  alias: r.alias ?? null,
+  aliasKana: r.aliasKana ?? null,
+  birthDate: r.birthDate ?? null,
+  sex: r.sex ?? null,
+  address: r.address ?? null,
+  school: r.school ?? null,
+  grade: r.grade ?? null,
+  asOf: r.asOf ?? null,
+  relationship: r.relationship ?? null,
+  residentSince: r.residentSince ?? null,
+  removedDate: r.removedDate ?? null,
+  topic: r.topic ?? null,
+  eventDate: r.eventDate ?? null,
+});
+
+describe("RecordColumns", () => {
+  const pop = makePopulation(120, 7);
+  const records = pop.records.map(full);
+  const columns = new RecordColumns();
+  for (const r of records) columns.push(r);
+  columns.seal();
+
+  it("gives every record back as pushed, across chunks and with negative indices", () => {
+    expect(columns.length).toBe(records.length);
+    for (let i = 0; i < records.length; i++) expect(columns.at(i)).toEqual(records[i]);
+    expect(columns.at(-1)).toEqual(records.at(-1));
+    expect(columns.at(records.length)).toBeUndefined();
+    expect(sourceOf(columns, 3)).toBe(records[3]?.source);
+    const many = new RecordColumns();
+    const r = records[0] as LinkRecord;
+    for (let i = 0; i < 70_000; i++) many.push({ ...r, row: i + 1, grade: i % 9 });
+    many.seal();
+    expect(many.at(69_999)).toEqual({ ...r, row: 70_000, grade: 69_999 % 9 });
+    expect(many.at(32_768)?.row).toBe(32_769);
+    expect(() => many.push(r)).toThrow();
+  });
+
+  it("keeps a number and the same text apart, and rejects a row that is not an integer", () => {
+    const c = new RecordColumns();
+    const base = full({ source: "x" as SourceId, file: "x.csv", row: 1 });
+    c.push({ ...base, grade: 5, name: "5" });
+    expect(c.at(0)?.grade).toBe(5);
+    expect(c.at(0)?.name).toBe("5");
+    expect(() => c.push({ ...base, row: 1.5 })).toThrow();
+  });
+
+  it("links exactly as the same records in an array", () => {
+    const a = linkRecords(records, { settings });
+    const b = linkRecords(columns, { settings });
+    expect(b.links.map((l) => l)).toEqual(a.links.map((l) => l));
+    expect(b.persons).toEqual(a.persons);
+    expect(b.review).toEqual(a.review);
+    expect([...b.assignment.updates]).toEqual([...a.assignment.updates]);
+  });
+});
