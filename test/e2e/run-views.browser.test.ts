@@ -219,6 +219,47 @@ describe.skipIf(!hasBrowser)("ダッシュボード・判定一覧・ルール�
     expect(region).toBe("auto");
   });
 
+  it("at 1280×800 the 並べ順 dropdown of 判定一覧 is fully visible: as wide as its longest choice, inside the form, covered by nothing", async () => {
+    const { page, server } = f;
+    expect(page.viewportSize()).toEqual({ width: 1280, height: 800 });
+    await page.goto(`${server.url}/results?type=abuse`);
+    await page.getByTestId("results-table").waitFor();
+    const select = page.getByLabel("並べ順");
+    await select.scrollIntoViewIfNeeded();
+    const seen = await select.evaluate((el) => {
+      const r = el.getBoundingClientRect();
+      // The width the dropdown asks for: a copy laid out with nothing around it.
+      const copy = el.cloneNode(true) as HTMLSelectElement;
+      copy.style.cssText = "position:absolute;left:0;top:0;width:auto;max-width:none;";
+      document.body.append(copy);
+      const natural = copy.getBoundingClientRect().width;
+      copy.remove();
+      // Whatever clips it: the window and every ancestor that hides overflow.
+      const clipped: string[] = [];
+      if (r.left < 0 || r.right > document.documentElement.clientWidth) clipped.push("window");
+      for (let a = el.parentElement; a; a = a.parentElement) {
+        const cs = getComputedStyle(a);
+        if (cs.overflowX === "visible" && cs.overflowY === "visible") continue;
+        const b = a.getBoundingClientRect();
+        if (r.left < b.left - 0.5 || r.right > b.right + 0.5)
+          clipped.push(`${a.tagName.toLowerCase()}.${a.className}`);
+      }
+      const form = (el.closest("form") as HTMLElement).getBoundingClientRect();
+      // Covered: the topmost element at points along the box must be the dropdown.
+      const covered = [0.02, 0.5, 0.98]
+        .map((x) => [r.left + r.width * x, r.top + r.height / 2] as const)
+        .filter(([x, y]) => document.elementFromPoint(x, y) !== el)
+        .map(([x]) => Math.round(x));
+      return {
+        short: Math.round(natural - r.width) > 0 ? `${r.width} < ${natural}` : "",
+        outsideForm: r.left < form.left || r.right > form.right,
+        clipped,
+        covered,
+      };
+    });
+    expect(seen).toEqual({ short: "", outsideForm: false, clipped: [], covered: [] });
+  });
+
   it("判定一覧 with 点数の下限 above the 上限 says so instead of listing nobody", async () => {
     const { page, server } = f;
     await page.goto(`${server.url}/results?type=abuse&scoreMin=5&scoreMax=2`);

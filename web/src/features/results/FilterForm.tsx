@@ -100,7 +100,7 @@ export function FilterForm({
         ])}
         {to === "/results" && (
           <>
-            <label className="field">
+            <label className="field filter-sort">
               <span>並べ順</span>
               <select
                 value={draft.sort ?? "priority"}
