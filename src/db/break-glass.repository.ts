@@ -41,16 +41,24 @@ const columns = sql<BreakGlassRow>`id, user_id AS "userId", login_name AS "login
 
 export function createBreakGlassRepository(db: Database) {
   return {
-    /** Whether the person is one of the run's persons (a grant names a real child). */
+    /**
+     * Whether a grant may name the person: one of the run's persons with at
+     * least one linked row the reader may see. Row-level security hides
+     * 要対協 / 一時保護 rows from a non-member's transaction, so a person
+     * known only from them is "not found" for a non-member exactly like an id
+     * that does not exist or belongs to another municipality (docs/security.md,
+     * Break-the-glass).
+     */
     async personExists(municipalityId: number, linkRunId: number, personId: string) {
-      const r = await db
-        .selectFrom("link_person")
-        .select("person_id")
-        .where("municipality_id", "=", municipalityId)
-        .where("run_id", "=", linkRunId)
-        .where("person_id", "=", personId)
-        .executeTakeFirst();
-      return r !== undefined;
+      const r = await sql<{ found: boolean }>`
+        SELECT EXISTS (
+          SELECT 1 FROM link_person p
+           WHERE p.municipality_id = ${municipalityId} AND p.run_id = ${linkRunId}
+             AND p.person_id = ${personId}
+             AND EXISTS (SELECT 1 FROM link_record lr
+                          WHERE lr.municipality_id = p.municipality_id AND lr.run_id = p.run_id
+                            AND lr.person_id = p.person_id)) AS found`.execute(db);
+      return r.rows[0]?.found === true;
     },
 
     async open(g: {

@@ -145,3 +145,7 @@ import type {
 export type MailOverview = z.infer<typeof mailOverviewSchema>;
 export type MailSettingsView = z.infer<typeof mailSettingsSchema>;
 export type MyEmail = z.infer<typeof myEmailSchema>;
+
+import type { breakGlassTargetSchema } from "./routes/privacy/schema.ts";
+/** Whether break-the-glass can name a child (GET /api/break-glass/persons/{personId}). */
+export type BreakGlassTarget = z.infer<typeof breakGlassTargetSchema>;

@@ -21,6 +21,8 @@ describe.skipIf(!hasBrowser)("こども詳細・世帯・検索 (Chromium)", () 
     municipality: "テスト村",
     users: [
       { loginName: "coordinator", displayName: "総括 管理", roles: ["coordinator"], council: true },
+      // No affiliation, no case: every child is outside their scope.
+      { loginName: "staff", displayName: "支援 担当", roles: ["staff"] },
     ],
     async prepare(s) {
       await s.importVillage({ seed: 3, asOf: "2024-04-01" });
@@ -94,6 +96,28 @@ describe.skipIf(!hasBrowser)("こども詳細・世帯・検索 (Chromium)", () 
     expect(await page.getByRole("figure").getAttribute("aria-label")).toMatch(/^家族図: .*世帯主/);
     expect(await axeViolations(page)).toEqual([]);
     await page.screenshot({ path: join(screenshotDir, "42-household.png"), fullPage: true });
+  });
+
+  it("offers emergency access only for a child that exists: an unknown id is said to be not found", async () => {
+    const { t } = f;
+    const page = await f.pageAs("staff");
+    const form = page.getByRole("form", { name: "緊急時の閲覧" });
+    await page.goto(`${f.url}/children/P99999999`);
+    const notFound = page.getByTestId("child-not-found");
+    await notFound.waitFor();
+    expect(await notFound.textContent()).toMatch(/^指定されたこどもは見つかりません。/);
+    expect(await form.count()).toBe(0);
+    expect(await axeViolations(page)).toEqual([]);
+    // A real child outside the staff user's scope: the form is offered.
+    const real = await sql<{ person_id: string }>`
+      SELECT person_id FROM link_person WHERE run_id = ${linkRunId} ORDER BY person_id LIMIT 1`.execute(
+      t.db,
+    );
+    await page.goto(`${f.url}/children/${real.rows[0]?.person_id}`);
+    await form.waitFor();
+    expect(await page.getByTestId("child-not-found").count()).toBe(0);
+    expect(await form.textContent()).toContain("4 時間閲覧できます");
+    expect(await axeViolations(page)).toEqual([]);
   });
 
   it("finds a child by a 異体字 spelling and by half-width kana", async () => {

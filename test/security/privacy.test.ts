@@ -179,6 +179,85 @@ describe("break-the-glass", () => {
       body: { personId: "P99999999", reason: "夜間の緊急通報で安否確認が必要なため" },
     });
     expect(unknown.status).toBe(404);
+    expect(JSON.stringify(unknown.body)).toContain("指定されたこどもは見つかりません");
+  });
+
+  it("tells the page whether an id can be opened: 404 with a Japanese reason for one that names nobody; audited", async () => {
+    // Out of the staff user's scope but real: the page offers the form.
+    const real = await staff.json<{ personId: string; hours: number }>(
+      `/api/break-glass/persons/${personId}`,
+    );
+    expect(real.status).toBe(200);
+    expect(real.body).toEqual({ personId, hours: 4 });
+    const missing = await staff.json<{ error: { message: string } }>(
+      "/api/break-glass/persons/P99999999",
+    );
+    expect(missing.status).toBe(404);
+    expect(missing.body.error.message).toMatch(/^指定されたこどもは見つかりません。/);
+    // Only for users who may break the glass (403, audited as any refusal).
+    expect((await analyst.request(`/api/break-glass/persons/${personId}`)).status).toBe(403);
+    const audit = await createAuditRepository(t.db).list({ municipalityId, limit: 50 });
+    expect(audit.find((x) => x.action === "breakglass.check")).toMatchObject({
+      actor: "staff.bg",
+      personId,
+    });
+    expect(
+      audit.find((x) => x.action === "authz.denied" && x.target === "person:P99999999"),
+    ).toBeDefined();
+  });
+
+  it("answers a person known only from 要対協 rows like an id that does not exist, for a non-member", async () => {
+    // A person whose only linked row is a 要対協 row (moved to a new id as the owner).
+    const run = await sql<{
+      run_id: number;
+      snapshot_id: number;
+      row_no: number;
+      person_id: string;
+    }>`
+      SELECT run_id, snapshot_id, row_no, person_id FROM link_record
+       WHERE source_id = 'yotaikyo' AND person_id IS NOT NULL
+       ORDER BY run_id DESC, row_no LIMIT 1`.execute(t.db);
+    const row = run.rows[0];
+    if (!row) throw new Error("no 要対協 row in the village");
+    const hidden = "P90000001";
+    await sql`
+      INSERT INTO link_person (run_id, municipality_id, person_id, resident_nos, name, name_kana,
+                               birth_date, sex, household_no, resident)
+      SELECT run_id, municipality_id, ${hidden}, '{}', name, name_kana, birth_date, sex, NULL, false
+        FROM link_person WHERE run_id = ${row.run_id} AND person_id = ${row.person_id}`.execute(
+      t.db,
+    );
+    await sql`UPDATE link_record SET person_id = ${hidden}
+               WHERE run_id = ${row.run_id} AND snapshot_id = ${row.snapshot_id} AND row_no = ${row.row_no}`.execute(
+      t.db,
+    );
+    try {
+      const missing = await staff.json<{ error: { message: string } }>(
+        "/api/break-glass/persons/P99999999",
+      );
+      const councilOnly = await staff.json<{ error: { message: string } }>(
+        `/api/break-glass/persons/${hidden}`,
+      );
+      expect(councilOnly.status).toBe(404);
+      expect(councilOnly.body).toEqual(missing.body);
+      const post = await staff.json("/api/break-glass", {
+        method: "POST",
+        body: { personId: hidden, reason: "夜間の緊急通報で安否確認が必要なため" },
+      });
+      expect(post.status).toBe(404);
+      expect(post.body).toEqual(missing.body);
+      // A 要対協 member with the same permission finds the person.
+      const member = await loginAs(app, t.db, "staff.council", ["staff"], { council: true });
+      expect((await member.request(`/api/break-glass/persons/${hidden}`)).status).toBe(200);
+    } finally {
+      await sql`UPDATE link_record SET person_id = ${row.person_id}
+                 WHERE run_id = ${row.run_id} AND snapshot_id = ${row.snapshot_id} AND row_no = ${row.row_no}`.execute(
+        t.db,
+      );
+      await sql`DELETE FROM link_person WHERE run_id = ${row.run_id} AND person_id = ${hidden}`.execute(
+        t.db,
+      );
+    }
   });
 
   it("opens one child for a limited time, without 要対協 facts; audited; reported to the coordinating office", async () => {
@@ -386,5 +465,21 @@ describe("purpose and legal-basis register", () => {
     expect(ids.length).toBeGreaterThan(10);
     const audit = await createAuditRepository(t.db).list({ municipalityId, limit: 50 });
     expect(audit.some((x) => x.action === "export.register")).toBe(true);
+  });
+});
+
+// Last: a second municipality on the server makes the CLI ask for --municipality.
+describe("break-the-glass across municipalities", () => {
+  it("another municipality's staff cannot find this municipality's child", async () => {
+    const real = await t.db.selectFrom("link_person").select("person_id").executeTakeFirstOrThrow();
+    // Another municipality's staff: this municipality's real child is not theirs to find.
+    const other = await createMunicipalityRepository(t.db).add({ name: "別の町", code: "999999" });
+    if (!other) throw new Error("municipality code 999999 taken");
+    const outsider = await loginAs(app, t.db, "staff.other", ["staff"], {
+      municipalityId: other.id,
+    });
+    const r = await outsider.json(`/api/break-glass/persons/${real.person_id}`);
+    expect(r.status).toBe(404);
+    expect(JSON.stringify(r.body)).not.toContain(real.person_id);
   });
 });

@@ -118,6 +118,7 @@ export const AUDIT_ACTION_NAMES = {
   "export.pseudonymised": "仮名化データの出力",
   "export.register": "個人情報ファイル簿用の項目一覧の出力",
   "breakglass.open": "緊急時の閲覧の開始",
+  "breakglass.check": "緊急時の閲覧の対象の確認",
   "breakglass.report": "緊急時の閲覧の報告の閲覧",
   // Rights of the data subject: 開示・訂正・利用停止 (issue 12)
   "rights.disclosure": "開示請求への対応",

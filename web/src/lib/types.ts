@@ -6,6 +6,7 @@ export type {
   AuditDetail,
   AuditItem,
   AuditPage,
+  BreakGlassTarget,
   CandidateCheckView,
   CaseStatusView,
   CaseView,

@@ -9,6 +9,8 @@
  *   (GET /api/break-glass, `breakglass.report`). GET /api/break-glass/mine:
  *   the user's own grants.
  */
+
+import type { Context } from "hono";
 import {
   BREAK_GLASS_HOURS_SETTING,
   type BreakGlassRow,
@@ -19,6 +21,7 @@ import type { Database } from "../../../db/database.ts";
 import { createRunViewRepository } from "../../../db/run-view.repository.ts";
 import { MimamoriError } from "../../../domain/errors.ts";
 import { pseudonymisedCsv } from "../../../pipeline/pseudonymise.ts";
+import type { AppEnv } from "../../app-env.ts";
 import { auditRequest } from "../../audit.ts";
 import { requireReauth } from "../../openapi/reauth.ts";
 import {
@@ -35,7 +38,9 @@ import {
   breakGlassBody,
   breakGlassListQuery,
   breakGlassListSchema,
+  breakGlassPersonParam,
   breakGlassSchema,
+  breakGlassTargetSchema,
   purposeBody,
 } from "./schema.ts";
 
@@ -94,6 +99,23 @@ async function grantHours(db: Database, municipalityId: number): Promise<number>
   return typeof v === "number" && v > 0 && v <= 24 ? v : DEFAULT_BREAK_GLASS_HOURS;
 }
 
+/** The answer for an id break-the-glass cannot name (also another municipality's, or council-only for a non-member). */
+export const BREAK_GLASS_NOT_FOUND =
+  "指定されたこどもは見つかりません。緊急時の閲覧は、この自治体の最新の判定にいるこどもにだけ開始できます。番号を確かめるか、検索からこどもを探してください。";
+
+/** Refuses (404, audited) an id break-the-glass cannot name; needs a completed run. */
+async function requireTarget(
+  c: Context<AppEnv>,
+  db: Database,
+  municipalityId: number,
+  personId: string,
+): Promise<void> {
+  const run = await findRun(db, municipalityId, "latest");
+  if (!run) noRun();
+  if (!(await createBreakGlassRepository(db).personExists(municipalityId, run.linkRunId, personId)))
+    await refuseAsNotFound(c, `person:${personId}`, BREAK_GLASS_NOT_FOUND);
+}
+
 const view = (g: BreakGlassRow) => ({
   ...g,
   openedAt: new Date(g.openedAt).toISOString(),
@@ -115,13 +137,11 @@ export const breakGlassRoutes = createRouter()
     async (c) => {
       const actor = actorOf(c);
       const { personId, reason } = c.req.valid("json");
-      await requireReauth(c, "breakglass.use");
       const db = c.get("deps").db;
-      const run = await findRun(db, actor.municipalityId, "latest");
-      if (!run) noRun();
+      // The child first: a password asked for an id that names nobody is wasted.
+      await requireTarget(c, db, actor.municipalityId, personId);
+      await requireReauth(c, "breakglass.use");
       const repo = createBreakGlassRepository(db);
-      if (!(await repo.personExists(actor.municipalityId, run.linkRunId, personId)))
-        return refuseAsNotFound(c, `person:${personId}`, "指定されたこどもは見つかりません。");
       const hours = await grantHours(db, actor.municipalityId);
       const g = await repo.open({
         municipalityId: actor.municipalityId,
@@ -139,6 +159,30 @@ export const breakGlassRoutes = createRouter()
         detail: { hours, expiresAt: new Date(g.expiresAt).toISOString() },
       });
       return c.json(view(g), 200);
+    },
+  )
+  .openapi(
+    policyRoute("breakglass.use", {
+      method: "get",
+      path: "/persons/{personId}",
+      tags: ["緊急時の閲覧"],
+      summary: "緊急時の閲覧を開始できるこどもか（こども詳細が 404 のときに画面が確認）",
+      description:
+        "この自治体の最新の判定にいて、自分が見られる記録のあるこどもなら 200、そうでなければ 404（存在しない・他の自治体・要対協の記録だけのこどもは、構成員でない人には同じ 404）。確認は監査ログに記録されます。",
+      request: { params: breakGlassPersonParam },
+      responses: { 200: json(breakGlassTargetSchema) },
+    }),
+    async (c) => {
+      const actor = actorOf(c);
+      const { personId } = c.req.valid("param");
+      const db = c.get("deps").db;
+      await requireTarget(c, db, actor.municipalityId, personId);
+      await auditRequest(c, {
+        action: "breakglass.check",
+        target: `person:${personId}`,
+        personId,
+      });
+      return c.json({ personId, hours: await grantHours(db, actor.municipalityId) }, 200);
     },
   )
   .openapi(

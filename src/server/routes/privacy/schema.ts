@@ -10,9 +10,16 @@ export const purposeBody = z
   })
   .openapi("PurposeBody");
 
+export const breakGlassPersonParam = z.object({
+  personId: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,40}$/, "こどもの指定が正しくありません。")
+    .openapi({ param: { name: "personId", in: "path" }, example: "P00000020" }),
+});
+
 export const breakGlassBody = z
   .object({
-    personId: z.string().regex(/^[A-Za-z0-9_-]{1,40}$/, "こどもの指定が正しくありません。"),
+    personId: breakGlassPersonParam.shape.personId,
     reason: z
       .string({ error: "緊急に閲覧する理由を入力してください。" })
       .trim()
@@ -20,6 +27,13 @@ export const breakGlassBody = z
       .max(500, "理由は500文字以内で入力してください。"),
   })
   .openapi("BreakGlassBody");
+
+export const breakGlassTargetSchema = z
+  .object({
+    personId: z.string(),
+    hours: z.number().openapi({ description: "開始すると閲覧できる時間（時間）" }),
+  })
+  .openapi("BreakGlassTarget");
 
 export const breakGlassSchema = z
   .object({

@@ -3,7 +3,7 @@ import { Link, useParams } from "@tanstack/react-router";
 import { useCan } from "../../app/session.tsx";
 import { ApiFailure, api } from "../../lib/api.ts";
 import type { ChildView } from "../../lib/types.ts";
-import { BreakGlassForm } from "../break-glass/BreakGlassForm.tsx";
+import { BreakGlassOffer } from "../break-glass/BreakGlassForm.tsx";
 import { ChildCasePanel } from "../cases/MyFollowUps.tsx";
 import { HouseholdPanel } from "../households/HouseholdPanel.tsx";
 
@@ -295,6 +295,7 @@ export function ChildPage() {
   const canSend = useCan("cases.work");
   const canSearch = useCan("children.search");
   const canAnswer = useCan("sheets.answer");
+  const canBreakGlass = useCan("breakglass.use");
   const q = useQuery({
     queryKey: ["child", personId],
     queryFn: () => api<ChildView>(`/children/${encodeURIComponent(personId)}`),
@@ -305,9 +306,14 @@ export function ChildPage() {
     return (
       <section>
         <h1>こども詳細</h1>
-        <p role="alert" className="alert alert-error">
-          {q.error.message}
-        </p>
+        {/* 404 is "not found or not yours": who may break the glass learns which (and gets the form). */}
+        {q.error instanceof ApiFailure && q.error.status === 404 && canBreakGlass ? (
+          <BreakGlassOffer personId={personId} />
+        ) : (
+          <p role="alert" className="alert alert-error">
+            {q.error.message}
+          </p>
+        )}
         <p>
           {/* Offer only what the role can do: a 所属 account has no search. */}
           {canSearch ? (
@@ -318,9 +324,6 @@ export function ChildPage() {
             <Link to="/">ホームへ戻る</Link>
           )}
         </p>
-        {q.error instanceof ApiFailure && q.error.status === 404 && (
-          <BreakGlassForm personId={personId} />
-        )}
       </section>
     );
   const v = q.data;
