@@ -29,6 +29,7 @@ import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
+import { createChildRepository } from "../src/db/child.repository.ts";
 import { openDatabase } from "../src/db/database.ts";
 import { createMunicipalityRepository } from "../src/db/municipality.repository.ts";
 import { ACCOUNT_LOOKUP, withDataScope } from "../src/db/scope.ts";
@@ -54,6 +55,17 @@ const load = () =>
   loadavg()
     .map((x) => x.toFixed(2))
     .join(" / ");
+
+/**
+ * Readers the issue-11 calls are measured for (MIMAMORI_BENCH_WEB_READERS,
+ * default "coordinator"): `coordinator` (総括管理, 要対協 member: every
+ * child), `staff` (支援担当 of the busiest school, not a member: the
+ * children of that school; no 判定一覧) and `school` (that school's 所属
+ * account: the children of the requests sent to it, child view only).
+ */
+const READERS = (process.env.MIMAMORI_BENCH_WEB_READERS ?? "coordinator")
+  .split(",")
+  .filter(Boolean);
 
 /** Only the four issue-11 calls (MIMAMORI_BENCH_WEB_ONLY=issue11): no issue-13 seeding, no browser. */
 const ONLY_ISSUE11 = process.env.MIMAMORI_BENCH_WEB_ONLY === "issue11";
@@ -188,6 +200,108 @@ interface ListPage {
   total: number;
 }
 
+/**
+ * The 支援担当 and 所属 readers of the busiest school (created once per
+ * database), their sessions and their paths: children, households and names
+ * each may see, checked with their own session first so that a refusal is
+ * never counted as an error of the load.
+ */
+async function narrowReaders(
+  db: import("../src/db/database.ts").Database,
+  municipalityId: number,
+  base: string,
+  coordCookie: string,
+  get: <T>(path: string) => Promise<T>,
+): Promise<{
+  staff: { cookie: string; calls: [string, string[]][] };
+  school: { cookie: string; calls: [string, string[]][] };
+}> {
+  const school = await withDataScope({ municipalityId, council: true }, async () => {
+    const repo = createChildRepository(db);
+    const run = await repo.latestRun(municipalityId);
+    return run ? repo.busiestSchool(municipalityId, run) : undefined;
+  });
+  if (!school) throw new Error("no school with flagged children");
+  const users = createUserRepository(db);
+  for (const [loginName, roles] of [
+    ["bench-staff", ["staff"]],
+    ["bench-school", ["affiliation"]],
+  ] as const) {
+    const known = await withDataScope(ACCOUNT_LOOKUP, () => users.findByLogin(loginName));
+    if (!known)
+      await withDataScope({ municipalityId, council: true }, async () =>
+        users.insert({
+          municipalityId,
+          loginName,
+          displayName: "負荷 試験",
+          passwordHash: await hashPassword(PASSWORD),
+          roles: [...roles],
+          council: false,
+          affiliation: school,
+          mustChangePassword: false,
+        }),
+      );
+  }
+  const staffCookie = await login(base, "bench-staff");
+  const schoolCookie = await login(base, "bench-school");
+  const as = async (cookie: string, path: string) =>
+    (await fetch(`${base}${path}`, { headers: { cookie } })).status;
+  // The school's flagged children, from the coordinator's 判定一覧 (所属 filter).
+  const sample: ListPage["rows"] = [];
+  for (const type of ["poverty", "abuse", "developmental", "truancy"]) {
+    const page = await get<ListPage>(
+      `/api/runs/latest/children?type=${type}&affiliation=${encodeURIComponent(school)}&limit=200`,
+    );
+    sample.push(...page.rows);
+  }
+  const people: ListPage["rows"] = [];
+  for (const p of new Map(sample.map((r) => [r.personId, r])).values()) {
+    if (people.length >= 200) break;
+    if ((await as(staffCookie, `/api/children/${encodeURIComponent(p.personId)}`)) === 200)
+      people.push(p);
+  }
+  const households: string[] = [];
+  for (const h of new Set(people.map((p) => p.householdNo).filter((x): x is string => !!x)))
+    if ((await as(staffCookie, `/api/households/${encodeURIComponent(h)}`)) === 200)
+      households.push(h);
+  // The 所属 account sees children of requests sent to it: the coordinator sends them once.
+  const inbox = async () =>
+    (
+      await (
+        await fetch(`${base}/api/sheets/inbox?limit=200`, { headers: { cookie: schoolCookie } })
+      ).json()
+    ).requests as { personId: string }[];
+  if ((await inbox()).length === 0) {
+    const res = await fetch(`${base}/api/sheets/requests/bulk`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", Origin: base, cookie: coordCookie },
+      body: JSON.stringify({ recipient: school, recipientKind: "school", mode: "b" }),
+    });
+    if (res.status !== 201) throw new Error(`requests: ${res.status} ${await res.text()}`);
+  }
+  const requested = [...new Set((await inbox()).map((r) => r.personId))].slice(0, 200);
+  return {
+    staff: {
+      cookie: staffCookie,
+      calls: [
+        ["こども詳細", people.map((p) => `/api/children/${encodeURIComponent(p.personId)}`)],
+        ["世帯", households.map((h) => `/api/households/${encodeURIComponent(h)}`)],
+        [
+          "検索 (氏名 / 生年月日)",
+          people.flatMap((p) => [
+            `/api/search?q=${encodeURIComponent(p.name ?? "")}`,
+            `/api/search?q=${encodeURIComponent(p.birthDate ?? "2015-04-01")}`,
+          ]),
+        ],
+      ],
+    },
+    school: {
+      cookie: schoolCookie,
+      calls: [["こども詳細", requested.map((p) => `/api/children/${encodeURIComponent(p)}`)]],
+    },
+  };
+}
+
 export default async function bench(): Promise<string> {
   const profiles = (process.env.MIMAMORI_BENCH_WEB_PROFILES ?? "city").split(",").filter(Boolean);
   const out = [
@@ -197,8 +311,10 @@ export default async function bench(): Promise<string> {
     "",
     "CPU per request is measured around the loaded run: the server process's own CPU (`process.cpuUsage`, user + system) and the PostgreSQL backends' (the postmaster's children in /proc), each divided by the requests answered. Unlike p95 it hardly depends on what else the shared machine is doing, so it is the figure to compare between versions.",
     "",
-    "| profile | call | one user alone, median of 20 | requests under load | req/s | p50 | p95 | p99 | errors | CPU / request: server + PostgreSQL | load avg (1/5/15 min) before |",
-    "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+    "Readers (MIMAMORI_BENCH_WEB_READERS): `coordinator` is 総括管理 and a 要対協 member (every child); `staff` is a 支援担当 of the school with the most flagged children, not a member (that school's children; no 判定一覧, which is for readers of every child); `school` is that school's 所属 account, after the coordinator sent every flagged child of the school a request (mode b) — child view only. The paths of `staff` and `school` are children, households and names they may see (checked once before the run).",
+    "",
+    "| profile | reader | call | one user alone, median of 20 | requests under load | req/s | p50 | p95 | p99 | errors | CPU / request: server + PostgreSQL | load avg (1/5/15 min) before |",
+    "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|",
   ];
   const browserLines: string[] = [];
   const caseLines: string[] = [];
@@ -249,7 +365,8 @@ export default async function bench(): Promise<string> {
       });
       try {
         const base = server.url.replace(/\/$/, "");
-        const cookie = await login(base, "bench-coord");
+        const coordCookie = await login(base, "bench-coord");
+        const cookie = coordCookie;
         const get = async <T>(path: string): Promise<T> => {
           const res = await fetch(`${base}${path}`, { headers: { cookie } });
           if (res.status !== 200) throw new Error(`${path}: ${res.status} ${await res.text()}`);
@@ -284,26 +401,38 @@ export default async function bench(): Promise<string> {
             ]),
           ],
         ];
-        for (const [label, paths] of ONLY_ISSUE13 ? [] : calls) {
-          // One warm-up request per path shape, so that first-use work (the run's child index) is not timed.
-          await fetch(`${base}${paths[0]}`, { headers: { cookie } });
-          // One user alone first: the cost of a request without queueing.
-          const alone: number[] = [];
-          for (const path of paths.slice(0, 20)) {
-            const t0 = performance.now();
-            await (await fetch(`${base}${path}`, { headers: { cookie } })).text();
-            alone.push(performance.now() - t0);
-          }
-          alone.sort((a, b) => a - b);
-          const before = load();
-          const r = await hammer(base, cookie, paths, opened.embedded?.dataDir);
-          process.stderr.write(
-            `  ${profile} ${label}: p95 ${r.p95} ms, errors ${r.errors}, CPU/request server ${r.nodeCpu.toFixed(2)} ms + PostgreSQL ${r.pgCpu.toFixed(2)} ms, load ${before}\n`,
-          );
-          out.push(
-            `| ${profile} | ${label} | ${percentile(alone, 50).toFixed(0)} ms | ${r.requests.toLocaleString("en-US")} | ${r.rps.toFixed(0)} | ${r.p50.toFixed(0)} ms | **${r.p95.toFixed(0)} ms** | ${r.p99.toFixed(0)} ms | ${r.errors} | ${r.nodeCpu.toFixed(2)} + ${r.pgCpu.toFixed(2)} ms | ${before} |`,
-          );
+        const byReader: [string, string, [string, string[]][]][] = [];
+        if (READERS.includes("coordinator") && !ONLY_ISSUE13)
+          byReader.push(["coordinator", cookie, calls]);
+        if (!ONLY_ISSUE13 && (READERS.includes("staff") || READERS.includes("school"))) {
+          const narrow = await narrowReaders(opened.db, municipalityId, base, coordCookie, get);
+          if (READERS.includes("staff"))
+            byReader.push(["staff", narrow.staff.cookie, narrow.staff.calls]);
+          if (READERS.includes("school"))
+            byReader.push(["school", narrow.school.cookie, narrow.school.calls]);
         }
+        for (const [reader, cookie, readerCalls] of byReader)
+          for (const [label, paths] of readerCalls) {
+            if (paths.length === 0) continue;
+            // One warm-up request per path shape, so that first-use work (the run's child index) is not timed.
+            await fetch(`${base}${paths[0]}`, { headers: { cookie } });
+            // One user alone first: the cost of a request without queueing.
+            const alone: number[] = [];
+            for (const path of paths.slice(0, 20)) {
+              const t0 = performance.now();
+              await (await fetch(`${base}${path}`, { headers: { cookie } })).text();
+              alone.push(performance.now() - t0);
+            }
+            alone.sort((a, b) => a - b);
+            const before = load();
+            const r = await hammer(base, cookie, paths, opened.embedded?.dataDir);
+            process.stderr.write(
+              `  ${profile} ${reader} ${label}: p95 ${r.p95} ms, errors ${r.errors}, CPU/request server ${r.nodeCpu.toFixed(2)} ms + PostgreSQL ${r.pgCpu.toFixed(2)} ms, load ${before}\n`,
+            );
+            out.push(
+              `| ${profile} | ${reader} | ${label} | ${percentile(alone, 50).toFixed(0)} ms | ${r.requests.toLocaleString("en-US")} | ${r.rps.toFixed(0)} | ${r.p50.toFixed(0)} ms | **${r.p95.toFixed(0)} ms** | ${r.p99.toFixed(0)} ms | ${r.errors} | ${r.nodeCpu.toFixed(2)} + ${r.pgCpu.toFixed(2)} ms | ${before} |`,
+            );
+          }
 
         // Issue 13: the home page and the conference screen with ~1,000 open cases.
         const top = await get<{ run: { scoreRunId: number } | null }>("/api/children/top-flagged");

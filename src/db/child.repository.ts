@@ -30,6 +30,27 @@ export interface ChildRun {
   readonly linkRunId: number;
   readonly asOf: string;
   readonly rules: RuleSet;
+  /**
+   * When the run read the corrections in force (score_run.stats
+   * correctionsReadAt; its created_at for runs stored before): a 訂正 made
+   * before it is applied in the run, one made after is pending.
+   */
+  readonly correctionsReadAt?: string;
+}
+
+/** A 訂正 of one cell of a linked row as the child view shows it (issue 11). */
+export interface RecordCorrection {
+  readonly field: string;
+  readonly oldValue: unknown;
+  readonly newValue: unknown;
+  readonly correctedAt: string;
+  /**
+   * `applied`: in force and read by the run shown; `pending`: in force, made
+   * after the run read corrections (the next run applies it);
+   * `withdrawal_pending`: applied by the run shown but withdrawn or
+   * superseded since (the next run goes back to the row's value).
+   */
+  readonly status: "applied" | "pending" | "withdrawal_pending";
 }
 
 export interface PersonRow {
@@ -45,6 +66,8 @@ export interface PersonRow {
 }
 
 export interface LinkedRecord {
+  readonly snapshotId?: number;
+  readonly corrections?: readonly RecordCorrection[];
   readonly sourceId: string;
   readonly fileName: string;
   readonly rowNo: number;
@@ -67,6 +90,8 @@ export interface HouseholdMemberRow extends PersonRow {
   readonly items: readonly { itemId: string; evidence: Evidence }[];
   /** Whether the reader may open this member's child page. */
   readonly visible: boolean;
+  /** Under a 利用停止 in force: no items, no page (as the next run leaves them out). */
+  readonly usageStopped: boolean;
 }
 
 export interface TopFlaggedRow {
@@ -202,6 +227,44 @@ interface RunHead {
   link_run_id: number;
   rule_version_id: number;
   as_of: string;
+  corrections_read_at: string;
+}
+
+/**
+ * Person ids of link runs under a 利用停止 in force, per municipality and
+ * link run: cleared by any change of usage_stop (here or, through NOTIFY,
+ * in another process) and of runs; read again per request while the change
+ * feed is down.
+ */
+function stoppedCacheOf(db: Database) {
+  return feedCacheOf<readonly string[]>(db, "usage-stopped", {
+    topics: ["usage_stop", "score_run", "run_data"],
+    capacity: 1_000,
+  });
+}
+
+/**
+ * The persons of link run `linkRunId` under a 利用停止 in force — by person
+ * id or by a 宛名番号 the stop recorded, as pipeline/score.ts readPopulation
+ * leaves them out — so that the child view, 判定一覧 and search leave them
+ * out at once instead of from the next run (issue 11). Usually empty.
+ */
+export async function stoppedPersons(
+  db: Database,
+  municipalityId: number,
+  linkRunId: number,
+  root: Database = db,
+): Promise<readonly string[]> {
+  return stoppedCacheOf(root).get(`${municipalityId}:${linkRunId}`, async () => {
+    const r = await sql<{ person_id: string }>`
+      SELECT DISTINCT p.person_id
+        FROM usage_stop s
+        JOIN link_person p ON p.municipality_id = s.municipality_id AND p.run_id = ${linkRunId}
+                          AND (p.person_id = s.person_id OR p.resident_nos && s.resident_nos)
+       WHERE s.municipality_id = ${municipalityId} AND s.lifted_at IS NULL
+       ORDER BY p.person_id`.execute(db);
+    return r.rows.map((x) => x.person_id);
+  });
 }
 
 /**
@@ -333,6 +396,9 @@ export function createChildRepository(db: Database, root: Database = db) {
         "s.link_run_id",
         "s.rule_version_id",
         sql<string>`to_char(s.as_of, 'YYYY-MM-DD')`.as("as_of"),
+        sql<string>`coalesce(s.stats->>'correctionsReadAt', to_char(s.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'))`.as(
+          "corrections_read_at",
+        ),
       ])
       .where("s.municipality_id", "=", municipalityId)
       .where("s.completed_at", "is not", null)
@@ -353,7 +419,13 @@ export function createChildRepository(db: Database, root: Database = db) {
       if (!r) return undefined;
       const rules = await rulesOf(municipalityId, r.rule_version_id);
       if (!rules) return undefined;
-      return { scoreRunId: r.id, linkRunId: r.link_run_id, asOf: r.as_of, rules };
+      return {
+        scoreRunId: r.id,
+        linkRunId: r.link_run_id,
+        asOf: r.as_of,
+        rules,
+        correctionsReadAt: r.corrections_read_at,
+      };
     },
 
     /**
@@ -383,6 +455,8 @@ export function createChildRepository(db: Database, root: Database = db) {
           items: { itemId: string; evidence: Evidence }[];
           records: {
             sourceId: string;
+            snapshotId: number;
+            corrections: RecordCorrection[] | null;
             fileName: string;
             rowNo: number;
             asOf: string | null;
@@ -418,12 +492,14 @@ export function createChildRepository(db: Database, root: Database = db) {
               AND si.person_id = c.person_id
               AND si.item_id <> ALL(${hiddenItems(scope)}::text[])) AS items,
           (SELECT coalesce(json_agg(json_build_object(
-                    'sourceId', x.source_id, 'fileName', x.file_name, 'rowNo', x.row_no, 'asOf', x.as_of,
+                    'sourceId', x.source_id, 'snapshotId', x.snapshot_id, 'fileName', x.file_name,
+                    'rowNo', x.row_no, 'asOf', x.as_of,
                     'data', x.data, 'method', x.method, 'probability', x.probability,
-                    'levels', x.levels, 'weights', x.weights)
+                    'levels', x.levels, 'weights', x.weights, 'corrections', x.corrections)
                   ORDER BY x.ord), '[]')
-             FROM (SELECT lr.source_id, lr.file_name, lr.row_no, to_char(ir.as_of, 'YYYY-MM-DD') AS as_of,
+             FROM (SELECT lr.source_id, lr.snapshot_id, lr.file_name, lr.row_no, to_char(ir.as_of, 'YYYY-MM-DD') AS as_of,
                           ${purgedData("ir")} AS data, lr.method, lr.probability, lr.levels, lr.weights,
+                          ${correctionsOf(run, sql`lr`)} AS corrections,
                           row_number() OVER (ORDER BY ir.as_of NULLS FIRST, lr.source_id, lr.row_no) AS ord
                      FROM link_record lr
                      JOIN import_row ir ON ir.municipality_id = lr.municipality_id AND ir.snapshot_id = lr.snapshot_id AND ir.row_no = lr.row_no
@@ -445,9 +521,32 @@ export function createChildRepository(db: Database, root: Database = db) {
           excludedBy: visibleExclusionReasons(scope, run.rules, x.excludedBy),
         })),
         items: row.items,
-        records: row.records.map((x) => ({ ...x, data: x.data ?? {} })),
+        records: row.records.map((x) => ({
+          ...x,
+          data: x.data ?? {},
+          corrections: x.corrections ?? [],
+        })),
         history: historyRows(scope, row.history),
       };
+    },
+
+    /**
+     * Which of `personIds` the reader may see (child-access.ts), in ONE
+     * statement: answers shared between readers (services/child.service.ts)
+     * are cut down to a narrower reader's scope with it, read fresh on every
+     * request (cases, requests and break-the-glass grants change any time).
+     */
+    async accessible(
+      scope: DataScope,
+      run: ChildRun,
+      personIds: readonly string[],
+    ): Promise<Set<string>> {
+      if (scope.children === "all") return new Set(personIds);
+      if (personIds.length === 0 || scope.children === "none") return new Set();
+      const r = await sql<{ person_id: string }>`
+        SELECT x.person_id FROM unnest(${[...new Set(personIds)]}::text[]) AS x(person_id)
+         WHERE ${childAccess(scope, run.linkRunId, sql`x.person_id`)}`.execute(db);
+      return new Set(r.rows.map((x) => x.person_id));
     },
 
     /** A scored child of the run the reader may see, or undefined (missing and out of scope alike). */
@@ -654,7 +753,9 @@ export function createChildRepository(db: Database, root: Database = db) {
      * A household of the run, when the reader may see at least one scored
      * child in it: every member of the run with that 世帯番号, 続柄, 住所 and
      * stints from their 住民基本台帳 rows, the sources they appear in and the
-     * items they hold. Undefined when missing or out of scope.
+     * items they hold (council-only items left out for non-members). Undefined
+     * when missing or out of scope. ONE statement (issue 11: the items were a
+     * second round trip of every household and child view).
      */
     async household(
       scope: DataScope,
@@ -662,18 +763,25 @@ export function createChildRepository(db: Database, root: Database = db) {
       householdNo: string,
     ): Promise<HouseholdMemberRow[] | undefined> {
       const hidden = hiddenSources(scope);
+      // Members under a 利用停止: listed (the registry's household), but with
+      // no items, sources or page, as the next run would leave them.
+      const stopped = await stoppedPersons(db, scope.municipalityId, run.linkRunId, root);
       const r = await sql<
         PersonDbRow & {
           relationship: string | null;
           address: string | null;
           stints: { from: string | null; until: string | null; reason: string | null }[] | null;
           sources: { sourceId: string; rows: number }[] | null;
+          items: { itemId: string; evidence: Evidence }[] | null;
           visible: boolean;
+          usage_stopped: boolean;
         }
       >`
         SELECT ${cols(run.asOf)},
-               j.relationship, j.address, j.stints, src.sources,
+               j.relationship, j.address, j.stints, src.sources, it.items,
+               (p.person_id = ANY(${stopped}::text[])) AS usage_stopped,
                (EXISTS (SELECT 1 FROM score_result sr WHERE sr.run_id = ${run.scoreRunId} AND sr.person_id = p.person_id)
+                 AND p.person_id <> ALL(${stopped}::text[])
                  AND ${childAccess(scope, run.linkRunId, sql`p.person_id`)}) AS visible
           FROM link_person p
           LEFT JOIN LATERAL (
@@ -693,26 +801,28 @@ export function createChildRepository(db: Database, root: Database = db) {
                        AND lr.source_id <> ALL(${hidden}::text[])
                      GROUP BY lr.source_id) s
           ) src ON true
+          LEFT JOIN LATERAL (
+            SELECT jsonb_agg(jsonb_build_object('itemId', si.item_id, 'evidence', si.evidence)
+                             ORDER BY si.item_id) AS items
+              FROM score_item si
+             WHERE si.municipality_id = p.municipality_id AND si.run_id = ${run.scoreRunId}
+               AND si.person_id = p.person_id
+               AND si.item_id <> ALL(${hiddenItems(scope)}::text[])
+          ) it ON true
          WHERE p.run_id = ${run.linkRunId} AND p.municipality_id = ${scope.municipalityId}
            AND p.household_no = ${householdNo}
          ORDER BY p.birth_date NULLS LAST, p.person_id
          LIMIT 100`.execute(db);
       if (!r.rows.some((x) => x.visible)) return undefined;
-      const items = await this.items(
-        scope,
-        run,
-        r.rows.map((x) => x.person_id),
-      );
       return r.rows.map((x) => ({
         ...person(x),
         relationship: x.relationship,
         address: x.address,
         stints: x.stints ?? [],
-        sources: x.sources ?? [],
-        items: items
-          .filter((i) => i.personId === x.person_id)
-          .map((i) => ({ itemId: i.itemId, evidence: i.evidence })),
+        sources: x.usage_stopped ? [] : (x.sources ?? []),
+        items: x.usage_stopped ? [] : (x.items ?? []),
         visible: x.visible,
+        usageStopped: x.usage_stopped,
       }));
     },
 
@@ -753,11 +863,14 @@ export function createChildRepository(db: Database, root: Database = db) {
       const flaggedCount = scope.council
         ? sql`(SELECT count(*)::int FROM score_result sr WHERE sr.run_id = ${run.scoreRunId} AND sr.person_id = p.person_id AND sr.flagged)`
         : visibleFlagCount(run.scoreRunId, hidden);
+      // A person under a 利用停止 is found by nobody from the moment it is recorded.
+      const stopped = await stoppedPersons(db, scope.municipalityId, run.linkRunId, root);
       const r = await sql<PersonDbRow & { flagged: number; total: number }>`
         SELECT ${cols(run.asOf)}, ${flaggedCount} AS flagged, count(*) OVER ()::int AS total
           FROM link_person p
          WHERE p.run_id = ${run.linkRunId} AND p.municipality_id = ${scope.municipalityId}
            AND ${match}
+           AND p.person_id <> ALL(${stopped}::text[])
            AND EXISTS (SELECT 1 FROM score_result sr WHERE sr.run_id = ${run.scoreRunId} AND sr.person_id = p.person_id)
            AND ${childAccess(scope, run.linkRunId, sql`p.person_id`)}
          ORDER BY flagged DESC, p.name_kana NULLS LAST, p.person_id
@@ -810,6 +923,8 @@ export function createChildRepository(db: Database, root: Database = db) {
      */
     async topFlagged(scope: DataScope, run: ChildRun, limit: number): Promise<TopFlaggedRow[]> {
       await ensureHomeFlagged(scope, run);
+      // 利用停止 since the run: left out at once (the next run leaves them out of home_flagged).
+      const stopped = await stoppedPersons(db, scope.municipalityId, run.linkRunId, root);
       const r = await sql<{
         person_id: string;
         name: string | null;
@@ -828,12 +943,13 @@ export function createChildRepository(db: Database, root: Database = db) {
                  WHERE t.run_id = ${run.scoreRunId} AND t.council = ${scope.council}
                    AND t.municipality_id = ${scope.municipalityId}
                    AND ${childAccess(scope, run.linkRunId, sql`t.person_id`)}
+                   AND t.person_id <> ALL(${stopped}::text[])
                    ${
                      // Positions run 1..n: a reader who may see every child
                      // needs just the first `limit`, one range of the key
                      // (row-level security's filters make the planner expect
                      // a few rows and otherwise scan and sort them all).
-                     scope.children === "all" ? sql`AND t.pos <= ${limit}` : sql``
+                     scope.children === "all" ? sql`AND t.pos <= ${limit + stopped.length}` : sql``
                    }
                  ORDER BY t.pos
                  LIMIT ${limit}) t
@@ -876,4 +992,27 @@ function visibleFlagCount(
                                             JOIN score_item si ON si.municipality_id = sr.municipality_id AND si.run_id = sr.run_id AND si.person_id = sr.person_id
                                                               AND si.item_id = h.item_id
                                            WHERE h.difficulty = sr.difficulty), 0) >= sr.threshold)`;
+}
+
+/**
+ * The 訂正 of a linked row (`lr`: snapshot_id, row_no) that matter to the run
+ * shown, as JSON: corrections in force (applied when made before the run read
+ * them, else pending) and corrections the run applied that have since been
+ * withdrawn or superseded. Row-level security keeps a 要対協 row's
+ * corrections from non-members, like the row.
+ */
+function correctionsOf(run: ChildRun, lr: RawBuilder<unknown>) {
+  const readAt = sql`${run.correctionsReadAt ?? "infinity"}::timestamptz`;
+  return sql`(SELECT json_agg(json_build_object(
+                  'field', fc.field, 'oldValue', fc.old_value, 'newValue', fc.new_value,
+                  'correctedAt', to_char(fc.corrected_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
+                  'status', CASE WHEN fc.withdrawn_at IS NOT NULL THEN 'withdrawal_pending'
+                                 WHEN fc.corrected_at < ${readAt} THEN 'applied'
+                                 ELSE 'pending' END)
+                ORDER BY fc.id)
+          FROM fact_correction fc
+         WHERE fc.municipality_id = ${lr}.municipality_id AND fc.snapshot_id = ${lr}.snapshot_id
+           AND fc.row_no = ${lr}.row_no
+           AND (fc.withdrawn_at IS NULL
+                OR (fc.corrected_at < ${readAt} AND fc.withdrawn_at >= ${readAt})))`;
 }

@@ -118,6 +118,19 @@ export function createCorrectionRepository(db: Database) {
       return r.rows;
     },
 
+    /**
+     * The database's clock (ISO): a run takes it just before reading the
+     * corrections in force, so a correction is applied by the run exactly
+     * when it was made before this time and not withdrawn before it.
+     */
+    async readTime(): Promise<string> {
+      const r = await sql<{ at: string }>`
+        SELECT to_char(statement_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS at`.execute(
+        db,
+      );
+      return r.rows[0]?.at as string;
+    },
+
     /** Corrections in force by row (`rowKey`): field → corrected value. */
     async inForce(m: number): Promise<Map<string, Record<string, Value>>> {
       const r = await sql<{ snapshotId: number; rowNo: number; field: string; newValue: Value }>`

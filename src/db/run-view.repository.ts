@@ -42,6 +42,13 @@ export interface ListFilter {
    * score_result.excluded_by). The workflow (cases) adds its own states here.
    */
   readonly supported?: boolean;
+  /**
+   * Persons left out: those under a 利用停止 recorded since the run
+   * (child.repository.ts stoppedPersons), so that 判定一覧, its count, ルール
+   * 詳細 and the export leave them out at once (issue 11). Part of the view
+   * cache's key.
+   */
+  readonly excluded?: readonly string[];
 }
 
 export type ListSort = "priority" | "age" | "affiliation";
@@ -187,6 +194,8 @@ function whereSql(f: ListFilter): RawBuilder<boolean> {
         : sql<boolean>`cardinality(res.excluded_by) = 0`,
     );
   if (f.items) parts.push(conditionSql(f.items));
+  if (f.excluded?.length)
+    parts.push(sql<boolean>`res.person_id <> ALL(${[...f.excluded]}::text[])`);
   return sql<boolean>`${sql.join(parts, sql.raw(" AND "))}`;
 }
 

@@ -235,7 +235,12 @@ export async function readPopulation(
       .map((p) => p.personId),
   );
   // 訂正 (db/correction.repository.ts): corrected cells replace the stored ones, rows unchanged.
-  const corrections = await createCorrectionRepository(db).inForce(mid);
+  // The database's time just before they are read goes into the run's stats
+  // (`correctionsReadAt`): the child view shows a correction made before it
+  // as applied by the run, one made after as pending (issue 11).
+  const correctionRepo = createCorrectionRepository(db);
+  const correctionsReadAt = await correctionRepo.readTime();
+  const corrections = await correctionRepo.inForce(mid);
   const persons = linked
     .filter((p) => !stopped.has(p.personId))
     .map((p) => ({
@@ -277,7 +282,7 @@ export async function readPopulation(
     }
   }
   const { population, report } = builder.finish();
-  return { persons, population, report, sources: declared };
+  return { persons, population, report, sources: declared, correctionsReadAt };
 }
 
 const corrected = <T extends object>(data: T, overlay: object | undefined): T =>
@@ -310,9 +315,12 @@ export async function scoreRun(
   // Stored JSON is checked again: a version edited in the database must not run half-valid.
   const rules: RuleSet = parseRuleSet(stored.rules, sources);
 
-  const { persons, population, report } = await readPopulation(target.db, mid, link.id, {
-    declared: sources,
-  });
+  const { persons, population, report, correctionsReadAt } = await readPopulation(
+    target.db,
+    mid,
+    link.id,
+    { declared: sources },
+  );
   const tRead = clock();
 
   // Evaluation and scoring are two stages of progress; together they are runScoring.
@@ -389,6 +397,7 @@ export async function scoreRun(
     children: run.children.length,
     attribution: report,
     decisions: options.decisions?.length ?? 0,
+    correctionsReadAt,
     // Capacity planning as the run saw it (issue 6: which threshold fits the review capacity).
     capacity: capacity.map((c) => ({
       difficulty: c.difficulty,

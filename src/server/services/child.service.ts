@@ -13,6 +13,7 @@ import {
   createChildRepository,
   type HouseholdMemberRow,
   type PersonRow,
+  stoppedPersons,
 } from "../../db/child.repository.ts";
 import type { Database } from "../../db/database.ts";
 import { createSheetRepository } from "../../db/sheet.repository.ts";
@@ -89,6 +90,7 @@ function householdView(
         evidence: withText(i.evidence),
       })),
       canOpen: m.visible,
+      usageStopped: m.usageStopped,
     })),
   };
 }
@@ -181,15 +183,19 @@ export const CHILD_ANSWER_ENTRIES = 2_000;
 
 /**
  * Child, household and search answers of the latest run (db/change-bus.ts),
- * only for readers who see every child (`children: "all"`): their answer
- * depends on nothing personal, so it is keyed by municipality, 要対協
- * membership and the run — never shared across municipalities or between
- * members and non-members. Readers limited to some children (支援担当, 所属)
- * are never served from it: their scope depends on their cases and requests.
- * Cleared by any change of runs, run data, 利用停止 or 訂正, in this process
- * at once and in others through NOTIFY (0092, 0093); not used while the LISTEN
- * connection is down. Masking and auditing stay per request (the route masks
- * the answer on its way out).
+ * always as a reader who sees every child of the municipality would get them
+ * (`sharedScope`): such an answer depends on nothing personal, so it is keyed
+ * by municipality, 要対協 membership and the run — never shared across
+ * municipalities or between members and non-members. A narrower reader
+ * (支援担当: cases, affiliation, break-the-glass) is served the same answer
+ * cut down to their scope with ONE fresh statement per request
+ * (`repo.accessible`): the child must be theirs, household members they may
+ * not open lose `canOpen`, search hits they may not see are dropped before
+ * paging. 所属 accounts see only what requests share and are not served from
+ * it. Cleared by any change of runs, run data, 利用停止 or 訂正, in this
+ * process at once and in others through NOTIFY (0092, 0093); not used while
+ * the LISTEN connection is down. Masking and auditing stay per request (the
+ * route masks the answer on its way out).
  */
 export function childAnswerCacheOf(db: Database) {
   return feedCacheOf<unknown>(db, "child-answers", {
@@ -198,16 +204,26 @@ export function childAnswerCacheOf(db: Database) {
   });
 }
 
-/** The cache key of an answer, or undefined when the reader's answers are not cached. */
-function answerKey(
-  scope: DataScope,
-  runId: number,
-  view: string,
-  params: readonly unknown[],
-): string | undefined {
-  if (scope.children !== "all") return undefined;
+/**
+ * The scope whose answers are shared: the reader's municipality and 要対協
+ * membership, every child. Only ever used to compute an answer that is then
+ * cut down to the reader's own scope (or served as is to a reader of `all`).
+ */
+function sharedScope(scope: DataScope): DataScope {
+  return { ...scope, children: "all", affiliation: null, userId: 0 };
+}
+
+/** The cache key of a shared answer (`scope` is a {@link sharedScope}). */
+function answerKey(scope: DataScope, runId: number, view: string, params: readonly unknown[]) {
   return JSON.stringify([scope.municipalityId, scope.council, runId, view, ...params]);
 }
+
+/**
+ * Search candidates kept for narrower readers: the first this many hits of
+ * the whole municipality; a query matching more is answered by SQL in the
+ * reader's scope instead (exact paging and total).
+ */
+export const SEARCH_CANDIDATES = 500;
 
 function searchIn(
   db: Database,
@@ -229,57 +245,117 @@ function searchIn(
   });
 }
 
+/** What the child view answers: the view, a child under a 利用停止, or nothing (missing / out of scope). */
+export type ChildViewAnswer = ChildView | "usage_stopped" | undefined;
+
 export function createChildService(db: Database) {
   const repo = createChildRepository(db);
   const answers = childAnswerCacheOf(db);
-  /** `compute()`, or its cached answer for the latest run when the reader may share one. */
+  /** `compute()`, or its cached answer for the latest run (`scope` is a {@link sharedScope}). */
   async function cached<T>(
     scope: DataScope,
     view: string,
     params: readonly unknown[],
     compute: () => Promise<T>,
   ): Promise<T> {
-    if (scope.children !== "all") return compute();
     // The run head is itself cached: no query when warm.
     const run = await repo.latestRun(scope.municipalityId);
-    const key = run ? answerKey(scope, run.scoreRunId, view, params) : undefined;
-    if (!key) return compute();
-    return (await answers.get(key, compute)) as T;
+    if (!run) return compute();
+    return (await answers.get(answerKey(scope, run.scoreRunId, view, params), compute)) as T;
+  }
+  /** Which of `ids` a narrower reader may see, in the latest run (one statement). */
+  async function accessible(scope: DataScope, ids: readonly string[]): Promise<Set<string>> {
+    const run = await repo.latestRun(scope.municipalityId);
+    return run ? repo.accessible(scope, run, ids) : new Set();
+  }
+  /** Household members the reader may open (a shared answer cut down to the reader). */
+  function narrowed(h: HouseholdView, ok: Set<string>): HouseholdView {
+    return {
+      ...h,
+      members: h.members.map((m) => ({ ...m, canOpen: m.canOpen && ok.has(m.personId) })),
+    };
   }
   return {
     latestRun: (municipalityId: number) => repo.latestRun(municipalityId),
 
-    /** The child view, or undefined when missing or outside the scope (the caller answers 404). */
+    /**
+     * The child view; "usage_stopped" for a child of the reader's scope under
+     * a 利用停止; undefined when missing or outside the scope (the caller
+     * answers 404 alike).
+     */
     async view(
       scope: DataScope,
       roles: readonly string[],
       personId: string,
       maskingVersion: string,
-    ): Promise<ChildView | undefined> {
+    ): Promise<ChildViewAnswer> {
+      // A 所属 account's view is built from its requests' shared snapshots: its own.
+      if (scope.children === "requests")
+        return inOneTransaction(db, (repo, trx) =>
+          viewIn(repo, trx, db, scope, roles, personId, maskingVersion),
+        );
       const withHousehold = roles.some((r) => r === "coordinator" || r === "staff");
-      return cached(scope, "child", [personId, maskingVersion, withHousehold], () =>
+      const shared = sharedScope(scope);
+      const full = await cached(shared, "child", [personId, maskingVersion, withHousehold], () =>
         inOneTransaction(db, (repo, trx) =>
-          viewIn(repo, trx, scope, roles, personId, maskingVersion),
+          viewIn(repo, trx, db, shared, roles, personId, maskingVersion),
         ),
       );
+      if (scope.children === "all" || full === undefined) return full;
+      const members =
+        full !== "usage_stopped" && full.household
+          ? full.household.members.filter((m) => m.canOpen).map((m) => m.personId)
+          : [];
+      const ok = await accessible(scope, [personId, ...members]);
+      if (!ok.has(personId)) return undefined;
+      if (full === "usage_stopped" || !full.household) return full;
+      return { ...full, household: narrowed(full.household, ok) };
     },
 
     async household(scope: DataScope, householdNo: string): Promise<HouseholdView | undefined> {
-      return cached(scope, "household", [householdNo], () =>
+      const shared = sharedScope(scope);
+      const full = await cached(shared, "household", [householdNo], () =>
         inOneTransaction(db, async (repo) => {
-          const run = await repo.latestRun(scope.municipalityId);
+          const run = await repo.latestRun(shared.municipalityId);
           if (!run) return undefined;
-          const members = await repo.household(scope, run, householdNo);
-          return members ? householdView(run, scope, householdNo, members) : undefined;
+          const members = await repo.household(shared, run, householdNo);
+          return members ? householdView(run, shared, householdNo, members) : undefined;
         }),
       );
+      if (scope.children === "all" || full === undefined) return full;
+      // Seen only when the reader may open at least one (scored, not stopped) child of it.
+      const ok = await accessible(
+        scope,
+        full.members.filter((m) => m.canOpen).map((m) => m.personId),
+      );
+      return ok.size === 0 ? undefined : narrowed(full, ok);
     },
 
     async search(scope: DataScope, q: string, page: { limit: number; offset: number }) {
       const query = classifyQuery(q);
-      return cached(scope, "search", [query, page.limit, page.offset], () =>
-        searchIn(db, scope, query, page),
+      const shared = sharedScope(scope);
+      if (scope.children === "all")
+        return cached(shared, "search", [query, page.limit, page.offset], () =>
+          searchIn(db, shared, query, page),
+        );
+      // A narrower reader: the municipality's first SEARCH_CANDIDATES hits
+      // (shared), those the reader may see, then the page.
+      const all = await cached(shared, "search", [query, SEARCH_CANDIDATES, 0], () =>
+        searchIn(db, shared, query, { limit: SEARCH_CANDIDATES, offset: 0 }),
       );
+      if (all.total > all.hits.length) return searchIn(db, scope, query, page);
+      const ok = await accessible(
+        scope,
+        all.hits.map((h) => h.personId),
+      );
+      const mine = all.hits.filter((h) => ok.has(h.personId));
+      return {
+        run: all.run,
+        kind: all.kind,
+        total: mine.length,
+        ...page,
+        hits: mine.slice(page.offset, page.offset + page.limit),
+      };
     },
 
     /**
@@ -306,19 +382,27 @@ export function createChildService(db: Database) {
 async function viewIn(
   repo: ReturnType<typeof createChildRepository>,
   db: Database,
+  root: Database,
   scope: DataScope,
   roles: readonly string[],
   personId: string,
   maskingVersion: string,
-): Promise<ChildView | undefined> {
+): Promise<ChildViewAnswer> {
   const run = await repo.latestRun(scope.municipalityId);
   if (!run) return undefined;
+  // 利用停止 (db/rights.repository.ts): from the moment it is recorded the
+  // child's scores, items and records are no longer shown (the next run
+  // leaves them out); a reader who may see the child is told why.
+  const stopped = (await stoppedPersons(db, scope.municipalityId, run.linkRunId, root)).includes(
+    personId,
+  );
   // A 所属 account sees a child only through the requests sent to it, and
   // only what their sharing modes share (issue 13): never the live scores,
   // records, history or household.
-  if (scope.children === "requests") {
+  if (scope.children === "requests" || stopped) {
     const child = await repo.findChild(scope, run, personId);
-    return child ? sharedChildView(db, scope, maskingVersion, run, child) : undefined;
+    if (!child) return undefined;
+    return stopped ? "usage_stopped" : sharedChildView(db, scope, maskingVersion, run, child);
   }
   // The child, scores, items, records and history in one statement; the
   // run head and the comparisons come from memory when warm.
@@ -361,6 +445,7 @@ async function viewIn(
       items: t.items.map((i) => ({ ...i, evidence: withText(i.evidence) })),
     })),
     records: records.map((r) => ({
+      corrections: (r.corrections ?? []).map((x) => ({ ...x })),
       sourceId: r.sourceId,
       sourceName: sourceName(r.sourceId),
       fileName: r.fileName,

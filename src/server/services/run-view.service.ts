@@ -7,6 +7,7 @@
  */
 import { sql } from "kysely";
 import { feedCacheOf } from "../../db/change-bus.ts";
+import { stoppedPersons } from "../../db/child.repository.ts";
 import type { Database } from "../../db/database.ts";
 import {
   createRunViewRepository,
@@ -225,6 +226,21 @@ export function buildFilter(
     ...(q.supported ? { supported: q.supported } : {}),
   };
   return { filter, type, audit };
+}
+
+/**
+ * The filter with the persons under a 利用停止 in force left out (issue 11:
+ * from the moment the stop is recorded, not from the next run). Their ids
+ * come from a small cached read (child.repository.ts stoppedPersons).
+ */
+export async function withUsageStops(
+  db: Database,
+  municipalityId: number,
+  run: RunForView,
+  filter: ListFilter,
+): Promise<ListFilter> {
+  const stopped = await stoppedPersons(db, municipalityId, run.linkRunId);
+  return stopped.length ? { ...filter, excluded: stopped } : filter;
 }
 
 /** Exclusion reason ids → names (non-members never see 要対協 reasons: removed in SQL). */

@@ -6,6 +6,7 @@
  */
 import { createAuditRepository } from "../../../db/audit.repository.ts";
 import type { Database } from "../../../db/database.ts";
+import { MimamoriError } from "../../../domain/errors.ts";
 import { type Actor, can } from "../../../domain/policy/index.ts";
 import { maskingOf } from "../../openapi/identity.ts";
 import {
@@ -102,6 +103,17 @@ export const childRoutes = createRouter()
       const { personId } = c.req.valid("param");
       const { set } = await maskingOf(c);
       const view = await createChildService(db).view(scope, actor.roles, personId, set.label);
+      if (view === "usage_stopped") {
+        // A child of the reader's scope under a 利用停止: the attempt is audited and the reason given.
+        await auditView(db, actor, clientAddress(c), "child.view", `person:${personId}`, personId, {
+          usageStopped: true,
+          council: scope.council,
+        });
+        throw new MimamoriError(
+          "not_found",
+          "このこどもは利用停止中のため、判定・記録・世帯を表示しません。利用停止の記録と解除は「開示・訂正・利用停止」の画面で確認してください。",
+        );
+      }
       if (!view)
         return refuseAsNotFound(
           c,

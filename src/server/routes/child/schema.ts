@@ -116,6 +116,10 @@ const memberSchema = z
     ),
     items: z.array(z.object({ itemId: z.string(), name: z.string(), evidence: evidenceSchema })),
     canOpen: z.boolean().openapi({ description: "この利用者がこども詳細を開けるか" }),
+    usageStopped: z.boolean().openapi({
+      description:
+        "利用停止中（項目・記録元を示さず、こども詳細も開けません。次回の判定からも除かれます）",
+    }),
   })
   .openapi("HouseholdMember");
 
@@ -174,6 +178,20 @@ export const childViewSchema = z
         data: identityRow(z.record(z.string(), z.unknown())),
         method: z.string(),
         probability: z.number().nullable(),
+        corrections: z
+          .array(
+            z.object({
+              field: z.string(),
+              oldValue: z.unknown(),
+              newValue: z.unknown(),
+              correctedAt: z.string(),
+              status: z.enum(["applied", "pending", "withdrawal_pending"]),
+            }),
+          )
+          .openapi({
+            description:
+              "この行の訂正（名寄せ・判定に使う識別項目は訂正できません）。applied: この判定で反映済み、pending: 次回の判定で反映、withdrawal_pending: この判定に反映済みだが取り消し済み（次回の判定で元の値に戻る）",
+          }),
         explanation: z.array(
           z.object({
             field: z.string(),

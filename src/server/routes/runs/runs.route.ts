@@ -36,6 +36,7 @@ import {
   runInfo,
   safeCell,
   visibleItems,
+  withUsageStops,
 } from "../../services/run-view.service.ts";
 import {
   dashboardResponse,
@@ -237,7 +238,9 @@ export const runRoutes = createRouter()
       if (!run) noRun();
       if (scope.children !== "all")
         throw new MimamoriError("forbidden", "判定一覧を見る権限がありません。");
-      const { filter, type, audit } = buildFilter(scope, run, q);
+      const built = buildFilter(scope, run, q);
+      const { type, audit } = built;
+      const filter = await withUsageStops(db, actor.municipalityId, run, built.filter);
       await ensureChildIndex(db, actor.municipalityId, run);
       const repo = createRunViewRepository(db);
       const page = await repo.list(scope, run, filter, {
@@ -305,7 +308,9 @@ export const runRoutes = createRouter()
       if (!run) noRun();
       if (scope.children !== "all")
         throw new MimamoriError("forbidden", "ルール詳細を見る権限がありません。");
-      const { filter, type, audit } = buildFilter(scope, run, q);
+      const built = buildFilter(scope, run, q);
+      const { type, audit } = built;
+      const filter = await withUsageStops(db, actor.municipalityId, run, built.filter);
       await ensureChildIndex(db, actor.municipalityId, run);
       const visible = visibleItems(scope, run);
       const rule = run.rules.types.find((t) => t.difficulty === type);
@@ -373,7 +378,9 @@ export const runRoutes = createRouter()
       if (!run) noRun();
       if (scope.children !== "all")
         throw new MimamoriError("forbidden", "判定一覧を出力する権限がありません。");
-      const { filter, type, audit } = buildFilter(scope, run, q);
+      const built = buildFilter(scope, run, q);
+      const { type, audit } = built;
+      const filter = await withUsageStops(db, actor.municipalityId, run, built.filter);
       await ensureChildIndex(db, actor.municipalityId, run);
       const repo = createRunViewRepository(db);
       // Every child the file will hold is recorded before the first line is

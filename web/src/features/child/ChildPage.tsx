@@ -126,6 +126,29 @@ function keyValues(r: RecordView): string {
   return parts.slice(0, 4).join("、");
 }
 
+const CORRECTION_STATUS: Record<RecordView["corrections"][number]["status"], string> = {
+  applied: "この判定に反映済み",
+  pending: "次回の判定で反映",
+  withdrawal_pending: "取り消し済み（次回の判定で元の値に戻る）",
+};
+
+const shownValue = (v: unknown) => (v === null || v === undefined ? "（空欄）" : String(v));
+
+/** 訂正 of a row: old → new and whether the run shown already uses it. */
+function Corrections({ corrections }: { corrections: RecordView["corrections"] }) {
+  if (corrections.length === 0) return null;
+  return (
+    <ul className="muted" data-testid="corrections">
+      {corrections.map((c) => (
+        <li key={`${c.field}-${c.correctedAt}-${c.status}`} data-status={c.status}>
+          訂正 {c.field}: {shownValue(c.oldValue)} → {shownValue(c.newValue)}（
+          {CORRECTION_STATUS[c.status]}）
+        </li>
+      ))}
+    </ul>
+  );
+}
+
 function Timeline({ records }: { records: ChildView["records"] }) {
   if (records.length === 0) return <p>つながった記録はありません。</p>;
   return (
@@ -148,7 +171,10 @@ function Timeline({ records }: { records: ChildView["records"] }) {
             <td>
               {r.fileName} {r.rowNo}行目
             </td>
-            <td>{keyValues(r)}</td>
+            <td>
+              {keyValues(r)}
+              <Corrections corrections={r.corrections} />
+            </td>
             <td>
               {r.method !== "probabilistic" || r.explanation.length === 0 ? (
                 <span>

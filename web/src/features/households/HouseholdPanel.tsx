@@ -90,6 +90,7 @@ export function HouseholdPanel({ household, focus }: { household: HouseholdView;
                   (m.name ?? m.personId)
                 )}
                 <div className="muted">{m.nameKana}</div>
+                {m.usageStopped ? <div className="muted">利用停止中</div> : null}
               </td>
               <td>{ageText(m)}</td>
               <td>
