@@ -8,6 +8,28 @@
 export const MIN_PASSWORD_LENGTH = 12;
 export const MAX_PASSWORD_LENGTH = 256;
 
+/**
+ * Why a password containing the login name is refused, in the words the
+ * server answers with and the password pages show beside the field (the
+ * session carries PASSWORD_RULES to the page, so the two never differ).
+ */
+export const LOGIN_NAME_RULE =
+  "パスワードにログイン名を含めないでください。ログイン名は職員の間で知られていて、パスワードを推測する人が最初に試すためです（大文字・小文字は区別しません）。";
+
+/** The rules as the password pages list them beside the new password (id → sentence). */
+export const PASSWORD_RULES: readonly { readonly id: string; readonly text: string }[] = [
+  {
+    id: "length",
+    text: `${MIN_PASSWORD_LENGTH} 文字以上（${MAX_PASSWORD_LENGTH} 文字まで）。記号や数字を混ぜる決まりはありません。覚えやすい語句をいくつかつなげると長く安全になります。`,
+  },
+  { id: "login_name", text: LOGIN_NAME_RULE },
+  { id: "current", text: "現在のパスワードとは別のものにしてください。" },
+  {
+    id: "well_known",
+    text: "よく使われるパスワード、キーボードの並び、連続した数字や文字、同じ文字の繰り返しは使えません。",
+  },
+];
+
 /** Returns Japanese problems with `candidate`, empty when acceptable. */
 export function checkPassword(
   candidate: string,
@@ -20,7 +42,7 @@ export function checkPassword(
   if (length > MAX_PASSWORD_LENGTH)
     problems.push(`パスワードは ${MAX_PASSWORD_LENGTH} 文字以下にしてください。`);
   if (context.loginName && candidate.toLowerCase().includes(context.loginName.toLowerCase())) {
-    problems.push("パスワードにログイン名を含めないでください。");
+    problems.push(LOGIN_NAME_RULE);
   }
   if (context.currentPassword !== undefined && candidate === context.currentPassword) {
     problems.push("現在のパスワードとは別のパスワードにしてください。");

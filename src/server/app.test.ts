@@ -105,6 +105,18 @@ describe("authentication API (PostgreSQL)", () => {
     expect(weak.status).toBe(400);
     expect(weak.body.error.details).toContain("パスワードは 12 文字以上にしてください。");
 
+    // A password containing the login name: refused with the reason, in the
+    // same words the session gives the password pages to show beside the field.
+    const me = await c.json<SessionInfo>("/api/auth/me");
+    const rule = me.body.passwordRules.find((r) => r.id === "login_name");
+    expect(rule?.text).toMatch(/^パスワードにログイン名を含めないでください。.+ため/);
+    const withName = await c.json<ApiError>("/api/auth/password", {
+      method: "POST",
+      body: { currentPassword: adminPassword, newPassword: "ADMIN-kawa-no-nagare" },
+    });
+    expect(withName.status).toBe(400);
+    expect(withName.body.error.details).toEqual([rule?.text]);
+
     const changed = await c.json<SessionInfo>("/api/auth/password", {
       method: "POST",
       body: { currentPassword: adminPassword, newPassword: NEW_PASSWORD },

@@ -86,8 +86,36 @@ describe.skipIf(!hasBrowser)("login in a real browser (Chromium)", () => {
     expect(await page.getByText("初回ログインです").count()).toBe(1);
     await shot("02-forced-password-change");
 
+    // The rules are listed beside the new password, the login-name rule with its reason.
+    const field = page.getByLabel("新しいパスワード（12 文字以上）");
+    expect(await page.locator("#pw-rules").textContent()).toContain(
+      "パスワードにログイン名を含めないでください。ログイン名は職員の間で知られていて",
+    );
+    // A password containing the login name (any case): the reason appears beside the field
+    // at once, and 変更する sends nothing until it is fixed.
     await page.getByLabel("現在のパスワード").fill(tempPassword);
-    await page.getByLabel("新しいパスワード（12 文字以上）").fill("mimamori-test-2026");
+    await field.fill("Admin-kawa-no-nagare");
+    await page.getByLabel("新しいパスワード（確認）").fill("Admin-kawa-no-nagare");
+    const problems = page.getByTestId("password-problems");
+    await problems.waitFor();
+    expect(await problems.textContent()).toMatch(
+      /^パスワードにログイン名を含めないでください。.+推測する人が最初に試すため/,
+    );
+    expect(await field.getAttribute("aria-describedby")).toContain("pw-problems");
+    let sent = 0;
+    const count = (r: { url(): string }) => {
+      if (r.url().endsWith("/api/auth/password")) sent++;
+    };
+    page.on("request", count);
+    await page.getByRole("button", { name: "変更する" }).click();
+    await page.waitForTimeout(300);
+    page.off("request", count);
+    expect(sent).toBe(0);
+    expect(await page.getByRole("heading", { name: "パスワードの変更" }).count()).toBe(1);
+    await shot("02c-password-with-login-name");
+
+    await page.getByLabel("現在のパスワード").fill(tempPassword);
+    await field.fill("mimamori-test-2026");
     await page.getByLabel("新しいパスワード（確認）").fill("mimamori-test-2026");
     await page.getByRole("button", { name: "変更する" }).click();
 

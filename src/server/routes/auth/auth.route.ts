@@ -1,6 +1,7 @@
 import { getCookie } from "hono/cookie";
 import { createAccountRepository } from "../../../db/account.repository.ts";
 import { requiresSecondFactor } from "../../../domain/account-policy.ts";
+import { PASSWORD_RULES } from "../../../domain/password-policy.ts";
 import { ROLE_LABELS, ROLES } from "../../../domain/policy/index.ts";
 import {
   challengeOf,
@@ -48,6 +49,7 @@ import {
 } from "./schema.ts";
 
 const roleCatalog = ROLES.map((id) => ({ id, label: ROLE_LABELS[id] }));
+const passwordRules = PASSWORD_RULES.map((r) => ({ ...r }));
 const tags = ["認証"];
 
 export const authRoutes = createRouter()
@@ -186,6 +188,7 @@ export const authRoutes = createRouter()
           user: await toCurrentUser(c.get("deps").db, session.user),
           csrfToken: session.csrfToken,
           roleCatalog,
+          passwordRules,
         },
         200,
       );
@@ -212,7 +215,12 @@ export const authRoutes = createRouter()
       await changePassword(deps, { user: session.user, token: session.token, ...body });
       const fresh = { ...session.user, mustChangePassword: false };
       return c.json(
-        { user: await toCurrentUser(deps.db, fresh), csrfToken: session.csrfToken, roleCatalog },
+        {
+          user: await toCurrentUser(deps.db, fresh),
+          csrfToken: session.csrfToken,
+          roleCatalog,
+          passwordRules,
+        },
         200,
       );
     },
@@ -369,5 +377,5 @@ export const authRoutes = createRouter()
 /** Sets the session cookie and shapes the session answer of a completed login. */
 function sessionAnswer(c: Parameters<typeof setSessionCookie>[0], result: LoginResult) {
   setSessionCookie(c, result.token, (c.get("deps") as { secureCookies: boolean }).secureCookies);
-  return { user: result.user, csrfToken: result.csrfToken, roleCatalog };
+  return { user: result.user, csrfToken: result.csrfToken, roleCatalog, passwordRules };
 }

@@ -53,6 +53,10 @@ export const sessionInfoSchema = z
       description: "状態を変える要求（POST/PUT/PATCH/DELETE）に X-CSRF-Token として付ける",
     }),
     roleCatalog: z.array(z.object({ id: z.enum(ROLES), label: z.string() })),
+    passwordRules: z.array(z.object({ id: z.string(), text: z.string() })).openapi({
+      description:
+        "パスワードの条件（画面が新しいパスワードの欄の横に表示。サーバーが拒否するときも同じ文言）",
+    }),
   })
   .openapi("SessionInfo");
 

@@ -10,17 +10,33 @@ interface Props {
   onLogout: () => void;
 }
 
+/**
+ * The rules the new password breaks that the page can see itself (the login
+ * name), in the server's words (session.passwordRules): shown beside the
+ * field while typing, before the server is asked.
+ */
+function localProblems(session: SessionInfo, password: string): string[] {
+  const name = session.user.loginName.toLowerCase();
+  const rule = session.passwordRules.find((r) => r.id === "login_name");
+  return rule && name && password.toLowerCase().includes(name) ? [rule.text] : [];
+}
+
 export function ChangePasswordPage({ session, forced, onChanged, onLogout }: Props) {
   const [currentPassword, setCurrent] = useState("");
   const [newPassword, setNew] = useState("");
   const [confirm, setConfirm] = useState("");
   const [errors, setErrors] = useState<string[]>([]);
+  /** The server's reasons for refusing the new password (shown beside the field). */
+  const [refused, setRefused] = useState<string[]>([]);
   const [done, setDone] = useState(false);
   const [busy, setBusy] = useState(false);
+  const local = localProblems(session, newPassword);
+  const fieldProblems = [...new Set([...local, ...refused])];
 
   async function submit(e: FormEvent) {
     e.preventDefault();
     setDone(false);
+    if (local.length > 0) return;
     if (newPassword !== confirm) {
       setErrors(["新しいパスワードと確認用の入力が一致しません。"]);
       return;
@@ -32,17 +48,17 @@ export function ChangePasswordPage({ session, forced, onChanged, onLogout }: Pro
         body: { currentPassword, newPassword },
       });
       setErrors([]);
+      setRefused([]);
       setCurrent("");
       setNew("");
       setConfirm("");
       setDone(true);
       onChanged(s);
     } catch (err) {
-      setErrors(
-        err instanceof ApiFailure
-          ? [err.message, ...err.details]
-          : ["パスワードを変更できませんでした。"],
-      );
+      // The new password's problems go beside its field; anything else on top.
+      const problems = err instanceof ApiFailure ? err.details : [];
+      setRefused(problems);
+      setErrors(err instanceof ApiFailure ? [err.message] : ["パスワードを変更できませんでした。"]);
     } finally {
       setBusy(false);
     }
@@ -87,10 +103,30 @@ export function ChangePasswordPage({ session, forced, onChanged, onLogout }: Pro
           name="newPassword"
           autoComplete="new-password"
           required
+          aria-invalid={fieldProblems.length > 0}
+          aria-describedby={fieldProblems.length > 0 ? "pw-problems pw-rules" : "pw-rules"}
           value={newPassword}
-          onChange={(e) => setNew(e.target.value)}
+          onChange={(e) => {
+            setNew(e.target.value);
+            setRefused([]);
+          }}
         />
       </label>
+      {fieldProblems.length > 0 && (
+        <div id="pw-problems" className="field-error" role="alert" data-testid="password-problems">
+          {fieldProblems.map((m) => (
+            <p key={m}>{m}</p>
+          ))}
+        </div>
+      )}
+      <div id="pw-rules" className="field-hint">
+        <p>新しいパスワードの条件:</p>
+        <ul>
+          {session.passwordRules.map((r) => (
+            <li key={r.id}>{r.text}</li>
+          ))}
+        </ul>
+      </div>
       <label className="field">
         <span>新しいパスワード（確認）</span>
         <input
