@@ -265,8 +265,10 @@ export function createRunViewRepository(db: Database) {
 
   return {
     /**
-     * Writes the run's score_child rows once (age on the as-of date, 所属 and
-     * 学年 of the newest linked row naming one, 世帯番号), in SQL. Concurrent
+     * Writes the run's score_child rows once (age on the as-of date, 所属 of the
+     * newest linked row naming one, 学年 of the newest row naming one — looked
+     * up apart, as a newer row can name the school with its 学年 cell blank —
+     * 世帯番号), in SQL. Concurrent
      * first readers serialise on the run row.
      */
     async ensureChildIndex(
@@ -280,40 +282,53 @@ export function createRunViewRepository(db: Database) {
           WHERE id = ${run.id} AND municipality_id = ${municipalityId} FOR UPDATE`.execute(trx);
         if (!r.rows[0] || r.rows[0].done) return;
         const src = affiliationColumns.map((a) => a.source);
+        // A blank cell is no value (NULLIF): a source whose 学年 column is empty
+        // (心の健康チェック in the demo) must not hide the 学齢簿's.
         const affil = affiliationColumns.length
-          ? sql`CASE ${sql.join(
+          ? sql`NULLIF(CASE ${sql.join(
               affiliationColumns.map(
                 (a) => sql`WHEN l.source_id = ${a.source} THEN ir.data->>${a.column}`,
               ),
               sql.raw(" "),
-            )} END`
+            )} END, '')`
           : sql`NULL`;
-        const grade = affiliationColumns.some((a) => a.grade)
-          ? sql`CASE ${sql.join(
-              affiliationColumns
-                .filter((a) => a.grade)
-                .map((a) => sql`WHEN l.source_id = ${a.source} THEN ir.data->>${a.grade}`),
+        const gradeSources = affiliationColumns.filter((a) => a.grade);
+        const grade = gradeSources.length
+          ? sql`NULLIF(CASE ${sql.join(
+              gradeSources.map(
+                (a) => sql`WHEN l.source_id = ${a.source} THEN ir.data->>${a.grade}`,
+              ),
               sql.raw(" "),
-            )} END`
+            )} END, '')`
           : sql`NULL`;
+        const gradeSrc = gradeSources.map((a) => a.source);
         await sql`
           INSERT INTO score_child (run_id, municipality_id, person_id, age, affiliation, grade, household_no, items)
           SELECT ${run.id}, ${municipalityId}, k.person_id,
                  date_part('year', age(${run.asOf}::date, p.birth_date))::smallint,
-                 a.affiliation, a.grade, p.household_no,
+                 a.affiliation, g.grade, p.household_no,
                  coalesce((SELECT array_agg(i.item_id ORDER BY i.item_id) FROM score_item i
                            WHERE i.run_id = ${run.id} AND i.person_id = k.person_id), '{}')
           FROM (SELECT DISTINCT person_id FROM score_result WHERE run_id = ${run.id}) k
           LEFT JOIN link_person p ON p.run_id = ${run.linkRunId} AND p.person_id = k.person_id
           LEFT JOIN LATERAL (
-            SELECT ${affil} AS affiliation, ${grade} AS grade
+            SELECT ${affil} AS affiliation
             FROM link_record l
             JOIN import_row ir ON ir.municipality_id = l.municipality_id AND ir.snapshot_id = l.snapshot_id AND ir.row_no = l.row_no
             WHERE l.run_id = ${run.linkRunId} AND l.person_id = k.person_id
               AND l.source_id = ANY(${src}::text[]) AND ${affil} IS NOT NULL
             ORDER BY ir.as_of DESC NULLS LAST, l.snapshot_id DESC, l.row_no DESC
             LIMIT 1
-          ) a ON true`.execute(trx);
+          ) a ON true
+          LEFT JOIN LATERAL (
+            SELECT ${grade} AS grade
+            FROM link_record l
+            JOIN import_row ir ON ir.municipality_id = l.municipality_id AND ir.snapshot_id = l.snapshot_id AND ir.row_no = l.row_no
+            WHERE l.run_id = ${run.linkRunId} AND l.person_id = k.person_id
+              AND l.source_id = ANY(${gradeSrc}::text[]) AND ${grade} IS NOT NULL
+            ORDER BY ir.as_of DESC NULLS LAST, l.snapshot_id DESC, l.row_no DESC
+            LIMIT 1
+          ) g ON true`.execute(trx);
         await sql`UPDATE score_run SET children_indexed_at = now() WHERE id = ${run.id}`.execute(
           trx,
         );

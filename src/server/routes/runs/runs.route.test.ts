@@ -395,6 +395,26 @@ describe("CSV export", () => {
 });
 
 // Last: it stores a new rule version and run (the tests above read the first run as latest).
+describe("所属 and 学年 on the list", () => {
+  it("gives every child the 学年 of its 学齢簿 row, even when a newer row names the school with a blank 学年", async () => {
+    // The child index is written on the first view of the run.
+    expect((await council.json(`/api/runs/${summary.runId}/children?limit=1`)).status).toBe(200);
+    const r = await sql<{ person_id: string; grade: string | null; register: string }>`
+      SELECT c.person_id, c.grade, (
+               SELECT ir.data->>'学年' FROM link_record l
+               JOIN import_row ir ON ir.municipality_id = l.municipality_id
+                 AND ir.snapshot_id = l.snapshot_id AND ir.row_no = l.row_no
+               WHERE l.run_id = ${summary.linkRunId} AND l.person_id = c.person_id
+                 AND l.source_id = 'gakureibo' AND ir.data->>'学年' <> ''
+               ORDER BY l.snapshot_id DESC, l.row_no DESC LIMIT 1) AS register
+      FROM score_child c WHERE c.run_id = ${summary.runId}`.execute(t.db);
+    const registered = r.rows.filter((x) => x.register !== null);
+    expect(registered.length).toBeGreaterThan(0);
+    const missing = registered.filter((x) => x.grade === null).map((x) => x.person_id);
+    expect(missing).toEqual([]);
+  });
+});
+
 describe("判定一覧 under load: held items on the row, cached pages (issue 11)", () => {
   it("writes each child's held items of the run on its score_child row (= score_item)", async () => {
     const rows = await sql<{ person_id: string; items: string[] }>`
