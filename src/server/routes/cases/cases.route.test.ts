@@ -428,5 +428,15 @@ describe("who can carry a case", () => {
     expect((await assign(workerId)).status).toBe(400);
     expect((await followUp(councilId)).status).toBe(201);
     expect((await assign(councilId)).status).toBe(200);
+    // An action is what was done: a date after today is refused (a plan goes in 予定).
+    const action = (doneOn: string) =>
+      council.json<{ error: { message: string } }>(`/api/cases/${caseId}/actions`, {
+        method: "POST",
+        body: { kind: "home_visit", doneOn, outcome: "家庭訪問" },
+      });
+    const future = await action("2099-01-01");
+    expect(future.status).toBe(400);
+    expect(future.body.error.message).toContain("実施日（2099-01-01）が今日");
+    expect((await action("2024-06-25")).status).toBe(201);
   });
 });

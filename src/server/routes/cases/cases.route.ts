@@ -585,6 +585,16 @@ export const caseRoutes = createRouter()
     async (c) => {
       const { caseId } = c.req.valid("param");
       const body = c.req.valid("json");
+      // A record of what was done: never dated after today in Japan (a typo such
+      // as 2062 would sort it after every real action of the case).
+      const today = new Date(c.get("deps").now().getTime() + 9 * 3600_000)
+        .toISOString()
+        .slice(0, 10);
+      if (body.doneOn > today)
+        throw new MimamoriError(
+          "invalid_input",
+          `実施日（${body.doneOn}）が今日（${today}）より後になっています。支援を行った日を入力してください（これからの予定は「予定を入れる」で記録します）。`,
+        );
       const { scope, repo, cs } = await caseInScope(c, caseId);
       await repo.addAction(scope, who(c), caseId, body);
       await audit(c, "case.action", `case:${caseId}`, cs.personId, { kind: body.kind });
