@@ -8,26 +8,19 @@
  * follow-up is reminded without its task in the text.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase, type TestDatabase } from "../../test/db.ts";
-import { createTestApp, loginAs } from "../../test/http.ts";
-import {
-  mailBody,
-  mailSubject,
-  startTestSmtpServer,
-  type TestSmtpServer,
-} from "../../test/smtp.ts";
+import type { TestDatabase } from "../../test/db.ts";
+import { loginAs } from "../../test/http.ts";
+import { type ReminderHarness, startReminderHarness } from "../../test/reminders.ts";
+import { mailBody, mailSubject, type TestSmtpServer } from "../../test/smtp.ts";
 import { createMunicipalityRepository } from "../db/municipality.repository.ts";
 import { createUserRepository } from "../db/user.repository.ts";
-import { mailSettingsInput } from "../domain/notifications/mail.ts";
-import { createLogger } from "./logger.ts";
-import { startMailSender } from "./mail-sender.ts";
 import { remindDueFollowUpsEverywhere } from "./overdue-reminders.ts";
-import { saveMailSettings } from "./services/mail.service.ts";
 import { todayInJapan } from "./services/sheet.service.ts";
 
+let h: ReminderHarness;
 let t: TestDatabase;
 let smtp: TestSmtpServer;
-let sender: ReturnType<typeof startMailSender>;
+let sender: ReminderHarness["sender"];
 let municipalityId: number;
 const ids: Record<string, number> = {};
 const TASK = "学校に出席状況を確認する（見守　花子）";
@@ -89,9 +82,9 @@ const outbox = () =>
     .execute();
 
 beforeAll(async () => {
-  t = await createTestDatabase();
-  smtp = await startTestSmtpServer({ user: "relay", password: "relay-secret-123" });
-  const app = await createTestApp(t.db, t.url);
+  h = await startReminderHarness();
+  ({ t, smtp, sender } = h);
+  const app = h.app;
   municipalityId = (await createMunicipalityRepository(t.db).ensureDefault("テスト町")).id;
   for (const u of ["fu.staff", "fu.nomail", "fu.gone"]) {
     await loginAs(app, t.db, u, ["staff"]);
@@ -107,15 +100,11 @@ beforeAll(async () => {
     .set({ email: "gone@town.example.lg.jp", disabled: true })
     .where("id", "=", ids["fu.gone"] as number)
     .execute();
-  // Started as serve starts it; the long interval leaves the ticks to the test.
-  sender = startMailSender({ db: t.db, logger: createLogger("silent"), intervalMs: 3_600_000 });
   await sender.runOnce();
 });
 
 afterAll(async () => {
-  sender?.stop();
-  await smtp?.close();
-  await t?.drop();
+  await h?.close();
 });
 
 describe("follow-up reminders from the background loop", () => {
@@ -141,20 +130,7 @@ describe("follow-up reminders from the background loop", () => {
   });
 
   it("with the relay on: reminded and mailed once, the mail without child data; council task kept out", async () => {
-    await saveMailSettings(
-      t.db,
-      mailSettingsInput.parse({
-        enabled: true,
-        host: "127.0.0.1",
-        port: smtp.port,
-        security: "none",
-        authUser: "relay",
-        authPassword: "relay-secret-123",
-        fromAddress: "mimamori@town.example.lg.jp",
-        appUrl: "https://mimamori.town.example.lg.jp/",
-      }),
-      { userId: null, loginName: "cli" },
-    );
+    await h.relayOn();
     const before = (await reminders()).length;
     const [mailed] = await followUp(ids["fu.staff"] as number, dayOffset(-1));
     const [noMail] = await followUp(ids["fu.nomail"] as number, todayInJapan());

@@ -7,25 +7,23 @@
  * (same school name) gets its own reminder and nothing crosses over.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase, type TestDatabase } from "../../test/db.ts";
-import { type Client, createTestApp, loginAs } from "../../test/http.ts";
-import { startTestSmtpServer, type TestSmtpServer } from "../../test/smtp.ts";
+import type { TestDatabase } from "../../test/db.ts";
+import { type Client, loginAs } from "../../test/http.ts";
+import { type ReminderHarness, startReminderHarness } from "../../test/reminders.ts";
+import type { TestSmtpServer } from "../../test/smtp.ts";
 import { createMunicipalityRepository } from "../db/municipality.repository.ts";
 import { createUserRepository } from "../db/user.repository.ts";
-import { mailSettingsInput } from "../domain/notifications/mail.ts";
 import type { App } from "./app.ts";
-import { createLogger } from "./logger.ts";
-import { startMailSender } from "./mail-sender.ts";
 import { remindOverdueEverywhere } from "./overdue-reminders.ts";
-import { saveMailSettings } from "./services/mail.service.ts";
 
 const SCHOOL = "みなみ小学校";
 
+let h: ReminderHarness;
 let t: TestDatabase;
 let smtp: TestSmtpServer;
 let app: App;
 let schoolA: Client;
-let sender: ReturnType<typeof startMailSender>;
+let sender: ReminderHarness["sender"];
 const ids: Record<string, number> = {};
 
 async function userId(login: string): Promise<number> {
@@ -64,9 +62,8 @@ const reminders = () =>
 const outbox = () => t.db.selectFrom("mail_outbox").selectAll().orderBy("id").execute();
 
 beforeAll(async () => {
-  t = await createTestDatabase();
-  smtp = await startTestSmtpServer({ user: "relay", password: "relay-secret-123" });
-  app = await createTestApp(t.db, t.url);
+  h = await startReminderHarness();
+  ({ t, smtp, app, sender } = h);
   ids.a = (await createMunicipalityRepository(t.db).ensureDefault("テスト町")).id;
   ids.b = (await createMunicipalityRepository(t.db).add({ code: "999999", name: "となり町" }))
     ?.id as number;
@@ -86,15 +83,11 @@ beforeAll(async () => {
     .set({ email: "school-a@town.example.lg.jp" })
     .where("id", "=", ids["remind.school.a"] as number)
     .execute();
-  // Started as serve starts it; the long interval leaves the ticks to the test.
-  sender = startMailSender({ db: t.db, logger: createLogger("silent"), intervalMs: 3_600_000 });
   await sender.runOnce();
 });
 
 afterAll(async () => {
-  sender?.stop();
-  await smtp?.close();
-  await t?.drop();
+  await h?.close();
 });
 
 describe("overdue reminders from the background loop", () => {
@@ -121,20 +114,7 @@ describe("overdue reminders from the background loop", () => {
   });
 
   it("with the relay on, a tick reminds and mails; again, a viewer and concurrency add nothing; municipalities stay apart", async () => {
-    await saveMailSettings(
-      t.db,
-      mailSettingsInput.parse({
-        enabled: true,
-        host: "127.0.0.1",
-        port: smtp.port,
-        security: "none",
-        authUser: "relay",
-        authPassword: "relay-secret-123",
-        fromAddress: "mimamori@town.example.lg.jp",
-        appUrl: "https://mimamori.town.example.lg.jp/",
-      }),
-      { userId: null, loginName: "cli" },
-    );
+    await h.relayOn();
     const before = (await reminders()).length;
     const reqA = await overdueRequest(ids.a as number, ids["remind.staff.a"] as number);
     const reqB = await overdueRequest(ids.b as number, ids["remind.staff.b"] as number);
