@@ -1,4 +1,5 @@
 import { type FormEvent, useState } from "react";
+import { ErrorList, PasswordField } from "../../components/Field.tsx";
 import { ApiFailure, api } from "../../lib/api.ts";
 import type { SessionInfo } from "../../lib/types.ts";
 
@@ -73,45 +74,30 @@ export function ChangePasswordPage({ session, forced, onChanged, onLogout }: Pro
           さん、初回ログインです。仮パスワードから、ご自身で決めたパスワードに変更してください。
         </p>
       )}
-      {errors.length > 0 && (
-        <div role="alert" className="alert alert-error">
-          {errors.map((m) => (
-            <p key={m}>{m}</p>
-          ))}
-        </div>
-      )}
+      <ErrorList errors={errors} />
       {done && (
         <p role="status" className="alert alert-success">
           パスワードを変更しました。
         </p>
       )}
-      <label className="field">
-        <span>現在のパスワード</span>
-        <input
-          type="password"
-          name="currentPassword"
-          autoComplete="current-password"
-          required
-          value={currentPassword}
-          onChange={(e) => setCurrent(e.target.value)}
-        />
-      </label>
-      <label className="field">
-        <span>新しいパスワード（12 文字以上）</span>
-        <input
-          type="password"
-          name="newPassword"
-          autoComplete="new-password"
-          required
-          aria-invalid={fieldProblems.length > 0}
-          aria-describedby={fieldProblems.length > 0 ? "pw-problems pw-rules" : "pw-rules"}
-          value={newPassword}
-          onChange={(e) => {
-            setNew(e.target.value);
-            setRefused([]);
-          }}
-        />
-      </label>
+      <PasswordField
+        label="現在のパスワード"
+        name="currentPassword"
+        value={currentPassword}
+        onValue={setCurrent}
+      />
+      <PasswordField
+        label="新しいパスワード（12 文字以上）"
+        name="newPassword"
+        autoComplete="new-password"
+        aria-invalid={fieldProblems.length > 0}
+        aria-describedby={fieldProblems.length > 0 ? "pw-problems pw-rules" : "pw-rules"}
+        value={newPassword}
+        onValue={(v) => {
+          setNew(v);
+          setRefused([]);
+        }}
+      />
       {fieldProblems.length > 0 && (
         <div id="pw-problems" className="field-error" role="alert" data-testid="password-problems">
           {fieldProblems.map((m) => (
@@ -127,17 +113,13 @@ export function ChangePasswordPage({ session, forced, onChanged, onLogout }: Pro
           ))}
         </ul>
       </div>
-      <label className="field">
-        <span>新しいパスワード（確認）</span>
-        <input
-          type="password"
-          name="confirmPassword"
-          autoComplete="new-password"
-          required
-          value={confirm}
-          onChange={(e) => setConfirm(e.target.value)}
-        />
-      </label>
+      <PasswordField
+        label="新しいパスワード（確認）"
+        name="confirmPassword"
+        autoComplete="new-password"
+        value={confirm}
+        onValue={setConfirm}
+      />
       <div className="actions">
         <button type="submit" className="button button-primary" disabled={busy}>
           変更する

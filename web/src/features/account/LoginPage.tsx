@@ -1,4 +1,5 @@
 import { type FormEvent, useState } from "react";
+import { Field, PasswordField } from "../../components/Field.tsx";
 import { ApiFailure, api } from "../../lib/api.ts";
 import type { SessionInfo } from "../../lib/types.ts";
 import { SecondFactorStep } from "./SecondFactorStep.tsx";
@@ -63,27 +64,14 @@ export function LoginPage({ onLoggedIn }: { onLoggedIn: (s: SessionInfo) => void
             {error}
           </p>
         )}
-        <label className="field">
-          <span>ログイン名</span>
-          <input
-            name="loginName"
-            autoComplete="username"
-            required
-            value={loginName}
-            onChange={(e) => setLoginName(e.target.value)}
-          />
-        </label>
-        <label className="field">
-          <span>パスワード</span>
-          <input
-            name="password"
-            type="password"
-            autoComplete="current-password"
-            required
-            value={password}
-            onChange={(e) => setPassword(e.target.value)}
-          />
-        </label>
+        <Field
+          label="ログイン名"
+          name="loginName"
+          autoComplete="username"
+          value={loginName}
+          onValue={setLoginName}
+        />
+        <PasswordField label="パスワード" name="password" value={password} onValue={setPassword} />
         <button type="submit" className="button button-primary" disabled={busy}>
           {busy ? "確認中…" : "ログイン"}
         </button>

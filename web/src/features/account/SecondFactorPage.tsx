@@ -1,5 +1,6 @@
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useState } from "react";
+import { CodeField, ErrorList, PasswordField } from "../../components/Field.tsx";
 import { ApiFailure, api } from "../../lib/api.ts";
 import { type Enrolment, EnrolmentDetails, RecoveryCodes } from "./SecondFactorStep.tsx";
 
@@ -140,13 +141,7 @@ export function SecondFactorPage() {
           {s.required ? " この利用者には二要素認証が必須です。" : ""}
         </p>
       )}
-      {errors.length > 0 && (
-        <div role="alert" className="alert alert-error">
-          {errors.map((m) => (
-            <p key={m}>{m}</p>
-          ))}
-        </div>
-      )}
+      <ErrorList errors={errors} />
       {done && (
         <div role="status" className="alert alert-success">
           <p>{done}</p>
@@ -187,27 +182,13 @@ export function SecondFactorPage() {
       {s && action && !enrolment && (
         <form className="card form-card" onSubmit={reauthenticated} aria-labelledby="reauth-title">
           <h2 id="reauth-title">本人確認: {ACTION_LABEL[action]}</h2>
-          <label className="field">
-            <span>パスワード</span>
-            <input
-              type="password"
-              autoComplete="current-password"
-              required
-              value={password}
-              onChange={(e) => setPassword(e.target.value)}
-            />
-          </label>
+          <PasswordField label="パスワード" value={password} onValue={setPassword} />
           {s.enrolled && (
-            <label className="field">
-              <span>今の確認コード（認証アプリの 6 桁、または回復コード）</span>
-              <input
-                inputMode="numeric"
-                autoComplete="one-time-code"
-                required
-                value={code}
-                onChange={(e) => setCode(e.target.value)}
-              />
-            </label>
+            <CodeField
+              label="今の確認コード（認証アプリの 6 桁、または回復コード）"
+              value={code}
+              onValue={setCode}
+            />
           )}
           <div className="actions">
             <button type="submit" className="button button-primary" disabled={busy}>
@@ -230,16 +211,11 @@ export function SecondFactorPage() {
             認証アプリで「セットアップキーを入力」を選び、次の秘密鍵を入力してください。確認が済むまで、今の設定は変わりません。
           </p>
           <EnrolmentDetails enrolment={enrolment} />
-          <label className="field">
-            <span>新しい認証アプリに表示されたコード</span>
-            <input
-              inputMode="numeric"
-              autoComplete="one-time-code"
-              required
-              value={newCode}
-              onChange={(e) => setNewCode(e.target.value)}
-            />
-          </label>
+          <CodeField
+            label="新しい認証アプリに表示されたコード"
+            value={newCode}
+            onValue={setNewCode}
+          />
           <button type="submit" className="button button-primary" disabled={busy}>
             登録する
           </button>

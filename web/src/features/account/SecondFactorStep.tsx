@@ -6,6 +6,7 @@
  * is a session until the server answers with one.
  */
 import { type FormEvent, useEffect, useState } from "react";
+import { CodeField } from "../../components/Field.tsx";
 import { ApiFailure, api, setCsrfToken } from "../../lib/api.ts";
 import type { SessionInfo } from "../../lib/types.ts";
 
@@ -156,17 +157,13 @@ export function SecondFactorStep({
             {error}
           </p>
         )}
-        <label className="field">
-          <span>{kind === "totp" ? "確認コード" : "認証アプリに表示された 6 桁のコード"}</span>
-          <input
-            name="code"
-            inputMode={kind === "totp" ? "text" : "numeric"}
-            autoComplete="one-time-code"
-            required
-            value={code}
-            onChange={(e) => setCode(e.target.value)}
-          />
-        </label>
+        <CodeField
+          label={kind === "totp" ? "確認コード" : "認証アプリに表示された 6 桁のコード"}
+          name="code"
+          inputMode={kind === "totp" ? "text" : "numeric"}
+          value={code}
+          onValue={setCode}
+        />
         <button type="submit" className="button button-primary" disabled={busy}>
           {busy ? "確認中…" : kind === "totp" ? "ログイン" : "登録してログイン"}
         </button>
