@@ -1002,15 +1002,40 @@ export function linkRecords(records: RecordList, options: LinkOptions = {}): Lin
   const { clusters, edges, pairs } = engine;
   const table = prepared.table;
 
-  // Persons: clusters of profiles that hold at least one identified record.
-  const clusterProfiles: number[][] = Array.from({ length: clusters.clusterCount }, () => []);
+  // Persons: clusters of profiles that hold at least one identified record. The profiles of
+  // each cluster (ascending) as offsets into one array, not an array per cluster (a metro run
+  // has 1.6 million clusters: as arrays, with their room to grow, about 0.3 GB).
+  const K = clusters.clusterCount;
+  const clusterStart = new Int32Array(K + 1);
   for (let p = 0; p < table.size; p++)
-    if (engine.empty[p] !== 1) (clusterProfiles[clusters.cluster[p] as number] as number[]).push(p);
-  const personClusters = clusterProfiles
-    .map((profiles, c) => ({ c, profiles }))
-    .filter((x) => x.profiles.length > 0);
+    if (engine.empty[p] !== 1) {
+      const c = (clusters.cluster[p] as number) + 1;
+      clusterStart[c] = (clusterStart[c] as number) + 1;
+    }
+  for (let c = 0; c < K; c++)
+    clusterStart[c + 1] = (clusterStart[c + 1] as number) + (clusterStart[c] as number);
+  const clusterMembers = new Int32Array(clusterStart[K] as number);
+  {
+    const fill = clusterStart.slice(0, K);
+    for (let p = 0; p < table.size; p++)
+      if (engine.empty[p] !== 1) {
+        const c = clusters.cluster[p] as number;
+        clusterMembers[fill[c] as number] = p;
+        fill[c] = (fill[c] as number) + 1;
+      }
+  }
+  const profilesOf = (c: number): Int32Array =>
+    clusterMembers.subarray(clusterStart[c] as number, clusterStart[c + 1] as number);
+  /** The clusters that are persons, ascending; person i is cluster personClusters[i]. */
+  const personClusters: number[] = [];
+  const personIndexOfCluster = new Int32Array(K).fill(-1);
+  for (let c = 0; c < K; c++)
+    if ((clusterStart[c + 1] as number) > (clusterStart[c] as number)) {
+      personIndexOfCluster[c] = personClusters.length;
+      personClusters.push(c);
+    }
   const residentCol = table.columns.get("residentNo");
-  const residentNosOf = (profiles: readonly number[]) => {
+  const residentNosOf = (profiles: Int32Array) => {
     const s = new Set<string>();
     if (residentCol)
       for (const p of profiles) {
@@ -1019,19 +1044,38 @@ export function linkRecords(records: RecordList, options: LinkOptions = {}): Lin
       }
     return [...s].sort();
   };
+  // Each cluster's anchors built when asked for (not held for every cluster at once).
+  const anchorsOf = (c: number): string[] => {
+    const out: string[] = [];
+    for (const p of profilesOf(c))
+      for (const a of prepared.anchors[p] as readonly string[]) out.push(a);
+    return out;
+  };
   const { ids, assignment, events } = assignPersonIds(
-    personClusters.map((x) => ({
-      anchors: x.profiles.flatMap((p) => prepared.anchors[p] as readonly string[]),
+    personClusters.map((c) => ({
+      get anchors() {
+        return anchorsOf(c);
+      },
     })),
     options.previous,
   );
-  const personOfCluster = new Map<number, PersonId>();
-  personClusters.forEach((x, i) => {
-    personOfCluster.set(x.c, ids[i] as PersonId);
-  });
 
-  const persons: LinkedPerson[] = personClusters.map((x, i) => {
-    const recs = x.profiles.flatMap((p) => recordsOf(prepared, p)).sort((a, b) => a - b);
+  const persons: LinkedPerson[] = personClusters.map((c, i) => {
+    // Exactly sized (kept with the person until the run is stored).
+    const ps = profilesOf(c);
+    let count = 0;
+    for (const p of ps)
+      count += (prepared.recordOffsets[p + 1] as number) - (prepared.recordOffsets[p] as number);
+    const recs: number[] = new Array(count);
+    let k = 0;
+    for (const p of ps)
+      for (
+        let j = prepared.recordOffsets[p] as number;
+        j < (prepared.recordOffsets[p + 1] as number);
+        j++
+      )
+        recs[k++] = prepared.recordOrder[j] as number;
+    recs.sort((a, b) => a - b);
     const backboneRecs = recs.filter((r) => table.backbone[prepared.profileOf[r] as number] === 1);
     // The display record: a current registry record, else any registry record, else the first.
     const pick =
@@ -1043,7 +1087,7 @@ export function linkRecords(records: RecordList, options: LinkOptions = {}): Lin
     const shown = rec.name ? rec : (records.at(named) as LinkRecord);
     return {
       personId: ids[i] as PersonId,
-      residentNos: residentNosOf(x.profiles),
+      residentNos: residentNosOf(profilesOf(c)),
       name: shown.name ?? null,
       nameKana: shown.nameKana ?? null,
       birthDate: shown.birthDate ?? null,
@@ -1056,10 +1100,6 @@ export function linkRecords(records: RecordList, options: LinkOptions = {}): Lin
 
   // Links in columns (RecordLinks): person index, method code, probability.
   const personIds = persons.map((x) => x.personId);
-  const personIndexOfCluster = new Int32Array(clusters.clusterCount).fill(-1);
-  personClusters.forEach((x, i) => {
-    personIndexOfCluster[x.c] = i;
-  });
   const n = records.length;
   const linkPerson = new Int32Array(n).fill(-1);
   const linkMethod = new Uint8Array(n);
@@ -1136,7 +1176,10 @@ export function linkRecords(records: RecordList, options: LinkOptions = {}): Lin
   const explain = makeExplainer(engine.model, settings, table, engine.comparisons);
   // One item per pair of persons (not per combination of their records): the strongest
   // pair stands for it, and the item counts the rows one decision settles.
-  const personOfProfile = (p: number) => personOfCluster.get(clusters.cluster[p] as number) ?? null;
+  const personOfProfile = (p: number): PersonId | null => {
+    const k = personIndexOfCluster[clusters.cluster[p] as number] as number;
+    return k < 0 ? null : (ids[k] as PersonId);
+  };
   const groups = new Map<
     string,
     { rep: (typeof engine.review)[number]; members: number[][]; ambiguous: boolean }
@@ -1197,7 +1240,7 @@ export function linkRecords(records: RecordList, options: LinkOptions = {}): Lin
         d.same === same && (clusters.cluster[d.a] === cluster || clusters.cluster[d.b] === cluster),
     );
   const personEvents: PersonEvent[] = events.map((e) => {
-    const c = (personClusters[e.cluster] as { c: number }).c;
+    const c = personClusters[e.cluster] as number;
     const byDecision = decidedIn(e.kind === "merge", c);
     return {
       ...e,
