@@ -39,6 +39,7 @@ import { createUserRepository } from "../../src/db/user.repository.ts";
 import { COUNCIL_ONLY_ITEMS, type DataScope, systemScope } from "../../src/domain/policy/index.ts";
 import type { App } from "../../src/server/app.ts";
 import { remindDueFollowUpsEverywhere } from "../../src/server/overdue-reminders.ts";
+import { createChildService } from "../../src/server/services/child.service.ts";
 import { readerAnswerCaches } from "../../src/server/services/reader-answers.ts";
 import { createTestDatabase, type TestDatabase } from "../db.ts";
 import { type Client, createTestApp, loginAs } from "../http.ts";
@@ -327,6 +328,46 @@ describe("answers per reader", () => {
     const bytes = Buffer.from(await zipped.arrayBuffer());
     expect(bytes.length).toBeLessThan(Buffer.byteLength(text) / 3);
     expect(JSON.parse(gunzipSync(bytes).toString("utf8"))).toEqual(JSON.parse(text));
+  });
+
+  it("never gives a narrower reader the coordinators' 基準以上のこども, nor them a narrower reader's", async () => {
+    // The route is for coordinators (children.list); the service is asked
+    // directly for a 支援担当's scope, as any later caller would.
+    interface Top {
+      children: { personId: string }[];
+    }
+    const all = await get<Top>(member, "/api/children/top-flagged?limit=50");
+    expect((await get<Top>(member, "/api/children/top-flagged?limit=50")).children).toEqual(
+      all.children,
+    );
+    const staffScope = (userId: number): DataScope => ({
+      municipalityId: v.municipalityId,
+      council: true,
+      userId,
+      children: "assigned",
+      affiliation: null,
+    });
+    const topOf = (scope: DataScope) =>
+      withDataScope({ municipalityId: v.municipalityId, council: true }, () =>
+        createChildService(t.db).topFlagged(scope, 50),
+      );
+    // staff.a sees the children of their own open cases only (no affiliation).
+    const theirCases = await sql<{ person_id: string }>`
+      SELECT DISTINCT cc.person_id FROM child_case cc
+       WHERE cc.state <> 'closed' AND (cc.responsible_user_id = ${ids.staffA}
+         OR EXISTS (SELECT 1 FROM follow_up f WHERE f.case_id = cc.id
+                    AND f.assignee_user_id = ${ids.staffA} AND f.done_at IS NULL))`.execute(t.db);
+    const allowed = new Set(theirCases.rows.map((r) => r.person_id));
+    expect(allowed.size).toBeGreaterThan(0);
+    const mine = await topOf(staffScope(ids.staffA));
+    expect(mine.children.length).toBeGreaterThan(0);
+    expect(mine.children.length).toBeLessThan(all.children.length);
+    for (const c of mine.children) expect(allowed.has(c.personId), c.personId).toBe(true);
+    // staff.b has no case yet: nobody; and the coordinators' answer is unchanged.
+    expect((await topOf(staffScope(ids.staffB))).children).toEqual([]);
+    expect((await get<Top>(member, "/api/children/top-flagged?limit=50")).children).toEqual(
+      all.children,
+    );
   });
 
   it("audits every view, from memory or not", async () => {

@@ -366,7 +366,7 @@ export function createChildService(db: Database) {
      * break-the-glass grants, and are read every time.
      */
     async topFlagged(scope: DataScope, limit: number) {
-      return cached(scope, "top-flagged", [limit], async () => {
+      const compute = async () => {
         const run = await repo.latestRun(scope.municipalityId);
         if (!run) return { run: null, children: [] };
         const rows = await repo.topFlagged(scope, run, limit);
@@ -374,7 +374,10 @@ export function createChildService(db: Database) {
           run: { scoreRunId: run.scoreRunId, asOf: run.asOf },
           children: rows.map((r) => ({ ...r, label: typeLabel(r.difficulty) })),
         };
-      });
+      };
+      // The shared answer's key holds no child access: only for readers who see
+      // every child. Never share a narrower reader's list, nor give them this one.
+      return scope.children === "all" ? cached(scope, "top-flagged", [limit], compute) : compute();
     },
   };
 }
