@@ -253,13 +253,3 @@ export function reasonName(names: Map<string, string>, id: string): string {
   // Conference decisions are stored as their Japanese reason text.
   return names.get(id) ?? id;
 }
-
-/** Guards a CSV cell against formula injection (=, +, -, @, tab, CR start a formula in spreadsheets). */
-export function safeCell(v: string | number | null | undefined): string {
-  if (v === null || v === undefined) return "";
-  const s = String(v);
-  const guarded = typeof v === "string" && /^[=+\-@\t\r]/.test(s) ? `'${s}` : s;
-  return /[",\r\n]/.test(guarded) || guarded !== guarded.trim()
-    ? `"${guarded.replaceAll('"', '""')}"`
-    : guarded;
-}

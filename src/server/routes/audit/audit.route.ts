@@ -10,6 +10,7 @@ import { createUserRepository } from "../../../db/user.repository.ts";
 import { AUDIT_ACTIONS, auditActionName } from "../../../domain/audit/actions.ts";
 import { MimamoriError } from "../../../domain/errors.ts";
 import type { AppEnv } from "../../app-env.ts";
+import { csvDocument, csvDownload, csvResponses, exportPurposeBody } from "../../openapi/csv.ts";
 import { requireReauth } from "../../openapi/reauth.ts";
 import {
   actorOf,
@@ -19,7 +20,6 @@ import {
   jsonBody,
   policyRoute,
 } from "../../openapi/route.ts";
-import { safeCell } from "../../services/run-view.service.ts";
 import {
   auditDetailSchema,
   auditIdParam,
@@ -28,7 +28,6 @@ import {
   MAX_REPORT_EXPORT,
   personReportParam,
   personReportQuery,
-  reportExportBody,
   reportPageSchema,
   userReportParam,
   userReportQuery,
@@ -196,36 +195,20 @@ async function reportCsv(
     "接続元",
     "目的",
   ];
-  const lines = rows.map((r) =>
-    [
-      r.id,
-      r.at.toISOString(),
-      r.actor,
-      r.action,
-      auditActionName(r.action),
-      HOW_NAMES[r.how],
-      r.target,
-      r.personId,
-      r.clientAddress,
-      r.purpose,
-    ]
-      .map(safeCell)
-      .join(","),
-  );
-  const body = `\uFEFF${[header.map(safeCell).join(","), ...lines].join("\r\n")}\r\n`;
-  return new Response(body, {
-    status: 200,
-    headers: {
-      "Content-Type": "text/csv; charset=utf-8",
-      "Content-Disposition": `attachment; filename="audit-${who.kind}-${who.id}.csv"`,
-      "Cache-Control": "no-store",
-    },
-  });
+  const lines = rows.map((r) => [
+    r.id,
+    r.at.toISOString(),
+    r.actor,
+    r.action,
+    auditActionName(r.action),
+    HOW_NAMES[r.how],
+    r.target,
+    r.personId,
+    r.clientAddress,
+    r.purpose,
+  ]);
+  return csvDownload(csvDocument(header, lines), `audit-${who.kind}-${who.id}.csv`);
 }
-
-const csvResponse = {
-  200: { description: "CSV", content: { "text/csv": { schema: { type: "string" as const } } } },
-};
 
 export const auditRoutes = createRouter()
   .openapi(
@@ -255,9 +238,9 @@ export const auditRoutes = createRouter()
       request: {
         params: personReportParam,
         query: personReportQuery,
-        body: jsonBody(reportExportBody),
+        body: jsonBody(exportPurposeBody),
       },
-      responses: csvResponse,
+      responses: csvResponses,
     }),
     async (c) => {
       const { personId } = c.req.valid("param");
@@ -292,9 +275,9 @@ export const auditRoutes = createRouter()
       request: {
         params: userReportParam,
         query: userReportQuery,
-        body: jsonBody(reportExportBody),
+        body: jsonBody(exportPurposeBody),
       },
-      responses: csvResponse,
+      responses: csvResponses,
     }),
     async (c) => {
       const { userId } = c.req.valid("param");

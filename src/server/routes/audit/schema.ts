@@ -11,20 +11,34 @@ const date = (what: string) =>
     .superRefine(calendarDay)
     .optional();
 
-export const auditQuery = z
-  .object({
-    limit: z.coerce
-      .number({ error: "件数は数字で指定してください。" })
-      .int("件数は整数で指定してください。")
-      .min(1, "件数は 1 以上にしてください。")
-      .max(MAX_AUDIT_PAGE, `件数は ${MAX_AUDIT_PAGE} 以下にしてください。`)
-      .default(50)
-      .openapi({ description: `1 ページの件数（最大 ${MAX_AUDIT_PAGE}）` }),
-    before: z
-      .string()
-      .regex(/^\d{1,19}$/, "before は数字で指定してください。")
-      .optional()
-      .openapi({ description: "この番号より前（古い）の記録から（キーセットページング）" }),
+/** A child's id (名寄せの人物番号), in a path or a filter. */
+const personIdString = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{1,40}$/, "こどもの番号は半角英数字で指定してください（例: P00000020）。");
+
+/** Paging and period: the log's list and both reports take the same. */
+const pageAndPeriod = z.object({
+  limit: z.coerce
+    .number({ error: "件数は数字で指定してください。" })
+    .int("件数は整数で指定してください。")
+    .min(1, "件数は 1 以上にしてください。")
+    .max(MAX_AUDIT_PAGE, `件数は ${MAX_AUDIT_PAGE} 以下にしてください。`)
+    .default(50)
+    .openapi({ description: `1 ページの件数（最大 ${MAX_AUDIT_PAGE}）` }),
+  before: z
+    .string()
+    .regex(/^\d{1,19}$/, "before は数字で指定してください。")
+    .optional()
+    .openapi({ description: "この番号より前（古い）の記録から（キーセットページング）" }),
+  from: date("開始日").openapi({ description: "この日（日本時間）以降" }),
+  to: date("終了日").openapi({ description: "この日（日本時間）まで（当日を含む）" }),
+});
+const inOrder = (q: { from?: string | undefined; to?: string | undefined }) =>
+  !q.from || !q.to || q.from <= q.to;
+const orderMessage = { message: "開始日は終了日より前にしてください。", path: ["from"] };
+
+export const auditQuery = pageAndPeriod
+  .extend({
     action: z
       .string()
       .regex(/^[a-z_.]{1,64}$/, "操作の指定が正しくありません。一覧から選んでください。")
@@ -35,21 +49,9 @@ export const auditQuery = z
       .positive()
       .optional()
       .openapi({ description: "操作した利用者の番号" }),
-    person: z
-      .string()
-      .regex(
-        /^[A-Za-z0-9_-]{1,40}$/,
-        "こどもの番号は半角英数字で指定してください（例: P00000020）。",
-      )
-      .optional()
-      .openapi({ description: "対象のこども（名寄せの人物番号）" }),
-    from: date("開始日").openapi({ description: "この日（日本時間）以降" }),
-    to: date("終了日").openapi({ description: "この日（日本時間）まで（当日を含む）" }),
+    person: personIdString.optional().openapi({ description: "対象のこども（名寄せの人物番号）" }),
   })
-  .refine((q) => !q.from || !q.to || q.from <= q.to, {
-    message: "開始日は終了日より前にしてください。",
-    path: ["from"],
-  });
+  .refine(inOrder, orderMessage);
 
 export const auditIdParam = z.object({
   id: z
@@ -96,27 +98,7 @@ export const auditPageSchema = z
 /** Rows of one CSV export of a report (newest first). */
 export const MAX_REPORT_EXPORT = 10_000;
 
-const reportBase = z.object({
-  limit: z.coerce
-    .number({ error: "件数は数字で指定してください。" })
-    .int("件数は整数で指定してください。")
-    .min(1, "件数は 1 以上にしてください。")
-    .max(MAX_AUDIT_PAGE, `件数は ${MAX_AUDIT_PAGE} 以下にしてください。`)
-    .default(50)
-    .openapi({ description: `1 ページの件数（最大 ${MAX_AUDIT_PAGE}）` }),
-  before: z
-    .string()
-    .regex(/^\d{1,19}$/, "before は数字で指定してください。")
-    .optional()
-    .openapi({ description: "この番号より前（古い）の記録から（キーセットページング）" }),
-  from: date("開始日").openapi({ description: "この日（日本時間）以降" }),
-  to: date("終了日").openapi({ description: "この日（日本時間）まで（当日を含む）" }),
-});
-const inOrder = (q: { from?: string | undefined; to?: string | undefined }) =>
-  !q.from || !q.to || q.from <= q.to;
-const orderMessage = { message: "開始日は終了日より前にしてください。", path: ["from"] };
-
-export const personReportQuery = reportBase
+export const personReportQuery = pageAndPeriod
   .extend({
     mode: z
       .enum(["direct", "listed", "all"], {
@@ -130,13 +112,13 @@ export const personReportQuery = reportBase
   })
   .refine(inOrder, orderMessage);
 
-export const userReportQuery = reportBase.refine(inOrder, orderMessage);
+export const userReportQuery = pageAndPeriod.refine(inOrder, orderMessage);
 
 export const personReportParam = z.object({
-  personId: z
-    .string()
-    .regex(/^[A-Za-z0-9_-]{1,40}$/, "こどもの番号は半角英数字で指定してください（例: P00000020）。")
-    .openapi({ param: { name: "personId", in: "path" }, example: "P00000020" }),
+  personId: personIdString.openapi({
+    param: { name: "personId", in: "path" },
+    example: "P00000020",
+  }),
 });
 
 export const userReportParam = z.object({
@@ -146,16 +128,6 @@ export const userReportParam = z.object({
     .positive("利用者の番号が正しくありません。一覧から選んでください。")
     .openapi({ param: { name: "userId", in: "path" }, example: 1 }),
 });
-
-export const reportExportBody = z
-  .object({
-    purpose: z
-      .string({ error: "出力の目的を入力してください。" })
-      .trim()
-      .min(4, "出力の目的を具体的に入力してください（4文字以上）。")
-      .max(200, "出力の目的は200文字以内で入力してください。"),
-  })
-  .openapi("AuditReportExportBody");
 
 export const reportItemSchema = auditItemSchema
   .extend({

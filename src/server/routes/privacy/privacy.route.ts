@@ -23,6 +23,7 @@ import { MimamoriError } from "../../../domain/errors.ts";
 import { pseudonymisedCsv } from "../../../pipeline/pseudonymise.ts";
 import type { AppEnv } from "../../app-env.ts";
 import { auditRequest } from "../../audit.ts";
+import { CSV_BOM, csvDownload, csvResponses, exportPurposeBody } from "../../openapi/csv.ts";
 import { requireReauth } from "../../openapi/reauth.ts";
 import {
   actorOf,
@@ -41,7 +42,6 @@ import {
   breakGlassPersonParam,
   breakGlassSchema,
   breakGlassTargetSchema,
-  purposeBody,
 } from "./schema.ts";
 
 function noRun(): never {
@@ -59,10 +59,8 @@ export const analysisRoutes = createRouter().openapi(
     summary: "仮名化データの CSV 出力（分析担当。目的の入力と本人確認が必要）",
     description:
       "最新の判定について、こどもごとに仮名 ID（自治体ごとの鍵による HMAC、鍵は出力されません）・世帯の仮名 ID・生年月・性別・該当項目を返します。氏名・カナ・住所・宛名番号は含みません。要対協の項目（B01・B02）は構成員にだけ含まれます。",
-    request: { body: jsonBody(purposeBody) },
-    responses: {
-      200: { description: "CSV", content: { "text/csv": { schema: { type: "string" } } } },
-    },
+    request: { body: jsonBody(exportPurposeBody) },
+    responses: csvResponses,
   }),
   async (c) => {
     const actor = actorOf(c);
@@ -72,7 +70,7 @@ export const analysisRoutes = createRouter().openapi(
     const db = c.get("deps").db;
     const run = await findRun(db, actor.municipalityId, "latest");
     if (!run) noRun();
-    let text = "\uFEFF";
+    let text = CSV_BOM;
     let rows = -1;
     const disclosed = new Set<string>();
     for await (const chunk of pseudonymisedCsv(db, scope, run, disclosed)) {
@@ -86,11 +84,7 @@ export const analysisRoutes = createRouter().openapi(
       detail: { rows, council: scope.council },
       disclosed,
     });
-    return c.body(text, 200, {
-      "Content-Type": "text/csv; charset=utf-8",
-      "Content-Disposition": `attachment; filename="pseudonymised-${run.id}.csv"`,
-      "Cache-Control": "no-store",
-    });
+    return csvDownload(text, `pseudonymised-${run.id}.csv`);
   },
 );
 

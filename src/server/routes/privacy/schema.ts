@@ -1,15 +1,5 @@
 import { z } from "@hono/zod-openapi";
 
-export const purposeBody = z
-  .object({
-    purpose: z
-      .string({ error: "出力の目的を入力してください。" })
-      .trim()
-      .min(4, "出力の目的を具体的に入力してください（4文字以上）。")
-      .max(200, "出力の目的は200文字以内で入力してください。"),
-  })
-  .openapi("PurposeBody");
-
 export const breakGlassPersonParam = z.object({
   personId: z
     .string()

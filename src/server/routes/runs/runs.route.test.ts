@@ -27,7 +27,7 @@ import { type ScoreRunSummary, saveRuleVersion, scoreRun } from "../../../pipeli
 import { runSynth } from "../../../pipeline/synth.ts";
 import type { App } from "../../app.ts";
 import { DEFAULT_MUNICIPALITY_NAME } from "../../bootstrap.ts";
-import { safeCell } from "../../services/run-view.service.ts";
+import { safeCell } from "../../openapi/csv.ts";
 
 const AS_OF = "2024-04-01" as IsoDate;
 const actor = { userId: null, loginName: "test" };

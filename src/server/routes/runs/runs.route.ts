@@ -13,6 +13,13 @@ import { MimamoriError } from "../../../domain/errors.ts";
 import { maskValue } from "../../../domain/policy/masking.ts";
 import { DIFFICULTY_NAMES, isDifficultyId } from "../../../domain/scoring/difficulties.ts";
 import { loadSources } from "../../../pipeline/sources.ts";
+import {
+  CSV_BOM,
+  csvDownload,
+  csvLine,
+  csvResponses,
+  exportPurposeBody,
+} from "../../openapi/csv.ts";
 import { maskingOf } from "../../openapi/identity.ts";
 import { requireReauth } from "../../openapi/reauth.ts";
 import {
@@ -34,13 +41,11 @@ import {
   reasonName,
   reasonNames,
   runInfo,
-  safeCell,
   visibleItems,
   withUsageStops,
 } from "../../services/run-view.service.ts";
 import {
   dashboardResponse,
-  exportBody,
   listFilterQuery,
   listQuery,
   listResponse,
@@ -361,10 +366,8 @@ export const runRoutes = createRouter()
       summary: "判定一覧の CSV 出力（目的の入力が必要）",
       description:
         "一覧と同じ条件で絞り込んだ全件を CSV（UTF-8、BOM 付き）で返します。目的は監査ログに記録されます。数式として解釈される文字（= + - @）で始まるセルには ' を付けます。出力の前 10 分以内の本人確認（POST /api/auth/reauth）が必要です。",
-      request: { params: runParam, query: listQuery, body: jsonBody(exportBody) },
-      responses: {
-        200: { description: "CSV", content: { "text/csv": { schema: { type: "string" } } } },
-      },
+      request: { params: runParam, query: listQuery, body: jsonBody(exportPurposeBody) },
+      responses: csvResponses,
     }),
     async (c) => {
       const actor = actorOf(c);
@@ -426,7 +429,7 @@ export const runRoutes = createRouter()
       ];
       const stream = new ReadableStream<Uint8Array>({
         async start(controller) {
-          controller.enqueue(enc.encode(`\uFEFF${header.map(safeCell).join(",")}\r\n`));
+          controller.enqueue(enc.encode(CSV_BOM + csvLine(header)));
           // Pages in the list's order; the export reads at most the filtered rows.
           for (let offset = 0; offset < total; offset += EXPORT_PAGE) {
             const page = await repo.list(scope, run, filter, {
@@ -437,7 +440,7 @@ export const runRoutes = createRouter()
             });
             let text = "";
             page.rows.forEach((r, i) => {
-              text += `${[
+              text += csvLine([
                 offset + i + 1,
                 r.personId,
                 maskValue("name", forms.name, r.name) as string | null,
@@ -454,9 +457,7 @@ export const runRoutes = createRouter()
                 r.totalPoints,
                 r.items.join(" "),
                 r.excludedBy.map((id) => reasonName(names, id)).join(" / "),
-              ]
-                .map(safeCell)
-                .join(",")}\r\n`;
+              ]);
             });
             controller.enqueue(enc.encode(text));
             if (page.rows.length < EXPORT_PAGE) break;
@@ -464,13 +465,6 @@ export const runRoutes = createRouter()
           controller.close();
         },
       });
-      return new Response(stream, {
-        status: 200,
-        headers: {
-          "Content-Type": "text/csv; charset=utf-8",
-          "Content-Disposition": `attachment; filename="hantei-${run.id}-${type}.csv"`,
-          "Cache-Control": "no-store",
-        },
-      });
+      return csvDownload(stream, `hantei-${run.id}-${type}.csv`);
     },
   );

@@ -84,16 +84,6 @@ export const listQuery = listFilterFields
   })
   .superRefine(boundsInOrder);
 
-export const exportBody = z
-  .object({
-    purpose: z
-      .string({ error: "出力の目的を入力してください。" })
-      .trim()
-      .min(4, "出力の目的を具体的に入力してください（4文字以上）。")
-      .max(200, "出力の目的は200文字以内で入力してください。"),
-  })
-  .openapi("ChildrenExportBody");
-
 const runInfo = z.object({
   id: z.number().int(),
   asOf: z.string(),

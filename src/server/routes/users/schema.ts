@@ -130,13 +130,3 @@ export const inventorySchema = z
     flagged: z.number().int().openapi({ description: "注意のある利用者の数" }),
   })
   .openapi("AccountInventory");
-
-export const inventoryExportBody = z
-  .object({
-    purpose: z
-      .string({ error: "出力の目的を入力してください。" })
-      .trim()
-      .min(4, "出力の目的を具体的に入力してください（4文字以上）。")
-      .max(200, "出力の目的は200文字以内で入力してください。"),
-  })
-  .openapi("InventoryExportBody");

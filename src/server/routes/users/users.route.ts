@@ -6,6 +6,7 @@ import { INVENTORY_FLAGS, inventoryFlags } from "../../../domain/accounts/invent
 import { isRole } from "../../../domain/policy/index.ts";
 import type { AppEnv } from "../../app-env.ts";
 import { auditRequest } from "../../audit.ts";
+import { csvDocument, csvDownload, csvResponses, exportPurposeBody } from "../../openapi/csv.ts";
 import { requireReauth } from "../../openapi/reauth.ts";
 import {
   actorOf,
@@ -15,7 +16,6 @@ import {
   jsonBody,
   policyRoute,
 } from "../../openapi/route.ts";
-import { safeCell } from "../../services/run-view.service.ts";
 import { createUserWithTemporaryPassword } from "../../services/user.service.ts";
 import {
   changeRoles,
@@ -29,7 +29,6 @@ import {
   changeRolesBody,
   createdUserSchema,
   createUserBody,
-  inventoryExportBody,
   inventorySchema,
   secondFactorResetBody,
   secondFactorResetSchema,
@@ -118,10 +117,8 @@ export const userRoutes = createRouter()
       summary: "利用者の棚卸表の CSV 出力（目的の入力と本人確認が必要）",
       description:
         "UTF-8（BOM 付き）。数式として解釈される文字で始まるセルには ' を付けます。目的は監査ログに記録されます。出力の前 10 分以内の本人確認（POST /api/auth/reauth）が必要です。",
-      request: { body: jsonBody(inventoryExportBody) },
-      responses: {
-        200: { description: "CSV", content: { "text/csv": { schema: { type: "string" } } } },
-      },
+      request: { body: jsonBody(exportPurposeBody) },
+      responses: csvResponses,
     }),
     async (c) => {
       const { purpose } = c.req.valid("json");
@@ -148,35 +145,23 @@ export const userRoutes = createRouter()
         "セッション数",
         "注意点",
       ];
-      const lines = inventory.items.map((i) =>
-        [
-          i.id,
-          i.loginName,
-          i.displayName,
-          i.roles.join(" "),
-          i.affiliation,
-          yesNo(i.council),
-          yesNo(i.secondFactor),
-          i.lastLoginAt,
-          i.createdAt,
-          yesNo(i.disabled),
-          yesNo(i.mustChangePassword),
-          i.lockedUntil,
-          i.activeSessions,
-          i.flags.map((f) => f.label).join(" / "),
-        ]
-          .map(safeCell)
-          .join(","),
-      );
-      const body = `\uFEFF${[header.map(safeCell).join(","), ...lines].join("\r\n")}\r\n`;
-      return new Response(body, {
-        status: 200,
-        headers: {
-          "Content-Type": "text/csv; charset=utf-8",
-          "Content-Disposition": `attachment; filename="tanaoroshi-${inventory.at.slice(0, 10)}.csv"`,
-          "Cache-Control": "no-store",
-        },
-      });
+      const rows = inventory.items.map((i) => [
+        i.id,
+        i.loginName,
+        i.displayName,
+        i.roles.join(" "),
+        i.affiliation,
+        yesNo(i.council),
+        yesNo(i.secondFactor),
+        i.lastLoginAt,
+        i.createdAt,
+        yesNo(i.disabled),
+        yesNo(i.mustChangePassword),
+        i.lockedUntil,
+        i.activeSessions,
+        i.flags.map((f) => f.label).join(" / "),
+      ]);
+      return csvDownload(csvDocument(header, rows), `tanaoroshi-${inventory.at.slice(0, 10)}.csv`);
     },
   )
   .openapi(
