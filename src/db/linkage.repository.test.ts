@@ -10,6 +10,7 @@ import { JAPANESE_SETTINGS } from "../domain/linkage/japanese-settings.ts";
 import type { TrainedModel } from "../domain/linkage/model.ts";
 import type { IsoDate } from "../domain/types.ts";
 import {
+  anchorOrder,
   createLinkageRepository,
   type MotherChildToStore,
   type RunToStore,
@@ -156,5 +157,44 @@ describe("person-id state of a run (link_identity, issue 15)", () => {
       ["id-c", "P00000005"],
       ["id-d", "P00000005"],
     ]);
+  });
+});
+
+describe("anchorOrder: new anchors grouped by key range for the link_identity COPY", () => {
+  // Anchors as profileAnchors makes them: kind, registry flag, hash in hex (seeded, no Math.random).
+  let seed = 7;
+  const hex = () => {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    return seed.toString(16).padStart(8, "0");
+  };
+  const anchors = Array.from(
+    { length: 5000 },
+    (_, i) => `${"rwkgf"[i % 5]}${i % 2}${hex()}${hex()}`,
+  );
+
+  it("keeps every anchor that passes once, drops the others, and puts the groups in key order", () => {
+    const known = new Set(anchors.slice(0, 1000));
+    const groups = anchorOrder(anchors, (a) => !known.has(a));
+    const flat = groups.flat();
+    expect(flat.length).toBe(4000);
+    expect(new Set(flat)).toEqual(new Set(anchors.slice(1000)));
+    // Every anchor of a group sorts after every anchor of the group before it.
+    for (let g = 1; g < groups.length; g++) {
+      const max = [...(groups[g - 1] as string[])].sort().at(-1) as string;
+      const min = [...(groups[g] as string[])].sort()[0] as string;
+      expect(max < min).toBe(true);
+    }
+    // Small groups: each is one narrow range of the primary key.
+    expect(Math.max(...groups.map((g) => g.length))).toBeLessThan(200);
+  });
+
+  it("takes anchors of any shape (order is only a help to the index), and none at all", () => {
+    const odd = ["", "x", "長い名前の鍵", "x", "P00000001"];
+    expect(
+      anchorOrder(odd, () => true)
+        .flat()
+        .sort(),
+    ).toEqual([...odd].sort());
+    expect(anchorOrder([], () => true)).toEqual([]);
   });
 });

@@ -558,6 +558,35 @@ export function createLinkageRepository(db: Database) {
   };
 }
 
+/**
+ * The anchors that pass `keep`, in groups of a common prefix, groups in key order (the
+ * order inside a group does not matter). Anchors are a kind letter, a registry flag and a
+ * hex hash (domain/linkage/japanese.ts `profileAnchors`), so a prefix just long enough for
+ * ~64 anchors a group spreads them evenly; any other shape is still written, only in a less
+ * useful order. Linear in the anchors: a full sort of a metro's millions of strings costs
+ * seconds of Node time, and an index insert needs locality, not order (issue 15).
+ */
+export function anchorOrder(
+  anchors: Iterable<string>,
+  keep: (anchor: string) => boolean,
+): string[][] {
+  const all: string[] = [];
+  for (const a of anchors) if (keep(a)) all.push(a);
+  // Up to 6 characters as one exact number (< 2^53): each code unit capped at 254, plus one
+  // so a shorter anchor sorts first — the strings' order for the ASCII anchors written.
+  const width = Math.min(6, 1 + Math.max(0, Math.ceil(Math.log(all.length / 64) / Math.log(16))));
+  const groups = new Map<number, string[]>();
+  for (const a of all) {
+    let k = 0;
+    for (let i = 0; i < width; i++)
+      k = k * 256 + (i < a.length ? Math.min(a.charCodeAt(i), 254) + 1 : 0);
+    const g = groups.get(k);
+    if (g === undefined) groups.set(k, [a]);
+    else g.push(a);
+  }
+  return [...groups.keys()].sort((x, y) => x - y).map((k) => groups.get(k) as string[]);
+}
+
 /** Writes a whole run in one transaction on its own connection; returns the run id. */
 export async function saveLinkRun(url: string, run: RunToStore): Promise<number> {
   const client = new pg.Client({ connectionString: url });
@@ -678,11 +707,17 @@ export async function saveLinkRun(url: string, run: RunToStore): Promise<number>
     // table. Without the state the run started from: every anchor, through one upsert.
     const previous = run.previousIds;
     if (previous !== undefined) {
+      // Grouped by anchor prefix (anchorOrder): the primary key (municipality_id, anchor) is
+      // then filled one small key range at a time instead of at random leaf pages — at metro
+      // (millions of anchors, an index many times shared_buffers) a random order evicts and
+      // rewrites a leaf page for nearly every row.
+      const fresh = anchorOrder(run.assignment.updates.keys(), (a) => !previous.has(a));
       await bulk.copy(
         "COPY link_identity (run_id, municipality_id, anchor, person_id) FROM STDIN",
         (function* () {
-          for (const [anchor, person] of run.assignment.updates)
-            if (!previous.has(anchor)) yield `${prefix}${copyCell(anchor)}\t${copyCell(person)}\n`;
+          for (const bucket of fresh)
+            for (const anchor of bucket)
+              yield `${prefix}${copyCell(anchor)}\t${copyCell(run.assignment.updates.get(anchor) as string)}\n`;
         })(),
       );
       const changed = (function* () {
