@@ -639,6 +639,40 @@ export function createCaseRepository(db: Database) {
           to: c.state,
           reason,
         });
+        // From now on only members open the case: a non-member responsible person
+        // and non-members' open follow-ups are handed to the registering member
+        // (recorded), instead of silently vanishing from their home page.
+        if (actor.userId === null) return;
+        const members = sql`(SELECT u.id FROM app_user u
+          WHERE u.municipality_id = ${scope.municipalityId} AND u.council AND NOT u.disabled)`;
+        const moved = await sql<{ id: number }>`
+          UPDATE follow_up SET assignee_user_id = ${actor.userId}
+           WHERE case_id = ${caseId} AND municipality_id = ${scope.municipalityId}
+             AND done_at IS NULL AND assignee_user_id NOT IN ${members}
+          RETURNING id`.execute(trx);
+        const handOver =
+          c.responsibleUserId !== null &&
+          (
+            await sql`SELECT 1 FROM app_user u WHERE u.id = ${c.responsibleUserId}
+              AND u.id IN ${members}`.execute(trx)
+          ).rows.length === 0;
+        if (!handOver && moved.rows.length === 0) return;
+        if (handOver)
+          await sql`UPDATE child_case SET responsible_user_id = ${actor.userId} WHERE id = ${caseId}`.execute(
+            trx,
+          );
+        await appendEvent(trx, scope, actor, {
+          caseId,
+          action: "assign",
+          from: c.state,
+          to: c.state,
+          reason:
+            "要対協への登録: 構成員でない担当者の担当と予定を、登録した構成員に引き継ぎました。",
+          detail: {
+            responsibleUserId: handOver ? actor.userId : c.responsibleUserId,
+            followUps: moved.rows.map((r) => r.id),
+          },
+        });
       });
       return (await repo.find(scope, caseId)) ?? notFound();
     },

@@ -417,11 +417,25 @@ describe("who can carry a case", () => {
         body: { responsibleUserId: userId, reason: "担当替え" },
       });
     expect((await assign(auditorId)).status).toBe(400);
-    // Once registered with 要対協, only a member can carry it.
-    await council.json(`/api/cases/${caseId}/council`, {
+    expect((await followUp(workerId)).status).toBe(201);
+    // Once registered with 要対協, only a member can carry it: the registering
+    // member takes over the non-member's case and open follow-up (recorded).
+    const reg = await council.json<{ responsibleUserId: number }>(`/api/cases/${caseId}/council`, {
       method: "POST",
       body: { reason: "要対協で進行管理" },
     });
+    expect(reg.body.responsibleUserId).toBe(councilId);
+    const mineOf = async (client: Client) =>
+      (await client.json<{ caseId: number }[]>("/api/follow-ups/mine")).body.filter(
+        (f) => f.caseId === caseId,
+      ).length;
+    expect(await mineOf(worker)).toBe(0);
+    expect(await mineOf(council)).toBe(1);
+    const events = await council.json<{ events: { action: string; reason: string | null }[] }>(
+      `/api/cases/${caseId}`,
+    );
+    expect(events.body.events.at(-1)).toMatchObject({ action: "assign" });
+    expect(events.body.events.at(-1)?.reason).toContain("引き継ぎ");
     const nonMember = await followUp(workerId);
     expect(nonMember.status).toBe(400);
     expect(nonMember.body.error.message).toMatch(/要対協の構成員/);
