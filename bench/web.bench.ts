@@ -177,6 +177,9 @@ async function hammer(
   };
 }
 
+/** The CSRF token of each session (sent on the bench's few POSTs). */
+const csrfOf = new Map<string, string>();
+
 async function login(base: string, loginName: string): Promise<string> {
   const res = await fetch(`${base}/api/auth/login`, {
     method: "POST",
@@ -184,10 +187,13 @@ async function login(base: string, loginName: string): Promise<string> {
     body: JSON.stringify({ loginName, password: PASSWORD }),
   });
   if (res.status !== 200) throw new Error(`login ${res.status}: ${await res.text()}`);
-  return res.headers
+  const cookie = res.headers
     .getSetCookie()
     .map((c) => c.split(";")[0])
     .join("; ");
+  const body = (await res.json()) as { csrfToken?: string };
+  if (body.csrfToken) csrfOf.set(cookie, body.csrfToken);
+  return cookie;
 }
 
 interface ListPage {
@@ -274,7 +280,12 @@ async function narrowReaders(
   if ((await inbox()).length === 0) {
     const res = await fetch(`${base}/api/sheets/requests/bulk`, {
       method: "POST",
-      headers: { "Content-Type": "application/json", Origin: base, cookie: coordCookie },
+      headers: {
+        "Content-Type": "application/json",
+        Origin: base,
+        cookie: coordCookie,
+        "X-CSRF-Token": csrfOf.get(coordCookie) ?? "",
+      },
       body: JSON.stringify({ recipient: school, recipientKind: "school", mode: "b" }),
     });
     if (res.status !== 201) throw new Error(`requests: ${res.status} ${await res.text()}`);
