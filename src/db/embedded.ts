@@ -29,6 +29,7 @@ import {
 } from "node:fs";
 import { createRequire } from "node:module";
 import { createServer } from "node:net";
+import { totalmem } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import pg from "pg";
@@ -52,6 +53,20 @@ export interface EmbeddedOptions {
   readonly database?: string;
   /** Log sink for PostgreSQL's own messages (never personal data). */
   readonly onLog?: (line: string) => void;
+}
+
+/**
+ * Server settings for the monthly run's bulk loads (issue 15), given the machine's memory.
+ * PostgreSQL's defaults (128 MB shared_buffers, 1 GB max_wal_size) made a metro run (3.1M
+ * rows, ~10 GB of WAL) take 17 requested checkpoints, after each of which every page touched
+ * again is written whole into the WAL (600k full-page images, half the WAL), and its index
+ * inserts evicted 1.2M buffers: the link store grew 15× for 10× the rows of a city.
+ * shared_buffers is 1/16 of the memory between 128 MB and 1 GB (a municipal PC of 8 GB: 512 MB);
+ * max_wal_size 4 GB (disk for WAL between checkpoints, given back after them).
+ */
+export function bulkLoadSettings(totalBytes: number): string[] {
+  const mb = Math.min(1024, Math.max(128, Math.floor(totalBytes / 2 ** 20 / 16)));
+  return [`shared_buffers=${mb}MB`, "max_wal_size=4GB"];
 }
 
 interface ServerState {
@@ -117,7 +132,13 @@ async function startOwned(
     initdbFlags: ["--encoding=UTF8", "--locale=C"],
     // Loopback only and no Unix socket: nothing outside this machine can connect,
     // and two homes never collide on a socket file.
-    postgresFlags: ["-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories="],
+    postgresFlags: [
+      "-c",
+      "listen_addresses=127.0.0.1",
+      "-c",
+      "unix_socket_directories=",
+      ...bulkLoadSettings(totalmem()).flatMap((s) => ["-c", s]),
+    ],
     onLog: (m: unknown) => {
       const line = String(m).trim();
       if (line) {
