@@ -7,84 +7,39 @@
  * address in 利用者管理; a notification then reaches the relay as a mail with
  * no child data, and the outbox status shows it sent. axe-core on both pages.
  */
-import { join } from "node:path";
-import type { BrowserContext, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createMunicipalityRepository } from "../../src/db/municipality.repository.ts";
+import { describe, expect, it } from "vitest";
 import { createNotificationRepository } from "../../src/db/notification.repository.ts";
 import { createUserRepository } from "../../src/db/user.repository.ts";
 import { systemScope } from "../../src/domain/policy/index.ts";
-import { hashPassword } from "../../src/server/auth/password.ts";
-import { type RunningServer, startHttpServer } from "../../src/server/http.ts";
-import { createLogger } from "../../src/server/logger.ts";
 import { sendDueMail } from "../../src/server/mail-sender.ts";
-import { ensureWebBuilt } from "../../src/server/web-build.ts";
-import {
-  AXE_SCRIPT,
-  axeViolations,
-  hasBrowser,
-  launchBrowser,
-  logIn,
-  screenshotDir,
-  UI_TIMEOUT,
-} from "../browser.ts";
-import { createTestDatabase, type TestDatabase } from "../db.ts";
+import { axeViolations, hasBrowser, UI_TIMEOUT, useBrowserFixture } from "../browser.ts";
 import { mailBody, startTestSmtpServer, type TestSmtpServer } from "../smtp.ts";
 
-const ADMIN_PASSWORD = "kanri-mail-password-2026";
-
 describe.skipIf(!hasBrowser)("メール通知の設定 (Chromium)", () => {
-  let t: TestDatabase;
   let smtp: TestSmtpServer;
-  let server: RunningServer;
-  let browser: { context: BrowserContext; close(): Promise<void> };
-  let page: Page;
-  let municipalityId: number;
-  let staffId: number;
+  const f = useBrowserFixture(
+    {
+      password: "kanri-mail-password-2026",
+      municipality: "テスト町",
+      users: [
+        { loginName: "kanri", displayName: "管理 花子", roles: ["admin"] },
+        { loginName: "sato", displayName: "佐藤 一郎", roles: ["staff"] },
+      ],
+      async prepare(s) {
+        smtp = await startTestSmtpServer();
+        s.onClose(() => smtp.close());
+      },
+      pageTimeout: Number(process.env.UI_DEBUG_TIMEOUT ?? UI_TIMEOUT),
+    },
+    180_000,
+  );
 
-  beforeAll(async () => {
-    await ensureWebBuilt();
-    t = await createTestDatabase();
-    smtp = await startTestSmtpServer();
-    municipalityId = (await createMunicipalityRepository(t.db).ensureDefault("テスト町")).id;
-    const users = createUserRepository(t.db);
-    const add = async (loginName: string, displayName: string, roles: string[]) =>
-      users.insert({
-        municipalityId,
-        loginName,
-        displayName,
-        passwordHash: await hashPassword(ADMIN_PASSWORD),
-        roles,
-        mustChangePassword: false,
-      });
-    await add("kanri", "管理 花子", ["admin"]);
-    staffId = (await add("sato", "佐藤 一郎", ["staff"])).id;
-    server = await startHttpServer({
-      db: t.db,
-      databaseUrl: t.url,
-      logger: createLogger("silent"),
-      port: 0,
-      host: "127.0.0.1",
-      enforceSecondFactor: false,
-    });
-    browser = await launchBrowser();
-    page = await browser.context.newPage();
-    page.setDefaultTimeout(Number(process.env.UI_DEBUG_TIMEOUT ?? UI_TIMEOUT));
-    await page.addInitScript({ content: AXE_SCRIPT });
-  }, 180_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-    await smtp?.close();
-    await t?.drop();
-  });
-
-  const shot = (name: string) =>
-    page.screenshot({ path: join(screenshotDir, `${name}.png`), fullPage: true });
+  const shot = (name: string) => f.shot(`${name}.png`);
 
   it("sets the relay, sends a test mail, and a notification's mail says nothing about the child", async () => {
-    await logIn(page, server.url, { loginName: "kanri", password: ADMIN_PASSWORD });
+    const { page, t, municipalityId } = f;
+    const staffId = (await createUserRepository(t.db).findByLogin("sato"))?.id as number;
+    await f.login("kanri");
     await page.getByRole("link", { name: "メール通知の設定" }).click();
     await page.getByRole("heading", { name: "メール通知の設定", level: 1 }).waitFor();
     await page.getByText("メール通知を使わない").first().waitFor();

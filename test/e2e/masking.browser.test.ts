@@ -6,83 +6,39 @@
  * lists the new version with who and why, the change is audited, and the
  * child view (the API, not the page) now shows the family name and ＊＊.
  */
-import { join } from "node:path";
 import { sql } from "kysely";
-import type { BrowserContext, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createUserRepository } from "../../src/db/user.repository.ts";
+import { describe, expect, it } from "vitest";
 import { partialName } from "../../src/domain/policy/masking.ts";
-import { hashPassword } from "../../src/server/auth/password.ts";
-import { type RunningServer, startHttpServer } from "../../src/server/http.ts";
-import { createLogger } from "../../src/server/logger.ts";
-import { ensureWebBuilt } from "../../src/server/web-build.ts";
-import {
-  AXE_SCRIPT,
-  axeViolations,
-  hasBrowser,
-  launchBrowser,
-  logIn,
-  screenshotDir,
-  UI_TIMEOUT,
-} from "../browser.ts";
-import { createTestDatabase, type TestDatabase } from "../db.ts";
-import { type ScoredVillage, scoredVillage } from "../workflow.ts";
-
-const PASSWORD = "soukatsu-password-2026";
+import { axeViolations, hasBrowser, UI_TIMEOUT, useBrowserFixture } from "../browser.ts";
+import { scoredVillage } from "../workflow.ts";
 
 describe.skipIf(!hasBrowser)("マスキングルール (Chromium)", () => {
-  let t: TestDatabase;
-  let village: ScoredVillage;
-  let server: RunningServer;
-  let browser: { context: BrowserContext; close(): Promise<void> };
-  let page: Page;
   let personId: string;
   let fullName: string;
-
-  beforeAll(async () => {
-    await ensureWebBuilt();
-    t = await createTestDatabase();
-    village = await scoredVillage(t, "マスキング村", 4);
-    await createUserRepository(t.db).insert({
-      municipalityId: village.municipalityId,
-      loginName: "soukatsu",
-      displayName: "総括 一子",
-      passwordHash: await hashPassword(PASSWORD),
-      roles: ["coordinator"],
-      mustChangePassword: false,
-    });
-    const p = await sql<{ person_id: string; name: string }>`
-      SELECT person_id, name FROM link_person
-       WHERE municipality_id = ${village.municipalityId} AND name LIKE '% %'
-         AND person_id = ${village.flagged[0]?.personId ?? ""}`.execute(t.db);
-    personId = p.rows[0]?.person_id as string;
-    fullName = p.rows[0]?.name as string;
-    expect(fullName).toBeTruthy();
-    server = await startHttpServer({
-      db: t.db,
-      databaseUrl: t.url,
-      logger: createLogger("silent"),
-      port: 0,
-      host: "127.0.0.1",
-    });
-    browser = await launchBrowser();
-    page = await browser.context.newPage();
-    await page.addInitScript({ content: AXE_SCRIPT });
-    page.setDefaultTimeout(Number(process.env.UI_DEBUG_TIMEOUT ?? UI_TIMEOUT));
-  }, 600_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-    village?.cleanup();
-    await t?.drop();
+  const f = useBrowserFixture({
+    password: "soukatsu-password-2026",
+    municipality: "マスキング村",
+    users: [{ loginName: "soukatsu", displayName: "総括 一子", roles: ["coordinator"] }],
+    async prepare(s) {
+      const { t } = s;
+      const village = await scoredVillage(t, "マスキング村", 4);
+      s.onClose(() => village.cleanup());
+      const p = await sql<{ person_id: string; name: string }>`
+        SELECT person_id, name FROM link_person
+         WHERE municipality_id = ${village.municipalityId} AND name LIKE '% %'
+           AND person_id = ${village.flagged[0]?.personId ?? ""}`.execute(t.db);
+      personId = p.rows[0]?.person_id as string;
+      fullName = p.rows[0]?.name as string;
+      expect(fullName).toBeTruthy();
+    },
+    pageTimeout: Number(process.env.UI_DEBUG_TIMEOUT ?? UI_TIMEOUT),
   });
 
-  const shot = (name: string) =>
-    page.screenshot({ path: join(screenshotDir, `${name}.png`), fullPage: true });
+  const shot = (name: string) => f.shot(`${name}.png`);
 
   it("changes 総括管理's name rule and the child view shows the name masked", async () => {
-    await logIn(page, server.url, { loginName: "soukatsu", password: PASSWORD });
+    const { page, server, t } = f;
+    await f.login("soukatsu");
     await page.goto(`${server.url.replace(/\/$/, "")}/children/${personId}`);
     const heading = page.getByRole("heading", { level: 1, name: /^こども詳細: / });
     await heading.waitFor();
