@@ -113,7 +113,8 @@ export async function runExport(
       detail: { rows: written },
     };
     const audit = createAuditRepository(opened.db);
-    if (p.disclosed) await audit.appendDisclosure(entry, p.disclosed);
+    // The CLI runs in the council scope (systemScope): its exports link to children for members only.
+    if (p.disclosed) await audit.appendDisclosure(entry, { persons: p.disclosed, council: true });
     else await audit.append(entry);
     process.stderr.write(
       `${path} に ${written.toLocaleString("ja-JP")} 行を書き出しました（${p.describe}）。\n`,

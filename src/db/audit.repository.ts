@@ -136,16 +136,28 @@ export const DISCLOSURE_CHUNK = 1_000;
 export interface DisclosedSummary {
   persons: number;
   sha256: string;
+  /**
+   * Made in a council member's scope (the CLI always is): which children such
+   * an export held can reveal 要対協 facts (a member's "flagged" list counts
+   * B01/B02), so the per-person report links them to the child for members only.
+   */
+  council: boolean;
 }
 
 /** The sorted distinct ids and their summary. */
-export function disclosedSummary(persons: Iterable<string>): {
-  ids: string[];
-  summary: DisclosedSummary;
-} {
+export function disclosedSummary(
+  persons: Iterable<string>,
+  council: boolean,
+): { ids: string[]; summary: DisclosedSummary } {
   const ids = [...new Set(persons)].sort();
   const sha256 = createHash("sha256").update(ids.join("\n")).digest("hex");
-  return { ids, summary: { persons: ids.length, sha256 } };
+  return { ids, summary: { persons: ids.length, sha256, council } };
+}
+
+/** The persons an export disclosed, and whether it was made in a council member's scope. */
+export interface Disclosure {
+  persons: Iterable<string>;
+  council: boolean;
 }
 
 /** Actions whose `detail.persons` are each directly shown (a household's members). */
@@ -238,11 +250,11 @@ export function createAuditRepository(db: Database) {
      * its persons are committed together or not at all. `detail.disclosed`
      * gets the count and digest. Returns the audit row's id.
      */
-    async appendDisclosure(e: AuditEntry, persons: Iterable<string>): Promise<string> {
+    async appendDisclosure(e: AuditEntry, disclosure: Disclosure): Promise<string> {
       const municipalityId = e.municipalityId;
       if (municipalityId === null)
         throw new Error("appendDisclosure: an export always belongs to a municipality");
-      const { ids, summary } = disclosedSummary(persons);
+      const { ids, summary } = disclosedSummary(disclosure.persons, disclosure.council);
       const work = async (trx: Database): Promise<string> => {
         const row = await trx
           .insertInto("audit_log")
@@ -329,10 +341,14 @@ export function createAuditRepository(db: Database) {
       const paged = sql<boolean>`(audit_log.detail->'persons') @> ${JSON.stringify([options.personId])}::jsonb`;
       // An initplan array: `id = ANY(…)` stays an index condition, so the OR
       // below is a BitmapOr of the person, persons and primary key indexes.
-      const exported = sql<boolean>`audit_log.id = ANY(ARRAY(
+      // A member's export links to the child for members only (DisclosedSummary.council;
+      // fail closed when the mark is missing).
+      const exported = sql<boolean>`(audit_log.id = ANY(ARRAY(
         SELECT d.audit_id FROM audit_disclosure d
         WHERE d.municipality_id = ${options.municipalityId}
-          AND d.persons @> ARRAY[${options.personId}]::text[]))`;
+          AND d.persons @> ARRAY[${options.personId}]::text[]))
+        AND (mimamori_scope_council()
+             OR coalesce(audit_log.detail->'disclosed'->>'council', 'true') = 'false'))`;
       const listed = sql<boolean>`(${paged} OR ${exported})`;
       const direct = sql<boolean>`(audit_log.person_id = ${options.personId}
         OR (audit_log.action IN (${sql.join(DIRECT_LIST_ACTIONS)}) AND ${paged}))`;

@@ -7,7 +7,7 @@
  */
 import { getConnInfo } from "@hono/node-server/conninfo";
 import type { Context } from "hono";
-import { createAuditRepository } from "../db/audit.repository.ts";
+import { createAuditRepository, type Disclosure } from "../db/audit.repository.ts";
 import type { UserRow } from "../db/user.repository.ts";
 import type { AppEnv } from "./app-env.ts";
 
@@ -40,7 +40,7 @@ export interface RequestAuditEntry {
    * The persons an export disclosed: recorded with the row in audit_disclosure
    * (issue 12, bounded chunks), never in `detail`.
    */
-  disclosed?: Iterable<string>;
+  disclosed?: Disclosure;
 }
 
 /** Appends one audit row for this request, attributed to the session's user. */

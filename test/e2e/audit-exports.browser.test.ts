@@ -43,7 +43,7 @@ describe.skipIf(!hasBrowser)("監査レポートと棚卸の CSV 出力 (Chromiu
           purpose: "ケース会議の資料",
           detail: { rows: 3 },
         },
-        ["P00000091", "P00000092", "P00000093"],
+        { persons: ["P00000091", "P00000092", "P00000093"], council: false },
       );
     },
     loginAs: "kansa",

@@ -218,7 +218,7 @@ describe("mimamori audit report / user list", () => {
         action: "children.export",
         purpose: "ケース会議の資料",
       },
-      ["P0041", "P0042", "P0043"],
+      { persons: ["P0041", "P0042", "P0043"], council: true },
     );
     const again = await run(auditReport, ["--person", "P0042"]);
     expect(again.out).toContain("人 P0042 に関する記録: 2 件");

@@ -82,7 +82,7 @@ export const analysisRoutes = createRouter().openapi(
       target: `score_run:${run.id}`,
       purpose,
       detail: { rows, council: scope.council },
-      disclosed,
+      disclosed: { persons: disclosed, council: scope.council },
     });
     return csvDownload(text, `pseudonymised-${run.id}.csv`);
   },

@@ -347,7 +347,7 @@ describe("CSV export", () => {
     expect(chunks.flatMap((c) => c.persons)).toEqual([...ids].sort());
     expect(chunks.every((c) => c.persons.length <= 1000)).toBe(true);
     const { disclosedSummary } = await import("../../../db/audit.repository.ts");
-    expect(disclosedSummary(ids).summary.sha256).toBe(detail.disclosed.sha256);
+    expect(disclosedSummary(ids, false).summary.sha256).toBe(detail.disclosed.sha256);
 
     // The last child of the file was never on a screen page: only the export shows it.
     const auditor = await loginAs(app, t.db, "kansa.runs", ["auditor"]);
@@ -383,6 +383,31 @@ describe("CSV export", () => {
     });
     expect(csv.status).toBe(200);
     expect(await csv.text()).toContain("出力したファイルに含まれる");
+  });
+
+  it("links a member's export to its children for member auditors only (its flags count B01/B02)", async () => {
+    const res = await council.request("/api/runs/latest/children/export?type=abuse&flagged=yes", {
+      method: "POST",
+      body: { purpose: "要対協の実務者会議の資料" },
+    });
+    expect(res.status).toBe(200);
+    const child = (await res.text()).split("\r\n")[1]?.split(",")[1] as string;
+    const row = await t.db
+      .selectFrom("audit_log")
+      .select(["id", "detail"])
+      .where("purpose", "=", "要対協の実務者会議の資料")
+      .executeTakeFirstOrThrow();
+    expect(row.detail).toMatchObject({ disclosed: { council: true } });
+    const ids = async (who: Client) =>
+      (
+        await who.json<{ items: { id: string }[] }>(
+          `/api/audit/reports/persons/${child}?mode=listed`,
+        )
+      ).body.items.map((i) => i.id);
+    const plainAuditor = await loginAs(app, t.db, "kansa.plain", ["auditor"]);
+    const memberAuditor = await loginAs(app, t.db, "kansa.member", ["auditor"], { council: true });
+    expect(await ids(plainAuditor)).not.toContain(row.id);
+    expect(await ids(memberAuditor)).toContain(row.id);
   });
 
   it("guards cells against formula injection", () => {

@@ -402,7 +402,7 @@ export const runRoutes = createRouter()
           clientAddress: clientAddress(c),
           detail: { filter: audit, sort: q.sort, households: q.households, rows: total },
         },
-        persons,
+        { persons, council: scope.council },
       );
       // The export masks like every JSON answer (same rules, same forms).
       const { forms } = await maskingOf(c);
