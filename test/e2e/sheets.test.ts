@@ -413,6 +413,15 @@ describe("mode (a), 要対協 items, staff scope", () => {
     });
     expect(r.status).toBe(201);
     expect(JSON.stringify(r.body.shared)).not.toMatch(/B01|B02/);
+    // Values and criteria, but no internal person id of a household member and no
+    // department file name or row number.
+    const texts = [a, r.body]
+      .flatMap((x) => x.shared.types ?? [])
+      .flatMap((x) => (x as { items?: { text: string }[] }).items ?? [])
+      .map((i) => i.text);
+    expect(texts.length).toBeGreaterThan(0);
+    expect(texts.join("\n")).toContain("基準");
+    expect(texts.join("\n")).not.toMatch(/行目|\.csv|（P[0-9]+）/);
     const view = await school.json<{ types: { items: { itemId: string }[] }[] }>(
       `/api/children/${childA}`,
     );

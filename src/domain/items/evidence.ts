@@ -57,12 +57,16 @@ export function citeRows(rows: readonly RowRef[], matched = rows.length): string
  * The one-line Japanese explanation of an item, e.g.
  * `B15 本人の母: EPDS合計点 12（基準 EPDS合計点 ≥ 9）— sanpu_kenshin.csv 3行目（抽出日 2024-09-30）`.
  */
-export function evidenceText(e: Evidence): string {
+export function evidenceText(e: Evidence, options: { forRecipient?: boolean } = {}): string {
+  // A 情報収集シート's recipient (a school, a nursery) gets the value and the
+  // criterion, not the internal person id of a household member nor the
+  // department's file name and row number.
   const who =
     e.subject === "member" && e.member
-      ? `同一世帯の${e.member.relationship ?? "者"}（${e.member.personId}）`
+      ? `同一世帯の${e.member.relationship ?? "者"}${options.forRecipient ? "" : `（${e.member.personId}）`}`
       : SUBJECT[e.subject];
   const notes = e.notes && e.notes.length > 0 ? `、${e.notes.join("、")}` : "";
-  const cite = e.rows.length > 0 ? ` — ${citeRows(e.rows, e.matchedRows)}` : "";
+  const cite =
+    e.rows.length > 0 && !options.forRecipient ? ` — ${citeRows(e.rows, e.matchedRows)}` : "";
   return `${e.itemId} ${who}: ${e.observed}${notes}（基準 ${e.criterion}、${e.asOf}時点）${cite}`;
 }

@@ -209,7 +209,7 @@ export function createSheetService(db: Database) {
         items: w.items.map((i) => ({
           itemId: i.itemId,
           name: i.name,
-          text: evidenceText(i.evidence),
+          text: evidenceText(i.evidence, { forRecipient: true }),
         })),
       }));
   }
