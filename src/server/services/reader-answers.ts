@@ -103,43 +103,43 @@ export function readerAnswerCaches(db: Database) {
   return { casework: casework(db), notifications: notifications(db) };
 }
 
-/** An answer's JSON bytes, plain and gzip-compressed, made once per cached answer. */
-const wires = new WeakMap<
-  object,
-  { json: Uint8Array<ArrayBuffer>; gzip: Uint8Array<ArrayBuffer> }
->();
+/** An answer's JSON, gzip-compressed once per cached answer (kept beside it, dropped with it). */
+const gzipped = new WeakMap<object, Uint8Array<ArrayBuffer>>();
 
 /**
- * Sends `value` — an answer from {@link readerAnswer} — as JSON whose bytes
- * are made once per cached answer (kept beside it, dropped with it), and
- * gzip-compressed when the client accepts it, as browsers do: the agenda of
- * 40 children is ~150 KB of JSON, ~10 KB compressed, and serialising it again
- * on every view was most of what a cached view still cost. Only for a reader
- * whose masking shows every identity field in full, whose answer the masking
- * step passes through unread (openapi/identity.ts); anyone else gets
- * `c.json` and is masked as usual. Audit before calling: this only sends.
+ * Sends `value` — an answer from {@link readerAnswer} — as JSON,
+ * gzip-compressed when the client accepts it, as browsers do, with the
+ * compressed bytes made once per cached answer: the agenda of 40 children is
+ * ~150 KB of JSON, ~10 KB compressed, and serialising it again on every view
+ * was most of what a cached view still cost. A client without gzip gets
+ * `c.json` (serialised per request; only the compressed form is kept, to
+ * bound memory). Only for a reader whose masking shows every identity field
+ * in full, whose answer the masking step passes through unread
+ * (openapi/identity.ts); anyone else gets `c.json` and is masked as usual.
+ * Audit before calling: this only sends.
  */
 export async function sendAnswer<T extends object>(
   c: Context<AppEnv>,
   value: T,
 ): Promise<Response & TypedResponse<JSONParsed<T>, 200, "json">> {
   const { forms } = await maskingOf(c);
-  if (!IDENTITY_FIELDS.every((f) => forms[f] === "full")) return c.json(value, 200);
-  let wire = wires.get(value);
-  if (!wire) {
-    const json = Buffer.from(JSON.stringify(value));
-    wire = { json: new Uint8Array(json), gzip: new Uint8Array(gzipSync(json)) };
-    wires.set(value, wire);
+  if (
+    !IDENTITY_FIELDS.every((f) => forms[f] === "full") ||
+    !/\bgzip\b/i.test(c.req.header("accept-encoding") ?? "")
+  )
+    return c.json(value, 200);
+  let bytes = gzipped.get(value);
+  if (!bytes) {
+    bytes = new Uint8Array(gzipSync(Buffer.from(JSON.stringify(value))));
+    gzipped.set(value, bytes);
   }
-  const gzip = /\bgzip\b/i.test(c.req.header("accept-encoding") ?? "");
-  const bytes = gzip ? wire.gzip : wire.json;
   // The same JSON as c.json would send, typed as such for the route's schema.
   return new Response(bytes, {
     status: 200,
     headers: {
       "Content-Type": "application/json; charset=UTF-8",
       Vary: "Accept-Encoding",
-      ...(gzip ? { "Content-Encoding": "gzip" } : {}),
+      "Content-Encoding": "gzip",
     },
   }) as Response & TypedResponse<JSONParsed<T>, 200, "json">;
 }
