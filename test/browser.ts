@@ -307,6 +307,11 @@ export interface BrowserFixtureOptions {
   loginAs?: string;
   /** `page.setDefaultTimeout` (default: Playwright's). */
   pageTimeout?: number;
+  /**
+   * Make admin and 総括管理 enrol a second factor at login, as `serve` does
+   * (default off: enrolment is the subject of the tests that turn it on).
+   */
+  enforceSecondFactor?: boolean;
 }
 
 /** One test file's database, server, Chromium and page, with login and teardown. */
@@ -330,8 +335,7 @@ export interface BrowserFixture extends FixtureSetup {
 /**
  * Starts a fixture: the web bundle, a fresh test database with the default
  * municipality, `prepare`, the users, an HTTP server (second factor not
- * enforced: enrolment is login.browser.test.ts's subject), Chromium and a
- * page. On failure, what was started is closed.
+ * enforced unless `enforceSecondFactor`), Chromium and a page. On failure, what was started is closed.
  */
 export async function startBrowserFixture(options: BrowserFixtureOptions): Promise<BrowserFixture> {
   const f = {} as BrowserFixture;
@@ -392,7 +396,7 @@ export async function startBrowserFixture(options: BrowserFixtureOptions): Promi
       logger: createLogger("silent"),
       port: 0,
       host: "127.0.0.1",
-      enforceSecondFactor: false,
+      enforceSecondFactor: options.enforceSecondFactor ?? false,
     });
     f.url = f.server.url;
     const newPage = async () => {

@@ -8,34 +8,64 @@
  * view: filter by user and action, Japanese names, a row's detail, paging
  * through a child's rows, a date range, and an auditor sees it too.
  */
-import { join } from "node:path";
-import type { BrowserContext, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createAuditRepository } from "../../src/db/audit.repository.ts";
 import { createMunicipalityRepository } from "../../src/db/municipality.repository.ts";
 import { createUserRepository } from "../../src/db/user.repository.ts";
-import { hashPassword } from "../../src/server/auth/password.ts";
-import { type RunningServer, startHttpServer } from "../../src/server/http.ts";
-import { createLogger } from "../../src/server/logger.ts";
-import { ensureWebBuilt } from "../../src/server/web-build.ts";
-import { hasBrowser, launchBrowser, logIn, screenshotDir, UI_TIMEOUT } from "../browser.ts";
-import { createTestDatabase, type TestDatabase } from "../db.ts";
+import { hasBrowser, logIn, UI_TIMEOUT, useBrowserFixture } from "../browser.ts";
 
 const ADMIN_PASSWORD = "kanri-password-2026";
 const STAFF_PASSWORD = "sato-password-2026";
 const AUDITOR_PASSWORD = "kansa-password-2026";
 
 describe.skipIf(!hasBrowser)("利用者管理と監査ログ (Chromium)", () => {
-  let t: TestDatabase;
-  let server: RunningServer;
-  let browser: { context: BrowserContext; close(): Promise<void> };
-  let page: Page;
   let staffId: number;
   let adminId: number;
+  const f = useBrowserFixture(
+    {
+      password: ADMIN_PASSWORD,
+      municipality: "テスト町",
+      // The administrator enrols a second factor at login, as on a real server.
+      enforceSecondFactor: true,
+      async prepare(s) {
+        const users = createUserRepository(s.t.db);
+        await s.addUser({ loginName: "kanri", displayName: "管理 花子", roles: ["admin"] });
+        await s.addUser({
+          loginName: "sato",
+          displayName: "佐藤 一郎",
+          roles: ["staff"],
+          password: STAFF_PASSWORD,
+        });
+        await s.addUser({
+          loginName: "kansa",
+          displayName: "監査 次郎",
+          roles: ["auditor"],
+          password: AUDITOR_PASSWORD,
+        });
+        adminId = (await users.findByLogin("kanri"))?.id as number;
+        staffId = (await users.findByLogin("sato"))?.id as number;
+        // 60 views of one child: more than one page of the audit view.
+        const audit = createAuditRepository(s.t.db);
+        for (let i = 0; i < 60; i++) {
+          await audit.append({
+            municipalityId: s.municipalityId,
+            actorUserId: staffId,
+            actor: "sato",
+            action: "child.view",
+            target: "person:P00000007",
+            personId: "P00000007",
+            detail: { view: i },
+          });
+        }
+      },
+      pageTimeout: Number(process.env.UI_DEBUG_TIMEOUT ?? UI_TIMEOUT),
+    },
+    180_000,
+  );
 
   /** A login of the staff member over HTTP, as their own browser would (own cookies). */
   async function staffSession(password = STAFF_PASSWORD) {
-    const origin = server.url.replace(/\/$/, "");
+    const origin = f.url.replace(/\/$/, "");
     const login = await fetch(`${origin}/api/auth/login`, {
       method: "POST",
       headers: { "Content-Type": "application/json", Origin: origin },
@@ -55,59 +85,10 @@ describe.skipIf(!hasBrowser)("利用者管理と監査ログ (Chromium)", () => 
     };
   }
 
-  beforeAll(async () => {
-    await ensureWebBuilt();
-    t = await createTestDatabase();
-    const m = await createMunicipalityRepository(t.db).ensureDefault("テスト町");
-    const users = createUserRepository(t.db);
-    const add = async (loginName: string, displayName: string, roles: string[], pw: string) =>
-      users.insert({
-        municipalityId: m.id,
-        loginName,
-        displayName,
-        passwordHash: await hashPassword(pw),
-        roles,
-        mustChangePassword: false,
-      });
-    adminId = (await add("kanri", "管理 花子", ["admin"], ADMIN_PASSWORD)).id;
-    staffId = (await add("sato", "佐藤 一郎", ["staff"], STAFF_PASSWORD)).id;
-    await add("kansa", "監査 次郎", ["auditor"], AUDITOR_PASSWORD);
-    // 60 views of one child: more than one page of the audit view.
-    const audit = createAuditRepository(t.db);
-    for (let i = 0; i < 60; i++) {
-      await audit.append({
-        municipalityId: m.id,
-        actorUserId: staffId,
-        actor: "sato",
-        action: "child.view",
-        target: "person:P00000007",
-        personId: "P00000007",
-        detail: { view: i },
-      });
-    }
-    server = await startHttpServer({
-      db: t.db,
-      databaseUrl: t.url,
-      logger: createLogger("silent"),
-      port: 0,
-      host: "127.0.0.1",
-    });
-    browser = await launchBrowser();
-    page = await browser.context.newPage();
-    page.setDefaultTimeout(Number(process.env.UI_DEBUG_TIMEOUT ?? UI_TIMEOUT));
-  }, 180_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-    await t?.drop();
-  });
-
-  const shot = (name: string) =>
-    page.screenshot({ path: join(screenshotDir, `${name}.png`), fullPage: true });
-  const panel = () => page.getByRole("region", { name: /の管理$/ });
-  const row = (loginName: string) => page.getByRole("row").filter({ hasText: loginName });
-  const confirmDialog = () => page.getByRole("alertdialog");
+  const shot = (name: string) => f.shot(`${name}.png`);
+  const panel = () => f.page.getByRole("region", { name: /の管理$/ });
+  const row = (loginName: string) => f.page.getByRole("row").filter({ hasText: loginName });
+  const confirmDialog = () => f.page.getByRole("alertdialog");
 
   async function act(button: string, expectTitle: RegExp) {
     await panel().getByRole("button", { name: button }).click();
@@ -116,8 +97,9 @@ describe.skipIf(!hasBrowser)("利用者管理と監査ログ (Chromium)", () => 
   }
 
   it("disables, re-enables, resets the password, changes roles and ends sessions, each confirmed", async () => {
+    const { page } = f;
     // The administrator must enrol a second factor: the shared helper does it.
-    const login = await logIn(page, server.url, { loginName: "kanri", password: ADMIN_PASSWORD });
+    const login = await logIn(f.page, f.url, { loginName: "kanri", password: ADMIN_PASSWORD });
     expect(login.totpSecret).toMatch(/^[A-Z2-7]{32}$/);
     const staff = await staffSession();
     expect(staff.status).toBe(200);
@@ -186,7 +168,7 @@ describe.skipIf(!hasBrowser)("利用者管理と監査ログ (Chromium)", () => 
     expect(await oneTime.count()).toBe(0);
     await row("sato").getByText("支援担当、分析担当（仮名化データのみ）").waitFor();
     expect(await fresh.me()).toBe(401);
-    const u = await createUserRepository(t.db).findById(staffId);
+    const u = await createUserRepository(f.t.db).findById(staffId);
     expect(u?.roles).toEqual(["staff", "analyst"]);
     expect(u?.council).toBe(true);
 
@@ -202,6 +184,7 @@ describe.skipIf(!hasBrowser)("利用者管理と監査ログ (Chromium)", () => 
   }, 240_000);
 
   it("adds a school account with its 所属 and a council member from the add form", async () => {
+    const { page } = f;
     const form = page.getByRole("form", { name: "利用者の追加" });
     await form.getByLabel("ログイン名（半角英数字）").fill("school1");
     await form.getByLabel("表示名").fill("第一小 担任");
@@ -227,8 +210,8 @@ describe.skipIf(!hasBrowser)("利用者管理と監査ログ (Chromium)", () => 
       .getByRole("status")
       .getByText(/要対協 委員（kyogikai1）を追加しました/)
       .waitFor();
-    const all = await createUserRepository(t.db).list(
-      (await createMunicipalityRepository(t.db).ensureDefault("テスト町")).id,
+    const all = await createUserRepository(f.t.db).list(
+      (await createMunicipalityRepository(f.t.db).ensureDefault("テスト町")).id,
     );
     const school = all.find((u) => u.loginName === "school1");
     expect(school?.affiliation).toBe("第一小学校");
@@ -239,6 +222,7 @@ describe.skipIf(!hasBrowser)("利用者管理と監査ログ (Chromium)", () => 
   }, 120_000);
 
   it("refuses to lock oneself out, in Japanese, and changes nothing", async () => {
+    const { page } = f;
     await page.getByRole("button", { name: "kanri を管理" }).click();
     await panel().getByRole("heading", { name: "管理 花子（kanri）の管理" }).waitFor();
     await act("無効にする", /を無効にしますか/);
@@ -246,10 +230,11 @@ describe.skipIf(!hasBrowser)("利用者管理と監査ログ (Chromium)", () => 
       .getByRole("alert")
       .getByText(/自分自身のアカウントは無効にできません/)
       .waitFor();
-    expect((await createUserRepository(t.db).findById(adminId))?.disabled).toBe(false);
+    expect((await createUserRepository(f.t.db).findById(adminId))?.disabled).toBe(false);
   }, 240_000);
 
   it("shows the audit log filtered by user and action with Japanese names, and a row's detail", async () => {
+    const { page } = f;
     await page.getByRole("link", { name: "監査ログ" }).click();
     await page.getByRole("heading", { name: "監査ログ", level: 1 }).waitFor();
     await page
@@ -281,6 +266,7 @@ describe.skipIf(!hasBrowser)("利用者管理と監査ログ (Chromium)", () => 
   }, 240_000);
 
   it("pages through a child's rows and filters by period", async () => {
+    const { page } = f;
     await page.getByRole("button", { name: "条件をクリア" }).click();
     await page.getByLabel(/対象のこども/).fill("P00000007");
     await page.getByRole("button", { name: "絞り込む" }).click();
@@ -311,9 +297,10 @@ describe.skipIf(!hasBrowser)("利用者管理と監査ログ (Chromium)", () => 
   }, 240_000);
 
   it("lets an auditor read the audit log but not manage users", async () => {
+    const { page } = f;
     await page.getByRole("button", { name: "ログアウト" }).click();
     await page.getByRole("button", { name: "ログイン" }).waitFor();
-    await logIn(page, server.url, { loginName: "kansa", password: AUDITOR_PASSWORD });
+    await logIn(f.page, f.url, { loginName: "kansa", password: AUDITOR_PASSWORD });
     const nav =
       (await page.getByRole("navigation", { name: "メインメニュー" }).textContent()) ?? "";
     expect(nav).toContain("監査ログ");
