@@ -1,24 +1,3 @@
-/**
- * The in-process caches of issue 11 against PostgreSQL (db/change-bus.ts,
- * db/change-feed.repository.ts): sessions, masking rules, the run head and
- * child / household / search answers are served from memory, yet
- *
- * - a user disabled or a session ended by this process is refused on the
- *   very next request (the scoped driver publishes its own writes);
- * - the same done from another connection (as the CLI would) is refused as
- *   soon as the NOTIFY of migration 0092 arrives;
- * - a 要対協 member's answers and a non-member's never mix, nor do two
- *   municipalities';
- * - 利用停止 and 訂正 (0093), a new masking version and a run's change drop
- *   the child answers;
- * - with the LISTEN connection down nothing is served from the caches.
- *
- * Each test first shows that the cache was really used (hit counts), so a
- * test cannot pass merely because nothing was cached.
- */
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { sql } from "kysely";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -30,19 +9,14 @@ import { createRightsRepository } from "../../src/db/rights.repository.ts";
 import { createSessionRepository } from "../../src/db/session.repository.ts";
 import { createUserRepository } from "../../src/db/user.repository.ts";
 import { DEFAULT_MASKING_RULES } from "../../src/domain/policy/masking.ts";
-import { BUILT_IN_NAME_POOLS } from "../../src/domain/synth/demo-names.generated.ts";
-import type { IsoDate } from "../../src/domain/types.ts";
-import { importFile, listImportFiles } from "../../src/pipeline/import.ts";
-import { monthlyRun } from "../../src/pipeline/run.ts";
-import { runSynth } from "../../src/pipeline/synth.ts";
 import type { App } from "../../src/server/app.ts";
 import { sessionCacheOf } from "../../src/server/auth/middleware.ts";
 import { childAnswerCacheOf } from "../../src/server/services/child.service.ts";
-import { createTestDatabase, type TestDatabase } from "../db.ts";
-import { type Client, createTestApp, loginAs } from "../http.ts";
+import type { TestDatabase } from "../db.ts";
+import { type Client, loginAs } from "../http.ts";
+import { type RunVillage, runVillage } from "../village-run.ts";
 
-const AS_OF = "2024-04-01" as IsoDate;
-const dir = mkdtempSync(join(tmpdir(), "mimamori-caches-"));
+let village: RunVillage;
 let t: TestDatabase;
 let app: App;
 let feed: ChangeFeed;
@@ -78,21 +52,14 @@ async function userId(loginName: string): Promise<number> {
 }
 
 beforeAll(async () => {
-  t = await createTestDatabase();
-  const target = { db: t.db, url: t.url };
-  runSynth({ profile: "village", seed: 3, out: dir, asOf: AS_OF, names: BUILT_IN_NAME_POOLS });
-  municipalityId = (await createMunicipalityRepository(t.db).ensureDefault("テスト村")).id;
-  const actor = { userId: null, loginName: "test" };
-  for (const path of await listImportFiles([dir]))
-    await importFile(target, path, { municipalityId, actor, asOf: AS_OF });
-  const run = await monthlyRun(target, { municipalityId, actor, origin: "cli" });
-  scoreRunId = run.scored.runId;
+  village = await runVillage();
+  ({ t, municipalityId, scoreRunId } = village);
   const c = await sql<{ person_id: string }>`
     SELECT person_id FROM score_item WHERE run_id = ${scoreRunId} AND item_id IN ('B01', 'B02')
      ORDER BY person_id LIMIT 1`.execute(t.db);
   councilChild = c.rows[0]?.person_id as string;
   expect(councilChild).toBeTruthy();
-  app = await createTestApp(t.db, t.url);
+  app = village.app;
   feed = startChangeFeed(t.db, t.url);
   await feed.ready;
   other = new pg.Client({ connectionString: t.url });
@@ -107,8 +74,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await other?.end();
   await feed?.stop();
-  await t?.drop();
-  rmSync(dir, { recursive: true, force: true });
+  await village?.close();
 });
 
 describe("statements this process writes", () => {

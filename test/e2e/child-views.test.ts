@@ -1,31 +1,12 @@
-/**
- * こども詳細, 世帯 and 検索 against PostgreSQL (issue 11): a synthetic village
- * is generated, imported and run; the API is asked as each kind of reader.
- * Checks: the waterfall lists exactly the items the run stored for the child
- * with their source rows; a household lists the registry's members; search
- * finds a child by a 異体字 and by half-width kana; a support worker of one
- * school cannot open (404, audited) or find a child of another; a reader who
- * is not a 要対協 member gets no yotaikyo / ichiji_hogo rows and no B01 / B02
- * anywhere (child, timeline, household, search, home list).
- */
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createMunicipalityRepository } from "../../src/db/municipality.repository.ts";
 import { variantsOf } from "../../src/domain/ja/variants.ts";
-import { BUILT_IN_NAME_POOLS } from "../../src/domain/synth/demo-names.generated.ts";
-import type { IsoDate } from "../../src/domain/types.ts";
-import { importFile, listImportFiles } from "../../src/pipeline/import.ts";
-import { monthlyRun } from "../../src/pipeline/run.ts";
-import { runSynth } from "../../src/pipeline/synth.ts";
 import type { App } from "../../src/server/app.ts";
-import { createTestDatabase, type TestDatabase } from "../db.ts";
-import { type Client, createTestApp, loginAs } from "../http.ts";
+import type { TestDatabase } from "../db.ts";
+import { type Client, loginAs } from "../http.ts";
+import { type RunVillage, runVillage } from "../village-run.ts";
 
-const AS_OF = "2024-04-01" as IsoDate;
-const dir = mkdtempSync(join(tmpdir(), "mimamori-child-"));
+let village: RunVillage;
 let t: TestDatabase;
 let app: App;
 let municipalityId: number;
@@ -63,17 +44,9 @@ async function schools(): Promise<Map<string, string>> {
 }
 
 beforeAll(async () => {
-  t = await createTestDatabase();
-  const target = { db: t.db, url: t.url };
-  runSynth({ profile: "village", seed: 3, out: dir, asOf: AS_OF, names: BUILT_IN_NAME_POOLS });
-  municipalityId = (await createMunicipalityRepository(t.db).ensureDefault("テスト村")).id;
-  const actor = { userId: null, loginName: "test" };
-  for (const path of await listImportFiles([dir]))
-    await importFile(target, path, { municipalityId, actor, asOf: AS_OF });
-  const run = await monthlyRun(target, { municipalityId, actor, origin: "cli" });
-  linkRunId = run.linked.runId;
-  scoreRunId = run.scored.runId;
-  app = await createTestApp(t.db, t.url);
+  village = await runVillage();
+  ({ t, municipalityId, linkRunId, scoreRunId } = village);
+  app = village.app;
 
   const bySchool = await schools();
   const counts = new Map<string, number>();
@@ -99,8 +72,7 @@ beforeAll(async () => {
 }, 600_000);
 
 afterAll(async () => {
-  await t?.drop();
-  rmSync(dir, { recursive: true, force: true });
+  await village?.close();
 });
 
 describe("child view", () => {

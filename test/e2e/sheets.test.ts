@@ -1,37 +1,13 @@
-/**
- * 情報収集シート and sharing modes through the API against PostgreSQL (issue 13,
- * wf-sheets). A synthetic village is generated, imported and run; a
- * coordinator sends requests to one school in each sharing mode; the school's
- * 所属 account is checked on every route it can reach:
- * - it sees only requests to its school, and of each only what the mode shares
- *   (mode (b): result and difficulty type; mode (c): the name only);
- * - it cannot open a child outside its requests (another school's child, or
- *   its own pupil without a request) — 404, audited as authz.denied;
- * - no GET route of the OpenAPI document returns items, scores or thresholds
- *   of a mode-(b)/(c) child to it;
- * - it answers; the sender sees the answer and is notified; the child page
- *   closes once no request is open;
- * plus overdue reminders, bulk sending, templates, withdrawal, staff scope,
- * and that 要対協 items (B01/B02) are never shared, even in mode (a).
- */
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAuditRepository } from "../../src/db/audit.repository.ts";
-import { createMunicipalityRepository } from "../../src/db/municipality.repository.ts";
-import { BUILT_IN_NAME_POOLS } from "../../src/domain/synth/demo-names.generated.ts";
-import type { IsoDate } from "../../src/domain/types.ts";
-import { importFile, listImportFiles } from "../../src/pipeline/import.ts";
-import { monthlyRun } from "../../src/pipeline/run.ts";
-import { runSynth } from "../../src/pipeline/synth.ts";
 import type { App } from "../../src/server/app.ts";
-import { createTestDatabase, type TestDatabase } from "../db.ts";
-import { type Client, createTestApp, loginAs } from "../http.ts";
+import type { TestDatabase } from "../db.ts";
+import { type Client, loginAs } from "../http.ts";
+import { type RunVillage, runVillage, VILLAGE_AS_OF } from "../village-run.ts";
 
-const AS_OF = "2024-04-01" as IsoDate;
-const dir = mkdtempSync(join(tmpdir(), "mimamori-sheets-"));
+const AS_OF = VILLAGE_AS_OF;
+let village: RunVillage;
 let t: TestDatabase;
 let app: App;
 let municipalityId: number;
@@ -105,17 +81,9 @@ async function refusals(target: string): Promise<number> {
 }
 
 beforeAll(async () => {
-  t = await createTestDatabase();
-  const target = { db: t.db, url: t.url };
-  runSynth({ profile: "village", seed: 3, out: dir, asOf: AS_OF, names: BUILT_IN_NAME_POOLS });
-  municipalityId = (await createMunicipalityRepository(t.db).ensureDefault("テスト村")).id;
-  const actor = { userId: null, loginName: "test" };
-  for (const path of await listImportFiles([dir]))
-    await importFile(target, path, { municipalityId, actor, asOf: AS_OF });
-  const run = await monthlyRun(target, { municipalityId, actor, origin: "cli" });
-  linkRunId = run.linked.runId;
-  scoreRunId = run.scored.runId;
-  app = await createTestApp(t.db, t.url);
+  village = await runVillage();
+  ({ t, municipalityId, linkRunId, scoreRunId } = village);
+  app = village.app;
 
   const bySchool = [...(await flaggedBySchool())].sort((a, b) => b[1].length - a[1].length);
   expect(bySchool.length).toBeGreaterThan(1);
@@ -164,8 +132,7 @@ beforeAll(async () => {
 }, 600_000);
 
 afterAll(async () => {
-  await t?.drop();
-  rmSync(dir, { recursive: true, force: true });
+  await village?.close();
 });
 
 async function send(personId: string, mode: string, extra: Record<string, unknown> = {}) {
