@@ -1,47 +1,25 @@
-import { join } from "node:path";
-import type { BrowserContext, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { bootstrap } from "../../src/server/bootstrap.ts";
-import { type RunningServer, startHttpServer } from "../../src/server/http.ts";
-import { createLogger } from "../../src/server/logger.ts";
-import { ensureWebBuilt } from "../../src/server/web-build.ts";
-import { hasBrowser, launchBrowser, screenshotDir, submitTotp, UI_TIMEOUT } from "../browser.ts";
-import { createTestDatabase, type TestDatabase } from "../db.ts";
+import { hasBrowser, submitTotp, UI_TIMEOUT, useBrowserFixture } from "../browser.ts";
 
 describe.skipIf(!hasBrowser)("login in a real browser (Chromium)", () => {
-  let t: TestDatabase;
-  let server: RunningServer;
-  let browser: { context: BrowserContext; close(): Promise<void> };
-  let page: Page;
   let tempPassword: string;
   let totpSecret = "";
-
-  beforeAll(async () => {
-    await ensureWebBuilt();
-    t = await createTestDatabase();
-    const first = await bootstrap(t.db);
-    tempPassword = first.admin?.password ?? "";
-    server = await startHttpServer({
-      db: t.db,
-      databaseUrl: t.url,
-      logger: createLogger("silent"),
-      port: 0,
-      host: "127.0.0.1",
-    });
-    browser = await launchBrowser();
-    page = await browser.context.newPage();
+  // The first administrator as `serve` creates it (one-time password, must
+  // change it, must enrol a second factor): no fixture user, no login.
+  const f = useBrowserFixture({
+    password: "unused-fixture-password",
+    enforceSecondFactor: true,
+    async prepare(s) {
+      const first = await bootstrap(s.t.db);
+      tempPassword = first.admin?.password ?? "";
+    },
   });
 
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-    await t?.drop();
-  });
-
-  const shot = (name: string) =>
-    page.screenshot({ path: join(screenshotDir, `${name}.png`), fullPage: true });
+  const shot = (name: string) => f.shot(`${name}.png`);
 
   it("shows the Japanese error on a failed login", async () => {
+    const { page, server } = f;
     await page.goto(server.url);
     await expect(page.getByRole("heading", { name: /mimamori/ }).textContent()).resolves.toContain(
       "見守り",
@@ -56,6 +34,7 @@ describe.skipIf(!hasBrowser)("login in a real browser (Chromium)", () => {
   }, 240_000);
 
   it("makes the administrator enrol a second factor at first login, then shows the recovery codes once", async () => {
+    const { page } = f;
     await page.getByLabel("ログイン名").fill("admin");
     await page.getByLabel("パスワード").fill(tempPassword);
     await page.getByRole("button", { name: "ログイン" }).click();
@@ -82,6 +61,7 @@ describe.skipIf(!hasBrowser)("login in a real browser (Chromium)", () => {
   }, 240_000);
 
   it("forces a password change at first login", async () => {
+    const { page } = f;
     await page.getByRole("heading", { name: "パスワードの変更" }).waitFor({ timeout: UI_TIMEOUT });
     expect(await page.getByText("初回ログインです").count()).toBe(1);
     await shot("02-forced-password-change");
@@ -128,6 +108,7 @@ describe.skipIf(!hasBrowser)("login in a real browser (Chromium)", () => {
   }, 240_000);
 
   it("shows the audit log with a verified chain", async () => {
+    const { page } = f;
     await page.getByRole("link", { name: "監査ログ" }).click();
     await page.getByRole("heading", { name: "監査ログ" }).waitFor();
     const status = await page.getByRole("status").textContent();
@@ -137,6 +118,7 @@ describe.skipIf(!hasBrowser)("login in a real browser (Chromium)", () => {
   }, 240_000);
 
   it("logs out back to the login page, and the new password works", async () => {
+    const { page } = f;
     await page.getByRole("button", { name: "ログアウト" }).click();
     await page.getByRole("button", { name: "ログイン" }).waitFor();
     await page.reload();
