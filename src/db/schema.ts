@@ -39,6 +39,8 @@ export interface AppUserTable {
   council: Generated<boolean>;
   /** The school / nursery / office an account is scoped to (0008-policy). */
   affiliation: string | null;
+  /** The sources a データ提供 account may import; null: every source (0088). */
+  import_sources: Generated<string[] | null>;
   /** TOTP (RFC 6238) shared secret, base32; set once enrolment is confirmed (0046-accounts). */
   totp_secret: string | null;
   totp_enabled_at: Timestamp | null;

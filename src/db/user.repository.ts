@@ -15,6 +15,8 @@ export interface UserRow {
   previousLoginAt: Date | null;
   council: boolean;
   affiliation: string | null;
+  /** The sources a データ提供 account may import; null: every source (0088). */
+  importSources?: string[] | null;
   /** Optional mail address (0061-mail); read by the account lists, not by the session lookup. */
   email?: string | null;
 }
@@ -32,6 +34,7 @@ const columns = [
   "previous_login_at",
   "council",
   "affiliation",
+  "import_sources",
   "email",
 ] as const;
 
@@ -48,6 +51,7 @@ type Raw = {
   previous_login_at: Date | null;
   council: boolean;
   affiliation: string | null;
+  import_sources: string[] | null;
   email?: string | null;
 };
 
@@ -64,6 +68,7 @@ const toUser = (r: Raw): UserRow => ({
   previousLoginAt: r.previous_login_at,
   council: r.council,
   affiliation: r.affiliation,
+  importSources: r.import_sources,
   ...(r.email !== undefined ? { email: r.email } : {}),
 });
 
@@ -95,6 +100,7 @@ export function createUserRepository(db: Database) {
           "u.previous_login_at",
           "u.council",
           "u.affiliation",
+          "u.import_sources",
           "s.csrf_token",
           "s.expires_at",
           "s.absolute_expires_at",
@@ -200,6 +206,15 @@ export function createUserRepository(db: Database) {
     },
 
     /** Replaces an account's roles, 要対協 membership and 所属 (user administration). */
+    /** The sources a データ提供 account may import (null: every source). */
+    async setImportSources(id: number, sources: readonly string[] | null): Promise<void> {
+      await db
+        .updateTable("app_user")
+        .set({ import_sources: sources === null ? null : [...sources] })
+        .where("id", "=", id)
+        .execute();
+    },
+
     async setRoles(
       id: number,
       v: { roles: readonly string[]; council: boolean; affiliation: string | null },

@@ -24,7 +24,7 @@ import { currentDataScope } from "../db/scope.ts";
 import { isMimamoriError, MimamoriError } from "../domain/errors.ts";
 import { findLayout, type Layout, type Sources } from "../domain/layouts.ts";
 import type { Mapping } from "../domain/mapping.ts";
-import { COUNCIL_ONLY_SOURCES } from "../domain/policy/index.ts";
+import { COUNCIL_ONLY_SOURCES, mayImportSource } from "../domain/policy/index.ts";
 import type { IsoDate, SourceId } from "../domain/types.ts";
 import { type FilePlan, planFile, type RowError, validateRow } from "../domain/validate.ts";
 import { formatCsvRecord } from "../ingest/csv.ts";
@@ -85,6 +85,11 @@ export interface ImportFileOptions {
   readonly maxRejectionsInReport?: number;
   /** Called after each batch of rows. */
   readonly onProgress?: (p: ImportProgress) => void;
+  /**
+   * The sources the importing account may bring in (a データ提供 account's own
+   * department, 0088); null or absent: every source (the CLI's operator).
+   */
+  readonly allowedSources?: readonly string[] | null;
 }
 
 export interface Rejection {
@@ -285,6 +290,23 @@ function councilSourceRefusal(layout: Layout): MimamoriError | undefined {
   return new MimamoriError(
     "forbidden",
     `${layout.name}は要対協・一時保護の情報のため、取り込めるのは要対協の構成員だけです。構成員の職員に取込を依頼してください。`,
+  );
+}
+
+/**
+ * Council sources first (above), then the account's own sources: a データ提供
+ * account brings in only its department's data (issue 12). Refused in the
+ * import's own audited report, before anything is stored.
+ */
+function sourceRefusal(
+  layout: Layout,
+  allowed: readonly string[] | null | undefined,
+): MimamoriError | undefined {
+  const council = councilSourceRefusal(layout);
+  if (council || mayImportSource(allowed, layout.id)) return council;
+  return new MimamoriError(
+    "forbidden",
+    `${layout.name}は、このアカウントが取り込めるデータに含まれていません。担当する部署のアカウントで取り込むか、管理者に取り込めるデータの設定を依頼してください。`,
   );
 }
 
@@ -623,7 +645,7 @@ async function importOne(
     });
     sourceId = ingested.layout.id;
     await context.turn(sourceId);
-    const refusal = councilSourceRefusal(ingested.layout);
+    const refusal = sourceRefusal(ingested.layout, options.allowedSources);
     if (refusal) {
       await ingested.table.close();
       throw refusal;
@@ -750,7 +772,7 @@ async function storeManualRows(
   const sources = options.sources ?? (await loadSources(target.db, options.municipalityId));
   const layout = findLayout(options.source, sources);
   let report: ImportReport;
-  const refusal = layout && councilSourceRefusal(layout);
+  const refusal = layout && sourceRefusal(layout, options.allowedSources);
   if (!layout) {
     report = failed(
       fileName,

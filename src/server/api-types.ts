@@ -17,13 +17,18 @@ import type {
   snapshotViewSchema,
   sourceViewSchema,
 } from "./routes/imports/schema.ts";
-import type { createdUserSchema, userSummarySchema } from "./routes/users/schema.ts";
+import type {
+  createdUserSchema,
+  importSourceChoiceSchema,
+  userSummarySchema,
+} from "./routes/users/schema.ts";
 
 export type CurrentUser = z.infer<typeof currentUserSchema>;
 export type SessionInfo = z.infer<typeof sessionInfoSchema>;
 
 export type UserSummary = z.infer<typeof userSummarySchema>;
 export type CreatedUser = z.infer<typeof createdUserSchema>;
+export type ImportSourceChoice = z.infer<typeof importSourceChoiceSchema>;
 
 export type AuditItem = z.infer<typeof auditItemSchema>;
 export type AuditDetail = z.infer<typeof auditDetailSchema>;

@@ -42,6 +42,7 @@ describe.skipIf(!hasBrowser)("利用者管理と監査ログ (Chromium)", () => 
           roles: ["auditor"],
           password: AUDITOR_PASSWORD,
         });
+        await s.addUser({ loginName: "tanto", displayName: "住民課 担当", roles: ["data_owner"] });
         adminId = (await users.findByLogin("kanri"))?.id as number;
         staffId = (await users.findByLogin("sato"))?.id as number;
         // 60 views of one child: more than one page of the audit view.
@@ -294,6 +295,39 @@ describe.skipIf(!hasBrowser)("利用者管理と監査ログ (Chromium)", () => 
     await page.getByRole("button", { name: "絞り込む" }).click();
     await page.getByText("条件に合う記録はありません。").waitFor();
     await shot("54-audit-empty");
+  }, 240_000);
+
+  it("narrows a データ提供 account to its own department's sources, confirmed", async () => {
+    const { page } = f;
+    await page.getByRole("link", { name: "利用者管理" }).click();
+    await page.getByRole("heading", { name: "利用者管理", level: 1 }).waitFor();
+    await page.getByRole("button", { name: "tanto を管理" }).click();
+    await panel().getByRole("heading", { name: "住民課 担当（tanto）の管理" }).waitFor();
+    await panel()
+      .getByText(/取り込めるデータ: すべて（未設定）/)
+      .waitFor();
+    const form = panel().getByRole("form", { name: "取り込めるデータ（データ提供）" });
+    await form.getByLabel("選んだデータだけ").check();
+    await form.getByRole("button", { name: "取り込めるデータを変更する" }).click();
+    await panel()
+      .getByRole("alert")
+      .getByText(/1 つ以上選ぶ/)
+      .waitFor();
+    await form
+      .getByRole("group", { name: "データの種類" })
+      .getByLabel("住民基本台帳", { exact: true })
+      .check();
+    await form.getByRole("button", { name: "取り込めるデータを変更する" }).click();
+    await confirmDialog()
+      .getByText(/取り込めるデータ: 住民基本台帳。/)
+      .waitFor();
+    await confirmDialog().getByRole("button", { name: "実行する" }).click();
+    await panel()
+      .getByRole("status")
+      .getByText(/取り込めるデータを変更しました/)
+      .waitFor();
+    const u = await createUserRepository(f.t.db).findByLogin("tanto");
+    expect(u?.importSources).toEqual(["jumin"]);
   }, 240_000);
 
   it("lets an auditor read the audit log but not manage users", async () => {

@@ -36,6 +36,7 @@ import * as caseRetention from "./0083-case-retention.ts";
 import * as caseRetentionSetting from "./0084-case-retention-setting.ts";
 import * as personRetention from "./0085-person-retention.ts";
 import * as auditPersons from "./0086-audit-persons.ts";
+import * as importSources from "./0088-import-sources.ts";
 import * as auditChainOrder from "./0090-audit-chain-order.ts";
 import * as heldItems from "./0091-held-items.ts";
 import * as changeNotify from "./0092-change-notify.ts";
@@ -91,6 +92,7 @@ export const migrations: Record<string, Migration> = {
   "0080-home-order-ties": homeOrderTies,
   "0071-casework-notify": caseworkNotify,
   "0078-audit-disclosure": auditDisclosure,
+  "0088-import-sources": importSources,
   // Stays last: it widens the keys of every municipal table the migrations
   // before it created (issue 12, distribution by municipality_id).
   "0096-distribution-keys": distributionKeys,

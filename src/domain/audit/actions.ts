@@ -27,6 +27,7 @@ export const AUDIT_ACTION_NAMES = {
   "user.enable": "利用者の再有効化",
   "user.password_reset": "パスワードの再設定",
   "user.roles": "役割の変更",
+  "user.import_sources": "取り込めるデータの変更",
   "user.inventory": "利用者の棚卸",
   "user.inventory_export": "利用者の棚卸表の出力",
   "user.email": "利用者のメールアドレスの変更",

@@ -20,6 +20,21 @@ export interface Actor {
   council: boolean;
   /** School / nursery / office the account belongs to (所属), when scoped to one. */
   affiliation: string | null;
+  /** The sources a データ提供 account may import; null or absent: every source (0088). */
+  importSources?: readonly string[] | null;
+}
+
+/**
+ * Whether an account whose import sources are `allowed` may import (and see the
+ * import history of) `sourceId`: null or absent means every source (0088; the
+ * CLI's operator and accounts not yet narrowed). 要対協 / 一時保護 sources also
+ * need council membership (checked where rows are stored and by row security).
+ */
+export function mayImportSource(
+  allowed: readonly string[] | null | undefined,
+  sourceId: string,
+): boolean {
+  return allowed == null || allowed.includes(sourceId);
 }
 
 /**

@@ -153,5 +153,6 @@ export function actorFromUser(user: UserRow): Actor {
     roles: user.roles,
     council: user.council,
     affiliation: user.affiliation,
+    importSources: user.importSources ?? null,
   };
 }

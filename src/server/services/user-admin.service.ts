@@ -10,7 +10,9 @@ import { createAuditRepository } from "../../db/audit.repository.ts";
 import type { Database } from "../../db/database.ts";
 import { createUserRepository, type UserRow } from "../../db/user.repository.ts";
 import { MimamoriError } from "../../domain/errors.ts";
+import { findLayout } from "../../domain/layouts.ts";
 import type { Role } from "../../domain/policy/index.ts";
+import { loadSources } from "../../pipeline/sources.ts";
 import { hashPassword } from "../auth/password.ts";
 import { endSessions, resetSecondFactor } from "./account.service.ts";
 import { generateTemporaryPassword } from "./user.service.ts";
@@ -153,6 +155,45 @@ export async function changeRoles(
   await audit(db, input, "user.roles", {
     before: { roles: user.roles, council: user.council, affiliation: user.affiliation },
     after: { roles: input.roles, council: input.council, affiliation: input.affiliation },
+  });
+  await endSessions(
+    { db },
+    {
+      actor: input.actor,
+      user,
+      reason: "roles_changed",
+      clientAddress: input.clientAddress ?? null,
+    },
+  );
+  return target(db, input);
+}
+
+/**
+ * Sets the sources a データ提供 account may import (issue 12: its own
+ * department's data only); null: every source. Unknown ids are refused; the
+ * user's sessions end (a privilege changed) and the change is audited.
+ */
+export async function setImportSources(
+  db: Database,
+  input: Input & { readonly sources: readonly string[] | null },
+): Promise<UserRow> {
+  const user = await target(db, input);
+  let sources: string[] | null = null;
+  if (input.sources !== null) {
+    const known = await loadSources(db, input.actor.municipalityId);
+    const unknown = input.sources.filter((id) => !findLayout(id, known));
+    if (unknown.length > 0) {
+      throw new MimamoriError(
+        "invalid_input",
+        `取り込めるデータに、登録されていないデータの種類が含まれています（${unknown.join("、")}）。一覧から選んでください。`,
+      );
+    }
+    sources = [...new Set(input.sources)].sort();
+  }
+  await createUserRepository(db).setImportSources(user.id, sources);
+  await audit(db, input, "user.import_sources", {
+    before: user.importSources ?? null,
+    after: sources,
   });
   await endSessions(
     { db },

@@ -22,6 +22,7 @@ export type {
   HouseholdView,
   ImportHistoryView,
   ImportReportView,
+  ImportSourceChoice,
   ItemCatalogView,
   MailOverview,
   MailSettingsView,

@@ -1,7 +1,7 @@
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "../../../../test/db.ts";
-import { type Client, loginAs } from "../../../../test/http.ts";
+import { type Client, createClient, loginAs } from "../../../../test/http.ts";
 import type { ImportReportView, SnapshotView, SourceView } from "../../api-types.ts";
 import { type App, createApp } from "../../app.ts";
 import { createRateLimiter } from "../../auth/rate-limit.ts";
@@ -177,5 +177,108 @@ describe("抽出日 in the future", () => {
     expect((await owner.json<SnapshotView[]>("/api/imports")).body).toHaveLength(
       before.body.length,
     );
+  });
+});
+
+describe("データ提供: only the account's own sources (0088)", () => {
+  const GAKUREI = [
+    "宛名番号,氏名,氏名カナ,生年月日,性別,学校名,学年,抽出日",
+    "3001,佐藤 一郎,サトウ イチロウ,2015-06-01,男,中央小学校,4,2025-04-01",
+    "",
+  ].join("\r\n");
+
+  it("the administrator narrows a data owner to 住民基本台帳; other sources are refused in Japanese, audited, nothing stored, and hidden from the history", async () => {
+    const admin = await loginAs(app, t.db, "admin.sources", ["admin"]);
+    let narrow = await loginAs(app, t.db, "data.owner.jumin", ["data_owner"]);
+    const id = Number(
+      (
+        await sql<{
+          id: number;
+        }>`SELECT id FROM app_user WHERE login_name = 'data.owner.jumin'`.execute(t.db)
+      ).rows[0]?.id,
+    );
+    // Before narrowing: every source (accounts made before 0088 keep working).
+    expect((await narrow.json<SourceView[]>("/api/imports/sources")).body.length).toBeGreaterThan(
+      1,
+    );
+
+    const bad = await admin.json<ApiError>(`/api/users/${id}/import-sources`, {
+      method: "PUT",
+      body: { sources: ["jumin", "no_such_source"] },
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.message).toContain("no_such_source");
+
+    const set = await admin.json<{ importSources: string[] | null }>(
+      `/api/users/${id}/import-sources`,
+      { method: "PUT", body: { sources: ["jumin"] } },
+    );
+    expect(set.status).toBe(200);
+    expect(set.body.importSources).toEqual(["jumin"]);
+    // A privilege changed: the session ended.
+    expect((await narrow.json("/api/auth/me")).status).toBe(401);
+    narrow = createClient(app);
+    expect(
+      (
+        await narrow.json("/api/auth/login", {
+          method: "POST",
+          body: { loginName: "data.owner.jumin", password: "data.owner.jumin-password-123" },
+        })
+      ).status,
+    ).toBe(200);
+
+    const sources = await narrow.json<SourceView[]>("/api/imports/sources");
+    expect(sources.body.map((s) => s.id)).toEqual(["jumin"]);
+
+    const before = await owner.json<SnapshotView[]>("/api/imports");
+    for (const query of ["&asOf=2025-04-01&dryRun=true", "&asOf=2025-04-01"]) {
+      const r = await upload(narrow, "gakurei.csv", GAKUREI, query);
+      expect(r.status, query).toBe(200);
+      const report = r.body as ImportReportView;
+      if (report.status !== "failed") throw new Error(`not failed: ${report.status}`);
+      expect(report.message).toContain("このアカウントが取り込めるデータに含まれていません");
+    }
+    const manual = await narrow.json<ImportReportView>("/api/imports/manual", {
+      method: "POST",
+      body: {
+        source: "gakureibo",
+        asOf: "2025-04-01",
+        rows: [{ 宛名番号: "3001", 氏名: "佐藤 一郎", 生年月日: "2015-06-01" }],
+      },
+    });
+    expect(manual.body.status).toBe("failed");
+    const after = await owner.json<SnapshotView[]>("/api/imports");
+    expect(after.body).toHaveLength(before.body.length);
+    const refused = await sql<{ n: string }>`
+      SELECT count(*) AS n FROM audit_log
+       WHERE action = 'import.file' AND actor = 'data.owner.jumin'
+         AND detail->>'status' = 'failed' AND detail->>'sourceId' = 'gakureibo'`.execute(t.db);
+    expect(Number(refused.rows[0]?.n)).toBe(3);
+
+    // Its own source goes in; another department's imports are not listed, and
+    // their rejected rows answer as missing.
+    const own = await upload(narrow, "jumin-own.csv", JUMIN.replaceAll("2025-04-01", "2025-05-01"));
+    expect((own.body as ImportReportView).status).toBe("imported");
+    const other = await upload(owner, "gakurei.csv", GAKUREI);
+    const otherReport = other.body as ImportReportView;
+    if (otherReport.status !== "imported") throw new Error(`not imported: ${otherReport.status}`);
+    const listed = await narrow.json<SnapshotView[]>("/api/imports");
+    expect(listed.body.length).toBeGreaterThan(0);
+    expect(listed.body.every((s) => s.sourceId === "jumin")).toBe(true);
+    const history = await narrow.json<{ sourceId: string }[]>("/api/imports/history");
+    expect(history.body.map((h) => h.sourceId)).toEqual(["jumin"]);
+    const hidden = await narrow.request(`/api/imports/${otherReport.snapshotId}/rejections`);
+    expect(hidden.status).toBe(404);
+
+    const audited = await sql<{ detail: unknown }>`
+      SELECT detail FROM audit_log WHERE action = 'user.import_sources'`.execute(t.db);
+    expect(audited.rows[0]?.detail).toMatchObject({ before: null, after: ["jumin"] });
+
+    // Back to every source.
+    const all = await admin.json<{ importSources: string[] | null }>(
+      `/api/users/${id}/import-sources`,
+      { method: "PUT", body: { sources: null } },
+    );
+    expect(all.body.importSources).toBeNull();
   });
 });

@@ -8,6 +8,7 @@ import { z } from "@hono/zod-openapi";
 import { createImportRepository, type ReplacedSnapshot } from "../../../db/import.repository.ts";
 import { MimamoriError } from "../../../domain/errors.ts";
 import { AS_OF_COLUMN, findLayout, LAYOUTS } from "../../../domain/layouts.ts";
+import { mayImportSource } from "../../../domain/policy/index.ts";
 import type { IsoDate, SourceId } from "../../../domain/types.ts";
 import {
   correctManualEntry,
@@ -85,7 +86,13 @@ export const importRoutes = createRouter()
       summary: "取り込めるデータの種類と列",
       responses: { 200: json(z.array(sourceViewSchema)) },
     }),
-    (c) => c.json(sources, 200),
+    (c) => {
+      const allowed = actorOf(c).importSources;
+      return c.json(
+        sources.filter((s) => mayImportSource(allowed, s.id)),
+        200,
+      );
+    },
   )
   .openapi(
     policyRoute("data.import", {
@@ -101,11 +108,13 @@ export const importRoutes = createRouter()
         actor.municipalityId,
       );
       return c.json(
-        list.map(({ contentHash: _, ...s }) => ({
-          ...s,
-          sourceName: findLayout(s.sourceId)?.name ?? s.sourceId,
-          importedAt: s.importedAt.toISOString(),
-        })),
+        list
+          .filter((s) => mayImportSource(actor.importSources, s.sourceId))
+          .map(({ contentHash: _, ...s }) => ({
+            ...s,
+            sourceName: findLayout(s.sourceId)?.name ?? s.sourceId,
+            importedAt: s.importedAt.toISOString(),
+          })),
         200,
       );
     },
@@ -124,7 +133,8 @@ export const importRoutes = createRouter()
       const { id } = c.req.valid("param");
       const q = c.req.valid("query");
       const repo = createImportRepository(c.get("deps").db);
-      if (!(await repo.findSnapshot(actor.municipalityId, id))) {
+      const snapshot = await repo.findSnapshot(actor.municipalityId, id);
+      if (!snapshot || !mayImportSource(actor.importSources, snapshot.sourceId)) {
         return refuseAsNotFound(c, `import_snapshot:${id}`, "指定された取込はありません。");
       }
       const rows = await repo.listRejectedRows(actor.municipalityId, id, {
@@ -201,6 +211,7 @@ export const importRoutes = createRouter()
           // confirmed after a preview (none when the parameter is absent).
           confirmReplace: (q.confirmReplace ?? "").split(",").filter(Boolean).map(Number),
           maxRejectionsInReport: 1000,
+          allowedSources: actor.importSources ?? null,
         });
         return c.json(toView(report), 200);
       } finally {
@@ -228,6 +239,7 @@ export const importRoutes = createRouter()
         source: body.source as SourceId,
         asOf: body.asOf as IsoDate,
         ...(body.label ? { label: body.label } : {}),
+        allowedSources: actor.importSources ?? null,
       });
       return c.json(toView(report), 200);
     },
@@ -254,6 +266,7 @@ export const importRoutes = createRouter()
           municipalityId: actor.municipalityId,
           actor: { userId: actor.userId, loginName: actor.loginName },
           ...(body.asOf ? { asOf: body.asOf as IsoDate } : {}),
+          allowedSources: actor.importSources ?? null,
         },
       );
       return c.json(toView(report), 200);
@@ -278,18 +291,20 @@ export const importRoutes = createRouter()
         q.source ? { sourceId: q.source as SourceId } : {},
       );
       return c.json(
-        history.map((s) => ({
-          ...s,
-          versions: s.versions.map((v) => ({
-            ...v,
-            importedAt: v.importedAt.toISOString(),
-            replaced: v.replaced.map((r) => ({
-              ...r,
-              at: r.at.toISOString(),
-              undoneAt: r.undoneAt?.toISOString() ?? null,
+        history
+          .filter((s) => mayImportSource(actor.importSources, s.sourceId))
+          .map((s) => ({
+            ...s,
+            versions: s.versions.map((v) => ({
+              ...v,
+              importedAt: v.importedAt.toISOString(),
+              replaced: v.replaced.map((r) => ({
+                ...r,
+                at: r.at.toISOString(),
+                undoneAt: r.undoneAt?.toISOString() ?? null,
+              })),
             })),
           })),
-        })),
         200,
       );
     },
@@ -307,6 +322,13 @@ export const importRoutes = createRouter()
     async (c) => {
       const actor = actorOf(c);
       const { id } = c.req.valid("param");
+      const snapshot = await createImportRepository(c.get("deps").db).findSnapshot(
+        actor.municipalityId,
+        id,
+      );
+      if (snapshot && !mayImportSource(actor.importSources, snapshot.sourceId)) {
+        return refuseAsNotFound(c, `import_snapshot:${id}`, "指定された取込はありません。");
+      }
       const r = await undoReplacement(c.get("deps").db, actor.municipalityId, id, {
         userId: actor.userId,
         loginName: actor.loginName,
@@ -340,7 +362,7 @@ export const importRoutes = createRouter()
       const { id } = c.req.valid("param");
       const db = c.get("deps").db;
       const snapshot = await createImportRepository(db).findSnapshot(actor.municipalityId, id);
-      if (!snapshot) {
+      if (!snapshot || !mayImportSource(actor.importSources, snapshot.sourceId)) {
         return refuseAsNotFound(c, `import_snapshot:${id}`, "指定された取込はありません。");
       }
       // Rejected rows are at most a file's worth; gathered so the audit row is

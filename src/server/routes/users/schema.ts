@@ -41,6 +41,10 @@ export const userSummarySchema = z
     roles: z.array(z.enum(ROLES)),
     council: z.boolean(),
     affiliation: z.string().nullable(),
+    importSources: z
+      .array(z.string())
+      .nullable()
+      .openapi({ description: "データ提供の利用者が取り込めるデータの種類（null はすべて）" }),
     mustChangePassword: z.boolean(),
     disabled: z.boolean(),
     lastLoginAt: z.string().nullable(),
@@ -81,6 +85,31 @@ export const changeRolesBody = z
     path: ["affiliation"],
   })
   .openapi("ChangeRolesBody");
+
+/** A source an administrator may give a データ提供 account. */
+export const importSourceChoiceSchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    councilOnly: z
+      .boolean()
+      .openapi({ description: "要対協・一時保護（取り込めるのは要対協の構成員だけ）" }),
+  })
+  .openapi("ImportSourceChoice");
+
+/** The sources a データ提供 account may import (null: every source). */
+export const importSourcesBody = z
+  .object({
+    sources: z
+      .array(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "データの種類の指定が正しくありません。"))
+      .max(200, "データの種類が多すぎます。")
+      .nullable()
+      .openapi({
+        description:
+          "取り込めるデータの種類（例: jumin）。null はすべてのデータ。要対協・一時保護は要対協の構成員のみ。",
+      }),
+  })
+  .openapi("ImportSourcesBody");
 
 export const sessionsEndedSchema = z
   .object({ sessionsEnded: z.number().int() })

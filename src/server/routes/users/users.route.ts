@@ -3,7 +3,8 @@ import type { Context } from "hono";
 import { createAccountRepository } from "../../../db/account.repository.ts";
 import { createUserRepository, type UserRow } from "../../../db/user.repository.ts";
 import { INVENTORY_FLAGS, inventoryFlags } from "../../../domain/accounts/inventory.ts";
-import { isRole } from "../../../domain/policy/index.ts";
+import { COUNCIL_ONLY_SOURCES, isRole } from "../../../domain/policy/index.ts";
+import { loadSources } from "../../../pipeline/sources.ts";
 import type { AppEnv } from "../../app-env.ts";
 import { auditRequest } from "../../audit.ts";
 import { csvDocument, csvDownload, csvResponses, exportPurposeBody } from "../../openapi/csv.ts";
@@ -24,11 +25,14 @@ import {
   endUserSessions,
   resetPassword,
   resetUserSecondFactor,
+  setImportSources,
 } from "../../services/user-admin.service.ts";
 import {
   changeRolesBody,
   createdUserSchema,
   createUserBody,
+  importSourceChoiceSchema,
+  importSourcesBody,
   inventorySchema,
   secondFactorResetBody,
   secondFactorResetSchema,
@@ -44,6 +48,7 @@ export const summary = (u: UserRow): z.infer<typeof userSummarySchema> => ({
   roles: u.roles.filter(isRole),
   council: u.council,
   affiliation: u.affiliation,
+  importSources: u.importSources ?? null,
   mustChangePassword: u.mustChangePassword,
   disabled: u.disabled,
   lastLoginAt: u.lastLoginAt ? u.lastLoginAt.toISOString() : null,
@@ -270,6 +275,44 @@ export const userRoutes = createRouter()
         roles: body.roles,
         council: body.council,
         affiliation: body.affiliation || null,
+      });
+      return c.json(summary(user), 200);
+    },
+  )
+  .openapi(
+    policyRoute("users.manage", {
+      method: "get",
+      path: "/import-source-choices",
+      tags,
+      summary: "データ提供の利用者に設定できるデータの種類（この自治体の取り込み元）",
+      responses: { 200: json(z.array(importSourceChoiceSchema)) },
+    }),
+    async (c) => {
+      const sources = await loadSources(c.get("deps").db, actorOf(c).municipalityId);
+      return c.json(
+        sources.layouts.map((l) => ({
+          id: l.id,
+          name: l.name,
+          councilOnly: COUNCIL_ONLY_SOURCES.includes(l.id),
+        })),
+        200,
+      );
+    },
+  )
+  .openapi(
+    policyRoute("users.manage", {
+      method: "put",
+      path: "/{id}/import-sources",
+      tags,
+      summary: "データ提供の利用者が取り込めるデータを設定（セッション終了）",
+      request: { params: userIdParam, body: jsonBody(importSourcesBody) },
+      responses: { 200: json(userSummarySchema) },
+    }),
+    async (c) => {
+      const body = c.req.valid("json");
+      const user = await setImportSources(c.get("deps").db, {
+        ...onUser(c, c.req.valid("param").id),
+        sources: body.sources,
       });
       return c.json(summary(user), 200);
     },

@@ -1,6 +1,7 @@
+import { useQuery } from "@tanstack/react-query";
 import { type FormEvent, useState } from "react";
 import { ApiFailure, api } from "../../lib/api.ts";
-import type { CreatedUser, SessionInfo, UserSummary } from "../../lib/types.ts";
+import type { CreatedUser, ImportSourceChoice, SessionInfo, UserSummary } from "../../lib/types.ts";
 
 /** One administrative action, described for its confirmation. */
 interface Pending {
@@ -39,6 +40,14 @@ export function UserActions({
   const [council, setCouncil] = useState(user.council);
   const [affiliation, setAffiliation] = useState(user.affiliation ?? "");
   const [email, setEmail] = useState(user.email ?? "");
+  const [allSources, setAllSources] = useState(user.importSources === null);
+  const [sources, setSources] = useState<string[]>(user.importSources ?? []);
+  const isDataOwner = user.roles.includes("data_owner");
+  const choices = useQuery({
+    queryKey: ["users", "import-source-choices"],
+    queryFn: () => api<ImportSourceChoice[]>("/users/import-source-choices"),
+    enabled: isDataOwner,
+  });
   const label = (id: string) => session.roleCatalog.find((r) => r.id === id)?.label ?? id;
   const who = `${user.displayName}（${user.loginName}）`;
 
@@ -170,6 +179,29 @@ export function UserActions({
     });
   }
 
+  /** データ提供: the department's own sources only (issue 12), confirmed like a role change. */
+  function changeSources(e: FormEvent) {
+    e.preventDefault();
+    const name = (id: string) => choices.data?.find((c) => c.id === id)?.name ?? id;
+    if (!allSources && sources.length === 0) {
+      setError(["取り込めるデータを 1 つ以上選ぶか、「すべてのデータ」を選んでください。"]);
+      return;
+    }
+    ask({
+      title: `${who}が取り込めるデータを変更しますか？`,
+      explain: `取り込めるデータ: ${
+        allSources ? "すべて" : sources.map(name).join("、")
+      }。変更するとログイン中のセッションが終了します。選んでいないデータの取込と取込履歴は、この利用者には表示されません。`,
+      run: async () => {
+        await api<UserSummary>(`/users/${user.id}/import-sources`, {
+          method: "PUT",
+          body: { sources: allSources ? null : sources },
+        });
+        setDone(`${who}が取り込めるデータを変更しました。`);
+      },
+    });
+  }
+
   return (
     <section className="card" aria-labelledby="manage-user">
       <h2 id="manage-user">{who}の管理</h2>
@@ -179,6 +211,9 @@ export function UserActions({
         ／役割: {user.roles.map(label).join("、")}
         {user.council ? "／要対協構成員" : ""}
         {user.affiliation ? `／所属: ${user.affiliation}` : ""}
+        {isDataOwner
+          ? `／取り込めるデータ: ${user.importSources === null ? "すべて（未設定）" : `${user.importSources.length} 種類`}`
+          : ""}
       </p>
       {error.length > 0 && (
         <div role="alert" className="alert alert-error">
@@ -293,6 +328,61 @@ export function UserActions({
           役割を変更する
         </button>
       </form>
+      {isDataOwner && (
+        <form onSubmit={changeSources} aria-labelledby="change-sources">
+          <h3 id="change-sources">取り込めるデータ（データ提供）</h3>
+          <p>
+            担当する部署のデータだけを選びます。要対協・一時保護は、要対協構成員でなければ選んでも取り込めません。
+          </p>
+          <fieldset className="field">
+            <legend>範囲</legend>
+            <label className="check">
+              <input
+                type="radio"
+                name="sourceScope"
+                checked={allSources}
+                onChange={() => setAllSources(true)}
+              />
+              すべてのデータ
+            </label>
+            <label className="check">
+              <input
+                type="radio"
+                name="sourceScope"
+                checked={!allSources}
+                onChange={() => setAllSources(false)}
+              />
+              選んだデータだけ
+            </label>
+          </fieldset>
+          {!allSources && (
+            <fieldset className="field">
+              <legend>データの種類</legend>
+              {choices.isError && <p role="alert">データの種類を読み込めませんでした。</p>}
+              {choices.data?.map((c) => (
+                <label key={c.id} className="check">
+                  <input
+                    type="checkbox"
+                    name="importSource"
+                    value={c.id}
+                    checked={sources.includes(c.id)}
+                    onChange={(e) =>
+                      setSources(
+                        e.target.checked ? [...sources, c.id] : sources.filter((x) => x !== c.id),
+                      )
+                    }
+                  />
+                  {c.name}
+                  {c.councilOnly ? "（要対協構成員のみ）" : ""}
+                </label>
+              ))}
+            </fieldset>
+          )}
+          <button type="submit" className="button button-primary">
+            取り込めるデータを変更する
+          </button>
+        </form>
+      )}
       <form onSubmit={saveEmail} aria-labelledby="change-email" noValidate>
         <h3 id="change-email">メール通知のアドレス</h3>
         <label className="field">
