@@ -9,7 +9,10 @@
 import { join } from "node:path";
 import { sql } from "kysely";
 import { describe, expect, it } from "vitest";
+import { createCaseRepository } from "../../src/db/case.repository.ts";
+import { withDataScope } from "../../src/db/scope.ts";
 import { variantsOf } from "../../src/domain/ja/variants.ts";
+import { systemScope } from "../../src/domain/policy/index.ts";
 import { monthlyRun } from "../../src/pipeline/run.ts";
 import { axeViolations, hasBrowser, screenshotDir, useBrowserFixture } from "../browser.ts";
 
@@ -72,6 +75,39 @@ describe.skipIf(!hasBrowser)("こども詳細・世帯・検索 (Chromium)", () 
     }
     expect(await axeViolations(page)).toEqual([]);
     await page.screenshot({ path: join(screenshotDir, "41-child.png"), fullPage: true });
+  });
+
+  it("marks a child of the home list who is already on a 候補リスト, as 判定一覧 does (issue 13)", async () => {
+    const { page, t } = f;
+    await page.goto(f.url);
+    const top = page.getByTestId("top-flagged");
+    await top.waitFor();
+    expect(await top.locator("thead th").allTextContents()).toContain("支援中・判断済み");
+    const href =
+      (await top.locator("tbody tr").first().getByRole("link").first().getAttribute("href")) ?? "";
+    const personId = decodeURIComponent(href.split("/").pop() as string);
+    expect(await top.locator("tbody tr").first().locator('a[href^="/cases/"]').count()).toBe(0);
+    // This month's 候補リスト takes the child, through the case repository as the app does.
+    await withDataScope({ municipalityId: f.municipalityId, council: true }, async () => {
+      const scope = { ...systemScope(f.municipalityId), userId: 0 };
+      const actor = { userId: null, loginName: "test" };
+      const repo = createCaseRepository(t.db);
+      const flagged = await sql<{ difficulty: string }>`
+        SELECT difficulty FROM score_result
+         WHERE run_id = ${scoreRunId} AND person_id = ${personId} AND flagged
+         ORDER BY score DESC, difficulty LIMIT 1`.execute(t.db);
+      const pick = flagged.rows[0];
+      expect(pick, "the first child of the home list is flagged in the run").toBeDefined();
+      const month = new Date(Date.now() + 9 * 3_600_000).toISOString().slice(0, 7);
+      const list = await repo.ensureList(scope, actor, month, scoreRunId);
+      await repo.addEntries(scope, actor, list.id, [
+        { personId, difficulty: pick?.difficulty as string, overrideReason: "テスト" },
+      ]);
+    });
+    await page.reload();
+    await top.waitFor();
+    const row = top.locator("tbody tr").filter({ has: page.locator(`a[href="${href}"]`) });
+    await row.locator('a[href^="/cases/"]').waitFor();
   });
 
   it("shows the household's members from the registry", async () => {

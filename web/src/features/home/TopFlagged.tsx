@@ -2,6 +2,7 @@ import { useQuery } from "@tanstack/react-query";
 import { Link } from "@tanstack/react-router";
 import { api } from "../../lib/api.ts";
 import type { TopFlagged as TopFlaggedData } from "../../lib/types.ts";
+import { CaseStatusCell, useCaseStatus } from "../cases/PickToList.tsx";
 
 /**
  * The home page's shortcut for coordinators: the latest run's flagged children
@@ -13,6 +14,8 @@ export function TopFlagged() {
     queryKey: ["top-flagged"],
     queryFn: () => api<TopFlaggedData>("/children/top-flagged?limit=10"),
   });
+  // A child already on a 候補リスト or in an open case is marked as in 判定一覧 (issue 13).
+  const caseStatus = useCaseStatus(q.data?.children.map((c) => c.personId) ?? []);
   return (
     <section aria-labelledby="top-flagged-title" className="card">
       <h2 id="top-flagged-title">優先して確認するこども（最新の判定）</h2>
@@ -45,6 +48,7 @@ export function TopFlagged() {
                 <th scope="col">類型</th>
                 <th scope="col">点数（基準）</th>
                 <th scope="col">総ポイント</th>
+                <th scope="col">支援中・判断済み</th>
               </tr>
             </thead>
             <tbody>
@@ -61,6 +65,9 @@ export function TopFlagged() {
                     {c.score}（{c.threshold}）
                   </td>
                   <td>{c.totalPoints}</td>
+                  <td>
+                    <CaseStatusCell status={caseStatus.get(c.personId)} />
+                  </td>
                 </tr>
               ))}
             </tbody>
