@@ -303,7 +303,8 @@ function sourceRefusal(
   allowed: readonly string[] | null | undefined,
 ): MimamoriError | undefined {
   const council = councilSourceRefusal(layout);
-  if (council || mayImportSource(allowed, layout.id)) return council;
+  if (council) return council;
+  if (mayImportSource(allowed, layout.id)) return undefined;
   return new MimamoriError(
     "forbidden",
     `${layout.name}は、このアカウントが取り込めるデータに含まれていません。担当する部署のアカウントで取り込むか、管理者に取り込めるデータの設定を依頼してください。`,

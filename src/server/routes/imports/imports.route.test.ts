@@ -46,6 +46,34 @@ async function upload(client: Client, fileName: string, body: string | Uint8Arra
   return { status: res.status, body: (await res.json()) as ImportReportView | ApiError };
 }
 
+/**
+ * A refused source: the upload, its dry run and a 手入力 of `manualSource` each
+ * answer 200 with a failed report (the file uploads with `message`), and the
+ * import list is unchanged.
+ */
+async function expectRefused(
+  client: Client,
+  file: { name: string; body: string; message: string },
+  manual: { source: string; row: Record<string, string> },
+) {
+  const before = await owner.json<SnapshotView[]>("/api/imports");
+  for (const query of ["&asOf=2025-04-01&dryRun=true", "&asOf=2025-04-01"]) {
+    const r = await upload(client, file.name, file.body, query);
+    expect(r.status, query).toBe(200);
+    const report = r.body as ImportReportView;
+    if (report.status !== "failed") throw new Error(`not failed: ${report.status}`);
+    expect(report.message).toContain(file.message);
+  }
+  const typed = await client.json<ImportReportView>("/api/imports/manual", {
+    method: "POST",
+    body: { source: manual.source, asOf: "2025-04-01", rows: [manual.row] },
+  });
+  expect(typed.status).toBe(200);
+  expect(typed.body.status).toBe("failed");
+  const after = await owner.json<SnapshotView[]>("/api/imports");
+  expect(after.body).toHaveLength(before.body.length);
+}
+
 describe("imports API (PostgreSQL)", () => {
   it("imports an uploaded CSV and reports the bad row with row, column and reason", async () => {
     const r = await upload(owner, "jumin.csv", JUMIN);
@@ -119,27 +147,14 @@ describe("要対協 / 一時保護 sources", () => {
   ].join("\r\n");
 
   it("a non-member data owner is refused in Japanese (not a 500), audited, and nothing is stored", async () => {
-    const before = await owner.json<SnapshotView[]>("/api/imports");
-    for (const query of ["&asOf=2025-04-01&dryRun=true", "&asOf=2025-04-01"]) {
-      const r = await upload(owner, "yotaikyo.csv", YOTAIKYO, query);
-      expect(r.status, query).toBe(200);
-      const report = r.body as ImportReportView;
-      expect(report.status).toBe("failed");
-      if (report.status !== "failed") throw new Error("not failed");
-      expect(report.message).toContain("要対協の構成員だけ");
-    }
-    const manual = await owner.json<ImportReportView>("/api/imports/manual", {
-      method: "POST",
-      body: {
+    await expectRefused(
+      owner,
+      { name: "yotaikyo.csv", body: YOTAIKYO, message: "要対協の構成員だけ" },
+      {
         source: "ichiji_hogo",
-        asOf: "2025-04-01",
-        rows: [{ 宛名番号: "2001", 氏名: "青木 亮一", 生年月日: "2012-08-11" }],
+        row: { 宛名番号: "2001", 氏名: "青木 亮一", 生年月日: "2012-08-11" },
       },
-    });
-    expect(manual.status).toBe(200);
-    expect(manual.body.status).toBe("failed");
-    const after = await owner.json<SnapshotView[]>("/api/imports");
-    expect(after.body).toHaveLength(before.body.length);
+    );
     const audited = await sql<{ n: string }>`
       SELECT count(*) AS n FROM audit_log
        WHERE action = 'import.file' AND detail->>'status' = 'failed'
@@ -230,25 +245,18 @@ describe("データ提供: only the account's own sources (0088)", () => {
     const sources = await narrow.json<SourceView[]>("/api/imports/sources");
     expect(sources.body.map((s) => s.id)).toEqual(["jumin"]);
 
-    const before = await owner.json<SnapshotView[]>("/api/imports");
-    for (const query of ["&asOf=2025-04-01&dryRun=true", "&asOf=2025-04-01"]) {
-      const r = await upload(narrow, "gakurei.csv", GAKUREI, query);
-      expect(r.status, query).toBe(200);
-      const report = r.body as ImportReportView;
-      if (report.status !== "failed") throw new Error(`not failed: ${report.status}`);
-      expect(report.message).toContain("このアカウントが取り込めるデータに含まれていません");
-    }
-    const manual = await narrow.json<ImportReportView>("/api/imports/manual", {
-      method: "POST",
-      body: {
-        source: "gakureibo",
-        asOf: "2025-04-01",
-        rows: [{ 宛名番号: "3001", 氏名: "佐藤 一郎", 生年月日: "2015-06-01" }],
+    await expectRefused(
+      narrow,
+      {
+        name: "gakurei.csv",
+        body: GAKUREI,
+        message: "このアカウントが取り込めるデータに含まれていません",
       },
-    });
-    expect(manual.body.status).toBe("failed");
-    const after = await owner.json<SnapshotView[]>("/api/imports");
-    expect(after.body).toHaveLength(before.body.length);
+      {
+        source: "gakureibo",
+        row: { 宛名番号: "3001", 氏名: "佐藤 一郎", 生年月日: "2015-06-01" },
+      },
+    );
     const refused = await sql<{ n: string }>`
       SELECT count(*) AS n FROM audit_log
        WHERE action = 'import.file' AND actor = 'data.owner.jumin'
