@@ -67,19 +67,6 @@ export interface ChainStatus {
 /** Rows verified per query: bounds one query's memory on a long log. */
 const VERIFY_CHUNK = 50_000;
 
-const recordColumns = [
-  "id",
-  "at",
-  "actor_user_id",
-  "actor",
-  "action",
-  "target",
-  "detail",
-  "client_address",
-  "person_id",
-  "purpose",
-] as const;
-
 type RawRecord = {
   id: string;
   at: Date;
@@ -163,6 +150,55 @@ export interface Disclosure {
 /** Actions whose `detail.persons` are each directly shown (a household's members). */
 const DIRECT_LIST_ACTIONS = ["household.view", "rights.disclosure"] as const;
 
+/**
+ * A list view (判定一覧, ホーム, ルール詳細, search, agenda, 候補リスト…) that
+ * names children in `detail.persons` records the scope it was shown in as
+ * `detail.council` (the request's data scope; true without one, as the CLI
+ * and the owner run with every fact — fail closed). A member's list is ranked,
+ * flagged and filtered with B01/B02 and council cases, so "child X was on a
+ * member's page" can reveal a council fact: such rows are linked to the child
+ * (per-person report) and show their `persons`/`cases` (the row's detail) to
+ * member auditors only, like a member's export (DisclosedSummary.council).
+ * The row itself (who, when, filter) stays visible under the council filter.
+ * A writer that knows better sets `detail.council` itself.
+ */
+function withListScope(e: AuditEntry): AuditEntry {
+  const d = e.detail;
+  if (!d || !Array.isArray(d.persons) || typeof d.council === "boolean") return e;
+  const council = runsAsOwner() ? true : (currentDataScope()?.council ?? true);
+  return { ...e, detail: { ...d, council } };
+}
+
+/**
+ * A row's `detail.persons` may be linked to its children for the reader:
+ * a member (any row), a directly shown list (a household's members, 開示), or
+ * a list shown in a non-member's scope (`detail.council` false; a row without
+ * the mark counts as a member's — fail closed).
+ */
+const listedPersonsVisible = sql<boolean>`(mimamori_scope_council()
+  OR audit_log.action IN (${sql.join(DIRECT_LIST_ACTIONS)})
+  OR coalesce(audit_log.detail->>'council', 'true') = 'false')`;
+
+/** The row's detail as the reader may see it: a member's list loses its persons and cases for a non-member. */
+const detailForReader = sql<unknown>`CASE
+  WHEN NOT (audit_log.detail ?| array['persons', 'cases']) OR ${listedPersonsVisible}
+    THEN audit_log.detail
+  ELSE (audit_log.detail - 'persons' - 'cases') || '{"personsHidden": true}'::jsonb END`;
+
+/** The columns of a read of the log; `detail` as the reader may see it. */
+const recordColumns = [
+  "audit_log.id",
+  "audit_log.at",
+  "audit_log.actor_user_id",
+  "audit_log.actor",
+  "audit_log.action",
+  "audit_log.target",
+  detailForReader.as("detail"),
+  "audit_log.client_address",
+  "audit_log.person_id",
+  "audit_log.purpose",
+] as const;
+
 const toRecord = (r: RawRecord): AuditRecord => ({
   id: r.id,
   at: r.at,
@@ -233,7 +269,8 @@ export function createAuditRepository(db: Database) {
      * next batch, in arrival order, with one commit. Inside a transaction the
      * row is written by that transaction (it commits or rolls back with it).
      */
-    async append(e: AuditEntry): Promise<void> {
+    async append(entry: AuditEntry): Promise<void> {
+      const e = withListScope(entry);
       if (db.isTransaction) {
         await insertRows(db, [e]);
         return;
@@ -349,11 +386,13 @@ export function createAuditRepository(db: Database) {
           AND d.persons @> ARRAY[${options.personId}]::text[]))
         AND (mimamori_scope_council()
              OR coalesce(audit_log.detail->'disclosed'->>'council', 'true') = 'false'))`;
-      const listed = sql<boolean>`(${paged} OR ${exported})`;
+      // A member's list view links to the child for members only (withListScope).
+      const pagedVisible = sql<boolean>`(${paged} AND ${listedPersonsVisible})`;
+      const listed = sql<boolean>`(${pagedVisible} OR ${exported})`;
       const direct = sql<boolean>`(audit_log.person_id = ${options.personId}
         OR (audit_log.action IN (${sql.join(DIRECT_LIST_ACTIONS)}) AND ${paged}))`;
       const how = sql<PersonReportHow>`CASE WHEN ${direct} THEN 'direct'
-        WHEN ${paged} THEN 'listed' ELSE 'exported' END`;
+        WHEN ${pagedVisible} THEN 'listed' ELSE 'exported' END`;
       let q = db
         .selectFrom("audit_log")
         .select([...recordColumns, how.as("how")])
@@ -366,7 +405,7 @@ export function createAuditRepository(db: Database) {
         q = q.where(sql<boolean>`(${listed} AND NOT coalesce(${direct}, false))`);
       else
         q = q.where(
-          sql<boolean>`(audit_log.person_id = ${options.personId} OR ${paged} OR ${exported})`,
+          sql<boolean>`(audit_log.person_id = ${options.personId} OR ${pagedVisible} OR ${exported})`,
         );
       if (options.beforeId) q = q.where("id", "<", options.beforeId);
       if (options.since) q = q.where("at", ">=", options.since);

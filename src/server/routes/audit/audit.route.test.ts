@@ -10,6 +10,7 @@ import { createTestDatabase, type TestDatabase } from "../../../../test/db.ts";
 import { type Client, createTestApp, loginAs } from "../../../../test/http.ts";
 import { createAuditRepository } from "../../../db/audit.repository.ts";
 import { createMunicipalityRepository } from "../../../db/municipality.repository.ts";
+import { withDataScope } from "../../../db/scope.ts";
 import { createUserRepository } from "../../../db/user.repository.ts";
 import type { AuditDetail, AuditPage } from "../../api-types.ts";
 import type { App } from "../../app.ts";
@@ -234,14 +235,15 @@ describe("per-person and per-user reports (issue 12)", () => {
       });
     await row("child.view", "P00000081", { records: 2 }, "person:P00000081");
     await row("household.view", null, { persons: ["P00000082", "P00000081"] }, "household:H1");
-    await row("children.search", null, { persons: ["P00000081", "P00000083"] });
-    await row("children.list", null, { persons: ["P00000084"] });
+    // Lists shown in a non-member's scope (the mark a request's scope would write).
+    await row("children.search", null, { persons: ["P00000081", "P00000083"], council: false });
+    await row("children.list", null, { persons: ["P00000084"], council: false });
     await row("children.list", null, {
       persons: ["P00000081"],
       filter: { items: "B01" },
     });
     // A near miss: the id as part of another string is not a listing.
-    await row("children.list", null, { persons: ["P000000811"] });
+    await row("children.list", null, { persons: ["P000000811"], council: false });
 
     const member = await loginAs(app, t.db, "kansa-rep", ["auditor"], { council: true });
     type Page = {
@@ -302,6 +304,81 @@ describe("per-person and per-user reports (issue 12)", () => {
       purpose: "開示請求への回答のため",
       target: "person:P00000081",
       detail: { rows: 3, mode: "all" },
+    });
+  });
+
+  it("links a member's list views to the child, and shows their persons, for member auditors only", async () => {
+    const m = await createMunicipalityRepository(t.db).ensureDefault("テスト町");
+    const audit = createAuditRepository(t.db);
+    const users = createUserRepository(t.db);
+    await loginAs(app, t.db, "tanto-kyo", ["staff"], { council: true });
+    const memberId = (await users.findByLogin("tanto-kyo"))?.id as number;
+    // Written in each request's scope: the repository marks the scope the list was shown in.
+    const listIn = (council: boolean, actor: string, actorUserId: number, action: string) =>
+      withDataScope({ municipalityId: m.id, council }, () =>
+        audit.append({
+          municipalityId: m.id,
+          actorUserId,
+          actor,
+          action,
+          target: "score_run:1",
+          detail: { shown: 2, persons: ["P00000091", "P00000092"], cases: [7] },
+        }),
+      );
+    await listIn(true, "tanto-kyo", memberId, "children.list");
+    await listIn(true, "tanto-kyo", memberId, "conference.view");
+    await listIn(false, "tanto", staffId, "children.search");
+    // Not a list in a member's scope: a household's members are shown directly.
+    await withDataScope({ municipalityId: m.id, council: true }, () =>
+      audit.append({
+        municipalityId: m.id,
+        actorUserId: memberId,
+        actor: "tanto-kyo",
+        action: "household.view",
+        target: "household:H9",
+        detail: { persons: ["P00000091"] },
+      }),
+    );
+    const marks = await t.db
+      .selectFrom("audit_log")
+      .select(["action", sql<unknown>`detail->'council'`.as("council")])
+      .where("target", "in", ["score_run:1", "household:H9"])
+      .where(sql<boolean>`detail->'persons' @> '["P00000091"]'::jsonb`)
+      .orderBy("id")
+      .execute();
+    expect(marks).toEqual([
+      { action: "children.list", council: true },
+      { action: "conference.view", council: true },
+      { action: "children.search", council: false },
+      { action: "household.view", council: true },
+    ]);
+
+    type Page = { items: { id: string; action: string; how: string }[] };
+    const report = async (who: Client, mode: string) =>
+      (await who.json<Page>(`/api/audit/reports/persons/P00000091?mode=${mode}`)).body.items;
+    const member = await loginAs(app, t.db, "kansa-kyo2", ["auditor"], { council: true });
+    const seen = (items: Page["items"]) => items.map((i) => `${i.action}/${i.how}`);
+    expect(seen(await report(member, "listed"))).toEqual([
+      "children.search/listed",
+      "conference.view/listed",
+      "children.list/listed",
+    ]);
+    expect(seen(await report(auditor, "listed"))).toEqual(["children.search/listed"]);
+    expect(seen(await report(auditor, "all"))).toEqual([
+      "household.view/direct",
+      "children.search/listed",
+    ]);
+    expect(seen(await report(auditor, "direct"))).toEqual(["household.view/direct"]);
+    // The rows themselves stay in the log; their detail loses the children for the non-member.
+    const memberList = (await report(member, "listed")).find((i) => i.action === "children.list");
+    const asOutsider = await auditor.json<AuditDetail>(`/api/audit/${memberList?.id}`);
+    expect(asOutsider.status).toBe(200);
+    expect(asOutsider.body.detail).toEqual({ shown: 2, council: true, personsHidden: true });
+    const asMember = await member.json<AuditDetail>(`/api/audit/${memberList?.id}`);
+    expect(asMember.body.detail).toMatchObject({ persons: ["P00000091", "P00000092"], cases: [7] });
+    const plainList = (await report(auditor, "listed"))[0]?.id;
+    expect((await auditor.json<AuditDetail>(`/api/audit/${plainList}`)).body.detail).toMatchObject({
+      persons: ["P00000091", "P00000092"],
     });
   });
 

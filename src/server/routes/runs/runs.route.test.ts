@@ -410,6 +410,42 @@ describe("CSV export", () => {
     expect(await ids(memberAuditor)).toContain(row.id);
   });
 
+  it("links a member's 判定一覧 page to its children for member auditors only (its order and flags count B01/B02)", async () => {
+    const page = await council.json<{ rows: { personId: string }[] }>(
+      "/api/runs/latest/children?type=abuse&flagged=yes&limit=5",
+    );
+    expect(page.status).toBe(200);
+    const child = page.body.rows[0]?.personId as string;
+    expect(child).toBeDefined();
+    const row = await t.db
+      .selectFrom("audit_log")
+      .select(["id", "detail"])
+      .where("action", "=", "children.list")
+      .where("actor", "=", "coord.council")
+      .orderBy("id", "desc")
+      .executeTakeFirstOrThrow();
+    expect(row.detail).toMatchObject({
+      council: true,
+      persons: page.body.rows.map((r) => r.personId),
+    });
+    const ids = async (who: Client) =>
+      (
+        await who.json<{ items: { id: string }[] }>(
+          `/api/audit/reports/persons/${child}?mode=listed`,
+        )
+      ).body.items.map((i) => i.id);
+    const plainAuditor = await loginAs(app, t.db, "kansa.plain2", ["auditor"]);
+    const memberAuditor = await loginAs(app, t.db, "kansa.member2", ["auditor"], { council: true });
+    expect(await ids(plainAuditor)).not.toContain(row.id);
+    expect(await ids(memberAuditor)).toContain(row.id);
+    const detail = await plainAuditor.json<{ detail: Record<string, unknown> }>(
+      `/api/audit/${row.id}`,
+    );
+    expect(detail.status).toBe(200);
+    expect(detail.body.detail).not.toHaveProperty("persons");
+    expect(JSON.stringify(detail.body.detail)).not.toContain(child);
+  });
+
   it("guards cells against formula injection", () => {
     expect(safeCell('=HYPERLINK("x")')).toBe('"\'=HYPERLINK(""x"")"');
     expect(safeCell("+81")).toBe("'+81");
