@@ -435,6 +435,51 @@ describe("malformed requests answer in Japanese", () => {
     expect(plain.status).toBe(401);
   });
 
+  it("an id or page size that is not plain digits (1e3, 0x10, 1.0, ' 1', 01): 400 on every route, never read as another number", async () => {
+    const doc = (await (await app.request(`${ORIGIN}/api/openapi.json`)).json()) as {
+      paths: Record<
+        string,
+        Record<string, { parameters?: { in: string; name: string; schema?: { type?: string } }[] }>
+      >;
+    };
+    const coord = await login("coord.h", coordPassword);
+    let checked = 0;
+    for (const [path, ops] of Object.entries(doc.paths)) {
+      for (const [method, op] of Object.entries(ops)) {
+        const ints = (op.parameters ?? []).filter(
+          (p) => p.in === "path" && p.schema?.type === "integer",
+        );
+        if (ints.length === 0) continue;
+        for (const bad of ["1e3", "0x10", "1.0", "%201", "01"]) {
+          let url = path;
+          for (const p of (op.parameters ?? []).filter((q) => q.in === "path")) {
+            url = url.replace(`{${p.name}}`, ints.includes(p) ? bad : "1");
+          }
+          const res = await coord.send(url, {
+            method: method.toUpperCase(),
+            ...(method === "get"
+              ? {}
+              : { body: "{}", headers: { "Content-Type": "application/json" } }),
+          });
+          // 403 when the coordinator lacks the route's permission (checked first).
+          expect([400, 403], `${method} ${url}`).toContain(res.status);
+          const e = await errorOf(res);
+          expect(e.message, `${method} ${url}`).toMatch(japanese);
+          checked++;
+        }
+      }
+    }
+    expect(checked).toBeGreaterThan(100);
+    const r = await coord.send("/api/cases/1e3");
+    expect(r.status).toBe(400);
+    expect(JSON.stringify(await errorOf(r))).toContain("ケースの指定が正しくありません");
+    for (const q of ["limit=1e1", "limit=0x10", "offset=1.5", "limit="]) {
+      const s = await coord.send(`/api/search?q=${encodeURIComponent("山田")}&${q}`);
+      expect(s.status, q).toBe(400);
+      expect(JSON.stringify(await errorOf(s)), q).toMatch(/件数は [01] から \d+ までの整数で指定してください/);
+    }
+  });
+
   it("a date that is not on the calendar (2026-02-30): 400 in Japanese, not a 500", async () => {
     const owner = await login("owner.h", ownerPassword);
     const res = await owner.send("/api/imports?fileName=jumin.csv&asOf=2026-02-30", {

@@ -128,7 +128,7 @@ describe("audit view API", () => {
   it("refuses a page larger than the maximum, in Japanese", async () => {
     const r = await auditor.json<{ error: unknown }>("/api/audit?limit=201");
     expect(r.status).toBe(400);
-    expect(JSON.stringify(r.body)).toContain("件数は 200 以下にしてください");
+    expect(JSON.stringify(r.body)).toContain("件数は 1 から 200 までの整数で指定してください");
   });
 
   it("shows one row's detail, and another municipality's row as missing", async () => {

@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { calendarDay } from "../../openapi/calendar-date.ts";
+import { pageSize, wholeNumber } from "../../openapi/whole-number.ts";
 
 /** The largest page of the audit view. */
 export const MAX_AUDIT_PAGE = 200;
@@ -18,13 +19,9 @@ const personIdString = z
 
 /** Paging and period: the log's list and both reports take the same. */
 const pageAndPeriod = z.object({
-  limit: z.coerce
-    .number({ error: "件数は数字で指定してください。" })
-    .int("件数は整数で指定してください。")
-    .min(1, "件数は 1 以上にしてください。")
-    .max(MAX_AUDIT_PAGE, `件数は ${MAX_AUDIT_PAGE} 以下にしてください。`)
-    .default(50)
-    .openapi({ description: `1 ページの件数（最大 ${MAX_AUDIT_PAGE}）` }),
+  limit: pageSize(MAX_AUDIT_PAGE, 50).openapi({
+    description: `1 ページの件数（最大 ${MAX_AUDIT_PAGE}）`,
+  }),
   before: z
     .string()
     .regex(/^\d{1,19}$/, "before は数字で指定してください。")
@@ -43,10 +40,7 @@ export const auditQuery = pageAndPeriod
       .string()
       .regex(/^[a-z_.]{1,64}$/, "操作の指定が正しくありません。一覧から選んでください。")
       .optional(),
-    user: z.coerce
-      .number({ error: "利用者の指定が正しくありません。一覧から選んでください。" })
-      .int()
-      .positive()
+    user: wholeNumber("利用者の指定が正しくありません。一覧から選んでください。")
       .optional()
       .openapi({ description: "操作した利用者の番号" }),
     person: personIdString.optional().openapi({ description: "対象のこども（名寄せの人物番号）" }),
@@ -122,11 +116,10 @@ export const personReportParam = z.object({
 });
 
 export const userReportParam = z.object({
-  userId: z.coerce
-    .number({ error: "利用者の番号が正しくありません。一覧から選んでください。" })
-    .int()
-    .positive("利用者の番号が正しくありません。一覧から選んでください。")
-    .openapi({ param: { name: "userId", in: "path" }, example: 1 }),
+  userId: wholeNumber("利用者の番号が正しくありません。一覧から選んでください。").openapi({
+    param: { name: "userId", in: "path" },
+    example: 1,
+  }),
 });
 
 export const reportItemSchema = auditItemSchema

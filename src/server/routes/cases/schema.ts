@@ -3,22 +3,20 @@ import { CASE_STATES, DECISIONS } from "../../../domain/cases/state.ts";
 import { MONTH_PATTERN, SUPPORT_ACTIONS, VERDICTS } from "../../../domain/cases/workflow.ts";
 import { calendarDay } from "../../openapi/calendar-date.ts";
 import { identity } from "../../openapi/identity.ts";
+import { wholeNumber } from "../../openapi/whole-number.ts";
 
-const id = (name: string, what: string) =>
+const id = <N extends string>(name: N, what: string) =>
   z.object({
-    [name]: z.coerce
-      .number({ error: `${what}の指定が正しくありません。一覧から開き直してください。` })
-      .int()
-      .positive(`${what}の指定が正しくありません。一覧から開き直してください。`)
-      .openapi({ param: { name, in: "path" }, example: 1 }),
-  });
+    [name]: wholeNumber(`${what}の指定が正しくありません。一覧から開き直してください。`).openapi({
+      param: { name, in: "path" },
+      example: 1,
+    }),
+  } as Record<N, ReturnType<typeof wholeNumber>>);
 
-export const listParam = id("listId", "候補リスト") as z.ZodObject<{ listId: z.ZodNumber }>;
-export const conferenceParam = id("conferenceId", "会議") as z.ZodObject<{
-  conferenceId: z.ZodNumber;
-}>;
-export const caseParam = id("caseId", "ケース") as z.ZodObject<{ caseId: z.ZodNumber }>;
-export const followUpParam = id("followUpId", "予定") as z.ZodObject<{ followUpId: z.ZodNumber }>;
+export const listParam = id("listId", "候補リスト");
+export const conferenceParam = id("conferenceId", "会議");
+export const caseParam = id("caseId", "ケース");
+export const followUpParam = id("followUpId", "予定");
 export const conferenceCaseParam = z.object({
   conferenceId: conferenceParam.shape.conferenceId,
   caseId: caseParam.shape.caseId,

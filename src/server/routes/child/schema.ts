@@ -1,6 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { MAX_SEARCH_PAGE } from "../../../db/child.repository.ts";
 import { identity, identityRow } from "../../openapi/identity.ts";
+import { pageOffset, pageSize } from "../../openapi/whole-number.ts";
 
 export const personParam = z.object({
   personId: z
@@ -32,30 +33,12 @@ export const searchQuery = z.object({
       description:
         "氏名（漢字・かな、空白は無視）、生年月日（2012-05-06 / 平成24年5月6日）、宛名番号（数字）",
     }),
-  limit: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .max(MAX_SEARCH_PAGE)
-    .default(20)
-    .openapi({ description: `件数（最大 ${MAX_SEARCH_PAGE}）` }),
-  offset: z.coerce
-    .number()
-    .int()
-    .min(0)
-    .max(10_000)
-    .default(0)
-    .openapi({ description: "先頭から飛ばす件数" }),
+  limit: pageSize(MAX_SEARCH_PAGE, 20).openapi({ description: `件数（最大 ${MAX_SEARCH_PAGE}）` }),
+  offset: pageOffset(10_000).openapi({ description: "先頭から飛ばす件数" }),
 });
 
 export const topQuery = z.object({
-  limit: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .max(50)
-    .default(10)
-    .openapi({ description: "件数（最大 50）" }),
+  limit: pageSize(50, 10).openapi({ description: "件数（最大 50）" }),
 });
 
 const rowRef = z.object({

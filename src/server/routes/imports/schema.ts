@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { calendarDay } from "../../openapi/calendar-date.ts";
+import { pageSize, wholeNumber } from "../../openapi/whole-number.ts";
 
 const isoDate = z
   .string()
@@ -34,18 +35,14 @@ export const uploadQuery = z.object({
 });
 
 export const snapshotParam = z.object({
-  id: z.coerce.number().int().positive("番号が正しくありません。"),
+  id: wholeNumber("取込の番号が正しくありません。取込の履歴から開き直してください。"),
 });
 
 export const rejectionsQuery = z.object({
-  afterRow: z.coerce.number().int().min(0).default(0),
-  limit: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .max(1000)
-    .default(200)
-    .openapi({ description: "1 ページの件数（最大 1000）" }),
+  afterRow: wholeNumber("行番号は 0 以上の整数で指定してください。", 0)
+    .optional()
+    .transform((n) => n ?? 0),
+  limit: pageSize(1000, 200).openapi({ description: "1 ページの件数（最大 1000）" }),
 });
 
 /** Manual entry of rows held on paper: canonical column name → text, per row. */

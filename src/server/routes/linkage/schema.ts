@@ -1,14 +1,9 @@
 import { z } from "@hono/zod-openapi";
 import { identityRow } from "../../openapi/identity.ts";
+import { pageSize, wholeNumber } from "../../openapi/whole-number.ts";
 
 export const reviewsQuery = z.object({
-  limit: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .max(500)
-    .default(100)
-    .openapi({ description: "件数（最大 500）" }),
+  limit: pageSize(500, 100).openapi({ description: "件数（最大 500）" }),
 });
 
 /** A reviewer's answer: are the two profiles one person? */
@@ -69,13 +64,7 @@ export const reviewPageSchema = z
 
 /** The review queue, one page (issue 15): filters and a keyset cursor. */
 export const queueQuery = z.object({
-  limit: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .max(200)
-    .default(50)
-    .openapi({ description: "件数（最大 200）" }),
+  limit: pageSize(200, 50).openapi({ description: "件数（最大 200）" }),
   after: z
     .string()
     .regex(/^[A-Za-z0-9_-]{1,400}$/, "続きの指定が正しくありません。画面を再読み込みしてください。")
@@ -149,11 +138,7 @@ export const progressSchema = z
   .openapi("ReviewProgress");
 
 export const decisionIdParam = z.object({
-  id: z.coerce
-    .number()
-    .int()
-    .positive("判断の番号が正しくありません。")
-    .openapi({ param: { name: "id", in: "path" } }),
+  id: wholeNumber("判断の番号が正しくありません。").openapi({ param: { name: "id", in: "path" } }),
 });
 
 export const decisionRecordedSchema = z

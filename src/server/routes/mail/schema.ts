@@ -4,6 +4,7 @@ import {
   mailSettingsInput,
   optionalEmail,
 } from "../../../domain/notifications/mail.ts";
+import { wholeNumber } from "../../openapi/whole-number.ts";
 
 /** The relay settings as the API shows them: never the password, only whether one is set. */
 export const mailSettingsSchema = z
@@ -77,9 +78,7 @@ export const testSentSchema = z
   .openapi("MailTestSent");
 
 export const userEmailParam = z.object({
-  id: z.coerce
-    .number({ error: "利用者の番号が正しくありません。" })
-    .int()
-    .positive()
-    .openapi({ param: { name: "id", in: "path" } }),
+  id: wholeNumber("利用者の番号が正しくありません。").openapi({
+    param: { name: "id", in: "path" },
+  }),
 });

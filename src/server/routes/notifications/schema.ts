@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { pageSize, wholeNumber } from "../../openapi/whole-number.ts";
 
 export const notificationListSchema = z
   .object({
@@ -20,21 +21,14 @@ export const notificationListSchema = z
   .openapi("Notifications");
 
 export const notificationQuery = z.object({
-  limit: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .max(100)
-    .default(20)
-    .openapi({ description: "件数（最大 100）" }),
+  limit: pageSize(100, 20).openapi({ description: "件数（最大 100）" }),
 });
 
 export const notificationIdParam = z.object({
-  notificationId: z.coerce
-    .number({ error: "お知らせの指定が正しくありません。" })
-    .int()
-    .positive()
-    .openapi({ param: { name: "notificationId", in: "path" }, example: 1 }),
+  notificationId: wholeNumber("お知らせの指定が正しくありません。").openapi({
+    param: { name: "notificationId", in: "path" },
+    example: 1,
+  }),
 });
 
 export const markedSchema = z.object({ marked: z.number().int() }).openapi("NotificationsMarked");

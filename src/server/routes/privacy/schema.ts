@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { pageSize } from "../../openapi/whole-number.ts";
 
 export const breakGlassPersonParam = z.object({
   personId: z
@@ -43,11 +44,5 @@ export const breakGlassListSchema = z
   .openapi("BreakGlassList");
 
 export const breakGlassListQuery = z.object({
-  limit: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .max(500)
-    .default(100)
-    .openapi({ description: "件数（最大 500）" }),
+  limit: pageSize(500, 100).openapi({ description: "件数（最大 500）" }),
 });

@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { identityRow } from "../../openapi/identity.ts";
+import { wholeNumber } from "../../openapi/whole-number.ts";
 
 export const rightsPersonParam = z.object({
   personId: z
@@ -112,11 +113,10 @@ export const correctionBody = z
   .openapi("FactCorrectionBody");
 
 export const correctionIdParam = z.object({
-  id: z.coerce
-    .number({ error: "訂正の番号が正しくありません。" })
-    .int()
-    .positive("訂正の番号が正しくありません。")
-    .openapi({ param: { name: "id", in: "path" }, example: 1 }),
+  id: wholeNumber("訂正の番号が正しくありません。").openapi({
+    param: { name: "id", in: "path" },
+    example: 1,
+  }),
 });
 
 const row = z.record(z.string(), z.unknown());

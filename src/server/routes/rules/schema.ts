@@ -4,6 +4,7 @@ import { DIFFICULTY_IDS } from "../../../domain/scoring/difficulties.ts";
 import { TIE_BREAK_KEYS } from "../../../domain/scoring/rules.ts";
 import { calendarDay } from "../../openapi/calendar-date.ts";
 import { identity } from "../../openapi/identity.ts";
+import { wholeNumber } from "../../openapi/whole-number.ts";
 
 const isoDate = z
   .string()
@@ -129,7 +130,7 @@ export const diffSchema = z.object({ changes: z.array(changeSchema) }).openapi("
 
 export const compareQuery = z.object({
   version: z.string().min(1, "比べる版を選んでください。"),
-  run: z.coerce.number().int().min(1).optional(),
+  run: wholeNumber("実行番号が正しくありません。").optional(),
 });
 
 export const compareSchema = z

@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { calendarDay } from "../../openapi/calendar-date.ts";
+import { pageSize, wholeNumber } from "../../openapi/whole-number.ts";
 
 /** Starting a monthly run: optionally the 基準日 (default: the newest 抽出日 of the imports). */
 export const startRunBody = z
@@ -17,21 +18,11 @@ export const startRunBody = z
   .openapi("StartRunBody");
 
 export const runIdParam = z.object({
-  id: z.coerce
-    .number({ error: "実行番号が正しくありません。" })
-    .int()
-    .positive()
-    .openapi({ param: { name: "id", in: "path" } }),
+  id: wholeNumber("実行番号が正しくありません。").openapi({ param: { name: "id", in: "path" } }),
 });
 
 export const runsQuery = z.object({
-  limit: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .max(100)
-    .default(20)
-    .openapi({ description: "件数（最大 100）" }),
+  limit: pageSize(100, 20).openapi({ description: "件数（最大 100）" }),
 });
 
 const stageSchema = z.object({

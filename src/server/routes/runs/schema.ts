@@ -2,6 +2,7 @@ import { z } from "@hono/zod-openapi";
 import { MAX_LIST_PAGE, MAX_MATRIX_ROWS } from "../../../db/run-view.repository.ts";
 import { DIFFICULTY_IDS } from "../../../domain/scoring/difficulties.ts";
 import { identity } from "../../openapi/identity.ts";
+import { pageOffset, pageSize } from "../../openapi/whole-number.ts";
 
 export const runParam = z.object({
   runId: z
@@ -73,14 +74,10 @@ export const listQuery = listFilterFields
       .enum(["yes", "no"])
       .default("no")
       .openapi({ description: "yes: 世帯ごとにまとめる" }),
-    offset: z.coerce.number().int().min(0).max(1_000_000).default(0),
-    limit: z.coerce
-      .number()
-      .int()
-      .min(1)
-      .max(MAX_LIST_PAGE, `件数は ${MAX_LIST_PAGE} 件までです。`)
-      .default(50)
-      .openapi({ description: `1ページの件数（最大 ${MAX_LIST_PAGE}）` }),
+    offset: pageOffset(1_000_000),
+    limit: pageSize(MAX_LIST_PAGE, 50).openapi({
+      description: `1ページの件数（最大 ${MAX_LIST_PAGE}）`,
+    }),
   })
   .superRefine(boundsInOrder);
 

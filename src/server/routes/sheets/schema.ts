@@ -9,6 +9,7 @@ import {
 import { QUESTION_KINDS, TEMPLATE_KEYS } from "../../../domain/sheets/templates.ts";
 import { calendarDay } from "../../openapi/calendar-date.ts";
 import { identity } from "../../openapi/identity.ts";
+import { pageOffset, pageSize, wholeNumber } from "../../openapi/whole-number.ts";
 
 const isoDate = z
   .string()
@@ -37,11 +38,10 @@ const recipientKind = z.enum(RECIPIENT_KINDS, { error: "依頼先の種類を選
 const note = z.string().max(500, "依頼の補足は500文字以内で入力してください。").optional();
 
 export const requestIdParam = z.object({
-  requestId: z.coerce
-    .number({ error: "依頼の指定が正しくありません。一覧から開き直してください。" })
-    .int()
-    .positive()
-    .openapi({ param: { name: "requestId", in: "path" }, example: 1 }),
+  requestId: wholeNumber("依頼の指定が正しくありません。一覧から開き直してください。").openapi({
+    param: { name: "requestId", in: "path" },
+    example: 1,
+  }),
 });
 
 export const personParam = z.object({
@@ -208,28 +208,16 @@ export const listQuery = z.object({
     .optional(),
   personId: personId.optional(),
   recipient: z.string().max(100).optional(),
-  limit: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .max(200)
-    .default(50)
-    .openapi({ description: "件数（最大 200）" }),
-  offset: z.coerce.number().int().min(0).max(100_000).default(0),
+  limit: pageSize(200, 50).openapi({ description: "件数（最大 200）" }),
+  offset: pageOffset(100_000),
 });
 
 export const inboxQuery = z.object({
   status: z
     .enum(["open", ...REQUEST_STATUSES], { error: "状態の指定が正しくありません。" })
     .optional(),
-  limit: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .max(200)
-    .default(50)
-    .openapi({ description: "件数（最大 200）" }),
-  offset: z.coerce.number().int().min(0).max(100_000).default(0),
+  limit: pageSize(200, 50).openapi({ description: "件数（最大 200）" }),
+  offset: pageOffset(100_000),
 });
 
 export const staffListSchema = z

@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { ROLES } from "../../../domain/policy/index.ts";
+import { wholeNumber } from "../../openapi/whole-number.ts";
 
 export const createUserBody = z
   .object({
@@ -64,11 +65,9 @@ export const createdUserSchema = z
 
 /** User administration (issue 16): the user in the path. */
 export const userIdParam = z.object({
-  id: z.coerce
-    .number({ error: "利用者の番号が正しくありません。" })
-    .int()
-    .positive()
-    .openapi({ param: { name: "id", in: "path" } }),
+  id: wholeNumber("利用者の番号が正しくありません。").openapi({
+    param: { name: "id", in: "path" },
+  }),
 });
 
 /** New roles, 要対協 membership and 所属 of a user. */
