@@ -26,29 +26,29 @@
  */
 
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { createChildRepository } from "../src/db/child.repository.ts";
 import { openDatabase } from "../src/db/database.ts";
-import { createMunicipalityRepository } from "../src/db/municipality.repository.ts";
 import { ACCOUNT_LOOKUP, withDataScope } from "../src/db/scope.ts";
 import { createUserRepository } from "../src/db/user.repository.ts";
-import { BUILT_IN_NAME_POOLS } from "../src/domain/synth/demo-names.generated.ts";
-import type { IsoDate } from "../src/domain/types.ts";
-import { importFiles, listImportFiles } from "../src/pipeline/import.ts";
-import { runLinkage } from "../src/pipeline/linkage.ts";
-import { scoreRun } from "../src/pipeline/score.ts";
-import { runSynth } from "../src/pipeline/synth.ts";
 import { hashPassword } from "../src/server/auth/password.ts";
 import { startHttpServer } from "../src/server/http.ts";
 import { createLogger } from "../src/server/logger.ts";
 import { ensureWebBuilt } from "../src/server/web-build.ts";
 import { hasBrowser, launchBrowser } from "../test/browser.ts";
 import { seedOpenCases } from "./open-cases.ts";
+import {
+  BENCH_AS_OF,
+  BENCH_PASSWORD,
+  benchLogin,
+  ensureScoredDatabase,
+  postgresCpuMs,
+} from "./scored-database.ts";
 
-const AS_OF = "2025-04-01" as IsoDate;
-const PASSWORD = "bench-coordinator-2026";
+const AS_OF = BENCH_AS_OF;
+const PASSWORD = BENCH_PASSWORD;
 const CONNECTIONS = 50;
 const SECONDS = Number(process.env.MIMAMORI_BENCH_WEB_SECONDS ?? 10);
 const load = () =>
@@ -73,37 +73,6 @@ const ONLY_ISSUE11 = process.env.MIMAMORI_BENCH_WEB_ONLY === "issue11";
 const ONLY_ISSUE13 = process.env.MIMAMORI_BENCH_WEB_ONLY === "issue13";
 /** MIMAMORI_BENCH_WEB_SPLIT=1: also each call of the home page and the conference screen alone. */
 const SPLIT = process.env.MIMAMORI_BENCH_WEB_SPLIT === "1";
-
-/** Clock ticks per second of /proc/<pid>/stat (USER_HZ, 100 on Linux). */
-const TICK_MS = 10;
-
-/** CPU ms (user + system) of the postmaster's children (the PostgreSQL backends) so far; 0 off Linux. */
-function postgresCpuMs(dataDir: string | undefined): number {
-  if (!dataDir) return 0;
-  let postmaster: number;
-  try {
-    postmaster = Number(readFileSync(join(dataDir, "postmaster.pid"), "utf8").split("\n")[0]);
-  } catch {
-    return 0;
-  }
-  let ticks = 0;
-  for (const pid of readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-      // Fields after the command (which may hold spaces): state ppid … utime(14) stime(15).
-      const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      // Live backends: their own time; the postmaster: its own and that of the
-      // backends that have exited (cutime, cstime), which the pool's idle
-      // timeout ends during a run.
-      if (Number(f[1]) === postmaster) ticks += Number(f[11]) + Number(f[12]);
-      else if (Number(pid) === postmaster)
-        ticks += Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
-    } catch {
-      // The process ended meanwhile.
-    }
-  }
-  return ticks * TICK_MS;
-}
 
 /** CPU ms of this process (the HTTP server; autocannon runs in a child). */
 const nodeCpuMs = () => {
@@ -181,18 +150,8 @@ async function hammer(
 const csrfOf = new Map<string, string>();
 
 async function login(base: string, loginName: string): Promise<string> {
-  const res = await fetch(`${base}/api/auth/login`, {
-    method: "POST",
-    headers: { "Content-Type": "application/json", Origin: base },
-    body: JSON.stringify({ loginName, password: PASSWORD }),
-  });
-  if (res.status !== 200) throw new Error(`login ${res.status}: ${await res.text()}`);
-  const cookie = res.headers
-    .getSetCookie()
-    .map((c) => c.split(";")[0])
-    .join("; ");
-  const body = (await res.json()) as { csrfToken?: string };
-  if (body.csrfToken) csrfOf.set(cookie, body.csrfToken);
+  const { cookie, csrfToken } = await benchLogin(base, loginName);
+  if (csrfToken) csrfOf.set(cookie, csrfToken);
   return cookie;
 }
 
@@ -335,37 +294,10 @@ export default async function bench(): Promise<string> {
     const dir = keep
       ? join(keep, profile)
       : mkdtempSync(join(tmpdir(), `mimamori-bench-web-${profile}-`));
-    const reuse = keep !== undefined && existsSync(join(dir, "built"));
     await ensureWebBuilt();
     const opened = await openDatabase({ home: join(dir, "home"), databaseUrl: undefined });
     try {
-      const data = join(dir, "data");
-      if (!reuse)
-        runSynth({ profile, seed: 1, out: data, asOf: AS_OF, names: BUILT_IN_NAME_POOLS });
-      const actor = { userId: null, loginName: "bench" };
-      const { id: municipalityId } = await createMunicipalityRepository(opened.db).ensureDefault(
-        "見守町",
-      );
-      if (!reuse)
-        await withDataScope({ municipalityId, council: true }, async () => {
-          await importFiles(opened, await listImportFiles([data]), {
-            municipalityId,
-            actor,
-            asOf: AS_OF,
-          });
-          await runLinkage(opened, { municipalityId, actor });
-          await scoreRun(opened, { municipalityId, actor });
-          await createUserRepository(opened.db).insert({
-            municipalityId,
-            loginName: "bench-coord",
-            displayName: "負荷 試験",
-            passwordHash: await hashPassword(PASSWORD),
-            roles: ["coordinator"],
-            council: true,
-            mustChangePassword: false,
-          });
-          writeFileSync(join(dir, "built"), new Date().toISOString());
-        });
+      const { municipalityId } = await ensureScoredDatabase(opened, dir, profile);
       const server = await startHttpServer({
         db: opened.db,
         databaseUrl: opened.url,
