@@ -178,6 +178,43 @@ describe("incremental verification from checkpoints", () => {
   });
 });
 
+describe("the persons of exports in the incremental check (audit_disclosure, migration 0073)", () => {
+  let t5: TestDatabase;
+  beforeAll(async () => {
+    t5 = await createTestDatabase();
+  });
+  afterAll(() => t5.drop());
+
+  it("finds a chunk the app role appends to an old export at the next incremental check, whatever seq it claims", async () => {
+    const m = await createMunicipalityRepository(t5.db).ensureDefault("テスト町");
+    const audit = createAuditRepository(t5.db);
+    const scope = { municipalityId: m.id, council: false };
+    const exportOf = (persons: string[]) =>
+      withDataScope(scope, () =>
+        audit.appendDisclosure(
+          { municipalityId: m.id, actorUserId: null, actor: "tanaka", action: "children.export" },
+          { persons, council: false },
+        ),
+      );
+    const old = await exportOf(["P00000001", "P00000002"]);
+    expect(await audit.verifyChain()).toMatchObject({ ok: true, disclosuresCheckedNow: 1 });
+    await exportOf(["P00000003"]);
+    // Only the new export is recomputed; the checkpoint remembers the chunks seen.
+    expect(await audit.verifyChain()).toMatchObject({ ok: true, disclosuresCheckedNow: 1 });
+    expect(await audit.verifyChain()).toMatchObject({ ok: true, disclosuresCheckedNow: 0 });
+    // The app role may INSERT chunks (append-only, not write-once): one added to the
+    // old export, with a seq chosen to look already checked.
+    await withDataScope(scope, () =>
+      sql`INSERT INTO audit_disclosure (audit_id, chunk, municipality_id, persons, seq)
+          VALUES (${old}::bigint, 1, ${m.id}, ARRAY['P00000009'], 1)`.execute(t5.db),
+    );
+    const r = await audit.verifyChain();
+    expect(r).toMatchObject({ ok: false, problem: "disclosure", firstBadId: old });
+    // It stays found: no checkpoint was written past it.
+    expect(await audit.verifyChain()).toMatchObject({ ok: false, problem: "disclosure" });
+  });
+});
+
 describe("concurrent appends (group commit, issue 11 benchmark)", () => {
   let t4: TestDatabase;
   let ma: number;

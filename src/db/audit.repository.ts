@@ -58,8 +58,16 @@ export interface ChainStatus {
   checkedNow: number;
   /** The first row found broken (edited, or its predecessor deleted), or the anchor that no longer matches. */
   firstBadId: string | null;
-  /** "chain": a row's hash or link is wrong; "anchor": a verified checkpoint no longer matches (rebuilt chain or removed rows). */
-  problem: "chain" | "anchor" | null;
+  /**
+   * "chain": a row's hash or link is wrong; "anchor": a verified checkpoint no
+   * longer matches (rebuilt chain or removed rows); "disclosure": the persons
+   * an export disclosed (audit_disclosure) no longer match the count and
+   * SHA-256 its row keeps — a chunk edited, deleted or added (firstBadId is
+   * the export's audit row).
+   */
+  problem: "chain" | "anchor" | "disclosure" | null;
+  /** Exports whose disclosed persons were recomputed by this check (incrementally: new rows and new chunks). */
+  disclosuresCheckedNow?: number;
   /** The newest row checked (the tail), for an external checkpoint. */
   tail: ChainAnchor | null;
 }
@@ -436,7 +444,7 @@ export function createAuditRepository(db: Database) {
     async verifyChain(options: { full?: boolean } = {}): Promise<ChainStatus> {
       const checkpoints = await db
         .selectFrom("audit_checkpoint")
-        .select(["last_id", "hash", "rows_covered"])
+        .select(["last_id", "hash", "rows_covered", "disclosure_seq"])
         .orderBy("id", "desc")
         .limit(options.full ? 10_000 : 1)
         .execute();
@@ -462,6 +470,29 @@ export function createAuditRepository(db: Database) {
         !options.full && latest ? Number(latest.rows_covered) : 0,
       );
       if (!result.ok) return result;
+      // The persons of every export in the rows just checked, and of every export
+      // that got a chunk since the last check (the app role may INSERT chunks).
+      const incremental = !options.full && latest !== undefined;
+      const fromSeq = incremental ? latest.disclosure_seq : "0";
+      const d = await sql<{ checked: string; first_bad: string | null; max_seq: string | null }>`
+        SELECT checked::text, first_bad::text, max_seq::text
+        FROM audit_disclosure_verify(${start?.id ?? "0"}::bigint,
+          ${result.tail?.id ?? start?.id ?? "0"}::bigint, ${fromSeq}::bigint)`.execute(db);
+      const disclosures = d.rows[0];
+      const disclosuresCheckedNow = Number(disclosures?.checked ?? 0);
+      if (disclosures?.first_bad) {
+        return {
+          ...result,
+          ok: false,
+          firstBadId: disclosures.first_bad,
+          problem: "disclosure",
+          disclosuresCheckedNow,
+        };
+      }
+      const disclosureSeq =
+        disclosures?.max_seq && BigInt(disclosures.max_seq) > BigInt(fromSeq)
+          ? disclosures.max_seq
+          : fromSeq;
       if (options.full && checkpoints.length > 0) {
         const broken = await repo.firstMismatchedAnchor(
           checkpoints.map((c) => ({ id: c.last_id, hash: c.hash.toString("hex") })),
@@ -476,10 +507,11 @@ export function createAuditRepository(db: Database) {
             hash: Buffer.from(result.tail.hash, "hex"),
             rows_covered: String(result.rows),
             full_check: options.full ?? false,
+            disclosure_seq: disclosureSeq,
           })
           .execute();
       }
-      return result;
+      return { ...result, disclosuresCheckedNow };
     },
 
     /**

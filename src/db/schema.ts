@@ -128,6 +128,8 @@ export interface AuditDisclosureTable {
   chunk: number;
   municipality_id: number;
   persons: string[];
+  /** Set by a trigger from a sequence (0073): what an incremental check has not seen yet. */
+  seq: Generated<string>;
 }
 
 /** A verified point of the audit chain: everything up to last_id checked (0045-audit-anchor). */
@@ -138,6 +140,8 @@ export interface AuditCheckpointTable {
   rows_covered: string;
   full_check: boolean;
   verified_at: DefaultTimestamp;
+  /** The highest audit_disclosure.seq the check covered (0073). */
+  disclosure_seq: Generated<string>;
 }
 
 /** One imported file (or manual entry): a versioned snapshot of a source (0002-import). */

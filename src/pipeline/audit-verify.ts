@@ -168,6 +168,13 @@ export function formatAuditVerifyReport(r: AuditVerifyReport): string[] {
     lines.push(
       `ハッシュ連鎖: 正常（記録 ${c.rows.toLocaleString("ja-JP")} 件、うち今回計算 ${c.checkedNow.toLocaleString("ja-JP")} 件${c.tail ? `、最新は #${c.tail.id}` : ""}）`,
     );
+    lines.push(
+      `出力の記録: 正常（出力に含まれたこどもの一覧を今回 ${(c.disclosuresCheckedNow ?? 0).toLocaleString("ja-JP")} 件照合）`,
+    );
+  } else if (c.problem === "disclosure") {
+    lines.push(
+      `出力の記録: 異常 — 記録 #${c.firstBadId} の出力に含まれたこどもの一覧（audit_disclosure）が、記録の件数・ハッシュと一致しません（一覧の書き換え、削除、または追加）。`,
+    );
   } else if (c.problem === "anchor") {
     lines.push(
       `ハッシュ連鎖: 異常 — 確認済みの記録 #${c.firstBadId} が削除されたか書き換えられています（末尾の切り詰め、または連鎖の作り直し）。`,

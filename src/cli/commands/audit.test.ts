@@ -123,6 +123,72 @@ describe("mimamori audit verify / checkpoint", () => {
     expect(v.err).toMatch(new RegExp(`記録 #${Number(last) + 1} `));
   });
 
+  describe("the persons an export disclosed (audit_disclosure chunks)", () => {
+    const exportOf = async (n: number) =>
+      createAuditRepository(t.db).appendDisclosure(
+        {
+          municipalityId,
+          actorUserId: null,
+          actor: "tanaka",
+          action: "children.export",
+          purpose: "ケース会議の資料",
+        },
+        {
+          persons: Array.from({ length: n }, (_, i) => `P${String(i + 1).padStart(8, "0")}`),
+          council: false,
+        },
+      );
+
+    it("recomputes each export's SHA-256 and finds nothing wrong when nothing changed", async () => {
+      await exportOf(2500);
+      const v = await run(auditVerify, []);
+      expect(v.code).toBe(0);
+      expect(v.out).toContain("出力の記録: 正常（出力に含まれたこどもの一覧を今回 1 件照合）");
+    });
+
+    it("detects a chunk edited directly in the database", async () => {
+      const id = await exportOf(2500);
+      await run(auditCheckpoint, ["--checkpoints", file()]);
+      await sql`UPDATE audit_disclosure SET persons[7] = 'P99999999'
+                 WHERE audit_id = ${id}::bigint AND chunk = 1`.execute(t.db);
+      const v = await run(auditVerify, ["--checkpoints", file()]);
+      expect(v.code).toBe(1);
+      expect(v.err).toContain(`記録 #${id} の出力に含まれたこどもの一覧`);
+      expect(v.err).toContain("改ざんされた可能性");
+    });
+
+    it("detects a chunk deleted directly in the database", async () => {
+      const id = await exportOf(2500);
+      await sql`DELETE FROM audit_disclosure WHERE audit_id = ${id}::bigint AND chunk = 2`.execute(
+        t.db,
+      );
+      const v = await run(auditVerify, []);
+      expect(v.code).toBe(1);
+      expect(v.err).toContain(`記録 #${id} の出力`);
+    });
+
+    it("detects a chunk appended to an export, or to a row that is no export", async () => {
+      const id = await exportOf(10);
+      await add(1);
+      expect((await run(auditVerify, [])).code).toBe(0);
+      await sql`INSERT INTO audit_disclosure (audit_id, chunk, municipality_id, persons)
+                VALUES (${id}::bigint, 1, ${municipalityId}, ARRAY['P00000777'])`.execute(t.db);
+      const v = await run(auditVerify, ["--json"]);
+      expect(v.code).toBe(1);
+      expect(JSON.parse(v.out).chain).toMatchObject({ problem: "disclosure", firstBadId: id });
+      await sql`DELETE FROM audit_disclosure WHERE audit_id = ${id}::bigint AND chunk = 1`.execute(
+        t.db,
+      );
+      expect((await run(auditVerify, [])).code).toBe(0);
+      const plain = await nthId(3);
+      await sql`INSERT INTO audit_disclosure (audit_id, chunk, municipality_id, persons)
+                VALUES (${plain}::bigint, 0, ${municipalityId}, ARRAY['P00000777'])`.execute(t.db);
+      const w = await run(auditVerify, []);
+      expect(w.code).toBe(1);
+      expect(w.err).toContain(`記録 #${plain} の出力`);
+    });
+  });
+
   it("detects a truncated tail only with the external checkpoints", async () => {
     expect((await run(auditCheckpoint, ["--checkpoints", file()])).code).toBe(0);
     const cut = await nthId(8);

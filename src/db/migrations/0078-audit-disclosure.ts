@@ -1,4 +1,5 @@
 import { type Kysely, sql } from "kysely";
+import { numberDisclosures } from "./0073-audit-disclosure-verify.ts";
 
 /**
  * Persons disclosed by an export (issue 12, "who looked at this child"). A
@@ -30,6 +31,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     )`.execute(db);
   await sql`CREATE INDEX audit_disclosure_persons_idx ON audit_disclosure
       USING gin (persons)`.execute(db);
+  // On a new database 0073 ran before this table existed: number the chunks
+  // here (on an older one 0073 altered the table when it ran after this).
+  await numberDisclosures(db);
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {

@@ -25,6 +25,7 @@ import * as sheets from "./0065-sheets.ts";
 import * as totpMustEnrol from "./0066-totp-must-enrol.ts";
 import * as previousLogin from "./0070-previous-login.ts";
 import * as caseworkNotify from "./0071-casework-notify.ts";
+import * as auditDisclosureVerify from "./0073-audit-disclosure-verify.ts";
 import * as security from "./0075-security.ts";
 import * as rights from "./0076-rights.ts";
 import * as maskingRules from "./0077-masking-rules.ts";
@@ -93,6 +94,7 @@ export const migrations: Record<string, Migration> = {
   "0071-casework-notify": caseworkNotify,
   "0078-audit-disclosure": auditDisclosure,
   "0088-import-sources": importSources,
+  "0073-audit-disclosure-verify": auditDisclosureVerify,
   // Stays last: it widens the keys of every municipal table the migrations
   // before it created (issue 12, distribution by municipality_id).
   "0096-distribution-keys": distributionKeys,

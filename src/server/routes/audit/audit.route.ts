@@ -338,7 +338,12 @@ export const auditRoutes = createRouter()
         {
           items: page.map(item),
           nextBefore: rows.length > q.limit ? (page.at(-1)?.id ?? null) : null,
-          chain: { ok: chain.ok, rows: chain.rows, firstBadId: chain.firstBadId },
+          chain: {
+            ok: chain.ok,
+            rows: chain.rows,
+            firstBadId: chain.firstBadId,
+            problem: chain.problem,
+          },
           actions: [...AUDIT_ACTIONS],
           users: users.map((u) => ({
             id: u.id,

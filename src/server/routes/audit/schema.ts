@@ -80,7 +80,15 @@ export const auditPageSchema = z
     items: z.array(auditItemSchema),
     /** The `before` of the next (older) page, or null on the last page. */
     nextBefore: z.string().nullable(),
-    chain: z.object({ ok: z.boolean(), rows: z.number().int(), firstBadId: z.string().nullable() }),
+    chain: z.object({
+      ok: z.boolean(),
+      rows: z.number().int(),
+      firstBadId: z.string().nullable(),
+      problem: z.enum(["chain", "anchor", "disclosure"]).nullable().openapi({
+        description:
+          "chain: 記録のつながりの異常、anchor: 確認済みの記録の削除・書き換え、disclosure: 出力に含まれたこどもの一覧の改ざん",
+      }),
+    }),
     /** For the filters: every named action and the municipality's users. */
     actions: z.array(option),
     users: z.array(

@@ -92,7 +92,9 @@ export function AuditPage() {
         <p role="status" className={data.chain.ok ? "alert alert-success" : "alert alert-error"}>
           {data.chain.ok
             ? `改ざん検証: 全 ${data.chain.rows} 件の記録のつながりを確認しました。`
-            : `改ざん検証: 記録番号 ${data.chain.firstBadId} 以降のつながりが壊れています。システム管理者に連絡してください。`}
+            : data.chain.problem === "disclosure"
+              ? `改ざん検証: 記録番号 ${data.chain.firstBadId} の出力に含まれたこどもの一覧が、記録と一致しません。システム管理者に連絡してください。`
+              : `改ざん検証: 記録番号 ${data.chain.firstBadId} 以降のつながりが壊れています。システム管理者に連絡してください。`}
         </p>
       )}
       <form className="card form-card" onSubmit={submit} aria-labelledby="audit-filter">
