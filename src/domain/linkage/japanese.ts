@@ -29,14 +29,26 @@ import {
 import { readingKey } from "../ja/reading-key.ts";
 import type { Sex } from "../values.ts";
 import { addressKey } from "./address.ts";
+import {
+  AnchorAssignment,
+  type AnchorTable,
+  AnchorTableBuilder,
+  anchorHead,
+  anchorString,
+  parseHex16,
+} from "./anchors.ts";
 import { EDGE_ID, EDGE_MANUAL } from "./cluster.ts";
 import { type EngineResult, runEngine } from "./engine.ts";
 import { explainPair, makeExplainer, type Waterfall } from "./explain.ts";
 import { attributeHouseholdRows } from "./household-rows.ts";
 import { JAPANESE_SETTINGS } from "./japanese-settings.ts";
 import type { TrainedModel } from "./model.ts";
-import { assignPersonIds, type PersonIdAssignment, type PersonIdState } from "./person-ids.ts";
-import { flatString, hash64, hash64Parts } from "./random.ts";
+import {
+  assignPackedPersonIds,
+  type PersonIdAssignment,
+  type PersonIdState,
+} from "./person-ids.ts";
+import { hash64, hash64Lanes, hash64Parts, hash64PartsLanes } from "./random.ts";
 import { type RecordList, sourceOf } from "./record-columns.ts";
 import type { LinkageSettings } from "./settings.ts";
 import type { Column, LinkTable } from "./table.ts";
@@ -83,8 +95,9 @@ export interface PreparedProfiles {
    * Per profile: its anchors, strongest first (see `profileAnchors`): what identifies the
    * record across extracts when the profile itself changes (a move of school, a corrected
    * or changed name). Person ids and reviewers' decisions follow records through them.
+   * Packed (domain/linkage/anchors.ts): `anchors.stringsOf(p)` gives them as strings.
    */
-  readonly anchors: readonly (readonly string[])[];
+  readonly anchors: AnchorTable;
   /**
    * Per profile: the profile it belongs to unconditionally, or -1. A registry record's
    * 通称 (LinkRecord.alias) becomes a profile of its own without records, attached to the
@@ -114,39 +127,78 @@ function fiscalYearOf(ymdDate: string): number {
  *  - `f` 氏 + 生年月日 + 性別 + 学校 (else 住所) (survives a corrected given name).
  * A profile with none of these (no name and no number) is anchored by its own key.
  */
-export function profileAnchors(
-  backbone: number,
-  v: {
-    residentNo: string | null;
-    familyFolded: string | null;
-    givenFolded: string | null;
-    fullFolded: string | null;
-    givenReading: string | null;
-    fullReading: string | null;
-    birthDate: string | null;
-    sex: string | null;
-    place: string | null;
-  },
-  profileKey: string,
-): string[] {
+export function profileAnchors(backbone: number, v: AnchorValues, profileKey: string): string[] {
   const out: string[] = [];
-  const b = String(backbone);
+  anchorsInto(backbone, v, profileKey, (head, h1, h2) => {
+    out.push(anchorString(head, h1, h2));
+  });
+  return out;
+}
+
+/** The values a profile's anchors are made of (see profileAnchors). */
+interface AnchorValues {
+  residentNo: string | null;
+  familyFolded: string | null;
+  givenFolded: string | null;
+  fullFolded: string | null;
+  givenReading: string | null;
+  fullReading: string | null;
+  birthDate: string | null;
+  sex: string | null;
+  place: string | null;
+}
+
+const LANES = new Int32Array(3);
+const PARTS: (string | null)[] = [];
+
+/** profileAnchors as (kind and flag, two hash lanes), strongest first, without strings. */
+function anchorsInto(
+  backbone: number,
+  v: AnchorValues,
+  profileKey: string,
+  sink: (head: number, h1: number, h2: number) => void,
+): void {
   const sx = v.sex ?? "";
-  if (v.residentNo) out.push(flatString(`r${b}${hash64(v.residentNo)}`));
+  let n = 0;
+  const emit = (kind: string) => {
+    sink(anchorHead(kind, backbone), LANES[1] as number, LANES[2] as number);
+    n++;
+  };
+  const parts = (...values: (string | null)[]) => {
+    PARTS.length = 0;
+    for (const x of values) PARTS.push(x);
+    hash64PartsLanes(PARTS, LANES);
+  };
+  if (v.residentNo) {
+    hash64Lanes(v.residentNo, LANES);
+    emit("r");
+  }
   if (v.birthDate) {
     const d = v.birthDate;
-    if (v.fullFolded) out.push(flatString(`w${b}${hash64Parts([v.fullFolded, d, sx])}`));
-    if (v.fullReading) out.push(flatString(`k${b}${hash64Parts([v.fullReading, d, sx])}`));
+    if (v.fullFolded) {
+      parts(v.fullFolded, d, sx);
+      emit("w");
+    }
+    if (v.fullReading) {
+      parts(v.fullReading, d, sx);
+      emit("k");
+    }
     if (v.place) {
       const given = v.givenReading ?? v.givenFolded;
-      if (given) out.push(flatString(`g${b}${hash64Parts([given, d, sx, v.place])}`));
-      if (v.familyFolded)
-        out.push(flatString(`f${b}${hash64Parts([v.familyFolded, d, sx, v.place])}`));
+      if (given) {
+        parts(given, d, sx, v.place);
+        emit("g");
+      }
+      if (v.familyFolded) {
+        parts(v.familyFolded, d, sx, v.place);
+        emit("f");
+      }
     }
   }
-  if (out.length === 0) out.push(flatString(`p${b}${profileKey}`));
-  // An exactly sized copy: an array grown by push keeps room for 17 (kept once per profile).
-  return out.slice();
+  if (n === 0) {
+    parseHex16(profileKey, LANES);
+    emit("p");
+  }
 }
 
 function ymd(iso: string | null | undefined): string | null {
@@ -356,12 +408,24 @@ export function createNormaliser(
  * before). Computed once per profile, not per record.
  */
 export function profileKeyOf(nr: NormalisedRecord): { key: string; anchors: string[] } {
+  const anchors: string[] = [];
+  const key = profileKeyInto(nr, (head, h1, h2) => {
+    anchors.push(anchorString(head, h1, h2));
+  });
+  return { key, anchors };
+}
+
+/** profileKeyOf with the anchors given to `sink` as numbers (the profile builder's way). */
+function profileKeyInto(
+  nr: NormalisedRecord,
+  sink: (head: number, h1: number, h2: number) => void,
+): string {
   const row = nr.row;
   const parts: (string | null)[] = [String(nr.backbone)];
   for (let ci = 0; ci < IDENTITY; ci++)
     parts.push(ci === GRADE ? nr.entry : ci === AS_OF ? null : (row[ci] ?? null));
   const key = hash64Parts(parts);
-  const anchors = profileAnchors(
+  anchorsInto(
     nr.backbone,
     {
       residentNo: row[0] ?? null,
@@ -375,8 +439,9 @@ export function profileKeyOf(nr: NormalisedRecord): { key: string; anchors: stri
       place: row[14] ?? row[13] ?? null,
     },
     key,
+    sink,
   );
-  return { key, anchors };
+  return key;
 }
 
 /**
@@ -486,7 +551,8 @@ export function createProfileBuilder(
     slots[i] = p;
   };
   const profileKeys: string[] = [];
-  const profileAnchorList: (readonly string[])[] = [];
+  const anchorTable = new AnchorTableBuilder();
+  const addAnchor = (head: number, h1: number, h2: number) => anchorTable.add(head, h1, h2);
   const profileOf = new Int32Array(count);
   const rawIndex = new Map<string, number>();
   const add = (idx: number, r: LinkRecord, normalised: () => NormalisedRecord) => {
@@ -570,12 +636,9 @@ export function createProfileBuilder(
       backboneOf[p] = nr.backbone;
       if (nr.key !== undefined && nr.anchors !== undefined) {
         profileKeys.push(nr.key);
-        profileAnchorList.push(nr.anchors);
-      } else {
-        const made = profileKeyOf(nr);
-        profileKeys.push(made.key);
-        profileAnchorList.push(made.anchors);
-      }
+        for (const a of nr.anchors) anchorTable.addString(a);
+      } else profileKeys.push(profileKeyInto(nr, addAnchor));
+      anchorTable.endProfile();
       return p;
     }
   };
@@ -626,7 +689,7 @@ export function createProfileBuilder(
       recordOffsets,
       recordOrder,
       keys: profileKeys,
-      anchors: profileAnchorList,
+      anchors: anchorTable.finish(),
       attachTo: attach.slice(0, size),
     };
   };
@@ -868,10 +931,16 @@ function resolveDecisions(
       [d.right, d.rightAnchors],
     ] as const)
       if (!keyIndex.has(key)) for (const a of anchors ?? []) wanted.set(a, []);
-  if (wanted.size > 0)
-    prepared.anchors.forEach((list, p) => {
-      for (const a of list) wanted.get(a)?.push(p);
-    });
+  if (wanted.size > 0) {
+    // By anchor number: one pass over the profiles' packed anchors, no string per anchor.
+    const byNumber = new Map<number, number[]>();
+    for (const [a, list] of wanted) {
+      const n = prepared.anchors.find(a);
+      if (n >= 0) byNumber.set(n, list);
+    }
+    for (let p = 0; p < prepared.anchors.profiles; p++)
+      for (const n of prepared.anchors.of(p)) byNumber.get(n)?.push(p);
+  }
   /** The earlier person most of these anchors belonged to (a 宛名番号 counts twice). */
   const personOf = (anchors: readonly string[]): string | undefined => {
     if (!previous) return undefined;
@@ -900,7 +969,7 @@ function resolveDecisions(
       // Strongest anchor first: the profiles found through it that belonged to that person.
       for (const a of usable) {
         const same = (wanted.get(a) ?? []).filter(
-          (q) => personOf(prepared.anchors[q] as readonly string[]) === person,
+          (q) => personOf(prepared.anchors.stringsOf(q)) === person,
         );
         if (same.length > 0) return same;
       }
@@ -931,31 +1000,54 @@ function resolveDecisions(
 }
 
 /**
+ * Per anchor number of this run: the person it belonged to in earlier runs (an index into
+ * `ids`), or -1. One pass over the earlier state; anchors of earlier runs that are not
+ * anchors of this run are skipped.
+ */
+function previousOfAnchors(
+  anchors: AnchorTable,
+  previous: PersonIdState | undefined,
+): { of: Int32Array; ids: string[] } {
+  const of = new Int32Array(anchors.size).fill(-1);
+  const ids: string[] = [];
+  if (!previous || previous.byKey.size === 0) return { of, ids };
+  const index = new Map<string, number>();
+  for (const [key, id] of previous.byKey) {
+    const a = anchors.find(key);
+    if (a < 0) continue;
+    let k = index.get(id);
+    if (k === undefined) {
+      k = ids.length;
+      index.set(id, k);
+      ids.push(id);
+    }
+    of[a] = k;
+  }
+  return { of, ids };
+}
+
+/**
  * Per profile, the person it belonged to in earlier runs (as an integer code), by its
  * strong anchors only (宛名番号, 氏名 or its reading with 生年月日 and 性別; anchors by
  * school are shared by namesakes); -1 when unknown or when they disagree.
  */
-function previousPersons(prepared: PreparedProfiles, previous: PersonIdState): Int32Array {
-  const codes = new Map<string, number>();
-  const out = new Int32Array(prepared.keys.length).fill(-1);
-  prepared.anchors.forEach((list, p) => {
-    let id: string | undefined;
-    for (const a of list) {
-      const k = a.charCodeAt(0);
+function previousPersons(anchors: AnchorTable, previousOf: Int32Array): Int32Array {
+  const out = new Int32Array(anchors.profiles).fill(-1);
+  for (let p = 0; p < out.length; p++) {
+    let id = -1;
+    for (const a of anchors.of(p)) {
+      const k = anchors.kind(a);
       if (k !== 114 /* r */ && k !== 119 /* w */ && k !== 107 /* k */) continue;
-      const x = previous.byKey.get(a);
-      if (x === undefined) continue;
-      if (id !== undefined && x !== id) return;
+      const x = previousOf[a] as number;
+      if (x < 0) continue;
+      if (id >= 0 && x !== id) {
+        id = -1;
+        break;
+      }
       id = x;
     }
-    if (id === undefined) return;
-    let c = codes.get(id);
-    if (c === undefined) {
-      c = codes.size;
-      codes.set(id, c);
-    }
-    out[p] = c;
-  });
+    out[p] = id;
+  }
   return out;
 }
 
@@ -988,13 +1080,14 @@ export function linkRecords(records: RecordList, options: LinkOptions = {}): Lin
   const tPrep = clock() - t0;
   const resolved = resolveDecisions(prepared, options.decisions ?? [], options.previous);
   const decisions = resolved.rows;
+  const earlier = previousOfAnchors(prepared.anchors, options.previous);
   const engine = runEngine(prepared.table, settings, {
     sourceMask: sourceMaskOf(prepared, records),
     attachTo: prepared.attachTo,
     decisions,
     model: options.model,
     ...(options.previous && options.previous.byKey.size > 0
-      ? { previousPerson: previousPersons(prepared, options.previous) }
+      ? { previousPerson: previousPersons(prepared.anchors, earlier.of) }
       : {}),
     clock: options.clock,
   });
@@ -1044,21 +1137,40 @@ export function linkRecords(records: RecordList, options: LinkOptions = {}): Lin
       }
     return [...s].sort();
   };
-  // Each cluster's anchors built when asked for (not held for every cluster at once).
-  const anchorsOf = (c: number): string[] => {
-    const out: string[] = [];
+  // Each person's anchors as numbers (domain/linkage/anchors.ts): the assignment needs no
+  // string and no Map entry per anchor; the store makes the strings as it writes them.
+  const anchors = prepared.anchors;
+  const clusterAnchorStart = new Int32Array(personClusters.length + 1);
+  personClusters.forEach((c, i) => {
+    let n = 0;
     for (const p of profilesOf(c))
-      for (const a of prepared.anchors[p] as readonly string[]) out.push(a);
-    return out;
-  };
-  const { ids, assignment, events } = assignPersonIds(
-    personClusters.map((c) => ({
-      get anchors() {
-        return anchorsOf(c);
-      },
-    })),
-    options.previous,
+      n += (anchors.start[p + 1] as number) - (anchors.start[p] as number);
+    clusterAnchorStart[i + 1] = (clusterAnchorStart[i] as number) + n;
+  });
+  const clusterAnchors = new Int32Array(clusterAnchorStart[personClusters.length] as number);
+  personClusters.forEach((c, i) => {
+    let k = clusterAnchorStart[i] as number;
+    for (const p of profilesOf(c)) for (const a of anchors.of(p)) clusterAnchors[k++] = a;
+  });
+  const weights = new Uint8Array(anchors.size);
+  for (let a = 0; a < weights.length; a++) weights[a] = anchors.kind(a) === 114 /* r */ ? 2 : 1;
+  const assigned = assignPackedPersonIds(
+    {
+      start: clusterAnchorStart,
+      anchor: clusterAnchors,
+      weight: weights,
+      previous: earlier.of,
+      previousIds: earlier.ids,
+      compare: (a, b) => anchors.compare(a, b),
+    },
+    options.previous?.nextSeq ?? 1,
   );
+  const ids = assigned.ids;
+  const events = assigned.events;
+  const assignment: PersonIdAssignment = {
+    nextSeq: assigned.nextSeq,
+    updates: new AnchorAssignment(anchors, assigned.clusterOfAnchor, ids),
+  };
 
   const persons: LinkedPerson[] = personClusters.map((c, i) => {
     // Exactly sized (kept with the person until the run is stored).
@@ -1216,8 +1328,8 @@ export function linkRecords(records: RecordList, options: LinkOptions = {}): Lin
     return {
       leftKey: prepared.keys[rv.a] as string,
       rightKey: prepared.keys[rv.b] as string,
-      leftAnchors: prepared.anchors[rv.a] as readonly string[],
-      rightAnchors: prepared.anchors[rv.b] as readonly string[],
+      leftAnchors: prepared.anchors.stringsOf(rv.a),
+      rightAnchors: prepared.anchors.stringsOf(rv.b),
       leftRecords: recordsOf(prepared, rv.a),
       rightRecords: recordsOf(prepared, rv.b),
       leftPerson: personOfProfile(rv.a),

@@ -64,78 +64,176 @@ function anchorWeight(anchor: string): number {
   return anchor.charCodeAt(0) === 114 /* r */ ? 2 : 1;
 }
 
-/** Assigns ids to clusters given the state of earlier runs. */
-export function assignPersonIds(
-  clusters: readonly ClusterIdentity[],
-  previous: PersonIdState = EMPTY_STATE,
-): { ids: PersonId[]; assignment: PersonIdAssignment; events: PersonIdEvent[] } {
-  const votes: { cluster: number; id: string; n: number }[] = [];
-  const best = new Array<{ id: string; n: number } | undefined>(clusters.length);
-  // One tally and one set, cleared per cluster (a metro run has 760,000 clusters).
-  const tally = new Map<string, number>();
-  const seen = new Set<string>();
-  clusters.forEach((c, ci) => {
-    tally.clear();
-    seen.clear();
-    for (const k of c.anchors) {
-      if (seen.has(k)) continue;
-      seen.add(k);
-      const id = previous.byKey.get(k);
-      if (id !== undefined) tally.set(id, (tally.get(id) ?? 0) + anchorWeight(k));
+/**
+ * Clusters with their anchors as numbers (domain/linkage/anchors.ts): what assignPersonIds
+ * works on, without a string or a Map entry per anchor (a metro run has 4.9 million).
+ */
+export interface PackedClusters {
+  /** Cluster c's anchors (duplicates allowed) are anchor[start[c] .. start[c + 1]). */
+  readonly start: Int32Array;
+  readonly anchor: Int32Array;
+  /** Per anchor number: its weight (2 for a 宛名番号, else 1). */
+  readonly weight: Uint8Array;
+  /** Per anchor number: the earlier person it belonged to (index into previousIds), or -1. */
+  readonly previous: Int32Array;
+  /** The earlier persons' ids. */
+  readonly previousIds: readonly string[];
+  /** Anchor numbers in the order of the anchors' strings. */
+  readonly compare: (a: number, b: number) => number;
+}
+
+/**
+ * assignPersonIds on numbered anchors. Returns each cluster's id, and per anchor number the
+ * last cluster holding it (-1: none), which is the person the anchor is assigned to.
+ */
+export function assignPackedPersonIds(
+  input: PackedClusters,
+  nextSeq: number,
+): { ids: PersonId[]; clusterOfAnchor: Int32Array; nextSeq: number; events: PersonIdEvent[] } {
+  const { start, anchor, weight, previous, previousIds } = input;
+  const clusters = start.length - 1;
+  const anchors = weight.length;
+  const earlier = previousIds.length;
+  // The earlier ids in string order (ties between votes go to the smaller id).
+  const rank = new Int32Array(earlier);
+  {
+    const order = Array.from({ length: earlier }, (_, i) => i).sort((x, y) => {
+      const a = previousIds[x] as string;
+      const b = previousIds[y] as string;
+      return a < b ? -1 : a > b ? 1 : 0;
+    });
+    order.forEach((k, r) => {
+      rank[k] = r;
+    });
+  }
+  // Votes: (cluster, earlier person, anchors shared, a 宛名番号 twice), in columns.
+  let voteCluster: Int32Array<ArrayBuffer> = new Int32Array(1024);
+  let voteId: Int32Array<ArrayBuffer> = new Int32Array(1024);
+  let voteN: Int32Array<ArrayBuffer> = new Int32Array(1024);
+  let votes = 0;
+  const bestId = new Int32Array(clusters).fill(-1);
+  const bestN = new Int32Array(clusters);
+  if (earlier > 0) {
+    // One stamp per anchor and one tally per earlier person, reused cluster after cluster.
+    const seen = new Int32Array(anchors).fill(-1);
+    const tally = new Int32Array(earlier);
+    const touched: number[] = [];
+    for (let c = 0; c < clusters; c++) {
+      for (let j = start[c] as number; j < (start[c + 1] as number); j++) {
+        const a = anchor[j] as number;
+        if (seen[a] === c) continue;
+        seen[a] = c;
+        const id = previous[a] as number;
+        if (id < 0) continue;
+        if (tally[id] === 0) touched.push(id);
+        tally[id] = (tally[id] as number) + (weight[a] as number);
+      }
+      for (const id of touched) {
+        const n = tally[id] as number;
+        tally[id] = 0;
+        if (votes === voteId.length) {
+          voteCluster = grown(voteCluster);
+          voteId = grown(voteId);
+          voteN = grown(voteN);
+        }
+        voteCluster[votes] = c;
+        voteId[votes] = id;
+        voteN[votes] = n;
+        votes++;
+        const b = bestId[c] as number;
+        if (
+          b < 0 ||
+          n > (bestN[c] as number) ||
+          (n === bestN[c] && (rank[id] as number) < (rank[b] as number))
+        ) {
+          bestId[c] = id;
+          bestN[c] = n;
+        }
+      }
+      touched.length = 0;
     }
-    for (const [id, n] of tally) {
-      votes.push({ cluster: ci, id, n });
-      const b = best[ci];
-      if (!b || n > b.n || (n === b.n && id < b.id)) best[ci] = { id, n };
-    }
-  });
-  votes.sort(
-    (x, y) => y.n - x.n || (x.id < y.id ? -1 : x.id > y.id ? 1 : 0) || x.cluster - y.cluster,
+  }
+  const order = Int32Array.from({ length: votes }, (_, i) => i).sort(
+    (x, y) =>
+      (voteN[y] as number) - (voteN[x] as number) ||
+      (rank[voteId[x] as number] as number) - (rank[voteId[y] as number] as number) ||
+      (voteCluster[x] as number) - (voteCluster[y] as number),
   );
-  const ids = new Array<PersonId | undefined>(clusters.length).fill(undefined);
-  const taken = new Set<string>();
-  // Per earlier id: the cluster that wanted it most (for merge events).
-  const wantedBy = new Map<string, { cluster: number; n: number }>();
-  for (const v of votes) {
-    if (!wantedBy.has(v.id)) wantedBy.set(v.id, { cluster: v.cluster, n: v.n });
-    if (ids[v.cluster] !== undefined || taken.has(v.id)) continue;
-    ids[v.cluster] = v.id as PersonId;
-    taken.add(v.id);
+  const ids = new Array<PersonId | undefined>(clusters).fill(undefined);
+  const taken = new Uint8Array(earlier);
+  // Per earlier id: the cluster that wanted it most (for merge events), in vote order.
+  const wantedCluster = new Int32Array(earlier).fill(-1);
+  const wantedN = new Int32Array(earlier);
+  const wanted: number[] = [];
+  for (const v of order) {
+    const c = voteCluster[v] as number;
+    const id = voteId[v] as number;
+    if (wantedCluster[id] === -1) {
+      wantedCluster[id] = c;
+      wantedN[id] = voteN[v] as number;
+      wanted.push(id);
+    }
+    if (ids[c] !== undefined || taken[id] === 1) continue;
+    ids[c] = previousIds[id] as PersonId;
+    taken[id] = 1;
   }
   // Fresh ids in a deterministic order: by the cluster's smallest anchor.
-  const fresh = clusters
-    .map((c, ci) => ({ ci, key: c.anchors.reduce((m, k) => (m === "" || k < m ? k : m), "") }))
-    .filter((x) => ids[x.ci] === undefined)
-    .sort((x, y) => (x.key < y.key ? -1 : x.key > y.key ? 1 : x.ci - y.ci));
-  let seq = previous.nextSeq;
-  for (const f of fresh) {
+  const smallest = new Int32Array(clusters).fill(-1);
+  const fresh: number[] = [];
+  for (let c = 0; c < clusters; c++) {
+    if (ids[c] !== undefined) continue;
+    let m = -1;
+    for (let j = start[c] as number; j < (start[c + 1] as number); j++) {
+      const a = anchor[j] as number;
+      if (m < 0 || input.compare(a, m) < 0) m = a;
+    }
+    smallest[c] = m;
+    fresh.push(c);
+  }
+  fresh.sort((x, y) => {
+    const a = smallest[x] as number;
+    const b = smallest[y] as number;
+    // A cluster without anchors sorts first (its smallest anchor is the empty string).
+    const d = a < 0 || b < 0 ? (a < 0 ? 0 : 1) - (b < 0 ? 0 : 1) : input.compare(a, b);
+    return d || x - y;
+  });
+  const earlierIndex = new Map<string, number>();
+  previousIds.forEach((id, k) => {
+    earlierIndex.set(id, k);
+  });
+  const takenId = (id: string) => {
+    const k = earlierIndex.get(id);
+    return k !== undefined && taken[k] === 1;
+  };
+  let seq = nextSeq;
+  for (const c of fresh) {
     let id = formatPersonId(seq++);
-    while (taken.has(id)) id = formatPersonId(seq++);
-    ids[f.ci] = id;
-    taken.add(id);
+    while (takenId(id)) id = formatPersonId(seq++);
+    ids[c] = id;
   }
   const events: PersonIdEvent[] = [];
   // Split: a cluster given a fresh id whose records belonged to a person that lives on elsewhere.
-  for (const f of fresh) {
-    const b = best[f.ci];
-    if (b && taken.has(b.id))
+  for (const c of fresh) {
+    const b = bestId[c] as number;
+    if (b >= 0 && taken[b] === 1)
       events.push({
         kind: "split",
-        personId: b.id as PersonId,
-        otherPersonId: ids[f.ci] as PersonId,
-        shared: b.n,
-        cluster: f.ci,
+        personId: previousIds[b] as PersonId,
+        otherPersonId: ids[c] as PersonId,
+        shared: bestN[c] as number,
+        cluster: c,
       });
   }
   // Merge: an earlier person whose id went to no cluster, its records now in another person.
-  for (const [id, w] of wantedBy) {
-    if (taken.has(id)) continue;
+  for (const id of wanted) {
+    if (taken[id] === 1) continue;
+    const c = wantedCluster[id] as number;
     events.push({
       kind: "merge",
-      personId: ids[w.cluster] as PersonId,
-      otherPersonId: id as PersonId,
-      shared: w.n,
-      cluster: w.cluster,
+      personId: ids[c] as PersonId,
+      otherPersonId: previousIds[id] as PersonId,
+      shared: wantedN[id] as number,
+      cluster: c,
     });
   }
   events.sort(
@@ -143,12 +241,76 @@ export function assignPersonIds(
       (x.personId < y.personId ? -1 : x.personId > y.personId ? 1 : 0) ||
       (x.otherPersonId < y.otherPersonId ? -1 : 1),
   );
-  const updates = new Map<string, string>();
-  clusters.forEach((c, ci) => {
-    const id = ids[ci] as PersonId;
-    for (const k of c.anchors) updates.set(k, id);
+  const clusterOfAnchor = new Int32Array(anchors).fill(-1);
+  for (let c = 0; c < clusters; c++)
+    for (let j = start[c] as number; j < (start[c + 1] as number); j++)
+      clusterOfAnchor[anchor[j] as number] = c;
+  return { ids: ids as PersonId[], clusterOfAnchor, nextSeq: seq, events };
+}
+
+function grown(a: Int32Array): Int32Array<ArrayBuffer> {
+  const b = new Int32Array(a.length * 2);
+  b.set(a);
+  return b;
+}
+
+/** Assigns ids to clusters given the state of earlier runs (anchors as strings). */
+export function assignPersonIds(
+  clusters: readonly ClusterIdentity[],
+  previous: PersonIdState = EMPTY_STATE,
+): { ids: PersonId[]; assignment: PersonIdAssignment; events: PersonIdEvent[] } {
+  const number = new Map<string, number>();
+  const strings: string[] = [];
+  const earlier = new Map<string, number>();
+  const previousIds: string[] = [];
+  const previousOf: number[] = [];
+  const start = new Int32Array(clusters.length + 1);
+  const list: number[] = [];
+  const lists = clusters.map((c) => c.anchors);
+  lists.forEach((anchors, ci) => {
+    for (const k of anchors) {
+      let a = number.get(k);
+      if (a === undefined) {
+        a = strings.length;
+        number.set(k, a);
+        strings.push(k);
+        const id = previous.byKey.get(k);
+        let e = -1;
+        if (id !== undefined) {
+          e = earlier.get(id) ?? -1;
+          if (e < 0) {
+            e = previousIds.length;
+            earlier.set(id, e);
+            previousIds.push(id);
+          }
+        }
+        previousOf.push(e);
+      }
+      list.push(a);
+    }
+    start[ci + 1] = list.length;
   });
-  return { ids: ids as PersonId[], assignment: { nextSeq: seq, updates }, events };
+  const { ids, nextSeq, events } = assignPackedPersonIds(
+    {
+      start,
+      anchor: Int32Array.from(list),
+      weight: Uint8Array.from(strings, anchorWeight),
+      previous: Int32Array.from(previousOf),
+      previousIds,
+      compare: (a, b) => {
+        const x = strings[a] as string;
+        const y = strings[b] as string;
+        return x < y ? -1 : x > y ? 1 : 0;
+      },
+    },
+    previous.nextSeq,
+  );
+  const updates = new Map<string, string>();
+  lists.forEach((anchors, ci) => {
+    const id = ids[ci] as PersonId;
+    for (const k of anchors) updates.set(k, id);
+  });
+  return { ids, assignment: { nextSeq, updates }, events };
 }
 
 /** The state after a run: the earlier one with the run's anchors written over it (tests, replays). */

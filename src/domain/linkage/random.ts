@@ -54,7 +54,16 @@ export function flatString(s: string): string {
   return String.fromCharCode.apply(null, CODES);
 }
 
+/** The hash's two 32-bit lanes go here (out[1], out[2]) before they are written as hex. */
+const LANES = new Int32Array(3);
+
 export function hash64(s: string): string {
+  hash64Lanes(s, LANES);
+  return hex16(LANES[1] as number, LANES[2] as number);
+}
+
+/** hash64 of `s` as its two 32-bit lanes, in out[1] and out[2] (domain/linkage/anchors.ts). */
+export function hash64Lanes(s: string, out: Int32Array): void {
   let h1 = 0x811c9dc5;
   let h2 = 0xcbf29ce4;
   for (let i = 0; i < s.length; i++) {
@@ -62,7 +71,8 @@ export function hash64(s: string): string {
     h1 = Math.imul(h1 ^ c, 0x01000193);
     h2 = Math.imul(h2 ^ (c + (h1 >>> 24)), 0x01000193);
   }
-  return hex16(h1, h2);
+  out[1] = h1;
+  out[2] = h2;
 }
 
 /**
@@ -71,6 +81,15 @@ export function hash64(s: string): string {
  * profiles, and the joined strings were garbage the moment they were hashed.
  */
 export function hash64Parts(parts: readonly (string | null | undefined)[]): string {
+  hash64PartsLanes(parts, LANES);
+  return hex16(LANES[1] as number, LANES[2] as number);
+}
+
+/** hash64Parts as its two 32-bit lanes, in out[1] and out[2]. */
+export function hash64PartsLanes(
+  parts: readonly (string | null | undefined)[],
+  out: Int32Array,
+): void {
   let h1 = 0x811c9dc5;
   let h2 = 0xcbf29ce4;
   for (let k = 0; k < parts.length; k++) {
@@ -86,5 +105,6 @@ export function hash64Parts(parts: readonly (string | null | undefined)[]): stri
       h2 = Math.imul(h2 ^ (c + (h1 >>> 24)), 0x01000193);
     }
   }
-  return hex16(h1, h2);
+  out[1] = h1;
+  out[2] = h2;
 }

@@ -1,0 +1,96 @@
+import { describe, expect, it } from "vitest";
+import {
+  AnchorAssignment,
+  AnchorTableBuilder,
+  anchorHead,
+  anchorString,
+  parseAnchor,
+} from "./anchors.ts";
+import { profileAnchors } from "./japanese.ts";
+import { seededRandom } from "./random.ts";
+
+/** Anchors as profileAnchors writes them, from seeded values (no Math.random). */
+function sampleAnchors(n: number, seed: number): string[][] {
+  const rnd = seededRandom(seed);
+  const pick = (xs: readonly string[]) => xs[Math.floor(rnd() * xs.length)] as string;
+  const out: string[][] = [];
+  for (let i = 0; i < n; i++)
+    out.push(
+      profileAnchors(
+        rnd() < 0.5 ? 1 : 0,
+        {
+          residentNo: rnd() < 0.6 ? String(Math.floor(rnd() * 50)) : null,
+          familyFolded: pick(["山田", "佐藤", "李"]),
+          givenFolded: pick(["太郎", "花子"]),
+          fullFolded: pick(["山田太郎", "佐藤花子", "李花子"]),
+          givenReading: rnd() < 0.5 ? pick(["タロウ", "ハナコ"]) : null,
+          fullReading: rnd() < 0.5 ? pick(["ヤマダタロウ", "サトウハナコ"]) : null,
+          birthDate: rnd() < 0.9 ? `2015010${Math.floor(rnd() * 9) + 1}` : null,
+          sex: pick(["1", "2"]),
+          place: rnd() < 0.5 ? pick(["第一小学校", "本町1-2"]) : null,
+        },
+        "0123456789abcdef",
+      ),
+    );
+  return out;
+}
+
+describe("packed anchors", () => {
+  const profiles = sampleAnchors(400, 7);
+  const b = new AnchorTableBuilder();
+  for (const list of profiles) {
+    for (const a of list) b.addString(a);
+    b.endProfile();
+  }
+  const table = b.finish();
+
+  it("give every profile its anchors back as the same strings, in order", () => {
+    expect(table.profiles).toBe(profiles.length);
+    profiles.forEach((list, p) => {
+      expect(table.stringsOf(p)).toEqual(list);
+    });
+    expect(table.size).toBe(new Set(profiles.flat()).size);
+  });
+
+  it("number each distinct anchor once and find it by its string, and nothing else", () => {
+    for (const list of profiles) for (const a of list) expect(table.string(table.find(a))).toBe(a);
+    expect(table.find("w1ffffffffffffffff")).toBe(-1);
+    expect(table.find("wa")).toBe(-1);
+    expect(table.find("")).toBe(-1);
+  });
+
+  it("order anchor numbers as their strings", () => {
+    const all = [...new Set(profiles.flat())];
+    const byString = [...all].sort();
+    const byNumber = all
+      .map((a) => table.find(a))
+      .sort((x, y) => table.compare(x, y))
+      .map((a) => table.string(a));
+    expect(byNumber).toEqual(byString);
+  });
+
+  it("write the shape profileAnchors writes (kind, registry flag, 16 hex digits)", () => {
+    const out = new Int32Array(3);
+    expect(parseAnchor("r1000000ff00000001", out)).toBe(true);
+    expect([...out]).toEqual([anchorHead("r", 1), 255, 1]);
+    expect(anchorString(anchorHead("r", 1), 255, 1)).toBe("r1000000ff00000001");
+    expect(parseAnchor("r2000000ff00000001", out)).toBe(false);
+    expect(parseAnchor("r1000000fg00000001", out)).toBe(false);
+  });
+
+  it("read an assignment as a Map of the assigned anchors only", () => {
+    const person = new Int32Array(table.size).fill(-1);
+    const expected = new Map<string, string>();
+    for (let a = 0; a < table.size; a += 3) {
+      person[a] = a % 2;
+      expected.set(table.string(a), a % 2 === 0 ? "P00000001" : "P00000002");
+    }
+    const m = new AnchorAssignment(table, person, ["P00000001", "P00000002"]);
+    expect(m.size).toBe(expected.size);
+    expect(new Map(m)).toEqual(expected);
+    expect([...m.keys()].sort()).toEqual([...expected.keys()].sort());
+    for (const [k, v] of expected) expect(m.get(k)).toBe(v);
+    expect(m.get(table.string(1))).toBeUndefined();
+    expect(m.has("nonsense")).toBe(false);
+  });
+});
