@@ -97,6 +97,14 @@ describe("mimamori import", () => {
     expect(await failure([exports, "--as-of", "R1.4.30"])).toContain(
       "--as-of の日付が正しくありません",
     );
+    // A future 抽出日 is refused exactly as the web refuses it (domain/as-of.ts), before any file is read.
+    const tomorrow = new Date(Date.now() + (9 + 24) * 3_600_000).toISOString().slice(0, 10);
+    expect(await failure([exports, "--as-of", tomorrow])).toContain(
+      `抽出日（${tomorrow}）が今日（`,
+    );
+    expect(await failure([join(dir, "nowhere"), "--as-of", "2062-04-01"])).toContain(
+      "部署がデータを出力した日を入力してください",
+    );
     expect(await failure([exports, "--source", "kenshin"])).toContain("jumin（住民基本台帳）");
     expect(await failure([join(dir, "nowhere")])).toContain("見つかりません");
     expect(await failure([exports, "--mapping", join(dir, "none.yaml")])).toContain(

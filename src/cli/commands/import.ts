@@ -3,6 +3,7 @@ import { createWriteStream } from "node:fs";
 import { rename, rm } from "node:fs/promises";
 import { openDatabase } from "../../db/database.ts";
 import { createImportRepository } from "../../db/import.repository.ts";
+import { refuseFutureAsOf } from "../../domain/as-of.ts";
 import { MimamoriError } from "../../domain/errors.ts";
 import { parseDate } from "../../domain/ja/date.ts";
 import { describeSources, isSourceId } from "../../domain/layouts.ts";
@@ -175,6 +176,8 @@ export const importCommand: Command = {
       if (!d.ok)
         throw new MimamoriError("invalid_input", `--as-of の日付が正しくありません: ${d.reason}`);
       asOf = d.value;
+      // The same rule as the web's upload and 手入力 (domain/as-of.ts).
+      refuseFutureAsOf(new Date(), asOf);
     }
     const files = await listImportFiles(positionals);
 

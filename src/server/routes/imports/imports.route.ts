@@ -6,6 +6,7 @@ import { Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { z } from "@hono/zod-openapi";
 import { createImportRepository, type ReplacedSnapshot } from "../../../db/import.repository.ts";
+import { refuseFutureAsOf } from "../../../domain/as-of.ts";
 import { MimamoriError } from "../../../domain/errors.ts";
 import { AS_OF_COLUMN, findLayout, LAYOUTS } from "../../../domain/layouts.ts";
 import { mayImportSource } from "../../../domain/policy/index.ts";
@@ -408,18 +409,4 @@ export function toView(r: ImportReport): ImportReportView {
     superseded: [...r.superseded],
     replaced: r.replaced.map(replacedView),
   };
-}
-
-/**
- * An 抽出日 is the day the department extracted its data: never after today (in
- * Japan). A typo such as 2062 for 2026 used to be stored, and the next monthly
- * run (whose 基準日 defaults to the newest 抽出日) then aged every child by decades.
- */
-function refuseFutureAsOf(now: Date, asOf: string): void {
-  const today = new Date(now.getTime() + 9 * 3600_000).toISOString().slice(0, 10);
-  if (asOf > today)
-    throw new MimamoriError(
-      "invalid_input",
-      `抽出日（${asOf}）が今日（${today}）より後になっています。部署がデータを出力した日を入力してください。`,
-    );
 }
