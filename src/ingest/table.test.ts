@@ -6,6 +6,7 @@ import iconv from "iconv-lite";
 import { afterAll, describe, expect, it } from "vitest";
 import { isMimamoriError } from "../domain/errors.ts";
 import { openTable, openTableFile, type Table, type TableRow } from "./table.ts";
+import { xlsxProblem } from "./xlsx.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "mimamori-table-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -156,6 +157,25 @@ describe("openTable: .xlsx", () => {
       { row: 1, line: 2, fields: ["第一小", "見守 太郎", "2017-05-03", "45383", "12", "太字"] },
       { row: 2, line: 4, fields: ["第二小", "見守 花子", "H29.5.3", "R6.4.1", "0", ""] },
     ]);
+  });
+
+  it("a workbook cut short or broken inside: Japanese reasons only, never the reader's English", async () => {
+    const whole = await workbook();
+    const cut = whole.subarray(0, Math.floor(whole.length / 2));
+    const text = await failure(openTable(chunked(cut, 4096)));
+    expect(text).toContain("Excel ファイル（.xlsx）として読めません");
+    expect(text).toContain("ファイルが途中で切れています");
+    expect(text).toContain("名前を付けて保存");
+    expect(text.replace(/Excel|xlsx|CSV/g, "")).not.toMatch(/[A-Za-z]{4,}/);
+  });
+
+  it.each([
+    ["FILE_ENDED", "途中で切れています"],
+    ["2:65480: documents may contain only one root.", "シートの中身（XML）が壊れています"],
+    ["invalid signature: 0x6f6c6c65", "zip"],
+    ["Cannot read properties of undefined (reading 'sheets')", "必要な部分"],
+  ])("xlsxProblem(%s) says it in Japanese", (message, expected) => {
+    expect(xlsxProblem(new Error(message))).toContain(expected);
   });
 
   it("is detected by content even when named .csv", async () => {

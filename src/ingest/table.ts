@@ -9,7 +9,7 @@ import { Readable } from "node:stream";
 import { MimamoriError } from "../domain/errors.ts";
 import { type CsvRecord, readCsvBatches } from "./csv.ts";
 import { createDecoder, detectEncoding, type Encoding, needsMoreSample } from "./encoding.ts";
-import { readXlsxRows } from "./xlsx.ts";
+import { readXlsxRows, XLSX_RESAVE, xlsxProblem } from "./xlsx.ts";
 
 export interface TableRow {
   /** 1-based data row: the header is not counted, nor are blank lines. */
@@ -255,7 +255,7 @@ async function openXlsx(
     if (e instanceof MimamoriError) throw e;
     throw fileError(
       "Excel ファイル（.xlsx）として読めません。ファイルが壊れていないか確認してください。",
-      [e instanceof Error ? e.message : String(e)],
+      [xlsxProblem(e), XLSX_RESAVE],
     );
   }
   const width = header.fields.length;
@@ -277,7 +277,7 @@ async function openXlsx(
     } catch (e) {
       throw fileError(
         `Excel ファイルの途中（データ ${row + 1} 行目付近）が読めません。ファイルが壊れていないか確認してください。`,
-        [e instanceof Error ? e.message : String(e)],
+        [xlsxProblem(e), XLSX_RESAVE],
       );
     }
     if (batch.length > 0) yield batch;

@@ -40,6 +40,28 @@ export function cellText(v: unknown): string {
 }
 
 /**
+ * Why a workbook could not be read, in Japanese, from the error the reader
+ * (exceljs → unzipper, saxes) threw: its messages ("FILE_ENDED",
+ * "2:65480: documents may contain only one root.", "Cannot read properties of
+ * undefined") mean nothing to the department that sent the file, and they
+ * used to reach the import report as they were.
+ */
+export function xlsxProblem(e: unknown): string {
+  const m = e instanceof Error ? e.message : String(e);
+  if (/FILE_ENDED|unexpected end|end of (file|data)|premature close|truncated/i.test(m))
+    return "ファイルが途中で切れています（コピーや送信が途中で止まった可能性があります）。";
+  if (/^\d+:\d+: /.test(m) || /unclosed|root|disallowed character|attribute|tag/i.test(m))
+    return "シートの中身（XML）が壊れています。";
+  if (/signature|zip|central directory|inflate|deflate|header/i.test(m))
+    return "Excel（.xlsx）の形式（zip）として壊れています。";
+  return "Excel で保存された .xlsx ファイルではないか、必要な部分（ブックやシートの定義）が欠けています。";
+}
+
+/** What the department can do about a workbook that cannot be read. */
+export const XLSX_RESAVE =
+  "元のファイルを Excel で開けるか確かめ、「名前を付けて保存」で .xlsx または CSV として保存し直してから取り込んでください。";
+
+/**
  * The non-empty rows of the workbook's first sheet. Shared strings and
  * styles are cached (needed to resolve text and date formats); the sheet
  * itself is streamed.

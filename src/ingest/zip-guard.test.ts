@@ -100,12 +100,18 @@ function plain(bytes: number): Buffer {
 
 const zeros = Buffer.alloc(64 * 1024 ** 2);
 
+/** A sheet's XML: text ending with the root's end tag, as a whole sheet does. */
+function sheet(bytes: number, end = "</worksheet>"): Buffer {
+  return Buffer.concat([plain(bytes), Buffer.from(end)]);
+}
+
 describe("zip guard", () => {
   it("passes an honest workbook-sized archive", async () => {
     const p = file(
       zip([
         { name: "[Content_Types].xml", data: Buffer.from("<Types/>") },
-        { name: "xl/worksheets/sheet1.xml", data: plain(3 * 1024 ** 2) },
+        { name: "xl/worksheets/sheet1.xml", data: sheet(3 * 1024 ** 2) },
+        { name: "xl/worksheets/sheet2.xml", data: sheet(1000, "</x:worksheet>\r\n") },
         { name: "xl/sharedStrings.xml", data: plain(200_000), descriptor: true },
       ]),
     );
@@ -134,7 +140,7 @@ describe("zip guard", () => {
   it("counts the real total across entries: refused past the limit though each entry is modest and declares 1 KB", async () => {
     const entries = [0, 1, 2].map((i) => ({
       name: `xl/worksheets/sheet${i + 1}.xml`,
-      data: plain(4 * 1024 ** 2),
+      data: sheet(4 * 1024 ** 2),
       declaredUnpacked: 1024,
       descriptor: true,
     }));
@@ -146,6 +152,28 @@ describe("zip guard", () => {
     await expect(
       checkZipExpansion(p, "total.xlsx", { maxUnpackedBytes: 16 * 1024 ** 2 }),
     ).resolves.toBeUndefined();
+  });
+
+  it("refuses an entry whose compressed data is broken (the reader used to wait forever)", async () => {
+    const good = zip([{ name: "xl/worksheets/sheet1.xml", data: sheet(200_000) }]);
+    const bad = Buffer.from(good);
+    // Flip bytes inside the deflate data (after the 30-byte header and the name).
+    for (let i = 200; i < 600; i++) bad[i] = (bad[i] as number) ^ 0x55;
+    await expect(checkZipExpansion(file(good), "good.xlsx")).resolves.toBeUndefined();
+    await expect(checkZipExpansion(file(bad), "bad.xlsx")).rejects.toThrow(
+      /bad\.xlsx: Excel ファイル（\.xlsx）が壊れているため読めません（中の「xl\/worksheets\/sheet1\.xml」の圧縮されたデータが途中で壊れています）/,
+    );
+  });
+
+  it("refuses a sheet whose XML stops before </worksheet> (read as fewer rows without an error)", async () => {
+    const cut = sheet(200_000).subarray(0, 100_000);
+    const p = file(zip([{ name: "xl/worksheets/sheet1.xml", data: cut }]));
+    await expect(checkZipExpansion(p, "cut.xlsx")).rejects.toThrow(
+      /「xl\/worksheets\/sheet1\.xml」が途中で切れています/,
+    );
+    // Other parts are not judged by the sheet's end tag.
+    const other = file(zip([{ name: "xl/styles.xml", data: cut }]));
+    await expect(checkZipExpansion(other, "styles.xlsx")).resolves.toBeUndefined();
   });
 
   it("lets a file that is not a zip through (CSV)", async () => {

@@ -16,6 +16,10 @@
  *    bytes it has consumed, or an entry produces more than its header
  *    declared. Memory stays at one chunk; a legitimate workbook costs one
  *    extra inflate pass (fast next to parsing its XML).
+ * 3. The same pass refuses a broken file the reader would mishandle: an entry
+ *    whose deflate data fails (exceljs then waits forever and the upload never
+ *    answered) and a sheet whose XML stops before `</worksheet>` (read as
+ *    fewer rows without any error).
  */
 import { createReadStream } from "node:fs";
 import { open } from "node:fs/promises";
@@ -39,13 +43,28 @@ function refuse(fileName: string, why: string): never {
   );
 }
 
+function broken(fileName: string, entry: string, how: string): never {
+  throw new MimamoriError(
+    "invalid_input",
+    `${fileName}: Excel ファイル（.xlsx）が壊れているため読めません（中の「${entry}」${how}）。元のファイルを Excel で開けるか確かめ、保存し直すか CSV で保存して取り込んでください。`,
+  );
+}
+
+/** A sheet's XML ends with its root's end tag; a sheet cut short is read as fewer rows without an error. */
+const SHEET = /^xl\/worksheets\/[^/]+\.xml$/;
+const SHEET_END = /<\/(?:[A-Za-z_][\w.-]*:)?worksheet>\s*$/;
+const TAIL = 64;
+
 /** Limits of the check (tests lower them; the import uses the defaults). */
 export interface ZipLimits {
   readonly maxUnpackedBytes?: number;
   readonly maxRatio?: number;
 }
 
-/** Throws when the zip at `path` would unpack to too much. Files that are not zips pass. */
+/**
+ * Throws when the zip at `path` would unpack to too much, or when an entry's
+ * compressed data is broken. Files that are not zips pass.
+ */
 export async function checkZipExpansion(
   path: string,
   fileName: string,
@@ -132,6 +151,7 @@ async function checkInflated(
     const head = Buffer.alloc(30);
     let offset = 0;
     let total = 0;
+    let cut: string | undefined;
     for (let n = 0; offset + 30 <= size; n++) {
       if (n >= MAX_ENTRIES) refuse(fileName, `中のファイルが ${MAX_ENTRIES} 個超`);
       await f.read(head, 0, 30, offset);
@@ -141,6 +161,10 @@ async function checkInflated(
       const packed = head.readUInt32LE(18);
       const declared = head.readUInt32LE(22);
       const dataStart = offset + 30 + head.readUInt16LE(26) + head.readUInt16LE(28);
+      const nameBytes = Buffer.alloc(Math.min(head.readUInt16LE(26), 255));
+      await f.read(nameBytes, 0, nameBytes.length, offset + 30);
+      const entry = nameBytes.toString("utf8");
+      let tail = "";
       const descriptor = (flags & 0x08) !== 0;
       let consumed: number;
       if (method === 0) {
@@ -148,6 +172,9 @@ async function checkInflated(
         if (descriptor) refuse(fileName, "大きさのわからない格納形式");
         consumed = packed;
         total += packed;
+        const t = Buffer.alloc(Math.min(TAIL, packed));
+        await f.read(t, 0, t.length, dataStart + packed - t.length);
+        tail = t.toString("latin1");
       } else if (method === 8) {
         const r = await inflateCount(path, dataStart, {
           budget: maxUnpacked - total,
@@ -161,11 +188,17 @@ async function checkInflated(
             fileName,
             "展開すると記録された大きさより大きくなります。壊れているか細工されたファイルです",
           );
+        // The streaming reader waits forever on a deflate stream that fails
+        // (the upload never answered), so a broken entry is refused here.
+        if (r.broken) broken(fileName, entry, "の圧縮されたデータが途中で壊れています");
         consumed = r.consumed;
         total += r.out;
+        tail = r.tail;
       } else {
         refuse(fileName, `未対応の圧縮方式 ${method}`);
       }
+      // Judged after the walk: a bomb is refused as a bomb first.
+      if (cut === undefined && SHEET.test(entry) && !SHEET_END.test(tail)) cut = entry;
       offset = dataStart + consumed;
       if (descriptor) {
         const sig = Buffer.alloc(4);
@@ -173,6 +206,7 @@ async function checkInflated(
         offset += sig.readUInt32LE(0) === DESCRIPTOR ? 16 : 12;
       }
     }
+    if (cut !== undefined) broken(fileName, cut, "が途中で切れています");
   } finally {
     await f.close();
   }
@@ -187,7 +221,14 @@ async function inflateCount(
   path: string,
   start: number,
   limits: { budget: number; maxRatio: number; declared: number | undefined },
-): Promise<{ out: number; consumed: number; over?: "total" | "ratio" | "declared" }> {
+): Promise<{
+  out: number;
+  consumed: number;
+  over?: "total" | "ratio" | "declared";
+  broken?: true;
+  /** The last bytes inflated (latin1), to see how the entry ends. */
+  tail: string;
+}> {
   const inflate = createInflateRaw();
   const input = createReadStream(path, { start, highWaterMark: 64 * 1024 });
   let out = 0;
@@ -201,8 +242,11 @@ async function inflateCount(
       resolve();
     });
   });
+  let tail = Buffer.alloc(0);
   inflate.on("data", (chunk: Buffer) => {
     out += chunk.length;
+    tail = Buffer.concat([tail, chunk.subarray(Math.max(0, chunk.length - TAIL))]);
+    if (tail.length > TAIL) tail = tail.subarray(tail.length - TAIL);
     if (out > limits.budget) over = "total";
     else if (limits.declared !== undefined && out > limits.declared) over = "declared";
     else if (out > RATIO_FLOOR && out > Math.max(inflate.bytesWritten, 1) * limits.maxRatio)
@@ -221,6 +265,11 @@ async function inflateCount(
   }
   if (!over && !failed && !inflate.destroyed) inflate.end();
   await finished;
-  // A broken deflate stream: the reader will report the file as broken.
-  return { out, consumed: inflate.bytesWritten, ...(over ? { over } : {}) };
+  return {
+    out,
+    consumed: inflate.bytesWritten,
+    ...(over ? { over } : {}),
+    ...(failed && !over ? { broken: true as const } : {}),
+    tail: tail.toString("latin1"),
+  };
 }

@@ -255,6 +255,45 @@ describe("hostile input", () => {
   });
 });
 
+describe("broken workbooks", () => {
+  it("a .xlsx whose sheet data is broken or cut short answers at once in Japanese and stores nothing", async () => {
+    const { default: ExcelJS } = await import("exceljs");
+    const wb = new ExcelJS.Workbook();
+    const ws = wb.addWorksheet("jumin");
+    ws.addRow(["宛名番号", "世帯番号", "氏名", "氏名カナ", "生年月日", "性別", "続柄", "抽出日"]);
+    for (let i = 0; i < 1000; i++)
+      ws.addRow([5000 + i, 900, `見守 ${i}`, "ミマモリ", "2019-05-01", "1", "子", "2025-04-01"]);
+    const good = Buffer.from(await wb.xlsx.writeBuffer());
+    expect(good.length).toBeLessThan(64 * 1024); // under this app's upload limit
+    const sheetAt = good.indexOf("xl/worksheets/sheet1.xml") + 200;
+    const flipped = Buffer.from(good);
+    for (let i = sheetAt; i < sheetAt + 400; i++) flipped[i] = (flipped[i] as number) ^ 0x55;
+    const owner = await login("owner.h", ownerPassword);
+    const before = await count("import_snapshot");
+    for (const [body, expected] of [
+      [flipped, "圧縮されたデータが途中で壊れています"],
+      [good.subarray(0, good.length - 40), "ファイルが途中で切れています"],
+    ] as const) {
+      const res = await Promise.race([
+        owner.send("/api/imports?fileName=jumin.xlsx", {
+          method: "POST",
+          body: new Blob([new Uint8Array(body)]),
+          headers: { "Content-Type": "application/octet-stream" },
+        }),
+        new Promise<never>((_, reject) =>
+          setTimeout(() => reject(new Error("the upload did not answer within 20 s")), 20_000),
+        ),
+      ]);
+      expect(res.status).toBe(200);
+      const report = (await res.json()) as { status: string; message: string; details?: string[] };
+      expect(report.status).toBe("failed");
+      expect(JSON.stringify(report)).toContain(expected);
+      expect(JSON.stringify(report)).not.toMatch(/FILE_ENDED|invalid distance|Cannot read/);
+    }
+    expect(await count("import_snapshot")).toBe(before);
+  }, 60_000);
+});
+
 describe("request forgery and sessions", () => {
   it("refuses every state-changing route without the CSRF token, and from another site", async () => {
     const doc = (await (await app.request(`${ORIGIN}/api/openapi.json`)).json()) as {
@@ -476,7 +515,9 @@ describe("malformed requests answer in Japanese", () => {
     for (const q of ["limit=1e1", "limit=0x10", "offset=1.5", "limit="]) {
       const s = await coord.send(`/api/search?q=${encodeURIComponent("山田")}&${q}`);
       expect(s.status, q).toBe(400);
-      expect(JSON.stringify(await errorOf(s)), q).toMatch(/件数は [01] から \d+ までの整数で指定してください/);
+      expect(JSON.stringify(await errorOf(s)), q).toMatch(
+        /件数は [01] から \d+ までの整数で指定してください/,
+      );
     }
   });
 
