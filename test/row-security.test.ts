@@ -141,7 +141,7 @@ beforeAll(async () => {
       EXISTS (SELECT 1 FROM pg_attribute x WHERE x.attrelid = c.oid
               AND x.attname = 'municipality_id' AND NOT x.attisdropped) AS municipal
     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-    WHERE n.nspname = current_schema() AND c.relkind = 'r' ORDER BY 1`.execute(t.db);
+    WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p') ORDER BY 1`.execute(t.db);
   rlsTables = tables.rows.filter((r) => r.rls).map((r) => r.name);
   municipalTables = tables.rows.filter((r) => r.municipal).map((r) => r.name);
 }, 240_000);

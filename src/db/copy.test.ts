@@ -25,7 +25,17 @@ beforeAll(async () => {
   const r = await sql<{ id: number }>`
     INSERT INTO municipality (name, code) VALUES ('となり町', '999999') RETURNING id`.execute(t.db);
   b = (r.rows[0] as { id: number }).id;
+  // link_record is partitioned per run (0064): the run's partition, as saveLinkRun makes it.
+  await partitionOf("link_record", 987654);
 });
+
+/** The partition of `run` in a table partitioned per run (0064), secured as its parent. */
+async function partitionOf(table: string, run: number): Promise<void> {
+  await sql
+    .raw(`CREATE TABLE ${table}_r${run} PARTITION OF ${table} FOR VALUES IN (${run});
+    SELECT mimamori_secure_partition('${table}'::regclass, '${table}_r${run}'::regclass)`)
+    .execute(t.db);
+}
 afterAll(() => t.drop());
 
 const LINK =
@@ -125,7 +135,9 @@ async function linkRun(m: number): Promise<number> {
   const r = await sql<{ id: number }>`
     INSERT INTO link_run (municipality_id, as_of, snapshot_ids, settings, model, stats, actor)
     VALUES (${m}, '2025-04-01', '{}', '{}', '{}', '{}', 'test') RETURNING id`.execute(t.db);
-  return (r.rows[0] as { id: number }).id;
+  const id = (r.rows[0] as { id: number }).id;
+  await partitionOf("link_person", id);
+  return id;
 }
 
 const PERSON =

@@ -55,7 +55,7 @@ export async function copyLines(
   client: pg.ClientBase,
   statement: string,
   lines: Iterable<string> | AsyncIterable<string>,
-  options: { readonly direct?: boolean } = {},
+  options: { readonly direct?: boolean; readonly options?: "FREEZE" } = {},
 ): Promise<void> {
   const m = COPY_STATEMENT.exec(statement);
   if (!m) throw new Error(`copyLines: not a COPY … FROM STDIN statement: ${statement}`);
@@ -67,7 +67,11 @@ export async function copyLines(
       : Readable.from(chunks(lines as Iterable<string>));
   if (options.direct === true) {
     // Inside bypassingRowSecurity (below): straight into the table.
-    await pipeline(source, client.query(copyFrom(`COPY ${table} (${columns}) FROM STDIN`)));
+    const withOptions = options.options === undefined ? "" : ` WITH (${options.options})`;
+    await pipeline(
+      source,
+      client.query(copyFrom(`COPY ${table} (${columns}) FROM STDIN${withOptions}`)),
+    );
     return;
   }
   const staging = `${table}_staging`;
@@ -233,7 +237,7 @@ async function sessionRights(
  * sent. Sync input stays sync, so copyLines still sends it in 64 KiB chunks (an async
  * generator of single lines would become one COPY message per line).
  */
-function checkedLines(
+export function checkedLines(
   lines: Iterable<string> | AsyncIterable<string>,
   prefix: string,
   table: string,

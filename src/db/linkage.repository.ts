@@ -17,6 +17,7 @@ import type { LinkMethod, ReviewDecision } from "../domain/linkage/types.ts";
 import type { IsoDate } from "../domain/types.ts";
 import { bulkWriter, copyCell, copyLines, numberArray, textArray } from "./copy.ts";
 import type { Database } from "./database.ts";
+import { runPartitionWriter } from "./run-partition.ts";
 import { beginScoped } from "./scope.ts";
 
 export interface LinkRunSummary {
@@ -617,7 +618,11 @@ export async function saveLinkRun(url: string, run: RunToStore): Promise<number>
     // The large tables: straight into the table when row security allows (db/copy.ts).
     // Per-row foreign-key checks of run_id skipped where proven safe (db/copy.ts).
     const bulk = await bulkWriter(client, run.municipalityId, { table: "link_run", id: runId });
-    await bulk.copy(
+    // link_person, person_search_key and link_record: one fresh table each for this run, indexed
+    // after the load and attached as the run's partitions (db/run-partition.ts, 0064).
+    const parts = await runPartitionWriter(client, run.municipalityId, runId);
+    await parts.copy(
+      "link_person",
       "COPY link_person (run_id, municipality_id, person_id, resident_nos, name, name_kana, birth_date, sex, household_no, resident) FROM STDIN",
       (function* () {
         for (const p of run.persons)
@@ -634,7 +639,8 @@ export async function saveLinkRun(url: string, run: RunToStore): Promise<number>
       })(),
     );
     // Name search keys (0055-child-views), with the run so a search never sees a half-written run.
-    await bulk.copy(
+    await parts.copy(
+      "person_search_key",
       "COPY person_search_key (run_id, municipality_id, person_id, key) FROM STDIN",
       (function* () {
         for (const p of run.persons)
@@ -642,11 +648,12 @@ export async function saveLinkRun(url: string, run: RunToStore): Promise<number>
             yield `${prefix}${copyCell(p.personId)}\t${copyCell(key)}\n`;
       })(),
     );
-    await bulk.copy(
+    await parts.copy(
+      "link_record",
       "COPY link_record (run_id, municipality_id, snapshot_id, row_no, source_id, file_name, person_id, method, probability, profile_key, levels, weights) FROM STDIN",
       (function* () {
         for (const l of run.links) {
-          bulk.checkSource(l.sourceId);
+          parts.checkSource(l.sourceId);
           yield `${prefix}${[
             String(l.snapshotId),
             String(l.rowNo),
@@ -662,6 +669,7 @@ export async function saveLinkRun(url: string, run: RunToStore): Promise<number>
         }
       })(),
     );
+    await parts.attach();
     await copy(
       "COPY link_review (run_id, municipality_id, left_key, right_key, left_person, right_person, weight, probability, reason, explanation, left_anchors, right_anchors, pairs, rows, sources, schools, left_sources, right_sources) FROM STDIN",
       (function* () {

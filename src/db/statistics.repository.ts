@@ -33,10 +33,32 @@ export const FILLED_BY = {
 
 export type FillingStage = keyof typeof FILLED_BY;
 
-/** Runs ANALYZE on the tables `stage` fills. */
+/**
+ * Runs ANALYZE on the tables `stage` fills. A table partitioned per run (0064) is not
+ * analyzed whole — that would sample every earlier run's partition again each month — but
+ * its newest partition (the run just written) and, on PostgreSQL 18 and later, the parent
+ * alone (`ANALYZE ONLY`: its own sample, for queries that span runs).
+ */
 export async function refreshStatistics(db: Database, stage: FillingStage): Promise<void> {
   await runAsOwner(async () => {
-    // Table names come from the constant above, never from input.
-    await sql.raw(`ANALYZE ${FILLED_BY[stage].join(", ")}`).execute(db);
+    const tables: readonly string[] = FILLED_BY[stage];
+    const partitioned = await sql<{ parent: string; newest: string | null; only: boolean }>`
+      SELECT p.relname AS parent,
+             (SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+               WHERE i.inhparent = p.oid
+               ORDER BY substring(c.relname FROM '_r([0-9]+)$')::bigint DESC NULLS LAST LIMIT 1) AS newest,
+             current_setting('server_version_num')::int >= 180000 AS only
+      FROM pg_class p JOIN pg_namespace n ON n.oid = p.relnamespace
+      WHERE n.nspname = current_schema() AND p.relkind = 'p' AND p.relname = ANY (${tables})`.execute(
+      db,
+    );
+    const byParent = new Map(partitioned.rows.map((r) => [r.parent, r]));
+    const targets = tables.flatMap((t) => {
+      const p = byParent.get(t);
+      if (p === undefined) return [t];
+      return [...(p.only ? [`ONLY ${t}`] : []), ...(p.newest === null ? [] : [`"${p.newest}"`])];
+    });
+    // Table names come from the constant above and the catalog, never from input.
+    if (targets.length > 0) await sql.raw(`ANALYZE ${targets.join(", ")}`).execute(db);
   });
 }

@@ -81,6 +81,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
       JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = 'municipality_id' AND NOT a.attisdropped
       WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p')
+        -- A partition (0064: one per run) takes its keys from its parent.
+        AND NOT c.relispartition
         AND c.relname <> ALL (${REFERENCE_TABLES}::text[])`.execute(db)
   ).rows.map((r) => r.table);
   if (municipal.length === 0) return;
@@ -137,7 +139,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
              k.convalidated AS validated
       FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid JOIN pg_class r ON r.oid = k.confrelid
       JOIN pg_namespace n ON n.oid = c.relnamespace
-      WHERE n.nspname = current_schema() AND k.contype = 'f'
+      WHERE n.nspname = current_schema() AND k.contype = 'f' AND k.conparentid = 0
         AND r.relname = ANY (${municipal}::text[])
       ORDER BY c.relname, k.conname`.execute(db)
   ).rows.filter(

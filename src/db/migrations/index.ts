@@ -21,6 +21,7 @@ import * as cases from "./0060-cases.ts";
 import * as mail from "./0061-mail.ts";
 import * as followUpReminder from "./0062-follow-up-reminder.ts";
 import * as sealedMailPassword from "./0063-sealed-mail-password.ts";
+import * as runPartitions from "./0064-run-partitions.ts";
 import * as sheets from "./0065-sheets.ts";
 import * as totpMustEnrol from "./0066-totp-must-enrol.ts";
 import * as previousLogin from "./0070-previous-login.ts";
@@ -95,6 +96,7 @@ export const migrations: Record<string, Migration> = {
   "0078-audit-disclosure": auditDisclosure,
   "0088-import-sources": importSources,
   "0073-audit-disclosure-verify": auditDisclosureVerify,
+  "0064-run-partitions": runPartitions,
   // Stays last: it widens the keys of every municipal table the migrations
   // before it created (issue 12, distribution by municipality_id).
   "0096-distribution-keys": distributionKeys,
