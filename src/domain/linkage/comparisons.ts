@@ -177,6 +177,24 @@ function compileCondition(
           : 0;
       };
     }
+    case "days-apart": {
+      used.add(c.column);
+      const { codes, values } = column(table, c.column);
+      const max = c.max;
+      const day = (s: string): number =>
+        s.length === 8
+          ? Date.UTC(Number(s.slice(0, 4)), Number(s.slice(4, 6)) - 1, Number(s.slice(6, 8))) /
+            86_400_000
+          : Number.NaN;
+      return (i, j) => {
+        const a = codes[i] as number;
+        const b = codes[j] as number;
+        if (a < 0 || b < 0) return -1;
+        if (a === b) return 0;
+        const d = Math.abs(day(values[a] as string) - day(values[b] as string));
+        return d <= max ? 1 : 0;
+      };
+    }
     case "either-missing": {
       used.add(c.column);
       const { codes } = column(table, c.column);

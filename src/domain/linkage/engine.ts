@@ -162,6 +162,10 @@ export function cannotLinkConstraints(
       return { key, differ };
     }
     const { key } = compositeKey(table, rule.same, exclude);
+    for (const name of rule.without ?? []) {
+      const col = table.columns.get(name);
+      if (col) for (let i = 0; i < table.size; i++) if ((col.codes[i] as number) >= 0) key[i] = -1;
+    }
     const cols = rule.different.flatMap((name) => {
       const col = table.columns.get(name);
       return col ? [{ col, wild: wild.has(name) }] : [];
@@ -173,7 +177,21 @@ export function cannotLinkConstraints(
         if (a < 0 || b < 0 || a === b) return false;
         return !(w && matchesWithUnknown(col.values[a] as string, col.values[b] as string));
       });
-    return { key, differ };
+    if (!rule.all) return { key, differ };
+    // Every column both hold differs, and at least one is held by both.
+    const differAll = (i: number, j: number): boolean => {
+      let held = 0;
+      for (const { col, wild: w } of cols) {
+        const a = col.codes[i] as number;
+        const b = col.codes[j] as number;
+        if (a < 0 || b < 0) continue;
+        held++;
+        if (a === b || (w && matchesWithUnknown(col.values[a] as string, col.values[b] as string)))
+          return false;
+      }
+      return held > 0;
+    };
+    return { key, differ: differAll };
   });
 }
 

@@ -81,7 +81,18 @@ export const JAPANESE_COMPARISONS: readonly ComparisonSpec[] = [
       { label: "完全一致", when: exact("birthDate") },
       { label: "隣接2桁の入替", when: { kind: "transposition", column: "birthDate" } },
       { label: "月と日の入替", when: { kind: "month-day-swap", column: "birthDate" } },
-      { label: "1桁違い", when: { kind: "one-typo", column: "birthDate" } },
+      // A date one day off is the commonest slip that is not one digit (2010-09-19 typed as
+      // 09-20, 01-30 as 01-29): the same level, so the model keeps its shape.
+      {
+        label: "1桁違い・1日違い",
+        when: {
+          kind: "any",
+          of: [
+            { kind: "one-typo", column: "birthDate" },
+            { kind: "days-apart", column: "birthDate", max: 1 },
+          ],
+        },
+      },
       { label: "不一致", when: ELSE },
     ],
   },
@@ -167,7 +178,7 @@ const MAX_BLOCK = 2000;
 const DOB_MASK = ["birth_date", "school_grade"];
 
 export const JAPANESE_SETTINGS: LinkageSettings = {
-  version: "ja-1",
+  version: "ja-2",
   linkType: "link_and_dedupe",
   comparisons: JAPANESE_COMPARISONS,
   blockingRules: [
@@ -265,6 +276,20 @@ export const JAPANESE_SETTINGS: LinkageSettings = {
       kind: "differ",
       same: ["birthDate", "householdNo"],
       different: ["givenFolded", "givenReading", "fullFolded", "fullReading"],
+    },
+    // 同じ学校の双子: a school's own rows (出欠, 健診, 心の健康) carry no 世帯番号, so the rule
+    // above cannot see twins there. Two of them from one school with one 生年月日 whose 名
+    // differs in writing and in reading are two children (a school keeps one record per
+    // pupil); a 名 typed with another kanji of the same reading, or a kana slip under the same
+    // kanji, is not. The 学齢簿 is left out: it writes the registered name (alphabet, not the
+    // 通称 the school uses) and carries the 宛名番号, so the registry rules cover it.
+    {
+      name: "同じ学校の双子",
+      kind: "differ",
+      same: ["birthDate", "school"],
+      different: ["givenFolded", "givenReading"],
+      all: true,
+      without: ["residentNo"],
     },
     // One person holds one 住民票 at a time (住民基本台帳法 第6条: one record per person), so
     // two registry records whose residence periods (住定日 to 消除日) overlap are two people —

@@ -276,9 +276,15 @@ function memo<T>(f: (s: string) => T): (s: string) => T {
   };
 }
 
+/**
+ * 中黒 (・, half-width ･) separates the parts of a name written in katakana as a space does: a
+ * school writes a foreign child as トラン・バン・ドゥク where the registry's カナ has spaces.
+ */
+const NAME_PART_SEPARATOR = /[・･]/g;
+
 function nameParsers(gaiji: GaijiTable) {
-  const name = memo((s) => parseName(s, gaiji));
-  const kana = memo((s) => parseName(normaliseKana(s)));
+  const name = memo((s) => parseName(s.replace(NAME_PART_SEPARATOR, " "), gaiji));
+  const kana = memo((s) => parseName(normaliseKana(s).replace(NAME_PART_SEPARATOR, " ")));
   return {
     name: (s: string | null | undefined) => (s == null ? null : name(s)),
     kana: (s: string | null | undefined) => (s == null ? null : kana(s)),

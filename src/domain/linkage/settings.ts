@@ -27,6 +27,8 @@ export type LevelCondition =
   | { readonly kind: "transposition"; readonly column: string }
   /** Dates (YYYYMMDD) with month and day swapped (2015-01-12 / 2015-12-01). */
   | { readonly kind: "month-day-swap"; readonly column: string }
+  /** Dates (YYYYMMDD) at most `max` days apart, not equal (2010-09-19 / 2010-09-20). */
+  | { readonly kind: "days-apart"; readonly column: string; readonly max: number }
   /** Either side lacks the column (never unknown): routes a pair to a fallback level. */
   | { readonly kind: "either-missing"; readonly column: string }
   /** The column has a value on both sides, or on at least one (never unknown). */
@@ -104,6 +106,14 @@ export type CannotLinkRule =
       readonly same: readonly string[];
       /** Differ = both sides have the column and the values differ (wildcard-aware for wildcard columns). */
       readonly different: readonly string[];
+      /**
+       * true: the records are two people only when every column of `different` that both
+       * hold differs (and at least one does), so a slip in one of them (a kanji typed for
+       * another with the same reading) does not make a second person. Default: any column.
+       */
+      readonly all?: boolean;
+      /** Records holding a value in any of these columns are outside the rule. */
+      readonly without?: readonly string[];
     }
   /**
    * Records in scope (a value in `scope`) whose periods [start, end) overlap are two
@@ -189,6 +199,11 @@ const condition: z.ZodType<LevelCondition> = z.lazy(() =>
     z.object({ kind: z.literal("one-typo"), column: z.string() }),
     z.object({ kind: z.literal("transposition"), column: z.string() }),
     z.object({ kind: z.literal("month-day-swap"), column: z.string() }),
+    z.object({
+      kind: z.literal("days-apart"),
+      column: z.string(),
+      max: z.number().int().min(1),
+    }),
     z.object({ kind: z.literal("either-missing"), column: z.string() }),
     z.object({ kind: z.literal("present"), column: z.string(), on: z.enum(["both", "either"]) }),
     z.object({ kind: z.literal("not"), of: condition }),
@@ -252,6 +267,8 @@ const settingsSchema = z.object({
         kind: z.literal("differ"),
         same: z.array(z.string()).min(1),
         different: z.array(z.string()).min(1),
+        all: z.boolean().optional(),
+        without: z.array(z.string()).optional(),
       }),
       z.object({
         name: z.string(),

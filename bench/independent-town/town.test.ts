@@ -1,0 +1,124 @@
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { linkRecords } from "../../src/domain/linkage/japanese.ts";
+import type { LinkRecord } from "../../src/domain/linkage/types.ts";
+import type { HouseholdNo, IsoDate, ResidentNo, SourceId } from "../../src/domain/types.ts";
+import { readMunicipality } from "../linkage-synth.bench.ts";
+import { writeTown } from "./generate.ts";
+import { measureTown } from "./measure.ts";
+
+/**
+ * 名寄せ on a town this repository's generator (src/synth) did not make (issue 15 acceptance):
+ * bench/independent-town/generate.ts, test-sized (300 households, about 3,000 rows), through the
+ * real ingest and linkRecords, scored against its own truth. The full-size town (1,800
+ * households) is measured by hand and in docs/benchmarks.md.
+ */
+const AS_OF = "2025-10-01";
+const dirs: string[] = [];
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+describe("independent town (bench/independent-town)", () => {
+  for (const seed of [11, 12]) {
+    it(`seed ${seed}: precision ≥ 0.999, recall ≥ 0.98, no twin merged, over every row`, async () => {
+      const dir = mkdtempSync(join(tmpdir(), "mimamori-town-"));
+      dirs.push(dir);
+      writeTown(dir, { seed, households: 300, asOf: AS_OF });
+      // The town holds the difficulties it is meant to test, with truth.
+      const tags = readFileSync(join(dir, "truth", "records.csv"), "utf8");
+      for (const tag of [
+        "old-surname",
+        "foreign-kana",
+        "itaiji",
+        "two-numbers",
+        "moved-school",
+        "long-vowel",
+        "large-kana",
+      ])
+        expect(tags, tag).toContain(tag);
+      const s = await measureTown(dir, AS_OF);
+      expect(s.absent).toBe(0);
+      expect(s.twinPairs).toBeGreaterThanOrEqual(5);
+      expect(s.twinMerges).toBe(0);
+      expect(s.precision).toBeGreaterThanOrEqual(0.999);
+      expect(s.recall).toBeGreaterThanOrEqual(0.98);
+    });
+  }
+});
+
+const school = (
+  row: number,
+  name: string,
+  kana: string,
+  birthDate: string,
+  file = "shukketsu_extra.csv",
+): LinkRecord => ({
+  source: (file.startsWith("shukketsu") ? "shukketsu" : "gakko_kenshin") as SourceId,
+  file,
+  row,
+  name,
+  nameKana: kana,
+  birthDate: birthDate as IsoDate,
+  sex: "female",
+  school: "川辺中学校",
+  grade: 7,
+  asOf: AS_OF as IsoDate,
+});
+
+describe("twins at one school whose registry records the school rows cannot reach", () => {
+  // Twins of a foreign family: one twin's registry record has no カナ (the column is
+  // optional), so nothing ties her school rows to it; the other twin's does. Before the rule
+  // 同じ学校の双子 the first twin's school rows joined the second twin (same 氏, 生年月日, 性別
+  // and school outweighed a different 名: 0.9996). The rows are added to a test-sized town so
+  // that the model is trained on a municipality, as in a real run.
+  const registry = (row: number, no: string, name: string, kana: string | null): LinkRecord => ({
+    source: "jumin" as SourceId,
+    file: "jumin_extra.csv",
+    row,
+    residentNo: no as ResidentNo,
+    householdNo: "099261604" as HouseholdNo,
+    name,
+    nameKana: kana,
+    birthDate: "2012-11-04" as IsoDate,
+    sex: "female",
+    address: "架空県川辺町山手4丁目17番18号",
+    relationship: "子",
+    residentSince: "2017-02-27" as IsoDate,
+  });
+  const scenario: LinkRecord[] = [
+    registry(1, "9912524", "NGUYEN NGOC ANH", null),
+    registry(2, "9912525", "NGUYEN THI LAN", "グエン　ティ ラン"),
+    school(1, "グエン・アイン", "グエン・アイン", "2012-11-04"),
+    school(2, "グエン・アイン", "グエン・アイン", "2012-11-04", "gakko_kenshin_extra.csv"),
+    school(3, "グエン ティ ラン", "グエン ティ ラン", "2012-11-04"),
+    school(4, "グエン ティ ラン", "グエン ティ ラン", "2012-11-04", "gakko_kenshin_extra.csv"),
+    // One pupil whose 名 the 健診 typed with another kanji of the same reading, and a
+    // classmate born the same day with another name.
+    school(5, "山田 陽翔", "ヤマダ ハルト", "2012-06-01"),
+    school(6, "山田 陽斗", "ヤマダ ハルト", "2012-06-01", "gakko_kenshin_extra.csv"),
+    school(7, "山田 大輝", "ヤマダ ダイキ", "2012-06-01"),
+  ];
+
+  it("keeps the first twin's school rows off the second twin, and one pupil's slip joined", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "mimamori-town-"));
+    dirs.push(dir);
+    writeTown(dir, { seed: 13, households: 300, asOf: AS_OF });
+    const { records } = await readMunicipality(dir, AS_OF as IsoDate);
+    const base = records.length;
+    const result = linkRecords([...records, ...scenario]);
+    const person = (k: number) => result.links.at(base + k)?.personId;
+    const [anhRegistry, lanRegistry, anh1, anh2, lan1, lan2, haruto1, haruto2, daiki] = [
+      0, 1, 2, 3, 4, 5, 6, 7, 8,
+    ].map(person);
+    expect(anh1).toBe(anh2);
+    expect(lan1).toBe(lan2);
+    expect(lan1).toBe(lanRegistry);
+    expect(anh1).not.toBe(lan1);
+    expect(anhRegistry).not.toBe(lanRegistry);
+    expect(haruto1).toBe(haruto2);
+    expect(haruto1).not.toBe(daiki);
+  });
+});
