@@ -206,6 +206,19 @@ describe("the monthly cycle through the API", () => {
     });
     expect(act.status).toBe(201);
     const due = new Date(Date.now() + 3 * 86_400_000).toISOString().slice(0, 10);
+    // A due date before today (in Japan) is a typo, not a plan: refused in
+    // Japanese, nothing stored (the list below holds only the real one).
+    const yesterday = new Date(Date.now() + 9 * 3600_000 - 86_400_000).toISOString().slice(0, 10);
+    const past = await worker.json<{ error: { message: string } }>(
+      `/api/cases/${caseId}/follow-ups`,
+      {
+        method: "POST",
+        body: { dueOn: yesterday, what: "過去の期日", assigneeUserId: workerId },
+      },
+    );
+    expect(past.status).toBe(400);
+    expect(past.body.error.message).toContain(`期日（${yesterday}）が今日`);
+    expect(past.body.error.message).toContain("支援の記録");
     const fu = await worker.json(`/api/cases/${caseId}/follow-ups`, {
       method: "POST",
       body: { dueOn: due, what: "学校に出席状況を確認", assigneeUserId: workerId },
@@ -408,7 +421,11 @@ describe("who can carry a case", () => {
     const followUp = (assigneeUserId: number) =>
       council.json<{ error: { message: string } }>(`/api/cases/${caseId}/follow-ups`, {
         method: "POST",
-        body: { dueOn: "2024-07-01", what: "学校に確認", assigneeUserId },
+        body: {
+          dueOn: new Date(Date.now() + 7 * 86_400_000).toISOString().slice(0, 10),
+          what: "学校に確認",
+          assigneeUserId,
+        },
       });
     expect((await followUp(schoolId)).status).toBe(400);
     const assign = (userId: number) =>

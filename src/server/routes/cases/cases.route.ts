@@ -613,6 +613,18 @@ export const caseRoutes = createRouter()
     async (c) => {
       const { caseId } = c.req.valid("param");
       const body = c.req.valid("json");
+      // A follow-up is something still to do: a due date before today in Japan
+      // is refused (as a sheet's 回答期限 is) rather than stored as already
+      // overdue — it is nearly always a typo (the year, the month), and what
+      // was already done is a 支援の記録 (the action above refuses the future).
+      const today = new Date(c.get("deps").now().getTime() + 9 * 3600_000)
+        .toISOString()
+        .slice(0, 10);
+      if (body.dueOn < today)
+        throw new MimamoriError(
+          "invalid_input",
+          `期日（${body.dueOn}）が今日（${today}）より前になっています。これからの予定の期日（今日以降）を入力してください（すでに行ったことは「支援の記録」で記録します）。`,
+        );
       const { scope, repo, cs } = await caseInScope(c, caseId);
       const id = await repo.addFollowUp(scope, who(c), caseId, body);
       await audit(c, "case.follow_up", `case:${caseId}`, cs.personId, {

@@ -292,9 +292,14 @@ function SimpleForm({
   );
 }
 
+/** Today in Japan (the server's rule for 実施日 and 期日; UTC is still yesterday before 9:00). */
+function todayInJapan(): string {
+  return new Date(Date.now() + 9 * 3600_000).toISOString().slice(0, 10);
+}
+
 function ActionForm({ caseId }: { caseId: number }) {
   const [kind, setKind] = useState("interview");
-  const [doneOn, setDoneOn] = useState(new Date().toISOString().slice(0, 10));
+  const [doneOn, setDoneOn] = useState(todayInJapan);
   const [outcome, setOutcome] = useState("");
   const m = useCaseMutation(caseId, () =>
     api(`/cases/${caseId}/actions`, { method: "POST", body: { kind, doneOn, outcome } }),
@@ -318,7 +323,13 @@ function ActionForm({ caseId }: { caseId: number }) {
       </label>
       <label className="field">
         <span>実施日</span>
-        <input type="date" value={doneOn} onChange={(e) => setDoneOn(e.target.value)} required />
+        <input
+          type="date"
+          value={doneOn}
+          max={todayInJapan()}
+          onChange={(e) => setDoneOn(e.target.value)}
+          required
+        />
       </label>
       <label className="field">
         <span>結果</span>
@@ -352,7 +363,13 @@ function FollowUpForm({ caseId, assignees }: { caseId: number; assignees: Assign
     >
       <label className="field">
         <span>期日</span>
-        <input type="date" value={dueOn} onChange={(e) => setDueOn(e.target.value)} required />
+        <input
+          type="date"
+          value={dueOn}
+          min={todayInJapan()}
+          onChange={(e) => setDueOn(e.target.value)}
+          required
+        />
       </label>
       <label className="field">
         <span>内容</span>
