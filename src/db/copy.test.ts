@@ -10,10 +10,10 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "../../test/db.ts";
 import type { IsoDate, SourceId } from "../domain/types.ts";
-import { bulkWriter, foreignKeysCheckedInCode } from "./copy.ts";
-import { beginImport } from "./import.repository.ts";
+import { bulkWriter, copyOut, foreignKeysCheckedInCode } from "./copy.ts";
+import { beginImport, createImportRepository, type StoredValues } from "./import.repository.ts";
 import { createMunicipalityRepository } from "./municipality.repository.ts";
-import { APP_ROLE, beginScoped, withDataScope } from "./scope.ts";
+import { APP_ROLE, beginScoped, type DataScope, withDataScope } from "./scope.ts";
 
 let t: TestDatabase;
 let a: number;
@@ -308,9 +308,80 @@ describe("import rows (issue 15: no staging copy on the owner's connection)", ()
     expect((await rowsOf(council.snapshotId)).map((r) => r.council_only)).toEqual([true, true]);
   });
 
+  it("are read back by the run's COPY read in the reader's scope only (streamRowValues)", async () => {
+    const plain = await importRows(t.url, false, "jumin");
+    const council = await importRows(t.url, true, "yotaikyo");
+    const read = (scope: DataScope, snapshotId: number) =>
+      withDataScope(scope, async () => {
+        const out: StoredValues[] = [];
+        for await (const page of createImportRepository(t.db).streamRowValues(a, snapshotId))
+          out.push(...page);
+        return out;
+      });
+    // The stored row only (row 2 was rejected), its values parsed back.
+    expect(
+      (await read({ municipalityId: a, council: false }, plain.snapshotId)).map((r) => [
+        r.rowNo,
+        r.asOf,
+        r.data,
+      ]),
+    ).toEqual([[1, "2025-04-01", { 宛名番号: "1" }]]);
+    // 要対協 rows: council members only; another municipality's scope sees nothing of a's.
+    expect(await read({ municipalityId: a, council: false }, council.snapshotId)).toEqual([]);
+    expect(await read({ municipalityId: a, council: true }, council.snapshotId)).toHaveLength(1);
+    expect(await read({ municipalityId: b, council: true }, plain.snapshotId)).toEqual([]);
+  });
+
   it("refuse rows of a snapshot this import did not create, and council-only sources outside the council", async () => {
     await expect(importRows(t.url, false, "jumin", true)).rejects.toThrow(/not created/);
     for (const url of [t.url, t.appUrl])
       await expect(importRows(url, false, "ichiji_hogo")).rejects.toThrow();
+  });
+});
+
+describe("COPY (query) TO STDOUT read back (copyOut, issue 15)", () => {
+  /** Every row copyOut yields for `statement`, on a client of its own. */
+  async function readAll(statement: string): Promise<(string | null)[][]> {
+    const client = new pg.Client({ connectionString: t.url });
+    await client.connect();
+    try {
+      const rows: (string | null)[][] = [];
+      for await (const batch of copyOut(client, statement)) rows.push(...batch);
+      return rows;
+    } finally {
+      await client.end();
+    }
+  }
+
+  it("gives back every text as stored: tabs, newlines, backslashes, \\N as text, nulls, kana", async () => {
+    const texts = [
+      "a\tb",
+      "x\ny\r\nz",
+      "back\\slash \\N \\t",
+      "\\N",
+      "",
+      "見守り　ミマモリ",
+      JSON.stringify({ 氏名: 'say "hi"\\', note: "line1\nline2\ttab" }),
+      "\b\f\v",
+    ];
+    const client = new pg.Client({ connectionString: t.url });
+    await client.connect();
+    const literals = texts.map((x) => client.escapeLiteral(x)).join(", ");
+    await client.end();
+    const rows = await readAll(
+      `COPY (SELECT i, x, NULL::text FROM unnest(ARRAY[${literals}]::text[]) WITH ORDINALITY AS u(x, i) ORDER BY i) TO STDOUT`,
+    );
+    expect(rows.map((r) => r[1])).toEqual(texts);
+    expect(rows.map((r) => r[2])).toEqual(texts.map(() => null));
+    expect(JSON.parse(rows[6]?.[1] as string)).toEqual(JSON.parse(texts[6] as string));
+  });
+
+  it("splits rows across the server's chunks (multi-byte characters cut at a chunk's end)", async () => {
+    const rows = await readAll(
+      "COPY (SELECT i, repeat('みまもり', i % 50) FROM generate_series(1, 20000) AS i ORDER BY i) TO STDOUT",
+    );
+    expect(rows.length).toBe(20000);
+    expect(rows.every((r, k) => r[0] === String(k + 1))).toBe(true);
+    expect(rows.every((r, k) => r[1] === "みまもり".repeat((k + 1) % 50))).toBe(true);
   });
 });

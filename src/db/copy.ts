@@ -1,11 +1,12 @@
 /**
  * COPY … FROM STDIN in PostgreSQL's text format, shared by the repositories
- * that bulk-load (import, linkage, scoring).
+ * that bulk-load (import, linkage, scoring), and COPY (query) TO STDOUT for
+ * the monthly run's bulk reads.
  */
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type pg from "pg";
-import { from as copyFrom } from "pg-copy-streams";
+import { from as copyFrom, to as copyTo } from "pg-copy-streams";
 import { isCouncilOnlySource } from "../domain/policy/index.ts";
 import { APP_ROLE, currentDataScope, runsAsOwner } from "./scope.ts";
 
@@ -37,6 +38,67 @@ export function numberArray(xs: readonly number[] | null): string | null {
 /** A PostgreSQL text[] literal. */
 export function textArray(xs: readonly string[]): string {
   return `{${xs.map((x) => `"${x.replace(/["\\]/g, (c) => `\\${c}`)}"`).join(",")}}`;
+}
+
+/** `n` as SQL text when it is a safe integer (COPY takes no bind parameters); throws otherwise. */
+export function integer(n: number): string {
+  if (!Number.isSafeInteger(n)) throw new Error(`not an integer: ${String(n)}`);
+  return String(n);
+}
+
+/**
+ * Planner settings of the transaction of an ordered bulk read (scoring.repository.ts streamLinkedRows,
+ * import.repository.ts streamRowValues): the order must come from the primary keys —
+ * a merge join of two index scans — whatever the statistics say.
+ */
+export const ORDERED_READ =
+  "SET LOCAL enable_hashjoin = off; SET LOCAL enable_nestloop = off; SET LOCAL enable_sort = off";
+
+const COPY_UNESCAPES = /\\(.)/g;
+const COPY_UNESCAPED: Readonly<Record<string, string>> = {
+  b: "\b",
+  f: "\f",
+  n: "\n",
+  r: "\r",
+  t: "\t",
+  v: "\v",
+};
+
+/** One field of COPY's text output: null for \N, escapes undone (the inverse of {@link copyCell}). */
+export function copyField(s: string): string | null {
+  if (s === "\\N") return null;
+  return s.includes("\\") ? s.replace(COPY_UNESCAPES, (_, c: string) => COPY_UNESCAPED[c] ?? c) : s;
+}
+
+/**
+ * The rows of `statement` (`COPY (SELECT …) TO STDOUT`, text format) on `client`, as
+ * arrays of fields ({@link copyField}), a batch per chunk the server sends (issue 15:
+ * the monthly run's reads). Against paged SELECTs: one statement, no per-row result
+ * objects, one UTF-8 decode per chunk, and rows are handed on as they arrive, so
+ * nothing but the caller's own state outlives a chunk. The caller checks the
+ * statement's literals (COPY takes no bind parameters) and runs it in its scoped
+ * transaction: row-level security applies to the query as to any SELECT.
+ */
+export async function* copyOut(
+  client: pg.ClientBase,
+  statement: string,
+): AsyncGenerator<(string | null)[][]> {
+  const stream = client.query(copyTo(statement));
+  const decoder = new TextDecoder();
+  let rest = "";
+  for await (const chunk of stream) {
+    const text = rest + decoder.decode(chunk as Buffer, { stream: true });
+    const rows: (string | null)[][] = [];
+    let start = 0;
+    for (let nl = text.indexOf("\n"); nl !== -1; nl = text.indexOf("\n", start)) {
+      rows.push(text.slice(start, nl).split("\t").map(copyField));
+      start = nl + 1;
+    }
+    rest = text.slice(start);
+    if (rows.length > 0) yield rows;
+  }
+  rest += decoder.decode();
+  if (rest !== "") throw new Error("COPY TO: output ended inside a row");
 }
 
 const COPY_STATEMENT = /^COPY (\w+) \(([\w, ]+)\) FROM STDIN$/;

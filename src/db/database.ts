@@ -13,7 +13,7 @@ import { migrations } from "./migrations/index.ts";
 import { applyRowSecurity } from "./row-security.ts";
 import type { DB } from "./schema.ts";
 import { runAsOwner } from "./scope.ts";
-import { ScopedPostgresDialect } from "./scoped-driver.ts";
+import { registerPools, ScopedPostgresDialect } from "./scoped-driver.ts";
 import { setSecretHome } from "./secret-box.ts";
 
 // int8 (bigserial ids, count(*)) as string is pg's default; keep it, but parse
@@ -56,16 +56,10 @@ export interface DatabaseUrls {
  */
 export function createKysely(urls: DatabaseUrls, poolSize = 10): Database {
   const bus = new ChangeBus();
-  const db = new Kysely<DB>({
-    dialect: new ScopedPostgresDialect(
-      {
-        app: createPool(urls.app, poolSize),
-        owner: createPool(urls.owner, poolSize),
-      },
-      bus,
-    ),
-  });
+  const pools = { app: createPool(urls.app, poolSize), owner: createPool(urls.owner, poolSize) };
+  const db = new Kysely<DB>({ dialect: new ScopedPostgresDialect(pools, bus) });
   registerChangeBus(db, bus);
+  registerPools(db, pools);
   return db;
 }
 

@@ -9,9 +9,10 @@ import pg from "pg";
 import { isCouncilOnlySource } from "../domain/policy/index.ts";
 import type { IsoDate, SourceId } from "../domain/types.ts";
 import type { RowError, Value } from "../domain/validate.ts";
-import { bulkWriter, copyText } from "./copy.ts";
+import { bulkWriter, copyOut, copyText, integer, ORDERED_READ } from "./copy.ts";
 import type { Database } from "./database.ts";
 import { beginScoped } from "./scope.ts";
+import { scopedStream } from "./scoped-driver.ts";
 
 export interface SnapshotSummary {
   readonly id: number;
@@ -119,8 +120,7 @@ export function createImportRepository(db: Database) {
     municipalityId: number,
     snapshotId: number,
     pageSize: number,
-    withRaw: boolean,
-  ): AsyncGenerator<(StoredValues & Partial<StoredRow>)[]> {
+  ): AsyncGenerator<StoredRow[]> {
     const last = await db
       .selectFrom("import_row")
       .select((eb) => eb.fn.max("row_no").as("last_row"))
@@ -128,45 +128,31 @@ export function createImportRepository(db: Database) {
       .executeTakeFirst();
     const lastRow = last?.last_row ?? 0;
     for (let from = 1; from <= lastRow; from += pageSize) {
-      const base = db
+      const page = await db
         .selectFrom("import_row")
         .where("municipality_id", "=", municipalityId)
         .where("snapshot_id", "=", snapshotId)
         .where("data", "is not", null)
         .where("row_no", ">=", from)
         .where("row_no", "<", from + pageSize)
-        .orderBy("row_no");
-      if (withRaw) {
-        const page = await base
-          .select([
-            "row_no",
-            "line_no",
-            sql<string>`to_char(as_of, 'YYYY-MM-DD')`.as("as_of"),
-            "data",
-            "raw",
-          ])
-          .execute();
-        if (page.length === 0) continue;
-        yield page.map((r) => ({
-          snapshotId,
-          rowNo: r.row_no,
-          lineNo: r.line_no,
-          asOf: r.as_of as IsoDate,
-          data: r.data as Record<string, Value>,
-          raw: r.raw,
-        }));
-      } else {
-        const page = await base
-          .select(["row_no", sql<string>`to_char(as_of, 'YYYY-MM-DD')`.as("as_of"), "data"])
-          .execute();
-        if (page.length === 0) continue;
-        yield page.map((r) => ({
-          snapshotId,
-          rowNo: r.row_no,
-          asOf: r.as_of as IsoDate,
-          data: r.data as Record<string, Value>,
-        }));
-      }
+        .orderBy("row_no")
+        .select([
+          "row_no",
+          "line_no",
+          sql<string>`to_char(as_of, 'YYYY-MM-DD')`.as("as_of"),
+          "data",
+          "raw",
+        ])
+        .execute();
+      if (page.length === 0) continue;
+      yield page.map((r) => ({
+        snapshotId,
+        rowNo: r.row_no,
+        lineNo: r.line_no,
+        asOf: r.as_of as IsoDate,
+        data: r.data as Record<string, Value>,
+        raw: r.raw,
+      }));
     }
   }
 
@@ -250,23 +236,39 @@ export function createImportRepository(db: Database) {
       pageSize = 10_000,
     ): AsyncGenerator<StoredRow[]> {
       for (const snapshotId of snapshotIds)
-        for await (const page of storedRowPages(municipalityId, snapshotId, pageSize, true))
-          yield page as StoredRow[];
+        for await (const page of storedRowPages(municipalityId, snapshotId, pageSize)) yield page;
     },
 
     /**
      * What 名寄せ reads of the stored rows of one snapshot: row number, 抽出日
-     * and values, in row order and pages like {@link streamStoredRows} — without
-     * the row as written (`raw`, about half of a row's bytes) and its line
-     * number, which the link stage never uses (issue 15: the read moved every
-     * row's text twice, out of PostgreSQL and through JSON parsing of nothing).
+     * and values, in row order — without the row as written (`raw`, about half
+     * of a row's bytes) and its line number, which the link stage never uses.
+     * One `COPY (SELECT …) TO STDOUT` (issue 15, db/copy.ts `copyOut`), in
+     * batches as the server sends them: against pages of result objects about
+     * half of Node's CPU for the read. The order comes from the primary key;
+     * sorts are off in its transaction so that no plan made without statistics
+     * (right after the import's COPY) sorts the snapshot instead.
      */
     async *streamRowValues(
       municipalityId: number,
       snapshotId: number,
-      pageSize = 10_000,
     ): AsyncGenerator<StoredValues[]> {
-      yield* storedRowPages(municipalityId, snapshotId, pageSize, false);
+      const mid = integer(municipalityId);
+      const snapshot = integer(snapshotId);
+      yield* scopedStream(db, async function* (client) {
+        await client.query(ORDERED_READ);
+        const statement = `COPY (
+          SELECT row_no, to_char(as_of, 'YYYY-MM-DD'), data FROM import_row
+          WHERE municipality_id = ${mid} AND snapshot_id = ${snapshot} AND data IS NOT NULL
+          ORDER BY row_no) TO STDOUT`;
+        for await (const batch of copyOut(client, statement))
+          yield batch.map((f) => ({
+            snapshotId,
+            rowNo: Number(f[0]),
+            asOf: f[1] as IsoDate,
+            data: JSON.parse(f[2] as string) as Record<string, Value>,
+          }));
+      });
     },
 
     /** Bytes PostgreSQL holds for all imported rows (table, TOAST and indexes), for sizing. */

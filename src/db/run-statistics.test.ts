@@ -8,14 +8,15 @@
  * and a run again with nothing imported. At the moment each reading stage
  * begins (the run engine's `beforeStage`), the planner's row counts of the
  * tables it reads must be those of the tables (not -1, "never analyzed", nor
- * last month's), and the scoring read of one page must go through the primary
- * keys, not a scan of every link and row. No timings: a busy machine cannot
+ * last month's), and the scoring read must merge the two primary keys in order,
+ * with no scan of every link and row and no sort. No timings: a busy machine cannot
  * make it fail.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { sql } from "kysely";
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "../../test/db.ts";
 import { BUILT_IN_NAME_POOLS } from "../domain/synth/demo-names.generated.ts";
@@ -24,9 +25,11 @@ import { importFiles, listImportFiles } from "../pipeline/import.ts";
 import { monthlyRun } from "../pipeline/run.ts";
 import type { RunStage } from "../pipeline/stages.ts";
 import { runSynth } from "../pipeline/synth.ts";
+import { ORDERED_READ } from "./copy.ts";
 import { createMunicipalityRepository } from "./municipality.repository.ts";
 import { RUN_PARTITIONED } from "./run-partition.ts";
 import { withDataScope } from "./scope.ts";
+import { linkedRowsQuery } from "./scoring.repository.ts";
 import { FILLED_BY } from "./statistics.repository.ts";
 
 const actor = { userId: null, loginName: "test" };
@@ -68,28 +71,27 @@ function nodes(plan: Record<string, unknown>): Record<string, unknown>[] {
 }
 
 /**
- * The plan of one page of scoring's read (scoring.repository.ts streamLinkedRows: a
- * row-number range of one snapshot, link_record joined to import_row), for the largest
- * snapshot of link run `runId`, a page of 100 rows.
+ * The plan of scoring's read (scoring.repository.ts streamLinkedRows: every row of link run
+ * `runId`, link_record joined to import_row, in one COPY) under the settings its transaction
+ * uses.
  */
-async function scoringPagePlan(runId: number): Promise<Record<string, unknown>[]> {
-  const s = await sql<{ snapshot_id: number }>`
-    SELECT snapshot_id FROM link_record WHERE run_id = ${runId}
-    GROUP BY snapshot_id ORDER BY count(*) DESC LIMIT 1`.execute(t.db);
-  const snapshot = s.rows[0]?.snapshot_id as number;
-  const r = await sql<{ "QUERY PLAN": Record<string, unknown>[] }>`
-    EXPLAIN (FORMAT JSON)
-    SELECT l.snapshot_id, l.row_no, l.source_id, l.file_name, l.person_id, r.as_of, r.data
-    FROM link_record l JOIN import_row r ON r.snapshot_id = l.snapshot_id AND r.row_no = l.row_no
-    WHERE l.municipality_id = ${municipalityId} AND l.run_id = ${runId}
-      AND l.snapshot_id = ${snapshot} AND l.row_no >= 1 AND l.row_no < 101
-      AND r.snapshot_id = ${snapshot} AND r.row_no >= 1 AND r.row_no < 101
-      AND r.data IS NOT NULL
-    ORDER BY l.row_no`.execute(t.db);
-  const explained = r.rows[0]?.["QUERY PLAN"] ?? [];
-  const root = explained[0] as { Plan: Record<string, unknown> } | undefined;
-  expect(root).toBeDefined();
-  return nodes(root?.Plan ?? {});
+async function scoringReadPlan(runId: number): Promise<Record<string, unknown>[]> {
+  const client = new pg.Client({ connectionString: t.url });
+  await client.connect();
+  try {
+    await client.query("BEGIN");
+    await client.query(ORDERED_READ);
+    const r = await client.query<{ "QUERY PLAN": Record<string, unknown>[] }>(
+      `EXPLAIN (FORMAT JSON) ${linkedRowsQuery(municipalityId, runId)}`,
+    );
+    await client.query("ROLLBACK");
+    const explained = r.rows[0]?.["QUERY PLAN"] ?? [];
+    const root = explained[0] as { Plan: Record<string, unknown> } | undefined;
+    expect(root).toBeDefined();
+    return nodes(root?.Plan ?? {});
+  } finally {
+    await client.end();
+  }
 }
 
 interface Seen {
@@ -134,13 +136,13 @@ async function importThenRun(
         for (const table of tables) seen.push({ stage, table, ...(await counts(table)) });
         if (stage === "evaluate") {
           const r = await sql<{ id: number }>`SELECT max(id) AS id FROM link_run`.execute(t.db);
-          plan = await scoringPagePlan(r.rows[0]?.id as number);
+          plan = await scoringReadPlan(r.rows[0]?.id as number);
         }
       },
     });
     return result.linked.runId;
   });
-  // One page of the scoring read goes through both primary keys.
+  // The scoring read merges the two primary keys in order: no scan of every row, no sort.
   const indexes = plan.map((n) => n["Index Name"]).filter((x) => x !== undefined);
   // link_record is partitioned per run (0064): the run's partition's key.
   expect(indexes.some((i) => /^link_record_r\d+_pkey$/.test(String(i)))).toBe(true);
@@ -148,6 +150,8 @@ async function importThenRun(
   expect(plan.filter((n) => n["Node Type"] === "Seq Scan").map((n) => n["Relation Name"])).toEqual(
     [],
   );
+  expect(plan.map((n) => n["Node Type"])).not.toContain("Sort");
+  expect(plan.map((n) => n["Node Type"])).toContain("Merge Join");
   return { seen, linkRunId };
 }
 

@@ -31,7 +31,7 @@ import {
 } from "kysely";
 import type pg from "pg";
 import { type ChangeBus, type ChangeTopic, topicsOfStatement, wroteNothing } from "./change-bus.ts";
-import { currentDataScope, runsAsOwner, scopeSql } from "./scope.ts";
+import { beginScoped, currentDataScope, runsAsOwner, scopeSql } from "./scope.ts";
 
 class ScopedConnection implements DatabaseConnection {
   inTransaction = false;
@@ -171,6 +171,44 @@ class ScopedDriver implements Driver {
   }
   async destroy(): Promise<void> {
     await Promise.all([this.inner.destroy(), this.ownerDriver.destroy()]);
+  }
+}
+
+const poolsOf = new WeakMap<object, { readonly app: pg.Pool; readonly owner: pg.Pool }>();
+
+/** Remembers the pools of a Kysely made with {@link ScopedPostgresDialect} (database.ts). */
+export function registerPools(
+  db: object,
+  pools: { readonly app: pg.Pool; readonly owner: pg.Pool },
+): void {
+  poolsOf.set(db, pools);
+}
+
+/**
+ * The rows `fn` yields from a client of `db`'s pools inside a transaction in the current data
+ * scope — the app pool and role with the scope's settings, or the owner's pool
+ * under runAsOwner, as every Kysely statement runs — for what Kysely cannot send:
+ * COPY (query) TO STDOUT, the monthly run's bulk reads (issue 15). Commits when
+ * `fn` is done; otherwise (it threw, or the caller stopped reading) the connection is
+ * closed, which rolls the transaction back, rather than returned to the pool.
+ */
+export async function* scopedStream<T>(
+  db: object,
+  fn: (client: pg.ClientBase) => AsyncIterable<T>,
+): AsyncGenerator<T> {
+  const pools = poolsOf.get(db);
+  if (!pools) throw new Error("scopedStream: a database not made by createKysely");
+  const client = await (runsAsOwner() ? pools.owner : pools.app).connect();
+  let clean = false;
+  try {
+    await beginScoped(client);
+    yield* fn(client);
+    await client.query("COMMIT");
+    clean = true;
+  } finally {
+    // Not clean (an error, or the caller stopped reading mid-COPY): a ROLLBACK would wait
+    // behind the unread COPY; closing the connection ends the transaction instead.
+    client.release(clean ? undefined : true);
   }
 }
 

@@ -1,0 +1,182 @@
+/**
+ * CPU seconds of the monthly run's stages, Node and PostgreSQL apart (issue 15), for a shared
+ * machine where wall time measures the neighbours: `npx tsx bench/run-cpu.ts DIR [OUT.json]
+ * [--compare BEFORE.json]`. DIR is a `mimamori synth` folder (e.g. /tmp/city). A fresh embedded
+ * PostgreSQL; import → ANALYZE → link → ANALYZE → score → ANALYZE in the municipality's data
+ * scope as bench/monthly-run.bench.ts does. Node CPU is `process.cpuUsage()` (worker threads
+ * included); PostgreSQL's is the user + system time of the cluster's postmaster and its children
+ * (/proc/PID/stat, exited children through the postmaster's cutime/cstime). Also the kernel's
+ * peak RSS of this process after each stage and the 1-minute load average.
+ *
+ * Then SHA-256 digests of what the run stored: every row's link (by source, file and row, not
+ * snapshot id), the persons, every item result with its evidence, every score, and the two
+ * runs' stats without timings — written to OUT.json; with --compare the script exits 1 when a
+ * digest differs from the earlier file and names it. A hand-run tool: not run by `npm test`.
+ */
+import { createHash } from "node:crypto";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { loadavg, tmpdir } from "node:os";
+import { join } from "node:path";
+import { sql } from "kysely";
+import { openDatabase } from "../src/db/database.ts";
+import { createMunicipalityRepository } from "../src/db/municipality.repository.ts";
+import { runAsOwner, withDataScope } from "../src/db/scope.ts";
+import { refreshStatistics } from "../src/db/statistics.repository.ts";
+import type { IsoDate } from "../src/domain/types.ts";
+import { importFiles, listImportFiles } from "../src/pipeline/import.ts";
+import { runLinkage } from "../src/pipeline/linkage.ts";
+import { readPopulation, scoreRun } from "../src/pipeline/score.ts";
+import type { RunStage, StageReporter } from "../src/pipeline/stages.ts";
+
+const AS_OF = "2025-04-01" as IsoDate;
+const TICK_MS = 10; // USER_HZ = 100 on Linux
+
+/** User + system CPU (ms) of the postmaster, its reaped children and its live children. */
+function treeCpuMs(root: number): number {
+  let ticks = 0;
+  for (const d of readdirSync("/proc")) {
+    if (!/^\d+$/.test(d)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${d}/stat`, "utf8");
+    } catch {
+      continue;
+    }
+    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    const pid = Number(d);
+    if (pid === root) ticks += Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
+    else if (Number(f[1]) === root) ticks += Number(f[11]) + Number(f[12]);
+  }
+  return ticks * TICK_MS;
+}
+
+const args = process.argv.slice(2);
+const compareAt = args.indexOf("--compare");
+const before = compareAt >= 0 ? args[compareAt + 1] : undefined;
+const positional = args.filter(
+  (a, i) => !a.startsWith("--") && (compareAt < 0 || i !== compareAt + 1),
+);
+const data = positional[0];
+const outFile = positional[1];
+if (!data) throw new Error("usage: bench/run-cpu.ts DIR [OUT.json] [--compare BEFORE.json]");
+
+const dir = mkdtempSync(join(tmpdir(), "mimamori-run-cpu-"));
+const opened = await openDatabase({ home: join(dir, "home"), databaseUrl: undefined });
+const rows: string[][] = [];
+const digests: Record<string, string> = {};
+try {
+  const pid = await runAsOwner(async () => {
+    const r = await sql<{ pid: number }>`SELECT pg_backend_pid() AS pid`.execute(opened.db);
+    return r.rows[0]?.pid as number;
+  });
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const postmaster = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+  const { id: municipalityId } = await createMunicipalityRepository(opened.db).ensureDefault(
+    "見守町",
+  );
+  const actor = { userId: null, loginName: "bench" };
+  const files = await listImportFiles([data]);
+  let mark = { node: process.cpuUsage(), pg: treeCpuMs(postmaster), t: performance.now() };
+  const lap = (label: string) => {
+    const c = process.cpuUsage(mark.node);
+    const pg = treeCpuMs(postmaster);
+    const t = performance.now();
+    rows.push([
+      label,
+      ((c.user + c.system) / 1e6).toFixed(2),
+      ((pg - mark.pg) / 1000).toFixed(2),
+      ((t - mark.t) / 1000).toFixed(1),
+      String(Math.round(process.resourceUsage().maxRSS / 1024)),
+      (loadavg()[0] as number).toFixed(2),
+    ]);
+    mark = { node: process.cpuUsage(), pg, t };
+  };
+  const progress: StageReporter = {
+    async enter(_stage: RunStage) {},
+    async done(stage: RunStage) {
+      lap(stage);
+    },
+  };
+  await withDataScope({ municipalityId, council: true }, async () => {
+    await importFiles(opened, files, { municipalityId, actor, asOf: AS_OF });
+    lap("import");
+    await refreshStatistics(opened.db, "import");
+    lap("ANALYZE after import");
+    const linked = await runLinkage(opened, { municipalityId, actor, progress });
+    lap("link: audit and return");
+    await refreshStatistics(opened.db, "linkage");
+    lap("ANALYZE after link");
+    const scored = await scoreRun(opened, {
+      municipalityId,
+      actor,
+      progress,
+      linkRunId: linked.runId,
+    });
+    lap("score: audit and return");
+    await refreshStatistics(opened.db, "scoring");
+    lap("ANALYZE after score");
+    // The scoring read alone (its stage "evaluate" above includes evaluating the items).
+    await readPopulation(opened.db, municipalityId, linked.runId);
+    lap("score read again, alone (readPopulation)");
+    const part = async (q: ReturnType<typeof sql<{ line: string }>>) => {
+      const h = createHash("sha256");
+      for (const r of (await q.execute(opened.db)).rows) h.update(`${r.line}\n`);
+      return h.digest("hex");
+    };
+    const lr = linked.runId;
+    const sr = scored.runId;
+    digests.links = await part(sql<{ line: string }>`
+      SELECT concat_ws('|', source_id, file_name, row_no, person_id, method, probability, profile_key,
+                       levels::text, weights::text) AS line
+      FROM link_record WHERE municipality_id = ${municipalityId} AND run_id = ${lr}
+      ORDER BY source_id, file_name, row_no`);
+    digests.persons = await part(sql<{ line: string }>`
+      SELECT concat_ws('|', person_id, resident_nos::text, name, name_kana, birth_date, sex,
+                       household_no, resident) AS line
+      FROM link_person WHERE municipality_id = ${municipalityId} AND run_id = ${lr}
+      ORDER BY person_id`);
+    digests.items = await part(sql<{ line: string }>`
+      SELECT concat_ws('|', person_id, item_id, evidence::text) AS line
+      FROM score_item WHERE municipality_id = ${municipalityId} AND run_id = ${sr}
+      ORDER BY person_id, item_id`);
+    digests.scores = await part(sql<{ line: string }>`
+      SELECT concat_ws('|', person_id, type_index, difficulty, applicable, score, threshold, flagged,
+                       total_points, excluded_by::text) AS line
+      FROM score_result WHERE municipality_id = ${municipalityId} AND run_id = ${sr}
+      ORDER BY person_id, type_index`);
+    digests.linkStats = await part(sql<{ line: string }>`
+      SELECT (stats - 'timings')::text AS line FROM link_run
+      WHERE municipality_id = ${municipalityId} AND id = ${lr}`);
+    digests.scoreStats = await part(sql<{ line: string }>`
+      SELECT (stats - 'correctionsReadAt')::text AS line FROM score_run
+      WHERE municipality_id = ${municipalityId} AND id = ${sr}`);
+    digests.summary = createHash("sha256")
+      .update(
+        JSON.stringify({
+          ...linked,
+          timings: undefined,
+          runId: undefined,
+          s: { ...scored, timings: undefined, runId: undefined, linkRunId: undefined },
+        }),
+      )
+      .digest("hex");
+  });
+} finally {
+  await opened.close();
+  rmSync(dir, { recursive: true, force: true });
+}
+process.stdout.write(
+  `| step | Node CPU s | PostgreSQL CPU s | wall s | peak RSS MiB | load |\n|---|---:|---:|---:|---:|---:|\n${rows
+    .map((r) => `| ${r.join(" | ")} |`)
+    .join("\n")}\n`,
+);
+const sum = (k: 1 | 2) => rows.reduce((a, r) => a + Number(r[k]), 0).toFixed(2);
+process.stdout.write(`total Node ${sum(1)} s, PostgreSQL ${sum(2)} s\n`);
+for (const [k, v] of Object.entries(digests)) process.stdout.write(`${k} ${v}\n`);
+if (outFile) writeFileSync(outFile, `${JSON.stringify({ digests, rows }, null, 1)}\n`);
+if (before) {
+  const old = JSON.parse(readFileSync(before, "utf8")).digests as Record<string, string>;
+  const differ = Object.keys(digests).filter((k) => old[k] !== digests[k]);
+  process.stdout.write(differ.length === 0 ? "digests: same\n" : `digests DIFFER: ${differ}\n`);
+  if (differ.length > 0) process.exitCode = 1;
+}
