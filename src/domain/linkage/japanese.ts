@@ -42,7 +42,13 @@ import { type EngineResult, runEngine } from "./engine.ts";
 import { explainPair, makeExplainer, type Waterfall } from "./explain.ts";
 import { attributeHouseholdRows } from "./household-rows.ts";
 import { JAPANESE_SETTINGS } from "./japanese-settings.ts";
-import type { TrainedModel } from "./model.ts";
+import {
+  levelWeights,
+  type TfLookup,
+  type TrainedModel,
+  tfAdjustment,
+  tfLookups,
+} from "./model.ts";
 import {
   assignPackedPersonIds,
   type PersonIdAssignment,
@@ -1414,30 +1420,44 @@ export function explainLink(result: LinkResult, recordIndex: number): Waterfall 
  * A compact explanation per row for storage: the level and weight (bits, term
  * frequency included) of every comparison for the pair through which the row
  * joined its person; null for rows not joined by the model. Labels, m and u
- * come from the settings and model. Pairs are explained once and shared.
+ * come from the settings and model. The levels are the engine's own (computed once per
+ * scored pair), so nothing is recomputed and nothing is kept per pair: a metro run's
+ * explanations as waterfalls, cached per pair until the store ended, were the link stage's
+ * largest transient (about 0.7 GB of RSS).
  */
 export function linkExplanations(
   result: LinkResult,
 ): (recordIndex: number) => { levels: number[]; weights: number[] } | null {
   const { prepared, engine } = result.context;
-  const explain = makeExplainer(engine.model, result.settings, prepared.table, engine.comparisons);
-  const cache = new Map<number, { levels: number[]; weights: number[] }>();
+  const C = engine.comparisons.length;
+  const lw = levelWeights(engine.model);
+  const tf = tfLookups(prepared.table, result.settings);
+  const minU = result.settings.training.tfMinimumU;
+  const levelsOf = engine.pairs.levels;
   return (recordIndex) => {
     const p = prepared.profileOf[recordIndex];
     if (p === undefined) return null;
     const e = engine.clusters.linkEdge[p] as number;
-    if (e < 0 || engine.edgePair[e] === -1) return null;
-    let out = cache.get(e);
-    if (!out) {
-      const w = explain(engine.edges.a[e] as number, engine.edges.b[e] as number);
-      const steps = w.steps.slice(1);
-      out = {
-        levels: steps.map((s) => s.level),
-        weights: steps.map((s) => s.weight + s.tfAdjustment),
-      };
-      cache.set(e, out);
+    if (e < 0) return null;
+    const pair = engine.edgePair[e] as number;
+    if (pair === -1) return null;
+    // An edge from a scored pair joins that pair's rows in its order (engine.ts).
+    const i = engine.edges.a[e] as number;
+    const j = engine.edges.b[e] as number;
+    const levels = new Array<number>(C);
+    const weights = new Array<number>(C);
+    for (let c = 0; c < C; c++) {
+      const l = levelsOf[pair * C + c] as number;
+      levels[c] = l;
+      if (l === 0) {
+        weights[c] = 0;
+        continue;
+      }
+      const w = (lw[c] as number[])[l - 1] as number;
+      const t = tfAdjustment((tf[c] as (TfLookup | null)[])[l - 1] ?? null, i, j, minU);
+      weights[c] = w + t;
     }
-    return out;
+    return { levels, weights };
   };
 }
 
