@@ -562,10 +562,15 @@ export function createRunViewRepository(db: Database) {
       };
     },
 
-    /** Per type: children scored, flagged, flagged and not excluded (the review list). */
+    /**
+     * Per type: children scored, flagged, flagged and not excluded (the review
+     * list); `excluded` persons (利用停止 in force) are not counted.
+     */
     async typeCounts(
       scope: DataScope,
       run: RunForView,
+      /** Persons left out: those under a 利用停止 since the run (stoppedPersons), as 判定一覧 does. */
+      excluded: readonly string[] = [],
     ): Promise<
       { typeIndex: number; children: number; applicable: number; flagged: number; listed: number }[]
     > {
@@ -582,7 +587,9 @@ export function createRunViewRepository(db: Database) {
                count(*) FILTER (WHERE applicable)::int AS applicable,
                count(*) FILTER (WHERE flagged)::int AS flagged,
                count(*) FILTER (WHERE flagged AND cardinality(excluded_by) = 0)::int AS listed
-        FROM res GROUP BY 1 ORDER BY 1`.execute(db),
+        FROM res
+        ${excluded.length ? sql`WHERE res.person_id <> ALL(${[...excluded]}::text[])` : sql``}
+        GROUP BY 1 ORDER BY 1`.execute(db),
       );
       return r.rows.map((x) => ({
         typeIndex: x.type_index,

@@ -13,6 +13,7 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { createAuditRepository } from "../db/audit.repository.ts";
 import { createCaseLabelRepository } from "../db/case-labels.repository.ts";
+import { stoppedPersons } from "../db/child.repository.ts";
 import type { Database } from "../db/database.ts";
 import { createMunicipalityRepository } from "../db/municipality.repository.ts";
 import { createScoringRepository, type ScoreRunSummaryRow } from "../db/scoring.repository.ts";
@@ -147,6 +148,14 @@ async function loadRun(target: ValidationTarget, options: ValidationOptions): Pr
     }
   }
 
+  // 利用停止 at once: the population read below leaves out the persons under a
+  // stop in force (readPopulation), so their stored results go too and the
+  // report is of the others — as 判定一覧 and the dashboard count them. (Without
+  // this, any stop recorded after the run made the report refuse to build.)
+  for (const p of await stoppedPersons(target.db, mid, run.linkRunId)) {
+    results.delete(p);
+    stored.delete(p);
+  }
   const { population, foreignHouseholds, sources } = await loadRunPopulation(
     target.db,
     mid,

@@ -243,6 +243,18 @@ export async function withUsageStops(
   return stopped.length ? { ...filter, excluded: stopped } : filter;
 }
 
+/**
+ * The persons of `run` under a 利用停止 in force (cached, usually empty): what
+ * the dashboard's counts and the 検証 report leave out at once, as 判定一覧 does.
+ */
+export function usageStopped(
+  db: Database,
+  municipalityId: number,
+  run: RunForView,
+): Promise<readonly string[]> {
+  return stoppedPersons(db, municipalityId, run.linkRunId);
+}
+
 /** Exclusion reason ids → names (non-members never see 要対協 reasons: removed in SQL). */
 export function reasonNames(run: RunForView): Map<string, string> {
   const m = new Map(run.rules.exclusions.map((e) => [e.id, e.name]));

@@ -10,11 +10,16 @@
  * model term or count reveals them; the funnel's counts are the dashboard's
  * (recomputed without B01/B02 in SQL).
  *
+ * 利用停止 at once: the persons of the run under a 利用停止 in force are left
+ * out of the report (pipeline/validation.ts) and of the funnel, as 判定一覧 and the
+ * dashboard leave them out, from the moment the stop is recorded.
+ *
  * A report reads the whole run (every child's items), which takes seconds on a
- * city: it is computed once per (run, newest run, membership) and kept in a
+ * city: it is computed once per (run, newest run, membership, stopped persons) and kept in a
  * small in-process cache — a stored run never changes, and a new run changes
  * the key (its funnel row).
  */
+import { createHash } from "node:crypto";
 import { createCaseLabelRepository } from "../../db/case-labels.repository.ts";
 import type { Database } from "../../db/database.ts";
 import { createRunViewRepository } from "../../db/run-view.repository.ts";
@@ -26,7 +31,7 @@ import { FAIRNESS_GROUPS } from "../../domain/stats/validation-groups.ts";
 import { reviewOf } from "../../domain/stats/validation-render.ts";
 import type { RunTypeCounts } from "../../domain/stats/validation-report.ts";
 import { buildValidationReport, type ValidationReport } from "../../pipeline/validation.ts";
-import { findRun, type LoadedRun } from "./run-view.service.ts";
+import { findRun, type LoadedRun, usageStopped } from "./run-view.service.ts";
 
 const typeName = (d: string) => (isDifficultyId(d) ? DIFFICULTY_NAMES[d] : d);
 /** JSON has no NaN or Infinity: such figures are shown as "—". */
@@ -40,15 +45,20 @@ const caches = new WeakMap<
   Map<string, Promise<{ report: ValidationReport; run: LoadedRun }>>
 >();
 
-/** The funnel's per-run counts as a non-member sees them (the dashboard's SQL adjustment). */
-async function funnelWithoutCouncil(db: Database, scope: DataScope): Promise<RunTypeCounts[]> {
+/**
+ * The funnel's per-run counts as the dashboard shows them to this reader:
+ * without B01/B02 for a non-member (the dashboard's SQL adjustment), and
+ * without the persons under a 利用停止 in force (each run's own link run).
+ */
+async function funnelCounts(db: Database, scope: DataScope): Promise<RunTypeCounts[]> {
   const repo = createRunViewRepository(db);
   const runs = await repo.previousRuns(scope.municipalityId, 2_147_483_647, 1_000);
   const out: RunTypeCounts[] = [];
   for (const r of runs.reverse()) {
     const run = await findRun(db, scope.municipalityId, String(r.id));
     if (!run) continue;
-    for (const c of await repo.typeCounts(scope, run)) {
+    const stopped = await usageStopped(db, scope.municipalityId, run);
+    for (const c of await repo.typeCounts(scope, run, stopped)) {
       out.push({
         runId: run.id,
         asOf: run.asOf,
@@ -73,7 +83,11 @@ export async function loadValidationReport(
   const latest = await findRun(db, scope.municipalityId, "latest");
   // The case trail's newest event: a decision or a list changes the report's labels.
   const labels = await createCaseLabelRepository(db).version(scope.municipalityId);
-  const key = `${scope.municipalityId}:${run.id}:${latest?.id}:${scope.council}:${labels}`;
+  // 利用停止 at once: the stopped persons of the run are left out, and part of the key
+  // (stopping or lifting one makes a new report; stoppedPersons is a small cached read).
+  const stopped = await usageStopped(db, scope.municipalityId, run);
+  const stops = createHash("sha256").update(stopped.join("\n")).digest("hex").slice(0, 16);
+  const key = `${scope.municipalityId}:${run.id}:${latest?.id}:${scope.council}:${labels}:${stops}`;
   let cache = caches.get(db);
   if (!cache) {
     cache = new Map();
@@ -83,7 +97,8 @@ export async function loadValidationReport(
   if (!hit) {
     const hide = !scope.council;
     hit = (async () => {
-      const funnelRuns = hide ? await funnelWithoutCouncil(db, scope) : undefined;
+      // Counted as the dashboard counts them (council adjustment, 利用停止).
+      const funnelRuns = await funnelCounts(db, scope);
       const report = await withDataScope(
         { municipalityId: scope.municipalityId, council: true },
         () =>
@@ -93,7 +108,7 @@ export async function loadValidationReport(
               municipalityId: scope.municipalityId,
               runId: run.id,
               withoutCouncilFacts: hide,
-              ...(funnelRuns ? { funnelRuns } : {}),
+              funnelRuns,
             },
           ),
       );

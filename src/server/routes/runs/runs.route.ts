@@ -8,7 +8,11 @@
 
 import { createAuditRepository } from "../../../db/audit.repository.ts";
 import { createCaseRepository } from "../../../db/case.repository.ts";
-import { createRunViewRepository, MAX_MATRIX_ROWS } from "../../../db/run-view.repository.ts";
+import {
+  createRunViewRepository,
+  MAX_MATRIX_ROWS,
+  type RunForView,
+} from "../../../db/run-view.repository.ts";
 import { MimamoriError } from "../../../domain/errors.ts";
 import { maskValue } from "../../../domain/policy/masking.ts";
 import { DIFFICULTY_NAMES, isDifficultyId } from "../../../domain/scoring/difficulties.ts";
@@ -41,6 +45,7 @@ import {
   reasonName,
   reasonNames,
   runInfo,
+  usageStopped,
   visibleItems,
   withUsageStops,
 } from "../../services/run-view.service.ts";
@@ -139,7 +144,9 @@ export const runRoutes = createRouter()
           200,
         );
       }
-      const counts = await repo.typeCounts(scope, run);
+      // 利用停止 at once (as 判定一覧): the stopped persons of each run's link run are not counted.
+      const stoppedOf = (r: RunForView) => usageStopped(db, actor.municipalityId, r);
+      const counts = await repo.typeCounts(scope, run, await stoppedOf(run));
       const types = run.difficulties.map((d, t) => {
         const rule = run.rules.types.find((x) => x.difficulty === d);
         const n = counts.find((x) => x.typeIndex === t);
@@ -157,7 +164,7 @@ export const runRoutes = createRouter()
       const previous = await repo.previousRuns(actor.municipalityId, run.id, TREND_RUNS);
       for (const p of previous.reverse()) {
         const pr = (await findRun(db, actor.municipalityId, String(p.id))) as LoadedRun;
-        const pc = await repo.typeCounts(scope, pr);
+        const pc = await repo.typeCounts(scope, pr, await stoppedOf(pr));
         trend.push({
           runId: pr.id,
           asOf: pr.asOf,
