@@ -250,6 +250,33 @@ describe("search", () => {
     expect(hitIds(s.body)).toContain(found.personId);
   });
 
+  it("finds a child by kana typed without (or with extra) 濁点・半濁点: タカキ finds タカギ", async () => {
+    const r = await sql<{ person_id: string; name_kana: string }>`
+      SELECT p.person_id, p.name_kana FROM link_person p
+       WHERE p.run_id = ${linkRunId} AND p.name_kana ~ '[ガギグゲゴザジズゼゾダヂヅデドバビブベボパピプペポ]'
+         AND EXISTS (SELECT 1 FROM score_result sr WHERE sr.run_id = ${scoreRunId} AND sr.person_id = p.person_id)
+       ORDER BY p.person_id LIMIT 1`.execute(t.db);
+    const child = r.rows[0];
+    expect(child).toBeDefined();
+    if (!child) return;
+    const plain = child.name_kana
+      .normalize("NFD")
+      .replace(/[\u3099\u309a]/g, "")
+      .normalize("NFC");
+    expect(plain).not.toBe(child.name_kana);
+    // And the other way round: a mark on a kana that has none (ハ → バ) still finds it.
+    const marked = plain.replace(/[カキクケコサシスセソタチツテトハヒフヘホ]/, (ch) =>
+      String.fromCharCode(ch.charCodeAt(0) + 1),
+    );
+    for (const q of [plain, marked]) {
+      const s = await council.json<{ kind: string; hits: { personId: string }[] }>(
+        `/api/search?q=${encodeURIComponent(q)}&limit=50`,
+      );
+      expect(s.body.kind, q).toBe("name");
+      expect(hitIds(s.body), q).toContain(child.person_id);
+    }
+  });
+
   it("finds a child by half-width kana, birth date and 宛名番号", async () => {
     const p = await nameOf(childA);
     const half = p.name_kana.normalize("NFKC").replace(/[\u30a1-\u30f6]/g, (ch) => toHalf(ch));

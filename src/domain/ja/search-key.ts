@@ -4,6 +4,13 @@
  * typed with a 異体字 (髙 for 高), half-width kana (ﾔﾏﾀﾞ), hiragana or small
  * kana (ッ/ツ) finds the stored spelling. Keys are stored per person when a
  * linkage run is written (person_search_key, 0055) and matched by prefix.
+ *
+ * Kana keys are also blind to 濁点・半濁点 (タカキ finds タカギ, ハシモト finds
+ * バシモト, ホンタ finds ホンダ): a reader searching a name heard on the phone or
+ * read from a form without marks cannot know which the registry holds, and
+ * families themselves vary (高木 タカギ / タカキ, 山崎 ヤマザキ / ヤマサキ). The
+ * linkage's reading key keeps the marks (they tell two names apart); only the
+ * search folds them, and only for kana: written names are matched as written.
  */
 import { EMPTY_GAIJI, foldName, type GaijiTable, safeNfkc } from "./name.ts";
 import { readingKey } from "./reading-key.ts";
@@ -17,6 +24,18 @@ function resolveGaiji(s: string, gaiji: GaijiTable): string {
   let out = "";
   for (const ch of s) out += gaiji.get(ch) ?? ch;
   return out;
+}
+
+/**
+ * A reading key without 濁点・半濁点 (ガ → カ, パ → ハ): canonical decomposition
+ * splits each voiced kana into its base and the combining mark, which is
+ * dropped. Applied after {@link readingKey}, so ヴ is already ブ → フ.
+ */
+export function voicingBlind(key: string): string {
+  return key
+    .normalize("NFD")
+    .replace(/[\u3099\u309a]/g, "")
+    .normalize("NFC");
 }
 
 function parts(s: string): string[] {
@@ -42,7 +61,7 @@ export function personSearchKeys(
     if (p.length > 1) keys.add(`kanji:${p.slice(1).join("")}`);
   }
   if (kana) {
-    const p = parts(kana).map(readingKey);
+    const p = parts(kana).map((k) => voicingBlind(readingKey(k)));
     if (p.length > 0) keys.add(`kana:${p.join("")}`);
     if (p.length > 1) keys.add(`kana:${p.slice(1).join("")}`);
   }
@@ -51,14 +70,22 @@ export function personSearchKeys(
 
 /**
  * The key prefixes a name query is matched with: its written form folded, and,
- * when it is all kana, its reading key. Spaces in the query are ignored
- * (「山田 太郎」 and 「山田太郎」 are the same query).
+ * when it is all kana, its reading key without 濁点・半濁点. Spaces in the query
+ * are ignored (「山田 太郎」 and 「山田太郎」 are the same query). The reading key
+ * with its marks is also asked for: a run stored before the keys were blind to
+ * marks holds them, and is found as before until the next run replaces it (a
+ * key with marks never prefixes a blind one, so it adds no other match).
  */
 export function querySearchKeys(query: string): SearchKey[] {
   const flat = parts(query).join("");
   if (!flat) return [];
   const keys: SearchKey[] = [`kanji:${foldName(flat)}`];
   const folded = foldName(flat);
-  if (/^[\u30a1-\u30fa\u30fc]+$/.test(folded)) keys.push(`kana:${readingKey(folded)}`);
+  if (/^[\u30a1-\u30fa\u30fc]+$/.test(folded)) {
+    const reading = readingKey(folded);
+    const blind = voicingBlind(reading);
+    keys.push(`kana:${blind}`);
+    if (reading !== blind) keys.push(`kana:${reading}`);
+  }
   return keys;
 }
