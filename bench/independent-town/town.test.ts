@@ -23,7 +23,7 @@ afterAll(() => {
 
 describe("independent town (bench/independent-town)", () => {
   for (const seed of [11, 12]) {
-    it(`seed ${seed}: precision ≥ 0.999, recall ≥ 0.98, no twin merged, over every row`, async () => {
+    it(`seed ${seed}: precision ≥ 0.999, recall ≥ 0.985, no twin merged, over every row`, async () => {
       const dir = mkdtempSync(join(tmpdir(), "mimamori-town-"));
       dirs.push(dir);
       writeTown(dir, { seed, households: 300, asOf: AS_OF });
@@ -44,7 +44,7 @@ describe("independent town (bench/independent-town)", () => {
       expect(s.twinPairs).toBeGreaterThanOrEqual(5);
       expect(s.twinMerges).toBe(0);
       expect(s.precision).toBeGreaterThanOrEqual(0.999);
-      expect(s.recall).toBeGreaterThanOrEqual(0.98);
+      expect(s.recall).toBeGreaterThanOrEqual(0.985);
     });
   }
 });
@@ -100,9 +100,23 @@ describe("twins at one school whose registry records the school rows cannot reac
     school(5, "山田 陽翔", "ヤマダ ハルト", "2012-06-01"),
     school(6, "山田 陽斗", "ヤマダ ハルト", "2012-06-01", "gakko_kenshin_extra.csv"),
     school(7, "山田 大輝", "ヤマダ ダイキ", "2012-06-01"),
+    // A Brazilian pupil the school writes given name first, as most schools do.
+    {
+      ...registry(3, "9912526", "OLIVEIRA LARISSA", "オリヴェイラ　ラリッサ"),
+      householdNo: "099261605" as HouseholdNo,
+      birthDate: "2012-08-17" as IsoDate,
+    },
+    school(8, "ラリッサ オリベイラ", "ラリッサ オリベイラ", "2012-08-17"),
+    school(
+      9,
+      "ラリッサ オリベイラ",
+      "ラリッサ オリベイラ",
+      "2012-08-17",
+      "gakko_kenshin_extra.csv",
+    ),
   ];
 
-  it("keeps the first twin's school rows off the second twin, and one pupil's slip joined", async () => {
+  it("keeps the first twin's school rows off the second twin, joins a slip and a name given first", async () => {
     const dir = mkdtempSync(join(tmpdir(), "mimamori-town-"));
     dirs.push(dir);
     writeTown(dir, { seed: 13, households: 300, asOf: AS_OF });
@@ -113,6 +127,7 @@ describe("twins at one school whose registry records the school rows cannot reac
     const [anhRegistry, lanRegistry, anh1, anh2, lan1, lan2, haruto1, haruto2, daiki] = [
       0, 1, 2, 3, 4, 5, 6, 7, 8,
     ].map(person);
+    const [larissaRegistry, larissa1, larissa2] = [9, 10, 11].map(person);
     expect(anh1).toBe(anh2);
     expect(lan1).toBe(lan2);
     expect(lan1).toBe(lanRegistry);
@@ -120,5 +135,8 @@ describe("twins at one school whose registry records the school rows cannot reac
     expect(anhRegistry).not.toBe(lanRegistry);
     expect(haruto1).toBe(haruto2);
     expect(haruto1).not.toBe(daiki);
+    // The same parts of the reading in another order (nameParts) join her rows to her record.
+    expect(larissa1).toBe(larissa2);
+    expect(larissa1).toBe(larissaRegistry);
   });
 });

@@ -117,6 +117,7 @@ describe("symmetry", () => {
     grade: fc.constantFrom("1", "3", null),
     asOf: fc.constantFrom("20240501", null),
     school: fc.constantFrom("第一小", "第二小", null),
+    nameParts: fc.constantFrom("グエン テーラン", "アイン グエン", null),
   });
   it("every Japanese comparison gives the same level for (i, j) and (j, i)", () => {
     fc.assert(

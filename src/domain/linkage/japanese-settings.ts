@@ -67,6 +67,10 @@ function namePart(part: "family" | "given", label: string): ComparisonSpec {
       { label: "氏名全体の読みが類似 (分割不可)", when: unsplit(jw("fullReading", 0.92)) },
     );
   }
+  // A foreign name written in another order (ラリッサ オリベイラ / オリヴェイラ ラリッサ, given
+  // name first at a school): the same parts of the reading, in any order. Only names written
+  // in alphabet or in カナ have the column (japanese.ts `nameParts`).
+  levels.push({ label: "氏名の読みの組が一致 (順序違い)", when: exact("nameParts") });
   levels.push({ label: "不一致", when: ELSE });
   return { name: `${part}_name`, label, levels };
 }
@@ -244,6 +248,12 @@ export const JAPANESE_SETTINGS: LinkageSettings = {
       name: "生年月日+住所",
       columns: ["birthDate", "address"],
       masks: [...DOB_MASK, "address"],
+      maxBlockSize: MAX_BLOCK,
+    },
+    {
+      name: "生年月日+氏名の読みの組",
+      columns: ["birthDate", "nameParts"],
+      masks: [...DOB_MASK, "family_name", "given_name"],
       maxBlockSize: MAX_BLOCK,
     },
   ],

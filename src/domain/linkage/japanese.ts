@@ -85,6 +85,7 @@ export const JAPANESE_COLUMNS = [
   "removedDate",
   "birthYear",
   "birthMonthDay",
+  "nameParts",
 ] as const;
 type ColumnName = (typeof JAPANESE_COLUMNS)[number];
 
@@ -265,8 +266,8 @@ export interface NormaliseOptions {
 }
 
 const C_ALL = JAPANESE_COLUMNS.length;
-/** The last two columns (birth year, month-day) are derived, not part of the identity. */
-const IDENTITY = C_ALL - 2;
+/** The last columns (birth year, month-day, name parts) are derived, not part of the identity. */
+const IDENTITY = JAPANESE_COLUMNS.indexOf("birthYear");
 const GRADE = JAPANESE_COLUMNS.indexOf("grade");
 const AS_OF = JAPANESE_COLUMNS.indexOf("asOf");
 
@@ -319,6 +320,26 @@ export function familiesOf(
   return { families: [...families], familyKana: [...familyKana] };
 }
 
+/**
+ * A name written in alphabet (a registry's foreign resident) or in カナ only (a school's way
+ * with a foreign child): the names whose parts may come in another order.
+ */
+function isForeignScript(full: string): boolean {
+  return /^[A-Za-z.'-]+$/.test(full) || /^[\u30A1-\u30FA\u30FC]+$/.test(full);
+}
+
+/**
+ * The reading of a name's parts (split at spaces and ・), sorted: グエン ティ ラン and ティ ラン
+ * グエン give the same value. Null for fewer than two parts.
+ */
+function namePartsOf(display: string, reading: (s: string) => string): string | null {
+  const parts = display
+    .split(" ")
+    .map((p) => reading(p))
+    .filter((p) => p !== "");
+  return parts.length < 2 ? null : parts.sort().join(" ");
+}
+
 /** A normaliser of records (memoised per distinct string) given the input's family names. */
 export function createNormaliser(
   families: ReadonlySet<string>,
@@ -332,6 +353,7 @@ export function createNormaliser(
   const reading = memo(readingKey);
   const addressOf = memo(addressKey);
   const address = (s: string | null | undefined) => (s == null ? null : addressOf(s));
+  const partsOf = memo((s) => namePartsOf(s, reading));
   const normalise = (r: LinkRecord, backbone: number): NormalisedRecord => {
     const n = parse.name(r.name);
     let family = n?.family ?? null;
@@ -376,6 +398,8 @@ export function createNormaliser(
       // Derived blocking keys (not part of the identity): birth year, birth month-day.
       dob === null ? null : dob.slice(0, 4),
       dob === null ? null : dob.slice(4),
+      // A foreign name's reading as the set of its parts (order-free): see `namePartsOf`.
+      k && n && isForeignScript(n.full) ? partsOf(k.display) : null,
     ];
     const asOfYmd = row[AS_OF] ?? null;
     const entry =
