@@ -28,6 +28,10 @@ describe.skipIf(!hasBrowser)("利用者の棚卸 (Chromium)", () => {
     const admin = table.locator("tr[data-login=kanri]");
     expect(await admin.textContent()).toContain("管理者・総括管理で二要素認証なし");
     expect(await table.locator("tr[data-login=kansa]").textContent()).toContain("構成員");
+    // Roles by their Japanese names, as 利用者管理 shows them (not the API's ids).
+    expect(await admin.textContent()).toContain("システム管理者");
+    expect(await table.locator("tr[data-login=kansa]").textContent()).toContain("監査（閲覧のみ）");
+    expect(await table.textContent()).not.toMatch(/\b(admin|auditor)\b/);
     expect(await page.getByTestId("inventory-summary").textContent()).toContain("人中");
     expect(await axeViolations(page)).toEqual([]);
     await page.screenshot({ path: join(screenshotDir, "90-users-inventory.png") });

@@ -1,4 +1,5 @@
 import { useQuery } from "@tanstack/react-query";
+import { useSession } from "../../app/session.tsx";
 import { CsvExportForm } from "../../components/CsvExportForm.tsx";
 import { api } from "../../lib/api.ts";
 
@@ -31,6 +32,9 @@ const day = (iso: string | null) => (iso ? new Date(iso).toLocaleDateString("ja-
  * POST /api/users/inventory/export).
  */
 export function InventoryPage() {
+  // Roles by their Japanese names (as 利用者管理 shows them), not the API's ids.
+  const { roleCatalog } = useSession().session;
+  const roleLabel = (id: string) => roleCatalog.find((r) => r.id === id)?.label ?? id;
   const q = useQuery({
     queryKey: ["users-inventory"],
     queryFn: () => api<Inventory>("/users/inventory"),
@@ -68,7 +72,7 @@ export function InventoryPage() {
                 <tr key={u.id} data-login={u.loginName}>
                   <td>{u.loginName}</td>
                   <td>{u.displayName}</td>
-                  <td>{u.roles.join("、")}</td>
+                  <td>{u.roles.map(roleLabel).join("、")}</td>
                   <td>{u.affiliation ?? "—"}</td>
                   <td>{u.council ? "構成員" : "—"}</td>
                   <td>{u.secondFactor ? "あり" : "なし"}</td>
