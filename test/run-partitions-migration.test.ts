@@ -1,6 +1,6 @@
 /**
- * Migration 0064 (per-run partitions of link_person, person_search_key and
- * link_record) on a database that holds runs: two runs' rows written into the
+ * Migrations 0064 and 0067 (per-run partitions of link_person, person_search_key and
+ * link_record; score_item and score_result) on a database that holds runs: runs' rows written into the
  * old tables on the schema just before 0064, then every later migration (0096
  * among them) runs. Every row lands in its run's partition, the partitions
  * carry their parent's keys (with municipality_id), policies, forced RLS and
@@ -22,6 +22,7 @@ let t: TestDatabase;
 let a: number;
 let b: number;
 let runs: number[];
+let scoreRuns: number[];
 
 const count = async (table: string, where = sql`true`) =>
   (
@@ -79,12 +80,78 @@ beforeAll(async () => {
         );
     }
   }
+  // Two scoring runs of municipality A's second link run: 2 item rows and 1 score each.
+  const rule = (
+    await sql<{
+      id: number;
+    }>`INSERT INTO rule_version (municipality_id, label, effective_from, rules, actor)
+      VALUES (${a}, 'v1', '2025-04-01', '{}', 'test') RETURNING id`.execute(t.db)
+  ).rows[0]?.id as number;
+  scoreRuns = [];
+  for (let k = 0; k < 2; k++) {
+    const id = (
+      await sql<{ id: number }>`
+        INSERT INTO score_run (municipality_id, link_run_id, rule_version_id, as_of, snapshot_ids,
+          code_version, catalog_version, difficulties, stats, actor, completed_at)
+        VALUES (${a}, ${runs[1] as number}, ${rule}, '2025-04-01', '{}', 'c', 'c', '{貧困}', '{}',
+          'test', now()) RETURNING id`.execute(t.db)
+    ).rows[0]?.id as number;
+    scoreRuns.push(id);
+    for (const item of ["B01", "C03"])
+      await sql`INSERT INTO score_item (run_id, municipality_id, person_id, item_id, evidence)
+        VALUES (${id}, ${a}, 'P00000001', ${item}, '{}')`.execute(t.db);
+    await sql`INSERT INTO score_result (run_id, municipality_id, person_id, type_index, difficulty,
+        applicable, score, threshold, flagged, total_points, excluded_by)
+      VALUES (${id}, ${a}, 'P00000001', 0, '貧困', true, 3, 2, true, 5, '{}')`.execute(t.db);
+  }
   const applied = await migrateToLatest(t.db);
   expect(applied).toContain(NAME);
+  expect(applied).toContain("0067-score-partitions");
 }, 240_000);
 
 afterAll(async () => {
   await t?.drop();
+});
+
+describe("0067 on a database with scoring runs", () => {
+  it("moves each scoring run's item results and scores into its partitions, secured", async () => {
+    for (const table of ["score_item", "score_result"]) {
+      for (const run of scoreRuns) {
+        const expected = table === "score_item" ? 2 : 1;
+        expect(await count(table, sql`run_id = ${run}`), table).toBe(expected);
+        expect(await count(`${table}_r${run}`), table).toBe(expected);
+        const r = await sql<{ forced: boolean; policies: number; indexes: number }>`
+          SELECT c.relforcerowsecurity AS forced,
+            (SELECT count(*)::int FROM pg_policy WHERE polrelid = c.oid) AS policies,
+            (SELECT count(*)::int FROM pg_index WHERE indrelid = c.oid) AS indexes
+          FROM pg_class c WHERE c.relname = ${`${table}_r${run}`}`.execute(t.db);
+        expect(r.rows[0]).toEqual({
+          forced: true,
+          policies: 1,
+          indexes: table === "score_item" ? 2 : 3,
+        });
+      }
+    }
+    const other = await withDataScope({ municipalityId: b, council: true }, () =>
+      count(`score_result_r${scoreRuns[0]}`),
+    );
+    expect(other).toBe(0);
+  });
+
+  it("drops a scoring run's partitions when it is deleted", async () => {
+    await withDataScope({ municipalityId: a, council: true }, () =>
+      sql`DELETE FROM score_run WHERE id = ${scoreRuns[0] as number}`.execute(t.db),
+    );
+    const left = await sql<{ name: string }>`
+      SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+      WHERE i.inhparent IN ('score_item'::regclass, 'score_result'::regclass) ORDER BY 1`.execute(
+      t.db,
+    );
+    expect(left.rows.map((x) => x.name)).toEqual([
+      `score_item_r${scoreRuns[1]}`,
+      `score_result_r${scoreRuns[1]}`,
+    ]);
+  });
 });
 
 describe("0064 on a database with runs", () => {

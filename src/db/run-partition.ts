@@ -30,9 +30,25 @@ import { isCouncilOnlySource } from "../domain/policy/index.ts";
 import { checkedLines, copyLines } from "./copy.ts";
 import { APP_ROLE, currentDataScope, runsAsOwner } from "./scope.ts";
 
-/** The tables stored as one partition per run, in the order a run writes them. */
-export const RUN_PARTITIONED = ["link_person", "person_search_key", "link_record"] as const;
-export type RunPartitionedTable = (typeof RUN_PARTITIONED)[number];
+/** The tables stored as one partition per run, by the run table whose id partitions them. */
+export const RUN_PARTITIONS = {
+  // 0064: the link store.
+  link_run: ["link_person", "person_search_key", "link_record"],
+  // 0067: the score store.
+  score_run: ["score_item", "score_result"],
+} as const;
+export type RunTable = keyof typeof RUN_PARTITIONS;
+export type RunPartitionedTable = (typeof RUN_PARTITIONS)[RunTable][number];
+/** Every table partitioned per run. */
+export const RUN_PARTITIONED: readonly RunPartitionedTable[] = [
+  ...RUN_PARTITIONS.link_run,
+  ...RUN_PARTITIONS.score_run,
+];
+/** The SECURITY DEFINER function that gives a non-owner login a run's empty partitions. */
+const ADD_PARTITIONS: Readonly<Record<RunTable, string>> = {
+  link_run: "mimamori_add_run_partitions",
+  score_run: "mimamori_add_score_run_partitions",
+};
 
 /** The partition of `table` holding the rows of run `runId`. */
 export function runPartitionName(table: RunPartitionedTable, runId: number): string {
@@ -101,6 +117,86 @@ export async function attachRunPartition(
   );
 }
 
+/**
+ * Rebuilds `table` (a run's rows, a run_id column) as a table partitioned by LIST (run_id)
+ * with the same columns, keys, indexes, foreign keys, triggers, policies, RLS and grants,
+ * and moves each existing run's rows into that run's partition (built and attached as a
+ * run's store does); the old table is dropped. Nothing to do when it is partitioned
+ * already. For migrations (0064, 0067): runs as the tables' owner, in the migration's
+ * transaction; needs mimamori_secure_partition (0064).
+ */
+export async function partitionByRun(run: SqlRunner, table: RunPartitionedTable): Promise<void> {
+  const kind = (
+    await run(`SELECT relkind::text AS kind FROM pg_class WHERE oid = '${table}'::regclass`)
+  )[0]?.kind;
+  if (kind === "p") return;
+  const old = `${table}_unpartitioned`;
+  await run(`ALTER TABLE ${table} RENAME TO ${old}`);
+  // The owner reads every row while moving them (FORCE would hide them without a scope).
+  await run(`ALTER TABLE ${old} NO FORCE ROW LEVEL SECURITY`);
+  const indexes = (await run(`
+    SELECT i.relname AS name, pg_get_indexdef(x.indexrelid) AS definition, k.contype AS kind,
+           k.conname AS constraint_name, pg_get_constraintdef(k.oid) AS constraint_definition
+    FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid
+    LEFT JOIN pg_constraint k ON k.conindid = x.indexrelid AND k.conrelid = x.indrelid
+    WHERE x.indrelid = '${old}'::regclass ORDER BY i.relname`)) as {
+    name: string;
+    definition: string;
+    kind: string | null;
+    constraint_name: string | null;
+    constraint_definition: string | null;
+  }[];
+  for (const i of indexes) await run(`ALTER INDEX ${i.name} RENAME TO ${i.name}_unpartitioned`);
+  await run(
+    `CREATE TABLE ${table} (LIKE ${old} INCLUDING DEFAULTS INCLUDING CONSTRAINTS) PARTITION BY LIST (run_id)`,
+  );
+  for (const i of indexes) {
+    if (i.constraint_name !== null && (i.kind === "p" || i.kind === "u")) {
+      await run(
+        `ALTER TABLE ${table} ADD CONSTRAINT ${i.constraint_name} ${i.constraint_definition}`,
+      );
+      continue;
+    }
+    const m = /^CREATE (UNIQUE )?INDEX \S+ ON \S+ (USING .*)$/.exec(i.definition);
+    if (!m) throw new Error(`index ${i.name} of ${table}: unexpected definition ${i.definition}`);
+    await run(`CREATE ${m[1] ?? ""}INDEX ${i.name} ON ${table} ${m[2]}`);
+  }
+  const foreignKeys = (await run(`
+    SELECT conname AS name, pg_get_constraintdef(oid) AS definition FROM pg_constraint
+    WHERE conrelid = '${old}'::regclass AND contype = 'f' ORDER BY conname`)) as {
+    name: string;
+    definition: string;
+  }[];
+  for (const f of foreignKeys)
+    await run(`ALTER TABLE ${table} ADD CONSTRAINT ${f.name} ${f.definition}`);
+  const triggers = (await run(`
+    SELECT tgname AS name, pg_get_triggerdef(oid) AS definition FROM pg_trigger
+    WHERE tgrelid = '${old}'::regclass AND NOT tgisinternal ORDER BY tgname`)) as {
+    name: string;
+    definition: string;
+  }[];
+  for (const t of triggers) {
+    await run(`DROP TRIGGER ${t.name} ON ${old}`);
+    await run(
+      t.definition
+        .replace(` ON public.${old} `, ` ON ${table} `)
+        .replace(` ON ${old} `, ` ON ${table} `),
+    );
+  }
+  // The old table's policies, RLS (enabled, forced) and grants.
+  await run(`SELECT mimamori_secure_partition('${old}'::regclass, '${table}'::regclass)`);
+  const runs = (await run(`SELECT DISTINCT run_id FROM ${old} ORDER BY run_id`)) as {
+    run_id: number;
+  }[];
+  for (const { run_id } of runs) {
+    const part = `${table}_r${run_id}`;
+    await run(`CREATE TABLE ${part} (LIKE ${table} INCLUDING DEFAULTS)`);
+    await run(`INSERT INTO ${part} SELECT * FROM ${old} WHERE run_id = ${Number(run_id)}`);
+    await attachRunPartition(run, table, Number(run_id), part);
+  }
+  await run(`DROP TABLE ${old}`);
+}
+
 /** Writes a run's rows into fresh per-run tables, then attaches them: see the module comment. */
 export interface RunPartitionWriter {
   /**
@@ -128,7 +224,9 @@ export async function runPartitionWriter(
   client: pg.ClientBase,
   municipalityId: number,
   runId: number,
+  runTable: RunTable = "link_run",
 ): Promise<RunPartitionWriter> {
+  const tables: readonly RunPartitionedTable[] = RUN_PARTITIONS[runTable];
   const owner = runsAsOwner();
   const scope = currentDataScope();
   if (!owner && scope?.municipalityId !== municipalityId)
@@ -137,10 +235,11 @@ export async function runPartitionWriter(
     );
   const council = owner || scope?.council === true;
   const r = await client.query<{ id: number }>(
-    `SELECT id FROM link_run WHERE id = $1 AND municipality_id = $2`,
+    `SELECT id FROM ${runTable} WHERE id = $1 AND municipality_id = $2`,
     [runId, municipalityId],
   );
-  if (r.rowCount !== 1) throw new Error(`run partitions: no link_run ${runId} of the municipality`);
+  if (r.rowCount !== 1)
+    throw new Error(`run partitions: no ${runTable} ${runId} of the municipality`);
   const loaded: RunPartitionedTable[] = [];
   const prefix = `${runId}\t${municipalityId}\t`;
   // The fast path needs the login role to own the parents (it creates and attaches tables):
@@ -149,10 +248,11 @@ export async function runPartitionWriter(
   // writes through the parents, under their policies, with row-by-row index upkeep.
   const owns = await client.query<{ owns: boolean }>(
     `SELECT pg_has_role(session_user, relowner, 'USAGE') AS owns FROM pg_class
-     WHERE oid = 'link_record'::regclass`,
+     WHERE oid = $1::regclass`,
+    [tables[0]],
   );
   const fast = owns.rows[0]?.owns === true;
-  if (!fast) await client.query("SELECT mimamori_add_run_partitions($1)", [runId]);
+  if (!fast) await client.query(`SELECT ${ADD_PARTITIONS[runTable]}($1)`, [runId]);
   const asLogin = async <T>(fn: () => Promise<T>): Promise<T> => {
     await client.query("SET LOCAL ROLE NONE");
     const result = await fn();
@@ -163,7 +263,8 @@ export async function runPartitionWriter(
   return {
     async copy(table, statement, lines) {
       const m = /^COPY (\w+) \(([\w, ]+)\) FROM STDIN$/.exec(statement);
-      if (!m || m[1] !== table) throw new Error(`run partitions: not a COPY into ${table}`);
+      if (!m || m[1] !== table || !tables.includes(table))
+        throw new Error(`run partitions: not a COPY into ${table} of a ${runTable}`);
       if (loaded.includes(table)) throw new Error(`run partitions: ${table} written twice`);
       loaded.push(table);
       const part = runPartitionName(table, runId);
@@ -172,7 +273,11 @@ export async function runPartitionWriter(
         return;
       }
       await asLogin(async () => {
-        await client.query(`CREATE TABLE ${ident(part)} (LIKE ${ident(table)} INCLUDING DEFAULTS)`);
+        // The CHECK lets ATTACH see that every row is the run's without scanning the table.
+        await client.query(
+          `CREATE TABLE ${ident(part)} (LIKE ${ident(table)} INCLUDING DEFAULTS,
+             CONSTRAINT ${ident(`${part}_run`)} CHECK (run_id = ${runId}))`,
+        );
         // FREEZE: the table was created in this transaction, so its rows need no hint bits
         // later (the scoring read would otherwise dirty, and with checksums WAL-log, every page).
         await copyLines(
@@ -192,7 +297,12 @@ export async function runPartitionWriter(
       await asLogin(async () => {
         // The index builds sort the run's rows: in memory where a metro run's fit.
         await client.query("SET LOCAL maintenance_work_mem = '256MB'");
-        for (const table of loaded) await attachRunPartition(clientRunner(client), table, runId);
+        for (const table of loaded) {
+          await attachRunPartition(clientRunner(client), table, runId);
+          // Implied by the partition's bound from now on.
+          const part = runPartitionName(table, runId);
+          await client.query(`ALTER TABLE ${ident(part)} DROP CONSTRAINT ${ident(`${part}_run`)}`);
+        }
       });
     },
   };

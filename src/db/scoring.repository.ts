@@ -10,8 +10,9 @@ import type { Evidence } from "../domain/items/evidence.ts";
 import type { RuleSet } from "../domain/scoring/rules.ts";
 import type { IsoDate, SourceId } from "../domain/types.ts";
 import type { Value } from "../domain/validate.ts";
-import { bulkWriter, copyCell, copyOut, integer, ORDERED_READ, textArray } from "./copy.ts";
+import { copyCell, copyOut, integer, ORDERED_READ, textArray } from "./copy.ts";
 import type { Database } from "./database.ts";
+import { runPartitionWriter } from "./run-partition.ts";
 import { beginScoped } from "./scope.ts";
 import { scopedStream } from "./scoped-driver.ts";
 
@@ -378,16 +379,19 @@ export async function saveScoreRun(url: string, run: ScoreRunToStore): Promise<n
     const prefix = `${runId}\t${run.municipalityId}\t`;
     // Straight into the tables when row security allows (db/copy.ts): every line is this
     // municipality's (prefix); score_item has no council-only policy (migration 0040).
-    const bulk = await bulkWriter(client, run.municipalityId, { table: "score_run", id: runId });
-    const copy = (statement: string, lines: Iterable<string>) => bulk.copy(statement, lines);
-    await copy(
+    // score_item and score_result: one fresh table each for this run, indexed after the load
+    // and attached as the run's partitions (db/run-partition.ts, 0067).
+    const parts = await runPartitionWriter(client, run.municipalityId, runId, "score_run");
+    await parts.copy(
+      "score_item",
       "COPY score_item (run_id, municipality_id, person_id, item_id, evidence) FROM STDIN",
       (function* () {
         for (const it of run.items)
           yield `${prefix}${copyCell(it.personId)}\t${copyCell(it.itemId)}\t${copyCell(JSON.stringify(it.evidence))}\n`;
       })(),
     );
-    await copy(
+    await parts.copy(
+      "score_result",
       "COPY score_result (run_id, municipality_id, person_id, type_index, difficulty, applicable, score, threshold, flagged, total_points, excluded_by) FROM STDIN",
       (function* () {
         for (const s of run.results)
@@ -404,6 +408,7 @@ export async function saveScoreRun(url: string, run: ScoreRunToStore): Promise<n
           ].join("\t")}\n`;
       })(),
     );
+    await parts.attach();
     await client.query("COMMIT");
     return runId;
   } catch (e) {

@@ -1,7 +1,7 @@
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "../../test/db.ts";
-import { RUN_PARTITIONED } from "./run-partition.ts";
+import { RUN_PARTITIONS } from "./run-partition.ts";
 import { withDataScope } from "./scope.ts";
 import { FILLED_BY, refreshStatistics } from "./statistics.repository.ts";
 
@@ -22,15 +22,15 @@ async function analyzed(table: string): Promise<boolean> {
 describe("refreshStatistics", () => {
   it("analyzes the tables a stage fills, also from inside a request's data scope", async () => {
     // Tables partitioned per run (0064): two runs' partitions, an older and the newest.
-    for (const table of RUN_PARTITIONED)
+    for (const table of RUN_PARTITIONS.link_run)
       for (const run of [9, 10])
         await sql
           .raw(`CREATE TABLE ${table}_r${run} PARTITION OF ${table} FOR VALUES IN (${run})`)
           .execute(t.db);
-    const partitioned = new Set<string>(RUN_PARTITIONED);
+    const partitioned = new Set<string>(RUN_PARTITIONS.link_run);
     const plain = FILLED_BY.linkage.filter((table) => !partitioned.has(table));
     for (const table of plain) expect(await analyzed(table)).toBe(false);
-    for (const table of RUN_PARTITIONED) expect(await analyzed(`${table}_r10`)).toBe(false);
+    for (const table of RUN_PARTITIONS.link_run) expect(await analyzed(`${table}_r10`)).toBe(false);
     // The run engine calls it inside the run's scope (app role, which may not ANALYZE).
     await withDataScope({ municipalityId: 1, council: true }, () =>
       refreshStatistics(t.db, "linkage"),
@@ -38,7 +38,7 @@ describe("refreshStatistics", () => {
     for (const table of plain) expect(await analyzed(table), table).toBe(true);
     // The run just written (the newest partition, run 10 sorting after run 9 as a number),
     // not every earlier run's partition again.
-    for (const table of RUN_PARTITIONED) {
+    for (const table of RUN_PARTITIONS.link_run) {
       expect(await analyzed(`${table}_r10`), table).toBe(true);
       expect(await analyzed(`${table}_r9`), table).toBe(false);
     }

@@ -1,5 +1,5 @@
 import { type Kysely, sql } from "kysely";
-import { attachRunPartition, RUN_PARTITIONED, type SqlRunner } from "../run-partition.ts";
+import { partitionByRun, type SqlRunner } from "../run-partition.ts";
 import { APP_ROLE } from "../scope.ts";
 
 /**
@@ -69,77 +69,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`GRANT EXECUTE ON FUNCTION mimamori_add_run_partitions(integer) TO ${sql.id(APP_ROLE)}`.execute(
     db,
   );
-  for (const table of RUN_PARTITIONED) {
-    const kind = (
-      await run(`SELECT relkind::text AS kind FROM pg_class WHERE oid = '${table}'::regclass`)
-    )[0]?.kind;
-    if (kind === "p") continue;
-    const old = `${table}_unpartitioned`;
-    await run(`ALTER TABLE ${table} RENAME TO ${old}`);
-    // The owner reads every row while moving them (FORCE would hide them without a scope).
-    await run(`ALTER TABLE ${old} NO FORCE ROW LEVEL SECURITY`);
-    const indexes = (await run(`
-      SELECT i.relname AS name, pg_get_indexdef(x.indexrelid) AS definition, k.contype AS kind,
-             k.conname AS constraint_name, pg_get_constraintdef(k.oid) AS constraint_definition
-      FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid
-      LEFT JOIN pg_constraint k ON k.conindid = x.indexrelid AND k.conrelid = x.indrelid
-      WHERE x.indrelid = '${old}'::regclass ORDER BY i.relname`)) as {
-      name: string;
-      definition: string;
-      kind: string | null;
-      constraint_name: string | null;
-      constraint_definition: string | null;
-    }[];
-    for (const i of indexes) await run(`ALTER INDEX ${i.name} RENAME TO ${i.name}_unpartitioned`);
-    await run(
-      `CREATE TABLE ${table} (LIKE ${old} INCLUDING DEFAULTS INCLUDING CONSTRAINTS) PARTITION BY LIST (run_id)`,
-    );
-    for (const i of indexes) {
-      if (i.constraint_name !== null && (i.kind === "p" || i.kind === "u")) {
-        await run(
-          `ALTER TABLE ${table} ADD CONSTRAINT ${i.constraint_name} ${i.constraint_definition}`,
-        );
-        continue;
-      }
-      const m = /^CREATE (UNIQUE )?INDEX \S+ ON \S+ (USING .*)$/.exec(i.definition);
-      if (!m) throw new Error(`index ${i.name} of ${table}: unexpected definition ${i.definition}`);
-      await run(`CREATE ${m[1] ?? ""}INDEX ${i.name} ON ${table} ${m[2]}`);
-    }
-    const foreignKeys = (await run(`
-      SELECT conname AS name, pg_get_constraintdef(oid) AS definition FROM pg_constraint
-      WHERE conrelid = '${old}'::regclass AND contype = 'f' ORDER BY conname`)) as {
-      name: string;
-      definition: string;
-    }[];
-    for (const f of foreignKeys)
-      await run(`ALTER TABLE ${table} ADD CONSTRAINT ${f.name} ${f.definition}`);
-    const triggers = (await run(`
-      SELECT tgname AS name, pg_get_triggerdef(oid) AS definition FROM pg_trigger
-      WHERE tgrelid = '${old}'::regclass AND NOT tgisinternal ORDER BY tgname`)) as {
-      name: string;
-      definition: string;
-    }[];
-    for (const t of triggers) {
-      await run(`DROP TRIGGER ${t.name} ON ${old}`);
-      await run(
-        t.definition
-          .replace(` ON public.${old} `, ` ON ${table} `)
-          .replace(` ON ${old} `, ` ON ${table} `),
-      );
-    }
-    // The old table's policies, RLS (enabled, forced) and grants.
-    await run(`SELECT mimamori_secure_partition('${old}'::regclass, '${table}'::regclass)`);
-    const runs = (await run(`SELECT DISTINCT run_id FROM ${old} ORDER BY run_id`)) as {
-      run_id: number;
-    }[];
-    for (const { run_id } of runs) {
-      const part = `${table}_r${run_id}`;
-      await run(`CREATE TABLE ${part} (LIKE ${table} INCLUDING DEFAULTS)`);
-      await run(`INSERT INTO ${part} SELECT * FROM ${old} WHERE run_id = ${Number(run_id)}`);
-      await attachRunPartition(run, table, Number(run_id), part);
-    }
-    await run(`DROP TABLE ${old}`);
-  }
+  // This migration's tables, named here: the list in run-partition.ts grows with later ones.
+  for (const table of ["link_person", "person_search_key", "link_record"] as const)
+    await partitionByRun(run, table);
   await sql`
     CREATE OR REPLACE FUNCTION link_run_delete_records() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER SET search_path FROM CURRENT AS $$
