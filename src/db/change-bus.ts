@@ -122,6 +122,8 @@ const WATCHED: readonly { table: string; topic: ChangeTopic; skip?: RegExp }[] =
   { table: "follow_up", topic: "casework" },
   { table: "result_evaluation", topic: "casework" },
   { table: "sheet_request", topic: "casework" },
+  // A grant widens a 支援担当's cached scope (child.repository.ts ReaderSets; 0074).
+  { table: "break_glass", topic: "casework" },
   { table: "notification", topic: "notification" },
   { table: "municipality", topic: "municipality" },
 ];

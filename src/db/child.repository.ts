@@ -19,8 +19,8 @@ import {
 import type { StoredScore } from "../domain/scoring/child-view.ts";
 import { visibleExclusionReasons } from "../domain/scoring/council-exclusions.ts";
 import type { RuleSet } from "../domain/scoring/rules.ts";
-import { feedCacheOf } from "./change-bus.ts";
-import { childAccess } from "./child-access.ts";
+import { changeBusOf, feedCacheOf } from "./change-bus.ts";
+import { casesOfReader, childAccess } from "./child-access.ts";
 import type { Database } from "./database.ts";
 import { purgedData } from "./person-retention.repository.ts";
 import { mixedReviewOrderSql } from "./review-order.ts";
@@ -231,6 +231,52 @@ interface RunHead {
 }
 
 /**
+ * A narrower reader's scope in a run, as sets (issue 11 benchmark: the
+ * 支援担当's one scope statement per request was most of its p95). Two caches,
+ * each cleared by exactly what can change it — here right after the COMMIT,
+ * from another process through NOTIFY (migrations 0071, 0074):
+ *
+ * - the children whose current school / nursery is an affiliation, per
+ *   (municipality, link run, affiliation) and shared by every reader of it:
+ *   they change only with the run's rows (`score_run`, `run_data`;
+ *   `fact_correction` too, to be safe);
+ * - per reader (user id and the whole data scope, so a changed role, council
+ *   flag or affiliation is another key; any app_user change of the user drops
+ *   it too): the children of their cases and follow-ups or of requests to
+ *   their affiliation (`casework`), and their break-the-glass grants with
+ *   each grant's end (`break_glass` writes are `casework` too, 0074), a grant
+ *   counting only until it ends.
+ *
+ * Used only while the LISTEN connection is up (FeedCache); otherwise the
+ * reader gets the one-statement check, read fresh.
+ */
+export interface ReaderSets {
+  /** Children of the reader's cases / follow-ups (支援担当) or of requests to the affiliation (所属). */
+  readonly cases: ReadonlySet<string>;
+  /** Break-the-glass grants in force when read: person → end (ms since the epoch). */
+  readonly grants: ReadonlyMap<string, number>;
+}
+
+function affiliationSetCacheOf(db: Database) {
+  return feedCacheOf<ReadonlySet<string>>(db, "reader-scope-affiliation", {
+    topics: ["score_run", "run_data", "fact_correction"],
+    capacity: 1_000,
+  });
+}
+
+function readerSetCacheOf(db: Database) {
+  return feedCacheOf<ReaderSets>(db, "reader-scope-user", {
+    topics: ["casework", "app_user", "score_run", "run_data", "usage_stop", "fact_correction"],
+    capacity: 5_000,
+  });
+}
+
+/** Both scope caches (tests and the bench read their hit counts). */
+export function readerScopeCaches(db: Database) {
+  return { affiliation: affiliationSetCacheOf(db), reader: readerSetCacheOf(db) };
+}
+
+/**
  * Person ids of link runs under a 利用停止 in force, per municipality and
  * link run: cleared by any change of usage_stop (here or, through NOTIFY,
  * in another process) and of runs; read again per request while the change
@@ -285,6 +331,73 @@ const homeFlaggedFilled = new WeakMap<Database, Set<string>>();
  * services/child.service.ts); `root` is the database the caches belong to.
  */
 export function createChildRepository(db: Database, root: Database = db) {
+  /**
+   * The reader's scope as sets (ReaderSets), from the caches or read: the
+   * affiliation's children with one set-based statement (the same rule as
+   * child-access.ts currentAffiliationIs: each source's newest row of the
+   * person in the run names the place), the cases / requests with the very
+   * predicate the queries use (casesOfReader) over the persons that could
+   * match, and the grants in force with their ends.
+   */
+  async function readerScopeSets(
+    scope: DataScope,
+    linkRunId: number,
+  ): Promise<{ affiliation: ReadonlySet<string> | undefined; reader: ReaderSets } | undefined> {
+    if (scope.children !== "assigned" && scope.children !== "requests") return undefined;
+    const m = scope.municipalityId;
+    const place = scope.children === "assigned" ? scope.affiliation : undefined;
+    const affiliation = place
+      ? await affiliationSetCacheOf(root).get(`${m}:${linkRunId}:${place}`, async () => {
+          const r = await sql<{ person_id: string }>`
+            SELECT cur.person_id FROM (
+              SELECT DISTINCT ON (lr.person_id, lr.source_id) lr.person_id,
+                     CASE lr.source_id WHEN 'gakureibo' THEN ir.data->>'学校名'
+                                       ELSE ir.data->>'施設名' END AS place
+                FROM link_record lr
+                JOIN import_row ir ON ir.municipality_id = lr.municipality_id
+                                  AND ir.snapshot_id = lr.snapshot_id AND ir.row_no = lr.row_no
+               WHERE lr.municipality_id = ${m} AND lr.run_id = ${linkRunId}
+                 AND lr.source_id IN ('gakureibo', 'hoiku_zaiseki')
+               ORDER BY lr.person_id, lr.source_id, ir.as_of DESC NULLS LAST,
+                        lr.snapshot_id DESC, lr.row_no DESC
+            ) cur WHERE cur.place = ${place}`.execute(db);
+          return new Set(r.rows.map((x) => x.person_id));
+        })
+      : undefined;
+    const key = JSON.stringify([
+      m,
+      scope.userId,
+      scope.council,
+      scope.children,
+      scope.affiliation,
+      linkRunId,
+    ]);
+    const reader = await readerSetCacheOf(root).get(
+      key,
+      async () => {
+        const cases = await sql<{ person_id: string }>`
+          SELECT x.person_id FROM (
+            SELECT person_id FROM child_case WHERE municipality_id = ${m}
+            UNION SELECT person_id FROM sheet_request WHERE municipality_id = ${m}
+          ) x WHERE ${casesOfReader(scope, linkRunId, sql`x.person_id`)}`.execute(db);
+        const grants =
+          scope.children === "assigned"
+            ? await sql<{ person_id: string; ends: string }>`
+                SELECT person_id, max((extract(epoch FROM expires_at) * 1000)::bigint)::text AS ends
+                  FROM break_glass
+                 WHERE municipality_id = ${m} AND user_id = ${scope.userId} AND expires_at > now()
+                 GROUP BY person_id`.execute(db)
+            : { rows: [] };
+        return {
+          cases: new Set(cases.rows.map((x) => x.person_id)),
+          grants: new Map(grants.rows.map((x) => [x.person_id, Number(x.ends)])),
+        };
+      },
+      { userId: () => scope.userId },
+    );
+    return { affiliation, reader };
+  }
+
   /**
    * Writes the run's home page order for the reader's kind (member or not)
    * once: the marker row's key serialises concurrent first readers, and a
@@ -543,6 +656,21 @@ export function createChildRepository(db: Database, root: Database = db) {
     ): Promise<Set<string>> {
       if (scope.children === "all") return new Set(personIds);
       if (personIds.length === 0 || scope.children === "none") return new Set();
+      // From the reader's cached scope while the change feed listens (ReaderSets).
+      if (changeBusOf(root).listening) {
+        const sets = await readerScopeSets(scope, run.linkRunId);
+        if (sets) {
+          const now = Date.now();
+          return new Set(
+            personIds.filter(
+              (id) =>
+                sets.affiliation?.has(id) ||
+                sets.reader.cases.has(id) ||
+                (sets.reader.grants.get(id) ?? 0) > now,
+            ),
+          );
+        }
+      }
       const r = await sql<{ person_id: string }>`
         SELECT x.person_id FROM unnest(${[...new Set(personIds)]}::text[]) AS x(person_id)
          WHERE ${childAccess(scope, run.linkRunId, sql`x.person_id`)}`.execute(db);

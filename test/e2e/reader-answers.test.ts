@@ -230,6 +230,8 @@ describe("statements and triggers", () => {
     const tables = r.rows.map((x) => x.table);
     expect(tables).toEqual(
       [
+        // 0074: a grant widens a 支援担当's cached scope (child.repository.ts ReaderSets).
+        "break_glass",
         "case_event",
         "child_case",
         "conference",

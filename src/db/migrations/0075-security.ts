@@ -1,4 +1,5 @@
 import { type Kysely, sql } from "kysely";
+import { notifyBreakGlass } from "./0074-break-glass-notify.ts";
 
 /**
  * Issue 12 (remaining): the municipality's pseudonymisation key (HMAC-SHA-256
@@ -31,6 +32,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`CREATE INDEX break_glass_opened_idx ON break_glass (municipality_id, opened_at DESC)`.execute(
     db,
   );
+  // On a new database 0074 ran before this table existed (its NOTIFY triggers).
+  await notifyBreakGlass(db);
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {

@@ -28,6 +28,7 @@ import * as scorePartitions from "./0067-score-partitions.ts";
 import * as previousLogin from "./0070-previous-login.ts";
 import * as caseworkNotify from "./0071-casework-notify.ts";
 import * as auditDisclosureVerify from "./0073-audit-disclosure-verify.ts";
+import * as breakGlassNotify from "./0074-break-glass-notify.ts";
 import * as security from "./0075-security.ts";
 import * as rights from "./0076-rights.ts";
 import * as maskingRules from "./0077-masking-rules.ts";
@@ -99,6 +100,7 @@ export const migrations: Record<string, Migration> = {
   "0073-audit-disclosure-verify": auditDisclosureVerify,
   "0064-run-partitions": runPartitions,
   "0067-score-partitions": scorePartitions,
+  "0074-break-glass-notify": breakGlassNotify,
   // Stays last: it widens the keys of every municipal table the migrations
   // before it created (issue 12, distribution by municipality_id).
   "0096-distribution-keys": distributionKeys,
