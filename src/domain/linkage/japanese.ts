@@ -158,6 +158,19 @@ interface AnchorValues {
 const LANES = new Int32Array(3);
 const PARTS: (string | null)[] = [];
 
+/** The lanes of hash64Parts(values) into LANES (no closure per call: millions of calls). */
+function hashValues(
+  a: string | null,
+  b: string | null,
+  c: string | null,
+  d: string | null | undefined,
+): void {
+  PARTS.length = 0;
+  PARTS.push(a, b, c);
+  if (d !== undefined) PARTS.push(d);
+  hash64PartsLanes(PARTS, LANES);
+}
+
 /** profileAnchors as (kind and flag, two hash lanes), strongest first, without strings. */
 function anchorsInto(
   backbone: number,
@@ -167,44 +180,40 @@ function anchorsInto(
 ): void {
   const sx = v.sex ?? "";
   let n = 0;
-  const emit = (kind: string) => {
-    sink(anchorHead(kind, backbone), LANES[1] as number, LANES[2] as number);
-    n++;
-  };
-  const parts = (...values: (string | null)[]) => {
-    PARTS.length = 0;
-    for (const x of values) PARTS.push(x);
-    hash64PartsLanes(PARTS, LANES);
-  };
   if (v.residentNo) {
     hash64Lanes(v.residentNo, LANES);
-    emit("r");
+    sink(anchorHead("r", backbone), LANES[1] as number, LANES[2] as number);
+    n++;
   }
   if (v.birthDate) {
     const d = v.birthDate;
     if (v.fullFolded) {
-      parts(v.fullFolded, d, sx);
-      emit("w");
+      hashValues(v.fullFolded, d, sx, undefined);
+      sink(anchorHead("w", backbone), LANES[1] as number, LANES[2] as number);
+      n++;
     }
     if (v.fullReading) {
-      parts(v.fullReading, d, sx);
-      emit("k");
+      hashValues(v.fullReading, d, sx, undefined);
+      sink(anchorHead("k", backbone), LANES[1] as number, LANES[2] as number);
+      n++;
     }
     if (v.place) {
       const given = v.givenReading ?? v.givenFolded;
       if (given) {
-        parts(given, d, sx, v.place);
-        emit("g");
+        hashValues(given, d, sx, v.place);
+        sink(anchorHead("g", backbone), LANES[1] as number, LANES[2] as number);
+        n++;
       }
       if (v.familyFolded) {
-        parts(v.familyFolded, d, sx, v.place);
-        emit("f");
+        hashValues(v.familyFolded, d, sx, v.place);
+        sink(anchorHead("f", backbone), LANES[1] as number, LANES[2] as number);
+        n++;
       }
     }
   }
   if (n === 0) {
     parseHex16(profileKey, LANES);
-    emit("p");
+    sink(anchorHead("p", backbone), LANES[1] as number, LANES[2] as number);
   }
 }
 

@@ -20,26 +20,15 @@ const HEX = Array.from("0123456789abcdef", (c) => c.charCodeAt(0));
  * hashes (profile keys, anchors) for the whole link stage — about 4 times the memory.
  */
 function hex16(h1: number, h2: number): string {
-  const d = (x: number, shift: number) => HEX[(x >>> shift) & 15] as number;
-  return String.fromCharCode(
-    d(h1, 28),
-    d(h1, 24),
-    d(h1, 20),
-    d(h1, 16),
-    d(h1, 12),
-    d(h1, 8),
-    d(h1, 4),
-    d(h1, 0),
-    d(h2, 28),
-    d(h2, 24),
-    d(h2, 20),
-    d(h2, 16),
-    d(h2, 12),
-    d(h2, 8),
-    d(h2, 4),
-    d(h2, 0),
-  );
+  for (let i = 0; i < 8; i++) {
+    HEX16[i] = HEX[(h1 >>> (28 - 4 * i)) & 15] as number;
+    HEX16[8 + i] = HEX[(h2 >>> (28 - 4 * i)) & 15] as number;
+  }
+  return String.fromCharCode.apply(null, HEX16);
 }
+
+/** hex16's char codes (one array reused: no closure or array per call). */
+const HEX16: number[] = new Array(16).fill(0);
 
 const CODES: number[] = [];
 
