@@ -9,7 +9,7 @@ import type { AppDeps, AppEnv } from "./app-env.ts";
 import { sessionMiddleware } from "./auth/middleware.ts";
 import { mapError } from "./errors.ts";
 import { registerApiDocument } from "./openapi/document.ts";
-import { createRouter } from "./openapi/route.ts";
+import { auditRefusal, createRouter } from "./openapi/route.ts";
 import { API_ROUTERS } from "./routes/index.ts";
 
 export interface AppOptions {
@@ -56,9 +56,6 @@ export function createApp(deps: AppDeps, options: AppOptions = {}) {
   });
 
   const api = createRouter().basePath("/api");
-  // Origin check for every state-changing API request (including login, which
-  // has no session yet and so no CSRF token).
-  api.use(sameOriginOnly());
   const smallBodies = bodyLimit({
     maxSize: 1024 * 1024,
     onError: () => {
@@ -72,6 +69,10 @@ export function createApp(deps: AppDeps, options: AppOptions = {}) {
   );
   api.use(noNulCharacters());
   api.use(sessionMiddleware());
+  // Origin check for every state-changing API request (including login, which
+  // has no session yet and so no CSRF token). After the session is known, so
+  // that a signed-in user's refusal is audited.
+  api.use(sameOriginOnly());
   for (const [path, router] of API_ROUTERS) api.route(path, router);
   registerApiDocument(api);
   api.all("*", () => {
@@ -111,6 +112,7 @@ function sameOriginOnly(): MiddlewareHandler<AppEnv> {
     if (method !== "GET" && method !== "HEAD" && method !== "OPTIONS") {
       const origin = c.req.header("origin");
       if (origin !== undefined && origin !== new URL(c.req.url).origin) {
+        if (c.get("session")) await auditRefusal(c, { reason: "cross_site" });
         throw new MimamoriError("forbidden", "別のサイトからの操作は受け付けられません。");
       }
     }

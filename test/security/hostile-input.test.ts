@@ -322,6 +322,19 @@ describe("request forgery and sessions", () => {
       expect(crossSite.status, `${op.method} ${op.path} cross-site`).toBe(403);
     }
     expect(await count("import_snapshot")).toBe(snapshots);
+    // Every refusal of the signed-in user is audited (issue 12: every denial),
+    // with the path and why: one without the token, one from another site.
+    const denied = await t.db
+      .selectFrom("audit_log")
+      .select(["actor", "detail"])
+      .where("action", "=", "authz.denied")
+      .where("actor", "=", "coord.h")
+      .execute();
+    const reasons = (why: string) =>
+      denied.filter((d) => (d.detail as { reason?: string }).reason === why);
+    expect(reasons("csrf").length).toBeGreaterThanOrEqual(changing.length);
+    expect(reasons("cross_site").length).toBeGreaterThanOrEqual(changing.length);
+    expect(((reasons("csrf")[0]?.detail ?? {}) as { route?: string }).route).toMatch(/^\/api\//);
   });
 
   it("never keeps a session id chosen before login (fixation)", async () => {

@@ -9,6 +9,7 @@ import { createUserRepository, type UserRow } from "../../db/user.repository.ts"
 import { MimamoriError } from "../../domain/errors.ts";
 import { type Actor, can, type Permission, scopeOf } from "../../domain/policy/index.ts";
 import type { AppEnv } from "../app-env.ts";
+import { auditRefusal } from "../openapi/route.ts";
 import { hashToken, SESSION_IDLE_MS } from "../services/auth.service.ts";
 
 export const SESSION_COOKIE = "mimamori_session";
@@ -106,6 +107,11 @@ export function sessionMiddleware(): MiddlewareHandler<AppEnv> {
     const session = c.get("session");
     if (session && method !== "GET" && method !== "HEAD" && method !== "OPTIONS") {
       if (c.req.header("x-csrf-token") !== session.csrfToken) {
+        // A refused forgery (or a page left open past a token change) is an
+        // authorization refusal of a known user: audited like the others.
+        await withDataScope(c.get("scope") ?? ACCOUNT_LOOKUP, () =>
+          auditRefusal(c, { reason: "csrf" }),
+        );
         throw new MimamoriError(
           "forbidden",
           "画面の有効期限が切れました。ページを再読み込みしてから、もう一度操作してください。",

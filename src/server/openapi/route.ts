@@ -161,7 +161,12 @@ export async function refuseAsNotFound(
 /** Appends `authz.denied` (who, which route, why, from where) to the audit log. */
 export async function auditRefusal(
   c: Context<AppEnv>,
-  what: { policy?: PolicyName; reason: "permission" | "scope" | "sharing_mode"; target?: string },
+  what: {
+    policy?: PolicyName;
+    /** csrf: a state-changing request without the session's token; cross_site: from another Origin. */
+    reason: "permission" | "scope" | "sharing_mode" | "csrf" | "cross_site";
+    target?: string;
+  },
 ): Promise<void> {
   const session = c.get("session");
   const deps = c.get("deps");
@@ -173,7 +178,8 @@ export async function auditRefusal(
     target: what.target ?? null,
     detail: {
       method: c.req.method,
-      route: c.req.routePath,
+      // A refusal by a middleware (CSRF, Origin) has no route yet: the path asked for.
+      route: c.req.routePath.endsWith("*") ? c.req.path : c.req.routePath,
       policy: what.policy ?? null,
       reason: what.reason,
       from: clientAddress(c),
