@@ -5,8 +5,10 @@
  * row-level security: a non-member of 要対協 gathers no 要対協 fact (those
  * are disclosed, where the law allows, through a council member).
  */
+
 import { sql } from "kysely";
 import { COUNCIL_ONLY_ITEMS, type DataScope } from "../domain/policy/index.ts";
+import { councilAuditRowVisible } from "./audit.repository.ts";
 import { createCorrectionRepository } from "./correction.repository.ts";
 import type { Database } from "./database.ts";
 import { purgedData } from "./person-retention.repository.ts";
@@ -128,9 +130,13 @@ export function createRightsRepository(db: Database) {
              ORDER BY type_index`.execute(db)
           ).rows
         : null;
+      // Who looked at the record, with the audit log's council filter: a
+      // non-member's file must not show a 要対協 registration or a council
+      // case's views (the file promises no 要対協 fact to a non-member).
       const access = await sql<Record<string, unknown>>`
         SELECT at, actor, action, target, purpose FROM audit_log
-         WHERE municipality_id = ${m} AND person_id = ${personId} ORDER BY id`.execute(db);
+         WHERE municipality_id = ${m} AND person_id = ${personId}
+           AND ${councilAuditRowVisible} ORDER BY id`.execute(db);
       const breakGlass = await sql<Record<string, unknown>>`
         SELECT login_name AS "loginName", reason, opened_at AS "openedAt", expires_at AS "expiresAt"
           FROM break_glass WHERE municipality_id = ${m} AND person_id = ${personId} ORDER BY id`.execute(

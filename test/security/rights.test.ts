@@ -284,6 +284,43 @@ describe("訂正", () => {
     const staff = await loginAs(app, t.db, "staff.rights", ["staff"]);
     expect((await staff.request(`/api/rights/${y.person_id}/records`)).status).toBe(403);
   });
+
+  it("開示 lists who looked at the record without 要対協 rows for a non-member", async () => {
+    const person = (
+      await t.db
+        .selectFrom("link_record")
+        .select("person_id")
+        .where("source_id", "=", "jumin")
+        .where("person_id", "is not", null)
+        .executeTakeFirstOrThrow()
+    ).person_id as string;
+    const audit = createAuditRepository(t.db);
+    const row = (action: string, target: string) =>
+      audit.append({
+        municipalityId,
+        actorUserId: null,
+        actor: "kyo",
+        action,
+        target,
+        personId: person,
+      });
+    await row("child.view", `person:${person}`);
+    await row("case.register_council", "case:999999");
+    const accessOf = async (who: Client) =>
+      (
+        await who.json<{ access: { action: string }[] }>(`/api/rights/${person}/disclosure`, {
+          method: "POST",
+          body: { purpose: "開示請求 受付第11号" },
+        })
+      ).body.access.map((a) => a.action);
+    const plain = await loginAs(app, t.db, "coord.plain.d", ["coordinator"]);
+    expect(await accessOf(coordinator)).toEqual(
+      expect.arrayContaining(["child.view", "case.register_council"]),
+    );
+    const outside = await accessOf(plain);
+    expect(outside).toContain("child.view");
+    expect(outside).not.toContain("case.register_council");
+  });
 });
 
 describe("利用停止 across a relink", () => {
