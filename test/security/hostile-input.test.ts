@@ -193,7 +193,16 @@ describe("hostile input", () => {
   it("refuses path traversal in an upload's file name, storing nothing", async () => {
     const owner = await login("owner.h", ownerPassword);
     const before = await count("import_snapshot");
-    for (const name of ["../../etc/passwd", "..\\..\\windows\\win.ini", "/tmp/x.csv"]) {
+    for (const name of [
+      "../../etc/passwd",
+      "..\\..\\windows\\win.ini",
+      "/tmp/x.csv",
+      // Shown as "juminsc v.csv"-like text: a name that reads as another in the history.
+      "jumin\u202Evsc.csv",
+      "jumin\u2066.csv",
+      "a\tb.csv",
+      "..",
+    ]) {
       const res = await owner.send(`/api/imports?fileName=${encodeURIComponent(name)}`, {
         method: "POST",
         body: JUMIN,

@@ -7,6 +7,18 @@ const isoDate = z
   .regex(/^\d{4}-\d{2}-\d{2}$/, "抽出日は YYYY-MM-DD の形式で指定してください。")
   .superRefine(calendarDay);
 
+/** A path separator or a bidirectional formatting mark (LRM, RLM, embeddings, overrides, isolates). */
+const UNSAFE_IN_NAME = /[/\\\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
+
+/** C0 and C1 control characters and DEL (a tab or line break in a name shown in a table). */
+function hasControlCharacter(s: string): boolean {
+  for (const ch of s) {
+    const c = ch.codePointAt(0) as number;
+    if (c < 0x20 || (c >= 0x7f && c <= 0x9f)) return true;
+  }
+  return false;
+}
+
 /** Query of an upload: the file's name, and optionally its as-of date and source. */
 export const uploadQuery = z.object({
   fileName: z
@@ -14,7 +26,14 @@ export const uploadQuery = z.object({
     .trim()
     .min(1, "ファイル名がありません。")
     .max(255, "ファイル名が長すぎます。")
-    .regex(/^[^/\\\0]+$/, "ファイル名に使えない文字が含まれています。"),
+    // No path (/ or \), no control characters, and no bidirectional formatting
+    // marks: "jumin\u202Evsc.csv" would show in the import history and the audit
+    // log as another name than the one stored. A name of dots only is no name.
+    .refine(
+      (s) => !UNSAFE_IN_NAME.test(s) && !hasControlCharacter(s),
+      "ファイル名に使えない文字（/ や \\、制御文字、文字の向きを変える記号）が含まれています。",
+    )
+    .refine((s) => !/^\.+$/.test(s), "ファイル名に使えない文字（. だけの名前）です。"),
   asOf: isoDate.optional(),
   source: z
     .string()
