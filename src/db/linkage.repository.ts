@@ -571,21 +571,31 @@ export function anchorOrder(
   anchors: Iterable<string>,
   keep: (anchor: string) => boolean,
 ): string[][] {
-  const all: string[] = [];
-  for (const a of anchors) if (keep(a)) all.push(a);
+  return anchorGroups(anchors, (a) => a, keep);
+}
+
+/** {@link anchorOrder} over any items that carry an anchor (`anchorOf`): one pass over them. */
+export function anchorGroups<T>(
+  items: Iterable<T>,
+  anchorOf: (item: T) => string,
+  keep: (item: T) => boolean,
+): T[][] {
+  const all: T[] = [];
+  for (const x of items) if (keep(x)) all.push(x);
   // Up to 6 characters as one exact number (< 2^53): each code unit capped at 254, plus one
   // so a shorter anchor sorts first — the strings' order for the ASCII anchors written.
   const width = Math.min(6, 1 + Math.max(0, Math.ceil(Math.log(all.length / 64) / Math.log(16))));
-  const groups = new Map<number, string[]>();
-  for (const a of all) {
+  const groups = new Map<number, T[]>();
+  for (const x of all) {
+    const a = anchorOf(x);
     let k = 0;
     for (let i = 0; i < width; i++)
       k = k * 256 + (i < a.length ? Math.min(a.charCodeAt(i), 254) + 1 : 0);
     const g = groups.get(k);
-    if (g === undefined) groups.set(k, [a]);
-    else g.push(a);
+    if (g === undefined) groups.set(k, [x]);
+    else g.push(x);
   }
-  return [...groups.keys()].sort((x, y) => x - y).map((k) => groups.get(k) as string[]);
+  return [...groups.keys()].sort((x, y) => x - y).map((k) => groups.get(k) as T[]);
 }
 
 /** Writes a whole run in one transaction on its own connection; returns the run id. */
@@ -719,22 +729,27 @@ export async function saveLinkRun(url: string, run: RunToStore): Promise<number>
       // then filled one small key range at a time instead of at random leaf pages — at metro
       // (millions of anchors, an index many times shared_buffers) a random order evicts and
       // rewrites a leaf page for nearly every row.
-      const fresh = anchorOrder(run.assignment.updates.keys(), (a) => !previous.has(a));
+      // One pass over the assignment (a metro run's millions of anchors, each string made as
+      // it is read): new anchors kept with their person, changed ones set aside.
+      const changed: string[] = [];
+      const fresh = anchorGroups(
+        run.assignment.updates.entries(),
+        ([anchor]) => anchor,
+        ([anchor, person]) => {
+          const before = previous.get(anchor);
+          if (before === undefined) return true;
+          if (before !== person) changed.push(`${copyCell(anchor)}\t${copyCell(person)}\n`);
+          return false;
+        },
+      );
       await bulk.copy(
         "COPY link_identity (run_id, municipality_id, anchor, person_id) FROM STDIN",
         (function* () {
           for (const bucket of fresh)
-            for (const anchor of bucket)
-              yield `${prefix}${copyCell(anchor)}\t${copyCell(run.assignment.updates.get(anchor) as string)}\n`;
+            for (const [anchor, person] of bucket)
+              yield `${prefix}${copyCell(anchor)}\t${copyCell(person)}\n`;
         })(),
       );
-      const changed = (function* () {
-        for (const [anchor, person] of run.assignment.updates) {
-          const before = previous.get(anchor);
-          if (before !== undefined && before !== person)
-            yield `${copyCell(anchor)}\t${copyCell(person)}\n`;
-        }
-      })();
       await client.query(
         "CREATE TEMP TABLE link_identity_changed (anchor text, person_id text) ON COMMIT DROP",
       );
