@@ -166,7 +166,8 @@ const DIRECT_LIST_ACTIONS = ["household.view", "rights.disclosure"] as const;
  * flagged and filtered with B01/B02 and council cases, so "child X was on a
  * member's page" can reveal a council fact: such rows are linked to the child
  * (per-person report) and show their `persons`/`cases` (the row's detail) to
- * member auditors only, like a member's export (DisclosedSummary.council).
+ * member auditors only, like a member's export (DisclosedSummary.council);
+ * a non-member reads only how such a list was asked for (LIST_DETAIL_SHOWN).
  * The row itself (who, when, filter) stays visible under the council filter.
  * A writer that knows better sets `detail.council` itself.
  */
@@ -187,11 +188,33 @@ const listedPersonsVisible = sql<boolean>`(mimamori_scope_council()
   OR audit_log.action IN (${sql.join(DIRECT_LIST_ACTIONS)})
   OR coalesce(audit_log.detail->>'council', 'true') = 'false')`;
 
-/** The row's detail as the reader may see it: a member's list loses its persons and cases for a non-member. */
+/**
+ * What of a member's list row a non-member may read: how the list was asked
+ * for, never what it held — the children, cases, and the counts (a member's
+ * total of flagged children counts B01/B02 too).
+ */
+const LIST_DETAIL_SHOWN = [
+  "filter",
+  "sort",
+  "households",
+  "offset",
+  "view",
+  "kind",
+  "month",
+  "difficulty",
+  "direction",
+  "version",
+  "council",
+];
+
+/** The row's detail as the reader may see it: a member's list keeps only LIST_DETAIL_SHOWN for a non-member. */
 const detailForReader = sql<unknown>`CASE
   WHEN NOT (audit_log.detail ?| array['persons', 'cases']) OR ${listedPersonsVisible}
     THEN audit_log.detail
-  ELSE (audit_log.detail - 'persons' - 'cases') || '{"personsHidden": true}'::jsonb END`;
+  ELSE coalesce((SELECT jsonb_object_agg(e.key, e.value)
+                   FROM jsonb_each(audit_log.detail) AS e
+                  WHERE e.key = ANY(${LIST_DETAIL_SHOWN}::text[])), '{}'::jsonb)
+       || '{"personsHidden": true}'::jsonb END`;
 
 /** The columns of a read of the log; `detail` as the reader may see it. */
 const recordColumns = [

@@ -322,7 +322,7 @@ describe("per-person and per-user reports (issue 12)", () => {
           actor,
           action,
           target: "score_run:1",
-          detail: { shown: 2, persons: ["P00000091", "P00000092"], cases: [7] },
+          detail: { sort: "priority", shown: 2, persons: ["P00000091", "P00000092"], cases: [7] },
         }),
       );
     await listIn(true, "tanto-kyo", memberId, "children.list");
@@ -373,7 +373,12 @@ describe("per-person and per-user reports (issue 12)", () => {
     const memberList = (await report(member, "listed")).find((i) => i.action === "children.list");
     const asOutsider = await auditor.json<AuditDetail>(`/api/audit/${memberList?.id}`);
     expect(asOutsider.status).toBe(200);
-    expect(asOutsider.body.detail).toEqual({ shown: 2, council: true, personsHidden: true });
+    // How it was asked for stays; what it held (children, cases, counts) goes.
+    expect(asOutsider.body.detail).toEqual({
+      sort: "priority",
+      council: true,
+      personsHidden: true,
+    });
     const asMember = await member.json<AuditDetail>(`/api/audit/${memberList?.id}`);
     expect(asMember.body.detail).toMatchObject({ persons: ["P00000091", "P00000092"], cases: [7] });
     const plainList = (await report(auditor, "listed"))[0]?.id;

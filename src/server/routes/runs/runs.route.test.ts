@@ -443,6 +443,8 @@ describe("CSV export", () => {
     );
     expect(detail.status).toBe(200);
     expect(detail.body.detail).not.toHaveProperty("persons");
+    expect(detail.body.detail).not.toHaveProperty("total");
+    expect(detail.body.detail).toMatchObject({ sort: "priority", personsHidden: true });
     expect(JSON.stringify(detail.body.detail)).not.toContain(child);
   });
 
