@@ -169,11 +169,18 @@ describe("openTable: .xlsx", () => {
     expect(text.replace(/Excel|xlsx|CSV/g, "")).not.toMatch(/[A-Za-z]{4,}/);
   });
 
+  it("a text cell whose shared string is missing fails the file instead of reading [object Object]", async () => {
+    const { cellText } = await import("./xlsx.ts");
+    expect(() => cellText({ sharedString: 0 })).toThrow();
+    expect(cellText({ richText: [{ text: "見守" }] })).toBe("見守");
+  });
+
   it.each([
     ["FILE_ENDED", "途中で切れています"],
     ["2:65480: documents may contain only one root.", "シートの中身（XML）が壊れています"],
     ["invalid signature: 0x6f6c6c65", "zip"],
     ["Cannot read properties of undefined (reading 'sheets')", "必要な部分"],
+    ["shared string missing", "共有文字列"],
   ])("xlsxProblem(%s) says it in Japanese", (message, expected) => {
     expect(xlsxProblem(new Error(message))).toContain(expected);
   });

@@ -35,6 +35,11 @@ export function cellText(v: unknown): string {
     if ("formula" in o || "sharedFormula" in o) return "";
     if ("text" in o) return cellText(o.text);
     if ("error" in o) return String(o.error);
+    // A text cell pointing into the shared-strings part the workbook lacks (or
+    // that came after the sheet): the text is not there to read. Read on, every
+    // such cell became "[object Object]" and the file failed as having none of
+    // the source's columns.
+    if ("sharedString" in o) throw new Error("shared string missing");
   }
   return String(v);
 }
@@ -54,6 +59,8 @@ export function xlsxProblem(e: unknown): string {
     return "シートの中身（XML）が壊れています。";
   if (/signature|zip|central directory|inflate|deflate|header/i.test(m))
     return "Excel（.xlsx）の形式（zip）として壊れています。";
+  if (/shared string/i.test(m))
+    return "文字の入ったセルの中身（共有文字列 sharedStrings.xml）がファイルにありません。";
   return "Excel で保存された .xlsx ファイルではないか、必要な部分（ブックやシートの定義）が欠けています。";
 }
 
