@@ -256,6 +256,15 @@ export const JAPANESE_SETTINGS: LinkageSettings = {
       masks: [...DOB_MASK, "family_name", "given_name"],
       maxBlockSize: MAX_BLOCK,
     },
+    // A school's rows typed before a surname change with a slipped birth date (秋元楓雅
+    // 2014-07-23 at school, 大田　楓雅 2014-07-22 in 住基 and 学齢簿): no rule above pairs them.
+    // Per school, so blocks stay small.
+    {
+      name: "名の読み+学校+生年",
+      columns: ["givenReading", "school", "birthYear"],
+      masks: ["given_name", "school"],
+      maxBlockSize: MAX_BLOCK,
+    },
   ],
   deterministicRules: [
     { name: "宛名番号", columns: ["residentNo"] },
