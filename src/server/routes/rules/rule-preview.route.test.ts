@@ -13,6 +13,7 @@ import { createTestDatabase, type TestDatabase } from "../../../../test/db.ts";
 import { type Client, createTestApp, loginAs } from "../../../../test/http.ts";
 import { type ScoredVillage, scoredVillage } from "../../../../test/workflow.ts";
 import { createAuditRepository } from "../../../db/audit.repository.ts";
+import { withDataScope } from "../../../db/scope.ts";
 import { createScoringRepository, type StoredResult } from "../../../db/scoring.repository.ts";
 import { applyRulePatch, type RulePatch } from "../../../domain/scoring/rule-edit.ts";
 import { DEFAULT_RULE_SET, type RuleSet } from "../../../domain/scoring/rules.ts";
@@ -196,11 +197,14 @@ describe("POST /api/rules/preview/moves", () => {
       method: "POST",
       body: { patch: PATCH, difficulty: "poverty", direction: "entering", limit: 3 },
     });
-    const rows = await createAuditRepository(t.db).list({
-      municipalityId,
-      limit: 5,
-      action: "rules.preview_moves",
-    });
+    // Read as a member auditor: a member's list row names its children to members only.
+    const rows = await withDataScope({ municipalityId, council: true }, () =>
+      createAuditRepository(t.db).list({
+        municipalityId,
+        limit: 5,
+        action: "rules.preview_moves",
+      }),
+    );
     const last = rows[0];
     expect(last?.target).toBe(`score_run:${village.runId}`);
     const detail = last?.detail as { persons: string[]; difficulty: string; version: string };
