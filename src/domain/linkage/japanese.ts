@@ -298,6 +298,9 @@ function memo<T>(f: (s: string) => T): (s: string) => T {
  */
 const NAME_PART_SEPARATOR = /[・･]/g;
 
+/** Memoised name and kana parsers (one pair shared by familiesOf and the normaliser). */
+type NameParsers = ReturnType<typeof nameParsers>;
+
 function nameParsers(gaiji: GaijiTable) {
   const name = memo((s) => parseName(s.replace(NAME_PART_SEPARATOR, " "), gaiji));
   const kana = memo((s) => parseName(normaliseKana(s).replace(NAME_PART_SEPARATOR, " ")));
@@ -315,8 +318,8 @@ function nameParsers(gaiji: GaijiTable) {
 export function familiesOf(
   records: RecordList<Pick<LinkRecord, "name" | "nameKana">>,
   options: NormaliseOptions = {},
+  parse: NameParsers = nameParsers(options.gaiji ?? EMPTY_GAIJI),
 ): { families: string[]; familyKana: string[] } {
-  const parse = nameParsers(options.gaiji ?? EMPTY_GAIJI);
   const families = new Set<string>();
   const familyKana = new Set<string>();
   for (let i = 0; i < records.length; i++) {
@@ -354,10 +357,9 @@ export function createNormaliser(
   families: ReadonlySet<string>,
   familyKana: ReadonlySet<string>,
   options: NormaliseOptions = {},
+  parse: NameParsers = nameParsers(options.gaiji ?? EMPTY_GAIJI),
 ): (r: LinkRecord) => NormalisedRecord {
-  const gaiji = options.gaiji ?? EMPTY_GAIJI;
   const backboneSources = new Set(options.backboneSources ?? ["jumin"]);
-  const parse = nameParsers(gaiji);
   const fold = memo(foldName);
   const reading = memo(readingKey);
   const addressOf = memo(addressKey);
@@ -507,8 +509,10 @@ export function prepareProfiles(
   records: RecordList,
   options: NormaliseOptions = {},
 ): PreparedProfiles {
-  const f = familiesOf(records, options);
-  const normalise = createNormaliser(new Set(f.families), new Set(f.familyKana), options);
+  // One memo of parsed names for both passes: each distinct name is parsed once, not twice.
+  const parse = nameParsers(options.gaiji ?? EMPTY_GAIJI);
+  const f = familiesOf(records, options, parse);
+  const normalise = createNormaliser(new Set(f.families), new Set(f.familyKana), options, parse);
   const builder = createProfileBuilder(records.length, options);
   for (let idx = 0; idx < records.length; idx++) {
     const r = records.at(idx) as LinkRecord;
