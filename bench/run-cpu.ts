@@ -60,7 +60,9 @@ const data = positional[0];
 const outFile = positional[1];
 if (!data) throw new Error("usage: bench/run-cpu.ts DIR [OUT.json] [--compare BEFORE.json]");
 
-const dir = mkdtempSync(join(tmpdir(), "mimamori-run-cpu-"));
+// MIMAMORI_RUN_CPU_KEEP=DIR keeps the database there (a home reused by later hand checks).
+const keep = process.env.MIMAMORI_RUN_CPU_KEEP;
+const dir = keep ?? mkdtempSync(join(tmpdir(), "mimamori-run-cpu-"));
 const opened = await openDatabase({ home: join(dir, "home"), databaseUrl: undefined });
 const rows: string[][] = [];
 const digests: Record<string, string> = {};
@@ -163,7 +165,7 @@ try {
   });
 } finally {
   await opened.close();
-  rmSync(dir, { recursive: true, force: true });
+  if (keep === undefined) rmSync(dir, { recursive: true, force: true });
 }
 process.stdout.write(
   `| step | Node CPU s | PostgreSQL CPU s | wall s | peak RSS MiB | load |\n|---|---:|---:|---:|---:|---:|\n${rows

@@ -71,8 +71,28 @@ export function copyField(s: string): string | null {
 }
 
 /**
+ * A function returning one flat copy of each distinct text it is given. A field
+ * {@link copyOut} yields is a slice of the chunk it arrived in (V8 keeps a slice of 13
+ * characters or more as a view of its parent string), so a field kept for the rest of a
+ * run would keep its whole chunk alive — every chunk, when each row keeps one (source
+ * ids, file names). Repeated values kept through this are held once, and flat.
+ */
+export function interner(): (s: string) => string {
+  const seen = new Map<string, string>();
+  return (s) => {
+    let v = seen.get(s);
+    if (v === undefined) {
+      v = JSON.parse(JSON.stringify(s)) as string;
+      seen.set(v, v);
+    }
+    return v;
+  };
+}
+
+/**
  * The rows of `statement` (`COPY (SELECT …) TO STDOUT`, text format) on `client`, as
- * arrays of fields ({@link copyField}), a batch per chunk the server sends (issue 15:
+ * arrays of fields ({@link copyField}; slices of the chunk: see {@link interner} before
+ * keeping one), a batch per chunk the server sends (issue 15:
  * the monthly run's reads). Against paged SELECTs: one statement, no per-row result
  * objects, one UTF-8 decode per chunk, and rows are handed on as they arrive, so
  * nothing but the caller's own state outlives a chunk. The caller checks the

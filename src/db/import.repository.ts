@@ -9,7 +9,7 @@ import pg from "pg";
 import { isCouncilOnlySource } from "../domain/policy/index.ts";
 import type { IsoDate, SourceId } from "../domain/types.ts";
 import type { RowError, Value } from "../domain/validate.ts";
-import { bulkWriter, copyOut, copyText, integer, ORDERED_READ } from "./copy.ts";
+import { bulkWriter, copyOut, copyText, integer, interner, ORDERED_READ } from "./copy.ts";
 import type { Database } from "./database.ts";
 import { beginScoped } from "./scope.ts";
 import { scopedStream } from "./scoped-driver.ts";
@@ -255,6 +255,7 @@ export function createImportRepository(db: Database) {
     ): AsyncGenerator<StoredValues[]> {
       const mid = integer(municipalityId);
       const snapshot = integer(snapshotId);
+      const intern = interner();
       yield* scopedStream(db, async function* (client) {
         await client.query(ORDERED_READ);
         const statement = `COPY (
@@ -265,7 +266,7 @@ export function createImportRepository(db: Database) {
           yield batch.map((f) => ({
             snapshotId,
             rowNo: Number(f[0]),
-            asOf: f[1] as IsoDate,
+            asOf: intern(f[1] as string) as IsoDate,
             data: JSON.parse(f[2] as string) as Record<string, Value>,
           }));
       });

@@ -71,18 +71,22 @@ function nodes(plan: Record<string, unknown>): Record<string, unknown>[] {
 }
 
 /**
- * The plan of scoring's read (scoring.repository.ts streamLinkedRows: every row of link run
- * `runId`, link_record joined to import_row, in one COPY) under the settings its transaction
- * uses.
+ * The plan of scoring's read (scoring.repository.ts streamLinkedRows: the rows of one
+ * snapshot of link run `runId`, link_record joined to import_row, one COPY per snapshot) for
+ * the run's largest snapshot, under the settings its transaction uses.
  */
 async function scoringReadPlan(runId: number): Promise<Record<string, unknown>[]> {
+  const s = await sql<{ snapshot_id: number }>`
+    SELECT snapshot_id FROM link_record WHERE run_id = ${runId}
+    GROUP BY snapshot_id ORDER BY count(*) DESC LIMIT 1`.execute(t.db);
+  const snapshot = s.rows[0]?.snapshot_id as number;
   const client = new pg.Client({ connectionString: t.url });
   await client.connect();
   try {
     await client.query("BEGIN");
     await client.query(ORDERED_READ);
     const r = await client.query<{ "QUERY PLAN": Record<string, unknown>[] }>(
-      `EXPLAIN (FORMAT JSON) ${linkedRowsQuery(municipalityId, runId)}`,
+      `EXPLAIN (FORMAT JSON) ${linkedRowsQuery(municipalityId, runId, snapshot)}`,
     );
     await client.query("ROLLBACK");
     const explained = r.rows[0]?.["QUERY PLAN"] ?? [];

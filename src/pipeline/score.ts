@@ -17,6 +17,7 @@ import {
   createScoringRepository,
   type ItemToStore,
   type LinkedStoredRow,
+  type PersonFactsRow,
   type ResultToStore,
   type StoredRuleVersion,
   saveScoreRun,
@@ -225,7 +226,8 @@ export async function readPopulation(
   // 利用停止 (db/rights.repository.ts): stopped persons and their rows are left out of the run;
   // a stop matches the person id or any 宛名番号 it recorded (it survives a relink).
   const stops = await createRightsRepository(db).stoppedKeys(mid);
-  const linked = await linkage.listPersons(mid, linkRunId);
+  const linked: PersonFactsRow[] = [];
+  for await (const batch of scoring.streamPersonFacts(mid, linkRunId)) linked.push(...batch);
   const stopped = new Set(
     linked
       .filter(
