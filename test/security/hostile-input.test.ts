@@ -541,6 +541,17 @@ describe("malformed requests answer in Japanese", () => {
         /件数は [01] から \d+ までの整数で指定してください/,
       );
     }
+    // Decimal bounds too: a score bound of 0x10 was read as 16, an empty one as 0.
+    for (const q of ["scoreMin=0x10", "scoreMin=", "ageMax=1e1", "scoreMax=Infinity"]) {
+      const s = await coord.send(`/api/runs/latest/children?${q}`);
+      expect(s.status, q).toBe(400);
+      expect(JSON.stringify(await errorOf(s)), q).toMatch(/の数値で指定してください/);
+    }
+    for (const q of ["minProbability=0x1", "maxProbability="]) {
+      const s = await coord.send(`/api/linkage/queue?${q}`);
+      expect(s.status, q).toBe(400);
+      expect(JSON.stringify(await errorOf(s)), q).toContain("確率は 0 から 1 の間の数値");
+    }
   });
 
   it("a date that is not on the calendar (2026-02-30): 400 in Japanese, not a 500", async () => {

@@ -42,3 +42,19 @@ export function pageOffset(max: number) {
     .transform((n) => n ?? 0)
     .openapi({ default: 0 });
 }
+
+const DECIMAL = /^-?[0-9]{1,7}(\.[0-9]{1,6})?$/;
+
+/**
+ * A decimal number (a score bound, an age, a probability) read from text: digits
+ * with an optional sign and point, as a form writes it ("1.5", "-2", "0.75").
+ * `z.coerce.number()` also read "0x10" as 16 and an empty value as 0.
+ */
+export function decimalNumber(message: string, min: number, max: number) {
+  return z
+    .string({ error: message })
+    .regex(DECIMAL, message)
+    .transform((s) => Number(s))
+    .pipe(z.number().min(min, message).max(max, message))
+    .openapi({ type: "number", minimum: min, maximum: max });
+}

@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { identityRow } from "../../openapi/identity.ts";
-import { pageSize, wholeNumber } from "../../openapi/whole-number.ts";
+import { decimalNumber, pageSize, wholeNumber } from "../../openapi/whole-number.ts";
 
 export const reviewsQuery = z.object({
   limit: pageSize(500, 100).openapi({ description: "件数（最大 500）" }),
@@ -75,16 +75,8 @@ export const queueQuery = z.object({
     .regex(/^[a-z0-9_]{1,40}$/, "データ源の指定が正しくありません。")
     .optional(),
   school: z.string().min(1).max(100, "学校名は 100 文字以内で指定してください。").optional(),
-  minProbability: z.coerce
-    .number()
-    .min(0, "確率は 0 から 1 の間で指定してください。")
-    .max(1, "確率は 0 から 1 の間で指定してください。")
-    .optional(),
-  maxProbability: z.coerce
-    .number()
-    .min(0, "確率は 0 から 1 の間で指定してください。")
-    .max(1, "確率は 0 から 1 の間で指定してください。")
-    .optional(),
+  minProbability: decimalNumber("確率は 0 から 1 の間の数値で指定してください。", 0, 1).optional(),
+  maxProbability: decimalNumber("確率は 0 から 1 の間の数値で指定してください。", 0, 1).optional(),
   status: z
     .enum(["pending", "decided", "all"], {
       error: "状態は pending / decided / all から選んでください。",

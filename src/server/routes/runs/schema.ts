@@ -2,7 +2,7 @@ import { z } from "@hono/zod-openapi";
 import { MAX_LIST_PAGE, MAX_MATRIX_ROWS } from "../../../db/run-view.repository.ts";
 import { DIFFICULTY_IDS } from "../../../domain/scoring/difficulties.ts";
 import { identity } from "../../openapi/identity.ts";
-import { pageOffset, pageSize } from "../../openapi/whole-number.ts";
+import { decimalNumber, pageOffset, pageSize } from "../../openapi/whole-number.ts";
 
 export const runParam = z.object({
   runId: z
@@ -12,11 +12,11 @@ export const runParam = z.object({
 });
 
 const optionalNumber = (label: string, min: number, max: number) =>
-  z.coerce
-    .number({ error: `${label}は数値で指定してください。` })
-    .min(min, `${label}は ${min} 以上で指定してください。`)
-    .max(max, `${label}は ${max} 以下で指定してください。`)
-    .optional();
+  decimalNumber(
+    `${label}は ${min} から ${max} までの数値で指定してください。`,
+    min,
+    max,
+  ).optional();
 
 const triState = z.enum(["yes", "no"]).optional();
 
