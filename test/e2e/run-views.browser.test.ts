@@ -260,6 +260,25 @@ describe.skipIf(!hasBrowser)("ダッシュボード・判定一覧・ルール�
     expect(seen).toEqual({ short: "", outsideForm: false, clipped: [], covered: [] });
   });
 
+  it("判定一覧's number boxes read full-width digits (１．５) and refuse what is not a number in Japanese, instead of dropping the filter", async () => {
+    const { page, server } = f;
+    await page.goto(`${server.url}/results?type=abuse`);
+    await page.getByTestId("results-table").waitFor();
+    await page.getByLabel("点数（下限）").fill("１．５");
+    expect(await page.getByLabel("点数（下限）").inputValue()).toBe("1.5");
+    await page.getByRole("button", { name: "絞り込む" }).click();
+    await page.waitForURL(/scoreMin=1\.5/);
+    await page.getByLabel("年齢（上限）").fill("十二");
+    await page.getByRole("button", { name: "絞り込む" }).click();
+    const alert = page.getByTestId("filter-number-errors");
+    await alert.waitFor();
+    expect(await alert.textContent()).toContain(
+      "年齢（上限）は半角の数字で入力してください（「十二」）",
+    );
+    expect(page.url()).not.toContain("ageMax");
+    expect(await page.getByLabel("年齢（上限）").getAttribute("aria-invalid")).toBe("true");
+  });
+
   it("判定一覧 with 点数の下限 above the 上限 says so instead of listing nobody", async () => {
     const { page, server } = f;
     await page.goto(`${server.url}/results?type=abuse&scoreMin=5&scoreMax=2`);

@@ -7,6 +7,16 @@ import type { ResultsSearch } from "./search.ts";
 const facet = (values: readonly { value: string; n: number }[] | undefined): [string, string][] =>
   (values ?? []).map((a) => [a.value, `${a.value}（${a.n}）`]);
 
+/** The filter's number fields and their names (for the message of a wrong one). */
+const NUMBER_FIELDS = [
+  ["scoreMin", "点数（下限）"],
+  ["scoreMax", "点数（上限）"],
+  ["ageMin", "年齢（下限）"],
+  ["ageMax", "年齢（上限）"],
+] as const satisfies readonly (readonly [keyof ResultsSearch, string])[];
+/** What the API reads as a number of these fields: digits, optionally a decimal part. */
+const NUMBER = /^\d+(\.\d+)?$/;
+
 /** The filter of 判定一覧 / ルール詳細: edits a draft, applies it to the URL on 絞り込む. */
 export function FilterForm({
   search,
@@ -19,10 +29,19 @@ export function FilterForm({
 }) {
   const navigate = useNavigate();
   const [draft, setDraft] = useState<ResultsSearch>(search);
+  const [numberErrors, setNumberErrors] = useState<string[]>([]);
   const set = (k: keyof ResultsSearch, v: string) =>
     setDraft((d) => ({ ...d, [k]: v === "" ? undefined : v }));
   function submit(e: FormEvent) {
     e.preventDefault();
+    // A number the list cannot use is said, not dropped: the URL's schema would
+    // otherwise read 「abc」 as no filter and list everyone without a word.
+    const wrong = NUMBER_FIELDS.filter(([k]) => {
+      const v = draft[k];
+      return v !== undefined && !NUMBER.test(String(v));
+    }).map(([k, label]) => `${label}は半角の数字で入力してください（「${draft[k]}」）。例: 1.5`);
+    setNumberErrors(wrong);
+    if (wrong.length > 0) return;
     void navigate({ to, search: { ...draft, page: undefined } });
   }
   const types = data?.run.difficulties ?? [];
@@ -33,7 +52,9 @@ export function FilterForm({
       <input
         inputMode={inputMode}
         value={draft[k] ?? ""}
-        onChange={(e) => set(k, e.target.value)}
+        aria-invalid={numberErrors.some((m) => m.startsWith(label)) || undefined}
+        // 全角の数字（１．５）は半角として受け取る: the way people type in Japanese IMEs.
+        onChange={(e) => set(k, e.target.value.normalize("NFKC").trim())}
       />
     </label>
   );
@@ -122,6 +143,13 @@ export function FilterForm({
           </>
         )}
       </div>
+      {numberErrors.length > 0 && (
+        <div role="alert" className="alert alert-error" data-testid="filter-number-errors">
+          {numberErrors.map((m) => (
+            <p key={m}>{m}</p>
+          ))}
+        </div>
+      )}
       <div className="actions">
         <button type="submit" className="button button-primary">
           絞り込む
