@@ -37,7 +37,9 @@ export type FillingStage = keyof typeof FILLED_BY;
  * Runs ANALYZE on the tables `stage` fills. A table partitioned per run (0064) is not
  * analyzed whole — that would sample every earlier run's partition again each month — but
  * its newest partition (the run just written) and, on PostgreSQL 18 and later, the parent
- * alone (`ANALYZE ONLY`: its own sample, for queries that span runs).
+ * alone (`ANALYZE ONLY`: its own sample). The parent's statistics are what the planner uses
+ * for a query that names the parent — every query does — so they are never left out: before
+ * PostgreSQL 18 the whole table is analyzed.
  */
 export async function refreshStatistics(db: Database, stage: FillingStage): Promise<void> {
   await runAsOwner(async () => {
@@ -56,7 +58,11 @@ export async function refreshStatistics(db: Database, stage: FillingStage): Prom
     const targets = tables.flatMap((t) => {
       const p = byParent.get(t);
       if (p === undefined) return [t];
-      return [...(p.only ? [`ONLY ${t}`] : []), ...(p.newest === null ? [] : [`"${p.newest}"`])];
+      // Before PostgreSQL 18 a parent's own statistics come only with all its partitions'
+      // (autovacuum never analyzes a parent, and without them the planner guesses 200
+      // persons per run: migration 0068): the whole table, then.
+      if (!p.only) return [t];
+      return [`ONLY ${t}`, ...(p.newest === null ? [] : [`"${p.newest}"`])];
     });
     // Table names come from the constant above and the catalog, never from input.
     if (targets.length > 0) await sql.raw(`ANALYZE ${targets.join(", ")}`).execute(db);
