@@ -21,6 +21,7 @@ import { refreshStatistics } from "../src/db/statistics.repository.ts";
 import type { IsoDate } from "../src/domain/types.ts";
 import { importFiles, listImportFiles } from "../src/pipeline/import.ts";
 import { runLinkage } from "../src/pipeline/linkage.ts";
+import { releaseStageMemory } from "../src/pipeline/release-memory.ts";
 import { scoreRun } from "../src/pipeline/score.ts";
 
 const AS_OF = "2025-04-01" as IsoDate;
@@ -121,6 +122,7 @@ export default async function bench(): Promise<string> {
             const a2 = performance.now();
             marks.push(maxRss());
             await refreshStatistics(opened.db, "linkage");
+            releaseStageMemory();
             const t2 = performance.now();
             const scored = await scoreRun(opened, { municipalityId, actor, clock });
             const a3 = performance.now();

@@ -24,6 +24,7 @@ import { refreshStatistics } from "../db/statistics.repository.ts";
 import { isMimamoriError, MimamoriError } from "../domain/errors.ts";
 import type { IsoDate } from "../domain/types.ts";
 import { type LinkageRunReport, type LinkageTarget, runLinkage } from "./linkage.ts";
+import { releaseStageMemory } from "./release-memory.ts";
 import { type ScoreRunSummary, scoreRun } from "./score.ts";
 import { RUN_STAGE_NAMES, type RunStage, type StageReporter } from "./stages.ts";
 
@@ -192,6 +193,8 @@ async function execute(
     asOf = linked.asOf;
     linkRunId = linked.runId;
     await refreshStatistics(target.db, "linkage");
+    // The link stage's structures are garbage now: give them back before scoring reads.
+    releaseStageMemory();
     const scored = await scoreRun(target, {
       municipalityId: mid,
       asOf: linked.asOf,
