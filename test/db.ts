@@ -3,10 +3,13 @@
  * (test/global-setup.ts). Call in beforeAll; call `drop` in afterAll.
  */
 import { randomBytes } from "node:crypto";
+import { Migrator } from "kysely";
 import pg from "pg";
 import { inject } from "vitest";
 import { createKysely, type Database, migrateToLatest } from "../src/db/database.ts";
 import { loginRoleName, prepareAppLogin } from "../src/db/login-role.ts";
+import { migrations } from "../src/db/migrations/index.ts";
+import { applyRowSecurity } from "../src/db/row-security.ts";
 import { allowUnscopedAsOwnerForTests } from "../src/db/scope.ts";
 
 // Test set-up and direct repository calls run outside any data scope; they run
@@ -78,4 +81,23 @@ async function adminQuery(url: string, text: string): Promise<void> {
   } finally {
     await client.end();
   }
+}
+
+/**
+ * Migrates `db` to the migration just before `name` (in name order, as a new
+ * database runs them) and applies row security: a database as it was before
+ * `name`, for a test that then writes old-schema rows and runs the rest.
+ */
+export async function migrateToJustBefore(db: Database, name: string): Promise<void> {
+  const previous = Object.keys(migrations)
+    .sort()
+    .filter((n) => n < name)
+    .at(-1) as string;
+  const { error } = await new Migrator({
+    db,
+    provider: { getMigrations: async () => migrations },
+    allowUnorderedMigrations: true,
+  }).migrateTo(previous);
+  if (error) throw error;
+  await applyRowSecurity(db);
 }

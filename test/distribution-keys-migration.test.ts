@@ -9,19 +9,17 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Migrator, sql } from "kysely";
+import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { migrateToLatest } from "../src/db/database.ts";
-import { migrations } from "../src/db/migrations/index.ts";
 import { createMunicipalityRepository } from "../src/db/municipality.repository.ts";
-import { applyRowSecurity } from "../src/db/row-security.ts";
 import { BUILT_IN_NAME_POOLS } from "../src/domain/synth/demo-names.generated.ts";
 import type { IsoDate } from "../src/domain/types.ts";
 import { importFile, listImportFiles } from "../src/pipeline/import.ts";
 import { monthlyRun } from "../src/pipeline/run.ts";
 import { runSynth } from "../src/pipeline/synth.ts";
 import type { App } from "../src/server/app.ts";
-import { createTestDatabase, type TestDatabase } from "./db.ts";
+import { createTestDatabase, migrateToJustBefore, type TestDatabase } from "./db.ts";
 import { type Client, createTestApp, loginAs } from "./http.ts";
 
 const AS_OF = "2024-04-01" as IsoDate;
@@ -74,15 +72,7 @@ let homeBefore: unknown;
 
 beforeAll(async () => {
   t = await createTestDatabase({ migrate: false });
-  const names = Object.keys(migrations).sort();
-  const previous = names.filter((n) => n < NAME).at(-1) as string;
-  const { error } = await new Migrator({
-    db: t.db,
-    provider: { getMigrations: async () => migrations },
-    allowUnorderedMigrations: true,
-  }).migrateTo(previous);
-  if (error) throw error;
-  await applyRowSecurity(t.db);
+  await migrateToJustBefore(t.db, NAME);
 
   const target = { db: t.db, url: t.url };
   runSynth({ profile: "village", seed: 5, out: dir, asOf: AS_OF, names: BUILT_IN_NAME_POOLS });

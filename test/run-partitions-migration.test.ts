@@ -7,14 +7,12 @@
  * grants, the app role reads a partition by name no more than the parent, and
  * deleting a run drops its partitions.
  */
-import { Migrator, sql } from "kysely";
+import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { migrateToLatest } from "../src/db/database.ts";
-import { migrations } from "../src/db/migrations/index.ts";
 import { createMunicipalityRepository } from "../src/db/municipality.repository.ts";
-import { applyRowSecurity } from "../src/db/row-security.ts";
 import { withDataScope } from "../src/db/scope.ts";
-import { createTestDatabase, type TestDatabase } from "./db.ts";
+import { createTestDatabase, migrateToJustBefore, type TestDatabase } from "./db.ts";
 
 const NAME = "0064-run-partitions";
 const TABLES = ["link_person", "person_search_key", "link_record"] as const;
@@ -33,15 +31,7 @@ const count = async (table: string, where = sql`true`) =>
 
 beforeAll(async () => {
   t = await createTestDatabase({ migrate: false });
-  const names = Object.keys(migrations).sort();
-  const previous = names.filter((n) => n < NAME).at(-1) as string;
-  const { error } = await new Migrator({
-    db: t.db,
-    provider: { getMigrations: async () => migrations },
-    allowUnorderedMigrations: true,
-  }).migrateTo(previous);
-  if (error) throw error;
-  await applyRowSecurity(t.db);
+  await migrateToJustBefore(t.db, NAME);
   const municipalities = createMunicipalityRepository(t.db);
   a = (await municipalities.ensureDefault("テスト村")).id;
   b = (
