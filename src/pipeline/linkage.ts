@@ -9,7 +9,7 @@
  */
 import { createAuditRepository } from "../db/audit.repository.ts";
 import type { Database } from "../db/database.ts";
-import { createImportRepository } from "../db/import.repository.ts";
+import { createImportRepository, type SnapshotSummary } from "../db/import.repository.ts";
 import {
   createLinkageRepository,
   type LinkToStore,
@@ -17,6 +17,7 @@ import {
   saveLinkRun,
 } from "../db/linkage.repository.ts";
 import { MimamoriError } from "../domain/errors.ts";
+import type { Sources } from "../domain/layouts.ts";
 import { linkExplanations, linkRecords } from "../domain/linkage/japanese.ts";
 import { linkChildrenOfMothers, type MotherRowFacts } from "../domain/linkage/mother-child.ts";
 import { RecordColumns } from "../domain/linkage/record-columns.ts";
@@ -95,32 +96,12 @@ export async function runLinkage(
 
   // Declared sources say which columns identify a row's person (pipeline/sources.ts).
   const sources = await loadSources(target.db, options.municipalityId);
-  // Every row's identity fields in columns (domain/linkage/record-columns.ts): a metro run's
-  // three million rows as objects were about 0.9 GB.
-  const records = new RecordColumns();
-  const motherFacts: MotherRowFacts[] = [];
-  // Where each record came from: its row number, and its snapshot as the first record of each
-  // snapshot (records are read snapshot by snapshot): two numbers a row, not an object.
-  let rowNos = new Int32Array(1 << 16);
-  const snapshotStart: number[] = [];
-  for (const s of snapshots) {
-    snapshotStart.push(records.length);
-    for await (const page of imports.streamRowValues(options.municipalityId, s.id)) {
-      for (const r of page) {
-        const facts = motherFactsOfData(s.sourceId, records.length, r.data, sources);
-        if (facts) motherFacts.push(facts);
-        if (records.length === rowNos.length) {
-          const grown = new Int32Array(rowNos.length * 2);
-          grown.set(rowNos);
-          rowNos = grown;
-        }
-        rowNos[records.length] = r.rowNo;
-        records.push(linkRecordOfData(s.sourceId, s.fileName, r.rowNo, r.data, r.asOf, sources));
-      }
-    }
-  }
-  snapshotStart.push(records.length);
-  records.seal();
+  const { records, motherFacts, rowNos, snapshotStart, rejected } = await readLinkInput(
+    target.db,
+    options.municipalityId,
+    snapshots,
+    sources,
+  );
   /** The snapshot record `i` was read from (binary search over snapshotStart). */
   const snapshotOf = (i: number) => {
     let lo = 0;
@@ -132,26 +113,6 @@ export async function runLinkage(
     }
     return snapshots[lo] as (typeof snapshots)[number];
   };
-  // Rejected rows are listed too, unlinked: `export links` has one line per imported row.
-  const rejected: { snapshotId: number; rowNo: number; fileName: string; sourceId: string }[] = [];
-  for (const s of snapshots) {
-    let after = 0;
-    while (true) {
-      const page = await imports.listRejectedRows(options.municipalityId, s.id, {
-        afterRow: after,
-        limit: 5000,
-      });
-      for (const r of page)
-        rejected.push({
-          snapshotId: s.id,
-          rowNo: r.rowNo,
-          fileName: s.fileName,
-          sourceId: s.sourceId,
-        });
-      if (page.length < 5000) break;
-      after = (page.at(-1) as { rowNo: number }).rowNo;
-    }
-  }
   const tRead = clock();
   await progress?.done("read", {
     snapshots: snapshots.length,
@@ -353,4 +314,79 @@ export async function runLinkage(
       ...(prepared ? { "link.prepare": prepareMs, "link.workers": workers } : {}),
     },
   };
+}
+
+/** What the link stage reads of a run's snapshots (readLinkInput). */
+export interface LinkInput {
+  /** Every stored row's identity fields, in (snapshot, row) order. */
+  readonly records: RecordColumns;
+  /** The mother–child rule's facts of each row of a mother-keyed source. */
+  readonly motherFacts: MotherRowFacts[];
+  /** Record i's row number (the array may be longer than the records). */
+  readonly rowNos: Int32Array;
+  /** The first record of each snapshot, then the number of records. */
+  readonly snapshotStart: number[];
+  /** Rows rejected at import, listed as unlinked. */
+  readonly rejected: { snapshotId: number; rowNo: number; fileName: string; sourceId: string }[];
+}
+
+/**
+ * Reads the stored rows of `snapshots` (in their order) as the link stage needs them: each
+ * valid row's LinkRecord and mother facts, and the rejected rows. Sources (`sources`) say which
+ * columns identify a row's person (pipeline/sources.ts).
+ */
+export async function readLinkInput(
+  db: Database,
+  municipalityId: number,
+  snapshots: readonly SnapshotSummary[],
+  sources: Sources,
+): Promise<LinkInput> {
+  const imports = createImportRepository(db);
+  // Every row's identity fields in columns (domain/linkage/record-columns.ts): a metro run's
+  // three million rows as objects were about 0.9 GB.
+  const records = new RecordColumns();
+  const motherFacts: MotherRowFacts[] = [];
+  // Where each record came from: its row number, and its snapshot as the first record of each
+  // snapshot (records are read snapshot by snapshot): two numbers a row, not an object.
+  let rowNos = new Int32Array(1 << 16);
+  const snapshotStart: number[] = [];
+  for (const s of snapshots) {
+    snapshotStart.push(records.length);
+    for await (const page of imports.streamRowValues(municipalityId, s.id)) {
+      for (const r of page) {
+        const facts = motherFactsOfData(s.sourceId, records.length, r.data, sources);
+        if (facts) motherFacts.push(facts);
+        if (records.length === rowNos.length) {
+          const grown = new Int32Array(rowNos.length * 2);
+          grown.set(rowNos);
+          rowNos = grown;
+        }
+        rowNos[records.length] = r.rowNo;
+        records.push(linkRecordOfData(s.sourceId, s.fileName, r.rowNo, r.data, r.asOf, sources));
+      }
+    }
+  }
+  snapshotStart.push(records.length);
+  records.seal();
+  // Rejected rows are listed too, unlinked: `export links` has one line per imported row.
+  const rejected: LinkInput["rejected"] = [];
+  for (const s of snapshots) {
+    let after = 0;
+    while (true) {
+      const page = await imports.listRejectedRows(municipalityId, s.id, {
+        afterRow: after,
+        limit: 5000,
+      });
+      for (const r of page)
+        rejected.push({
+          snapshotId: s.id,
+          rowNo: r.rowNo,
+          fileName: s.fileName,
+          sourceId: s.sourceId,
+        });
+      if (page.length < 5000) break;
+      after = (page.at(-1) as { rowNo: number }).rowNo;
+    }
+  }
+  return { records, motherFacts, rowNos, snapshotStart, rejected };
 }
