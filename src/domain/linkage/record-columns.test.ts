@@ -48,6 +48,9 @@ describe("RecordColumns", () => {
     expect(columns.at(-1)).toEqual(records.at(-1));
     expect(columns.at(records.length)).toBeUndefined();
     expect(sourceOf(columns, 3)).toBe(records[3]?.source);
+    // Each distinct 氏名カナ once, as familiesOf reads them instead of every row.
+    const kana = records.map((r) => r.nameKana).filter((v) => v != null);
+    expect(columns.distinct("nameKana")).toEqual([...new Set(kana)]);
     const many = new RecordColumns();
     const r = records[0] as LinkRecord;
     for (let i = 0; i < 70_000; i++) many.push({ ...r, row: i + 1, grade: i % 9 });
