@@ -8,10 +8,12 @@
  * id assignment (anchor → id) and the split / merge events. With --compare it exits 1 when any
  * digest differs from the earlier file and names the parts that do. Timings are printed too
  * (informational; the machine is shared). `--columns` links the records held in columns
- * (domain/linkage/record-columns.ts), as the monthly run does: the digests must not change.
+ * (domain/linkage/record-columns.ts) and gives the second run the earlier state packed
+ * (domain/linkage/anchors.ts AnchorIdentity), as the monthly run does: the digests must not change.
  */
 import { createHash } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
+import { packIdentity } from "../src/domain/linkage/anchors.ts";
 import { type LinkResult, linkRecords } from "../src/domain/linkage/japanese.ts";
 import { EMPTY_STATE, nextState } from "../src/domain/linkage/person-ids.ts";
 import { RecordColumns, type RecordList } from "../src/domain/linkage/record-columns.ts";
@@ -107,7 +109,9 @@ const decisions = first.review.map((v) => ({
   leftAnchors: v.leftAnchors,
   rightAnchors: v.rightAnchors,
 }));
-const previous = nextState(EMPTY_STATE, first.assignment);
+const state = nextState(EMPTY_STATE, first.assignment);
+// With --columns the earlier state is packed too, as the monthly run reads it (loadIdentity).
+const previous = columnar ? { ...state, byKey: packIdentity(state.byKey) } : state;
 const second = linkRecords(records, { clock, decisions, previous, model: first.model });
 const t2 = clock();
 const result: Record<string, string> = {};

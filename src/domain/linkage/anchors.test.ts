@@ -1,9 +1,12 @@
 import { describe, expect, it } from "vitest";
 import {
   AnchorAssignment,
+  AnchorIdentity,
+  AnchorIdentityBuilder,
   AnchorTableBuilder,
   anchorHead,
   anchorString,
+  packIdentity,
   parseAnchor,
 } from "./anchors.ts";
 import { profileAnchors } from "./japanese.ts";
@@ -92,5 +95,42 @@ describe("packed anchors", () => {
     for (const [k, v] of expected) expect(m.get(k)).toBe(v);
     expect(m.get(table.string(1))).toBeUndefined();
     expect(m.has("nonsense")).toBe(false);
+  });
+
+  it("hold an earlier run's state packed, read as the same Map (later pairs win, other shapes kept)", () => {
+    const all = [...new Set(profiles.flat())];
+    const expected = new Map<string, string>();
+    const b = new AnchorIdentityBuilder();
+    all.forEach((a, i) => {
+      const id = `P${String(1 + (i % 37)).padStart(8, "0")}`;
+      expected.set(a, id);
+      b.set(a, id);
+    });
+    // An anchor given again moves to the later person; anchors of another shape are kept too.
+    const moved = all[5] as string;
+    expected.set(moved, "P00000099");
+    b.set(moved, "P00000099");
+    for (const odd of ["id-a", "w1", ""]) {
+      expected.set(odd, "P00000042");
+      b.set(odd, "P00000042");
+    }
+    const m = b.finish();
+    expect(m.size).toBe(expected.size);
+    expect(m.packedSize).toBe(all.length);
+    expect(new Map(m)).toEqual(expected);
+    expect([...m.keys()]).toEqual([...expected.keys()]);
+    for (const [k, v] of expected) expect(m.get(k)).toBe(v);
+    expect(m.get("w1ffffffffffffffff")).toBeUndefined();
+    expect(m.has("id-b")).toBe(false);
+    // Each person id once, however many anchors it has.
+    expect(new Set(m.ids).size).toBe(m.ids.length);
+    const x = new Int32Array(3);
+    const k = all.indexOf(moved);
+    expect(m.ids[m.packedAt(k, x)]).toBe("P00000099");
+    expect(anchorString(x[0] as number, x[1] as number, x[2] as number)).toBe(moved);
+    const packed = packIdentity(expected);
+    expect(packed).toBeInstanceOf(AnchorIdentity);
+    expect(new Map(packed)).toEqual(expected);
+    expect(packIdentity(packed)).toBe(packed);
   });
 });

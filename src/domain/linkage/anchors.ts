@@ -299,3 +299,175 @@ export class AnchorAssignment implements ReadonlyMap<string, string> {
     return this.entries();
   }
 }
+
+/**
+ * Anchor → person id of earlier runs (PersonIdState.byKey, link_identity as a run reads it)
+ * as a read-only Map without a string per anchor. A second month of metro reads about 4.9
+ * million anchors: as a Map of strings (an anchor string, a person-id string and a Map entry
+ * each) that was about 0.5 GB for the whole link stage; here each anchor is 13 bytes and a
+ * slot of the hash, and each person id one string however many anchors it has. Anchors not
+ * of the packed shape (tests, or another shape of an earlier version) are kept as strings.
+ * Built by {@link AnchorIdentityBuilder}; iterates in the order anchors were added.
+ */
+export class AnchorIdentity implements ReadonlyMap<string, string> {
+  constructor(
+    private readonly head: Uint8Array,
+    private readonly h1: Int32Array,
+    private readonly h2: Int32Array,
+    /** Per packed anchor: its person, an index into `ids`. */
+    private readonly person: Int32Array,
+    /** The persons' ids, each once. */
+    readonly ids: readonly string[],
+    private readonly slots: Int32Array,
+    /** Anchors not of the packed shape. */
+    private readonly other: ReadonlyMap<string, string>,
+  ) {}
+
+  private readonly parsed = new Int32Array(3);
+
+  get size(): number {
+    return this.head.length + this.other.size;
+  }
+
+  /** Packed anchors (the others are only reached through the Map methods). */
+  get packedSize(): number {
+    return this.head.length;
+  }
+
+  /** Packed anchor k's first byte and lanes into out[0..2]; returns its person (index into ids). */
+  packedAt(k: number, out: Int32Array): number {
+    out[0] = this.head[k] as number;
+    out[1] = this.h1[k] as number;
+    out[2] = this.h2[k] as number;
+    return this.person[k] as number;
+  }
+
+  get(key: string): string | undefined {
+    if (!parseAnchor(key, this.parsed)) return this.other.get(key);
+    const head = this.parsed[0] as number;
+    const h1 = this.parsed[1] as number;
+    const h2 = this.parsed[2] as number;
+    const m = this.slots.length - 1;
+    for (let i = mix(head, h1, h2) & m; ; i = (i + 1) & m) {
+      const a = this.slots[i] as number;
+      if (a < 0) return undefined;
+      if (this.h1[a] === h1 && this.h2[a] === h2 && this.head[a] === head)
+        return this.ids[this.person[a] as number];
+    }
+  }
+
+  has(key: string): boolean {
+    return this.get(key) !== undefined;
+  }
+
+  *entries(): MapIterator<[string, string]> {
+    for (let a = 0; a < this.head.length; a++)
+      yield [
+        anchorString(this.head[a] as number, this.h1[a] as number, this.h2[a] as number),
+        this.ids[this.person[a] as number] as string,
+      ];
+    yield* this.other.entries();
+  }
+
+  *keys(): MapIterator<string> {
+    for (const [k] of this.entries()) yield k;
+  }
+
+  *values(): MapIterator<string> {
+    for (const [, v] of this.entries()) yield v;
+  }
+
+  forEach(f: (value: string, key: string, map: ReadonlyMap<string, string>) => void): void {
+    for (const [k, v] of this.entries()) f(v, k, this);
+  }
+
+  [Symbol.iterator](): MapIterator<[string, string]> {
+    return this.entries();
+  }
+}
+
+/** Builds an {@link AnchorIdentity} from (anchor, person id) pairs; a later pair for an anchor wins. */
+export class AnchorIdentityBuilder {
+  private head = new Uint8Array(1024);
+  private h1 = new Int32Array(1024);
+  private h2 = new Int32Array(1024);
+  private person = new Int32Array(1024);
+  private slots = new Int32Array(1 << 11).fill(-1);
+  private distinct = 0;
+  private readonly ids: string[] = [];
+  /** Person id → index into ids (dropped with the builder). */
+  private readonly idIndex = new Map<string, number>();
+  private readonly other = new Map<string, string>();
+  private readonly scratch = new Int32Array(3);
+
+  set(anchor: string, personId: string): void {
+    let p = this.idIndex.get(personId);
+    if (p === undefined) {
+      p = this.ids.length;
+      this.ids.push(personId);
+      this.idIndex.set(personId, p);
+    }
+    const out = this.scratch;
+    if (!parseAnchor(anchor, out)) {
+      this.other.set(anchor, personId);
+      return;
+    }
+    const head = out[0] as number;
+    const h1 = out[1] as number;
+    const h2 = out[2] as number;
+    const m = this.slots.length - 1;
+    let i = mix(head, h1, h2) & m;
+    for (; ; i = (i + 1) & m) {
+      const q = this.slots[i] as number;
+      if (q < 0) break;
+      if (this.h1[q] === h1 && this.h2[q] === h2 && this.head[q] === head) {
+        this.person[q] = p;
+        return;
+      }
+    }
+    const a = this.distinct++;
+    if (a === this.head.length) {
+      this.head = grow(this.head, new Uint8Array(a * 2));
+      this.h1 = grow(this.h1, new Int32Array(a * 2));
+      this.h2 = grow(this.h2, new Int32Array(a * 2));
+      this.person = grow(this.person, new Int32Array(a * 2));
+    }
+    this.head[a] = head;
+    this.h1[a] = h1;
+    this.h2[a] = h2;
+    this.person[a] = p;
+    this.slots[i] = a;
+    // Load at most one half: grow the slots and place every anchor again.
+    if (this.distinct * 2 > this.slots.length) {
+      this.slots = new Int32Array(this.slots.length * 2).fill(-1);
+      const mm = this.slots.length - 1;
+      for (let q = 0; q < this.distinct; q++) {
+        let j = mix(this.head[q] as number, this.h1[q] as number, this.h2[q] as number) & mm;
+        while ((this.slots[j] as number) >= 0) j = (j + 1) & mm;
+        this.slots[j] = q;
+      }
+    }
+  }
+
+  /** The map, exactly sized. */
+  finish(): AnchorIdentity {
+    const n = this.distinct;
+    return new AnchorIdentity(
+      this.head.slice(0, n),
+      this.h1.slice(0, n),
+      this.h2.slice(0, n),
+      this.person.slice(0, n),
+      this.ids,
+      this.slots,
+      this.other,
+    );
+  }
+}
+
+/** Any anchor → person map as an {@link AnchorIdentity} (itself when it is one already). */
+export function packIdentity(byKey: ReadonlyMap<string, string>): AnchorIdentity {
+  if (byKey instanceof AnchorIdentity) return byKey;
+  const b = new AnchorIdentityBuilder();
+  for (const [k, v] of byKey) b.set(k, v);
+  return b.finish();
+}

@@ -3,6 +3,7 @@ import { makePopulation, pairwiseScores } from "../../../test/linkage-population
 import { MimamoriError } from "../errors.ts";
 import { buildGaijiTable } from "../ja/name.ts";
 import type { HouseholdNo, IsoDate, ResidentNo, SourceId } from "../types.ts";
+import { packIdentity } from "./anchors.ts";
 import { explainLink, type LinkOptions, linkRecords, prepareProfiles } from "./japanese.ts";
 import { JAPANESE_SETTINGS } from "./japanese-settings.ts";
 import { EMPTY_STATE, nextState } from "./person-ids.ts";
@@ -93,6 +94,22 @@ describe("linkRecords on a seeded population", () => {
     order.forEach((i, k) => {
       expect(again.links.at(k)?.personId).toBe(personOf[i]);
     });
+  });
+  it("gives the same run from the earlier state packed, as the monthly run reads it", () => {
+    const state = nextState(EMPTY_STATE, result.assignment);
+    // The second run reversed, so earlier persons are met in another order than they were made.
+    const records = [...pop.records].reverse();
+    const fromMap = linkRecords(records, { ...opts, previous: state, model: result.model });
+    const fromPacked = linkRecords(records, {
+      ...opts,
+      previous: { ...state, byKey: packIdentity(state.byKey) },
+      model: result.model,
+    });
+    expect(fromPacked.persons).toEqual(fromMap.persons);
+    expect(fromPacked.events).toEqual(fromMap.events);
+    expect(new Map(fromPacked.assignment.updates)).toEqual(new Map(fromMap.assignment.updates));
+    for (let i = 0; i < records.length; i++)
+      expect(fromPacked.links.at(i)).toEqual(fromMap.links.at(i));
   });
   it("re-running with one new record changes only that record's link", () => {
     const child = pop.records.find((r) => r.source === "gakureibo") as LinkRecord;

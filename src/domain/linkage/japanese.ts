@@ -31,6 +31,7 @@ import type { Sex } from "../values.ts";
 import { addressKey } from "./address.ts";
 import {
   AnchorAssignment,
+  AnchorIdentity,
   type AnchorTable,
   AnchorTableBuilder,
   anchorHead,
@@ -1142,8 +1143,26 @@ function previousOfAnchors(
   const of = new Int32Array(anchors.size).fill(-1);
   const ids: string[] = [];
   if (!previous || previous.byKey.size === 0) return { of, ids };
+  const byKey = previous.byKey;
+  if (byKey instanceof AnchorIdentity) {
+    // Packed (pipeline/linkage.ts reads link_identity so): by numbers, no string per anchor.
+    // Only packed anchors can be anchors of this run; ids in order of first appearance, as below.
+    const local = new Int32Array(byKey.ids.length).fill(-1);
+    const x = new Int32Array(3);
+    for (let k = 0; k < byKey.packedSize; k++) {
+      const p = byKey.packedAt(k, x);
+      const a = anchors.lookup(x[0] as number, x[1] as number, x[2] as number);
+      if (a < 0) continue;
+      if (local[p] === -1) {
+        local[p] = ids.length;
+        ids.push(byKey.ids[p] as string);
+      }
+      of[a] = local[p] as number;
+    }
+    return { of, ids };
+  }
   const index = new Map<string, number>();
-  for (const [key, id] of previous.byKey) {
+  for (const [key, id] of byKey) {
     const a = anchors.find(key);
     if (a < 0) continue;
     let k = index.get(id);
