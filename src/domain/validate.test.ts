@@ -209,6 +209,42 @@ describe("validateRow", () => {
     expect(blank.ok ? [] : blank.errors.map((e) => e.column)).toEqual(["抽出日"]);
   });
 
+  it("a 抽出日 column after today is an error on that row, as a typed one is refused", () => {
+    const q = plan(jumin, [...JUMIN_HEADER, "抽出日"], { today: "2024-10-01" as IsoDate });
+    const cells = (asOf: string) => [
+      "1",
+      "1",
+      "A",
+      "",
+      "2020-01-01",
+      "1",
+      "",
+      "",
+      "",
+      "",
+      "",
+      asOf,
+    ];
+    const today = validateRow(q, cells("R6.10.1"));
+    expect(today.ok && today.asOf).toBe("2024-10-01");
+    const typo = validateRow(q, cells("2062/10/1"));
+    expect(typo.ok ? [] : typo.errors).toEqual([
+      {
+        column: "抽出日",
+        value: "2062/10/1",
+        reason:
+          "抽出日（2062-10-01）が今日（2024-10-01）より後になっています。部署がデータを出力した日が入っているか確認し、ファイルを直してから取り込み直してください。",
+      },
+    ]);
+    // --as-of given: the column is not the row's 抽出日 (the typed date was checked when typed).
+    const typed = plan(jumin, [...JUMIN_HEADER, "抽出日"], {
+      asOf: AS_OF,
+      today: "2024-10-01" as IsoDate,
+    });
+    const r = validateRow(typed, cells("2062/10/1"));
+    expect(r.ok && r.asOf).toBe(AS_OF);
+  });
+
   it("at-least-one groups are checked per row", () => {
     const sodan = plan(findLayout("sodan_kiroku") as Layout, [
       "宛名番号",

@@ -9,6 +9,7 @@
  * - a bad value fails only its row, with the column and a Japanese reason;
  *   the rest of the file still imports.
  */
+import { futureAsOfProblem } from "./as-of.ts";
 import { type DateFormatHint, parseDate } from "./ja/date.ts";
 import { normalizeWidth } from "./ja/width.ts";
 import {
@@ -52,6 +53,12 @@ export interface PlanOptions {
   readonly asOf?: IsoDate;
   /** Cells of an .xlsx: a bare number in a date column is an Excel serial. */
   readonly excelSerial?: boolean;
+  /**
+   * Today in Japan (YYYY-MM-DD, domain/as-of.ts `japanDate`): a row whose 抽出日
+   * column is after it is a row error. Absent: not checked. A given `asOf` is
+   * checked by whoever gives it.
+   */
+  readonly today?: IsoDate;
 }
 
 interface BoundColumn {
@@ -76,6 +83,8 @@ export interface FilePlan {
   readonly extras: readonly string[];
   readonly asOf: IsoDate | undefined;
   readonly asOfIndex: number;
+  /** Rows' 抽出日 after this are row errors (PlanOptions.today). */
+  readonly today: IsoDate | undefined;
   readonly periods: readonly (readonly [number, number])[];
   readonly atLeastOne: readonly (readonly number[])[];
 }
@@ -270,6 +279,7 @@ export function planFile(
       extras,
       asOf: options.asOf,
       asOfIndex,
+      today: options.today,
       periods: layout.periods.map(([s, e]) => [position(s), position(e)] as const),
       atLeastOne: layout.atLeastOne.map((g) => g.map(position)),
     },
@@ -354,6 +364,18 @@ export function validateRow(plan: FilePlan, fields: readonly string[]): RowResul
     }
   }
   const asOf = plan.asOf ?? (values[plan.asOfIndex] as IsoDate | null);
+  if (plan.asOf === undefined && asOf !== null && plan.today !== undefined) {
+    // A 抽出日 read from the row itself, as one typed in would be (domain/as-of.ts).
+    const reason = futureAsOfProblem(plan.today, asOf, "column");
+    if (reason !== undefined) {
+      const c = columns[plan.asOfIndex] as BoundColumn;
+      errors.push({
+        column: AS_OF_COLUMN,
+        value: c.constant ?? (c.index >= 0 ? (fields[c.index] as string) : asOf),
+        reason,
+      });
+    }
+  }
   if (asOf === null && !errors.some((e) => e.column === AS_OF_COLUMN)) {
     errors.push({
       column: AS_OF_COLUMN,

@@ -107,6 +107,35 @@ describe("ingestBytes: a layout change fails the whole file", () => {
   });
 });
 
+describe("ingestBytes: a 抽出日 after today in the file itself", () => {
+  const today = "2024-10-01" as IsoDate;
+
+  it("in the file's name: the file is refused, nothing read", async () => {
+    const m = await failure(ingest(JUMIN, { fileName: "jumin_2062-04-01.csv", today }));
+    expect(m).toBe(
+      "jumin_2062-04-01.csv: ファイル名から読み取った抽出日（2062-04-01）が今日（2024-10-01）より後になっています。ファイル名の日付を直すか、取込画面の「抽出日」欄（コマンドでは --as-of）で正しい日付を指定して取り込み直してください。このファイルは取り込みませんでした（1行も保存していません）。",
+    );
+    // Up to today it is the file's 抽出日, as before; a typed --as-of wins over the name.
+    const { rows } = await ingest(JUMIN, { fileName: "jumin_2024-10-01.csv", today });
+    expect(rows.map((r) => r.ok && r.asOf)).toEqual(["2024-10-01", "2024-10-01"]);
+    const typed = await ingest(JUMIN, { fileName: "jumin_2062-04-01.csv", today, asOf: AS_OF });
+    expect(typed.rows.every((r) => r.ok && r.asOf === AS_OF)).toBe(true);
+  });
+
+  it("in its 抽出日 column: that row is an error, the others import", async () => {
+    const text = [
+      `${JUMIN.split("\r\n")[0]},抽出日`,
+      "0001,S01,見守 一郎,,S60.1.2,1,世帯主,,,,,R6.10.1",
+      "0002,S01,見守 花子,,R2.5.6,2,子,,,,,R44.10.1",
+    ].join("\r\n");
+    const { rows } = await ingest(text, { fileName: "jumin.csv", today });
+    expect(rows[0]?.ok && rows[0].asOf).toBe("2024-10-01");
+    expect(rows[1]?.ok ? [] : rows[1]?.errors.map((e) => [e.column, e.value])).toEqual([
+      ["抽出日", "R44.10.1"],
+    ]);
+  });
+});
+
 describe("ingestBytes: row errors never block the rest of the file", () => {
   it("broken quoting, bad values, a cut-off last line — each its own row error", async () => {
     const text = [

@@ -5,6 +5,7 @@
  * and turns each row into normalised values or row errors. Where the rows go
  * is the pipeline's business.
  */
+import { futureAsOfProblem } from "../domain/as-of.ts";
 import { MimamoriError } from "../domain/errors.ts";
 import {
   asOfFromFileName,
@@ -39,6 +40,12 @@ export interface IngestOptions {
   /** The municipality's sources (built-ins and its declarations); default the built-ins. */
   readonly sources?: Sources;
   readonly maxFieldLength?: number;
+  /**
+   * Today in Japan (YYYY-MM-DD, domain/as-of.ts `japanDate`). A 抽出日 the file
+   * carries after it is refused as a typed one is: a date in the file's name
+   * fails the file, one in the 抽出日 column fails its row. Absent: not checked.
+   */
+  readonly today?: IsoDate;
 }
 
 /** How the source of a file was decided, for the report. */
@@ -175,16 +182,28 @@ function memoisedPlan(plan: FilePlan): FilePlan {
 export function ingestTable(table: Table, options: IngestOptions): IngestedFile {
   const mapping = options.mapping ?? EMPTY_MAPPING;
   const { layout, basis } = resolveSource(options.fileName, table.header, options);
+  const today = options.today === undefined ? {} : { today: options.today };
   let planned = planFile(layout, table.header, {
     mapping,
     ...(options.asOf === undefined ? {} : { asOf: options.asOf }),
     excelSerial: table.format === "xlsx",
+    ...today,
   });
   let nameNote: string | undefined;
   if (!planned.ok && planned.onlyAsOfMissing && options.asOf === undefined) {
     // No 抽出日 given or in the file: a date in the file name (jumin_2024-04-01.csv,
     // as the demo writes them) is the file's 抽出日, and the report says so (issue 16).
     const fromName = asOfFromFileName(options.fileName);
+    const future =
+      fromName === undefined || options.today === undefined
+        ? undefined
+        : futureAsOfProblem(options.today, fromName, "file_name");
+    if (future !== undefined) {
+      throw new MimamoriError(
+        "invalid_input",
+        `${options.fileName}: ${future}このファイルは取り込みませんでした（1行も保存していません）。`,
+      );
+    }
     if (fromName !== undefined) {
       planned = planFile(layout, table.header, {
         mapping,

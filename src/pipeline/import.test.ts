@@ -253,6 +253,61 @@ describe("snapshots: versions, as-of dates and what a run uses", () => {
   });
 });
 
+describe("a 抽出日 after today read from the file itself (domain/as-of.ts)", () => {
+  // 2024-10-01 09:00 in Japan.
+  const now = new Date("2024-10-01T00:00:00Z");
+  const NAME_HEADER = "宛名番号,要介護度";
+
+  it("in the file's name: refused in Japanese like a typed one, nothing stored", async () => {
+    const before = await repo().listSnapshots(municipalityId, {
+      sourceId: "kaigo_nintei" as SourceId,
+    });
+    const r = await importFile(
+      t,
+      file("kaigo_nintei_2062-10-01.csv", `${NAME_HEADER}\n0001,要介護1\n`),
+      options({ now }),
+    );
+    expect(r.status).toBe("failed");
+    expect(r.status === "failed" && r.message).toBe(
+      "kaigo_nintei_2062-10-01.csv: ファイル名から読み取った抽出日（2062-10-01）が今日（2024-10-01）より後になっています。ファイル名の日付を直すか、取込画面の「抽出日」欄（コマンドでは --as-of）で正しい日付を指定して取り込み直してください。このファイルは取り込みませんでした（1行も保存していません）。",
+    );
+    expect(
+      await repo().listSnapshots(municipalityId, { sourceId: "kaigo_nintei" as SourceId }),
+    ).toEqual(before);
+  });
+
+  it("in its 抽出日 column: those rows are rejected and the snapshot keeps a real 抽出日", async () => {
+    const r = imported(
+      await importFile(
+        t,
+        file(
+          "kaigo_nintei_column.csv",
+          `${NAME_HEADER},抽出日\n0001,要介護1,2024-09-30\n0002,要介護2,2062-09-30\n`,
+        ),
+        options({ now }),
+      ),
+    );
+    expect([r.asOf, r.rowsStored, r.rowsRejected]).toEqual(["2024-09-30", 1, 1]);
+    expect(r.rejections).toEqual([
+      {
+        row: 2,
+        line: 3,
+        column: "抽出日",
+        value: "2062-09-30",
+        reason:
+          "抽出日（2062-09-30）が今日（2024-10-01）より後になっています。部署がデータを出力した日が入っているか確認し、ファイルを直してから取り込み直してください。",
+      },
+    ]);
+    // Every row in the future: nothing usable, so nothing replaces what is stored.
+    const all = await importFile(
+      t,
+      file("kaigo_nintei_future.csv", `${NAME_HEADER},抽出日\n0003,要介護3,2062-09-30\n`),
+      options({ now }),
+    );
+    expect(all.status === "failed" && all.message).toContain("すべてがエラーのため");
+  });
+});
+
 describe("other inputs", () => {
   it("imports an .xlsx with Excel serial dates", async () => {
     const wb = new ExcelJS.Workbook();

@@ -21,6 +21,7 @@ import {
   type RowToStore,
 } from "../db/import.repository.ts";
 import { currentDataScope } from "../db/scope.ts";
+import { japanDate } from "../domain/as-of.ts";
 import { isMimamoriError, MimamoriError } from "../domain/errors.ts";
 import { findLayout, type Layout, type Sources } from "../domain/layouts.ts";
 import type { Mapping } from "../domain/mapping.ts";
@@ -59,6 +60,12 @@ export interface ImportFileOptions {
   readonly mapping?: Mapping;
   /** `--as-of`; otherwise each row's 抽出日. */
   readonly asOf?: IsoDate;
+  /**
+   * The time of the import (default: the clock's now). A 抽出日 read from the
+   * file — its 抽出日 column or its name — after this day in Japan is refused
+   * like a typed one (domain/as-of.ts); a typed `asOf` is checked by the caller.
+   */
+  readonly now?: Date;
   /** Force the source (e.g. chosen on the upload form). */
   readonly source?: SourceId;
   /** The municipality's sources (default: read from the database, pipeline/sources.ts). */
@@ -643,6 +650,7 @@ async function importOne(
       ...(options.asOf === undefined ? {} : { asOf: options.asOf }),
       ...(options.source === undefined ? {} : { source: options.source }),
       sources,
+      today: japanDate(options.now ?? new Date()) as IsoDate,
     });
     sourceId = ingested.layout.id;
     await context.turn(sourceId);

@@ -195,6 +195,32 @@ describe("抽出日 in the future", () => {
   });
 });
 
+describe("抽出日 in the future read from the uploaded file itself", () => {
+  it("in its name: the file is refused in Japanese; in its 抽出日 column: those rows are", async () => {
+    const before = await owner.json<SnapshotView[]>("/api/imports");
+    const next = new Date(Date.now() + 9 * 3600_000 + 2 * 86_400_000).toISOString().slice(0, 10);
+    const noColumn = JUMIN.split("\r\n")
+      .map((l) => l.replace(/,[^,]*$/, ""))
+      .join("\r\n");
+    const named = await upload(owner, `jumin_${next}.csv`, noColumn);
+    expect(named.status).toBe(200);
+    const failed = named.body as ImportReportView;
+    expect(failed.status).toBe("failed");
+    expect(failed.status === "failed" && failed.message).toContain(
+      `ファイル名から読み取った抽出日（${next}）が今日`,
+    );
+    expect((await owner.json<SnapshotView[]>("/api/imports")).body).toHaveLength(
+      before.body.length,
+    );
+    const column = await upload(owner, "jumin-future.csv", JUMIN.replaceAll("2025-04-01", next));
+    const all = column.body as ImportReportView;
+    expect(all.status).toBe("failed");
+    expect(all.status === "failed" && all.rejections?.[0]?.reason).toContain(
+      `抽出日（${next}）が今日`,
+    );
+  });
+});
+
 describe("データ提供: only the account's own sources (0088)", () => {
   const GAKUREI = [
     "宛名番号,氏名,氏名カナ,生年月日,性別,学校名,学年,抽出日",

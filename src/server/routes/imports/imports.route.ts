@@ -206,6 +206,8 @@ export const importRoutes = createRouter()
           actor: { userId: actor.userId, loginName: actor.loginName },
           fileName: q.fileName,
           ...(q.asOf ? { asOf: q.asOf as IsoDate } : {}),
+          // A 抽出日 the file carries (its column or name) is held to the same clock.
+          now: deps.now(),
           ...(q.source ? { source: q.source as SourceId } : {}),
           dryRun: q.dryRun === "true",
           // An upload never replaces silently: only the replacements the user
