@@ -60,6 +60,12 @@ const data = positional[0];
 const outFile = positional[1];
 if (!data) throw new Error("usage: bench/run-cpu.ts DIR [OUT.json] [--compare BEFORE.json]");
 
+// MIMAMORI_RUN_CPU_LOGIN=app runs link and score on the app login's connections, as a run
+// started from the web does (serve.ts: neither owner nor BYPASSRLS); the default is the
+// owner's URL, as `mimamori run` at the command line. The import is the owner's either way.
+const login = process.env.MIMAMORI_RUN_CPU_LOGIN ?? "owner";
+if (login !== "owner" && login !== "app")
+  throw new Error(`MIMAMORI_RUN_CPU_LOGIN: owner or app, not ${login}`);
 // MIMAMORI_RUN_CPU_KEEP=DIR keeps the database there (a home reused by later hand checks).
 const keep = process.env.MIMAMORI_RUN_CPU_KEEP;
 const dir = keep ?? mkdtempSync(join(tmpdir(), "mimamori-run-cpu-"));
@@ -104,11 +110,12 @@ try {
     lap("import");
     await refreshStatistics(opened.db, "import");
     lap("ANALYZE after import");
-    const linked = await runLinkage(opened, { municipalityId, actor, progress });
+    const runner = login === "app" ? { db: opened.db, url: opened.appUrl } : opened;
+    const linked = await runLinkage(runner, { municipalityId, actor, progress });
     lap("link: audit and return");
     await refreshStatistics(opened.db, "linkage");
     lap("ANALYZE after link");
-    const scored = await scoreRun(opened, {
+    const scored = await scoreRun(runner, {
       municipalityId,
       actor,
       progress,
@@ -168,7 +175,7 @@ try {
   if (keep === undefined) rmSync(dir, { recursive: true, force: true });
 }
 process.stdout.write(
-  `| step | Node CPU s | PostgreSQL CPU s | wall s | peak RSS MiB | load |\n|---|---:|---:|---:|---:|---:|\n${rows
+  `link and score as the ${login} login\n| step | Node CPU s | PostgreSQL CPU s | wall s | peak RSS MiB | load |\n|---|---:|---:|---:|---:|---:|\n${rows
     .map((r) => `| ${r.join(" | ")} |`)
     .join("\n")}\n`,
 );

@@ -22,6 +22,13 @@
  * and municipality, and a council-only source is written in a council scope
  * only (link_record's `council_only` policy).
  *
+ * A login that owns the parents (the owner's URL: migrations, `mimamori run`)
+ * creates, indexes and attaches the tables itself. The app login of a run
+ * started from the web (not owner, no BYPASSRLS) takes the same path through
+ * migration 0069's SECURITY DEFINER functions: one creates the table (the app
+ * role may only INSERT into it), the other checks every row against the
+ * parent's policies for the caller's scope, then indexes and attaches it.
+ *
  * The partition's keys are the parent's (municipality_id in each:
  * test/distribution-keys.test.ts); its foreign keys are cloned by ATTACH.
  */
@@ -44,12 +51,6 @@ export const RUN_PARTITIONED: readonly RunPartitionedTable[] = [
   ...RUN_PARTITIONS.link_run,
   ...RUN_PARTITIONS.score_run,
 ];
-/** The SECURITY DEFINER function that gives a non-owner login a run's empty partitions. */
-const ADD_PARTITIONS: Readonly<Record<RunTable, string>> = {
-  link_run: "mimamori_add_run_partitions",
-  score_run: "mimamori_add_score_run_partitions",
-};
-
 /** The partition of `table` holding the rows of run `runId`. */
 export function runPartitionName(table: RunPartitionedTable, runId: number): string {
   if (!Number.isSafeInteger(runId) || runId <= 0) throw new Error(`invalid run id ${runId}`);
@@ -216,9 +217,10 @@ export interface RunPartitionWriter {
 
 /**
  * The partition writer of run `runId` of `municipalityId` on `client`, inside the run's scoped
- * transaction (beginScoped). The tables are created and loaded as the login role (the owner of
- * the parents: migrations and the run's store use the same DATABASE_URL), then the transaction
- * returns to the app role. Refuses a run of another municipality than the scope's.
+ * transaction (beginScoped). With the owner's login the tables are created and loaded as the
+ * login role, then the transaction returns to the app role; with the app login 0069's
+ * functions create, check and attach them (module comment). Refuses a run of another
+ * municipality than the scope's.
  */
 export async function runPartitionWriter(
   client: pg.ClientBase,
@@ -242,17 +244,17 @@ export async function runPartitionWriter(
     throw new Error(`run partitions: no ${runTable} ${runId} of the municipality`);
   const loaded: RunPartitionedTable[] = [];
   const prefix = `${runId}\t${municipalityId}\t`;
-  // The fast path needs the login role to own the parents (it creates and attaches tables):
-  // the owner's DATABASE_URL, which migrations use. Another login (an app login, not owner
-  // nor BYPASSRLS) gets the run's empty partitions from 0064's SECURITY DEFINER function and
-  // writes through the parents, under their policies, with row-by-row index upkeep.
+  // A login that owns the parents (the owner's DATABASE_URL, as migrations and `mimamori run`
+  // use) creates, indexes and attaches the tables itself, the rows checked in code. Another
+  // login (the app login of a run started from the web: not owner, not BYPASSRLS) has 0069's
+  // SECURITY DEFINER functions do the DDL: a fresh table it may only COPY into, then every
+  // row checked against the parent's policies before the indexes are built and it is attached.
   const owns = await client.query<{ owns: boolean }>(
     `SELECT pg_has_role(session_user, relowner, 'USAGE') AS owns FROM pg_class
      WHERE oid = $1::regclass`,
     [tables[0]],
   );
-  const fast = owns.rows[0]?.owns === true;
-  if (!fast) await client.query(`SELECT ${ADD_PARTITIONS[runTable]}($1)`, [runId]);
+  const byOwner = owns.rows[0]?.owns === true;
   const asLogin = async <T>(fn: () => Promise<T>): Promise<T> => {
     await client.query("SET LOCAL ROLE NONE");
     const result = await fn();
@@ -268,8 +270,17 @@ export async function runPartitionWriter(
       if (loaded.includes(table)) throw new Error(`run partitions: ${table} written twice`);
       loaded.push(table);
       const part = runPartitionName(table, runId);
-      if (!fast) {
-        await copyLines(client, statement, checkedLines(lines, prefix, table));
+      // FREEZE: the table was created in this transaction, so its rows need no hint bits
+      // later (the scoring read would otherwise dirty, and with checksums WAL-log, every page).
+      const load = () =>
+        copyLines(client, `COPY ${part} (${m[2]}) FROM STDIN`, checkedLines(lines, prefix, table), {
+          direct: true,
+          options: "FREEZE",
+        });
+      if (!byOwner) {
+        // Created by 0069's function, in this transaction: the app role may only INSERT into it.
+        await client.query("SELECT mimamori_create_run_load_table($1, $2)", [table, runId]);
+        await load();
         return;
       }
       await asLogin(async () => {
@@ -278,14 +289,7 @@ export async function runPartitionWriter(
           `CREATE TABLE ${ident(part)} (LIKE ${ident(table)} INCLUDING DEFAULTS,
              CONSTRAINT ${ident(`${part}_run`)} CHECK (run_id = ${runId}))`,
         );
-        // FREEZE: the table was created in this transaction, so its rows need no hint bits
-        // later (the scoring read would otherwise dirty, and with checksums WAL-log, every page).
-        await copyLines(
-          client,
-          `COPY ${part} (${m[2]}) FROM STDIN`,
-          checkedLines(lines, prefix, table),
-          { direct: true, options: "FREEZE" },
-        );
+        await load();
       });
     },
     checkSource(sourceId) {
@@ -293,7 +297,13 @@ export async function runPartitionWriter(
         throw new Error(`a council-only row (${sourceId}) outside a council scope`);
     },
     async attach() {
-      if (!fast) return;
+      if (!byOwner) {
+        // 0069: every row checked against the parent's policies, then indexed and attached
+        // (the function sets maintenance_work_mem as below).
+        for (const table of loaded)
+          await client.query("SELECT mimamori_attach_run_load_table($1, $2)", [table, runId]);
+        return;
+      }
       await asLogin(async () => {
         // The index builds sort the run's rows: in memory where a metro run's fit.
         await client.query("SET LOCAL maintenance_work_mem = '256MB'");

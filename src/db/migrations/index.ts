@@ -26,6 +26,7 @@ import * as sheets from "./0065-sheets.ts";
 import * as totpMustEnrol from "./0066-totp-must-enrol.ts";
 import * as scorePartitions from "./0067-score-partitions.ts";
 import * as partitionStatistics from "./0068-partition-statistics.ts";
+import * as appRunPartitions from "./0069-app-run-partitions.ts";
 import * as previousLogin from "./0070-previous-login.ts";
 import * as caseworkNotify from "./0071-casework-notify.ts";
 import * as auditDisclosureVerify from "./0073-audit-disclosure-verify.ts";
@@ -103,6 +104,7 @@ export const migrations: Record<string, Migration> = {
   "0067-score-partitions": scorePartitions,
   "0068-partition-statistics": partitionStatistics,
   "0074-break-glass-notify": breakGlassNotify,
+  "0069-app-run-partitions": appRunPartitions,
   // Stays last: it widens the keys of every municipal table the migrations
   // before it created (issue 12, distribution by municipality_id).
   "0096-distribution-keys": distributionKeys,

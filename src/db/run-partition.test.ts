@@ -1,0 +1,299 @@
+/**
+ * A run's partitions written by the app login (issue 15, migration 0069): a monthly run on
+ * the app login's URL, as a run started from the web, gets the owner's load-then-index-
+ * then-attach path through 0069's SECURITY DEFINER functions, and the partitions it leaves
+ * are the owner's to the catalog (indexes, keys, policies, forced RLS, grants). The row
+ * checks hold: a run of another municipality, a row of another municipality and a 要対協
+ * row outside a council scope are refused (SQLSTATE 42501) and nothing is attached; the
+ * load table cannot be read before it is attached; council-only rows stay council-only.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { sql } from "kysely";
+import pg from "pg";
+import { from as copyFrom } from "pg-copy-streams";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestDatabase, type TestDatabase } from "../../test/db.ts";
+import { BUILT_IN_NAME_POOLS } from "../domain/synth/index.ts";
+import type { IsoDate } from "../domain/types.ts";
+import { importFiles, listImportFiles } from "../pipeline/import.ts";
+import { monthlyRun } from "../pipeline/run.ts";
+import { runSynth } from "../pipeline/synth.ts";
+import { RUN_PARTITIONED, runPartitionName } from "./run-partition.ts";
+import { type DataScope, scopeSql, withDataScope } from "./scope.ts";
+
+let t: TestDatabase;
+let a: number;
+let b: number;
+const out = mkdtempSync(join(tmpdir(), "mimamori-app-partitions-"));
+const actor = { userId: null, loginName: "test" };
+const AS_OF = "2024-04-01" as IsoDate;
+/** A's runs: [link run, score run] written on the owner's URL and on the app login's. */
+const runs: Record<"owner" | "app", { link: number; score: number }> = {
+  owner: { link: 0, score: 0 },
+  app: { link: 0, score: 0 },
+};
+
+beforeAll(async () => {
+  t = await createTestDatabase();
+  const ins = await sql<{ id: number }>`
+    INSERT INTO municipality (code, name) VALUES ('000001', 'A町'), ('000002', 'B村') RETURNING id`.execute(
+    t.db,
+  );
+  [a, b] = ins.rows.map((r) => r.id) as [number, number];
+  runSynth({ profile: "village", seed: 3, out, asOf: AS_OF, names: BUILT_IN_NAME_POOLS });
+  await withDataScope({ municipalityId: a, council: true }, async () => {
+    await importFiles(t, await listImportFiles([out]), { municipalityId: a, actor, asOf: AS_OF });
+    for (const [login, url] of [
+      ["owner", t.url],
+      ["app", t.appUrl],
+    ] as const) {
+      const r = await monthlyRun({ db: t.db, url }, { municipalityId: a, actor, origin: "cli" });
+      runs[login] = { link: r.linked.runId, score: r.scored.runId };
+    }
+  });
+}, 240_000);
+
+afterAll(async () => {
+  await t?.drop();
+  rmSync(out, { recursive: true, force: true });
+});
+
+/** What the catalog says of a partition, its name and run taken out so two runs compare. */
+async function describePartition(table: string, run: number) {
+  const part = runPartitionName(table as (typeof RUN_PARTITIONED)[number], run);
+  const strip = (s: string | null) => (s ?? "").replaceAll(part, "<part>");
+  const r = await sql<{ what: string; text: string | null }>`
+    SELECT 'index' AS what, pg_get_indexdef(x.indexrelid) AS text FROM pg_index x
+     WHERE x.indrelid = ${part}::regclass
+    UNION ALL SELECT 'constraint ' || conname, pg_get_constraintdef(oid) FROM pg_constraint
+     WHERE conrelid = ${part}::regclass
+    UNION ALL SELECT 'policy ' || polname || ' ' || polcmd::text || ' ' || polpermissive,
+                     pg_get_expr(polqual, polrelid) || ' / ' || pg_get_expr(polwithcheck, polrelid)
+      FROM pg_policy WHERE polrelid = ${part}::regclass
+    UNION ALL SELECT 'table', relrowsecurity || ' ' || relforcerowsecurity || ' ' || relispartition
+                     || ' ' || pg_get_expr(relpartbound, oid) FROM pg_class WHERE oid = ${part}::regclass
+    UNION ALL SELECT 'grant ' || pg_get_userbyid(a.grantee), string_agg(a.privilege_type, ',' ORDER BY a.privilege_type)
+      FROM pg_class c, aclexplode(c.relacl) a WHERE c.oid = ${part}::regclass
+     GROUP BY a.grantee`.execute(t.db);
+  return r.rows
+    .map((x) => `${strip(x.what)}: ${strip(x.text).replaceAll(`(${run})`, "(<run>)")}`)
+    .sort();
+}
+
+/** Runs `fn` on a client of the app login, in `scope`, in a transaction rolled back at the end. */
+async function asAppLogin<T>(scope: DataScope, fn: (c: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: t.appUrl });
+  await client.connect();
+  try {
+    await client.query(`BEGIN; ${scopeSql(scope)}`);
+    return await fn(client);
+  } finally {
+    await client.query("ROLLBACK").catch(() => {});
+    await client.end();
+  }
+}
+
+const copyInto = (client: pg.Client, table: string, columns: string, lines: string[]) =>
+  new Promise<void>((resolve, reject) => {
+    const stream = client.query(copyFrom(`COPY ${table} (${columns}) FROM STDIN`));
+    stream.on("finish", resolve);
+    stream.on("error", reject);
+    stream.end(lines.join(""));
+  });
+
+/** A fresh link run of `municipality`, inserted in `client`'s scope; its id. */
+async function newLinkRun(client: pg.Client, municipality: number): Promise<number> {
+  const r = await client.query<{ id: number }>(
+    `INSERT INTO link_run (municipality_id, as_of, snapshot_ids, settings, model, stats, actor)
+     VALUES ($1, '2024-04-01', '{}', '{}', '{}', '{}', 'test') RETURNING id`,
+    [municipality],
+  );
+  return r.rows[0]?.id as number;
+}
+
+const RECORD_COLUMNS =
+  "run_id, municipality_id, snapshot_id, row_no, source_id, file_name, person_id, method, probability, profile_key";
+const record = (run: number, municipality: number, rowNo: number, source: string) =>
+  `${run}\t${municipality}\t1\t${rowNo}\t${source}\tf.csv\tP00000001\tid\t\\N\tk\n`;
+
+const sqlState = (e: unknown) => (e as { code?: string }).code;
+
+describe("a monthly run on the app login's URL (a run started from the web)", () => {
+  it("runs as a login that is neither owner nor BYPASSRLS", async () => {
+    const r = await asAppLogin(
+      { municipalityId: a, council: true },
+      async (c) =>
+        (
+          await c.query<{ bypass: boolean; owner: boolean }>(`
+          SELECT r.rolsuper OR r.rolbypassrls AS bypass,
+                 pg_has_role(session_user, (SELECT relowner FROM pg_class WHERE oid = 'link_record'::regclass), 'USAGE') AS owner
+            FROM pg_roles r WHERE r.rolname = session_user`)
+        ).rows[0],
+    );
+    expect(r).toEqual({ bypass: false, owner: false });
+  });
+
+  it("leaves each per-run table a partition like the owner's run, to the catalog", async () => {
+    for (const table of RUN_PARTITIONED) {
+      const run = table.startsWith("score_") ? "score" : "link";
+      const app = await describePartition(table, runs.app[run]);
+      expect(app).toEqual(await describePartition(table, runs.owner[run]));
+      // Indexed, keyed, secured and attached; no load grant or run CHECK left behind.
+      expect(app.some((l) => l.startsWith("index"))).toBe(true);
+      expect(app).toContain("table: true true true FOR VALUES IN (<run>)");
+      expect(app.filter((l) => l.startsWith("constraint <part>_run"))).toEqual([]);
+    }
+  });
+
+  it("stores the same rows as the owner's run of the same data", async () => {
+    const rows = async (run: { link: number; score: number }) =>
+      (
+        await sql<{ t: string; n: number }>`
+          SELECT 'persons' AS t, count(*)::int AS n FROM link_person WHERE run_id = ${run.link}
+          UNION ALL SELECT 'records', count(*)::int FROM link_record WHERE run_id = ${run.link}
+          UNION ALL SELECT 'council records', count(*)::int FROM link_record
+                     WHERE run_id = ${run.link} AND source_id IN ('yotaikyo', 'ichiji_hogo')
+          UNION ALL SELECT 'keys', count(*)::int FROM person_search_key WHERE run_id = ${run.link}
+          UNION ALL SELECT 'items', count(*)::int FROM score_item WHERE run_id = ${run.score}
+          UNION ALL SELECT 'scores', count(*)::int FROM score_result WHERE run_id = ${run.score}`.execute(
+          t.db,
+        )
+      ).rows;
+    const app = await rows(runs.app);
+    expect(app).toEqual(await rows(runs.owner));
+    expect(app.every((r) => r.n > 0)).toBe(true);
+  });
+
+  it("keeps council-only rows council-only in the partition it attached", async () => {
+    const part = runPartitionName("link_record", runs.app.link);
+    const count = (council: boolean) =>
+      asAppLogin({ municipalityId: a, council }, async (c) =>
+        Number(
+          (
+            await c.query<{ n: string }>(
+              `SELECT count(*) AS n FROM ${part} WHERE source_id IN ('yotaikyo', 'ichiji_hogo')`,
+            )
+          ).rows[0]?.n,
+        ),
+      );
+    expect(await count(true)).toBeGreaterThan(0);
+    expect(await count(false)).toBe(0);
+    // And another municipality's scope reads none of the partition.
+    const other = await asAppLogin({ municipalityId: b, council: true }, async (c) =>
+      Number((await c.query<{ n: string }>(`SELECT count(*) AS n FROM ${part}`)).rows[0]?.n),
+    );
+    expect(other).toBe(0);
+  });
+});
+
+describe("0069's functions for the app login", () => {
+  it("refuse a load table for a run of another municipality", async () => {
+    const bRun = await withDataScope({ municipalityId: b, council: true }, async () =>
+      asAppLogin({ municipalityId: b, council: true }, async (c) => {
+        const id = await newLinkRun(c, b);
+        await c.query("COMMIT");
+        return id;
+      }),
+    );
+    const e = await asAppLogin({ municipalityId: a, council: true }, (c) =>
+      c.query("SELECT mimamori_create_run_load_table('link_record', $1)", [bRun]),
+    ).catch((x: unknown) => x);
+    expect(sqlState(e)).toBe("42501");
+    expect(String(e)).toMatch(/not a run of the scope's municipality/);
+  });
+
+  it("refuse a table that is not partitioned per run", async () => {
+    const e = await asAppLogin({ municipalityId: a, council: true }, async (c) =>
+      c.query("SELECT mimamori_create_run_load_table('app_user', $1)", [await newLinkRun(c, a)]),
+    ).catch((x: unknown) => x);
+    expect(sqlState(e)).toBe("42501");
+  });
+
+  it("let the app role load the table but not read it before it is attached", async () => {
+    const e = await asAppLogin({ municipalityId: a, council: true }, async (c) => {
+      const run = await newLinkRun(c, a);
+      await c.query("SELECT mimamori_create_run_load_table('link_record', $1)", [run]);
+      await copyInto(c, `link_record_r${run}`, RECORD_COLUMNS, [record(run, a, 1, "jumin")]);
+      return c.query(`SELECT * FROM link_record_r${run}`);
+    }).catch((x: unknown) => x);
+    expect(sqlState(e)).toBe("42501");
+  });
+
+  it("attach a load table whose rows pass the parent's policies", async () => {
+    const seen = await asAppLogin({ municipalityId: a, council: true }, async (c) => {
+      const run = await newLinkRun(c, a);
+      await c.query("SELECT mimamori_create_run_load_table('link_record', $1)", [run]);
+      await copyInto(c, `link_record_r${run}`, RECORD_COLUMNS, [
+        record(run, a, 1, "jumin"),
+        record(run, a, 2, "yotaikyo"),
+      ]);
+      await c.query("SELECT mimamori_attach_run_load_table('link_record', $1)", [run]);
+      return (await c.query(`SELECT row_no FROM link_record WHERE run_id = $1 ORDER BY 1`, [run]))
+        .rows;
+    });
+    expect(seen).toEqual([{ row_no: 1 }, { row_no: 2 }]);
+  });
+
+  it("refuse to attach a row of another municipality (WITH CHECK), attaching nothing", async () => {
+    const e = await asAppLogin({ municipalityId: a, council: true }, async (c) => {
+      const run = await newLinkRun(c, a);
+      await c.query("SELECT mimamori_create_run_load_table('link_record', $1)", [run]);
+      await copyInto(c, `link_record_r${run}`, RECORD_COLUMNS, [
+        record(run, a, 1, "jumin"),
+        record(run, b, 2, "jumin"),
+      ]);
+      return c.query("SELECT mimamori_attach_run_load_table('link_record', $1)", [run]);
+    }).catch((x: unknown) => x);
+    expect(sqlState(e)).toBe("42501");
+    expect(String(e)).toMatch(/row-level security policy for table "link_record"/);
+  });
+
+  it("refuse to attach a 要対協 row outside a council scope, and take it inside one", async () => {
+    for (const council of [false, true]) {
+      const e = await asAppLogin({ municipalityId: a, council }, async (c) => {
+        const run = await newLinkRun(c, a);
+        await c.query("SELECT mimamori_create_run_load_table('link_record', $1)", [run]);
+        await copyInto(c, `link_record_r${run}`, RECORD_COLUMNS, [
+          record(run, a, 1, "jumin"),
+          record(run, a, 2, "ichiji_hogo"),
+        ]);
+        await c.query("SELECT mimamori_attach_run_load_table('link_record', $1)", [run]);
+        return "attached";
+      }).catch((x: unknown) => x);
+      if (council) expect(e).toBe("attached");
+      else {
+        expect(sqlState(e)).toBe("42501");
+        expect(String(e)).toMatch(/row-level security policy for table "link_record"/);
+      }
+    }
+  });
+
+  it("refuse to attach what is not a fresh load table of the run", async () => {
+    // The app run's partition is attached already; a run without a load table has none.
+    for (const run of [runs.app.link, undefined]) {
+      const e = await asAppLogin({ municipalityId: a, council: true }, async (c) =>
+        c.query("SELECT mimamori_attach_run_load_table('link_record', $1)", [
+          run ?? (await newLinkRun(c, a)),
+        ]),
+      ).catch((x: unknown) => x);
+      expect(sqlState(e)).toBe("42501");
+      expect(String(e)).toMatch(/is not a load table of run/);
+    }
+  });
+
+  it("are not callable by PUBLIC, and 0064's / 0067's empty-partition functions are gone", async () => {
+    const r = await sql<{ name: string; public: boolean }>`
+      SELECT p.proname AS name,
+             has_function_privilege('public', p.oid, 'EXECUTE') AS public
+        FROM pg_proc p WHERE p.proname IN ('mimamori_create_run_load_table', 'mimamori_attach_run_load_table',
+          'mimamori_check_run_of_scope', 'mimamori_add_run_partitions', 'mimamori_add_score_run_partitions')
+       ORDER BY 1`.execute(t.db);
+    expect(r.rows).toEqual([
+      { name: "mimamori_attach_run_load_table", public: false },
+      { name: "mimamori_check_run_of_scope", public: false },
+      { name: "mimamori_create_run_load_table", public: false },
+    ]);
+  });
+});
