@@ -23,6 +23,13 @@ export interface AppDeps {
   enforceSecondFactor?: boolean;
   /** Upload limit in bytes (default MAX_UPLOAD_BYTES, 2 GB; tests lower it to prove the refusal). */
   maxUploadBytes?: number;
+  /**
+   * How long one upload may take to arrive, in ms (default UPLOAD_TIMEOUT_MS,
+   * 15 minutes; `serve --upload-timeout-minutes`, docs/operations.md). A slower
+   * body is cut off with a Japanese 408 so a trickling client cannot hold a
+   * connection and a temporary file forever.
+   */
+  uploadTimeoutMs?: number;
 }
 
 export interface AppEnv {

@@ -245,4 +245,48 @@ describe("authentication API (PostgreSQL)", () => {
     expect(r.status).toBe(404);
     expect(r.body.error.message).toBe("指定された API はありません。");
   });
+
+  it("answers a wrong method on an existing path with 405, Allow and a Japanese message", async () => {
+    const c = createClient(app);
+    // login is POST only; a case is GET (read) and has no DELETE.
+    const login = await c.request("/api/auth/login");
+    expect(login.status).toBe(405);
+    expect(login.headers.get("allow")).toBe("POST");
+    const body = (await login.json()) as ApiError;
+    expect(body.error.code).toBe("method_not_allowed");
+    expect(body.error.message).toBe("この API は GET では呼び出せません。使える方法: POST。");
+    const del = await c.request("/api/cases/12345", { method: "DELETE" });
+    expect(del.status).toBe(405);
+    expect(del.headers.get("allow")?.split(", ")).toContain("GET");
+    expect(del.headers.get("allow")?.split(", ")).not.toContain("DELETE");
+    // Every documented route's path, asked with a method it lacks, answers 405
+    // naming exactly the documented methods; an unknown path under a known one stays 404.
+    const doc = (await (await c.request("/api/openapi.json")).json()) as {
+      paths: Record<string, Record<string, unknown>>;
+    };
+    // (a concrete path can match several templates: /review-lists/capacity is also /review-lists/{id}).
+    const templates = Object.entries(doc.paths).map(([path, ops]) => ({
+      pattern: new RegExp(`^${path.replace(/\{[^}]+\}/g, "[^/]+")}$`),
+      methods: Object.keys(ops).map((m) => m.toUpperCase()),
+    }));
+    let checked = 0;
+    for (const path of Object.keys(doc.paths)) {
+      const concrete = path.replace(/\{[^}]+\}/g, "1");
+      const documented = templates
+        .filter((t) => t.pattern.test(concrete))
+        .flatMap((t) => t.methods);
+      const missing = ["GET", "POST", "PUT", "PATCH", "DELETE"].find(
+        (m) => !documented.includes(m),
+      );
+      if (!missing) continue;
+      checked++;
+      const r = await c.request(concrete, { method: missing });
+      expect(r.status, `${missing} ${concrete}`).toBe(405);
+      const allow = r.headers.get("allow")?.split(", ") ?? [];
+      for (const m of documented) expect(allow, `${missing} ${concrete}`).toContain(m);
+    }
+    expect(checked).toBeGreaterThan(50);
+    expect((await c.request("/api/cases/1/nothing-here", { method: "DELETE" })).status).toBe(404);
+    expect((await c.request("/api/nothing-here", { method: "POST" })).status).toBe(404);
+  });
 });

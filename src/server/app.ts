@@ -7,7 +7,7 @@ import { secureHeaders } from "hono/secure-headers";
 import { MimamoriError } from "../domain/errors.ts";
 import type { AppDeps, AppEnv } from "./app-env.ts";
 import { sessionMiddleware } from "./auth/middleware.ts";
-import { mapError } from "./errors.ts";
+import { type ApiError, mapError } from "./errors.ts";
 import { registerApiDocument } from "./openapi/document.ts";
 import { auditRefusal, createRouter } from "./openapi/route.ts";
 import { API_ROUTERS } from "./routes/index.ts";
@@ -75,8 +75,23 @@ export function createApp(deps: AppDeps, options: AppOptions = {}) {
   api.use(sameOriginOnly());
   for (const [path, router] of API_ROUTERS) api.route(path, router);
   registerApiDocument(api);
-  api.all("*", () => {
-    throw new MimamoriError("not_found", "指定された API はありません。");
+  const allowedMethods = methodsByPath(api.routes);
+  api.all("*", (c) => {
+    // A path the API has, asked with another method: 405 with Allow (RFC 9110
+    // §15.5.6), so a script learns what to send instead of "no such API".
+    const allow = allowedMethods(c.req.path);
+    if (allow.length === 0) throw new MimamoriError("not_found", "指定された API はありません。");
+    return c.json<ApiError>(
+      {
+        error: {
+          code: "method_not_allowed",
+          message: `この API は ${c.req.method} では呼び出せません。使える方法: ${allow.join(", ")}。`,
+          details: [],
+        },
+      },
+      405,
+      { Allow: allow.join(", ") },
+    );
   });
   app.route("/", api);
 
@@ -99,6 +114,46 @@ export function createApp(deps: AppDeps, options: AppOptions = {}) {
 }
 
 export type App = ReturnType<typeof createApp>;
+
+/**
+ * The methods each API path answers, read from the router's own table once it
+ * is complete (first call): the catch-all and middleware (method ALL, paths
+ * ending in *) are left out. Hono serves HEAD through GET, so GET implies HEAD.
+ * `:name` matches one path segment, as in Hono's router.
+ */
+export function methodsByPath(
+  routes: readonly { method: string; path: string }[],
+): (path: string) => string[] {
+  let table: { pattern: RegExp; methods: Set<string> }[] | undefined;
+  const build = () => {
+    const byPath = new Map<string, Set<string>>();
+    for (const r of routes) {
+      if (r.method === "ALL" || r.path.endsWith("*")) continue;
+      const methods = byPath.get(r.path) ?? new Set<string>();
+      methods.add(r.method);
+      if (r.method === "GET") methods.add("HEAD");
+      byPath.set(r.path, methods);
+    }
+    return [...byPath].map(([path, methods]) => ({
+      pattern: new RegExp(
+        `^${path
+          .split("/")
+          .map((part) =>
+            part.startsWith(":") ? "[^/]+" : part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"),
+          )
+          .join("/")}$`,
+      ),
+      methods,
+    }));
+  };
+  return (path) => {
+    table ??= build();
+    const allowed = new Set<string>();
+    for (const t of table) if (t.pattern.test(path)) for (const m of t.methods) allowed.add(m);
+    const order = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"];
+    return [...allowed].sort((a, b) => order.indexOf(a) - order.indexOf(b));
+  };
+}
 
 /**
  * Refuses state-changing requests whose Origin is another site. Browsers send

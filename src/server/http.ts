@@ -7,7 +7,12 @@ import { createApp } from "./app.ts";
 import { createPgRateLimiter } from "./auth/rate-limit.ts";
 import { URI_TOO_LONG } from "./errors.ts";
 import type { Logger } from "./logger.ts";
+import { UPLOAD_TIMEOUT_MS } from "./routes/imports/imports.route.ts";
 import { webDist } from "./web-build.ts";
+
+/** Said when Node gives up on a request that arrives too slowly. */
+const REQUEST_TOO_SLOW =
+  "リクエストの受信に時間がかかりすぎたため、処理を中止しました。通信状態を確かめてから、もう一度お試しください。";
 
 export interface RunningServer {
   readonly port: number;
@@ -30,7 +35,10 @@ export function startHttpServer(options: {
    * test/e2e/login.browser.test.ts goes through enrolment.
    */
   enforceSecondFactor?: boolean;
+  /** How long one upload may take to arrive (default UPLOAD_TIMEOUT_MS, 15 minutes). */
+  uploadTimeoutMs?: number;
 }): Promise<RunningServer> {
+  const uploadTimeoutMs = options.uploadTimeoutMs ?? UPLOAD_TIMEOUT_MS;
   const app = createApp(
     {
       db: options.db,
@@ -44,6 +52,7 @@ export function startHttpServer(options: {
       now: () => new Date(),
       secureCookies: options.secureCookies ?? false,
       enforceSecondFactor: options.enforceSecondFactor ?? true,
+      uploadTimeoutMs,
     },
     { webRoot: options.webRoot ?? webDist },
   );
@@ -57,7 +66,16 @@ export function startHttpServer(options: {
   });
   return new Promise((resolve, reject) => {
     const server = serve(
-      { fetch: app.fetch, port: options.port, hostname: options.host },
+      {
+        fetch: app.fetch,
+        port: options.port,
+        hostname: options.host,
+        // Node's own limit on a whole request (default 5 minutes) would cut a
+        // long upload first with an empty answer: it stays above the upload
+        // limit, which answers in Japanese (routes/imports). Every other body
+        // is at most 1 MB.
+        serverOptions: { requestTimeout: Math.max(300_000, uploadTimeoutMs + 60_000) },
+      },
       (info: AddressInfo) => {
         const host =
           options.host === "0.0.0.0" || options.host === "127.0.0.1" ? "localhost" : options.host;
@@ -84,15 +102,24 @@ export function startHttpServer(options: {
         return;
       }
       const tooLong = err.code === "HPE_HEADER_OVERFLOW" || err.code === "HPE_URI_TOO_LONG";
-      const status = tooLong ? "431 Request Header Fields Too Large" : "400 Bad Request";
+      // Node's request timeout (headers not complete in 60 s, or a request
+      // past requestTimeout): 408, not "malformed".
+      const late = err.code === "ERR_HTTP_REQUEST_TIMEOUT";
+      const status = tooLong
+        ? "431 Request Header Fields Too Large"
+        : late
+          ? "408 Request Timeout"
+          : "400 Bad Request";
       const body = JSON.stringify({
         error: tooLong
           ? { code: "http_431", message: URI_TOO_LONG, details: [] }
-          : {
-              code: "http_400",
-              message: "リクエストの形式が正しくありません。送り直してください。",
-              details: [],
-            },
+          : late
+            ? { code: "timeout", message: REQUEST_TOO_SLOW, details: [] }
+            : {
+                code: "http_400",
+                message: "リクエストの形式が正しくありません。送り直してください。",
+                details: [],
+              },
       });
       socket.end(
         `HTTP/1.1 ${status}\r\nContent-Type: application/json; charset=utf-8\r\n` +

@@ -19,7 +19,7 @@ import { intOption, parseCommandArgs } from "../args.ts";
 import type { Command } from "../command.ts";
 
 const usage =
-  "mimamori serve [--port N] [--host ADDR] [--build-web] [--secure-cookies] [--dev] [--demo]";
+  "mimamori serve [--port N] [--host ADDR] [--upload-timeout-minutes N] [--build-web] [--secure-cookies] [--dev] [--demo]";
 
 export const serve: Command = {
   path: ["serve"],
@@ -35,11 +35,19 @@ export const serve: Command = {
         "secure-cookies": { type: "boolean" },
         dev: { type: "boolean" },
         demo: { type: "boolean" },
+        "upload-timeout-minutes": { type: "string" },
       },
       usage,
     );
     const port = intOption(values.port ?? process.env.PORT, "--port", 0, 65535) ?? 3000;
     const host = values.host ?? process.env.MIMAMORI_HOST ?? "127.0.0.1";
+    // How long one file upload may take to arrive (docs/operations.md "アップロードの時間制限").
+    const uploadMinutes = intOption(
+      values["upload-timeout-minutes"] ?? process.env.MIMAMORI_UPLOAD_TIMEOUT_MINUTES,
+      "--upload-timeout-minutes",
+      1,
+      24 * 60,
+    );
     // Progress on stderr; what the operator must read (database, credentials,
     // URL) on stdout, in that order.
     const say = (line: string) => process.stderr.write(`${line}\n`);
@@ -86,6 +94,7 @@ export const serve: Command = {
         port,
         host,
         secureCookies: values["secure-cookies"] ?? false,
+        ...(uploadMinutes !== undefined ? { uploadTimeoutMs: uploadMinutes * 60_000 } : {}),
       });
       tell(
         `データベース: ${opened.embedded ? `内蔵 PostgreSQL（${opened.embedded.dataDir}）` : redactUrl(opened.url)}`,

@@ -50,6 +50,23 @@ import {
 export const MAX_UPLOAD_BYTES = 2 * 1024 ** 3;
 
 /**
+ * How long one upload may take to arrive by default: 15 minutes, room for the
+ * 2 GB limit at about 20 Mbit/s (a municipal LAN is faster; the largest real
+ * exports are tens of MB). The import itself is not counted.
+ */
+export const UPLOAD_TIMEOUT_MS = 15 * 60 * 1000;
+
+/** The refusal of an upload that did not arrive in time (Japanese, says what to do). */
+export function uploadTimedOut(ms: number): MimamoriError {
+  const span =
+    ms >= 60_000 ? `${Math.round(ms / 60_000)} 分` : `${Math.max(1, Math.round(ms / 1000))} 秒`;
+  return new MimamoriError(
+    "timeout",
+    `ファイルの受信が ${span}以内に終わらなかったため、取込を中止しました（何も取り込んでいません）。回線の混雑を避けて送り直すか、ファイルを分割してください。`,
+  );
+}
+
+/**
  * The layouts as the forms need them. 抽出日 is left out of the columns: both
  * forms ask for it once as the snapshot's date (issue 16: the manual form
  * showed two 抽出日 fields). 性別 and yes/no columns get their choices, so the
@@ -194,11 +211,23 @@ export const importRoutes = createRouter()
             else done(null, chunk);
           },
         });
-        await pipeline(
-          Readable.fromWeb(body as import("node:stream/web").ReadableStream),
-          limit,
-          createWriteStream(path, { mode: 0o600 }),
-        );
+        // One overall deadline for the body: a client trickling bytes (slow-loris)
+        // is cut off however steadily it sends.
+        const timeoutMs = c.get("deps").uploadTimeoutMs ?? UPLOAD_TIMEOUT_MS;
+        const deadline = AbortSignal.timeout(timeoutMs);
+        try {
+          await pipeline(
+            Readable.fromWeb(body as import("node:stream/web").ReadableStream),
+            limit,
+            createWriteStream(path, { mode: 0o600 }),
+            { signal: deadline },
+          );
+        } catch (e) {
+          if (!deadline.aborted) throw e;
+          // The rest of the body is never read: close the connection after answering.
+          c.header("Connection", "close");
+          throw uploadTimedOut(timeoutMs);
+        }
         if (size === 0) throw new MimamoriError("invalid_input", "空のファイルは取り込めません。");
         const deps = c.get("deps");
         const report = await importFile({ db: deps.db, url: deps.databaseUrl }, path, {
