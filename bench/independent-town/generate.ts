@@ -173,10 +173,12 @@ const FOREIGN: readonly ForeignFamily[] = [
     male: [
       ["JOHN MARK", "ジョン マーク"],
       ["KEVIN", "ケヴィン"],
+      ["WILLIAM", "ウィリアム"],
     ],
     female: [
       ["MARIA CLARA", "マリア クララ"],
       ["ANGELICA", "アンジェリカ"],
+      ["JENNIFER", "ジェニファー"],
     ],
   },
   {
@@ -252,12 +254,20 @@ function largeKana(kana: string): string {
   return kana.replace(/[ャュョッァィゥェォ]/g, (c) => big[c] ?? c);
 }
 
-/** Other ways Japanese offices transliterate the same foreign name. */
+/**
+ * Other ways Japanese offices transliterate the same foreign name: ヴィ / ビ (respell), ティ / チ,
+ * ウィ / ウイ, ジェ / ジエ, シルヴァ / シウバ (Brazilian Portuguese), long vowels and ッ kept or not.
+ * Not チャン / トラン, nor ファン / ハン: the linkage keeps those apart as different names
+ * (ファン is Phan, ハン is Han; チャン / トラン by the team's decision for issue 15), so the town
+ * does not write one for the other.
+ */
 const TRANSLITERATIONS: Readonly<Record<string, string>> = {
   シルヴァ: "シウバ",
   グエン: "グェン",
-  チャン: "トラン",
   ティ: "チ",
+  ウィリアム: "ウイリアム",
+  アンジェリカ: "アンジエリカ",
+  ジェニファー: "ジエニファ",
   ハファエル: "ラファエル",
   オリヴェイラ: "オリベイラ",
   ギリェルメ: "ギレルメ",

@@ -37,6 +37,9 @@ describe("independent town (bench/independent-town)", () => {
         "moved-school",
         "long-vowel",
         "large-kana",
+        "transliteration",
+        "middle-dropped",
+        "no-kana",
       ])
         expect(tags, tag).toContain(tag);
       const s = await measureTown(dir, AS_OF);
