@@ -118,6 +118,8 @@ describe("symmetry", () => {
     asOf: fc.constantFrom("20240501", null),
     school: fc.constantFrom("第一小", "第二小", null),
     nameParts: fc.constantFrom("グエン テーラン", "アイン グエン", null),
+    nameSound: fc.constantFrom("GN N", "GK GN N", null),
+    nameSoundShort: fc.constantFrom("GN N", "SB BTR", null),
   });
   it("every Japanese comparison gives the same level for (i, j) and (j, i)", () => {
     fc.assert(

@@ -71,6 +71,12 @@ function namePart(part: "family" | "given", label: string): ComparisonSpec {
   // name first at a school): the same parts of the reading, in any order. Only names written
   // in alphabet or in カナ have the column (japanese.ts `nameParts`).
   levels.push({ label: "氏名の読みの組が一致 (順序違い)", when: exact("nameParts") });
+  // The same foreign name in another transliteration (シルヴァ / シウバ, ヴィ / ビ, ティ / チ), or
+  // against a registry record in alphabet without カナ (SILVA VITORIA / シルバ ビトーリア): the
+  // consonant skeletons of the parts agree, in any order; then with a middle name left out
+  // (NGUYEN NGOC ANH / グエン アイン). ja/foreign-sound.ts; チャン and トラン stay apart.
+  levels.push({ label: "外国名の音の組が一致 (表記揺れ)", when: exact("nameSound") });
+  levels.push({ label: "外国名の音が中間名を除き一致", when: exact("nameSoundShort") });
   levels.push({ label: "不一致", when: ELSE });
   return { name: `${part}_name`, label, levels };
 }
@@ -182,7 +188,7 @@ const MAX_BLOCK = 2000;
 const DOB_MASK = ["birth_date", "school_grade"];
 
 export const JAPANESE_SETTINGS: LinkageSettings = {
-  version: "ja-2",
+  version: "ja-3",
   linkType: "link_and_dedupe",
   comparisons: JAPANESE_COMPARISONS,
   blockingRules: [
@@ -254,6 +260,21 @@ export const JAPANESE_SETTINGS: LinkageSettings = {
       name: "生年月日+氏名の読みの組",
       columns: ["birthDate", "nameParts"],
       masks: [...DOB_MASK, "family_name", "given_name"],
+      maxBlockSize: MAX_BLOCK,
+    },
+    // A foreign name in another transliteration, or in alphabet against カナ: neither reading
+    // agrees, so only the consonant skeletons of the parts pair them (ja/foreign-sound.ts).
+    // With the birth year only, so a slipped day is found too (foreign names only: small blocks).
+    {
+      name: "外国名の音の組+生年",
+      columns: ["nameSound", "birthYear"],
+      masks: ["family_name", "given_name", "school_grade"],
+      maxBlockSize: MAX_BLOCK,
+    },
+    {
+      name: "外国名の音 (中間名を除く)+生年",
+      columns: ["nameSoundShort", "birthYear"],
+      masks: ["family_name", "given_name", "school_grade"],
       maxBlockSize: MAX_BLOCK,
     },
     // A school's rows typed before a surname change with a slipped birth date (秋元楓雅

@@ -16,6 +16,7 @@
  * 4. Rows with only a 世帯番号 (相談記録 kept per household) go to the household
  *    member their 相談分野 concerns (household-rows.ts).
  */
+import { nameSkeletons } from "../ja/foreign-sound.ts";
 import { normaliseKana } from "../ja/kana.ts";
 import {
   EMPTY_GAIJI,
@@ -87,6 +88,8 @@ export const JAPANESE_COLUMNS = [
   "birthYear",
   "birthMonthDay",
   "nameParts",
+  "nameSound",
+  "nameSoundShort",
 ] as const;
 type ColumnName = (typeof JAPANESE_COLUMNS)[number];
 
@@ -276,7 +279,7 @@ export interface NormaliseOptions {
 }
 
 const C_ALL = JAPANESE_COLUMNS.length;
-/** The last columns (birth year, month-day, name parts) are derived, not part of the identity. */
+/** The last columns (birth year, month-day, name parts and sounds) are derived, not part of the identity. */
 const IDENTITY = JAPANESE_COLUMNS.indexOf("birthYear");
 const GRADE = JAPANESE_COLUMNS.indexOf("grade");
 const AS_OF = JAPANESE_COLUMNS.indexOf("asOf");
@@ -367,6 +370,8 @@ function namePartsOf(display: string, reading: (s: string) => string): string | 
 
 /** What a record's 氏名 gives its row, computed once per distinct 氏名 (see createNormaliser). */
 interface NameFields {
+  /** The name as written, spaces folded (for a foreign name without カナ: its skeleton). */
+  readonly display: string;
   readonly family: string | null;
   readonly given: string | null;
   readonly full: string;
@@ -421,6 +426,7 @@ export function createNormaliser(
     return dob === null ? null : { dob, year: dob.slice(0, 4), monthDay: dob.slice(4) };
   });
   const partsOf = memo((s) => namePartsOf(s, reading));
+  const soundsOf = memo(nameSkeletons);
   const nameOf = memo((s): NameFields | null => {
     const n = parse.name(s);
     if (n === null) return null;
@@ -431,6 +437,7 @@ export function createNormaliser(
       if (sp) ({ family, given } = sp);
     }
     return {
+      display: n.display,
       family,
       given,
       full: n.full,
@@ -465,6 +472,7 @@ export function createNormaliser(
       r.grade == null || !Number.isFinite(r.grade)
         ? null
         : (GRADE_TEXT[r.grade] ?? String(r.grade));
+    const sounds = n?.foreign ? soundsOf(k ? k.display : n.display) : null;
     const row: (string | null)[] = [
       r.residentNo ? textKey(r.residentNo) : null,
       r.householdNo ? textKey(r.householdNo) : null,
@@ -494,6 +502,10 @@ export function createNormaliser(
       birth === null ? null : birth.monthDay,
       // A foreign name's reading as the set of its parts (order-free): see `namePartsOf`.
       k && n?.foreign ? partsOf(k.display) : null,
+      // Its consonant skeleton, from the カナ or else from the alphabet or カナ written as the
+      // name (a registry record without カナ): other transliterations (ja/foreign-sound.ts).
+      sounds === null ? null : sounds.full,
+      sounds === null ? null : sounds.short,
     ];
     const asOfYmd = row[AS_OF] ?? null;
     const entry =

@@ -416,6 +416,84 @@ school(
 );
 void [yukiNo, yujiNo, yuichiNo, shotaNo, daviNo];
 
+// 4. Foreign names in another transliteration (ja/foreign-sound.ts). A registry record in
+//    alphabet without カナ (the column is optional) whose 学齢簿 row is alphabet too, and the
+//    school's カナ: only the consonant skeleton ties them.
+const beatrizNo = registry("beatriz.jumin", "H800011", "SILVA BEATRIZ", "", "2014-02-12", "female");
+school(
+  "beatriz.gakurei",
+  "gakureibo",
+  "SILVA BEATRIZ",
+  null,
+  "2014-02-12",
+  "female",
+  "第二小学校",
+  5,
+  beatrizNo,
+);
+for (const [i, src] of ["shukketsu", "gakko_kenshin"].entries())
+  school(
+    `beatriz.school${i}`,
+    src,
+    "シルバ ベアトリース",
+    "シルバ ベアトリース",
+    "2014-02-12",
+    "female",
+    "第二小学校",
+    5,
+  );
+// シルヴァ written シウバ (Brazilian Portuguese), given names first, at school.
+registry(
+  "julia.jumin",
+  "H800012",
+  "SILVA ANA JULIA",
+  "シルヴァ　アナ ジュリア",
+  "2017-08-29",
+  "female",
+);
+for (const [i, src] of ["shukketsu", "gakko_kenshin"].entries())
+  school(
+    `julia.school${i}`,
+    src,
+    "アナ ジュリア シウバ",
+    "アナ ジュリア シウバ",
+    "2017-08-29",
+    "female",
+    "第二小学校",
+    2,
+  );
+// A middle name left out, parts joined by ・ (NGUYEN NGOC ANH / グエン・アイン), and ティ written チ.
+registry(
+  "anh.jumin",
+  "H800013",
+  "NGUYEN NGOC ANH",
+  "グエン　ゴック アイン",
+  "2012-11-04",
+  "female",
+);
+for (const [i, src] of ["shukketsu", "gakko_kenshin"].entries())
+  school(
+    `anh.school${i}`,
+    src,
+    "グエン・アイン",
+    "グエン・アイン",
+    "2012-11-04",
+    "female",
+    "中学校",
+    7,
+  );
+registry("hoa.jumin", "H800014", "NGUYEN THI HOA", "グエン　ティ ホア", "2013-09-30", "female");
+for (const [i, src] of ["shukketsu", "gakko_kenshin"].entries())
+  school(
+    `hoa.school${i}`,
+    src,
+    "グエン チ ホア",
+    "グエン チ ホア",
+    "2013-09-30",
+    "female",
+    "第一小学校",
+    6,
+  );
 const result = linkRecords(records, { settings });
 const person = (tag: string) => {
   const i = rowOf.get(tag);
@@ -485,6 +563,24 @@ describe("names as they really change (issue 15)", () => {
         expect(v.leftRecords.length).toBeGreaterThan(0);
         expect(v.rightRecords.length).toBeGreaterThan(0);
       }
+    });
+  });
+
+  describe("foreign names in another transliteration (ja/foreign-sound.ts)", () => {
+    it("links a registry record in alphabet without カナ to the school's カナ", () => {
+      const p = person("beatriz.jumin");
+      expect(person("beatriz.gakurei")).toBe(p);
+      expect(person("beatriz.school0")).toBe(p);
+      expect(person("beatriz.school1")).toBe(p);
+    });
+    it("links シウバ to シルヴァ, given names first", () => {
+      expect(person("julia.school0")).toBe(person("julia.jumin"));
+      expect(person("julia.school1")).toBe(person("julia.jumin"));
+    });
+    it("links a name with its middle name left out, and ティ written チ", () => {
+      expect(person("anh.school0")).toBe(person("anh.jumin"));
+      expect(person("anh.school1")).toBe(person("anh.jumin"));
+      expect(person("hoa.school0")).toBe(person("hoa.jumin"));
     });
   });
 
