@@ -4,7 +4,11 @@
  * of the 支援担当's p95), and every change of that scope seen at once — in
  * this process right after the COMMIT, from another connection through
  * NOTIFY (0071 casework, 0074 break_glass): a new case assignment, a
- * break-the-glass grant, an affiliation change, a 利用停止.
+ * break-the-glass grant, an affiliation change, a 利用停止. And a 所属
+ * account's こども詳細, kept per reader (services/reader-answers.ts; issue 15:
+ * its two statements' planning over the partitioned run tables was most of
+ * the 所属 bench's p95): served from memory to that reader only, audited every
+ * time, following its requests at once.
  */
 import { sql } from "kysely";
 import pg from "pg";
@@ -13,6 +17,7 @@ import { type ChangeFeed, startChangeFeed } from "../../src/db/change-feed.repos
 import { readerScopeCaches } from "../../src/db/child.repository.ts";
 import { createRightsRepository } from "../../src/db/rights.repository.ts";
 import { createUserRepository } from "../../src/db/user.repository.ts";
+import { readerAnswerCaches } from "../../src/server/services/reader-answers.ts";
 import { type Client, loginAs } from "../http.ts";
 import { type RunVillage, runVillage } from "../village-run.ts";
 
@@ -144,5 +149,59 @@ describe("a 支援担当's scope in memory", () => {
       [mine],
     );
     await eventually(async () => (await status(mine)) === 200);
+  });
+});
+
+describe("a 所属 account's こども詳細 in memory", () => {
+  it("is served from memory to that reader only, audited every time, and follows its requests at once", async () => {
+    const { app, municipalityId, scoreRunId, t } = village;
+    const flagged = await sql<{ person_id: string; difficulty: string }>`
+      SELECT person_id, difficulty FROM score_result
+       WHERE run_id = ${scoreRunId} AND flagged AND person_id = ANY(${[...schoolOf.keys()]}::text[])
+       ORDER BY person_id, type_index LIMIT 1`.execute(t.db);
+    const { person_id: child, difficulty } = flagged.rows[0] as {
+      person_id: string;
+      difficulty: string;
+    };
+    const school = schoolOf.get(child) as string;
+    const m = { municipalityId };
+    const coordinator = await loginAs(app, t.db, "coord.sheets", ["coordinator"], m);
+    const account = await loginAs(app, t.db, "school.cached", ["affiliation"], {
+      ...m,
+      affiliation: school,
+    });
+    const another = await loginAs(app, t.db, "school.another", ["affiliation"], {
+      ...m,
+      affiliation: `${school}以外の学校`,
+    });
+    const view = async (c: Client) => (await c.json(`/api/children/${child}`)).status;
+    const audited = async () =>
+      (
+        await sql<{ n: number }>`SELECT count(*)::int AS n FROM audit_log
+          WHERE action = 'child.view' AND actor = 'school.cached'`.execute(t.db)
+      ).rows[0]?.n ?? 0;
+    // No request yet: not theirs (and a 404 is never kept).
+    expect(await view(account)).toBe(404);
+    const sent = await coordinator.json<{ recipient: string }>("/api/sheets/requests", {
+      method: "POST",
+      body: { personId: child, mode: "b", difficulties: [difficulty] },
+    });
+    expect(sent.status, JSON.stringify(sent.body)).toBe(201);
+    expect(sent.body.recipient).toBe(school);
+    expect(await view(account)).toBe(200);
+    const cache = readerAnswerCaches(t.db).casework;
+    const before = { hits: cache.hits, misses: cache.misses, audited: await audited() };
+    for (let i = 0; i < 3; i++) expect(await view(account)).toBe(200);
+    expect(cache.misses).toBe(before.misses);
+    expect(cache.hits).toBeGreaterThanOrEqual(before.hits + 3);
+    expect(await audited()).toBe(before.audited + 3);
+    // Another school's account never gets it.
+    expect(await view(another)).toBe(404);
+    // The request withdrawn on another connection: gone through NOTIFY (0071).
+    await other.query(
+      "UPDATE sheet_request SET status = 'withdrawn' WHERE person_id = $1 AND recipient = $2",
+      [child, school],
+    );
+    await eventually(async () => (await view(account)) === 404);
   });
 });

@@ -26,6 +26,7 @@ import { buildScoreWaterfalls } from "../../domain/scoring/child-view.ts";
 import { DIFFICULTY_NAMES, type DifficultyId } from "../../domain/scoring/difficulties.ts";
 import { combineShared } from "../../domain/sheets/requests.ts";
 import type { childViewSchema, householdSchema } from "../routes/child/schema.ts";
+import { readerAnswer } from "./reader-answers.ts";
 
 type ChildView = z.infer<typeof childViewSchema>;
 type HouseholdView = z.infer<typeof householdSchema>;
@@ -289,10 +290,16 @@ export function createChildService(db: Database) {
       personId: string,
       maskingVersion: string,
     ): Promise<ChildViewAnswer> {
-      // A 所属 account's view is built from its requests' shared snapshots: its own.
+      // A 所属 account's view is built from its requests' shared snapshots: its own, kept for
+      // this reader alone (reader-answers.ts: keyed by user id and the whole scope; cleared by
+      // any sheet_request write — topic casework — runs, run data, 利用停止, 訂正 and user
+      // changes). Read every time, its two statements' planning over the partitioned
+      // link_person and score_result was most of the request (issue 15, web bench p95 54 ms).
       if (scope.children === "requests")
-        return inOneTransaction(db, (repo, trx) =>
-          viewIn(repo, trx, db, scope, roles, personId, maskingVersion),
+        return readerAnswer(db, scope, "child", [personId, maskingVersion, [...roles]], () =>
+          inOneTransaction(db, (repo, trx) =>
+            viewIn(repo, trx, db, scope, roles, personId, maskingVersion),
+          ),
         );
       const withHousehold = roles.some((r) => r === "coordinator" || r === "staff");
       const shared = sharedScope(scope);
