@@ -7,7 +7,7 @@ import { chmodSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { TestProject } from "vitest/node";
-import { type EmbeddedServer, startEmbedded } from "../src/db/embedded.ts";
+import { type EmbeddedServer, pruneOrphanClusters, startEmbedded } from "../src/db/embedded.ts";
 import { ensureWebBuilt } from "../src/server/web-build.ts";
 
 declare module "vitest" {
@@ -40,4 +40,7 @@ export async function teardown(): Promise<void> {
   if (server && !server.dataDir.startsWith(home ?? "\0"))
     rmSync(join(server.dataDir, ".."), { recursive: true, force: true });
   if (home) rmSync(home, { recursive: true, force: true });
+  // Tests that start the CLI in a temporary home of their own (as root, the
+  // cluster goes under /var/lib/mimamori) delete the home but not the cluster.
+  pruneOrphanClusters();
 }

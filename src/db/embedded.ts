@@ -75,6 +75,8 @@ interface ServerState {
 }
 
 const ROOT_BASE = "/var/lib/mimamori";
+/** In ROOT_BASE/<hash>/: the home the cluster belongs to. */
+const HOME_MARKER = "HOME.txt";
 const isRoot = () => typeof process.getuid === "function" && process.getuid() === 0;
 
 /** Starts (or reuses) the embedded PostgreSQL of `home`. */
@@ -546,6 +548,9 @@ function placeCluster(
     const id = createHash("sha256").update(home).digest("hex").slice(0, 16);
     dataDir = join(ROOT_BASE, id, "pg");
     mkdirSync(dirname(dataDir), { recursive: true, mode: 0o755 });
+    // Which home this cluster belongs to, so that a cluster whose home was
+    // deleted can be recognised as an orphan (pruneOrphanClusters).
+    writeFileSync(join(ROOT_BASE, id, HOME_MARKER), `${home}\n`);
     writeFileSync(
       join(home, "DATA_LOCATION.txt"),
       `このホームのデータベースは ${dataDir} にあります（root で実行したため、PostgreSQL 用ユーザー postgres が入れる場所に置いています）。\nThe database files of this home are in ${dataDir}.\n`,
@@ -719,4 +724,33 @@ export function embeddedMajorVersion(): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Removes the clusters under /var/lib/mimamori (placed there when running as
+ * root, see placeCluster) whose home no longer exists and whose server is not
+ * running. A home deleted with `rm -rf` — a test's temporary home, a trial
+ * install — otherwise leaves its whole database behind (about 300 MB for an
+ * empty migrated one). Only directories that name their home (HOME.txt) are
+ * considered: a cluster of unknown origin is never touched. Returns the removed
+ * directories. Used by the test suite's teardown; never called by a command on
+ * its own, because a home that was moved (not deleted) would lose its data.
+ */
+export function pruneOrphanClusters(base: string = ROOT_BASE): string[] {
+  if (!existsSync(base)) return [];
+  const removed: string[] = [];
+  for (const entry of readdirSync(base, { withFileTypes: true })) {
+    if (!entry.isDirectory()) continue;
+    const dir = join(base, entry.name);
+    const marker = join(dir, HOME_MARKER);
+    if (!existsSync(marker)) continue;
+    const home = readFileSync(marker, "utf8").trim();
+    if (home === "" || existsSync(home)) continue;
+    const dataDir = join(dir, "pg");
+    const pid = readPostmasterPid(dataDir);
+    if (pid !== undefined && isAlive(pid) && isPostgresOf(pid, dataDir)) continue;
+    rmSync(dir, { recursive: true, force: true });
+    removed.push(dir);
+  }
+  return removed;
 }
