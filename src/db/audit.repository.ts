@@ -341,6 +341,128 @@ export function createAuditRepository(db: Database) {
       return db.isTransaction ? work(db) : db.transaction().execute(work);
     },
 
+    /**
+     * What the audit views need to label a page's targets in Japanese
+     * (domain/audit/targets.ts): rule version labels, run dates and imports'
+     * files. One statement per kind named on the page, by primary key.
+     */
+    async targetFacts(
+      municipalityId: number,
+      ids: {
+        ruleVersions: readonly string[];
+        scoreRuns: readonly number[];
+        linkRuns: readonly number[];
+        imports: readonly number[];
+      },
+    ) {
+      const versionIds = ids.ruleVersions.filter((v) => /^\d{1,15}$/.test(v)).map(Number);
+      const [versions, scoreRuns, linkRuns, imports] = await Promise.all([
+        versionIds.length === 0
+          ? []
+          : db
+              .selectFrom("rule_version")
+              .select(["id", "label"])
+              .where("municipality_id", "=", municipalityId)
+              .where("id", "in", versionIds)
+              .execute(),
+        ids.scoreRuns.length === 0
+          ? []
+          : db
+              .selectFrom("score_run")
+              .select([
+                "id",
+                "rule_version_id",
+                sql<string>`to_char(as_of, 'YYYY-MM-DD')`.as("as_of"),
+              ])
+              .where("municipality_id", "=", municipalityId)
+              .where("id", "in", [...ids.scoreRuns])
+              .execute(),
+        ids.linkRuns.length === 0
+          ? []
+          : db
+              .selectFrom("link_run")
+              .select(["id", sql<string>`to_char(as_of, 'YYYY-MM-DD')`.as("as_of")])
+              .where("municipality_id", "=", municipalityId)
+              .where("id", "in", [...ids.linkRuns])
+              .execute(),
+        ids.imports.length === 0
+          ? []
+          : db
+              .selectFrom("import_snapshot")
+              .select([
+                "id",
+                "source_id",
+                "file_name",
+                sql<string | null>`to_char(as_of, 'YYYY-MM-DD')`.as("as_of"),
+              ])
+              .where("municipality_id", "=", municipalityId)
+              .where("id", "in", [...ids.imports])
+              .execute(),
+      ]);
+      // The rules a score run used, when not already on the page.
+      const labels = new Map(versions.map((v) => [v.id, v.label]));
+      const missing = [...new Set(scoreRuns.map((r) => r.rule_version_id))].filter(
+        (id) => !labels.has(id),
+      );
+      if (missing.length > 0) {
+        const more = await db
+          .selectFrom("rule_version")
+          .select(["id", "label"])
+          .where("municipality_id", "=", municipalityId)
+          .where("id", "in", missing)
+          .execute();
+        for (const v of more) labels.set(v.id, v.label);
+      }
+      return {
+        ruleVersions: new Map(versions.map((v) => [String(v.id), v.label])),
+        scoreRuns: new Map(
+          scoreRuns.map((r) => [
+            r.id,
+            {
+              asOf: r.as_of,
+              ruleLabel: labels.get(r.rule_version_id) ?? String(r.rule_version_id),
+            },
+          ]),
+        ),
+        linkRuns: new Map(linkRuns.map((r) => [r.id, { asOf: r.as_of }])),
+        imports: new Map(
+          imports.map((r) => [
+            r.id,
+            { sourceId: r.source_id, fileName: r.file_name, asOf: r.as_of },
+          ]),
+        ),
+      };
+    },
+
+    /**
+     * The names of persons as the municipality's newest completed link run
+     * holds them (a person no longer in it — purged, or from an older run —
+     * has none). For the audit views' 対象 column; masked by the route.
+     */
+    async personNames(
+      municipalityId: number,
+      personIds: readonly string[],
+    ): Promise<Map<string, string>> {
+      if (personIds.length === 0) return new Map();
+      const run = await db
+        .selectFrom("link_run")
+        .select("id")
+        .where("municipality_id", "=", municipalityId)
+        .where("completed_at", "is not", null)
+        .orderBy("id", "desc")
+        .limit(1)
+        .executeTakeFirst();
+      if (!run) return new Map();
+      const rows = await db
+        .selectFrom("link_person")
+        .select(["person_id", "name"])
+        .where("municipality_id", "=", municipalityId)
+        .where("run_id", "=", run.id)
+        .where("person_id", "in", [...new Set(personIds)])
+        .execute();
+      return new Map(rows.flatMap((r) => (r.name ? [[r.person_id, r.name] as const] : [])));
+    },
+
     /** The persons an export's audit row disclosed (sorted), or [] for another row. */
     async disclosedPersons(municipalityId: number, auditId: string): Promise<string[]> {
       const rows = await db

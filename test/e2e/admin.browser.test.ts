@@ -250,14 +250,18 @@ describe.skipIf(!hasBrowser)("利用者管理と監査ログ (Chromium)", () => 
     // Header + the one disable of sato (the refused self-disable wrote nothing).
     expect(await rows.count()).toBe(2);
     expect(await rows.nth(1).textContent()).toContain("利用者の無効化");
+    // 対象 in words, not the stored user:N.
+    expect(await rows.nth(1).textContent()).toContain("利用者 佐藤 一郎（sato）");
+    expect(await rows.nth(1).textContent()).not.toContain(`user:${staffId}`);
     expect(page.url()).toMatch(/action=user\.disable/);
     await rows
       .nth(1)
       .getByRole("button", { name: /の詳細$/ })
       .click();
     const detail = page.getByRole("region", { name: /記録 \d+ の詳細/ });
-    await detail.getByText("利用者の無効化（user.disable）").waitFor();
-    expect(await detail.textContent()).toContain(`user:${staffId}`);
+    await detail.getByText("利用者の無効化", { exact: true }).waitFor();
+    expect(await detail.textContent()).toContain("利用者 佐藤 一郎（sato）");
+    expect(await detail.textContent()).not.toContain("user.disable");
     await shot("53-audit-detail");
 
     // Every action in the filter has its Japanese name.
@@ -272,6 +276,10 @@ describe.skipIf(!hasBrowser)("利用者管理と監査ログ (Chromium)", () => 
     await page.getByLabel(/対象のこども/).fill("P00000007");
     await page.getByRole("button", { name: "絞り込む" }).click();
     await page.getByRole("table").getByText("最新の50 件（絞り込み中）").waitFor();
+    // A child is its number (no name for システム管理者, and none stored here).
+    expect(await page.getByRole("table").locator("tbody tr").first().textContent()).toContain(
+      "こども P00000007",
+    );
     const ids = async () =>
       (await page.getByRole("table").locator("tbody tr td:first-child").allTextContents()).map(
         Number,

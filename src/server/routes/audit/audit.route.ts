@@ -6,11 +6,21 @@ import {
   type PersonReportMode,
 } from "../../../db/audit.repository.ts";
 import type { Database } from "../../../db/database.ts";
+import { createRightsRepository } from "../../../db/rights.repository.ts";
 import { createUserRepository } from "../../../db/user.repository.ts";
 import { AUDIT_ACTIONS, auditActionName } from "../../../domain/audit/actions.ts";
+import {
+  splitTarget,
+  type TargetFacts,
+  targetIds,
+  targetLabel,
+} from "../../../domain/audit/targets.ts";
 import { MimamoriError } from "../../../domain/errors.ts";
+import { findLayout } from "../../../domain/layouts.ts";
+import { loadSources } from "../../../pipeline/sources.ts";
 import type { AppEnv } from "../../app-env.ts";
 import { csvDocument, csvDownload, csvResponses, exportPurposeBody } from "../../openapi/csv.ts";
+import { maskingOf } from "../../openapi/identity.ts";
 import { requireReauth } from "../../openapi/reauth.ts";
 import {
   actorOf,
@@ -37,20 +47,92 @@ import {
 const jstMidnight = (date: string, plusDays = 0) =>
   new Date(Date.parse(`${date}T00:00:00+09:00`) + plusDays * 86_400_000);
 
-const item = (
-  r: Awaited<ReturnType<ReturnType<typeof createAuditRepository>["list"]>>[number],
-) => ({
-  id: r.id,
-  at: r.at.toISOString(),
-  actorUserId: r.actorUserId,
-  actor: r.actor,
-  action: r.action,
-  actionName: auditActionName(r.action),
-  target: r.target,
-  personId: r.personId,
-  clientAddress: r.clientAddress,
-  purpose: r.purpose,
-});
+type Row = Awaited<ReturnType<ReturnType<typeof createAuditRepository>["list"]>>[number];
+
+const item = (r: Row, labels: Labels) => {
+  const person = r.personId ?? personOfTarget(r.target);
+  return {
+    id: r.id,
+    at: r.at.toISOString(),
+    actorUserId: r.actorUserId,
+    actor: r.actor,
+    action: r.action,
+    actionName: auditActionName(r.action),
+    target: r.target,
+    targetLabel: targetLabel(
+      r.target ?? (r.personId ? `person:${r.personId}` : null),
+      labels.facts,
+    ),
+    personId: r.personId,
+    // Masked by the route's masking step (schema: identity("name")).
+    personName: person ? (labels.names.get(person) ?? null) : null,
+    clientAddress: r.clientAddress,
+    purpose: r.purpose,
+  };
+};
+
+const personOfTarget = (target: string | null) => {
+  if (!target) return null;
+  const { kind, id } = splitTarget(target);
+  return kind === "person" ? id : null;
+};
+
+interface Labels {
+  facts: TargetFacts;
+  /** person id → name as stored (masked on the way out); none when the viewer sees no name. */
+  names: ReadonlyMap<string, string>;
+}
+
+/**
+ * What the audit views need to say what each row concerns in Japanese
+ * (domain/audit/targets.ts): source names, run dates, rule labels, user
+ * names, and the children's names when the viewer's masking shows any part
+ * of a name (a viewer whose rules hide names gets none, not even from the
+ * database). A child under 利用停止 is never named.
+ */
+async function labelsFor(
+  c: Context<AppEnv>,
+  rows: readonly Row[],
+  options: { names: boolean } = { names: true },
+): Promise<Labels> {
+  const actor = actorOf(c);
+  const db = c.get("deps").db;
+  const m = actor.municipalityId;
+  const ids = targetIds(rows.map((r) => r.target));
+  const persons = [...new Set(rows.flatMap((r) => r.personId ?? personOfTarget(r.target) ?? []))];
+  const { forms } = await maskingOf(c);
+  const showNames = options.names && forms.name !== "hidden" && persons.length > 0;
+  const audit = createAuditRepository(db);
+  const [facts, users, sources, names, stopped] = await Promise.all([
+    audit.targetFacts(m, {
+      ruleVersions: [...ids.ruleVersions],
+      scoreRuns: [...ids.scoreRuns],
+      linkRuns: [...ids.linkRuns],
+      imports: [...ids.imports],
+    }),
+    ids.users.size > 0 ? createUserRepository(db).list(m) : [],
+    ids.sources.size > 0 || ids.imports.size > 0 ? loadSources(db, m) : undefined,
+    showNames ? audit.personNames(m, persons) : new Map<string, string>(),
+    showNames ? createRightsRepository(db).stoppedKeys(m) : undefined,
+  ]);
+  const sourceNames = new Map<string, string>();
+  if (sources) {
+    const wanted = new Set([...ids.sources, ...[...facts.imports.values()].map((i) => i.sourceId)]);
+    for (const id of wanted) {
+      const layout = findLayout(id, sources);
+      if (layout) sourceNames.set(id, layout.name);
+    }
+  }
+  for (const id of stopped?.personIds ?? []) names.delete(id);
+  return {
+    facts: {
+      ...facts,
+      users: new Map(users.map((u) => [u.id, u])),
+      sources: sourceNames,
+    },
+    names,
+  };
+}
 
 type ReportSubject =
   | { kind: "person"; personId: string; mode: PersonReportMode }
@@ -116,6 +198,7 @@ async function reportJson(c: Context<AppEnv>, subject: ReportSubject, q: ReportR
   const who = await subjectOf(db, actor.municipalityId, subject);
   const rows = await reportPage(db, actor.municipalityId, subject, { ...q, limit: q.limit + 1 });
   const page = rows.slice(0, q.limit);
+  const labels = await labelsFor(c, page);
   await createAuditRepository(db).append({
     municipalityId: actor.municipalityId,
     actorUserId: actor.userId,
@@ -133,7 +216,7 @@ async function reportJson(c: Context<AppEnv>, subject: ReportSubject, q: ReportR
   });
   return {
     subject: who,
-    items: page.map((r) => ({ ...item(r), how: r.how })),
+    items: page.map((r) => ({ ...item(r, labels), how: r.how })),
     nextBefore: rows.length > q.limit ? (page.at(-1)?.id ?? null) : null,
   };
 }
@@ -168,6 +251,8 @@ async function reportCsv(
     if (page.length < 1000) break;
     before = page.at(-1)?.id;
   }
+  // Labels without children's names (a CSV leaves the masking step of the JSON answers).
+  const facts = (await labelsFor(c, rows, { names: false })).facts;
   await createAuditRepository(db).append({
     municipalityId: actor.municipalityId,
     actorUserId: actor.userId,
@@ -202,7 +287,7 @@ async function reportCsv(
     r.action,
     auditActionName(r.action),
     HOW_NAMES[r.how],
-    r.target,
+    targetLabel(r.target, facts),
     r.personId,
     r.clientAddress,
     r.purpose,
@@ -315,6 +400,7 @@ export const auditRoutes = createRouter()
         createUserRepository(db).list(actor.municipalityId),
       ]);
       const page = rows.slice(0, q.limit);
+      const labels = await labelsFor(c, page);
       // Reading the audit log is itself an audited view (with its filters).
       await audit.append({
         municipalityId: actor.municipalityId,
@@ -336,7 +422,7 @@ export const auditRoutes = createRouter()
       });
       return c.json(
         {
-          items: page.map(item),
+          items: page.map((r) => item(r, labels)),
           nextBefore: rows.length > q.limit ? (page.at(-1)?.id ?? null) : null,
           chain: {
             ok: chain.ok,
@@ -384,6 +470,6 @@ export const auditRoutes = createRouter()
         clientAddress: clientAddress(c),
         detail: { count: 1 },
       });
-      return c.json({ ...item(row), detail: row.detail }, 200);
+      return c.json({ ...item(row, await labelsFor(c, [row])), detail: row.detail }, 200);
     },
   );

@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { calendarDay } from "../../openapi/calendar-date.ts";
+import { identity } from "../../openapi/identity.ts";
 import { pageSize, wholeNumber } from "../../openapi/whole-number.ts";
 
 /** The largest page of the audit view. */
@@ -62,8 +63,22 @@ export const auditItemSchema = z
     actor: z.string(),
     action: z.string(),
     actionName: z.string().openapi({ description: "操作の日本語名" }),
-    target: z.string().nullable(),
+    target: z.string().nullable().openapi({
+      description: "対象（機械向けの形: person:…、source:…、score_run:… など）",
+    }),
+    targetLabel: z.string().openapi({
+      description:
+        "対象の日本語の説明（取り込み元の名称、判定実行の基準日、規則の版、利用者名など）。こどもの氏名は含まず personName に",
+    }),
     personId: z.string().nullable(),
+    // The description first: .openapi() makes a new schema, which would lose identity()'s mark.
+    personName: identity(
+      "name",
+      z.string().nullable().openapi({
+        description:
+          "対象のこどもの氏名（閲覧者の役割のマスキングルールによる。利用停止中・削除済みは null）",
+      }),
+    ),
     clientAddress: z.string().nullable(),
     purpose: z.string().nullable(),
   })

@@ -3,6 +3,7 @@ import { useNavigate, useSearch } from "@tanstack/react-router";
 import { type FormEvent, useState } from "react";
 import { api } from "../../lib/api.ts";
 import type { AuditPage as AuditData, AuditDetail } from "../../lib/types.ts";
+import { targetText } from "./target.ts";
 
 /** The audit view's filters, kept in the URL (a filtered view is a shareable link). */
 export interface AuditFilters {
@@ -179,12 +180,10 @@ export function AuditPage() {
               <dt>操作者</dt>
               <dd>{detail.data.actor}</dd>
               <dt>操作</dt>
-              <dd>
-                {detail.data.actionName}（{detail.data.action}）
-              </dd>
+              <dd>{detail.data.actionName}</dd>
               <dt>対象</dt>
-              <dd>{detail.data.target ?? "—"}</dd>
-              <dt>対象のこども</dt>
+              <dd>{targetText(detail.data)}</dd>
+              <dt>対象のこども（人物番号）</dt>
               <dd>{detail.data.personId ?? "—"}</dd>
               <dt>接続元</dt>
               <dd>{detail.data.clientAddress ?? "—（コマンド・定期実行）"}</dd>
@@ -237,7 +236,7 @@ export function AuditPage() {
                 <td>{time(i.at)}</td>
                 <td>{i.actor}</td>
                 <td>{i.actionName}</td>
-                <td>{i.personId ? `こども ${i.personId}` : (i.target ?? "—")}</td>
+                <td>{targetText(i)}</td>
                 <td>
                   <button
                     type="button"

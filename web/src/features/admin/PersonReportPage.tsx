@@ -2,6 +2,7 @@ import { useQuery } from "@tanstack/react-query";
 import { type FormEvent, useState } from "react";
 import { CsvExportForm } from "../../components/CsvExportForm.tsx";
 import { api } from "../../lib/api.ts";
+import { targetText } from "./target.ts";
 
 interface ReportPage {
   items: {
@@ -10,7 +11,8 @@ interface ReportPage {
     actor: string;
     actionName: string;
     how: "direct" | "listed" | "exported" | "own";
-    target: string | null;
+    targetLabel: string;
+    personName: string | null;
     purpose: string | null;
   }[];
   nextBefore: string | null;
@@ -102,7 +104,7 @@ export function PersonReportPage() {
                 <td>{r.actor}</td>
                 <td>{r.actionName}</td>
                 <td>{HOW[r.how]}</td>
-                <td>{r.target ?? "—"}</td>
+                <td>{targetText(r)}</td>
                 <td>{r.purpose ?? "—"}</td>
               </tr>
             ))}

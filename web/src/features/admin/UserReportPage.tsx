@@ -2,6 +2,7 @@ import { useQuery } from "@tanstack/react-query";
 import { type FormEvent, useState } from "react";
 import { CsvExportForm } from "../../components/CsvExportForm.tsx";
 import { api } from "../../lib/api.ts";
+import { targetText } from "./target.ts";
 
 interface ReportPage {
   subject: { label: string | null };
@@ -9,7 +10,8 @@ interface ReportPage {
     id: string;
     at: string;
     actionName: string;
-    target: string | null;
+    targetLabel: string;
+    personName: string | null;
     purpose: string | null;
   }[];
 }
@@ -94,7 +96,7 @@ export function UserReportPage() {
               <tr key={r.id}>
                 <td>{new Date(r.at).toLocaleString("ja-JP")}</td>
                 <td>{r.actionName}</td>
-                <td>{r.target ?? "—"}</td>
+                <td>{targetText(r)}</td>
                 <td>{r.purpose ?? "—"}</td>
               </tr>
             ))}
