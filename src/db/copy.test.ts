@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "../../test/db.ts";
 import type { IsoDate, SourceId } from "../domain/types.ts";
 import { bulkWriter, copyOut, foreignKeysCheckedInCode } from "./copy.ts";
-import { beginImport, createImportRepository, type StoredValues } from "./import.repository.ts";
+import { beginImport, createImportRepository, type StoredFields } from "./import.repository.ts";
 import { createMunicipalityRepository } from "./municipality.repository.ts";
 import { APP_ROLE, beginScoped, type DataScope, withDataScope } from "./scope.ts";
 
@@ -308,28 +308,77 @@ describe("import rows (issue 15: no staging copy on the owner's connection)", ()
     expect((await rowsOf(council.snapshotId)).map((r) => r.council_only)).toEqual([true, true]);
   });
 
-  it("are read back by the run's COPY read in the reader's scope only (streamRowValues)", async () => {
+  it("are read back by the run's COPY read in the reader's scope only (streamRowFields)", async () => {
     const plain = await importRows(t.url, false, "jumin");
     const council = await importRows(t.url, true, "yotaikyo");
     const read = (scope: DataScope, snapshotId: number) =>
       withDataScope(scope, async () => {
-        const out: StoredValues[] = [];
-        for await (const page of createImportRepository(t.db).streamRowValues(a, snapshotId))
+        const out: StoredFields[] = [];
+        for await (const page of createImportRepository(t.db).streamRowFields(a, snapshotId, [
+          "氏名",
+          "宛名番号",
+        ]))
           out.push(...page);
         return out;
       });
-    // The stored row only (row 2 was rejected), its values parsed back.
+    // The stored row only (row 2 was rejected), the columns asked for (a blank one: null).
     expect(
       (await read({ municipalityId: a, council: false }, plain.snapshotId)).map((r) => [
         r.rowNo,
         r.asOf,
-        r.data,
+        r.values,
       ]),
-    ).toEqual([[1, "2025-04-01", { 宛名番号: "1" }]]);
+    ).toEqual([[1, "2025-04-01", [null, "1"]]]);
     // 要対協 rows: council members only; another municipality's scope sees nothing of a's.
     expect(await read({ municipalityId: a, council: false }, council.snapshotId)).toEqual([]);
     expect(await read({ municipalityId: a, council: true }, council.snapshotId)).toHaveLength(1);
     expect(await read({ municipalityId: b, council: true }, plain.snapshotId)).toEqual([]);
+  });
+
+  it("give the columns asked for as JSON.parse reads them, escapes and all (streamRowFields)", async () => {
+    const values = [
+      ["1", "山田 太郎", 2],
+      ["2", 'say "hi" \\ back\tslash\nline', null],
+      ["3", "見守市南原町2丁目6-16 メゾン見守101号", 0.5],
+    ];
+    const snapshotId = await withDataScope({ municipalityId: a, council: false }, async () => {
+      const tx = await beginImport(t.url, a, "gakureibo" as SourceId);
+      try {
+        const s = await tx.createSnapshot({
+          fileName: "gakureibo.csv",
+          contentHash: `gakureibo-${Math.random()}`,
+          format: "csv",
+          encoding: "utf-8",
+          header: ["宛名番号", "氏名", "学年"],
+          mapping: null,
+          manual: false,
+          actorUserId: null,
+          actor: "test",
+        });
+        const asOf = "2025-04-01" as IsoDate;
+        await tx.copyRows(
+          s.id,
+          ["宛名番号", "氏名", "学年"],
+          (async function* () {
+            yield values.map((v, i) => ({ row: i + 1, line: i + 2, asOf, raw: "-", values: v }));
+          })(),
+        );
+        await tx.commit();
+        return s.id;
+      } finally {
+        await tx.close();
+      }
+    });
+    const out: StoredFields[] = [];
+    await withDataScope({ municipalityId: a, council: false }, async () => {
+      for await (const page of createImportRepository(t.db).streamRowFields(a, snapshotId, [
+        "学年",
+        "氏名",
+        "住所",
+      ]))
+        out.push(...page);
+    });
+    expect(out.map((r) => r.values)).toEqual(values.map((v) => [v[2], v[1], null]));
   });
 
   it("refuse rows of a snapshot this import did not create, and council-only sources outside the council", async () => {

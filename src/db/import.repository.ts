@@ -11,6 +11,7 @@ import type { IsoDate, SourceId } from "../domain/types.ts";
 import type { RowError, Value } from "../domain/validate.ts";
 import { bulkWriter, copyOut, copyText, integer, interner, ORDERED_READ } from "./copy.ts";
 import type { Database } from "./database.ts";
+import { jsonFieldReader } from "./json-fields.ts";
 import { beginScoped } from "./scope.ts";
 import { scopedStream } from "./scoped-driver.ts";
 
@@ -32,13 +33,22 @@ export interface SnapshotSummary {
   readonly supersededBy: number | null;
 }
 
-/** What 名寄せ reads of a stored (valid) row (streamRowValues). */
+/** A stored (valid) row's values (streamStoredRows). */
 export interface StoredValues {
   readonly snapshotId: number;
   readonly rowNo: number;
   readonly asOf: IsoDate;
   /** Normalised values keyed by canonical column name (absent = blank). */
   readonly data: Readonly<Record<string, Value>>;
+}
+
+/** Some columns of a stored (valid) row, as the link stage reads them (streamRowFields). */
+export interface StoredFields {
+  readonly snapshotId: number;
+  readonly rowNo: number;
+  readonly asOf: IsoDate;
+  /** The values of the columns asked for, in their order; null where blank. */
+  readonly values: readonly Value[];
 }
 
 /** A stored (valid) row, as runs read it. */
@@ -241,21 +251,26 @@ export function createImportRepository(db: Database) {
 
     /**
      * What 名寄せ reads of the stored rows of one snapshot: row number, 抽出日
-     * and values, in row order — without the row as written (`raw`, about half
-     * of a row's bytes) and its line number, which the link stage never uses.
+     * and the values of `columns`, in row order — without the row as written (`raw`, about
+     * half of a row's bytes) and its line number, which the link stage never uses, and
+     * without the row's other columns: the JSON is scanned for `columns` only
+     * (db/json-fields.ts; JSON.parse of every row was about a third of the read's Node CPU),
+     * and parsed whole only when it is not in the import's plain form.
      * One `COPY (SELECT …) TO STDOUT` (issue 15, db/copy.ts `copyOut`), in
      * batches as the server sends them: against pages of result objects about
      * half of Node's CPU for the read. The order comes from the primary key;
      * sorts are off in its transaction so that no plan made without statistics
      * (right after the import's COPY) sorts the snapshot instead.
      */
-    async *streamRowValues(
+    async *streamRowFields(
       municipalityId: number,
       snapshotId: number,
-    ): AsyncGenerator<StoredValues[]> {
+      columns: readonly string[],
+    ): AsyncGenerator<StoredFields[]> {
       const mid = integer(municipalityId);
       const snapshot = integer(snapshotId);
       const intern = interner();
+      const read = jsonFieldReader(columns);
       yield* scopedStream(db, async function* (client) {
         await client.query(ORDERED_READ);
         const statement = `COPY (
@@ -263,12 +278,23 @@ export function createImportRepository(db: Database) {
           WHERE municipality_id = ${mid} AND snapshot_id = ${snapshot} AND data IS NOT NULL
           ORDER BY row_no) TO STDOUT`;
         for await (const batch of copyOut(client, statement))
-          yield batch.map((f) => ({
-            snapshotId,
-            rowNo: Number(f[0]),
-            asOf: intern(f[1] as string) as IsoDate,
-            data: JSON.parse(f[2] as string) as Record<string, Value>,
-          }));
+          yield batch.map((f) => {
+            const text = f[2] as string;
+            const values: Value[] = new Array(columns.length).fill(null);
+            if (!read(text, values)) {
+              const data = JSON.parse(text) as Record<string, Value>;
+              for (let i = 0; i < columns.length; i++) {
+                const c = columns[i] as string;
+                values[i] = Object.hasOwn(data, c) ? (data[c] as Value) : null;
+              }
+            }
+            return {
+              snapshotId,
+              rowNo: Number(f[0]),
+              asOf: intern(f[1] as string) as IsoDate,
+              values,
+            };
+          });
       });
     },
 

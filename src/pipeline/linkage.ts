@@ -26,7 +26,7 @@ import type { LinkMethod, PersonId } from "../domain/linkage/types.ts";
 import { COUNCIL_ONLY_SOURCES } from "../domain/policy/index.ts";
 import type { IsoDate } from "../domain/types.ts";
 import { loadGaiji } from "./gaiji.ts";
-import { linkRecordOfData, motherFactsOfData } from "./link-input.ts";
+import { linkColumnsOf, linkInputOfFields } from "./link-input.ts";
 import { linkWorkerCount, prepareProfilesInWorkers } from "./link-pool.ts";
 import { loadLinkageSettings } from "./linkage-settings.ts";
 import { loadSources } from "./sources.ts";
@@ -352,17 +352,25 @@ export async function readLinkInput(
   const snapshotStart: number[] = [];
   for (const s of snapshots) {
     snapshotStart.push(records.length);
-    for await (const page of imports.streamRowValues(municipalityId, s.id)) {
+    const cols = linkColumnsOf(s.sourceId, sources);
+    for await (const page of imports.streamRowFields(municipalityId, s.id, cols.columns)) {
       for (const r of page) {
-        const facts = motherFactsOfData(s.sourceId, records.length, r.data, sources);
-        if (facts) motherFacts.push(facts);
+        const { record, mother } = linkInputOfFields(
+          cols,
+          s.fileName,
+          r.rowNo,
+          records.length,
+          r.values,
+          r.asOf,
+        );
+        if (mother) motherFacts.push(mother);
         if (records.length === rowNos.length) {
           const grown = new Int32Array(rowNos.length * 2);
           grown.set(rowNos);
           rowNos = grown;
         }
         rowNos[records.length] = r.rowNo;
-        records.push(linkRecordOfData(s.sourceId, s.fileName, r.rowNo, r.data, r.asOf, sources));
+        records.push(record);
       }
     }
   }
