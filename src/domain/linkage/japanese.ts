@@ -32,7 +32,6 @@ import type { Sex } from "../values.ts";
 import { addressKey } from "./address.ts";
 import {
   AnchorAssignment,
-  AnchorIdentity,
   type AnchorTable,
   AnchorTableBuilder,
   anchorHead,
@@ -256,6 +255,8 @@ export interface NormalisedRecord {
   readonly alias?: NormalisedRecord;
   /** True for that 通称 itself: never one profile with a row written the same way. */
   readonly isAlias?: boolean;
+  /** Per column, the value's {@link Cell} when the normaliser has one (row[ci] is its value). */
+  readonly cells?: readonly (Cell | null)[];
 }
 
 /**
@@ -368,43 +369,81 @@ function namePartsOf(display: string, reading: (s: string) => string): string | 
   return parts.length < 2 ? null : parts.sort().join(" ");
 }
 
-/** What a record's 氏名 gives its row, computed once per distinct 氏名 (see createNormaliser). */
+/**
+ * A prepared column's value together with its code in the profile builder's dictionary of
+ * that column, filled in by the builder the first time it encodes the value (`owner` is the
+ * builder's dictionaries, so a cell never gives one builder's code to another). The
+ * normaliser hands out one cell per distinct input value and column: a record that repeats a
+ * 氏名, a date or an address reaches its codes without a string look-up per column.
+ */
+export interface Cell {
+  readonly value: string;
+  code: number;
+  owner: unknown;
+}
+
+const cellOf = (value: string | null): Cell | null =>
+  value === null ? null : { value, code: -1, owner: null };
+
+/** What a record's 氏名 gives its row (columns familyRaw … fullFolded), once per distinct 氏名. */
 interface NameFields {
   /** The name as written, spaces folded (for a foreign name without カナ: its skeleton). */
   readonly display: string;
-  readonly family: string | null;
-  readonly given: string | null;
   readonly full: string;
-  readonly familyFolded: string | null;
-  readonly givenFolded: string | null;
-  readonly fullFolded: string;
   readonly foreign: boolean;
+  /** familyRaw, givenRaw, fullRaw, familyFolded, givenFolded, fullFolded. */
+  readonly cells: readonly (Cell | null)[];
 }
 
-/** What a record's 氏名カナ gives its row, computed once per distinct 氏名カナ. */
+/** What a record's 氏名カナ gives its row (the three readings), once per distinct 氏名カナ. */
 interface KanaFields {
   readonly display: string;
-  readonly familyReading: string | null;
-  readonly givenReading: string | null;
-  readonly fullReading: string | null;
+  /** familyReading, givenReading, fullReading. */
+  readonly cells: readonly (Cell | null)[];
 }
 
 /** A birth date's row values (生年月日, birth year, month-day), once per distinct date. */
 interface BirthFields {
-  readonly dob: string;
-  readonly year: string;
-  readonly monthDay: string;
+  readonly dob: Cell;
+  readonly year: Cell;
+  readonly monthDay: Cell;
 }
 
-/** 学年 as text: one string object per value, not a new string per record. */
-const GRADE_TEXT = Array.from({ length: 16 }, (_, g) => String(g));
+/** A date as 抽出日, 住定日 and 消除日 (one cell per column), once per distinct date. */
+interface DateFields {
+  readonly asOf: Cell;
+  readonly since: Cell;
+  readonly removed: Cell;
+}
+
+/** A 宛名番号 as the record's own number and as another source's reference to one. */
+interface ResidentFields {
+  readonly own: Cell;
+  readonly other: Cell;
+}
+
+const FAMILY_RAW = JAPANESE_COLUMNS.indexOf("familyRaw");
+const FAMILY_READING = JAPANESE_COLUMNS.indexOf("familyReading");
+const BIRTH_DATE = JAPANESE_COLUMNS.indexOf("birthDate");
+const SEX = JAPANESE_COLUMNS.indexOf("sex");
+const ADDRESS = JAPANESE_COLUMNS.indexOf("address");
+const SCHOOL = JAPANESE_COLUMNS.indexOf("school");
+const RESIDENT_NO_OTHER = JAPANESE_COLUMNS.indexOf("residentNoOther");
+const REGISTRY_STATUS = JAPANESE_COLUMNS.indexOf("registryStatus");
+const RESIDENT_SINCE = JAPANESE_COLUMNS.indexOf("residentSince");
+const REMOVED_DATE = JAPANESE_COLUMNS.indexOf("removedDate");
+const BIRTH_YEAR = JAPANESE_COLUMNS.indexOf("birthYear");
+const BIRTH_MONTH_DAY = JAPANESE_COLUMNS.indexOf("birthMonthDay");
+const NAME_PARTS = JAPANESE_COLUMNS.indexOf("nameParts");
+const NAME_SOUND = JAPANESE_COLUMNS.indexOf("nameSound");
+const NAME_SOUND_SHORT = JAPANESE_COLUMNS.indexOf("nameSoundShort");
 
 /**
  * A normaliser of records given the input's family names. Every field is worked out once per
- * distinct value (a 氏名, a 氏名カナ, a date, an address, a school) and the same string
- * objects come back for every record that repeats it: at metro (3.1 million rows) one look-up
- * per field instead of one per derived column, and the profile builder's dictionaries hash
- * each string once.
+ * distinct value (a 氏名, a 氏名カナ, a date, an address, a school, a 宛名番号) and the same
+ * cells come back for every record that repeats it (see {@link Cell}): at metro (3.1 million
+ * rows) one look-up per field instead of one per derived column and another per column in the
+ * profile builder's dictionaries.
  */
 export function createNormaliser(
   families: ReadonlySet<string>,
@@ -412,19 +451,62 @@ export function createNormaliser(
   options: NormaliseOptions = {},
   parse: NameParsers = nameParsers(options.gaiji ?? EMPTY_GAIJI),
 ): (r: LinkRecord) => NormalisedRecord {
+  return normaliserOf(families, familyKana, options, parse).record;
+}
+
+/**
+ * createNormaliser's record normaliser and the same for row i of records held in columns:
+ * there each field's dictionary code finds its looked-up value in an array, so a row costs no
+ * string hashing at all (the strings of a metro run lie all over the heap: a Map look-up by a
+ * string touches the string as well as the map).
+ */
+function normaliserOf(
+  families: ReadonlySet<string>,
+  familyKana: ReadonlySet<string>,
+  options: NormaliseOptions,
+  parse: NameParsers,
+): {
+  record: (r: LinkRecord) => NormalisedRecord;
+  columns: (records: RecordColumns) => (i: number) => NormalisedRecord;
+} {
   const backboneSources = new Set(options.backboneSources ?? ["jumin"]);
   const fold = memo(foldName);
   const reading = memo(readingKey);
-  const addressOf = memo(addressKey);
-  const address = (s: string | null | undefined) => (s == null ? null : addressOf(s));
-  const schoolOf = memo(textKey);
-  const school = (s: string | null | undefined) => (s == null ? null : schoolOf(s));
-  const ymdOf = memo(ymd);
-  const date = (s: string | null | undefined) => (s ? ymdOf(s) : null);
+  const addressOf = memo((s) => cellOf(addressKey(s)));
+  const schoolOf = memo((s) => cellOf(textKey(s)));
+  const householdOf = memo((s) => cellOf(textKey(s)));
+  const residentOf = memo((s): ResidentFields | null => {
+    const v = textKey(s);
+    return v === null ? null : { own: cellOf(v) as Cell, other: cellOf(v) as Cell };
+  });
+  const dateOf = memo((s): DateFields | null => {
+    const v = ymd(s);
+    if (v === null) return null;
+    return { asOf: cellOf(v) as Cell, since: cellOf(v) as Cell, removed: cellOf(v) as Cell };
+  });
   const birthOf = memo((s): BirthFields | null => {
     const dob = ymd(s);
-    return dob === null ? null : { dob, year: dob.slice(0, 4), monthDay: dob.slice(4) };
+    if (dob === null) return null;
+    return {
+      dob: cellOf(dob) as Cell,
+      year: cellOf(dob.slice(0, 4)) as Cell,
+      monthDay: cellOf(dob.slice(4)) as Cell,
+    };
   });
+  // 学年 (one cell per value), 性別 and the registry status: a handful of values.
+  const gradeCells = new Map<number, Cell>();
+  const gradeOf = (g: number): Cell => {
+    let c = gradeCells.get(g);
+    if (c === undefined) {
+      c = cellOf(String(g)) as Cell;
+      gradeCells.set(g, c);
+    }
+    return c;
+  };
+  const male = cellOf("1");
+  const female = cellOf("2");
+  const removedStatus = cellOf("removed");
+  const currentStatus = cellOf("current");
   const partsOf = memo((s) => namePartsOf(s, reading));
   const soundsOf = memo(nameSkeletons);
   const nameOf = memo((s): NameFields | null => {
@@ -438,13 +520,16 @@ export function createNormaliser(
     }
     return {
       display: n.display,
-      family,
-      given,
       full: n.full,
-      familyFolded: family === null ? null : fold(family),
-      givenFolded: given === null ? null : fold(given),
-      fullFolded: fold(n.full),
       foreign: isForeignScript(n.full),
+      cells: [
+        cellOf(family),
+        cellOf(given),
+        cellOf(n.full),
+        cellOf(family === null ? null : fold(family)),
+        cellOf(given === null ? null : fold(given)),
+        cellOf(fold(n.full)),
+      ],
     };
   });
   const kanaOf = memo((s): KanaFields | null => {
@@ -458,68 +543,102 @@ export function createNormaliser(
     }
     return {
       display: k.display,
-      familyReading: familyK === null ? null : reading(familyK) || null,
-      givenReading: givenK === null ? null : reading(givenK) || null,
-      fullReading: reading(k.full) || null,
+      cells: [
+        cellOf(familyK === null ? null : reading(familyK) || null),
+        cellOf(givenK === null ? null : reading(givenK) || null),
+        cellOf(reading(k.full) || null),
+      ],
     };
   });
-  const normalise = (r: LinkRecord, backbone: number): NormalisedRecord => {
-    const n = r.name == null ? null : nameOf(r.name);
-    const k = r.nameKana == null ? null : kanaOf(r.nameKana);
-    const birth = r.birthDate ? birthOf(r.birthDate) : null;
-    const dob = birth === null ? null : birth.dob;
-    const grade =
-      r.grade == null || !Number.isFinite(r.grade)
-        ? null
-        : (GRADE_TEXT[r.grade] ?? String(r.grade));
-    const sounds = n?.foreign ? soundsOf(k ? k.display : n.display) : null;
-    const row: (string | null)[] = [
-      r.residentNo ? textKey(r.residentNo) : null,
-      r.householdNo ? textKey(r.householdNo) : null,
-      n === null ? null : n.family,
-      n === null ? null : n.given,
-      n === null ? null : n.full,
-      n === null ? null : n.familyFolded,
-      n === null ? null : n.givenFolded,
-      n === null ? null : n.fullFolded,
-      k === null ? null : k.familyReading,
-      k === null ? null : k.givenReading,
-      k === null ? null : k.fullReading,
-      dob,
-      r.sex === "male" ? "1" : r.sex === "female" ? "2" : null,
-      address(r.address),
-      school(r.school),
-      grade,
-      // The as-of date only matters next to a grade; leaving it out keeps one profile per child.
-      grade === null ? null : date(r.asOf),
+  /** A record's row from its fields, each already looked up once per distinct value. */
+  const normalise = (
+    backbone: number,
+    n: NameFields | null,
+    k: KanaFields | null,
+    resident: ResidentFields | null,
+    household: Cell | null,
+    birth: BirthFields | null,
+    sex: unknown,
+    address: Cell | null,
+    school: Cell | null,
+    grade: number | null,
+    asOf: DateFields | null,
+    since: DateFields | null,
+    removed: DateFields | null,
+    isRemoved: boolean,
+  ): NormalisedRecord => {
+    const cells: (Cell | null)[] = new Array(C_ALL).fill(null);
+    if (n !== null) for (let j = 0; j < 6; j++) cells[FAMILY_RAW + j] = n.cells[j] ?? null;
+    if (k !== null) for (let j = 0; j < 3; j++) cells[FAMILY_READING + j] = k.cells[j] ?? null;
+    if (resident !== null) {
+      cells[0] = resident.own;
       // 宛名番号 of a non-registry row: the registry's own numbers are not compared with each other.
-      !backbone && r.residentNo ? textKey(r.residentNo) : null,
-      backbone ? (r.removedDate ? "removed" : "current") : null,
-      backbone ? date(r.residentSince) : null,
-      backbone ? date(r.removedDate) : null,
+      if (!backbone) cells[RESIDENT_NO_OTHER] = resident.other;
+    }
+    cells[1] = household;
+    if (birth !== null) {
+      cells[BIRTH_DATE] = birth.dob;
       // Derived blocking keys (not part of the identity): birth year, birth month-day.
-      birth === null ? null : birth.year,
-      birth === null ? null : birth.monthDay,
-      // A foreign name's reading as the set of its parts (order-free): see `namePartsOf`.
-      k && n?.foreign ? partsOf(k.display) : null,
-      // Its consonant skeleton, from the カナ or else from the alphabet or カナ written as the
-      // name (a registry record without カナ): other transliterations (ja/foreign-sound.ts).
-      sounds === null ? null : sounds.full,
-      sounds === null ? null : sounds.short,
-    ];
+      cells[BIRTH_YEAR] = birth.year;
+      cells[BIRTH_MONTH_DAY] = birth.monthDay;
+    }
+    cells[SEX] = sex === "male" ? male : sex === "female" ? female : null;
+    cells[ADDRESS] = address;
+    cells[SCHOOL] = school;
+    if (grade !== null) {
+      cells[GRADE] = gradeOf(grade);
+      // The as-of date only matters next to a grade; leaving it out keeps one profile per child.
+      if (asOf !== null) cells[AS_OF] = asOf.asOf;
+    }
+    if (backbone) {
+      cells[REGISTRY_STATUS] = isRemoved ? removedStatus : currentStatus;
+      if (since !== null) cells[RESIDENT_SINCE] = since.since;
+      if (removed !== null) cells[REMOVED_DATE] = removed.removed;
+    }
+    const row: (string | null)[] = cells.map((c) => (c === null ? null : c.value));
+    // A foreign name's reading as the set of its parts (order-free): see `namePartsOf`. Rare:
+    // no cell, the builder encodes the string.
+    if (k && n?.foreign) row[NAME_PARTS] = partsOf(k.display);
+    // Its consonant skeleton, from the カナ or else from the alphabet or カナ written as the
+    // name (a registry record without カナ): other transliterations (ja/foreign-sound.ts).
+    if (n?.foreign) {
+      const sounds = soundsOf(k ? k.display : n.display);
+      row[NAME_SOUND] = sounds.full;
+      row[NAME_SOUND_SHORT] = sounds.short;
+    }
     const asOfYmd = row[AS_OF] ?? null;
+    const gradeText = row[GRADE] ?? null;
     const entry =
-      grade === null || asOfYmd === null ? null : `E${fiscalYearOf(asOfYmd) - Number(grade)}`;
-    return { row, backbone, entry };
+      gradeText === null || asOfYmd === null
+        ? null
+        : `E${fiscalYearOf(asOfYmd) - Number(gradeText)}`;
+    return { row, backbone, entry, cells };
   };
-  return (r) => {
+  const normaliseRecord = (r: LinkRecord, backbone: number): NormalisedRecord =>
+    normalise(
+      backbone,
+      r.name == null ? null : nameOf(r.name),
+      r.nameKana == null ? null : kanaOf(r.nameKana),
+      r.residentNo == null ? null : residentOf(r.residentNo),
+      r.householdNo == null ? null : householdOf(r.householdNo),
+      r.birthDate == null ? null : birthOf(r.birthDate),
+      r.sex,
+      r.address == null ? null : addressOf(r.address),
+      r.school == null ? null : schoolOf(r.school),
+      r.grade == null || !Number.isFinite(r.grade) ? null : r.grade,
+      r.asOf == null ? null : dateOf(r.asOf),
+      r.residentSince == null ? null : dateOf(r.residentSince),
+      r.removedDate == null ? null : dateOf(r.removedDate),
+      Boolean(r.removedDate),
+    );
+  const record = (r: LinkRecord): NormalisedRecord => {
     const backbone = backboneSources.has(r.source) ? 1 : 0;
-    const nr = normalise(r, backbone);
+    const nr = normaliseRecord(r, backbone);
     if (backbone !== 1 || (r.alias == null && r.aliasKana == null)) return nr;
     // The 通称: the same record under its other name. Not a registry record itself (the
     // registry's own rules — overlapping 住民票, one record per number — hold for the record),
     // and without 世帯番号, so that the twins rule does not read it as a sibling.
-    const alias = normalise(
+    const alias = normaliseRecord(
       {
         ...r,
         name: r.alias ?? null,
@@ -542,6 +661,83 @@ export function createNormaliser(
       },
     };
   };
+  const columns = (records: RecordColumns) => {
+    const F = RecordColumns.field;
+    /** Per code of field f, make(value) once (null for a missing value). */
+    const byCode = <T>(f: number, make: (v: string) => T) => {
+      const values = records.valuesOf(f);
+      const made: (T | undefined)[] = new Array(values.length);
+      return (code: number): T | null => {
+        if (code < 0) return null;
+        let v = made[code];
+        if (v === undefined) {
+          v = make(values[code] as string);
+          made[code] = v;
+        }
+        return v;
+      };
+    };
+    const [fSource, fName, fKana, fAlias, fAliasKana, fResident, fHousehold] = [
+      F("source"),
+      F("name"),
+      F("nameKana"),
+      F("alias"),
+      F("aliasKana"),
+      F("residentNo"),
+      F("householdNo"),
+    ];
+    const [fBirth, fSex, fAddress, fSchool, fGrade, fAsOf, fSince, fRemoved] = [
+      F("birthDate"),
+      F("sex"),
+      F("address"),
+      F("school"),
+      F("grade"),
+      F("asOf"),
+      F("residentSince"),
+      F("removedDate"),
+    ];
+    const backboneOf = byCode(fSource, (v) => (backboneSources.has(v) ? 1 : 0));
+    const name = byCode(fName, nameOf);
+    const kana = byCode(fKana, kanaOf);
+    const resident = byCode(fResident, residentOf);
+    const household = byCode(fHousehold, householdOf);
+    const birth = byCode(fBirth, birthOf);
+    const sexes = records.valuesOf(fSex);
+    const address = byCode(fAddress, addressOf);
+    const school = byCode(fSchool, schoolOf);
+    const grades = records.valuesOf(fGrade);
+    const asOf = byCode(fAsOf, dateOf);
+    const since = byCode(fSince, dateOf);
+    const removed = byCode(fRemoved, dateOf);
+    const removedValues = records.valuesOf(fRemoved);
+    return (i: number): NormalisedRecord => {
+      const backbone = backboneOf(records.codeAt(i, fSource)) ?? 0;
+      // A registry record with a 通称 (rare) goes the record's way, 通称 and all.
+      if (backbone === 1 && (records.codeAt(i, fAlias) >= 0 || records.codeAt(i, fAliasKana) >= 0))
+        return record(records.at(i) as LinkRecord);
+      const sx = records.codeAt(i, fSex);
+      const g = records.codeAt(i, fGrade);
+      const gv = g < 0 ? null : (grades[g] as number);
+      const rm = records.codeAt(i, fRemoved);
+      return normalise(
+        backbone,
+        name(records.codeAt(i, fName)),
+        kana(records.codeAt(i, fKana)),
+        resident(records.codeAt(i, fResident)),
+        household(records.codeAt(i, fHousehold)),
+        birth(records.codeAt(i, fBirth)),
+        sx < 0 ? null : sexes[sx],
+        address(records.codeAt(i, fAddress)),
+        school(records.codeAt(i, fSchool)),
+        gv === null || !Number.isFinite(gv) ? null : gv,
+        asOf(records.codeAt(i, fAsOf)),
+        since(records.codeAt(i, fSince)),
+        removed(rm),
+        rm >= 0 && Boolean(removedValues[rm]),
+      );
+    };
+  };
+  return { record, columns };
 }
 
 /**
@@ -607,13 +803,146 @@ export function prepareProfiles(
   // One memo of parsed names for both passes: each distinct name is parsed once, not twice.
   const parse = nameParsers(options.gaiji ?? EMPTY_GAIJI);
   const f = familiesOf(records, options, parse);
-  const normalise = createNormaliser(new Set(f.families), new Set(f.familyKana), options, parse);
+  const normaliser = normaliserOf(new Set(f.families), new Set(f.familyKana), options, parse);
   const builder = createProfileBuilder(records.length, options);
+  if (records instanceof RecordColumns) {
+    prepareColumns(records, normaliser.columns(records), builder, options);
+    return builder.finish();
+  }
+  const normalise = normaliser.record;
   for (let idx = 0; idx < records.length; idx++) {
     const r = records.at(idx) as LinkRecord;
     builder.add(idx, r, () => normalise(r));
   }
   return builder.finish();
+}
+
+/** The fields of a nameless row's identity (see namelessRaw), as RecordColumns fields. */
+const NAMELESS_FIELDS = [
+  "residentNo",
+  "householdNo",
+  "birthDate",
+  "sex",
+  "address",
+  "school",
+  "grade",
+  "residentSince",
+  "removedDate",
+] as const;
+
+/**
+ * prepareProfiles over records in columns: the same profiles, numbers and codes as the loop
+ * over records, with a nameless row's repeat found by its fields' codes (the values of
+ * namelessRaw, compared as integers in an open-addressing table) instead of a string per row.
+ */
+function prepareColumns(
+  records: RecordColumns,
+  normalise: (i: number) => NormalisedRecord,
+  builder: ReturnType<typeof createProfileBuilder>,
+  options: NormaliseOptions,
+): void {
+  const F = RecordColumns.field;
+  const backboneSources = new Set(options.backboneSources ?? ["jumin"]);
+  const fName = F("name");
+  const fKana = F("nameKana");
+  const fSource = F("source");
+  const fGrade = F("grade");
+  const fAsOf = F("asOf");
+  const fields = NAMELESS_FIELDS.map((n) => F(n));
+  // namelessRaw writes a missing value and "" alike: the code of "" counts as missing.
+  const blank = fields.map((f) => records.valuesOf(f).indexOf(""));
+  const sources = records.valuesOf(fSource);
+  const backboneOf = sources.map((v) => (backboneSources.has(v as string) ? 1 : 0));
+  // 抽出日 → its year-month (what namelessRaw keeps of it, next to a grade) as a number.
+  const asOfValues = records.valuesOf(fAsOf);
+  const months = new Map<string, number>();
+  const monthOf = asOfValues.map((v) => {
+    const m = (ymd(v as string) ?? "").slice(0, 6);
+    let id = months.get(m);
+    if (id === undefined) {
+      id = months.size;
+      months.set(m, id);
+    }
+    return id;
+  });
+  const noMonth = (() => {
+    const id = months.get("");
+    return id === undefined ? months.size : id;
+  })();
+  const K = fields.length + 2;
+  const key = new Int32Array(K);
+  let keys = new Int32Array(K * 1024);
+  let profiles = new Int32Array(1024);
+  let used = 0;
+  let slots = new Int32Array(1 << 12).fill(-1);
+  const hashKey = (): number => {
+    let h = 0x811c9dc5;
+    for (let j = 0; j < K; j++) {
+      h = Math.imul(h ^ (key[j] as number), 0x01000193);
+      h ^= h >>> 15;
+    }
+    return h >>> 0;
+  };
+  const same = (e: number): boolean => {
+    const base = e * K;
+    for (let j = 0; j < K; j++) if (keys[base + j] !== key[j]) return false;
+    return true;
+  };
+  const place = (h: number, e: number) => {
+    const m = slots.length - 1;
+    let i = h & m;
+    while ((slots[i] as number) >= 0) i = (i + 1) & m;
+    slots[i] = e;
+  };
+  const hashes: number[] = [];
+  for (let i = 0; i < records.length; i++) {
+    const nameless = records.codeAt(i, fName) < 0 && records.codeAt(i, fKana) < 0;
+    if (!nameless) {
+      builder.addNormalised(i, normalise(i));
+      continue;
+    }
+    key[0] = backboneOf[records.codeAt(i, fSource)] ?? -1;
+    for (let j = 0; j < fields.length; j++) {
+      const c = records.codeAt(i, fields[j] as number);
+      key[j + 1] = c === blank[j] ? -1 : c;
+    }
+    const g = records.codeAt(i, fGrade);
+    const a = records.codeAt(i, fAsOf);
+    key[K - 1] = g < 0 ? -1 : a < 0 ? noMonth : (monthOf[a] as number);
+    const h = hashKey();
+    const m = slots.length - 1;
+    let found = -1;
+    for (let s = h & m; ; s = (s + 1) & m) {
+      const e = slots[s] as number;
+      if (e < 0) break;
+      if (hashes[e] === h && same(e)) {
+        found = e;
+        break;
+      }
+    }
+    if (found >= 0) {
+      builder.repeat(i, profiles[found] as number);
+      continue;
+    }
+    const p = builder.addNormalised(i, normalise(i));
+    if ((used + 1) * K > keys.length) {
+      const grown = new Int32Array(keys.length * 2);
+      grown.set(keys);
+      keys = grown;
+      const gp = new Int32Array(profiles.length * 2);
+      gp.set(profiles);
+      profiles = gp;
+    }
+    keys.set(key, used * K);
+    profiles[used] = p;
+    hashes.push(h);
+    if ((used + 1) * 2 > slots.length) {
+      slots = new Int32Array(slots.length * 2).fill(-1);
+      for (let e = 0; e < used; e++) place(hashes[e] as number, e);
+    }
+    place(h, used);
+    used++;
+  }
 }
 
 /**
@@ -627,6 +956,10 @@ export function createProfileBuilder(
   options: NormaliseOptions = {},
 ): {
   add(index: number, record: LinkRecord, normalised: () => NormalisedRecord): void;
+  /** Record `index` normalised (no check for a repeated nameless row): its profile. */
+  addNormalised(index: number, nr: NormalisedRecord): number;
+  /** Record `index` is one more row of profile p (a repeat found by the caller). */
+  repeat(index: number, p: number): void;
   finish(): PreparedProfiles;
 } {
   const backboneSources = new Set(options.backboneSources ?? ["jumin"]);
@@ -651,6 +984,18 @@ export function createProfileBuilder(
       d.values.push(v);
     }
     return c;
+  };
+  // A cell's code, from the cell when this builder has filled it, else encoded once and kept.
+  const codeOf = (ci: number, cell: Cell): number => {
+    if (cell.owner === dictionaries) return cell.code;
+    const c = encode(ci, cell.value);
+    cell.code = c;
+    cell.owner = dictionaries;
+    return c;
+  };
+  const encodeCell = (nr: NormalisedRecord, ci: number): number => {
+    const cell = nr.cells?.[ci];
+    return cell ? codeOf(ci, cell) : encode(ci, nr.row[ci] ?? null);
   };
   let codes = new Int32Array(C * 1024);
   let backboneOf = new Uint8Array(1024);
@@ -708,22 +1053,28 @@ export function createProfileBuilder(
         return;
       }
     }
-    const nr = normalised();
+    const p = addNormalised(idx, normalised());
+    if (raw !== null) rawIndex.set(raw, p);
+  };
+  const addNormalised = (idx: number, nr: NormalisedRecord): number => {
     const p = profileFor(nr);
     profileOf[idx] = p;
-    if (raw !== null) rawIndex.set(raw, p);
     // A 通称: a profile without records of its own, attached to the record's profile (the
     // first record to carry it keeps it).
     if (nr.alias) {
       const q = profileFor(nr.alias);
       if (q !== p && (attach[q] as number) < 0) attach[q] = p;
     }
+    return p;
+  };
+  const repeat = (idx: number, p: number) => {
+    profileOf[idx] = p;
   };
   const profileFor = (nr: NormalisedRecord): number => {
     // Identity columns encoded: a record equal to a known profile adds no value to any
     // dictionary, a new one the values it would add anyway (dictionaries are per column).
     for (let ci = 0; ci < IDENTITY; ci++)
-      if (ci !== GRADE && ci !== AS_OF) probe[ci] = encode(ci, nr.row[ci] ?? null);
+      if (ci !== GRADE && ci !== AS_OF) probe[ci] = encodeCell(nr, ci);
     const kind = nr.isAlias ? 2 : nr.backbone;
     let entry = -1;
     if (nr.entry !== null) {
@@ -776,7 +1127,7 @@ export function createProfileBuilder(
         codes[base + ci] =
           ci < IDENTITY && ci !== GRADE && ci !== AS_OF
             ? (probe[ci] as number)
-            : encode(ci, nr.row[ci] ?? null);
+            : encodeCell(nr, ci);
       backboneOf[p] = nr.backbone;
       if (nr.key !== undefined && nr.anchors !== undefined) {
         profileKeys.push(nr.key);
@@ -837,7 +1188,7 @@ export function createProfileBuilder(
       attachTo: attach.slice(0, size),
     };
   };
-  return { add, finish };
+  return { add, addNormalised, repeat, finish };
 }
 
 /** The input records of a profile, ascending. */
@@ -1155,26 +1506,8 @@ function previousOfAnchors(
   const of = new Int32Array(anchors.size).fill(-1);
   const ids: string[] = [];
   if (!previous || previous.byKey.size === 0) return { of, ids };
-  const byKey = previous.byKey;
-  if (byKey instanceof AnchorIdentity) {
-    // Packed (pipeline/linkage.ts reads link_identity so): by numbers, no string per anchor.
-    // Only packed anchors can be anchors of this run; ids in order of first appearance, as below.
-    const local = new Int32Array(byKey.ids.length).fill(-1);
-    const x = new Int32Array(3);
-    for (let k = 0; k < byKey.packedSize; k++) {
-      const p = byKey.packedAt(k, x);
-      const a = anchors.lookup(x[0] as number, x[1] as number, x[2] as number);
-      if (a < 0) continue;
-      if (local[p] === -1) {
-        local[p] = ids.length;
-        ids.push(byKey.ids[p] as string);
-      }
-      of[a] = local[p] as number;
-    }
-    return { of, ids };
-  }
   const index = new Map<string, number>();
-  for (const [key, id] of byKey) {
+  for (const [key, id] of previous.byKey) {
     const a = anchors.find(key);
     if (a < 0) continue;
     let k = index.get(id);

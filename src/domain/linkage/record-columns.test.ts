@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { makePopulation } from "../../../test/linkage-population.ts";
 import type { SourceId } from "../types.ts";
-import { linkRecords } from "./japanese.ts";
+import { linkRecords, prepareProfiles } from "./japanese.ts";
 import { JAPANESE_SETTINGS } from "./japanese-settings.ts";
 import { RecordColumns, sourceOf } from "./record-columns.ts";
 import type { LinkRecord } from "./types.ts";
@@ -67,6 +67,48 @@ describe("RecordColumns", () => {
     expect(c.at(0)?.grade).toBe(5);
     expect(c.at(0)?.name).toBe("5");
     expect(() => c.push({ ...base, row: 1.5 })).toThrow();
+  });
+
+  it("prepares the same profiles from columns as from the array, edge cases included", () => {
+    const base = full({ source: "nyuyoji_kenshin" as SourceId, file: "n.csv", row: 1 });
+    const at = (i: number, r: Partial<LinkRecord>): LinkRecord => ({ ...base, row: i, ...r });
+    const extra: LinkRecord[] = [
+      // Nameless repeats: "" and missing alike, one 抽出日 month next to a grade.
+      at(1, { residentNo: "R1" as LinkRecord["residentNo"], householdNo: "" as never }),
+      at(2, { residentNo: "R1" as LinkRecord["residentNo"] }),
+      at(3, { residentNo: "R2" as never, grade: 3, asOf: "2025-04-01" as never }),
+      at(4, { residentNo: "R2" as never, grade: 3, asOf: "2025-04-30" as never }),
+      at(5, { residentNo: "R2" as never, grade: 3, asOf: "2025-05-01" as never }),
+      at(6, { residentNo: "R2" as never, grade: 3 }),
+      // A registry record with a 通称, one without a name, one removed.
+      at(7, {
+        source: "jumin" as SourceId,
+        name: "NGUYEN VAN AN",
+        nameKana: "グエン ヴァン アン",
+        alias: "山田 太郎",
+        aliasKana: "ヤマダ タロウ",
+        birthDate: "2015-06-01" as never,
+        residentNo: "R3" as never,
+      }),
+      at(8, { source: "jumin" as SourceId, residentNo: "R4" as never, alias: "佐藤 花子" }),
+      at(9, { source: "jumin" as SourceId, name: "田中 一郎", removedDate: "2024-01-05" as never }),
+    ];
+    const list = [...records, ...extra];
+    const cols = new RecordColumns();
+    for (const r of list) cols.push(r);
+    cols.seal();
+    const a = prepareProfiles(list);
+    const b = prepareProfiles(cols);
+    expect(Array.from(b.profileOf)).toEqual(Array.from(a.profileOf));
+    expect(b.keys).toEqual(a.keys);
+    expect(Array.from(b.attachTo)).toEqual(Array.from(a.attachTo));
+    for (const [name, col] of a.table.columns) {
+      expect(Array.from(b.table.columns.get(name)?.codes ?? []), name).toEqual(
+        Array.from(col.codes),
+      );
+      expect(b.table.columns.get(name)?.values, name).toEqual(col.values);
+    }
+    expect(a.profileOf[2 + records.length - 1]).toBe(a.profileOf[records.length]);
   });
 
   it("links exactly as the same records in an array", () => {

@@ -115,6 +115,21 @@ export class RecordColumns implements RecordList {
     return this.values[FIELDS.indexOf(field)] as string[];
   }
 
+  /** The number of a field, for {@link codeAt} and {@link valuesOf}. */
+  static field(name: Exclude<(typeof FIELDS)[number], "row">): number {
+    return FIELDS.indexOf(name);
+  }
+
+  /** Row i's code of field f (see {@link field}): -1 when missing, else an index into valuesOf(f). */
+  codeAt(i: number, f: number): number {
+    return this.code(i, f);
+  }
+
+  /** The distinct values of field f, indexed by code. */
+  valuesOf(f: number): readonly Value[] {
+    return this.values[f] as Value[];
+  }
+
   /** Row i's source, without building the record. */
   sourceAt(i: number): LinkRecord["source"] {
     return this.values[SOURCE]?.[this.code(i, SOURCE)] as LinkRecord["source"];
