@@ -308,6 +308,13 @@ function countProblem(plan: FilePlan, fields: readonly string[]): RowError | und
   return undefined;
 }
 
+/** `errors` with `e` added; the list is made on a row's first error (nearly every row has none). */
+function withError(errors: RowError[] | undefined, e: RowError): RowError[] {
+  if (errors === undefined) return [e];
+  errors.push(e);
+  return errors;
+}
+
 /**
  * One raw row (cells in the file's header order) → normalised values in the
  * layout's column order, or every error of the row. Never throws.
@@ -318,7 +325,7 @@ export function validateRow(plan: FilePlan, fields: readonly string[]): RowResul
     if (problem) return { ok: false, errors: [problem] };
   }
   const values: Value[] = new Array(plan.columns.length);
-  const errors: RowError[] = [];
+  let errors: RowError[] | undefined;
   const columns = plan.columns;
   for (let i = 0; i < columns.length; i++) {
     const c = columns[i] as BoundColumn;
@@ -327,7 +334,11 @@ export function validateRow(plan: FilePlan, fields: readonly string[]): RowResul
     if (c.recode !== undefined) text = c.recode.get(raw) ?? c.recode.get(foldCode(raw)) ?? raw;
     if (isBlank(text)) {
       if (c.def.required) {
-        errors.push({ column: c.def.name, value: raw, reason: "必須の項目が空です。" });
+        errors = withError(errors, {
+          column: c.def.name,
+          value: raw,
+          reason: "必須の項目が空です。",
+        });
       }
       values[i] = c.blank;
       continue;
@@ -336,14 +347,14 @@ export function validateRow(plan: FilePlan, fields: readonly string[]): RowResul
     if (r.ok) values[i] = r.value;
     else {
       values[i] = null;
-      errors.push({ column: c.def.name, value: raw, reason: r.reason });
+      errors = withError(errors, { column: c.def.name, value: raw, reason: r.reason });
     }
   }
   for (const group of plan.atLeastOne) {
     if (group.every((i) => values[i] === null)) {
       const names = group.map((i) => (columns[i] as BoundColumn).def.name);
       // Reported on the group's first column, so the report points somewhere concrete.
-      errors.push({
+      errors = withError(errors, {
         column: names[0] ?? null,
         value: "",
         reason: `「${names.join("」か「")}」のどちらかは必要です。`,
@@ -356,7 +367,7 @@ export function validateRow(plan: FilePlan, fields: readonly string[]): RowResul
     if (typeof start === "string" && typeof end === "string" && end < start) {
       const sc = columns[s] as BoundColumn;
       const ec = columns[e] as BoundColumn;
-      errors.push({
+      errors = withError(errors, {
         column: ec.def.name,
         value: ec.index >= 0 ? (fields[ec.index] as string) : end,
         reason: `${ec.def.name}（${end}）が${sc.def.name}（${start}）より前になっています。`,
@@ -369,22 +380,22 @@ export function validateRow(plan: FilePlan, fields: readonly string[]): RowResul
     const reason = futureAsOfProblem(plan.today, asOf, "column");
     if (reason !== undefined) {
       const c = columns[plan.asOfIndex] as BoundColumn;
-      errors.push({
+      errors = withError(errors, {
         column: AS_OF_COLUMN,
         value: c.constant ?? (c.index >= 0 ? (fields[c.index] as string) : asOf),
         reason,
       });
     }
   }
-  if (asOf === null && !errors.some((e) => e.column === AS_OF_COLUMN)) {
-    errors.push({
+  if (asOf === null && !errors?.some((e) => e.column === AS_OF_COLUMN)) {
+    errors = withError(errors, {
       column: AS_OF_COLUMN,
       value: "",
       reason:
         "抽出日が空です。値を入れるか、取込画面の「抽出日」欄（コマンドでは --as-of）で日付を指定してください。",
     });
   }
-  if (errors.length > 0) return { ok: false, errors };
+  if (errors !== undefined) return { ok: false, errors };
   return { ok: true, values, asOf: asOf as IsoDate };
 }
 
