@@ -9,7 +9,8 @@
  * peak RSS of this process after each stage and the 1-minute load average.
  *
  * Then SHA-256 digests of what the run stored: every row's link (by source, file and row, not
- * snapshot id), the persons, every item result with its evidence, every score, and the two
+ * snapshot id), the persons, the person-id state (link_identity), the name search keys, the
+ * review queue, the mother–child links, every item result with its evidence, every score, and the two
  * runs' stats without timings — written to OUT.json; with --compare the script exits 1 when a
  * digest differs from the earlier file and names it. A hand-run tool: not run by `npm test`.
  */
@@ -153,6 +154,27 @@ try {
                        total_points, excluded_by::text) AS line
       FROM score_result WHERE municipality_id = ${municipalityId} AND run_id = ${sr}
       ORDER BY person_id, type_index`);
+    // What the link store writes besides links and persons (issue 15: the store's rewrites
+    // must keep them byte for byte).
+    digests.identity = await part(sql<{ line: string }>`
+      SELECT concat_ws('|', anchor, person_id, run_id) AS line
+      FROM link_identity WHERE municipality_id = ${municipalityId} ORDER BY anchor`);
+    digests.searchKeys = await part(sql<{ line: string }>`
+      SELECT concat_ws('|', person_id, key) AS line
+      FROM person_search_key WHERE municipality_id = ${municipalityId} AND run_id = ${lr}
+      ORDER BY person_id, key`);
+    digests.reviews = await part(sql<{ line: string }>`
+      SELECT concat_ws('|', left_key, right_key, left_person, right_person, weight, probability,
+                       reason, explanation::text, left_anchors::text, right_anchors::text, pairs,
+                       rows, sources::text, schools::text, left_sources::text,
+                       right_sources::text) AS line
+      FROM link_review WHERE municipality_id = ${municipalityId} AND run_id = ${lr}
+      ORDER BY left_key, right_key`);
+    digests.motherChild = await part(sql<{ line: string }>`
+      SELECT concat_ws('|', source_id, file_name, row_no, mother_person_id, child_person_id,
+                       method) AS line
+      FROM link_mother_child WHERE municipality_id = ${municipalityId} AND run_id = ${lr}
+      ORDER BY source_id, file_name, row_no, child_person_id`);
     digests.linkStats = await part(sql<{ line: string }>`
       SELECT (stats - 'timings')::text AS line FROM link_run
       WHERE municipality_id = ${municipalityId} AND id = ${lr}`);

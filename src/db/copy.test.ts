@@ -10,7 +10,7 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "../../test/db.ts";
 import type { IsoDate, SourceId } from "../domain/types.ts";
-import { bulkWriter, copyOut, foreignKeysCheckedInCode } from "./copy.ts";
+import { bulkWriter, checkedLines, copyOut, foreignKeysCheckedInCode } from "./copy.ts";
 import { beginImport, createImportRepository, type StoredFields } from "./import.repository.ts";
 import { createMunicipalityRepository } from "./municipality.repository.ts";
 import { APP_ROLE, beginScoped, type DataScope, withDataScope } from "./scope.ts";
@@ -205,6 +205,28 @@ describe("foreign-key checks of a run's bulk load (issue 15)", () => {
     await expect(writePersons(true, 99_999, [person(99_999, a, "P1")])).rejects.toThrow();
     expect(await persons(run)).toBe(0);
     expect(await persons(other)).toBe(0);
+  });
+
+  it("check every line of byte chunks as of text ones (link_identity's packed lines)", () => {
+    const run = (chunks: (string | Uint8Array)[]) => [
+      ...(checkedLines(chunks, "7\t1\t", "t") as Iterable<unknown>),
+    ];
+    const ok = [
+      Buffer.from("7\t1\tr1\tP1\n7\t1\tr2\tP2\n"),
+      "7\t1\tr3\tP3\n",
+      Buffer.from("7\t1\tカ\tP4\n"),
+    ];
+    expect(run(ok)).toEqual(ok);
+    for (const bad of [
+      "7\t1\tr1\tP1\n7\t2\tr2\tP2\n",
+      "7\t1\tr1\tP1\n17\t1\tr2\tP2\n",
+      "7\t1\tr1\n7\t",
+    ])
+      expect(() => run([Buffer.from(bad)]), bad).toThrow(/another run or municipality/);
+    // A Uint8Array that is not a Buffer, at an offset of its memory.
+    const view = new Uint8Array(Buffer.from("xx7\t1\tr1\tP1\n")).subarray(2);
+    expect(run([view])).toEqual([view]);
+    expect(() => run([new Uint8Array(Buffer.from("8\t1\tr1\tP1\n"))])).toThrow();
   });
 
   it("are kept when the table has any other trigger or foreign key than run_id's", async () => {

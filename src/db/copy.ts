@@ -124,6 +124,15 @@ export async function* copyOut(
 const COPY_STATEMENT = /^COPY (\w+) \(([\w, ]+)\) FROM STDIN$/;
 
 /**
+ * What a bulk load sends: lines of COPY text (each ending in \n), as strings or as bytes
+ * (UTF-8; a byte chunk holds whole lines). Bytes spare the writer a string per line where it
+ * can write the line's characters itself (link_identity from the packed anchors).
+ */
+export type CopyChunk = string | Uint8Array;
+/** The lines of one COPY, sync or async. */
+export type CopyInput = Iterable<CopyChunk> | AsyncIterable<CopyChunk>;
+
+/**
  * Streams `lines` (each ending in \n) into `statement` (`COPY table (columns)
  * FROM STDIN`) on `client`, in 64 KiB chunks.
  *
@@ -136,7 +145,7 @@ const COPY_STATEMENT = /^COPY (\w+) \(([\w, ]+)\) FROM STDIN$/;
 export async function copyLines(
   client: pg.ClientBase,
   statement: string,
-  lines: Iterable<string> | AsyncIterable<string>,
+  lines: CopyInput,
   options: { readonly direct?: boolean; readonly options?: "FREEZE" } = {},
 ): Promise<void> {
   const m = COPY_STATEMENT.exec(statement);
@@ -145,8 +154,8 @@ export async function copyLines(
   const columns = m[2] as string;
   const source =
     Symbol.asyncIterator in lines
-      ? Readable.from(lines as AsyncIterable<string>)
-      : Readable.from(chunks(lines as Iterable<string>));
+      ? Readable.from(lines as AsyncIterable<CopyChunk>)
+      : Readable.from(chunks(lines as Iterable<CopyChunk>));
   if (options.direct === true) {
     // Inside bypassingRowSecurity (below): straight into the table.
     const withOptions = options.options === undefined ? "" : ` WITH (${options.options})`;
@@ -164,9 +173,16 @@ export async function copyLines(
   );
 }
 
-function* chunks(lines: Iterable<string>): Generator<string> {
+function* chunks(lines: Iterable<CopyChunk>): Generator<CopyChunk> {
   let buf = "";
   for (const line of lines) {
+    if (typeof line !== "string") {
+      // Bytes are chunks already: passed on as they are, after the text before them.
+      if (buf !== "") yield buf;
+      buf = "";
+      yield line;
+      continue;
+    }
     buf += line;
     if (buf.length > 1 << 16) {
       yield buf;
@@ -216,7 +232,7 @@ export interface BulkWriter {
   /** True when the lines go straight into the tables (no staging table). */
   readonly direct: boolean;
   /** copyLines, directly when allowed (and without per-row foreign-key checks when proven safe). */
-  copy(statement: string, lines: Iterable<string> | AsyncIterable<string>): Promise<void>;
+  copy(statement: string, lines: CopyInput): Promise<void>;
   /**
    * Throws unless the current scope may write a row of `sourceId` (council-only
    * sources: council members only) — the check migration 0040's policy makes
@@ -265,7 +281,7 @@ export async function bulkWriter(
   const council = owner || scope?.council === true;
   const unchecked = new Set<string>();
   let runChecked = false;
-  const copyDirect = (statement: string, lines: Iterable<string> | AsyncIterable<string>) =>
+  const copyDirect = (statement: string, lines: CopyInput) =>
     bypassingRowSecurity(client, owner ? null : APP_ROLE, async () => {
       const table = COPY_STATEMENT.exec(statement)?.[1];
       const skip =
@@ -319,28 +335,42 @@ async function sessionRights(
  * sent. Sync input stays sync, so copyLines still sends it in 64 KiB chunks (an async
  * generator of single lines would become one COPY message per line).
  */
-export function checkedLines(
-  lines: Iterable<string> | AsyncIterable<string>,
-  prefix: string,
-  table: string,
-): Iterable<string> | AsyncIterable<string> {
-  const check = (chunk: string) => {
+export function checkedLines(lines: CopyInput, prefix: string, table: string): CopyInput {
+  const refuse = () => {
+    throw new Error(`bulk load into ${table}: a line of another run or municipality`);
+  };
+  const bytes = Buffer.from(prefix, "utf8");
+  const check = (chunk: CopyChunk) => {
     // A chunk may hold several lines (import batches): check each line's start.
     let at = 0;
-    while (at < chunk.length) {
-      if (!chunk.startsWith(prefix, at))
-        throw new Error(`bulk load into ${table}: a line of another run or municipality`);
-      const end = chunk.indexOf("\n", at);
-      at = end === -1 ? chunk.length : end + 1;
+    if (typeof chunk === "string") {
+      while (at < chunk.length) {
+        if (!chunk.startsWith(prefix, at)) refuse();
+        const end = chunk.indexOf("\n", at);
+        at = end === -1 ? chunk.length : end + 1;
+      }
+      return chunk;
+    }
+    const b = Buffer.isBuffer(chunk)
+      ? chunk
+      : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    while (at < b.length) {
+      if (
+        at + bytes.length > b.length ||
+        b.compare(bytes, 0, bytes.length, at, at + bytes.length) !== 0
+      )
+        refuse();
+      const end = b.indexOf(10, at);
+      at = end === -1 ? b.length : end + 1;
     }
     return chunk;
   };
   if (Symbol.asyncIterator in lines)
     return (async function* () {
-      for await (const chunk of lines as AsyncIterable<string>) yield check(chunk);
+      for await (const chunk of lines as AsyncIterable<CopyChunk>) yield check(chunk);
     })();
   return (function* () {
-    for (const chunk of lines as Iterable<string>) yield check(chunk);
+    for (const chunk of lines as Iterable<CopyChunk>) yield check(chunk);
   })();
 }
 

@@ -6,12 +6,14 @@
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "../../test/db.ts";
+import { AnchorAssignment, AnchorTableBuilder, anchorHead } from "../domain/linkage/anchors.ts";
 import { JAPANESE_SETTINGS } from "../domain/linkage/japanese-settings.ts";
 import type { TrainedModel } from "../domain/linkage/model.ts";
 import type { IsoDate } from "../domain/types.ts";
 import {
   anchorOrder,
   createLinkageRepository,
+  identityWrites,
   type MotherChildToStore,
   type RunToStore,
   saveLinkRun,
@@ -157,6 +159,92 @@ describe("person-id state of a run (link_identity, issue 15)", () => {
       ["id-c", "P00000005"],
       ["id-d", "P00000005"],
     ]);
+  });
+});
+
+describe("person-id state written from the packed anchors (issue 15)", () => {
+  // Anchors of the packed shape (kind, flag, 16 hex digits) in a table of their own.
+  const b = new AnchorTableBuilder();
+  for (let i = 0; i < 300; i++) {
+    b.add(anchorHead("q", i % 2), Math.imul(i + 1, 0x9e3779b1), i);
+    b.endProfile();
+  }
+  const table = b.finish();
+  const ids = ["P00000071", "P00000072", "P00000073"];
+  const identity = async () =>
+    (
+      await sql<{ anchor: string; person_id: string }>`
+        SELECT anchor, person_id FROM link_identity
+        WHERE municipality_id = ${municipalityId} AND anchor LIKE 'q%' ORDER BY anchor`.execute(
+        t.db,
+      )
+    ).rows.map((r) => [r.anchor, r.person_id]);
+
+  it("writes the same rows as the strings would, new and changed anchors, on both logins", async () => {
+    // A first run without a state: every assigned anchor (two thirds of them).
+    const person = new Int32Array(table.size).fill(-1);
+    for (let a = 0; a < table.size; a++) if (a % 3 !== 0) person[a] = a % 2;
+    const first = new AnchorAssignment(table, person, ids);
+    await saveLinkRun(t.url, { ...run([]), assignment: { nextSeq: 80, updates: first } });
+    expect(await identity()).toEqual([...new Map(first)].sort((x, y) => (x[0] < y[0] ? -1 : 1)));
+    const linkage = createLinkageRepository(t.db);
+    for (const url of [t.url, t.appUrl]) {
+      // The next run from the state as loadIdentity reads it: some anchors move, some are new.
+      const state = await linkage.loadIdentity(municipalityId);
+      const earlierIds: string[] = [];
+      const of = new Int32Array(table.size).fill(-1);
+      for (let a = 0; a < table.size; a++) {
+        const id = state.byKey.get(table.string(a));
+        if (id === undefined) continue;
+        if (!earlierIds.includes(id)) earlierIds.push(id);
+        of[a] = earlierIds.indexOf(id);
+      }
+      const next = new Int32Array(table.size);
+      for (let a = 0; a < table.size; a++) next[a] = (a + (url === t.url ? 1 : 2)) % 3;
+      const updates = new AnchorAssignment(table, next, ids, {
+        basis: state.byKey,
+        of,
+        ids: earlierIds,
+      });
+      const expected = new Map(state.byKey);
+      for (const [k, v] of updates) expected.set(k, v);
+      await withDataScope({ municipalityId, council: true }, () =>
+        saveLinkRun(url, {
+          ...run([]),
+          assignment: { nextSeq: 80, updates },
+          previousIds: state.byKey,
+        }),
+      );
+      expect(await identity()).toEqual(
+        [...expected].filter(([k]) => k.startsWith("q")).sort((x, y) => (x[0] < y[0] ? -1 : 1)),
+      );
+    }
+  });
+
+  it("gives the same lines by number as by string", () => {
+    const person = new Int32Array(table.size);
+    for (let a = 0; a < table.size; a++) person[a] = a % 4 === 0 ? -1 : a % 3;
+    const of = new Int32Array(table.size);
+    const basis = new Map<string, string>();
+    for (let a = 0; a < table.size; a++) {
+      of[a] = a % 5 === 0 ? -1 : a % 2;
+      if (of[a] !== -1) basis.set(table.string(a), ids[a % 2] as string);
+    }
+    const updates = new AnchorAssignment(table, person, ids, { basis, of, ids: ids.slice(0, 2) });
+    const text = (lines: Iterable<string | Uint8Array>) =>
+      [...lines]
+        .map((l) => (typeof l === "string" ? l : Buffer.from(l).toString("utf8")))
+        .join("")
+        .split("\n")
+        .sort();
+    const packed = identityWrites(updates, basis);
+    // A copy of the state is not the state the assignment was made from: compared by string.
+    const strings = identityWrites(updates, new Map(basis));
+    for (const which of ["fresh", "changed"] as const) {
+      const got = text(packed.lines(which, "9\t1\t"));
+      expect(got.length).toBeGreaterThan(2);
+      expect(got).toEqual(text(strings.lines(which, "9\t1\t")));
+    }
   });
 });
 

@@ -7,8 +7,8 @@
 import { sql } from "kysely";
 import pg from "pg";
 import type { GaijiTable } from "../domain/ja/name.ts";
-import { personSearchKeys } from "../domain/ja/search-key.ts";
-import { AnchorIdentityBuilder } from "../domain/linkage/anchors.ts";
+import { searchKeyMaker } from "../domain/ja/search-key.ts";
+import { AnchorAssignment, AnchorIdentityBuilder } from "../domain/linkage/anchors.ts";
 import { type DecisionRow, decisionsInForce, orderedPair } from "../domain/linkage/decisions.ts";
 import type { Waterfall } from "../domain/linkage/explain.ts";
 import type { TrainedModel } from "../domain/linkage/model.ts";
@@ -16,7 +16,15 @@ import type { PersonIdAssignment, PersonIdState } from "../domain/linkage/person
 import type { LinkageSettings } from "../domain/linkage/settings.ts";
 import type { LinkMethod, ReviewDecision } from "../domain/linkage/types.ts";
 import type { IsoDate } from "../domain/types.ts";
-import { bulkWriter, copyCell, copyLines, numberArray, textArray } from "./copy.ts";
+import {
+  bulkWriter,
+  type CopyChunk,
+  copyCell,
+  copyLines,
+  copyText,
+  numberArray,
+  textArray,
+} from "./copy.ts";
 import type { Database } from "./database.ts";
 import { runPartitionWriter } from "./run-partition.ts";
 import { beginScoped } from "./scope.ts";
@@ -601,6 +609,72 @@ export function anchorGroups<T>(
   return [...groups.keys()].sort((x, y) => x - y).map((k) => groups.get(k) as T[]);
 }
 
+/**
+ * The link_identity lines of a run's assignment `updates` against `previous`, the state the
+ * run started from (undefined: none, every anchor is written): `fresh` anchors (no person in
+ * `previous`; without it, all) and `changed` ones (another person now), each line
+ * `prefix anchor<TAB>person\n`, grouped by anchor prefix. From the packed anchors when the
+ * assignment is an {@link AnchorAssignment} made from `previous` (the monthly run): by anchor
+ * number, each line written as bytes with no string per anchor — a metro run's 4.9 million
+ * anchors as strings, tuples and groups cost the link store 16 s of Node CPU (issue 15).
+ * Otherwise (tests, a state the assignment was not made from) by their strings.
+ */
+export function identityWrites(
+  updates: ReadonlyMap<string, string>,
+  previous: ReadonlyMap<string, string> | undefined,
+): { lines(which: "fresh" | "changed", prefix: string): Iterable<CopyChunk> } {
+  const packed = updates instanceof AnchorAssignment ? updates : undefined;
+  const numbers = packed?.changesFrom(previous);
+  if (packed !== undefined && numbers !== undefined)
+    return { lines: (which, prefix) => packedIdentityLines(packed, numbers[which], prefix) };
+  const changed: [string, string][] = [];
+  const fresh = anchorGroups(
+    updates.entries(),
+    ([anchor]) => anchor,
+    ([anchor, person]) => {
+      const before = previous?.get(anchor);
+      if (before === undefined) return true;
+      if (before !== person) changed.push([anchor, person]);
+      return false;
+    },
+  );
+  return {
+    *lines(which, prefix) {
+      for (const [anchor, person] of which === "fresh" ? fresh.flat() : changed)
+        yield `${prefix}${copyCell(anchor)}\t${copyCell(person)}\n`;
+    },
+  };
+}
+
+/** Lines of the anchors `list` (numbers) of `assignment`, written as bytes, 64 KiB a chunk. */
+function* packedIdentityLines(
+  assignment: AnchorAssignment,
+  list: Int32Array,
+  prefix: string,
+): Generator<Buffer> {
+  const start = Buffer.from(prefix, "utf8");
+  const size = 1 << 16;
+  let out = Buffer.allocUnsafe(size);
+  let at = 0;
+  for (let i = 0; i < list.length; i++) {
+    const a = list[i] as number;
+    const person = copyText(assignment.personOf(a));
+    // Prefix, 18 characters of anchor, tab, the person id in UTF-8 (≤ 3 bytes a unit), newline.
+    if (at + start.length + 20 + person.length * 3 > size) {
+      // A new buffer: the stream may still hold the one handed on.
+      yield out.subarray(0, at);
+      out = Buffer.allocUnsafe(size);
+      at = 0;
+    }
+    at += start.copy(out, at);
+    at = assignment.table.writeAnchor(a, out, at);
+    out[at++] = 9;
+    at += out.write(person, at, "utf8");
+    out[at++] = 10;
+  }
+  if (at > 0) yield out.subarray(0, at);
+}
+
 /** Writes a whole run in one transaction on its own connection; returns the run id. */
 export async function saveLinkRun(url: string, run: RunToStore): Promise<number> {
   const client = new pg.Client({ connectionString: url });
@@ -626,7 +700,7 @@ export async function saveLinkRun(url: string, run: RunToStore): Promise<number>
     );
     const runId = (r.rows[0] as { id: number }).id;
     const prefix = `${runId}\t${run.municipalityId}\t`;
-    const copy = (statement: string, lines: Iterable<string>) =>
+    const copy = (statement: string, lines: Iterable<CopyChunk>) =>
       copyLines(client, statement, lines);
     // The large tables: straight into the table when row security allows (db/copy.ts).
     // Per-row foreign-key checks of run_id skipped where proven safe (db/copy.ts).
@@ -656,8 +730,10 @@ export async function saveLinkRun(url: string, run: RunToStore): Promise<number>
       "person_search_key",
       "COPY person_search_key (run_id, municipality_id, person_id, key) FROM STDIN",
       (function* () {
+        // Each name token folded once for the whole run (search-key.ts searchKeyMaker).
+        const searchKeys = searchKeyMaker(run.gaiji);
         for (const p of run.persons)
-          for (const key of personSearchKeys(p.name, p.nameKana, run.gaiji))
+          for (const key of searchKeys(p.name, p.nameKana))
             yield `${prefix}${copyCell(p.personId)}\t${copyCell(key)}\n`;
       })(),
     );
@@ -726,32 +802,16 @@ export async function saveLinkRun(url: string, run: RunToStore): Promise<number>
     // took 9 s) to change a few. New anchors go in by COPY (none can be there already: the
     // state was read under the run lock); changed ones by one UPDATE from a temporary
     // table. Without the state the run started from: every anchor, through one upsert.
+    // Either way grouped by anchor prefix: the primary key (municipality_id, anchor) is then
+    // filled one small key range at a time instead of at random leaf pages — at metro
+    // (millions of anchors, an index many times shared_buffers) a random order evicts and
+    // rewrites a leaf page for nearly every row.
     const previous = run.previousIds;
+    const writes = identityWrites(run.assignment.updates, previous);
     if (previous !== undefined) {
-      // Grouped by anchor prefix (anchorOrder): the primary key (municipality_id, anchor) is
-      // then filled one small key range at a time instead of at random leaf pages — at metro
-      // (millions of anchors, an index many times shared_buffers) a random order evicts and
-      // rewrites a leaf page for nearly every row.
-      // One pass over the assignment (a metro run's millions of anchors, each string made as
-      // it is read): new anchors kept with their person, changed ones set aside.
-      const changed: string[] = [];
-      const fresh = anchorGroups(
-        run.assignment.updates.entries(),
-        ([anchor]) => anchor,
-        ([anchor, person]) => {
-          const before = previous.get(anchor);
-          if (before === undefined) return true;
-          if (before !== person) changed.push(`${copyCell(anchor)}\t${copyCell(person)}\n`);
-          return false;
-        },
-      );
       await bulk.copy(
         "COPY link_identity (run_id, municipality_id, anchor, person_id) FROM STDIN",
-        (function* () {
-          for (const bucket of fresh)
-            for (const [anchor, person] of bucket)
-              yield `${prefix}${copyCell(anchor)}\t${copyCell(person)}\n`;
-        })(),
+        writes.lines("fresh", prefix),
       );
       await client.query(
         "CREATE TEMP TABLE link_identity_changed (anchor text, person_id text) ON COMMIT DROP",
@@ -760,7 +820,7 @@ export async function saveLinkRun(url: string, run: RunToStore): Promise<number>
       await copyLines(
         client,
         "COPY link_identity_changed (anchor, person_id) FROM STDIN",
-        changed,
+        writes.lines("changed", ""),
         { direct: true },
       );
       await client.query(
@@ -776,10 +836,7 @@ export async function saveLinkRun(url: string, run: RunToStore): Promise<number>
       await copyLines(
         client,
         "COPY link_identity_new (anchor, person_id) FROM STDIN",
-        (function* () {
-          for (const [anchor, person] of run.assignment.updates)
-            yield `${copyCell(anchor)}\t${copyCell(person)}\n`;
-        })(),
+        writes.lines("fresh", ""),
         { direct: true },
       );
       await client.query(

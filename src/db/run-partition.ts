@@ -34,7 +34,7 @@
  */
 import type pg from "pg";
 import { isCouncilOnlySource } from "../domain/policy/index.ts";
-import { checkedLines, copyLines } from "./copy.ts";
+import { type CopyInput, checkedLines, copyLines } from "./copy.ts";
 import { APP_ROLE, currentDataScope, runsAsOwner } from "./scope.ts";
 
 /** The tables stored as one partition per run, by the run table whose id partitions them. */
@@ -204,11 +204,7 @@ export interface RunPartitionWriter {
    * COPYs `lines` (each `run_id<TAB>municipality_id<TAB>…`) into a fresh table for the run's
    * partition of `table` (created here; `statement` is `COPY table (columns) FROM STDIN`).
    */
-  copy(
-    table: RunPartitionedTable,
-    statement: string,
-    lines: Iterable<string> | AsyncIterable<string>,
-  ): Promise<void>;
+  copy(table: RunPartitionedTable, statement: string, lines: CopyInput): Promise<void>;
   /** Throws unless the scope may write a row of `sourceId` (the council_only policy's check). */
   checkSource(sourceId: string): void;
   /** Builds each loaded table's indexes and attaches it (attachRunPartition), in load order. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { buildGaijiTable } from "./name.ts";
-import { personSearchKeys, querySearchKeys } from "./search-key.ts";
+import { personSearchKeys, querySearchKeys, searchKeyMaker } from "./search-key.ts";
 
 describe("search keys", () => {
   const stored = personSearchKeys("髙橋 花子", "タカハシ ハナコ");
@@ -54,5 +54,74 @@ describe("search keys", () => {
     expect(q(personSearchKeys(held, null), "近藤")).toBe(false);
     const gaiji = buildGaijiTable([{ code: "U+E001", char: "近" }]);
     expect(q(personSearchKeys(held, null, gaiji), "近藤一郎")).toBe(true);
+  });
+
+  it("gives, token by token with its memo, exactly the keys of personSearchKeys", () => {
+    // Seeded random names over what could fold across a token boundary: spaces of every
+    // width, half-width kana and their separate 濁点, combining marks, 異体字, compatibility
+    // characters that NFKC turns into a space plus a mark (U+00A8), 外字.
+    const alphabet = [
+      " ",
+      "\u3000",
+      "\u00a0",
+      "\u2003",
+      "\t",
+      "\u00a8",
+      "\u3099",
+      "\u309a",
+      "ﾞ",
+      "ﾟ",
+      "ｶ",
+      "ﾊ",
+      "ヴ",
+      "ゔ",
+      "ー",
+      "ｰ",
+      "ッ",
+      "っ",
+      "ヂ",
+      "ジ",
+      "ユウ",
+      "ユー",
+      "髙",
+      "高",
+      "﨑",
+      "崎",
+      "渡",
+      "邉",
+      "Ａ",
+      "a",
+      "Ⅲ",
+      "㈱",
+      "\ue001",
+      "タ",
+      "カ",
+      "キ",
+      "ギ",
+      "は",
+      "ば",
+      "ぱ",
+      "山",
+      "田",
+    ];
+    let seed = 7;
+    const next = (n: number) => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return (seed >>> 8) % n;
+    };
+    const random = () => {
+      let s = "";
+      for (let i = next(9); i > 0; i--) s += alphabet[next(alphabet.length)];
+      return next(10) === 0 ? null : s;
+    };
+    const gaiji = buildGaijiTable([{ code: "U+E001", char: "近" }]);
+    const make = searchKeyMaker(gaiji);
+    for (let i = 0; i < 5000; i++) {
+      const name = random();
+      const kana = random();
+      // Twice: the second time from the memo.
+      expect(make(name, kana), `${name} / ${kana}`).toEqual(personSearchKeys(name, kana, gaiji));
+      expect(make(name, kana)).toEqual(personSearchKeys(name, kana, gaiji));
+    }
   });
 });

@@ -97,6 +97,79 @@ describe("packed anchors", () => {
     expect(m.has("nonsense")).toBe(false);
   });
 
+  it("write an anchor's string as bytes", () => {
+    const out = Buffer.alloc(20, 32);
+    for (let a = 0; a < table.size; a++) {
+      expect(table.writeAnchor(a, out, 1)).toBe(19);
+      expect(out.toString("latin1", 1, 19)).toBe(table.string(a));
+    }
+  });
+
+  it("put anchor numbers in groups of a common prefix, the groups in the strings' order", () => {
+    // 20,000 anchors of two kinds and two flags: groups of one head and 7 bits of the hash
+    // (~33 anchors each), so at least the first hex digit is in order.
+    const rnd = seededRandom(11);
+    const big = new AnchorTableBuilder();
+    for (let i = 0; i < 20_000; i++) {
+      big.add(
+        anchorHead(i % 3 === 0 ? "r" : "n", i % 2),
+        (rnd() * 2 ** 32) | 0,
+        (rnd() * 2 ** 32) | 0,
+      );
+      big.endProfile();
+    }
+    const t = big.finish();
+    const list = Int32Array.from({ length: t.size }, (_, a) => a).filter((a) => a % 7 !== 0);
+    const order = t.prefixOrder(list);
+    expect([...order].sort((x, y) => x - y)).toEqual([...list]);
+    const prefixes = Array.from(order, (a) => t.string(a).slice(0, 3));
+    expect(prefixes).toEqual([...prefixes].sort());
+    // Small groups: where the order goes back, the hash's first 7 bits do not.
+    let back = 0;
+    for (let i = 1; i < order.length; i++)
+      if (t.compare(order[i - 1] as number, order[i] as number) > 0) {
+        back++;
+        const top = (a: number) => `${t.string(a).slice(0, 2)}${(t.h1[a] as number) >>> 25}`;
+        expect(top(order[i - 1] as number)).toBe(top(order[i] as number));
+      }
+    expect(back).toBeGreaterThan(0);
+    expect(back).toBeLessThan(order.length);
+    expect([...t.prefixOrder(new Int32Array(0))]).toEqual([]);
+    expect([...t.prefixOrder(Int32Array.of(3))]).toEqual([3]);
+  });
+
+  it("tell the store which assigned anchors are new or changed against the state the run started from", () => {
+    const ids = ["P00000001", "P00000002", "P00000003"];
+    const person = new Int32Array(table.size).fill(-1);
+    const of = new Int32Array(table.size).fill(-1);
+    const basis = new Map<string, string>();
+    const earlierIds = ["P00000002", "P00000001"];
+    for (let a = 0; a < table.size; a++) {
+      if (a % 5 !== 0) person[a] = a % 3;
+      if (a % 4 !== 0) {
+        of[a] = a % 2;
+        basis.set(table.string(a), earlierIds[a % 2] as string);
+      }
+    }
+    const m = new AnchorAssignment(table, person, ids, { basis, of, ids: earlierIds });
+    const changes = m.changesFrom(basis);
+    const strings = (xs: Int32Array | undefined) => Array.from(xs ?? [], (a) => table.string(a));
+    // The same as comparing the strings with the state.
+    const fresh = [...m].filter(([k]) => !basis.has(k)).map(([k]) => k);
+    const changed = [...m].filter(([k, v]) => basis.has(k) && basis.get(k) !== v).map(([k]) => k);
+    expect(fresh.length).toBeGreaterThan(0);
+    expect(changed.length).toBeGreaterThan(0);
+    expect(strings(changes?.fresh).sort()).toEqual(fresh.sort());
+    expect(strings(changes?.changed).sort()).toEqual(changed.sort());
+    for (const a of changes?.fresh ?? []) expect(m.personOf(a)).toBe(m.get(table.string(a)));
+    // Another state than the one the run started from: not by number.
+    expect(m.changesFrom(new Map(basis))).toBeUndefined();
+    expect(new AnchorAssignment(table, person, ids).changesFrom(basis)).toBeUndefined();
+    // No state: every assigned anchor is new.
+    expect(strings(m.changesFrom(undefined)?.fresh).sort()).toEqual([...m.keys()].sort());
+    expect(m.changesFrom(undefined)?.changed.length).toBe(0);
+  });
+
   it("hold an earlier run's state packed, read as the same Map (later pairs win, other shapes kept)", () => {
     const all = [...new Set(profiles.flat())];
     const expected = new Map<string, string>();

@@ -122,6 +122,72 @@ export class AnchorTable {
     return anchorString(this.head[a] as number, this.h1[a] as number, this.h2[a] as number);
   }
 
+  /**
+   * Writes anchor a's string (18 ASCII characters) into `out` from `at`, as bytes, without
+   * making the string; returns the offset after it (the link store's COPY of link_identity).
+   */
+  writeAnchor(a: number, out: Uint8Array, at: number): number {
+    const head = this.head[a] as number;
+    const h1 = this.h1[a] as number;
+    const h2 = this.h2[a] as number;
+    out[at] = head >>> 1;
+    out[at + 1] = 48 + (head & 1);
+    for (let i = 0; i < 8; i++) {
+      out[at + 2 + i] = HEX[(h1 >>> (28 - 4 * i)) & 15] as number;
+      out[at + 10 + i] = HEX[(h2 >>> (28 - 4 * i)) & 15] as number;
+    }
+    return at + 18;
+  }
+
+  /**
+   * The anchor numbers of `list` in groups of a common prefix of their strings (kind letter,
+   * flag and the first bits of the hash), groups in the strings' order, each group in list
+   * order; about 32 anchors a group. What an insert into link_identity's primary key needs is
+   * locality, not order: a group fills one small key range at a time instead of random leaf
+   * pages. Linear (a counting sort) and without a string: sorting a metro run's 4.9 million
+   * anchor strings, or grouping them as strings, cost the link store seconds (issue 15).
+   */
+  prefixOrder(list: Int32Array): Int32Array {
+    const n = list.length;
+    // Dense numbers of the heads present (kind letter and flag), in order.
+    const present: number[] = [];
+    const headIndex = new Int32Array(256).fill(-1);
+    for (let i = 0; i < n; i++) {
+      const h = this.head[list[i] as number] as number;
+      if (headIndex[h] === -1) {
+        headIndex[h] = 0;
+        present.push(h);
+      }
+    }
+    present.sort((x, y) => x - y);
+    present.forEach((h, i) => {
+      headIndex[h] = i;
+    });
+    // Bits of the first hash lane per group: heads × 2^bits groups, at most n / 32.
+    const bits = Math.max(
+      0,
+      Math.min(24, Math.floor(Math.log2(n / 32 / Math.max(1, present.length)))),
+    );
+    const groupOf = (a: number): number =>
+      ((headIndex[this.head[a] as number] as number) << bits) +
+      (bits === 0 ? 0 : (this.h1[a] as number) >>> (32 - bits));
+    const start = new Int32Array((present.length << bits) + 1);
+    for (let i = 0; i < n; i++) {
+      const g = groupOf(list[i] as number) + 1;
+      start[g] = (start[g] as number) + 1;
+    }
+    for (let g = 1; g < start.length; g++)
+      start[g] = (start[g] as number) + (start[g - 1] as number);
+    const out = new Int32Array(n);
+    for (let i = 0; i < n; i++) {
+      const a = list[i] as number;
+      const g = groupOf(a);
+      out[start[g] as number] = a;
+      start[g] = (start[g] as number) + 1;
+    }
+    return out;
+  }
+
   /** The kind letter's char code of anchor a. */
   kind(a: number): number {
     return (this.head[a] as number) >>> 1;
@@ -252,14 +318,66 @@ function grow<T extends Uint8Array | Int32Array>(from: T, to: T): T {
 export class AnchorAssignment implements ReadonlyMap<string, string> {
   readonly size: number;
   constructor(
-    private readonly table: AnchorTable,
+    readonly table: AnchorTable,
     /** Per distinct anchor: index into `ids`, or -1 (not assigned). */
     private readonly person: Int32Array,
     private readonly ids: readonly string[],
+    /**
+     * The state the run started from (PersonIdState.byKey, `basis`) as the link read it: per
+     * anchor number its earlier person (an index into `ids`, or -1). Lets the store tell new
+     * and changed anchors by number ({@link changesFrom}).
+     */
+    private readonly earlier?: {
+      readonly basis: ReadonlyMap<string, string>;
+      readonly of: Int32Array;
+      readonly ids: readonly string[];
+    },
   ) {
     let n = 0;
     for (let a = 0; a < person.length; a++) if ((person[a] as number) >= 0) n++;
     this.size = n;
+  }
+
+  /** The person id of assigned anchor number a. */
+  personOf(a: number): string {
+    return this.ids[this.person[a] as number] as string;
+  }
+
+  /**
+   * What link_identity needs of this run, by anchor number (no string): the assigned anchors
+   * `basis` (the state the run started from) holds no person for (`fresh`) and those whose
+   * person changed (`changed`), each in {@link AnchorTable.prefixOrder}; without `basis`,
+   * every assigned anchor is fresh. Undefined when this assignment was not made from `basis`
+   * (another state object): the caller then compares strings.
+   */
+  changesFrom(
+    basis: ReadonlyMap<string, string> | undefined,
+  ): { fresh: Int32Array; changed: Int32Array } | undefined {
+    const earlier = basis === undefined ? undefined : this.earlier;
+    if (basis !== undefined && earlier?.basis !== basis) return undefined;
+    let fresh = 0;
+    let changed = 0;
+    const kind = new Int8Array(this.person.length);
+    for (let a = 0; a < this.person.length; a++) {
+      const p = this.person[a] as number;
+      if (p < 0) continue;
+      const e = earlier === undefined ? -1 : (earlier.of[a] as number);
+      if (e < 0) {
+        kind[a] = 1;
+        fresh++;
+      } else if (earlier?.ids[e] !== this.ids[p]) {
+        kind[a] = 2;
+        changed++;
+      }
+    }
+    const f = new Int32Array(fresh);
+    const c = new Int32Array(changed);
+    fresh = 0;
+    changed = 0;
+    for (let a = 0; a < kind.length; a++)
+      if (kind[a] === 1) f[fresh++] = a;
+      else if (kind[a] === 2) c[changed++] = a;
+    return { fresh: this.table.prefixOrder(f), changed: this.table.prefixOrder(c) };
   }
 
   get(key: string): string | undefined {

@@ -1664,7 +1664,13 @@ export function linkRecords(records: RecordList, options: LinkOptions = {}): Lin
   const events = assigned.events;
   const assignment: PersonIdAssignment = {
     nextSeq: assigned.nextSeq,
-    updates: new AnchorAssignment(anchors, assigned.clusterOfAnchor, ids),
+    // With the state it started from: the store tells new and changed anchors by number.
+    updates: new AnchorAssignment(
+      anchors,
+      assigned.clusterOfAnchor,
+      ids,
+      options.previous ? { basis: options.previous.byKey, ...earlier } : undefined,
+    ),
   };
 
   const persons: LinkedPerson[] = personClusters.map((c, i) => {
