@@ -215,6 +215,71 @@ describe("the persons of exports in the incremental check (audit_disclosure, mig
   });
 });
 
+describe("a chunk numbered before a check but committed after it (migration 0089)", () => {
+  let t6: TestDatabase;
+  beforeAll(async () => {
+    t6 = await createTestDatabase();
+  });
+  afterAll(() => t6.drop());
+
+  it("is found by the next incremental check, not only by the full one", async () => {
+    const m = await createMunicipalityRepository(t6.db).ensureDefault("テスト町");
+    const audit = createAuditRepository(t6.db);
+    const scope = { municipalityId: m.id, council: false };
+    const exportOf = (persons: string[]) =>
+      withDataScope(scope, () =>
+        audit.appendDisclosure(
+          { municipalityId: m.id, actorUserId: null, actor: "tanaka", action: "children.export" },
+          { persons, council: false },
+        ),
+      );
+    const old = await exportOf(["P00000001", "P00000002"]);
+    expect(await audit.verifyChain()).toMatchObject({ ok: true });
+    let inserted!: (seq: number) => void;
+    const chunkInserted = new Promise<number>((r) => {
+      inserted = r;
+    });
+    let commit!: () => void;
+    const mayCommit = new Promise<void>((r) => {
+      commit = r;
+    });
+    // The app role adds a chunk to the old export in a transaction it keeps open:
+    // the chunk's seq is drawn now, its commit comes later.
+    const slow = withDataScope(scope, () =>
+      t6.db.transaction().execute(async (trx) => {
+        const r = await sql<{ seq: string }>`
+          INSERT INTO audit_disclosure (audit_id, chunk, municipality_id, persons)
+          VALUES (${old}::bigint, 1, ${m.id}, ARRAY['P00000009']) RETURNING seq`.execute(trx);
+        inserted(Number(r.rows[0]?.seq));
+        await mayCommit;
+      }),
+    );
+    try {
+      const lateSeq = await chunkInserted;
+      // Meanwhile another export (a higher seq) and a quick check, which cannot see
+      // the open transaction's chunk and records how far it got.
+      await exportOf(["P00000003"]);
+      expect(await audit.verifyChain()).toMatchObject({ ok: true });
+      const checkpoint = await t6.db
+        .selectFrom("audit_checkpoint")
+        .select(["disclosure_seq"])
+        .orderBy("id", "desc")
+        .executeTakeFirstOrThrow();
+      // The situation of the finding: the late chunk's number is below what the check covered.
+      expect(Number(checkpoint.disclosure_seq)).toBeGreaterThan(lateSeq);
+    } finally {
+      commit();
+    }
+    commit();
+    await slow;
+    // A new row moves the tail (as any audited request does), then the quick check.
+    await exportOf(["P00000004"]);
+    const quick = await audit.verifyChain();
+    expect(quick).toMatchObject({ ok: false, problem: "disclosure", firstBadId: old });
+    expect((await audit.verifyChain({ full: true })).ok).toBe(false);
+  });
+});
+
 describe("concurrent appends (group commit, issue 11 benchmark)", () => {
   let t4: TestDatabase;
   let ma: number;

@@ -589,7 +589,7 @@ export function createAuditRepository(db: Database) {
     async verifyChain(options: { full?: boolean } = {}): Promise<ChainStatus> {
       const checkpoints = await db
         .selectFrom("audit_checkpoint")
-        .select(["last_id", "hash", "rows_covered", "disclosure_seq"])
+        .select(["last_id", "hash", "rows_covered", "disclosure_seq", "disclosure_xmin"])
         .orderBy("id", "desc")
         .limit(options.full ? 10_000 : 1)
         .execute();
@@ -616,13 +616,23 @@ export function createAuditRepository(db: Database) {
       );
       if (!result.ok) return result;
       // The persons of every export in the rows just checked, and of every export
-      // that got a chunk since the last check (the app role may INSERT chunks).
+      // that got a chunk the last check could not see (the app role may INSERT
+      // chunks): numbered after it, or written by a transaction still running
+      // when it read them (0089: a chunk numbered before a check but committed
+      // after it).
       const incremental = !options.full && latest !== undefined;
       const fromSeq = incremental ? latest.disclosure_seq : "0";
-      const d = await sql<{ checked: string; first_bad: string | null; max_seq: string | null }>`
-        SELECT checked::text, first_bad::text, max_seq::text
+      const fromXmin = incremental ? latest.disclosure_xmin : null;
+      const d = await sql<{
+        checked: string;
+        first_bad: string | null;
+        max_seq: string | null;
+        xmin: string;
+      }>`
+        SELECT checked::text, first_bad::text, max_seq::text, xmin::text
         FROM audit_disclosure_verify(${start?.id ?? "0"}::bigint,
-          ${result.tail?.id ?? start?.id ?? "0"}::bigint, ${fromSeq}::bigint)`.execute(db);
+          ${result.tail?.id ?? start?.id ?? "0"}::bigint, ${fromSeq}::bigint,
+          ${fromXmin}::xid8)`.execute(db);
       const disclosures = d.rows[0];
       const disclosuresCheckedNow = Number(disclosures?.checked ?? 0);
       if (disclosures?.first_bad) {
@@ -653,6 +663,7 @@ export function createAuditRepository(db: Database) {
             rows_covered: String(result.rows),
             full_check: options.full ?? false,
             disclosure_seq: disclosureSeq,
+            disclosure_xmin: disclosures?.xmin ?? null,
           })
           .execute();
       }

@@ -130,6 +130,8 @@ export interface AuditDisclosureTable {
   persons: string[];
   /** Set by a trigger from a sequence (0073): what an incremental check has not seen yet. */
   seq: Generated<string>;
+  /** The writing transaction (pg_current_xact_id(), set by the same trigger, 0089); null before. */
+  xid: Generated<string | null>;
 }
 
 /** A verified point of the audit chain: everything up to last_id checked (0045-audit-anchor). */
@@ -142,6 +144,8 @@ export interface AuditCheckpointTable {
   verified_at: DefaultTimestamp;
   /** The highest audit_disclosure.seq the check covered (0073). */
   disclosure_seq: Generated<string>;
+  /** The oldest transaction running when the check read the chunks (0089); null before. */
+  disclosure_xmin: Generated<string | null>;
 }
 
 /** One imported file (or manual entry): a versioned snapshot of a source (0002-import). */

@@ -43,6 +43,7 @@ import * as caseRetentionSetting from "./0084-case-retention-setting.ts";
 import * as personRetention from "./0085-person-retention.ts";
 import * as auditPersons from "./0086-audit-persons.ts";
 import * as importSources from "./0088-import-sources.ts";
+import * as auditDisclosureXid from "./0089-audit-disclosure-xid.ts";
 import * as auditChainOrder from "./0090-audit-chain-order.ts";
 import * as heldItems from "./0091-held-items.ts";
 import * as changeNotify from "./0092-change-notify.ts";
@@ -105,6 +106,7 @@ export const migrations: Record<string, Migration> = {
   "0068-partition-statistics": partitionStatistics,
   "0074-break-glass-notify": breakGlassNotify,
   "0069-app-run-partitions": appRunPartitions,
+  "0089-audit-disclosure-xid": auditDisclosureXid,
   // Stays last: it widens the keys of every municipal table the migrations
   // before it created (issue 12, distribution by municipality_id).
   "0096-distribution-keys": distributionKeys,
