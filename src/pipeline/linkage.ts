@@ -14,12 +14,17 @@ import {
   createLinkageRepository,
   type LinkToStore,
   type MotherChildToStore,
+  type RunToStore,
   saveLinkRun,
 } from "../db/linkage.repository.ts";
 import { MimamoriError } from "../domain/errors.ts";
 import type { Sources } from "../domain/layouts.ts";
-import { linkExplanations, linkRecords } from "../domain/linkage/japanese.ts";
-import { linkChildrenOfMothers, type MotherRowFacts } from "../domain/linkage/mother-child.ts";
+import { type LinkResult, linkExplanations, linkRecords } from "../domain/linkage/japanese.ts";
+import {
+  linkChildrenOfMothers,
+  type MotherChildLink,
+  type MotherRowFacts,
+} from "../domain/linkage/mother-child.ts";
 import { RecordColumns } from "../domain/linkage/record-columns.ts";
 import type { LinkageSettings } from "../domain/linkage/settings.ts";
 import type { LinkMethod, PersonId } from "../domain/linkage/types.ts";
@@ -29,6 +34,7 @@ import { loadGaiji } from "./gaiji.ts";
 import { linkColumnsOf, linkInputOfFields } from "./link-input.ts";
 import { linkWorkerCount, prepareProfilesInWorkers } from "./link-pool.ts";
 import { loadLinkageSettings } from "./linkage-settings.ts";
+import { releaseStageMemory } from "./release-memory.ts";
 import { loadSources } from "./sources.ts";
 import type { StageReporter } from "./stages.ts";
 
@@ -80,7 +86,6 @@ export async function runLinkage(
   await progress?.enter("read");
   const t0 = clock();
   const imports = createImportRepository(target.db);
-  const linkage = createLinkageRepository(target.db);
   const asOf = options.asOf ?? (await imports.newestAsOf(options.municipalityId));
   if (asOf === undefined)
     throw new MimamoriError(
@@ -96,23 +101,77 @@ export async function runLinkage(
 
   // Declared sources say which columns identify a row's person (pipeline/sources.ts).
   const sources = await loadSources(target.db, options.municipalityId);
+  // Read and link in a function of their own (readAndLink): the rows read, the profiles and
+  // the engine's pairs are then unreachable while the run is stored, and only what the store
+  // writes is held (issue 15: on a metro they were ~0.6 GB kept through the store, where the
+  // link stage peaked).
+  const { run, counts, methods, motherChildStats, timings, tLink } = await readAndLink(
+    target,
+    options,
+    { asOf, snapshots, sources, clock, t0 },
+  );
+  // One full collection before the store: the link stage's garbage (~1 GB on a metro) would
+  // otherwise still be on the heap when the store's allocations start (release-memory.ts).
+  releaseStageMemory();
+  const runId = await saveLinkRun(target.url, run);
+  const tStore = clock();
+  await progress?.done("store_links", {
+    links: counts.rows + counts.rejected,
+    motherChild: motherChildStats.id + motherChildStats.rule,
+  });
+  // Counts only: never names or resident numbers in the audit log (db/README.md).
+  await createAuditRepository(target.db).append({
+    municipalityId: options.municipalityId,
+    actorUserId: options.actor.userId,
+    actor: options.actor.loginName,
+    action: "run.link",
+    target: `link_run:${runId}`,
+    detail: {
+      asOf,
+      snapshots: snapshots.length,
+      rows: counts.rows,
+      persons: counts.persons,
+      unmatched: counts.unmatched,
+      review: counts.review,
+      methods,
+    },
+  });
+  return {
+    runId,
+    asOf,
+    snapshots: snapshots.length,
+    ...counts,
+    methods,
+    motherChild: motherChildStats,
+    timings: { ...timings, store: tStore - tLink },
+  };
+}
+
+/**
+ * The read and link parts of runLinkage: returns the run as saveLinkRun takes it (links and
+ * mother–child links as generators over compact arrays) and the counts of the report. Nothing
+ * it returns holds the rows read or the engine's internals.
+ */
+async function readAndLink(
+  target: LinkageTarget,
+  options: LinkageRunOptions,
+  context: {
+    readonly asOf: IsoDate;
+    readonly snapshots: readonly SnapshotSummary[];
+    readonly sources: Sources;
+    readonly clock: () => number;
+    readonly t0: number;
+  },
+) {
+  const { asOf, snapshots, sources, clock, t0 } = context;
+  const progress = options.progress;
+  const linkage = createLinkageRepository(target.db);
   const { records, motherFacts, rowNos, snapshotStart, rejected } = await readLinkInput(
     target.db,
     options.municipalityId,
     snapshots,
     sources,
   );
-  /** The snapshot record `i` was read from (binary search over snapshotStart). */
-  const snapshotOf = (i: number) => {
-    let lo = 0;
-    let hi = snapshots.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if ((snapshotStart[mid] as number) <= i) lo = mid;
-      else hi = mid - 1;
-    }
-    return snapshots[lo] as (typeof snapshots)[number];
-  };
   const tRead = clock();
   await progress?.done("read", {
     snapshots: snapshots.length,
@@ -144,6 +203,9 @@ export async function runLinkage(
     clock,
     ...(prepared ? { prepared } : {}),
   });
+  // The engine's garbage (pairs, edges, the persons' scratch) is collected before the rest of
+  // the stage allocates: on a metro the heap otherwise grew on top of it (release-memory.ts).
+  releaseStageMemory();
   // 妊婦/産婦健診 rows are the mother's; store the child each is about (layouts.md rule).
   const personOf: (PersonId | null)[] = new Array(result.links.length);
   for (let i = 0; i < personOf.length; i++) personOf[i] = result.links.personId(i);
@@ -158,58 +220,6 @@ export async function runLinkage(
 
   const explain = linkExplanations(result);
   const methods: Record<LinkMethod, number> = { id: 0, probabilistic: 0, manual: 0, unlinked: 0 };
-  const links = function* (): Generator<LinkToStore> {
-    for (let k = 0; k < snapshots.length; k++) {
-      const o = snapshots[k] as (typeof snapshots)[number];
-      const end = snapshotStart[k + 1] as number;
-      for (let i = snapshotStart[k] as number; i < end; i++) {
-        const l = result.links.at(i);
-        if (!l) continue;
-        methods[l.method]++;
-        const x = l.method === "probabilistic" ? explain(i) : null;
-        yield {
-          snapshotId: o.id,
-          rowNo: rowNos[i] as number,
-          sourceId: o.sourceId,
-          fileName: o.fileName,
-          personId: personOf[i] ?? null,
-          method: l.method,
-          probability: l.probability,
-          profileKey: l.profileKey,
-          levels: x?.levels ?? null,
-          weights: x?.weights ?? null,
-        };
-      }
-    }
-    for (const o of rejected) {
-      methods.unlinked++;
-      yield {
-        ...o,
-        personId: null,
-        method: "unlinked",
-        probability: null,
-        profileKey: "",
-        levels: null,
-        weights: null,
-      };
-    }
-  };
-  const motherChildLinks = function* (): Generator<MotherChildToStore> {
-    for (const m of motherChild) {
-      if (m.method === "none") continue;
-      const o = snapshotOf(m.record);
-      for (const child of m.children)
-        yield {
-          snapshotId: o.id,
-          rowNo: rowNos[m.record] as number,
-          sourceId: o.sourceId,
-          fileName: o.fileName,
-          motherPersonId: personOf[m.record] ?? null,
-          childPersonId: child,
-          method: m.method,
-        };
-    }
-  };
   const motherChildStats = { id: 0, rule: 0, none: 0 };
   for (const m of motherChild) motherChildStats[m.method]++;
   const stats = {
@@ -233,7 +243,7 @@ export async function runLinkage(
   // Rows a decision settles, without council-only rows (the order is the same for everyone).
   const openRows = (v: (typeof result.review)[number]) =>
     Object.entries(v.sourceRows).reduce((n, [src, k]) => (councilOnly.has(src) ? n : n + k), 0);
-  const runId = await saveLinkRun(target.url, {
+  const run: RunToStore = {
     municipalityId: options.municipalityId,
     asOf,
     snapshotIds: snapshots.map((s) => s.id),
@@ -249,8 +259,12 @@ export async function runLinkage(
     // The persons as linked (a PersonToStore each, plus their records): a copy of a metro
     // run's 760,000 persons was ~0.1 GB held until the store ended.
     persons: result.persons,
-    links: links(),
-    motherChild: motherChildLinks(),
+    links: linksToStore(
+      { snapshots, snapshotStart, rowNos, rejected },
+      { links: result.links, personOf, explain },
+      methods,
+    ),
+    motherChild: motherChildToStore(snapshots, snapshotStart, rowNos, motherChild, personOf),
     reviews: result.review.map((v) => ({
       leftKey: v.leftKey,
       rightKey: v.rightKey,
@@ -269,51 +283,118 @@ export async function runLinkage(
       reason: v.reason,
       explanation: v.explanation,
     })),
-  });
-  const tStore = clock();
-  await progress?.done("store_links", {
-    links: records.length + rejected.length,
-    motherChild: motherChildStats.id + motherChildStats.rule,
-  });
-  // Counts only: never names or resident numbers in the audit log (db/README.md).
-  await createAuditRepository(target.db).append({
-    municipalityId: options.municipalityId,
-    actorUserId: options.actor.userId,
-    actor: options.actor.loginName,
-    action: "run.link",
-    target: `link_run:${runId}`,
-    detail: {
-      asOf,
-      snapshots: snapshots.length,
+  };
+
+  return {
+    run,
+    counts: {
       rows: records.length,
+      rejected: rejected.length,
       persons: result.persons.length,
       unmatched: result.unmatched.length,
       review: result.review.length,
-      methods,
     },
-  });
-  return {
-    runId,
-    asOf,
-    snapshots: snapshots.length,
-    rows: records.length,
-    rejected: rejected.length,
-    persons: result.persons.length,
-    unmatched: result.unmatched.length,
-    review: result.review.length,
     methods,
-    motherChild: motherChildStats,
+    motherChildStats,
+    tLink,
     timings: {
       read: tRead - t0,
       link: tLink - tRead,
-      store: tStore - tLink,
       // The engine's own stages inside "link" (prepare, blocking, … persons), for the benchmark.
       ...Object.fromEntries(
         Object.entries(result.stats.timings).map(([k, v]) => [`link.${k}`, v] as const),
       ),
       ...(prepared ? { "link.prepare": prepareMs, "link.workers": workers } : {}),
-    },
+    } as Record<string, number>,
   };
+}
+
+/**
+ * Every row's link as the store writes it (one a row read, then the rejected rows), counting
+ * methods as it goes. At module level so that it holds only its arguments (readAndLink).
+ */
+function* linksToStore(
+  input: Pick<LinkInput, "snapshotStart" | "rowNos" | "rejected"> & {
+    readonly snapshots: readonly SnapshotSummary[];
+  },
+  linked: {
+    readonly links: LinkResult["links"];
+    readonly personOf: readonly (PersonId | null)[];
+    readonly explain: ReturnType<typeof linkExplanations>;
+  },
+  methods: Record<LinkMethod, number>,
+): Generator<LinkToStore> {
+  const { snapshots, snapshotStart, rowNos, rejected } = input;
+  const { links, personOf, explain } = linked;
+  for (let k = 0; k < snapshots.length; k++) {
+    const o = snapshots[k] as (typeof snapshots)[number];
+    const end = snapshotStart[k + 1] as number;
+    for (let i = snapshotStart[k] as number; i < end; i++) {
+      const l = links.at(i);
+      if (!l) continue;
+      methods[l.method]++;
+      const x = l.method === "probabilistic" ? explain(i) : null;
+      yield {
+        snapshotId: o.id,
+        rowNo: rowNos[i] as number,
+        sourceId: o.sourceId,
+        fileName: o.fileName,
+        personId: personOf[i] ?? null,
+        method: l.method,
+        probability: l.probability,
+        profileKey: l.profileKey,
+        levels: x?.levels ?? null,
+        weights: x?.weights ?? null,
+      };
+    }
+  }
+  for (const o of rejected) {
+    methods.unlinked++;
+    yield {
+      ...o,
+      personId: null,
+      method: "unlinked",
+      probability: null,
+      profileKey: "",
+      levels: null,
+      weights: null,
+    };
+  }
+}
+
+/** The child of each mother-keyed row as the store writes it (module level: see linksToStore). */
+function* motherChildToStore(
+  snapshots: readonly SnapshotSummary[],
+  snapshotStart: readonly number[],
+  rowNos: Int32Array,
+  motherChild: readonly MotherChildLink[],
+  personOf: readonly (PersonId | null)[],
+): Generator<MotherChildToStore> {
+  /** The snapshot record `i` was read from (binary search over snapshotStart). */
+  const snapshotOf = (i: number) => {
+    let lo = 0;
+    let hi = snapshots.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if ((snapshotStart[mid] as number) <= i) lo = mid;
+      else hi = mid - 1;
+    }
+    return snapshots[lo] as (typeof snapshots)[number];
+  };
+  for (const m of motherChild) {
+    if (m.method === "none") continue;
+    const o = snapshotOf(m.record);
+    for (const child of m.children)
+      yield {
+        snapshotId: o.id,
+        rowNo: rowNos[m.record] as number,
+        sourceId: o.sourceId,
+        fileName: o.fileName,
+        motherPersonId: personOf[m.record] ?? null,
+        childPersonId: child,
+        method: m.method,
+      };
+  }
 }
 
 /** What the link stage reads of a run's snapshots (readLinkInput). */

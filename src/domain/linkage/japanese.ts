@@ -1922,17 +1922,25 @@ export function linkExplanations(
   const lw = levelWeights(engine.model);
   const tf = tfLookups(prepared.table, result.settings);
   const minU = result.settings.training.tfMinimumU;
+  // Only the arrays an explanation reads are kept by the function (not the profiles' table or
+  // the engine): the store holds it while it writes every row, and on a metro the rest is
+  // hundreds of MB the run no longer needs (issue 15, peak memory).
   const levelsOf = engine.pairs.levels;
+  const profileOf = prepared.profileOf;
+  const linkEdge = engine.clusters.linkEdge;
+  const edgePair = engine.edgePair;
+  const edgeA = engine.edges.a;
+  const edgeB = engine.edges.b;
   return (recordIndex) => {
-    const p = prepared.profileOf[recordIndex];
+    const p = profileOf[recordIndex];
     if (p === undefined) return null;
-    const e = engine.clusters.linkEdge[p] as number;
+    const e = linkEdge[p] as number;
     if (e < 0) return null;
-    const pair = engine.edgePair[e] as number;
+    const pair = edgePair[e] as number;
     if (pair === -1) return null;
     // An edge from a scored pair joins that pair's rows in its order (engine.ts).
-    const i = engine.edges.a[e] as number;
-    const j = engine.edges.b[e] as number;
+    const i = edgeA[e] as number;
+    const j = edgeB[e] as number;
     const levels = new Array<number>(C);
     const weights = new Array<number>(C);
     for (let c = 0; c < C; c++) {

@@ -65,24 +65,41 @@ export function linkChildrenOfMothers(
   facts: readonly MotherRowFacts[],
   registrySource = "jumin",
 ): MotherChildLink[] {
+  if (facts.length === 0) return [];
+  // Only what the rows ask about is indexed: the 子宛名番号 they name, their mothers' registry
+  // rows and those rows' households. An index of every row (a metro has three million, and a
+  // few tens of thousands of mother-keyed rows) was ~0.2 GB at the link stage's peak (issue 15).
+  const named = new Set<string>();
+  const mothers = new Set<PersonId>();
+  for (const f of facts) {
+    if (f.childResidentNo) named.add(f.childResidentNo);
+    const m = personOf[f.record] ?? null;
+    if (m !== null) mothers.add(m);
+  }
   const byResidentNo = new Map<string, PersonId>();
-  const registryByHousehold = new Map<string, number[]>();
   const registryOfPerson = new Map<PersonId, number[]>();
+  const households = new Set<string>();
+  const registryInHousehold: number[] = [];
   for (let i = 0; i < records.length; i++) {
     const r = records.at(i) as LinkRecord;
     const p = personOf[i] ?? null;
-    if (p !== null && r.residentNo) byResidentNo.set(r.residentNo, p);
+    if (p !== null && r.residentNo && named.has(r.residentNo)) byResidentNo.set(r.residentNo, p);
     if (r.source !== registrySource) continue;
-    if (r.householdNo) {
-      const list = registryByHousehold.get(r.householdNo);
-      if (list) list.push(i);
-      else registryByHousehold.set(r.householdNo, [i]);
-    }
-    if (p !== null) {
+    if (r.householdNo) registryInHousehold.push(i);
+    if (p !== null && mothers.has(p)) {
       const list = registryOfPerson.get(p);
       if (list) list.push(i);
       else registryOfPerson.set(p, [i]);
+      if (r.householdNo) households.add(r.householdNo);
     }
+  }
+  const registryByHousehold = new Map<string, number[]>();
+  for (const i of registryInHousehold) {
+    const h = (records.at(i) as LinkRecord).householdNo as string;
+    if (!households.has(h)) continue;
+    const list = registryByHousehold.get(h);
+    if (list) list.push(i);
+    else registryByHousehold.set(h, [i]);
   }
   /** The mother's registry children (deduplicated), with the birth date of their first row. */
   const childrenOf = (mother: PersonId): { person: PersonId; birth: string }[] => {
