@@ -18,9 +18,10 @@
 import { createHash } from "node:crypto";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { sql } from "kysely";
 import { openDatabase } from "../src/db/database.ts";
+import { embeddedClusterLocation } from "../src/db/embedded.ts";
 import { createMunicipalityRepository } from "../src/db/municipality.repository.ts";
 import { runAsOwner, withDataScope } from "../src/db/scope.ts";
 import { refreshStatistics } from "../src/db/statistics.repository.ts";
@@ -63,7 +64,8 @@ if (!data)
   );
 
 const dir = mkdtempSync(join(tmpdir(), "mimamori-import-cpu-"));
-const opened = await openDatabase({ home: join(dir, "home"), databaseUrl: undefined });
+const home = join(dir, "home");
+const opened = await openDatabase({ home, databaseUrl: undefined });
 const rows: string[][] = [];
 let digest = "";
 let files = 0;
@@ -138,7 +140,11 @@ try {
     });
 } finally {
   await opened.close();
+  // Run as root, the cluster lives outside the (private) temporary home, under
+  // /var/lib/mimamori/<hash> (db/embedded.ts): removed with it, not left behind.
+  const { dataDir } = embeddedClusterLocation(home);
   rmSync(dir, { recursive: true, force: true });
+  if (!dataDir.startsWith(home)) rmSync(dirname(dataDir), { recursive: true, force: true });
 }
 process.stdout.write(
   `${files} files, ${stored.toLocaleString("en-US")} rows stored\n| step | Node CPU s | PostgreSQL CPU s | wall s | WAL MiB | peak RSS MiB | load |\n|---|---:|---:|---:|---:|---:|---:|\n${rows
