@@ -37,6 +37,8 @@ describe("consonant skeletons of foreign names", () => {
       ["HENRIQUE", "エンリケ"],
       ["JOHN", "ジョン"],
       ["HOA", "ホア"],
+      ["HUY", "フイ"],
+      ["TRUONG", "チュオン"],
       ["HAORAN", "ハオラン"],
       ["JENNIFER", "ジェニファー"],
       ["GABRIEL", "ガブリエル"],
@@ -48,7 +50,9 @@ describe("consonant skeletons of foreign names", () => {
   });
   it("keeps different names apart: チャン / トラン, ファン / ハン, ユキ / ユウキ's consonants aside", () => {
     expect(kanaSkeleton("チャン")).not.toBe(kanaSkeleton("トラン"));
-    expect(latinSkeleton("TRAN")).not.toBe(kanaSkeleton("チャン"));
+    expect(latinSkeleton("TRAN")).toBe(kanaSkeleton("チャン"));
+    expect(latinSkeleton("TRAN")).not.toBe(kanaSkeleton("トラン"));
+    expect(latinSkeleton("TRAVIS")).toBe(kanaSkeleton("トラビス"));
     expect(kanaSkeleton("ファン")).not.toBe(kanaSkeleton("ハン"));
     expect(latinSkeleton("PHAN")).not.toBe(latinSkeleton("HAN"));
     expect(kanaSkeleton("マリア")).not.toBe(kanaSkeleton("マリナ"));

@@ -23,7 +23,7 @@
  *   CECILIA セシリア), QU, X (pinyin シ).
  *
  * チャン and トラン stay apart (T·N against T·R·N): the two are different names, not two
- * spellings of one. Several names share a skeleton (ANH, ANA and WANG are all N), so the key
+ * spellings of one; the alphabet TRAN reads チャン, as the registry's カナ writes Trần. Several names share a skeleton (ANH, ANA and WANG are all N), so the key
  * is only a comparison level of its own whose weight the model learns, next to the birth
  * date, sex and school; it is never an identity.
  */
@@ -70,12 +70,20 @@ export function kanaSkeleton(part: string): string {
 
 const VOWELS = new Set(["A", "E", "I", "O", "U", "Y"]);
 
+/**
+ * Vietnamese family names whose TR is said チ (Trần チャン, Trương チュオン, Trịnh チン): a
+ * registry's カナ writes them so, and the alphabet alone must read them so too. トラン is not
+ * read into TRAN: a school's トラン stays apart from the registry's チャン.
+ */
+const VIETNAMESE_TR = new Set(["TRAN", "TRUONG", "TRINH"]);
+
 /** The skeleton of one part written in the Latin alphabet. */
 export function latinSkeleton(part: string): string {
-  const s = part
+  const raw = part
     .normalize("NFKD")
     .replace(/[^A-Za-z]/g, "")
     .toUpperCase();
+  const s = VIETNAMESE_TR.has(raw) ? `CH${raw.slice(2)}` : raw;
   const isConsonant = (ch: string | undefined) => ch !== undefined && !VOWELS.has(ch);
   let out = "";
   const push = (cls: string) => {
@@ -120,6 +128,11 @@ export function latinSkeleton(part: string): string {
       const c = s[i] as string;
       const after = s[i + 1];
       i += 1;
+      // H before U is フ in カナ (HUY フイ, HUGO フーゴ); else H is silent or ハ行, dropped.
+      if (c === "H" && after === "U") {
+        push("F");
+        continue;
+      }
       if (VOWELS.has(c) || c === "H" || c === "W") continue;
       // R or L closing a syllable: before a consonant, or at the end (see kanaSkeleton).
       if ((c === "R" || c === "L") && i > 1 && (isConsonant(after) || after === undefined))
