@@ -166,6 +166,25 @@ describe("a monthly run on the app login's URL (a run started from the web)", ()
     expect(app.every((r) => r.n > 0)).toBe(true);
   });
 
+  it("stores the 要対協 rows when a non-member starts it, as a member's run does (pipeline/run.ts)", async () => {
+    // A coordinator who is not a 要対協 member starting the run from the web.
+    const r = await withDataScope({ municipalityId: a, council: false }, () =>
+      monthlyRun({ db: t.db, url: t.appUrl }, { municipalityId: a, actor, origin: "web" }),
+    );
+    const counts = async (link: number, score: number) =>
+      (
+        await sql<{ c: number; flagged: number }>`
+          SELECT (SELECT count(*)::int FROM link_record WHERE run_id = ${link}
+                   AND source_id IN ('yotaikyo', 'ichiji_hogo')) AS c,
+                 (SELECT count(*)::int FROM score_result WHERE run_id = ${score} AND flagged) AS flagged`.execute(
+          t.db,
+        )
+      ).rows[0];
+    const member = await counts(runs.owner.link, runs.owner.score);
+    expect(member?.c).toBeGreaterThan(0);
+    expect(await counts(r.linked.runId, r.scored.runId)).toEqual(member);
+  });
+
   it("keeps council-only rows council-only in the partition it attached", async () => {
     const part = runPartitionName("link_record", runs.app.link);
     const count = (council: boolean) =>

@@ -20,6 +20,7 @@ import {
   type RunLock,
   tryRunLock,
 } from "../db/run-job.repository.ts";
+import { currentDataScope, runsAsOwner, withDataScope } from "../db/scope.ts";
 import { refreshStatistics } from "../db/statistics.repository.ts";
 import { isMimamoriError, MimamoriError } from "../domain/errors.ts";
 import type { IsoDate } from "../domain/types.ts";
@@ -105,10 +106,26 @@ export async function startMonthlyRun(
     await lock.release();
     throw e;
   }
-  const done = execute(target, options, jobId, lock);
+  const done = inRunScope(() => execute(target, options, jobId, lock));
   // The web app does not await `done`; its rejection is recorded in the job.
   done.catch(() => {});
   return { jobId, done };
+}
+
+/**
+ * Runs `fn` in the caller's municipality with 要対協 membership on, whoever started the run.
+ * The run is the system's, published for every reader; in a non-member's scope (a coordinator
+ * who is not a member, starting it from the web) row security would leave the 要対協 /
+ * 一時保護 rows out of 名寄せ and B01/B02 out of every child's scores — for members too (a
+ * village run started so stored 27 fewer links and flagged 300 children instead of 305).
+ * Nothing of it reaches the starter: the job's council-only counts are cut for non-members
+ * (routes/run-jobs viewOfJob) and every reader sees the run through their own scope.
+ * `mimamori run` is in a council scope already.
+ */
+function inRunScope<T>(fn: () => T): T {
+  const scope = currentDataScope();
+  if (runsAsOwner() || scope === undefined || scope.council) return fn();
+  return withDataScope({ ...scope, council: true }, fn);
 }
 
 /** Runs a monthly run to the end (the CLI's way). */
