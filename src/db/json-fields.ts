@@ -26,6 +26,9 @@ const COMMA = 0x2c;
 const COLON = 0x3a;
 const CLOSE = 0x7d;
 
+/** See {@link jsonFieldReader}. */
+export type FieldReader = (text: string, out: JsonScalar[]) => boolean;
+
 /**
  * A reader of the values of `keys` from a JSON object text: `read(text, out)` sets `out[i]`
  * to the value of `keys[i]` (the last one when a key repeats, as JSON.parse) and leaves the
@@ -33,9 +36,7 @@ const CLOSE = 0x7d;
  * having possibly set some slots, when the text is not in the import's plain form; the
  * caller then parses it with JSON.parse.
  */
-export function jsonFieldReader(
-  keys: readonly string[],
-): (text: string, out: JsonScalar[]) => boolean {
+export function jsonFieldReader(keys: readonly string[]): FieldReader {
   const slots = new Map<string, number>(keys.map((k, i) => [k, i]));
   return (text, out) => {
     const n = text.length;

@@ -20,7 +20,13 @@ import type { IsoDate } from "../domain/types.ts";
 import type { Value } from "../domain/validate.ts";
 import { importFile, listImportFiles } from "./import.ts";
 import { runLinkage } from "./linkage.ts";
-import { type ScoreRunSummary, saveRuleVersion, scoreRun, trainModelVersion } from "./score.ts";
+import {
+  readPopulation,
+  type ScoreRunSummary,
+  saveRuleVersion,
+  scoreRun,
+  trainModelVersion,
+} from "./score.ts";
 import { runSynth } from "./synth.ts";
 
 const AS_OF = "2024-04-01" as IsoDate;
@@ -141,6 +147,22 @@ describe("scoring run on a synthetic village", () => {
     // 開成町-sized village: about 1,000 children 0–18.
     expect(summary.children).toBeGreaterThan(800);
     expect(summary.children).toBeLessThan(1300);
+  });
+
+  it("reads the same population whether 住基 rows are scanned for their residence columns or parsed whole", async () => {
+    const link = await createLinkageRepository(t.db).latestRun(municipalityId);
+    const linkRunId = link?.id as number;
+    const scanned = await readPopulation(t.db, municipalityId, linkRunId);
+    // A caller that sees every row (onRow) gets every row's whole JSON.
+    const jumin: Record<string, Value>[] = [];
+    const whole = await readPopulation(t.db, municipalityId, linkRunId, {
+      onRow: (r) => {
+        if (r.sourceId === "jumin") jumin.push({ ...r.data });
+      },
+    });
+    expect(scanned.population).toEqual(whole.population);
+    expect(scanned.population.persons.some((p) => p.residence.length > 0)).toBe(true);
+    expect(jumin.some((d) => d.氏名 !== undefined)).toBe(true);
   });
 
   it("agrees with the truth-derived expectation item by item", async () => {

@@ -23,7 +23,11 @@ import {
   saveScoreRun,
 } from "../db/scoring.repository.ts";
 import { MimamoriError } from "../domain/errors.ts";
-import { type BuildReport, populationBuilder } from "../domain/items/build-facts.ts";
+import {
+  type BuildReport,
+  populationBuilder,
+  RESIDENCE_COLUMNS,
+} from "../domain/items/build-facts.ts";
 import type { Sources } from "../domain/layouts.ts";
 import type { PersonId } from "../domain/linkage/types.ts";
 import { type CapacityPlan, planCapacity } from "../domain/scoring/capacity.ts";
@@ -261,7 +265,12 @@ export async function readPopulation(
   const declared = options.declared ?? (await loadSources(db, mid));
   // Streamed: each page's rows go straight into the population (no second copy of every row).
   const builder = populationBuilder(persons, declared);
-  const stream = scoring.streamLinkedRows(mid, linkRunId, { sources: options.sources });
+  // 住基 rows become residence periods (five columns): the rest of their JSON is not parsed,
+  // unless a caller sees every row (onRow).
+  const stream = scoring.streamLinkedRows(mid, linkRunId, {
+    sources: options.sources,
+    ...(options.onRow === undefined ? { columnsOf: new Map([["jumin", RESIDENCE_COLUMNS]]) } : {}),
+  });
   for await (const page of stream) {
     for (const r of page) {
       if (r.personId !== null && stopped.has(r.personId)) continue;

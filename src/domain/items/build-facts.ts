@@ -42,6 +42,9 @@ export interface BuildReport {
   readonly unattributed: number;
 }
 
+/** The only columns of a 住基 row the population reads (its residence period). */
+export const RESIDENCE_COLUMNS = ["宛名番号", "世帯番号", "続柄", "住定日", "消除日"] as const;
+
 const text = (v: Value | undefined): string | null =>
   v === null || v === undefined || v === "" ? null : String(v);
 
@@ -117,6 +120,7 @@ export function populationBuilder(
     }
     const d = drafts[k] as (typeof drafts)[number];
     if (r.source === "jumin") {
+      // RESIDENCE_COLUMNS: the only columns of a 住基 row read here (the scoring read reads no more).
       d.residence.push({
         residentNo: text(r.values.宛名番号) as ResidentNo | null,
         householdNo: text(r.values.世帯番号) as HouseholdNo | null,
