@@ -155,6 +155,10 @@ describe.skipIf(!hasBrowser)(
       await page.goto(`${server.url}/dashboard`);
       const funnel = page.getByTestId("funnel");
       await funnel.waitFor({ timeout: UI_TIMEOUT });
+      // The built-in rules by name, not their stored label default-2025.1.
+      const lead = (await page.locator("main").textContent()) ?? "";
+      expect(lead).toMatch(/判定実行 \d+（基準日 [\d-]+、規則 既定（2025\.1））/);
+      expect(lead).not.toContain("default-2025");
       const cells = await page.evaluate((type) => {
         const table = document.querySelector('[data-testid="funnel"]') as HTMLTableElement;
         const headers = [...table.querySelectorAll("thead th")].map((th) => th.textContent);

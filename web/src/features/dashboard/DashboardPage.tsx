@@ -4,6 +4,7 @@ import { useMemo } from "react";
 import { useCan } from "../../app/session.tsx";
 import { type ChartOption, EChart } from "../../components/EChart.tsx";
 import { api } from "../../lib/api.ts";
+import { ruleLabel } from "../../lib/rule-label.ts";
 import type { DashboardView } from "../../lib/types.ts";
 
 /**
@@ -75,7 +76,7 @@ export function DashboardPage() {
     <section>
       <h1>ダッシュボード</h1>
       <p className="lead">
-        判定実行 {d.run.id}（基準日 {d.run.asOf}、規則 {d.run.ruleVersion}
+        判定実行 {d.run.id}（基準日 {d.run.asOf}、規則 {ruleLabel(d.run.ruleVersion)}
         ）の集計です。人数のみを表示しています。
       </p>
       {stale.length > 0 && (

@@ -3,6 +3,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { useForm } from "react-hook-form";
 import { api } from "../../lib/api.ts";
+import { ruleLabel } from "../../lib/rule-label.ts";
 import type { AddedItem, ItemCatalogView, SourceList } from "../../lib/types.ts";
 import { ErrorBox } from "../sources/ErrorBox.tsx";
 import { FieldError, invalid } from "../sources/FieldError.tsx";
@@ -148,7 +149,8 @@ export function ItemsPage() {
       {data && (
         <table aria-label="データ項目の一覧">
           <caption>
-            規則の版 {data.version}（{data.effectiveFrom} から）、項目の版 {data.catalogVersion}
+            規則の版 {ruleLabel(data.version)}（{data.effectiveFrom} から）、項目の版{" "}
+            {data.catalogVersion}
           </caption>
           <thead>
             <tr>

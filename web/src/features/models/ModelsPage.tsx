@@ -2,6 +2,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { useSession } from "../../app/session.tsx";
 import { api } from "../../lib/api.ts";
+import { ruleLabel } from "../../lib/rule-label.ts";
 import type { ModelCardView, ModelLabels, RulesOverview, SavedModel } from "../../lib/types.ts";
 import { ErrorBox } from "../sources/ErrorBox.tsx";
 
@@ -50,8 +51,8 @@ function Card({ card }: { card: ModelCardView }) {
         <dd>{card.labelName}</dd>
         <dt>学習に使ったデータ</dt>
         <dd>
-          基準日 {card.trainedAsOf}、規則の版 {card.baseVersion}、こども {card.samples}人（正解{" "}
-          {card.positives}
+          基準日 {card.trainedAsOf}、規則の版 {ruleLabel(card.baseVersion)}、こども {card.samples}
+          人（正解 {card.positives}
           人）、特徴量 {card.features.length}項目
         </dd>
         <dt>交差検証 AUC（{card.validation.folds}分割）</dt>

@@ -2,6 +2,7 @@ import { useQuery } from "@tanstack/react-query";
 import { useMemo } from "react";
 import { type ChartOption, EChart } from "../../components/EChart.tsx";
 import { api } from "../../lib/api.ts";
+import { ruleLabel } from "../../lib/rule-label.ts";
 import type { ValidationView } from "../../lib/types.ts";
 
 /**
@@ -168,7 +169,7 @@ export function ValidationPage() {
     <section>
       <h1>検証</h1>
       <p className="lead">
-        判定実行 {v.run.id}（基準日 {v.run.asOf}、規則 {v.run.ruleVersion}
+        判定実行 {v.run.id}（基準日 {v.run.asOf}、規則 {ruleLabel(v.run.ruleVersion)}
         ）の検証報告です。対象のこども{" "}
         <span data-testid="validation-children">{int(v.children)}</span>{" "}
         人。件数と統計量のみで、個人は表示しません。

@@ -1,0 +1,10 @@
+/**
+ * A rule version's label as a clerk reads it: the built-in rule set is stored
+ * as `default` / `default-2025.1`, shown as 既定 / 既定（2025.1）. The same rule
+ * as ruleLabelJa in src/domain/audit/targets.ts (web/ imports no domain code).
+ */
+export function ruleLabel(label: string): string {
+  const m = /^default(?:-(.+))?$/.exec(label);
+  if (!m) return label;
+  return m[1] ? `既定（${m[1]}）` : "既定";
+}
