@@ -19,7 +19,7 @@
  * named child is not among the mother's registry children (she lives
  * elsewhere), the named child alone is returned.
  */
-import type { RecordList } from "./record-columns.ts";
+import { RecordColumns, type RecordList } from "./record-columns.ts";
 import type { LinkRecord, PersonId } from "./types.ts";
 
 /** What the rule needs of one mother-keyed row, beyond its link. */
@@ -80,22 +80,26 @@ export function linkChildrenOfMothers(
   const registryOfPerson = new Map<PersonId, number[]>();
   const households = new Set<string>();
   const registryInHousehold: number[] = [];
+  // The three fields this scan reads, from the columns when the records are held so: a record
+  // object per row (three million on a metro) is garbage the scan does not need.
+  const get = fieldReader(records);
   for (let i = 0; i < records.length; i++) {
-    const r = records.at(i) as LinkRecord;
     const p = personOf[i] ?? null;
-    if (p !== null && r.residentNo && named.has(r.residentNo)) byResidentNo.set(r.residentNo, p);
-    if (r.source !== registrySource) continue;
-    if (r.householdNo) registryInHousehold.push(i);
+    const residentNo = p === null ? null : get(i, "residentNo");
+    if (p !== null && residentNo && named.has(residentNo)) byResidentNo.set(residentNo, p);
+    if (get(i, "source") !== registrySource) continue;
+    const householdNo = get(i, "householdNo");
+    if (householdNo) registryInHousehold.push(i);
     if (p !== null && mothers.has(p)) {
       const list = registryOfPerson.get(p);
       if (list) list.push(i);
       else registryOfPerson.set(p, [i]);
-      if (r.householdNo) households.add(r.householdNo);
+      if (householdNo) households.add(householdNo);
     }
   }
   const registryByHousehold = new Map<string, number[]>();
   for (const i of registryInHousehold) {
-    const h = (records.at(i) as LinkRecord).householdNo as string;
+    const h = get(i, "householdNo") as string;
     if (!households.has(h)) continue;
     const list = registryByHousehold.get(h);
     if (list) list.push(i);
@@ -157,4 +161,28 @@ export function linkChildrenOfMothers(
     const children = candidates.filter((c) => c.birth === birth).map((c) => c.person);
     return { record: f.record, children, method: "rule" };
   });
+}
+
+/** Row i's source, 宛名番号 or 世帯番号: from the columns of a RecordColumns, else from at(i). */
+function fieldReader(
+  records: RecordList,
+): (i: number, field: "source" | "residentNo" | "householdNo") => string | null {
+  if (records instanceof RecordColumns) {
+    const columns = records;
+    const f = {
+      source: RecordColumns.field("source"),
+      residentNo: RecordColumns.field("residentNo"),
+      householdNo: RecordColumns.field("householdNo"),
+    };
+    const values = {
+      source: columns.valuesOf(f.source),
+      residentNo: columns.valuesOf(f.residentNo),
+      householdNo: columns.valuesOf(f.householdNo),
+    };
+    return (i, field) => {
+      const c = columns.codeAt(i, f[field]);
+      return c < 0 ? null : ((values[field][c] as string | undefined) ?? null);
+    };
+  }
+  return (i, field) => (records.at(i) as LinkRecord)[field] ?? null;
 }
