@@ -126,6 +126,17 @@ describe.skipIf(!hasBrowser)("取り込み元とデータ項目 (Chromium)", () 
       .getByRole("table", { name: "データ項目の一覧" })
       .locator('tr[data-item="B15"]')
       .waitFor();
+    // 取り込み元 by name, not id (a fresh-clone walk found nyuyoji_kenshin there).
+    await page
+      .getByRole("table", { name: "データ項目の一覧" })
+      .locator('tr[data-item="B03"] td:nth-child(4)', { hasText: "乳幼児健診" })
+      .waitFor();
+    expect(
+      await page
+        .getByRole("table", { name: "データ項目の一覧" })
+        .locator('tr[data-item="B03"] td:nth-child(4)')
+        .textContent(),
+    ).not.toContain("nyuyoji_kenshin");
     // The empty item form: every missing field named in Japanese, focus on ID, nothing sent.
     writes.length = 0; // the sources declared above were sent on purpose
     await page.getByRole("button", { name: "項目を追加して保存" }).click();

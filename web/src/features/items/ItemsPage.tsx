@@ -169,7 +169,12 @@ export function ItemsPage() {
                 <td>{i.id}</td>
                 <td>{i.name}</td>
                 <td>{LEVEL[i.level]}</td>
-                <td>{i.sources.join("・")}</td>
+                <td>
+                  {/* 取り込み元 by its Japanese name (the id when the list is not loaded yet). */}
+                  {i.sources
+                    .map((id) => sources.data?.sources.find((x) => x.id === id)?.name ?? id)
+                    .join("・")}
+                </td>
                 <td>
                   <details>
                     <summary>{i.criterionKind}</summary>
