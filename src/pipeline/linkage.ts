@@ -19,7 +19,12 @@ import {
 } from "../db/linkage.repository.ts";
 import { MimamoriError } from "../domain/errors.ts";
 import type { Sources } from "../domain/layouts.ts";
-import { type LinkResult, linkExplanations, linkRecords } from "../domain/linkage/japanese.ts";
+import {
+  type LinkResult,
+  linkExplanations,
+  linkRecords,
+  prepareProfiles,
+} from "../domain/linkage/japanese.ts";
 import {
   linkChildrenOfMothers,
   type MotherChildLink,
@@ -190,18 +195,22 @@ async function readAndLink(
   // Normalising in worker threads when the input is large (pipeline/link-pool.ts): same result.
   const tPrepare = clock();
   const workers = options.workers ?? linkWorkerCount(records.length);
+  // Prepared here, not inside linkRecords (the same call it would make), so that prepare's
+  // garbage is collected before the engine allocates: on a metro the link stage peaked just
+  // after prepare (docs/benchmarks.md, "Link stage memory, third step").
   const prepared =
     workers > 0
       ? await prepareProfilesInWorkers(records, { ...(gaiji.size > 0 ? { gaiji } : {}), workers })
-      : undefined;
+      : prepareProfiles(records, gaiji.size > 0 ? { gaiji } : {});
   const prepareMs = clock() - tPrepare;
+  releaseStageMemory();
   const result = linkRecords(records, {
     settings,
     ...(gaiji.size > 0 ? { gaiji } : {}),
     decisions,
     previous,
     clock,
-    ...(prepared ? { prepared } : {}),
+    prepared,
   });
   // The engine's garbage (pairs, edges, the persons' scratch) is collected before the rest of
   // the stage allocates: on a metro the heap otherwise grew on top of it (release-memory.ts).
@@ -304,7 +313,8 @@ async function readAndLink(
       ...Object.fromEntries(
         Object.entries(result.stats.timings).map(([k, v]) => [`link.${k}`, v] as const),
       ),
-      ...(prepared ? { "link.prepare": prepareMs, "link.workers": workers } : {}),
+      "link.prepare": prepareMs,
+      "link.workers": workers,
     } as Record<string, number>,
   };
 }
