@@ -23,12 +23,8 @@ import { createUserRepository } from "../src/db/user.repository.ts";
 import { startHttpServer } from "../src/server/http.ts";
 import { createLogger } from "../src/server/logger.ts";
 import { seedOpenCases } from "./open-cases.ts";
-import {
-  BENCH_COORDINATOR,
-  benchLogin,
-  ensureScoredDatabase,
-  postgresCpuMs,
-} from "./scored-database.ts";
+import { postgresCpuMs } from "./proc-cpu.ts";
+import { BENCH_COORDINATOR, benchLogin, ensureScoredDatabase } from "./scored-database.ts";
 
 const N = Number(process.env.MIMAMORI_BENCH_CPU_N ?? 200);
 

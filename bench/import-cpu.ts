@@ -16,7 +16,7 @@
  * the import alone). A hand-run tool: not run by `npm test`.
  */
 import { createHash } from "node:crypto";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { sql } from "kysely";
@@ -27,41 +27,12 @@ import { runAsOwner, withDataScope } from "../src/db/scope.ts";
 import { refreshStatistics } from "../src/db/statistics.repository.ts";
 import type { IsoDate } from "../src/domain/types.ts";
 import { importFiles, listImportFiles } from "../src/pipeline/import.ts";
+import { cpuBenchArgs, postgresTreeCpuMs, postmasterOf } from "./proc-cpu.ts";
 
 const AS_OF = "2025-04-01" as IsoDate;
-const TICK_MS = 10; // USER_HZ = 100 on Linux
-
-/** User + system CPU (ms) of the postmaster, its reaped children and its live children. */
-function treeCpuMs(root: number): number {
-  let ticks = 0;
-  for (const d of readdirSync("/proc")) {
-    if (!/^\d+$/.test(d)) continue;
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${d}/stat`, "utf8");
-    } catch {
-      continue;
-    }
-    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    const pid = Number(d);
-    if (pid === root) ticks += Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
-    else if (Number(f[1]) === root) ticks += Number(f[11]) + Number(f[12]);
-  }
-  return ticks * TICK_MS;
-}
-
-const args = process.argv.slice(2);
-const compareAt = args.indexOf("--compare");
-const before = compareAt >= 0 ? args[compareAt + 1] : undefined;
-const positional = args.filter(
-  (a, i) => !a.startsWith("--") && (compareAt < 0 || i !== compareAt + 1),
+const { data, outFile, before } = cpuBenchArgs(
+  "bench/import-cpu.ts DIR [OUT.json] [--compare BEFORE.json] [--no-digest]",
 );
-const data = positional[0];
-const outFile = positional[1];
-if (!data)
-  throw new Error(
-    "usage: bench/import-cpu.ts DIR [OUT.json] [--compare BEFORE.json] [--no-digest]",
-  );
 
 const dir = mkdtempSync(join(tmpdir(), "mimamori-import-cpu-"));
 const home = join(dir, "home");
@@ -73,9 +44,7 @@ let stored = 0;
 try {
   const owner = async <T>(q: ReturnType<typeof sql<T>>) =>
     runAsOwner(async () => (await q.execute(opened.db)).rows[0] as T);
-  const { pid } = await owner(sql<{ pid: number }>`SELECT pg_backend_pid() AS pid`);
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  const postmaster = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+  const postmaster = await postmasterOf(opened.db);
   const wal = async () =>
     (await owner(sql<{ lsn: string }>`SELECT pg_current_wal_lsn()::text AS lsn`)).lsn;
   const { id: municipalityId } = await createMunicipalityRepository(opened.db).ensureDefault(
@@ -86,13 +55,13 @@ try {
   files = paths.length;
   let mark = {
     node: process.cpuUsage(),
-    pg: treeCpuMs(postmaster),
+    pg: postgresTreeCpuMs(postmaster),
     t: performance.now(),
     lsn: await wal(),
   };
   const lap = async (label: string) => {
     const c = process.cpuUsage(mark.node);
-    const pg = treeCpuMs(postmaster);
+    const pg = postgresTreeCpuMs(postmaster);
     const t = performance.now();
     const lsn = await wal();
     const bytes = await owner(
@@ -107,7 +76,12 @@ try {
       String(Math.round(process.resourceUsage().maxRSS / 1024)),
       (loadavg()[0] as number).toFixed(2),
     ]);
-    mark = { node: process.cpuUsage(), pg: treeCpuMs(postmaster), t: performance.now(), lsn };
+    mark = {
+      node: process.cpuUsage(),
+      pg: postgresTreeCpuMs(postmaster),
+      t: performance.now(),
+      lsn,
+    };
   };
   await withDataScope({ municipalityId, council: true }, async () => {
     const reports = await importFiles(opened, paths, { municipalityId, actor, asOf: AS_OF });
@@ -119,7 +93,7 @@ try {
     await refreshStatistics(opened.db, "import");
     await lap("ANALYZE after import");
   });
-  if (!args.includes("--no-digest"))
+  if (!process.argv.includes("--no-digest"))
     digest = await runAsOwner(async () => {
       const h = createHash("sha256");
       const snapshots = await sql<{ line: string }>`

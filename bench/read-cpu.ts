@@ -10,7 +10,6 @@
  * compared on the same database. A hand-run tool: not run by `npm test`.
  */
 import { createHash } from "node:crypto";
-import { readdirSync, readFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { join } from "node:path";
 import { sql } from "kysely";
@@ -21,38 +20,14 @@ import { runAsOwner, withDataScope } from "../src/db/scope.ts";
 import { readLinkInput } from "../src/pipeline/linkage.ts";
 import { readPopulation } from "../src/pipeline/score.ts";
 import { loadSources } from "../src/pipeline/sources.ts";
-
-const TICK_MS = 10; // USER_HZ = 100 on Linux
-
-function treeCpuMs(root: number): number {
-  let ticks = 0;
-  for (const d of readdirSync("/proc")) {
-    if (!/^\d+$/.test(d)) continue;
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${d}/stat`, "utf8");
-    } catch {
-      continue;
-    }
-    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    const pid = Number(d);
-    if (pid === root) ticks += Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
-    else if (Number(f[1]) === root) ticks += Number(f[11]) + Number(f[12]);
-  }
-  return ticks * TICK_MS;
-}
+import { postgresTreeCpuMs, postmasterOf } from "./proc-cpu.ts";
 
 const [dir, roundsArg, which = "both"] = process.argv.slice(2);
 if (!dir) throw new Error("usage: bench/read-cpu.ts DIR [ROUNDS] [link|score|both]");
 const rounds = Number(roundsArg ?? 3);
 const opened = await openDatabase({ home: join(dir, "home"), databaseUrl: undefined });
 try {
-  const pid = await runAsOwner(async () => {
-    const r = await sql<{ pid: number }>`SELECT pg_backend_pid() AS pid`.execute(opened.db);
-    return r.rows[0]?.pid as number;
-  });
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  const postmaster = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+  const postmaster = await postmasterOf(opened.db);
   const municipalityId = await runAsOwner(async () => {
     const r = await sql<{ id: number }>`SELECT min(id) AS id FROM municipality`.execute(opened.db);
     return r.rows[0]?.id as number;
@@ -60,11 +35,11 @@ try {
   /** Times `fn`; the digest of what it read is computed after the measurement. */
   const measure = async (label: string, fn: () => Promise<() => string>) => {
     const node = process.cpuUsage();
-    const pg = treeCpuMs(postmaster);
+    const pg = postgresTreeCpuMs(postmaster);
     const t = performance.now();
     const digest = await fn();
     const c = process.cpuUsage(node);
-    const pgMs = treeCpuMs(postmaster) - pg;
+    const pgMs = postgresTreeCpuMs(postmaster) - pg;
     const wall = performance.now() - t;
     process.stdout.write(
       `${label}\tNode ${((c.user + c.system) / 1e6).toFixed(2)} s\tPostgreSQL ${(pgMs / 1000).toFixed(2)} s\twall ${(wall / 1000).toFixed(1)} s\tpeak RSS ${Math.round(process.resourceUsage().maxRSS / 1024)} MiB\tload ${(loadavg()[0] as number).toFixed(2)}\t${digest().slice(0, 16)}\n`,

@@ -15,51 +15,25 @@
  * digest differs from the earlier file and names it. A hand-run tool: not run by `npm test`.
  */
 import { createHash } from "node:crypto";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { sql } from "kysely";
 import { openDatabase } from "../src/db/database.ts";
 import { createMunicipalityRepository } from "../src/db/municipality.repository.ts";
-import { runAsOwner, withDataScope } from "../src/db/scope.ts";
+import { withDataScope } from "../src/db/scope.ts";
 import { refreshStatistics } from "../src/db/statistics.repository.ts";
 import type { IsoDate } from "../src/domain/types.ts";
 import { importFiles, listImportFiles } from "../src/pipeline/import.ts";
 import { runLinkage } from "../src/pipeline/linkage.ts";
 import { readPopulation, scoreRun } from "../src/pipeline/score.ts";
 import type { RunStage, StageReporter } from "../src/pipeline/stages.ts";
+import { cpuBenchArgs, postgresTreeCpuMs, postmasterOf } from "./proc-cpu.ts";
 
 const AS_OF = "2025-04-01" as IsoDate;
-const TICK_MS = 10; // USER_HZ = 100 on Linux
-
-/** User + system CPU (ms) of the postmaster, its reaped children and its live children. */
-function treeCpuMs(root: number): number {
-  let ticks = 0;
-  for (const d of readdirSync("/proc")) {
-    if (!/^\d+$/.test(d)) continue;
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${d}/stat`, "utf8");
-    } catch {
-      continue;
-    }
-    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    const pid = Number(d);
-    if (pid === root) ticks += Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
-    else if (Number(f[1]) === root) ticks += Number(f[11]) + Number(f[12]);
-  }
-  return ticks * TICK_MS;
-}
-
-const args = process.argv.slice(2);
-const compareAt = args.indexOf("--compare");
-const before = compareAt >= 0 ? args[compareAt + 1] : undefined;
-const positional = args.filter(
-  (a, i) => !a.startsWith("--") && (compareAt < 0 || i !== compareAt + 1),
+const { data, outFile, before } = cpuBenchArgs(
+  "bench/run-cpu.ts DIR [OUT.json] [--compare BEFORE.json]",
 );
-const data = positional[0];
-const outFile = positional[1];
-if (!data) throw new Error("usage: bench/run-cpu.ts DIR [OUT.json] [--compare BEFORE.json]");
 
 // MIMAMORI_RUN_CPU_LOGIN=app runs link and score on the app login's connections, as a run
 // started from the web does (serve.ts: neither owner nor BYPASSRLS); the default is the
@@ -74,21 +48,16 @@ const opened = await openDatabase({ home: join(dir, "home"), databaseUrl: undefi
 const rows: string[][] = [];
 const digests: Record<string, string> = {};
 try {
-  const pid = await runAsOwner(async () => {
-    const r = await sql<{ pid: number }>`SELECT pg_backend_pid() AS pid`.execute(opened.db);
-    return r.rows[0]?.pid as number;
-  });
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  const postmaster = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+  const postmaster = await postmasterOf(opened.db);
   const { id: municipalityId } = await createMunicipalityRepository(opened.db).ensureDefault(
     "見守町",
   );
   const actor = { userId: null, loginName: "bench" };
   const files = await listImportFiles([data]);
-  let mark = { node: process.cpuUsage(), pg: treeCpuMs(postmaster), t: performance.now() };
+  let mark = { node: process.cpuUsage(), pg: postgresTreeCpuMs(postmaster), t: performance.now() };
   const lap = (label: string) => {
     const c = process.cpuUsage(mark.node);
-    const pg = treeCpuMs(postmaster);
+    const pg = postgresTreeCpuMs(postmaster);
     const t = performance.now();
     rows.push([
       label,

@@ -6,7 +6,7 @@
  * login that returns the session cookie; and the CPU time of the embedded
  * server's processes from /proc.
  */
-import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { OpenedDatabase } from "../src/db/database.ts";
 import { createMunicipalityRepository } from "../src/db/municipality.repository.ts";
@@ -86,34 +86,3 @@ export async function benchLogin(
 }
 
 /** Clock ticks per second of /proc/<pid>/stat (USER_HZ, 100 on Linux). */
-const TICK_MS = 10;
-
-/**
- * CPU ms (user + system) of the embedded PostgreSQL whose data folder is
- * `dataDir` so far: the live backends' own time, and the postmaster's own and
- * that of backends that have exited (cutime, cstime), which a pool's idle
- * timeout ends during a run. 0 off Linux or without an embedded server.
- */
-export function postgresCpuMs(dataDir: string | undefined): number {
-  if (!dataDir) return 0;
-  let postmaster: number;
-  try {
-    postmaster = Number(readFileSync(join(dataDir, "postmaster.pid"), "utf8").split("\n")[0]);
-  } catch {
-    return 0;
-  }
-  let ticks = 0;
-  for (const pid of readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-      // Fields after the command (which may hold spaces): state ppid … utime(14) stime(15).
-      const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      if (Number(f[1]) === postmaster) ticks += Number(f[11]) + Number(f[12]);
-      else if (Number(pid) === postmaster)
-        ticks += Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
-    } catch {
-      // The process ended meanwhile.
-    }
-  }
-  return ticks * TICK_MS;
-}

@@ -39,12 +39,12 @@ import { createLogger } from "../src/server/logger.ts";
 import { ensureWebBuilt } from "../src/server/web-build.ts";
 import { hasBrowser, launchBrowser } from "../test/browser.ts";
 import { seedOpenCases } from "./open-cases.ts";
+import { postgresCpuMs } from "./proc-cpu.ts";
 import {
   BENCH_AS_OF,
   BENCH_PASSWORD,
   benchLogin,
   ensureScoredDatabase,
-  postgresCpuMs,
 } from "./scored-database.ts";
 
 const AS_OF = BENCH_AS_OF;
