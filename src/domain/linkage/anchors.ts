@@ -81,6 +81,28 @@ const mix = (head: number, h1: number, h2: number): number => {
 };
 
 /**
+ * The open-addressing slots of a builder's hash (anchor numbers by kind/flag byte and two
+ * hash lanes; -1 empty) grown to `size`, every one of the `distinct` anchors placed again:
+ * the builders keep the load at most one half.
+ */
+function reslot(
+  size: number,
+  distinct: number,
+  head: Uint8Array,
+  h1: Int32Array,
+  h2: Int32Array,
+): Int32Array<ArrayBuffer> {
+  const slots = new Int32Array(size).fill(-1);
+  const m = size - 1;
+  for (let q = 0; q < distinct; q++) {
+    let j = mix(head[q] as number, h1[q] as number, h2[q] as number) & m;
+    while ((slots[j] as number) >= 0) j = (j + 1) & m;
+    slots[j] = q;
+  }
+  return slots;
+}
+
+/**
  * The anchors of every profile: each distinct anchor once (numbered from 0 in order of first
  * appearance), each profile a range of anchor numbers in its own order (strongest first).
  * Built by {@link AnchorTableBuilder}.
@@ -260,16 +282,8 @@ export class AnchorTableBuilder {
       this.h1[a] = h1;
       this.h2[a] = h2;
       this.slots[i] = a;
-      // Load at most one half: grow the slots and place every anchor again.
-      if (this.distinct * 2 > this.slots.length) {
-        this.slots = new Int32Array(this.slots.length * 2).fill(-1);
-        const mm = this.slots.length - 1;
-        for (let q = 0; q < this.distinct; q++) {
-          let j = mix(this.head[q] as number, this.h1[q] as number, this.h2[q] as number) & mm;
-          while ((this.slots[j] as number) >= 0) j = (j + 1) & mm;
-          this.slots[j] = q;
-        }
-      }
+      if (this.distinct * 2 > this.slots.length)
+        this.slots = reslot(this.slots.length * 2, this.distinct, this.head, this.h1, this.h2);
     }
     if (this.used === this.ids.length) this.ids = grow(this.ids, new Int32Array(this.used * 2));
     this.ids[this.used++] = a;
@@ -555,16 +569,8 @@ export class AnchorIdentityBuilder {
     this.h2[a] = h2;
     this.person[a] = p;
     this.slots[i] = a;
-    // Load at most one half: grow the slots and place every anchor again.
-    if (this.distinct * 2 > this.slots.length) {
-      this.slots = new Int32Array(this.slots.length * 2).fill(-1);
-      const mm = this.slots.length - 1;
-      for (let q = 0; q < this.distinct; q++) {
-        let j = mix(this.head[q] as number, this.h1[q] as number, this.h2[q] as number) & mm;
-        while ((this.slots[j] as number) >= 0) j = (j + 1) & mm;
-        this.slots[j] = q;
-      }
-    }
+    if (this.distinct * 2 > this.slots.length)
+      this.slots = reslot(this.slots.length * 2, this.distinct, this.head, this.h1, this.h2);
   }
 
   /** The map, exactly sized. */
