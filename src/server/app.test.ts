@@ -289,4 +289,12 @@ describe("authentication API (PostgreSQL)", () => {
     expect((await c.request("/api/cases/1/nothing-here", { method: "DELETE" })).status).toBe(404);
     expect((await c.request("/api/nothing-here", { method: "POST" })).status).toBe(404);
   });
+
+  it("answers another method than GET outside the API with a Japanese 404", async () => {
+    for (const method of ["POST", "PUT", "DELETE"]) {
+      const r = await createClient(app).request("/results", { method });
+      expect(r.status, method).toBe(404);
+      expect(await r.text(), method).toBe("このアドレスには、この方法で開けるページはありません。");
+    }
+  });
 });

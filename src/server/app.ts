@@ -110,6 +110,9 @@ export function createApp(deps: AppDeps, options: AppOptions = {}) {
       ),
     );
   }
+  // Outside /api only GET opens anything (the app shell, its files): another
+  // method there is no page at all. Hono's own answer would be English.
+  app.notFound((c) => c.text("このアドレスには、この方法で開けるページはありません。", 404));
   return app;
 }
 
