@@ -262,8 +262,10 @@ describe("authentication API (PostgreSQL)", () => {
     // Every documented route's path, asked with a method it lacks, answers 405
     // naming exactly the documented methods; an unknown path under a known one stays 404.
     const doc = (await (await c.request("/api/openapi.json")).json()) as {
+      info: { description: string };
       paths: Record<string, Record<string, unknown>>;
     };
+    expect(doc.info.description).toContain("405");
     // (a concrete path can match several templates: /review-lists/capacity is also /review-lists/{id}).
     const templates = Object.entries(doc.paths).map(([path, ops]) => ({
       pattern: new RegExp(`^${path.replace(/\{[^}]+\}/g, "[^/]+")}$`),

@@ -17,7 +17,7 @@ const OPENAPI_INFO = {
     title: "mimamori API",
     version: "1",
     description:
-      'こどもデータ連携システム mimamori の HTTP API。ログインは POST /api/auth/login（Cookie と csrfToken）。状態を変える要求には X-CSRF-Token ヘッダーが必要です。各操作に必要な権限は x-mimamori-policy に記載しています。エラーは {"error": {"code", "message"}}（日本語）。見せられない記録は存在しない記録と同じく 404 を返します。',
+      'こどもデータ連携システム mimamori の HTTP API。ログインは POST /api/auth/login（Cookie と csrfToken）。状態を変える要求には X-CSRF-Token ヘッダーが必要です。各操作に必要な権限は x-mimamori-policy に記載しています。エラーは {"error": {"code", "message"}}（日本語）。見せられない記録は存在しない記録と同じく 404 を返します。ある API のパスに記載のない方法で要求すると 405 を返し、Allow ヘッダーに使える方法を示します。',
   },
   servers: [{ url: "/" }],
 };
