@@ -8,3 +8,12 @@ export function ruleLabel(label: string): string {
   if (!m) return label;
   return m[1] ? `既定（${m[1]}）` : "既定";
 }
+
+/**
+ * The date a rule version applies from; the built-in set's stored date
+ * (1900-01-01, pipeline/score.ts) means "from the start", which is what a
+ * clerk should read instead of a date from before any record.
+ */
+export function effectiveFromLabel(date: string): string {
+  return date <= "1900-01-01" ? "当初から" : date;
+}

@@ -1,6 +1,7 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { ApiFailure, api } from "../../lib/api.ts";
+import { effectiveFromLabel, ruleLabel } from "../../lib/rule-label.ts";
 import type {
   RuleComparison,
   RuleDiff,
@@ -59,7 +60,9 @@ function VersionSelect(p: {
       <select value={p.value} onChange={(e) => p.onChange(e.target.value)}>
         <option value="">選んでください</option>
         {p.versions.map((v) => (
-          <option key={v.label}>{v.label}</option>
+          <option key={v.label} value={v.label}>
+            {ruleLabel(v.label)}
+          </option>
         ))}
       </select>
     </label>
@@ -166,11 +169,13 @@ export function RulesPage() {
       {data && (
         <>
           <p role="status">
-            いま有効な版: <strong>{data.current.label}</strong>（{data.current.effectiveFrom}{" "}
-            から）。月に確認できる件数: {data.current.capacity.perMonth}
+            いま有効な版: <strong>{ruleLabel(data.current.label)}</strong>（
+            {effectiveFromLabel(data.current.effectiveFrom)}
+            {data.current.effectiveFrom <= "1900-01-01" ? "" : " から"}）。月に確認できる件数:{" "}
+            {data.current.capacity.perMonth}
             {data.current.capacity.unit === "children" ? "人" : "世帯"}。
             {data.latestRun
-              ? ` 最新の判定: 実行番号 ${data.latestRun.id}（基準日 ${data.latestRun.asOf}、規則 ${data.latestRun.ruleVersion}）。`
+              ? ` 最新の判定: 実行番号 ${data.latestRun.id}（基準日 ${data.latestRun.asOf}、規則 ${ruleLabel(data.latestRun.ruleVersion)}）。`
               : " まだ判定が実行されていません（試算には判定の結果が必要です）。"}
           </p>
           {data.current.types.map((t) => (
@@ -348,8 +353,8 @@ export function RulesPage() {
               <tbody>
                 {data.versions.map((v) => (
                   <tr key={v.label}>
-                    <td>{v.label}</td>
-                    <td>{v.effectiveFrom}</td>
+                    <td>{ruleLabel(v.label)}</td>
+                    <td>{effectiveFromLabel(v.effectiveFrom)}</td>
                     <td>{v.actor}</td>
                     <td>{v.note}</td>
                   </tr>
