@@ -10,7 +10,13 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "../../test/db.ts";
 import type { IsoDate, SourceId } from "../domain/types.ts";
-import { bulkWriter, checkedLines, copyOut, foreignKeysCheckedInCode } from "./copy.ts";
+import {
+  bulkWriter,
+  checkedLines,
+  copyOut,
+  copyOutFlat,
+  foreignKeysCheckedInCode,
+} from "./copy.ts";
 import { beginImport, createImportRepository, type StoredFields } from "./import.repository.ts";
 import { createMunicipalityRepository } from "./municipality.repository.ts";
 import { APP_ROLE, beginScoped, type DataScope, withDataScope } from "./scope.ts";
@@ -454,5 +460,40 @@ describe("COPY (query) TO STDOUT read back (copyOut, issue 15)", () => {
     expect(rows.length).toBe(20000);
     expect(rows.every((r, k) => r[0] === String(k + 1))).toBe(true);
     expect(rows.every((r, k) => r[1] === "みまもり".repeat((k + 1) % 50))).toBe(true);
+  });
+
+  it("flat: row i's field j at i × width + j, the width told once, one-field rows too", async () => {
+    const client = new pg.Client({ connectionString: t.url });
+    await client.connect();
+    try {
+      const read = async (statement: string) => {
+        const widths: number[] = [];
+        const fields: (string | null)[] = [];
+        for await (const batch of copyOutFlat(client, statement, (w) => widths.push(w)))
+          fields.push(...batch);
+        return { widths, fields };
+      };
+      const three = await read(
+        "COPY (SELECT i, CASE WHEN i % 3 = 0 THEN NULL ELSE 'a\tb' END, repeat('x', i % 7) FROM generate_series(1, 30000) AS i ORDER BY i) TO STDOUT",
+      );
+      expect(three.widths).toEqual([3]);
+      expect(three.fields.length).toBe(90_000);
+      for (const k of [0, 1, 2, 12_345, 29_999]) {
+        const i = k + 1;
+        expect(three.fields.slice(k * 3, k * 3 + 3)).toEqual([
+          String(i),
+          i % 3 === 0 ? null : "a\tb",
+          "x".repeat(i % 7),
+        ]);
+      }
+      const one = await read(
+        "COPY (SELECT i FROM generate_series(1, 50000) AS i ORDER BY i) TO STDOUT",
+      );
+      expect(one.widths).toEqual([1]);
+      expect(one.fields.every((f, k) => f === String(k + 1))).toBe(true);
+      expect(one.fields.length).toBe(50_000);
+    } finally {
+      await client.end();
+    }
   });
 });

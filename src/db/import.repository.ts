@@ -9,7 +9,7 @@ import pg from "pg";
 import { isCouncilOnlySource } from "../domain/policy/index.ts";
 import type { IsoDate, SourceId } from "../domain/types.ts";
 import type { RowError, Value } from "../domain/validate.ts";
-import { bulkWriter, copyOut, copyText, integer, interner, ORDERED_READ } from "./copy.ts";
+import { bulkWriter, copyOutFlat, copyText, integer, interner, ORDERED_READ } from "./copy.ts";
 import type { Database } from "./database.ts";
 import { jsonFieldReader } from "./json-fields.ts";
 import { beginScoped } from "./scope.ts";
@@ -277,9 +277,10 @@ export function createImportRepository(db: Database) {
           SELECT row_no, to_char(as_of, 'YYYY-MM-DD'), data FROM import_row
           WHERE municipality_id = ${mid} AND snapshot_id = ${snapshot} AND data IS NOT NULL
           ORDER BY row_no) TO STDOUT`;
-        for await (const batch of copyOut(client, statement))
-          yield batch.map((f) => {
-            const text = f[2] as string;
+        for await (const f of copyOutFlat(client, statement)) {
+          const rows: StoredFields[] = new Array(f.length / 3);
+          for (let i = 0, at = 0; at < f.length; i++, at += 3) {
+            const text = f[at + 2] as string;
             const values: Value[] = new Array(columns.length).fill(null);
             if (!read(text, values)) {
               const data = JSON.parse(text) as Record<string, Value>;
@@ -288,13 +289,15 @@ export function createImportRepository(db: Database) {
                 values[i] = Object.hasOwn(data, c) ? (data[c] as Value) : null;
               }
             }
-            return {
+            rows[i] = {
               snapshotId,
-              rowNo: Number(f[0]),
-              asOf: intern(f[1] as string) as IsoDate,
+              rowNo: Number(f[at]),
+              asOf: intern(f[at + 1] as string) as IsoDate,
               values,
             };
-          });
+          }
+          yield rows;
+        }
       });
     },
 

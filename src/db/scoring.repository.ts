@@ -10,7 +10,7 @@ import type { Evidence } from "../domain/items/evidence.ts";
 import type { RuleSet } from "../domain/scoring/rules.ts";
 import type { IsoDate, SourceId } from "../domain/types.ts";
 import type { Value } from "../domain/validate.ts";
-import { copyCell, copyOut, integer, interner, ORDERED_READ, textArray } from "./copy.ts";
+import { copyCell, copyOutFlat, integer, interner, ORDERED_READ, textArray } from "./copy.ts";
 import type { Database } from "./database.ts";
 import { type FieldReader, jsonFieldReader } from "./json-fields.ts";
 import { runPartitionWriter } from "./run-partition.ts";
@@ -313,16 +313,20 @@ export function createScoringRepository(db: Database) {
         const sources = options.sources?.map((x) => client.escapeLiteral(x));
         for (const snapshotId of snapshots) {
           const statement = `COPY (${linkedRowsQuery(municipalityId, linkRunId, snapshotId, sources)}) TO STDOUT`;
-          for await (const batch of copyOut(client, statement))
-            yield batch.map((f) => ({
-              snapshotId: Number(f[0]),
-              rowNo: Number(f[1]),
-              sourceId: intern(f[2] as string) as SourceId,
-              fileName: intern(f[3] as string),
-              personId: f[4] ?? null,
-              asOf: intern(f[5] as string) as IsoDate,
-              data: dataOf(f[6] as string, readers.get(f[2] as string)),
-            }));
+          for await (const f of copyOutFlat(client, statement)) {
+            const rows: LinkedStoredRow[] = new Array(f.length / 7);
+            for (let i = 0, at = 0; at < f.length; i++, at += 7)
+              rows[i] = {
+                snapshotId: Number(f[at]),
+                rowNo: Number(f[at + 1]),
+                sourceId: intern(f[at + 2] as string) as SourceId,
+                fileName: intern(f[at + 3] as string),
+                personId: f[at + 4] ?? null,
+                asOf: intern(f[at + 5] as string) as IsoDate,
+                data: dataOf(f[at + 6] as string, readers.get(f[at + 2] as string)),
+              };
+            yield rows;
+          }
         }
       });
     },
@@ -344,13 +348,19 @@ export function createScoringRepository(db: Database) {
         ORDER BY person_id) TO STDOUT`;
       yield* scopedStream(db, async function* (client) {
         await client.query(ORDERED_READ);
-        for await (const batch of copyOut(client, statement))
-          yield batch.map((f) => ({
-            personId: f[0] as string,
-            residentNos: f[1] == null ? [] : (JSON.parse(f[1]) as string[]),
-            birthDate: f[2] ?? null,
-            sex: f[3] ?? null,
-          }));
+        for await (const f of copyOutFlat(client, statement)) {
+          const persons: PersonFactsRow[] = new Array(f.length / 4);
+          for (let i = 0, at = 0; at < f.length; i++, at += 4) {
+            const nos = f[at + 1];
+            persons[i] = {
+              personId: f[at] as string,
+              residentNos: nos == null ? [] : (JSON.parse(nos) as string[]),
+              birthDate: f[at + 2] ?? null,
+              sex: f[at + 3] ?? null,
+            };
+          }
+          yield persons;
+        }
       });
     },
 
