@@ -40,8 +40,17 @@ export type FillingStage = keyof typeof FILLED_BY;
  * alone (`ANALYZE ONLY`: its own sample). The parent's statistics are what the planner uses
  * for a query that names the parent — every query does — so they are never left out: before
  * PostgreSQL 18 the whole table is analyzed.
+ *
+ * The tables are analyzed on up to `connections` connections at once (default 2), each taking
+ * the next table, largest first: one ANALYZE statement uses one core, and while a run waits
+ * for its statistics Node is idle, so on two cores the second connection halves the wait
+ * (docs/benchmarks.md, "Monthly run end to end": the run's ANALYZE after link and score).
  */
-export async function refreshStatistics(db: Database, stage: FillingStage): Promise<void> {
+export async function refreshStatistics(
+  db: Database,
+  stage: FillingStage,
+  options: { readonly connections?: number } = {},
+): Promise<void> {
   await runAsOwner(async () => {
     const tables: readonly string[] = FILLED_BY[stage];
     const partitioned = await sql<{ parent: string; newest: string | null; only: boolean }>`
@@ -64,7 +73,26 @@ export async function refreshStatistics(db: Database, stage: FillingStage): Prom
       if (!p.only) return [t];
       return [`ONLY ${t}`, ...(p.newest === null ? [] : [`"${p.newest}"`])];
     });
-    // Table names come from the constant above and the catalog, never from input.
-    if (targets.length > 0) await sql.raw(`ANALYZE ${targets.join(", ")}`).execute(db);
+    if (targets.length === 0) return;
+    // Largest first, so that the connections finish together: a table's size on disk
+    // (a parent's: its partitions' — its own sample is drawn from them).
+    const sizes = await sql<{ target: string; bytes: string }>`
+      SELECT t AS target,
+             (SELECT coalesce(sum(pg_relation_size(r.relid)), 0)
+                FROM pg_partition_tree(regexp_replace(t, '^ONLY ', '')::regclass) r) AS bytes
+      FROM unnest(${targets}::text[]) AS t`.execute(db);
+    const bytes = new Map(sizes.rows.map((r) => [r.target, Number(r.bytes)]));
+    const queue = [...targets].sort((a, b) => (bytes.get(b) ?? 0) - (bytes.get(a) ?? 0));
+    const analyzeNext = async (): Promise<void> => {
+      for (let t = queue.shift(); t !== undefined; t = queue.shift())
+        // Table names come from the constant above and the catalog, never from input.
+        await sql.raw(`ANALYZE ${t}`).execute(db);
+    };
+    const n = Math.max(1, Math.min(options.connections ?? 2, queue.length));
+    // Each call takes a connection of the pool of its own; all are awaited before a failure
+    // is reported, so no ANALYZE is left running behind the caller.
+    const done = await Promise.allSettled(Array.from({ length: n }, analyzeNext));
+    const failed = done.find((d) => d.status === "rejected");
+    if (failed) throw failed.reason;
   });
 }
