@@ -3,7 +3,7 @@ import { blockPairs } from "./blocking.ts";
 import { compileComparisons, computeLevels } from "./comparisons.ts";
 import { runEngine } from "./engine.ts";
 import { explainPair } from "./explain.ts";
-import { estimateLambda, probabilityOf, scorePairs, trainModel } from "./model.ts";
+import { estimateLambda, estimateU, probabilityOf, scorePairs, trainModel } from "./model.ts";
 import { seededRandom } from "./random.ts";
 import type { LinkageSettings } from "./settings.ts";
 import { buildTable } from "./table.ts";
@@ -140,3 +140,89 @@ describe("Fellegi–Sunter training", () => {
     }
   });
 });
+
+describe("u from random pairs", () => {
+  // A reference built the plain way: the same seeded draws, every comparison's level pair by
+  // pair (computeLevels), then counted. estimateU counts comparison by comparison over the
+  // pairs reordered by row; the frequencies must be exactly these.
+  const rnd = seededRandom(5);
+  const rows = Array.from({ length: 400 }, () => ({
+    a: `a${Math.floor(rnd() * 6)}`,
+    b: rnd() < 0.2 ? "" : `b${Math.floor(rnd() * 40)}`,
+    c: `c${Math.floor(rnd() * 3)}`,
+  }));
+  const table = buildTable(rows, ["a", "b", "c"], { group: (i) => i % 3 });
+  const local: LinkageSettings = {
+    ...settings,
+    linkType: "link_only",
+    comparisons: [
+      {
+        name: "ab",
+        label: "ab",
+        levels: [
+          { label: "both", when: { kind: "all", of: [exactOf("a"), exactOf("b")] } },
+          { label: "a", when: exactOf("a") },
+          { label: "else", when: { kind: "else" } },
+        ],
+      },
+      {
+        name: "c",
+        label: "c",
+        levels: [
+          { label: "c", when: exactOf("c") },
+          { label: "else", when: { kind: "else" } },
+        ],
+      },
+    ],
+    training: { ...settings.training, uSamplePairs: 7_000, seed: 3 },
+  };
+  const comparisons = compileComparisons(table, local.comparisons);
+  const exclude = Uint8Array.from(rows, (_, i) => (i % 17 === 0 ? 1 : 0));
+
+  function reference(): number[][] {
+    const kept = rows.flatMap((_, i) => (exclude[i] === 1 ? [] : [i]));
+    const draw = seededRandom(local.training.seed);
+    const left: number[] = [];
+    const right: number[] = [];
+    while (left.length < local.training.uSamplePairs) {
+      const i = kept[Math.floor(draw() * kept.length)] as number;
+      const j = kept[Math.floor(draw() * kept.length)] as number;
+      if (i === j || table.group[i] === table.group[j]) continue;
+      left.push(i);
+      right.push(j);
+    }
+    const C = comparisons.length;
+    const levels = new Uint8Array(left.length * C);
+    computeLevels(
+      comparisons,
+      Int32Array.from(left),
+      Int32Array.from(right),
+      0,
+      left.length,
+      levels,
+    );
+    return comparisons.map((c, ci) => {
+      const counts = c.spec.levels.map(() => 0);
+      for (let p = 0; p < left.length; p++) {
+        const l = levels[p * C + ci] as number;
+        if (l > 0) counts[l - 1] = (counts[l - 1] as number) + 1;
+      }
+      const smoothed = counts.map((x) => (x === 0 ? 0.5 : x));
+      const sum = smoothed.reduce((s, x) => s + x, 0);
+      return smoothed.map((x) => x / sum);
+    });
+  }
+
+  it("gives exactly the level frequencies of the sampled pairs, missing values left out", () => {
+    const got = estimateU(table, comparisons, local, exclude);
+    expect(got.pairs).toBe(7_000);
+    expect(got.u).toEqual(reference());
+    // Not a trivial agreement: the levels are all seen, and "a" agrees about 1 time in 6.
+    expect(got.u[0]?.[1] as number).toBeGreaterThan(0.1);
+    expect(got.u[0]?.[0] as number).toBeGreaterThan(0);
+  });
+});
+
+function exactOf(column: string) {
+  return { kind: "exact", column } as const;
+}

@@ -109,14 +109,33 @@ export function estimateU(
       right.push(j);
     }
   }
-  const C = comparisons.length;
-  const levels = new Uint8Array(left.length * C);
-  computeLevels(comparisons, Int32Array.from(left), Int32Array.from(right), 0, left.length, levels);
-  const u = comparisons.map((c, ci) => {
-    const L = c.spec.levels.length;
-    const counts = new Array<number>(L).fill(0);
-    for (let p = 0; p < left.length; p++) {
-      const l = levels[p * C + ci] as number;
+  // Comparison by comparison, counting as it goes (no pair × comparison level matrix), over
+  // the pairs ordered by their left row: one comparison reads only its own columns, and one
+  // side of every pair in order, so the rows it touches mostly stay in cache; all comparisons
+  // pair by pair read every column of two random rows at once, and that loop spent most of
+  // its time waiting on memory. The counts are integers: the order changes nothing.
+  const P = left.length;
+  const start = new Int32Array(table.size + 1);
+  for (let p = 0; p < P; p++) {
+    const i = left[p] as number;
+    start[i + 1] = (start[i + 1] as number) + 1;
+  }
+  for (let i = 0; i < table.size; i++)
+    start[i + 1] = (start[i + 1] as number) + (start[i] as number);
+  const L = new Int32Array(P);
+  const R = new Int32Array(P);
+  for (let p = 0; p < P; p++) {
+    const i = left[p] as number;
+    const q = start[i] as number;
+    start[i] = q + 1;
+    L[q] = i;
+    R[q] = right[p] as number;
+  }
+  const u = comparisons.map((c) => {
+    const counts = new Array<number>(c.spec.levels.length).fill(0);
+    const level = c.level;
+    for (let p = 0; p < P; p++) {
+      const l = level(L[p] as number, R[p] as number);
       if (l > 0) counts[l - 1] = (counts[l - 1] as number) + 1;
     }
     const smoothed = counts.map((x) => (x === 0 ? 0.5 : x));
