@@ -302,6 +302,43 @@ describe("0069's functions for the app login", () => {
     }
   });
 
+  it("check the rows against the scope's values as literals (0094), not a settings look-up per row", async () => {
+    const policy = async (table: string, name: string) =>
+      (
+        await sql<{ e: string }>`
+          SELECT pg_get_expr(polwithcheck, polrelid) AS e FROM pg_policy
+           WHERE polrelid = ${table}::regclass AND polname = ${name}`.execute(t.db)
+      ).rows[0]?.e as string;
+    const municipality = await policy("link_record", "municipality_isolation");
+    const council = await policy("link_record", "council_only");
+    expect(council).toMatch(/mimamori_scope_council\(\)/);
+    const literal = "(source_id = 'mimamori_scope_council()' OR mimamori_scope_council())";
+    for (const inCouncil of [false, true]) {
+      const scope = { municipalityId: a, council: inCouncil };
+      // The app role may not call it; 0069's attach function (the owner's) does, in the caller's scope.
+      const denied = await asAppLogin(scope, (c) =>
+        c.query("SELECT mimamori_scope_constants('true')"),
+      ).catch((x: unknown) => x);
+      const owner = new pg.Client({ connectionString: t.url });
+      await owner.connect();
+      const r = await (async () => {
+        await owner.query(`BEGIN; ${scopeSql(scope)}; RESET ROLE`);
+        const q = await owner.query<{ m: string; c: string; l: string; n: string | null }>(
+          "SELECT mimamori_scope_constants($1) AS m, mimamori_scope_constants($2) AS c, mimamori_scope_constants($3) AS l, mimamori_scope_constants(NULL) AS n",
+          [municipality, council, literal],
+        );
+        return { denied: sqlState(denied), ...q.rows[0] };
+      })().finally(() => owner.end());
+      expect(r.denied).toBe("42501");
+      expect(r.m).toBe(`(municipality_id = ${a})`);
+      expect(r.c).toBe(council.replace("mimamori_scope_council()", String(inCouncil)));
+      expect(r.c).not.toMatch(/mimamori_scope/);
+      // A scope function named inside a quoted literal: left as it was (per-row calls).
+      expect(r.l).toBe(literal);
+      expect(r.n).toBeNull();
+    }
+  });
+
   it("are not callable by PUBLIC, and 0064's / 0067's empty-partition functions are gone", async () => {
     const r = await sql<{ name: string; public: boolean }>`
       SELECT p.proname AS name,

@@ -27,7 +27,9 @@
  * started from the web (not owner, no BYPASSRLS) takes the same path through
  * migration 0069's SECURITY DEFINER functions: one creates the table (the app
  * role may only INSERT into it), the other checks every row against the
- * parent's policies for the caller's scope, then indexes and attaches it.
+ * parent's policies for the caller's scope (one scan; the scope's values as
+ * literals since 0094, not a settings look-up per row), then indexes and
+ * attaches it.
  *
  * The partition's keys are the parent's (municipality_id in each:
  * test/distribution-keys.test.ts); its foreign keys are cloned by ATTACH.
