@@ -25,6 +25,69 @@ const spec = (levels: ComparisonSpec["levels"]): ComparisonSpec => ({
   levels,
 });
 
+describe("date levels computed per value", () => {
+  // The per-pair definitions, as written before they were computed once per distinct value.
+  const swap = (x: string, y: string) =>
+    x.length === 8 &&
+    y.length === 8 &&
+    x !== y &&
+    x.slice(0, 4) === y.slice(0, 4) &&
+    x.slice(4, 6) === y.slice(6, 8) &&
+    x.slice(6, 8) === y.slice(4, 6);
+  const day = (s: string) =>
+    s.length === 8
+      ? Date.UTC(Number(s.slice(0, 4)), Number(s.slice(4, 6)) - 1, Number(s.slice(6, 8))) /
+        86_400_000
+      : Number.NaN;
+  const date = fc.constantFrom(
+    "20150317",
+    "20151703",
+    "20150505",
+    "20150506",
+    "20150605",
+    "20150318",
+    "20150316",
+    "20151231",
+    "20160101",
+    "20160102",
+    "2015031",
+    null,
+  );
+  it("month-day-swap and days-apart give the levels of the per-pair definitions", () => {
+    fc.assert(
+      fc.property(fc.array(date, { minLength: 2, maxLength: 8 }), fc.nat(3), (dates, max) => {
+        const t = buildTable(
+          dates.map((d) => ({ d })),
+          ["d"],
+        );
+        const [swapped, apart] = compileComparisons(t, [
+          spec([
+            { label: "swap", when: { kind: "month-day-swap", column: "d" } },
+            { label: "else", when: { kind: "else" } },
+          ]),
+          spec([
+            { label: "apart", when: { kind: "days-apart", column: "d", max } },
+            { label: "else", when: { kind: "else" } },
+          ]),
+        ]);
+        for (let i = 0; i < dates.length; i++)
+          for (let j = 0; j < dates.length; j++) {
+            const x = dates[i];
+            const y = dates[j];
+            if (x == null || y == null) {
+              expect(swapped?.level(i, j)).toBe(0);
+              expect(apart?.level(i, j)).toBe(0);
+              continue;
+            }
+            expect(swapped?.level(i, j)).toBe(swap(x, y) ? 1 : 2);
+            const near = x !== y && Math.abs(day(x) - day(y)) <= max;
+            expect(apart?.level(i, j)).toBe(near ? 1 : 2);
+          }
+      }),
+    );
+  });
+});
+
 describe("comparison levels", () => {
   const table = buildTable(
     [

@@ -55,6 +55,31 @@ export function expectedGrade(birthYmd: string, asOfYmd: string): number {
   return schoolYearOf(asOfYmd) - cohortOf(birthYmd) - 6;
 }
 
+/** A YYYYMMDD date as days since 1970-01-01 (NaN when not 8 characters). */
+function dayNumber(s: string): number {
+  return s.length === 8
+    ? Date.UTC(Number(s.slice(0, 4)), Number(s.slice(4, 6)) - 1, Number(s.slice(6, 8))) / 86_400_000
+    : Number.NaN;
+}
+
+/**
+ * Per value, the code of the value with characters 5–6 and 7–8 swapped (YYYYDDMM for
+ * YYYYMMDD), or -1 when it is not a value of the column, equals the value itself, or the
+ * value is not 8 characters long.
+ */
+function swappedCodes(values: readonly string[]): Int32Array {
+  const index = new Map<string, number>();
+  values.forEach((v, k) => {
+    if (v.length === 8) index.set(v, k);
+  });
+  return Int32Array.from(values, (x, k) => {
+    if (x.length !== 8) return -1;
+    const y = x.slice(0, 4) + x.slice(6, 8) + x.slice(4, 6);
+    const code = index.get(y);
+    return code === undefined || code === k ? -1 : code;
+  });
+}
+
 /**
  * The last similarity computed per column and measure: the levels of one
  * comparison (JW ≥ 0.92, then JW ≥ 0.8) ask for the same value in a row.
@@ -101,8 +126,9 @@ function compileCondition(
       const values = col.values;
       return (i, j) => {
         const a = codes[i] as number;
+        if (a < 0) return -1;
         const b = codes[j] as number;
-        if (a < 0 || b < 0) return -1;
+        if (b < 0) return -1;
         if (a === b) return 1;
         if (unknown && (unknown[a] === 1 || unknown[b] === 1))
           return matchesWithUnknown(values[a] as string, values[b] as string) ? 1 : 0;
@@ -119,8 +145,9 @@ function compileCondition(
       );
       return (i, j) => {
         const a = codes[i] as number;
+        if (a < 0) return -1;
         const b = codes[j] as number;
-        if (a < 0 || b < 0) return -1;
+        if (b < 0) return -1;
         if (a === b) return 1;
         return sim(a, b) >= t ? 1 : 0;
       };
@@ -134,8 +161,9 @@ function compileCondition(
       );
       return (i, j) => {
         const a = codes[i] as number;
+        if (a < 0) return -1;
         const b = codes[j] as number;
-        if (a < 0 || b < 0) return -1;
+        if (b < 0) return -1;
         if (a === b) return 1;
         return dist(a, b) <= max ? 1 : 0;
       };
@@ -145,8 +173,9 @@ function compileCondition(
       const { codes, values } = column(table, c.column);
       return (i, j) => {
         const a = codes[i] as number;
+        if (a < 0) return -1;
         const b = codes[j] as number;
-        if (a < 0 || b < 0) return -1;
+        if (b < 0) return -1;
         return isOneTypo(values[a] as string, values[b] as string) ? 1 : 0;
       };
     }
@@ -155,43 +184,40 @@ function compileCondition(
       const { codes, values } = column(table, c.column);
       return (i, j) => {
         const a = codes[i] as number;
+        if (a < 0) return -1;
         const b = codes[j] as number;
-        if (a < 0 || b < 0) return -1;
+        if (b < 0) return -1;
         return isTransposition(values[a] as string, values[b] as string) ? 1 : 0;
       };
     }
     case "month-day-swap": {
       used.add(c.column);
       const { codes, values } = column(table, c.column);
+      // Per value, the code of the same date with month and day swapped (-1 when that date is
+      // not in the column, is the value itself, or the value is not 8 characters): one
+      // integer compare per pair instead of six slices.
+      const swapped = swappedCodes(values);
       return (i, j) => {
         const a = codes[i] as number;
+        if (a < 0) return -1;
         const b = codes[j] as number;
-        if (a < 0 || b < 0) return -1;
-        const x = values[a] as string;
-        const y = values[b] as string;
-        if (x.length !== 8 || y.length !== 8 || x === y) return 0;
-        return x.slice(0, 4) === y.slice(0, 4) &&
-          x.slice(4, 6) === y.slice(6, 8) &&
-          x.slice(6, 8) === y.slice(4, 6)
-          ? 1
-          : 0;
+        if (b < 0) return -1;
+        return swapped[a] === b ? 1 : 0;
       };
     }
     case "days-apart": {
       used.add(c.column);
       const { codes, values } = column(table, c.column);
       const max = c.max;
-      const day = (s: string): number =>
-        s.length === 8
-          ? Date.UTC(Number(s.slice(0, 4)), Number(s.slice(4, 6)) - 1, Number(s.slice(6, 8))) /
-            86_400_000
-          : Number.NaN;
+      // Per value, its day number (NaN when not 8 characters), once per value, not per pair.
+      const day = Float64Array.from(values, dayNumber);
       return (i, j) => {
         const a = codes[i] as number;
+        if (a < 0) return -1;
         const b = codes[j] as number;
-        if (a < 0 || b < 0) return -1;
+        if (b < 0) return -1;
         if (a === b) return 0;
-        const d = Math.abs(day(values[a] as string) - day(values[b] as string));
+        const d = Math.abs((day[a] as number) - (day[b] as number));
         return d <= max ? 1 : 0;
       };
     }
@@ -204,11 +230,10 @@ function compileCondition(
       used.add(c.column);
       const { codes } = column(table, c.column);
       const both = c.on === "both";
-      return (i, j) => {
-        const a = (codes[i] as number) >= 0;
-        const b = (codes[j] as number) >= 0;
-        return (both ? a && b : a || b) ? 1 : 0;
-      };
+      // The second row is read only when the first does not decide (one memory read fewer).
+      return both
+        ? (i, j) => ((codes[i] as number) >= 0 && (codes[j] as number) >= 0 ? 1 : 0)
+        : (i, j) => ((codes[i] as number) >= 0 || (codes[j] as number) >= 0 ? 1 : 0);
     }
     case "not": {
       const inner = compileCondition(table, c.of, used, memo);
@@ -234,10 +259,12 @@ function compileCondition(
       const tol = c.tolerance;
       const selfTol = c.selfTolerance ?? 1;
       const oneWay = (g: number, b: number): Tri => {
+        // Most rows have no grade: that read alone decides, before the other row's is made.
         const gc = grade.codes[g] as number;
+        if (gc < 0) return -1;
         const bc = birth.codes[b] as number;
         const ac = asOf.codes[g] as number;
-        if (gc < 0 || bc < 0 || ac < 0) return -1;
+        if (bc < 0 || ac < 0) return -1;
         const by = cohort[bc] as number;
         const sy = schoolYear[ac] as number;
         const gv = gradeValue[gc] as number;
