@@ -1,12 +1,14 @@
 /**
  * The mother–child links of a run (0006-mother-child) against PostgreSQL:
  * written with the run in its transaction, read back per run in row order,
- * twins as two lines, and deleted with the run.
+ * twins as two lines, and deleted with the run; the person-id state; the rows
+ * of the review and decision keys (0079).
  */
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "../../test/db.ts";
 import { AnchorAssignment, AnchorTableBuilder, anchorHead } from "../domain/linkage/anchors.ts";
+import type { Waterfall } from "../domain/linkage/explain.ts";
 import { JAPANESE_SETTINGS } from "../domain/linkage/japanese-settings.ts";
 import type { TrainedModel } from "../domain/linkage/model.ts";
 import type { IsoDate } from "../domain/types.ts";
@@ -14,7 +16,9 @@ import {
   anchorOrder,
   createLinkageRepository,
   identityWrites,
+  type LinkToStore,
   type MotherChildToStore,
+  type ReviewToStore,
   type RunToStore,
   saveLinkRun,
 } from "./linkage.repository.ts";
@@ -284,5 +288,135 @@ describe("anchorOrder: new anchors grouped by key range for the link_identity CO
         .sort(),
     ).toEqual([...odd].sort());
     expect(anchorOrder([], () => true)).toEqual([]);
+  });
+});
+
+describe("rows of the review and decision keys (link_key_row, 0079)", () => {
+  const actor = { userId: null, loginName: "test" };
+  const link = (rowNo: number, key: string, person: string | null): LinkToStore => ({
+    snapshotId: 11,
+    rowNo,
+    sourceId: rowNo % 2 === 0 ? "jumin" : "gakko",
+    fileName: "f.csv",
+    personId: person,
+    method: person === null ? "unlinked" : "probabilistic",
+    probability: person === null ? null : 0.9,
+    profileKey: key,
+    levels: null,
+    weights: null,
+  });
+  const review = (left: string, right: string): ReviewToStore => ({
+    leftKey: left,
+    rightKey: right,
+    leftAnchors: [],
+    rightAnchors: [],
+    pairs: 1,
+    rows: 2,
+    sources: ["jumin"],
+    schools: [],
+    leftSources: ["jumin"],
+    rightSources: ["gakko"],
+    leftPerson: null,
+    rightPerson: null,
+    weight: 1,
+    probability: 0.5,
+    reason: "test",
+    explanation: { steps: [], weight: 1, probability: 0.5 } as unknown as Waterfall,
+  });
+  const rowsOf = async (table: "link_key_row" | "link_record", runId: number, keys: string[]) =>
+    (
+      await sql<{ line: string }>`
+        SELECT concat_ws('|', profile_key, snapshot_id, row_no, source_id, file_name, person_id) AS line
+        FROM ${sql.table(table)} WHERE municipality_id = ${municipalityId} AND run_id = ${runId}
+          AND profile_key = ANY(${keys}::text[])
+        ORDER BY 1`.execute(t.db)
+    ).rows.map((r) => r.line);
+  const decide = (left: string, right: string, same: boolean) =>
+    createLinkageRepository(t.db).appendDecision(
+      municipalityId,
+      {
+        leftKey: left,
+        rightKey: right,
+        same,
+        leftAnchors: [],
+        rightAnchors: [],
+        runId: null,
+        leftPerson: null,
+        rightPerson: null,
+      },
+      actor,
+    );
+
+  it("holds link_record's rows of the review items' and the decisions' keys, and no other", async () => {
+    const decided = await decide("kx-d1", "kx-d2", false);
+    const links = [
+      link(1, "kx-r1", "P00000011"),
+      link(2, "kx-r1", "P00000011"),
+      link(3, "kx-r2", "P00000012"),
+      link(4, "kx-d1", "P00000013"),
+      link(5, "kx-d2", null),
+      link(6, "kx-other", "P00000014"),
+      link(7, "kx-other", "P00000014"),
+    ];
+    const runId = await saveLinkRun(t.url, {
+      ...run([]),
+      links,
+      reviews: [review("kx-r1", "kx-r2")],
+    });
+    const all = ["kx-r1", "kx-r2", "kx-d1", "kx-d2", "kx-other"];
+    const covered = ["kx-r1", "kx-r2", "kx-d1", "kx-d2"];
+    // The reference: link_record itself, filtered by the covered keys.
+    expect(await rowsOf("link_key_row", runId, all)).toEqual(
+      await rowsOf("link_record", runId, covered),
+    );
+    expect(await rowsOf("link_key_row", runId, all)).toHaveLength(5);
+    const stored = await t.db
+      .selectFrom("link_run")
+      .select("decisions_through")
+      .where("id", "=", runId)
+      .executeTakeFirstOrThrow();
+    expect(stored.decisions_through).toBeGreaterThanOrEqual(decided);
+    const persons = await createLinkageRepository(t.db).personsOfKeys(municipalityId, runId, [
+      "kx-r1",
+      "kx-r2",
+      "kx-d1",
+      "kx-d2",
+    ]);
+    // kx-d2's only row is unlinked: absent, as a key not in the run.
+    expect([...persons].sort()).toEqual([
+      ["kx-d1", "P00000013"],
+      ["kx-r1", "P00000011"],
+      ["kx-r2", "P00000012"],
+    ]);
+  });
+
+  it("finds the persons of a decision recorded after the run was stored, from link_record", async () => {
+    const runId = await saveLinkRun(t.url, {
+      ...run([]),
+      links: [link(1, "ky-1", "P00000021"), link(2, "ky-2", "P00000022")],
+      reviews: [],
+    });
+    expect(await rowsOf("link_key_row", runId, ["ky-1", "ky-2"])).toEqual([]);
+    // Recorded on the previous run's queue while this run was being written or scored.
+    await decide("ky-1", "ky-2", true);
+    const persons = await createLinkageRepository(t.db).personsOfKeys(municipalityId, runId, [
+      "ky-1",
+      "ky-2",
+    ]);
+    expect([...persons].sort()).toEqual([
+      ["ky-1", "P00000021"],
+      ["ky-2", "P00000022"],
+    ]);
+  });
+
+  it("goes when its run is deleted", async () => {
+    const runId = await saveLinkRun(t.url, {
+      ...run([]),
+      links: [link(1, "kz-1", "P00000031"), link(2, "kz-2", "P00000032")],
+      reviews: [review("kz-1", "kz-2")],
+    });
+    expect(await rowsOf("link_key_row", runId, ["kz-1", "kz-2"])).toHaveLength(2);
+    await sql`DELETE FROM link_run WHERE id = ${runId}`.execute(t.db);
+    expect(await rowsOf("link_key_row", runId, ["kz-1", "kz-2"])).toEqual([]);
   });
 });

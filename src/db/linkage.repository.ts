@@ -407,25 +407,54 @@ export function createLinkageRepository(db: Database) {
       return r.id;
     },
 
-    /** The person of each of `keys` in a run (keys not in the run are absent). */
+    /**
+     * The person of each of `keys` in a run (keys not in the run are absent). For the keys
+     * of the run's review items and of decisions (the contradiction check of a new decision):
+     * read from link_key_row (0079), which holds those keys' rows; the keys of a decision
+     * recorded after the run's store read the trail (`decisions_through`) are looked up in
+     * the run's link_record rows instead (a scan of its partition: no index by profile key).
+     */
     async personsOfKeys(
       municipalityId: number,
       runId: number,
       keys: readonly string[],
     ): Promise<Map<string, string>> {
       const out = new Map<string, string>();
-      for (let i = 0; i < keys.length; i += 1000) {
-        const rows = await db
-          .selectFrom("link_record")
-          .select(["profile_key", "person_id"])
-          .distinct()
-          .where("municipality_id", "=", municipalityId)
-          .where("run_id", "=", runId)
-          .where("profile_key", "in", keys.slice(i, i + 1000))
-          .where("person_id", "is not", null)
-          .execute();
-        for (const r of rows) if (r.person_id) out.set(r.profile_key, r.person_id);
-      }
+      const lookUp = async (table: "link_key_row" | "link_record", some: readonly string[]) => {
+        for (let i = 0; i < some.length; i += 1000) {
+          const rows = await db
+            .selectFrom(table)
+            .select(["profile_key", "person_id"])
+            .distinct()
+            .where("municipality_id", "=", municipalityId)
+            .where("run_id", "=", runId)
+            .where("profile_key", "in", some.slice(i, i + 1000))
+            .where("person_id", "is not", null)
+            .execute();
+          for (const r of rows) if (r.person_id) out.set(r.profile_key, r.person_id);
+        }
+      };
+      await lookUp("link_key_row", keys);
+      const wanted = new Set(keys.filter((k) => !out.has(k)));
+      if (wanted.size === 0) return out;
+      const late = await db
+        .selectFrom("link_decision as d")
+        .innerJoin("link_run as r", (j) =>
+          j.onRef("r.municipality_id", "=", "d.municipality_id").on("r.id", "=", runId),
+        )
+        .select(["d.left_key", "d.right_key"])
+        .where("d.municipality_id", "=", municipalityId)
+        .where((eb) =>
+          eb.or([
+            eb("r.decisions_through", "is", null),
+            eb("d.id", ">", eb.ref("r.decisions_through")),
+          ]),
+        )
+        .execute();
+      const missing = new Set<string>();
+      for (const d of late)
+        for (const k of [d.left_key, d.right_key]) if (wanted.has(k)) missing.add(k);
+      if (missing.size > 0) await lookUp("link_record", [...missing]);
       return out;
     },
 
@@ -684,9 +713,31 @@ export async function saveLinkRun(url: string, run: RunToStore): Promise<number>
   await client.connect();
   try {
     await beginScoped(client);
+    // The keys whose link_record rows also go into link_key_row (0079): every decision's
+    // and (below) the review items'. Read under a SHARE lock that waits for decisions being
+    // recorded and is released at once (a rolled-back savepoint), so every decision with an
+    // id up to the highest read is among them; a later one is looked up in link_record.
+    await client.query("SAVEPOINT decision_keys");
+    await client.query("LOCK TABLE link_decision IN SHARE MODE");
+    const decided = await client.query<{ id: number; left_key: string; right_key: string }>(
+      "SELECT id, left_key, right_key FROM link_decision WHERE municipality_id = $1",
+      [run.municipalityId],
+    );
+    await client.query("ROLLBACK TO SAVEPOINT decision_keys");
+    const keys = new Set<string>();
+    let decisionsThrough = 0;
+    for (const d of decided.rows) {
+      keys.add(d.left_key);
+      keys.add(d.right_key);
+      if (d.id > decisionsThrough) decisionsThrough = d.id;
+    }
+    for (const v of run.reviews) {
+      keys.add(v.leftKey);
+      keys.add(v.rightKey);
+    }
     const r = await client.query<{ id: number }>(
-      `INSERT INTO link_run (municipality_id, as_of, snapshot_ids, settings, model, stats, actor, completed_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, CASE WHEN $8::boolean THEN NULL ELSE now() END) RETURNING id`,
+      `INSERT INTO link_run (municipality_id, as_of, snapshot_ids, settings, model, stats, actor, completed_at, decisions_through)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, CASE WHEN $8::boolean THEN NULL ELSE now() END, $9) RETURNING id`,
       [
         run.municipalityId,
         run.asOf,
@@ -696,6 +747,7 @@ export async function saveLinkRun(url: string, run: RunToStore): Promise<number>
         JSON.stringify(run.stats),
         run.actor,
         run.pending === true,
+        decisionsThrough,
       ],
     );
     const runId = (r.rows[0] as { id: number }).id;
@@ -737,12 +789,25 @@ export async function saveLinkRun(url: string, run: RunToStore): Promise<number>
             yield `${prefix}${copyCell(p.personId)}\t${copyCell(key)}\n`;
       })(),
     );
+    // link_key_row's lines (0079), collected in link_record's one pass over the links.
+    const keyRows: string[] = [];
     await parts.copy(
       "link_record",
       "COPY link_record (run_id, municipality_id, snapshot_id, row_no, source_id, file_name, person_id, method, probability, profile_key, levels, weights) FROM STDIN",
       (function* () {
         for (const l of run.links) {
           parts.checkSource(l.sourceId);
+          if (keys.has(l.profileKey))
+            keyRows.push(
+              `${prefix}${[
+                copyCell(l.profileKey),
+                String(l.snapshotId),
+                String(l.rowNo),
+                copyCell(l.sourceId),
+                copyCell(l.fileName),
+                copyCell(l.personId),
+              ].join("\t")}\n`,
+            );
           yield `${prefix}${[
             String(l.snapshotId),
             String(l.rowNo),
@@ -759,6 +824,10 @@ export async function saveLinkRun(url: string, run: RunToStore): Promise<number>
       })(),
     );
     await parts.attach();
+    await bulk.copy(
+      "COPY link_key_row (run_id, municipality_id, profile_key, snapshot_id, row_no, source_id, file_name, person_id) FROM STDIN",
+      keyRows,
+    );
     await copy(
       "COPY link_review (run_id, municipality_id, left_key, right_key, left_person, right_person, weight, probability, reason, explanation, left_anchors, right_anchors, pairs, rows, sources, schools, left_sources, right_sources) FROM STDIN",
       (function* () {

@@ -190,18 +190,18 @@ export function createReviewRepository(db: Database) {
         FROM page p
         LEFT JOIN LATERAL (
           SELECT lr.source_id, lr.file_name, lr.row_no, ${purgedData("ir")} AS data, count(*) OVER ()::int AS n
-          FROM link_record lr
+          FROM link_key_row lr
           LEFT JOIN import_row ir ON ir.municipality_id = lr.municipality_id AND ir.snapshot_id = lr.snapshot_id AND ir.row_no = lr.row_no
-          WHERE lr.run_id = p.run_id AND lr.profile_key = p.left_key
+          WHERE lr.municipality_id = p.municipality_id AND lr.run_id = p.run_id AND lr.profile_key = p.left_key
             ${council ? sql`` : sql`AND lr.source_id <> ALL (${restricted}::text[])`}
           ORDER BY lr.source_id = 'jumin' DESC, lr.source_id, lr.row_no
           LIMIT 1
         ) l ON true
         LEFT JOIN LATERAL (
           SELECT lr.source_id, lr.file_name, lr.row_no, ${purgedData("ir")} AS data, count(*) OVER ()::int AS n
-          FROM link_record lr
+          FROM link_key_row lr
           LEFT JOIN import_row ir ON ir.municipality_id = lr.municipality_id AND ir.snapshot_id = lr.snapshot_id AND ir.row_no = lr.row_no
-          WHERE lr.run_id = p.run_id AND lr.profile_key = p.right_key
+          WHERE lr.municipality_id = p.municipality_id AND lr.run_id = p.run_id AND lr.profile_key = p.right_key
             ${council ? sql`` : sql`AND lr.source_id <> ALL (${restricted}::text[])`}
           ORDER BY lr.source_id = 'jumin' DESC, lr.source_id, lr.row_no
           LIMIT 1

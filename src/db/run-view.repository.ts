@@ -652,8 +652,8 @@ export function createRunViewRepository(db: Database) {
         GROUP BY 1 ORDER BY 2 DESC`.execute(db);
       // A pair whose side is made only of 要対協 rows is not counted for non-members (its existence reveals it).
       const visible = hidden.length
-        ? sql`AND EXISTS (SELECT 1 FROM link_record lr WHERE lr.run_id = v.run_id AND lr.profile_key = v.left_key AND lr.source_id <> ALL(${hidden}::text[]))
-              AND EXISTS (SELECT 1 FROM link_record lr WHERE lr.run_id = v.run_id AND lr.profile_key = v.right_key AND lr.source_id <> ALL(${hidden}::text[]))`
+        ? sql`AND EXISTS (SELECT 1 FROM link_key_row lr WHERE lr.municipality_id = v.municipality_id AND lr.run_id = v.run_id AND lr.profile_key = v.left_key AND lr.source_id <> ALL(${hidden}::text[]))
+              AND EXISTS (SELECT 1 FROM link_key_row lr WHERE lr.municipality_id = v.municipality_id AND lr.run_id = v.run_id AND lr.profile_key = v.right_key AND lr.source_id <> ALL(${hidden}::text[]))`
         : sql``;
       const p = await sql<{ n: number }>`
         SELECT count(*)::int AS n FROM link_review v

@@ -222,6 +222,11 @@ export interface LinkRunTable {
   created_at: DefaultTimestamp;
   /** Null while a monthly run is writing it (0015-run-job); readers skip such runs. */
   completed_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  /**
+   * The highest link_decision id the store read (0079-link-key-rows): link_key_row holds the
+   * rows of every decision's keys up to it. Null only if never written (then none is known covered).
+   */
+  decisions_through: ColumnType<number | null, number | null | undefined, number | null>;
 }
 
 /** A person of a run (0003-linkage). */
@@ -252,6 +257,21 @@ export interface LinkRecordTable {
   profile_key: string;
   levels: number[] | null;
   weights: number[] | null;
+}
+
+/**
+ * A link_record row of one of a run's review or decision keys (0079-link-key-rows): what the
+ * review queue, linkageSummary and personsOfKeys look up by profile key.
+ */
+export interface LinkKeyRowTable {
+  run_id: number;
+  municipality_id: number;
+  profile_key: string;
+  snapshot_id: number;
+  row_no: number;
+  source_id: string;
+  file_name: string;
+  person_id: string | null;
 }
 
 /** A pair to decide (0003-linkage). */
@@ -481,6 +501,7 @@ export interface DB {
   link_run: LinkRunTable;
   link_person: LinkPersonTable;
   link_record: LinkRecordTable;
+  link_key_row: LinkKeyRowTable;
   link_review: LinkReviewTable;
   link_decision: LinkDecisionTable;
   link_mother_child: LinkMotherChildTable;

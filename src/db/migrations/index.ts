@@ -35,6 +35,7 @@ import * as security from "./0075-security.ts";
 import * as rights from "./0076-rights.ts";
 import * as maskingRules from "./0077-masking-rules.ts";
 import * as auditDisclosure from "./0078-audit-disclosure.ts";
+import * as linkKeyRows from "./0079-link-key-rows.ts";
 import * as homeOrderTies from "./0080-home-order-ties.ts";
 import * as factCorrection from "./0081-fact-correction.ts";
 import * as usageStopKeys from "./0082-usage-stop-keys.ts";
@@ -109,6 +110,7 @@ export const migrations: Record<string, Migration> = {
   "0069-app-run-partitions": appRunPartitions,
   "0089-audit-disclosure-xid": auditDisclosureXid,
   "0094-app-run-check": appRunCheck,
+  "0079-link-key-rows": linkKeyRows,
   // Stays last: it widens the keys of every municipal table the migrations
   // before it created (issue 12, distribution by municipality_id).
   "0096-distribution-keys": distributionKeys,
