@@ -540,21 +540,28 @@ function compileRecord(
   const columns = new Set(conditions.map((cond) => cond.column));
   if (active?.start) columns.add(active.start);
   if (active?.end) columns.add(active.end);
+  const columnList = [...columns];
   const observedOf = (row: SourceRow) => {
-    const parts = [...columns].map((col) => `${col} ${formatValue(row.values[col])}`);
+    const parts = columnList.map((col) => `${col} ${formatValue(row.values[col])}`);
     if (eventColumn && !columns.has(eventColumn) && row.values[eventColumn] != null) {
       parts.push(`${eventColumn} ${formatValue(row.values[eventColumn])}`);
     }
     return parts.length > 0 ? parts.join("、") : `${source}の記録`;
   };
+  // The same text for every child of one evaluation (it depends on the date only): made once.
+  let criterionText = "";
+  let criterionFor: Context | undefined;
   const criterionOf = (ctx: Context) => {
+    if (criterionFor === ctx) return criterionText;
     const parts = conditions.map((cond) => describeCondition(cond, ctx.fiscalYear));
     if (active) parts.push(`${ctx.iso}に有効`);
     if (within !== null) parts.push(`直近${within}か月`);
     if (withinDays !== null) parts.push(`直近${withinDays}日`);
     if (minRows > 1) parts.push(`${minRows}件以上`);
     if (currentKey) parts.push("最新の状態");
-    return parts.length > 0 ? parts.join("、") : `${source}の記録あり`;
+    criterionText = parts.length > 0 ? parts.join("、") : `${source}の記録あり`;
+    criterionFor = ctx;
+    return criterionText;
   };
   const notesFor = source === "sanpu_kenshin" && !columns.has("EPDS項目10");
   const explain: Explainer = (f, ctx) => {
@@ -1164,17 +1171,40 @@ function evidenceOf(run: EvaluationRun, child: ChildItems, item: number): Eviden
     );
   }
   const { observed, criterion, notes } = f.explain(f, ctx);
-  return {
-    itemId: itemIds[item] as string,
-    asOf: ctx.iso,
-    subject: f.subject,
-    ...(f.member >= 0 ? { member: ctx.memberOf(f.member) } : {}),
-    observed,
-    criterion,
-    rows: f.rows.slice(0, MAX_CITED_ROWS).map(refOf),
-    matchedRows: f.rows.length,
-    ...(notes ? { notes } : {}),
-  };
+  const cited = f.rows.length <= MAX_CITED_ROWS ? f.rows : f.rows.slice(0, MAX_CITED_ROWS);
+  const rows: RowRef[] = new Array(cited.length);
+  for (let i = 0; i < cited.length; i++) rows[i] = refOf(cited[i] as RowRef);
+  // Made once per stored item (metro: ~600,000): one literal per shape, no spread objects;
+  // the keys in the order the evidence has always had (its JSON text stays the same).
+  const itemId = itemIds[item] as string;
+  const matchedRows = f.rows.length;
+  if (f.member < 0 && !notes)
+    return { itemId, asOf: ctx.iso, subject: f.subject, observed, criterion, rows, matchedRows };
+  const member = f.member >= 0 ? ctx.memberOf(f.member) : undefined;
+  if (!notes)
+    return {
+      itemId,
+      asOf: ctx.iso,
+      subject: f.subject,
+      member,
+      observed,
+      criterion,
+      rows,
+      matchedRows,
+    };
+  return member === undefined
+    ? { itemId, asOf: ctx.iso, subject: f.subject, observed, criterion, rows, matchedRows, notes }
+    : {
+        itemId,
+        asOf: ctx.iso,
+        subject: f.subject,
+        member,
+        observed,
+        criterion,
+        rows,
+        matchedRows,
+        notes,
+      };
 }
 
 /** A catalog compiled once, evaluated for many dates or populations. */
