@@ -307,11 +307,35 @@ const NAME_PART_SEPARATOR = /[・･]/g;
 type NameParsers = ReturnType<typeof nameParsers>;
 
 function nameParsers(gaiji: GaijiTable) {
-  const name = memo((s) => parseName(s.replace(NAME_PART_SEPARATOR, " "), gaiji));
-  const kana = memo((s) => parseName(normaliseKana(s).replace(NAME_PART_SEPARATOR, " ")));
+  const nameOnce = (s: string) => parseName(s.replace(NAME_PART_SEPARATOR, " "), gaiji);
+  const kanaOnce = (s: string) => parseName(normaliseKana(s).replace(NAME_PART_SEPARATOR, " "));
+  const name = memo(nameOnce);
+  const kana = memo(kanaOnce);
   return {
     name: (s: string | null | undefined) => (s == null ? null : name(s)),
     kana: (s: string | null | undefined) => (s == null ? null : kana(s)),
+    /** Unmemoised: for values already distinct (a RecordColumns dictionary). */
+    nameOnce,
+    kanaOnce,
+  };
+}
+
+/** A parsed 氏名 or カナ (null: not a name). */
+type ParsedName = ReturnType<typeof parseName>;
+
+/**
+ * Records in columns: every distinct 氏名 and 氏名カナ parsed once, by dictionary code, for
+ * familiesOf and the normaliser both (no memo map: the values are distinct already).
+ */
+interface ParsedByCode {
+  readonly names: readonly ParsedName[];
+  readonly kanas: readonly ParsedName[];
+}
+
+function parsedByCode(records: RecordColumns, parse: NameParsers): ParsedByCode {
+  return {
+    names: records.distinct("name").map(parse.nameOnce),
+    kanas: records.distinct("nameKana").map(parse.kanaOnce),
   };
 }
 
@@ -324,19 +348,15 @@ export function familiesOf(
   records: RecordList<Pick<LinkRecord, "name" | "nameKana">>,
   options: NormaliseOptions = {},
   parse: NameParsers = nameParsers(options.gaiji ?? EMPTY_GAIJI),
+  parsed?: ParsedByCode,
 ): { families: string[]; familyKana: string[] } {
   const families = new Set<string>();
   const familyKana = new Set<string>();
   if (records instanceof RecordColumns) {
     // Once per distinct 氏名 and 氏名カナ, not once per row (the sets are the same).
-    for (const name of records.distinct("name")) {
-      const n = parse.name(name);
-      if (n?.family) families.add(n.family);
-    }
-    for (const kana of records.distinct("nameKana")) {
-      const k = parse.kana(kana);
-      if (k?.family) familyKana.add(k.family);
-    }
+    const { names, kanas } = parsed ?? parsedByCode(records, parse);
+    for (const n of names) if (n?.family) families.add(n.family);
+    for (const k of kanas) if (k?.family) familyKana.add(k.family);
     return { families: [...families], familyKana: [...familyKana] };
   }
   for (let i = 0; i < records.length; i++) {
@@ -467,24 +487,26 @@ function normaliserOf(
   parse: NameParsers,
 ): {
   record: (r: LinkRecord) => NormalisedRecord;
-  columns: (records: RecordColumns) => (i: number) => NormalisedRecord;
+  columns: (records: RecordColumns, parsed?: ParsedByCode) => (i: number) => NormalisedRecord;
 } {
   const backboneSources = new Set(options.backboneSources ?? ["jumin"]);
   const fold = memo(foldName);
   const reading = memo(readingKey);
-  const addressOf = memo((s) => cellOf(addressKey(s)));
-  const schoolOf = memo((s) => cellOf(textKey(s)));
-  const householdOf = memo((s) => cellOf(textKey(s)));
-  const residentOf = memo((s): ResidentFields | null => {
+  // Each field's work on one value, and memoised for the loop over records; the loop over
+  // records in columns calls the unmemoised ones once per dictionary code (`byCode` below) —
+  // there a memo would be one more Map look-up and insertion of a string per distinct value.
+  const addressCell = (s: string) => cellOf(addressKey(s));
+  const textCell = (s: string) => cellOf(textKey(s));
+  const residentFields = (s: string): ResidentFields | null => {
     const v = textKey(s);
     return v === null ? null : { own: cellOf(v) as Cell, other: cellOf(v) as Cell };
-  });
-  const dateOf = memo((s): DateFields | null => {
+  };
+  const dateFields = (s: string): DateFields | null => {
     const v = ymd(s);
     if (v === null) return null;
     return { asOf: cellOf(v) as Cell, since: cellOf(v) as Cell, removed: cellOf(v) as Cell };
-  });
-  const birthOf = memo((s): BirthFields | null => {
+  };
+  const birthFields = (s: string): BirthFields | null => {
     const dob = ymd(s);
     if (dob === null) return null;
     return {
@@ -492,7 +514,13 @@ function normaliserOf(
       year: cellOf(dob.slice(0, 4)) as Cell,
       monthDay: cellOf(dob.slice(4)) as Cell,
     };
-  });
+  };
+  const addressOf = memo(addressCell);
+  const schoolOf = memo(textCell);
+  const householdOf = memo(textCell);
+  const residentOf = memo(residentFields);
+  const dateOf = memo(dateFields);
+  const birthOf = memo(birthFields);
   // 学年 (one cell per value), 性別 and the registry status: a handful of values.
   const gradeCells = new Map<number, Cell>();
   const gradeOf = (g: number): Cell => {
@@ -509,8 +537,17 @@ function normaliserOf(
   const currentStatus = cellOf("current");
   const partsOf = memo((s) => namePartsOf(s, reading));
   const soundsOf = memo(nameSkeletons);
-  const nameOf = memo((s): NameFields | null => {
-    const n = parse.name(s);
+  // A 氏 or 名 repeats across 氏名 (and its reading across カナ): its cells — as written and
+  // folded, or its reading — are made once per distinct part and role, so the profile builder
+  // encodes each value once (a cell keeps its code) instead of once per 氏名 that has it.
+  const partCells = () =>
+    memo((s): readonly [Cell | null, Cell | null] => [cellOf(s), cellOf(fold(s))]);
+  const familyCells = partCells();
+  const givenCells = partCells();
+  const readingCells = () => memo((s) => cellOf(reading(s) || null));
+  const familyReadingCell = readingCells();
+  const givenReadingCell = readingCells();
+  const nameFields = (n: ParsedName): NameFields | null => {
     if (n === null) return null;
     let family = n.family;
     let given = n.given;
@@ -518,22 +555,24 @@ function normaliserOf(
       const sp = splitByKnownFamily(n.full, families);
       if (sp) ({ family, given } = sp);
     }
+    const f = family === null ? null : familyCells(family);
+    const g = given === null ? null : givenCells(given);
     return {
       display: n.display,
       full: n.full,
       foreign: isForeignScript(n.full),
       cells: [
-        cellOf(family),
-        cellOf(given),
+        f === null ? null : f[0],
+        g === null ? null : g[0],
         cellOf(n.full),
-        cellOf(family === null ? null : fold(family)),
-        cellOf(given === null ? null : fold(given)),
+        f === null ? null : f[1],
+        g === null ? null : g[1],
         cellOf(fold(n.full)),
       ],
     };
-  });
-  const kanaOf = memo((s): KanaFields | null => {
-    const k = parse.kana(s);
+  };
+  const nameOf = memo((s) => nameFields(parse.name(s)));
+  const kanaFields = (k: ParsedName): KanaFields | null => {
     if (k === null) return null;
     let familyK = k.family;
     let givenK = k.given;
@@ -544,12 +583,13 @@ function normaliserOf(
     return {
       display: k.display,
       cells: [
-        cellOf(familyK === null ? null : reading(familyK) || null),
-        cellOf(givenK === null ? null : reading(givenK) || null),
+        familyK === null ? null : familyReadingCell(familyK),
+        givenK === null ? null : givenReadingCell(givenK),
         cellOf(reading(k.full) || null),
       ],
     };
-  });
+  };
+  const kanaOf = memo((s) => kanaFields(parse.kana(s)));
   /** A record's row from its fields, each already looked up once per distinct value. */
   const normalise = (
     backbone: number,
@@ -661,17 +701,17 @@ function normaliserOf(
       },
     };
   };
-  const columns = (records: RecordColumns) => {
+  const columns = (records: RecordColumns, parsed?: ParsedByCode) => {
     const F = RecordColumns.field;
-    /** Per code of field f, make(value) once (null for a missing value). */
-    const byCode = <T>(f: number, make: (v: string) => T) => {
+    /** Per code of field f, make(value, code) once (null for a missing value). */
+    const byCode = <T>(f: number, make: (v: string, code: number) => T) => {
       const values = records.valuesOf(f);
       const made: (T | undefined)[] = new Array(values.length);
       return (code: number): T | null => {
         if (code < 0) return null;
         let v = made[code];
         if (v === undefined) {
-          v = make(values[code] as string);
+          v = make(values[code] as string, code);
           made[code] = v;
         }
         return v;
@@ -697,18 +737,22 @@ function normaliserOf(
       F("removedDate"),
     ];
     const backboneOf = byCode(fSource, (v) => (backboneSources.has(v) ? 1 : 0));
-    const name = byCode(fName, nameOf);
-    const kana = byCode(fKana, kanaOf);
-    const resident = byCode(fResident, residentOf);
-    const household = byCode(fHousehold, householdOf);
-    const birth = byCode(fBirth, birthOf);
+    const name = byCode(fName, (v, code) =>
+      nameFields(parsed ? (parsed.names[code] ?? null) : parse.nameOnce(v)),
+    );
+    const kana = byCode(fKana, (v, code) =>
+      kanaFields(parsed ? (parsed.kanas[code] ?? null) : parse.kanaOnce(v)),
+    );
+    const resident = byCode(fResident, residentFields);
+    const household = byCode(fHousehold, textCell);
+    const birth = byCode(fBirth, birthFields);
     const sexes = records.valuesOf(fSex);
-    const address = byCode(fAddress, addressOf);
-    const school = byCode(fSchool, schoolOf);
+    const address = byCode(fAddress, addressCell);
+    const school = byCode(fSchool, textCell);
     const grades = records.valuesOf(fGrade);
-    const asOf = byCode(fAsOf, dateOf);
-    const since = byCode(fSince, dateOf);
-    const removed = byCode(fRemoved, dateOf);
+    const asOf = byCode(fAsOf, dateFields);
+    const since = byCode(fSince, dateFields);
+    const removed = byCode(fRemoved, dateFields);
     const removedValues = records.valuesOf(fRemoved);
     return (i: number): NormalisedRecord => {
       const backbone = backboneOf(records.codeAt(i, fSource)) ?? 0;
@@ -802,11 +846,12 @@ export function prepareProfiles(
 ): PreparedProfiles {
   // One memo of parsed names for both passes: each distinct name is parsed once, not twice.
   const parse = nameParsers(options.gaiji ?? EMPTY_GAIJI);
-  const f = familiesOf(records, options, parse);
+  const parsed = records instanceof RecordColumns ? parsedByCode(records, parse) : undefined;
+  const f = familiesOf(records, options, parse, parsed);
   const normaliser = normaliserOf(new Set(f.families), new Set(f.familyKana), options, parse);
   const builder = createProfileBuilder(records.length, options);
   if (records instanceof RecordColumns) {
-    prepareColumns(records, normaliser.columns(records), builder, options);
+    prepareColumns(records, normaliser.columns(records, parsed), builder, options);
     return builder.finish();
   }
   const normalise = normaliser.record;
