@@ -2,8 +2,8 @@
  * CPU seconds of the monthly run's stages, Node and PostgreSQL apart (issue 15), for a shared
  * machine where wall time measures the neighbours: `npx tsx bench/run-cpu.ts DIR [OUT.json]
  * [--compare BEFORE.json]`. DIR is a `mimamori synth` folder (e.g. /tmp/city). A fresh embedded
- * PostgreSQL; import → ANALYZE → link → ANALYZE → score → ANALYZE in the municipality's data
- * scope as bench/monthly-run.bench.ts does. Node CPU is `process.cpuUsage()` (worker threads
+ * PostgreSQL; import, then link and score with their ANALYZEs as the run engine runs them
+ * (pipeline/run.ts linkAndScore), in the municipality's data scope. Node CPU is `process.cpuUsage()` (worker threads
  * included); PostgreSQL's is the user + system time of the cluster's postmaster and its children
  * (/proc/PID/stat, exited children through the postmaster's cutime/cstime). Also the kernel's
  * peak RSS of this process after each stage and the 1-minute load average.
@@ -22,11 +22,10 @@ import { sql } from "kysely";
 import { openDatabase } from "../src/db/database.ts";
 import { createMunicipalityRepository } from "../src/db/municipality.repository.ts";
 import { withDataScope } from "../src/db/scope.ts";
-import { refreshStatistics } from "../src/db/statistics.repository.ts";
 import type { IsoDate } from "../src/domain/types.ts";
 import { importFiles, listImportFiles } from "../src/pipeline/import.ts";
-import { runLinkage } from "../src/pipeline/linkage.ts";
-import { readPopulation, scoreRun } from "../src/pipeline/score.ts";
+import { linkAndScore } from "../src/pipeline/run.ts";
+import { readPopulation } from "../src/pipeline/score.ts";
 import type { RunStage, StageReporter } from "../src/pipeline/stages.ts";
 import { cpuBenchArgs, postgresTreeCpuMs, postmasterOf } from "./proc-cpu.ts";
 
@@ -78,22 +77,20 @@ try {
   await withDataScope({ municipalityId, council: true }, async () => {
     await importFiles(opened, files, { municipalityId, actor, asOf: AS_OF });
     lap("import");
-    await refreshStatistics(opened.db, "import");
-    lap("ANALYZE after import");
+    // As the run engine runs it (pipeline/run.ts linkAndScore): import_row is analyzed while
+    // the link stage reads and links, so its CPU is in those laps; its lap is the wait after.
     const runner = login === "app" ? { db: opened.db, url: opened.appUrl } : opened;
-    const linked = await runLinkage(runner, { municipalityId, actor, progress });
-    lap("link: audit and return");
-    await refreshStatistics(opened.db, "linkage");
-    lap("ANALYZE after link");
-    const scored = await scoreRun(runner, {
+    const { linked, scored } = await linkAndScore(runner, {
       municipalityId,
       actor,
       progress,
-      linkRunId: linked.runId,
+      onStatistics: (stage) =>
+        lap(
+          stage === "import"
+            ? "link: audit and return, ANALYZE after import (waited)"
+            : `ANALYZE after ${stage === "linkage" ? "link" : "score"}`,
+        ),
     });
-    lap("score: audit and return");
-    await refreshStatistics(opened.db, "scoring");
-    lap("ANALYZE after score");
     // The scoring read alone (its stage "evaluate" above includes evaluating the items).
     await readPopulation(opened.db, municipalityId, linked.runId);
     lap("score read again, alone (readPopulation)");

@@ -125,6 +125,18 @@ function toSummary(r: SnapshotRow): SnapshotSummary {
   };
 }
 
+/**
+ * The query of {@link createImportRepository}'s streamRowFields (the link read) for one
+ * snapshot: its stored rows in row order. Exported for the plan test (db/run-statistics.test.ts:
+ * the run analyzes import_row while this read runs, so its plan must not need the statistics).
+ */
+export function rowFieldsQuery(municipalityId: number, snapshotId: number): string {
+  return `SELECT row_no, to_char(as_of, 'YYYY-MM-DD'), data FROM import_row
+          WHERE municipality_id = ${integer(municipalityId)} AND snapshot_id = ${integer(snapshotId)}
+            AND data IS NOT NULL
+          ORDER BY row_no`;
+}
+
 export function createImportRepository(db: Database) {
   async function* storedRowPages(
     municipalityId: number,
@@ -267,16 +279,11 @@ export function createImportRepository(db: Database) {
       snapshotId: number,
       columns: readonly string[],
     ): AsyncGenerator<StoredFields[]> {
-      const mid = integer(municipalityId);
-      const snapshot = integer(snapshotId);
       const intern = interner();
       const read = jsonFieldReader(columns);
       yield* scopedStream(db, async function* (client) {
         await client.query(ORDERED_READ);
-        const statement = `COPY (
-          SELECT row_no, to_char(as_of, 'YYYY-MM-DD'), data FROM import_row
-          WHERE municipality_id = ${mid} AND snapshot_id = ${snapshot} AND data IS NOT NULL
-          ORDER BY row_no) TO STDOUT`;
+        const statement = `COPY (${rowFieldsQuery(municipalityId, snapshotId)}) TO STDOUT`;
         for await (const f of copyOutFlat(client, statement)) {
           const rows: StoredFields[] = new Array(f.length / 3);
           for (let i = 0, at = 0; at < f.length; i++, at += 3) {
