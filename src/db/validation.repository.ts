@@ -30,6 +30,50 @@ export function createValidationRepository(db: Database) {
       return rows.map((r) => r.source_id);
     },
 
+    /**
+     * The items each child of a scoring run holds: ids only. The report needs
+     * which items are held, not why — reading the evidence JSON of every held
+     * item (the run store's `streamItems`) was most of its item read.
+     */
+    async heldItems(municipalityId: number, runId: number): Promise<Map<string, string[]>> {
+      const rows = await db
+        .selectFrom("score_item")
+        .select(["person_id", "item_id"])
+        .where("municipality_id", "=", municipalityId)
+        .where("run_id", "=", runId)
+        .orderBy("person_id")
+        .orderBy("item_id")
+        .execute();
+      const out = new Map<string, string[]>();
+      for (const r of rows) {
+        const held = out.get(r.person_id);
+        if (held) held.push(r.item_id);
+        else out.set(r.person_id, [r.item_id]);
+      }
+      return out;
+    },
+
+    /** Per child of a scoring run and type: whether the type applied and flagged (nothing else). */
+    async resultFlags(
+      municipalityId: number,
+      runId: number,
+    ): Promise<{ personId: string; difficulty: string; applicable: boolean; flagged: boolean }[]> {
+      const rows = await db
+        .selectFrom("score_result")
+        .select(["person_id", "difficulty", "applicable", "flagged"])
+        .where("municipality_id", "=", municipalityId)
+        .where("run_id", "=", runId)
+        .orderBy("person_id")
+        .orderBy("type_index")
+        .execute();
+      return rows.map((r) => ({
+        personId: r.person_id,
+        difficulty: r.difficulty,
+        applicable: r.applicable,
+        flagged: r.flagged,
+      }));
+    },
+
     /** Per run and type: children the type applied to, flagged, and listed (flagged, not excluded). */
     async flagCountsPerRun(municipalityId: number): Promise<RunFlagCountRow[]> {
       const rows = await db

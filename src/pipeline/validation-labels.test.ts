@@ -17,7 +17,12 @@ import { withDataScope } from "../db/scope.ts";
 import { createUserRepository } from "../db/user.repository.ts";
 import type { DataScope } from "../domain/policy/index.ts";
 import { validationCsvFiles, validationHtml } from "../domain/stats/validation-render.ts";
-import { buildValidationReport, type ValidationReport } from "./validation.ts";
+import {
+  buildValidationReport,
+  loadValidationRun,
+  type RunData,
+  type ValidationReport,
+} from "./validation.ts";
 
 let t: TestDatabase;
 let v: ScoredVillage;
@@ -66,9 +71,14 @@ describe("decisions and outcomes as labels of the validation report", () => {
   let picked: { personId: string; difficulty: string }[] = [];
   let difficulty = "";
   let caseIds: number[] = [];
+  /** The run as read before any case existed (the web app caches this read apart). */
+  let readBefore: RunData;
 
   it("before any list the funnel's later stages are 未記録 (null), and nobody is decided", async () => {
     before = await report(true);
+    readBefore = await withDataScope({ municipalityId: v.municipalityId, council: true }, () =>
+      loadValidationRun({ db: t.db }, { municipalityId: v.municipalityId }),
+    );
     expect(before.funnel.length).toBeGreaterThan(0);
     expect(before.funnel.every((f) => f.selected === null && f.outcomes === null)).toBe(true);
     expect(before.decisionLabels.every((d) => d.decided === 0)).toBe(true);
@@ -145,6 +155,19 @@ describe("decisions and outcomes as labels of the validation report", () => {
     }
     const html = validationHtml(after);
     expect(html).toContain("会議の判断をラベルにした確認");
+    // The run read before the list and the decisions makes the same report now: the
+    // case trail enters at assembly only, so the 検証 page may keep the read across
+    // decisions (services/validation-view.service.ts) and recompute only the labels.
+    const fromEarlyRead = await withDataScope(
+      { municipalityId: v.municipalityId, council: true },
+      () =>
+        buildValidationReport(
+          { db: t.db },
+          { municipalityId: v.municipalityId, withoutCouncilFacts: false },
+          readBefore,
+        ),
+    );
+    expect(fromEarlyRead).toEqual(after);
     expect(validationCsvFiles(after)["decision_precision.csv"]).toContain(difficulty);
   });
 

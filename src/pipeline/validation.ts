@@ -92,8 +92,14 @@ export interface ValidationOptions {
   readonly funnelRuns?: readonly RunTypeCounts[];
 }
 
-/** What both the report and the export read of a run. */
-interface RunData {
+/**
+ * What both the report and the export read of a run: the expensive part of a
+ * report (every child's held items, results and attributes). It depends on
+ * the run, the reader's membership and the persons under a 利用停止 only, so
+ * the web app keeps it apart from the report, which the case trail changes
+ * too (services/validation-view.service.ts).
+ */
+export interface RunData {
   readonly municipality: string;
   readonly run: ScoreRunSummaryRow;
   readonly rules: RuleSet;
@@ -108,7 +114,10 @@ interface RunData {
   readonly councilHeld: readonly boolean[];
 }
 
-async function loadRun(target: ValidationTarget, options: ValidationOptions): Promise<RunData> {
+export async function loadValidationRun(
+  target: ValidationTarget,
+  options: ValidationOptions,
+): Promise<RunData> {
   const mid = options.municipalityId;
   const run = await createScoringRepository(target.db).findScoreRun(mid, options.runId);
   if (!run) {
@@ -131,21 +140,15 @@ async function loadRun(target: ValidationTarget, options: ValidationOptions): Pr
   }
   const rules = parseRuleSet(version.rules, await loadSources(target.db, mid));
 
+  const validationRepo = createValidationRepository(target.db);
   const stored = new Map<string, Set<string>>();
-  for await (const page of scoring.streamItems(mid, run.id)) {
-    for (const x of page) {
-      const s = stored.get(x.personId) ?? new Set<string>();
-      stored.set(x.personId, s);
-      s.add(x.itemId);
-    }
-  }
+  for (const [person, items] of await validationRepo.heldItems(mid, run.id))
+    stored.set(person, new Set(items));
   const results = new Map<string, Map<string, { applicable: boolean; flagged: boolean }>>();
-  for await (const page of scoring.streamResults(mid, run.id)) {
-    for (const x of page) {
-      const m = results.get(x.personId) ?? new Map();
-      results.set(x.personId, m);
-      m.set(x.difficulty, { applicable: x.applicable, flagged: x.flagged });
-    }
+  for (const x of await validationRepo.resultFlags(mid, run.id)) {
+    const m = results.get(x.personId) ?? new Map();
+    results.set(x.personId, m);
+    m.set(x.difficulty, { applicable: x.applicable, flagged: x.flagged });
   }
 
   // 利用停止 at once: the population read below leaves out the persons under a
@@ -312,13 +315,17 @@ function rescoreWithout(
   return { scores, flagged, applicable };
 }
 
-/** Builds the whole validation report of a run. */
+/**
+ * Builds the whole validation report of a run; `loaded` is the run as
+ * `loadValidationRun` read it with the same options (read here when not given).
+ */
 export async function buildValidationReport(
   target: ValidationTarget,
   options: ValidationOptions,
+  loaded?: RunData,
 ): Promise<ValidationReport> {
   const alpha = options.alpha ?? 0.05;
-  const data = await loadRun(target, options);
+  const data = loaded ?? (await loadValidationRun(target, options));
   const hide = options.withoutCouncilFacts === true;
   const itemIds = data.rules.catalog.items
     .map((i) => i.id)
@@ -509,7 +516,7 @@ export async function buildAggregateExport(
   target: ValidationTarget,
   options: ValidationOptions & { readonly minCell?: number },
 ): Promise<{ run: ScoreRunSummaryRow; rows: AggregateRow[]; csv: string; suppressed: number }> {
-  const data = await loadRun(target, options);
+  const data = await loadValidationRun(target, options);
   const itemIds = data.rules.catalog.items.map((i) => i.id);
   const counts = countItemTables(data.children, itemIds, data.groups);
   const rows = toAggregateRows(data.municipality, counts, {
