@@ -364,6 +364,40 @@ export function createScoringRepository(db: Database) {
       });
     },
 
+    /**
+     * What scoring needs of a link run's mother–child attribution (link_mother_child): per
+     * 妊婦/産婦健診 row (snapshot, row number), the child or children it was attributed to, in
+     * one COPY streamed like {@link streamLinkedRows}, in the primary key's order. A metro
+     * run holds about a million lines; `listMotherChildLinks` (linkage.repository.ts, seven
+     * columns as result objects, sorted by source and file name) is for the child view.
+     */
+    async *streamMotherChildren(
+      municipalityId: number,
+      linkRunId: number,
+    ): AsyncGenerator<{ snapshotId: number; rowNo: number; childPersonId: string }[]> {
+      const statement = `COPY (
+        SELECT snapshot_id, row_no, child_person_id FROM link_mother_child
+        WHERE municipality_id = ${integer(municipalityId)} AND run_id = ${integer(linkRunId)}
+        ORDER BY snapshot_id, row_no, child_person_id) TO STDOUT`;
+      // Kept for the run (a mother row's children), and repeated: one flat copy of each.
+      const intern = interner();
+      yield* scopedStream(db, async function* (client) {
+        await client.query(ORDERED_READ);
+        for await (const f of copyOutFlat(client, statement)) {
+          const links: { snapshotId: number; rowNo: number; childPersonId: string }[] = new Array(
+            f.length / 3,
+          );
+          for (let i = 0, at = 0; at < f.length; i++, at += 3)
+            links[i] = {
+              snapshotId: Number(f[at]),
+              rowNo: Number(f[at + 1]),
+              childPersonId: intern(f[at + 2] as string),
+            };
+          yield links;
+        }
+      });
+    },
+
     /** Items that hold in a run, by person and item, in pages. */
     async *streamItems(
       municipalityId: number,

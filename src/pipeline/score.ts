@@ -225,7 +225,6 @@ export async function readPopulation(
   linkRunId: number,
   options: ReadPopulationOptions = {},
 ) {
-  const linkage = createLinkageRepository(db);
   const scoring = createScoringRepository(db);
   // 利用停止 (db/rights.repository.ts): stopped persons and their rows are left out of the run;
   // a stop matches the person id or any 宛名番号 it recorded (it survives a relink).
@@ -257,11 +256,20 @@ export async function readPopulation(
         ? p.sex
         : null) as Sex | null,
     }));
-  const childrenOf = new Map<string, PersonId[]>();
-  for (const l of await linkage.listMotherChildLinks(mid, linkRunId)) {
-    const k = `${l.snapshotId}#${l.rowNo}`;
-    childrenOf.set(k, [...(childrenOf.get(k) ?? []), l.childPersonId as PersonId]);
-  }
+  // The children of each 妊婦/産婦健診 row, by snapshot then row number (numbers: no key
+  // text made per row, here or in the loop below).
+  const childrenOf = new Map<number, Map<number, PersonId[]>>();
+  for await (const batch of scoring.streamMotherChildren(mid, linkRunId))
+    for (const l of batch) {
+      let rows = childrenOf.get(l.snapshotId);
+      if (rows === undefined) {
+        rows = new Map();
+        childrenOf.set(l.snapshotId, rows);
+      }
+      const children = rows.get(l.rowNo);
+      if (children === undefined) rows.set(l.rowNo, [l.childPersonId as PersonId]);
+      else children.push(l.childPersonId as PersonId);
+    }
   const declared = options.declared ?? (await loadSources(db, mid));
   // Streamed: each page's rows go straight into the population (no second copy of every row).
   const builder = populationBuilder(persons, declared);
@@ -271,25 +279,38 @@ export async function readPopulation(
     sources: options.sources,
     ...(options.onRow === undefined ? { columnsOf: new Map([["jumin", RESIDENCE_COLUMNS]]) } : {}),
   });
+  // Per row (3.1 M on metro) only what applies: no key text for corrections or stops
+  // when the municipality has none.
+  const anyStopped = stopped.size > 0;
+  const anyCorrected = corrections.size > 0;
+  const onRow = options.onRow;
   for await (const page of stream) {
     for (const r of page) {
-      if (r.personId !== null && stopped.has(r.personId)) continue;
-      options.onRow?.(r);
-      builder.add({
-        source: r.sourceId,
-        file: r.fileName,
-        row: r.rowNo,
-        asOf: r.asOf,
-        values: corrected(r.data, corrections.get(rowKey(r.snapshotId, r.rowNo))),
-        personId: r.personId as PersonId | null,
-        ...(declared.motherSources.has(r.sourceId)
-          ? {
-              children: (childrenOf.get(`${r.snapshotId}#${r.rowNo}`) ?? []).filter(
-                (c) => !stopped.has(c),
-              ),
-            }
-          : {}),
-      });
+      if (anyStopped && r.personId !== null && stopped.has(r.personId)) continue;
+      onRow?.(r);
+      const values = anyCorrected
+        ? corrected(r.data, corrections.get(rowKey(r.snapshotId, r.rowNo)))
+        : r.data;
+      if (declared.motherSources.has(r.sourceId)) {
+        const children = childrenOf.get(r.snapshotId)?.get(r.rowNo) ?? [];
+        builder.add({
+          source: r.sourceId,
+          file: r.fileName,
+          row: r.rowNo,
+          asOf: r.asOf,
+          values,
+          personId: r.personId as PersonId | null,
+          children: anyStopped ? children.filter((c) => !stopped.has(c)) : children,
+        });
+      } else
+        builder.add({
+          source: r.sourceId,
+          file: r.fileName,
+          row: r.rowNo,
+          asOf: r.asOf,
+          values,
+          personId: r.personId as PersonId | null,
+        });
     }
   }
   const { population, report } = builder.finish();
