@@ -137,6 +137,39 @@ describe.skipIf(!hasBrowser)("取り込み元とデータ項目 (Chromium)", () 
         .locator('tr[data-item="B03"] td:nth-child(4)')
         .textContent(),
     ).not.toContain("nyuyoji_kenshin");
+    // What a clerk reads (the newcomer's walk): the criterion as a sentence, not its
+    // internal kind over JSON; the versions as 既定（2025.1）/ 当初から, not items-2025.1 /
+    // 1900-01-01; every built-in item with its 利用目的 from the reference documents.
+    const itemTable = page.getByRole("table", { name: "データ項目の一覧" });
+    const caption = (await itemTable.locator("caption").innerText()).replace(/\s+/g, " ");
+    expect(caption).toContain("規則の版 既定（2025.1）（当初から）");
+    expect(caption).toContain("項目の定義 既定（2025.1）");
+    expect(caption).not.toMatch(/items-|1900-01-01/);
+    const condition = (id: string) =>
+      itemTable.locator(`tr[data-item="${id}"] td:nth-child(5)`).innerText();
+    expect(await condition("B03")).toContain(
+      "乳幼児健診（3-4か月児・1歳6か月児・3歳児）の対象なのに受診していない",
+    );
+    expect(await condition("B15")).toContain("「EPDS合計点」が 9 以上");
+    const conditions = await itemTable.locator("tbody tr td:nth-child(5)").allInnerTexts();
+    expect(conditions.length).toBeGreaterThanOrEqual(39);
+    for (const text of conditions) {
+      expect(text).not.toMatch(/record|checkup_missed|any_of|attendance|"kind"/);
+      expect(text).toContain("定義ファイルの形で見る");
+    }
+    // The JSON is still there for whoever writes a definition file, one click away.
+    await itemTable.locator('tr[data-item="B03"] summary').click();
+    expect(await condition("B03")).toContain('"kind": "checkup_missed"');
+    const purposes = await itemTable.locator("tbody tr td:nth-child(7)").allInnerTexts();
+    for (const text of purposes) expect(text).not.toContain("（未記入）");
+    expect(purposes[0]).toContain("基本連携データ項目 1");
+    // The form names sources by name (the ids are on 取り込み元 for definition files).
+    const sourceChoices = await page
+      .getByRole("combobox", { name: "取り込み元", exact: true })
+      .locator("option")
+      .allInnerTexts();
+    expect(sourceChoices).toContain("妊娠届アンケート");
+    expect(sourceChoices.join("")).not.toMatch(/[a-z_]{4,}/);
     // The empty item form: every missing field named in Japanese, focus on ID, nothing sent.
     writes.length = 0; // the sources declared above were sent on purpose
     await page.getByRole("button", { name: "項目を追加して保存" }).click();
@@ -194,6 +227,11 @@ describe.skipIf(!hasBrowser)("取り込み元とデータ項目 (Chromium)", () 
         .locator('tr[data-item="N01"]')
         .textContent(),
     ).toContain("産後うつ 2");
+    // The new version as the clerk named it, and the item definitions it added.
+    await itemTable.locator("caption", { hasText: "town-2025.1" }).waitFor();
+    expect((await itemTable.locator("caption").innerText()).replace(/\s+/g, " ")).toContain(
+      "規則の版 town-2025.1（2025-01-01 から）、項目の定義 既定（2025.1）に town-2025.1 で追加・変更",
+    );
     const v = await findRuleVersion(
       t.db,
       municipalityId,

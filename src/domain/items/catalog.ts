@@ -195,6 +195,18 @@ const B = "spec/layouts.md 基本連携データ項目";
 const KAISEI = "reference/004 開成町「判定基準に用いたデータ項目」";
 const R2024 = "reference/000 §2.1";
 
+/**
+ * The register's 利用目的 of a 基本連携データ項目: the guideline's own reason for
+ * the item (reference/000 §1「困難を抱え支援を必要とする蓋然性が高いと考えられる情報」
+ * No. n) — to notice early a child or family who may need support, so that a
+ * person checks whether they do.
+ */
+const basic = (n: number, finds: string) =>
+  `${finds}こどもを早く把握し、困難を抱えて支援を必要としていないかを職員が確認するため（こどもデータ連携ガイドライン（素案）の基本連携データ項目 ${n}）`;
+/** 利用目的 of an item the pilots found related to difficulties (reference/004, reference/000 §2.1). */
+const related = (finds: string, difficulties: string | null, where: string) =>
+  `${finds}こどもを把握し、${difficulties === null ? "" : `${difficulties}などの`}困難を抱えていないかを職員が確認するため（${where}）`;
+
 /** The default catalog: B01–B18 (layouts.md) and K01–K21. */
 export const DEFAULT_CATALOG: ItemCatalog = {
   version: "items-2025.1",
@@ -206,6 +218,7 @@ export const DEFAULT_CATALOG: ItemCatalog = {
       sources: [s("yotaikyo")],
       criterion: rec("yotaikyo", "self"),
       basis: `${B} B01: any yotaikyo row (履歴: closed cases count)`,
+      purpose: basic(1, "要保護児童対策地域協議会（要対協）に登録された履歴がある"),
     },
     {
       id: "B02",
@@ -214,6 +227,7 @@ export const DEFAULT_CATALOG: ItemCatalog = {
       sources: [s("ichiji_hogo")],
       criterion: rec("ichiji_hogo", "self"),
       basis: `${B} B02: any ichiji_hogo row`,
+      purpose: basic(2, "一時保護された履歴がある"),
     },
     {
       id: "B03",
@@ -222,6 +236,7 @@ export const DEFAULT_CATALOG: ItemCatalog = {
       sources: [s("nyuyoji_kenshin")],
       criterion: { kind: "checkup_missed", kinds: ["3-4か月児", "1歳6か月児", "3歳児"] },
       basis: `${B} B03 and its linking note: a blank 受診日 is 対象者だが未受診; no row is no record`,
+      purpose: basic(3, "3〜4か月児・1歳6か月児・3歳児健診の対象なのに受診していない"),
     },
     {
       id: "B04",
@@ -230,6 +245,7 @@ export const DEFAULT_CATALOG: ItemCatalog = {
       sources: [s("nyuyoji_kenshin")],
       criterion: rec("nyuyoji_kenshin", "self", [isTrue("家に残して外出")]),
       basis: `${B} B04: true at any checkup`,
+      purpose: basic(4, "乳幼児健診のアンケートで「家に残して外出」に当てはまると答えた家庭の"),
     },
     {
       id: "B05",
@@ -238,6 +254,10 @@ export const DEFAULT_CATALOG: ItemCatalog = {
       sources: [s("nyuyoji_kenshin")],
       criterion: rec("nyuyoji_kenshin", "self", [isTrue("長時間食事を与えなかった")]),
       basis: `${B} B05: true at any checkup`,
+      purpose: basic(
+        5,
+        "乳幼児健診のアンケートで「長時間食事を与えなかった」に当てはまると答えた家庭の",
+      ),
     },
     {
       id: "B06",
@@ -246,6 +266,10 @@ export const DEFAULT_CATALOG: ItemCatalog = {
       sources: [s("nyuyoji_kenshin")],
       criterion: rec("nyuyoji_kenshin", "self", [isTrue("口をふさいだ")]),
       basis: `${B} B06: true at any checkup`,
+      purpose: basic(
+        6,
+        "乳幼児健診のアンケートで「子どもの口をふさいだ」に当てはまると答えた家庭の",
+      ),
     },
     {
       id: "B07",
@@ -254,6 +278,10 @@ export const DEFAULT_CATALOG: ItemCatalog = {
       sources: [s("nyuyoji_kenshin")],
       criterion: rec("nyuyoji_kenshin", "self", [isTrue("激しく揺さぶった")]),
       basis: `${B} B07: true at any checkup`,
+      purpose: basic(
+        7,
+        "乳幼児健診のアンケートで「子どもを激しく揺さぶった」に当てはまると答えた家庭の",
+      ),
     },
     {
       id: "B08",
@@ -268,6 +296,7 @@ export const DEFAULT_CATALOG: ItemCatalog = {
         ],
       },
       basis: `${B} B08: 体重パーセンタイル < 3 at a checkup, or 肥満度 ≤ -20% (痩身, 日本学校保健会) at a school checkup`,
+      purpose: basic(8, "乳幼児健診や学校の健康診断で低体重だった"),
     },
     {
       id: "B09",
@@ -281,6 +310,7 @@ export const DEFAULT_CATALOG: ItemCatalog = {
         { current: TECHO_CURRENT },
       ),
       basis: `${B} B09: a valid 精神 手帳 with code F80–F98 (ICD-10 F8 心理的発達の障害, F90–F98 小児期の行動・情緒の障害)`,
+      purpose: basic(9, "発達障害があり精神障害者保健福祉手帳を持っている"),
     },
     {
       id: "B10",
@@ -289,6 +319,7 @@ export const DEFAULT_CATALOG: ItemCatalog = {
       sources: [s("shogaiji_jukyusha")],
       criterion: rec("shogaiji_jukyusha", "self"),
       basis: `${B} B10: any shogaiji_jukyusha row (発行歴: expired certificates count)`,
+      purpose: basic(10, "障害児支援受給者証が発行されたことがある"),
     },
     {
       id: "B11",
@@ -304,6 +335,7 @@ export const DEFAULT_CATALOG: ItemCatalog = {
         withinSchoolYears: null,
       },
       basis: `${B} B11; ${R2024} 抽出群 不登校 *5 (30 days × months/12; 出席停止・忌引 not counted)`,
+      purpose: basic(11, "小・中学校の欠席日数が多い"),
     },
     {
       id: "B12",
@@ -319,6 +351,7 @@ export const DEFAULT_CATALOG: ItemCatalog = {
         withinSchoolYears: null,
       },
       basis: `${B} B12: ≥ 30 a school year, prorated`,
+      purpose: basic(12, "小・中学校の遅刻が多い"),
     },
     {
       id: "B13",
@@ -333,6 +366,7 @@ export const DEFAULT_CATALOG: ItemCatalog = {
         ],
       },
       basis: `${B} B13: 判定結果 要支援, or 希死念慮 true`,
+      purpose: basic(13, "学校等のアンケート・心の健康チェックで心身の不調や希死念慮がうかがえる"),
     },
     {
       id: "B14",
@@ -343,6 +377,7 @@ export const DEFAULT_CATALOG: ItemCatalog = {
         current: { key: [] },
       }),
       basis: `${B} B14: 受診回数 0 for the pregnancy of this child (the newest row of that pregnancy counts)`,
+      purpose: basic(14, "出産に際し母が妊婦健診を一度も受けていない"),
     },
     {
       id: "B15",
@@ -351,6 +386,7 @@ export const DEFAULT_CATALOG: ItemCatalog = {
       sources: [s("sanpu_kenshin")],
       criterion: rec("sanpu_kenshin", "mother", [cmp("ge", "EPDS合計点", 9)]),
       basis: `${B} B15; ${R2024} 抽出群 産後うつ (EPDS ≥ 9, the Japanese cut-off)`,
+      purpose: basic(15, "母の産婦健診で EPDS（エジンバラ産後うつ病問診票）の点数が高い"),
     },
     {
       id: "B16",
@@ -361,6 +397,10 @@ export const DEFAULT_CATALOG: ItemCatalog = {
         current: TECHO_CURRENT,
       }),
       basis: `${B} B16: another current member of the 世帯 holds a valid 身体/療育/精神 手帳`,
+      purpose: basic(
+        16,
+        "同じ世帯の人が身体障害者手帳・療育手帳・精神障害者保健福祉手帳を持っている",
+      ),
     },
     {
       id: "B17",
@@ -371,6 +411,7 @@ export const DEFAULT_CATALOG: ItemCatalog = {
         active: { start: "開始年月日", end: "廃止年月日", endInclusive: false },
       }),
       basis: `${B} B17: the child or a current member is in 生活保護 on the date (廃止年月日 is the first day without)`,
+      purpose: basic(17, "生活保護を受けている世帯の"),
     },
     {
       id: "B18",
@@ -379,6 +420,7 @@ export const DEFAULT_CATALOG: ItemCatalog = {
       sources: [s("jido_fuyo")],
       criterion: { kind: "child_allowance", receiving: ["全部支給", "一部支給"] },
       basis: `${B} B18: 全部支給 or 一部支給 (全部停止 is not receiving); the newest 認定 per 受給者 and 対象児童 counts`,
+      purpose: basic(18, "監護する人が児童扶養手当を受けている"),
     },
     {
       id: "K01",
@@ -387,6 +429,11 @@ export const DEFAULT_CATALOG: ItemCatalog = {
       sources: [s("gakureibo")],
       criterion: rec("gakureibo", "self", [isTrue("特別支援学級")], { current: { key: [] } }),
       basis: `${KAISEI} No.10; ${R2024} 発達障がい「特別支援学級在籍」`,
+      purpose: related(
+        "特別支援学級に在籍している",
+        "発達障がい",
+        "開成町の判定基準 No.10、2024年度最終報告 §2.1",
+      ),
     },
     {
       id: "K02",
@@ -397,6 +444,11 @@ export const DEFAULT_CATALOG: ItemCatalog = {
         active: { start: "資格開始日", end: "資格終了日", endInclusive: true },
       }),
       basis: `${KAISEI} No.11 (found related, reference/004 関連性のあるデータ項目); ${R2024} 虐待・貧困`,
+      purpose: related(
+        "ひとり親医療費助成を受けている世帯の",
+        "虐待・貧困",
+        "開成町の判定基準 No.11、2024年度最終報告 §2.1",
+      ),
     },
     {
       id: "K03",
@@ -407,6 +459,11 @@ export const DEFAULT_CATALOG: ItemCatalog = {
         active: { start: "資格開始日", end: "資格終了日", endInclusive: true },
       }),
       basis: `${KAISEI} No.12`,
+      purpose: related(
+        "障がい者医療費助成を受けている人がいる世帯の",
+        null,
+        "開成町の判定基準 No.12",
+      ),
     },
     {
       id: "K04",
@@ -417,6 +474,11 @@ export const DEFAULT_CATALOG: ItemCatalog = {
         { op: "fiscal_year_recent", column: "認定年度", years: 1 },
       ]),
       basis: `${KAISEI} No.13 (就学援助受給 R5年度 in a 2024 run: this or the previous 年度); ${R2024} 虐待・貧困・不登校`,
+      purpose: related(
+        "就学援助を受けている世帯の",
+        "虐待・貧困・不登校",
+        "開成町の判定基準 No.13、2024年度最終報告 §2.1",
+      ),
     },
     {
       id: "K05",
@@ -425,6 +487,11 @@ export const DEFAULT_CATALOG: ItemCatalog = {
       sources: [s("jumin")],
       criterion: { kind: "moved_in", withinMonths: 12 },
       basis: `${KAISEI} No.14「直近１年以内に転入歴がある」; ${R2024} 虐待「転入歴」`,
+      purpose: related(
+        "1年以内に転入してきた",
+        "虐待",
+        "開成町の判定基準 No.14、2024年度最終報告 §2.1",
+      ),
     },
     {
       id: "K06",
@@ -433,6 +500,7 @@ export const DEFAULT_CATALOG: ItemCatalog = {
       sources: [s("sodan_kiroku")],
       criterion: rec("sodan_kiroku", "household", [inSet("相談分野", ["児童虐待"])]),
       basis: `${KAISEI} No.17 (世帯); reference/004 関連性: 福祉相談履歴`,
+      purpose: related("児童虐待の相談歴がある世帯の", "虐待", "開成町の判定基準 No.17"),
     },
     {
       id: "K07",
@@ -441,6 +509,7 @@ export const DEFAULT_CATALOG: ItemCatalog = {
       sources: [s("sodan_kiroku")],
       criterion: rec("sodan_kiroku", "household", [inSet("相談分野", ["養護"])]),
       basis: `${KAISEI} No.18 (世帯)`,
+      purpose: related("養護の相談歴がある世帯の", "虐待", "開成町の判定基準 No.18"),
     },
     {
       id: "K08",
@@ -449,6 +518,7 @@ export const DEFAULT_CATALOG: ItemCatalog = {
       sources: [s("sodan_kiroku")],
       criterion: rec("sodan_kiroku", "household", [inSet("相談分野", ["生活困窮"])]),
       basis: `${KAISEI} No.15 (世帯)`,
+      purpose: related("生活困窮の相談歴がある世帯の", "貧困", "開成町の判定基準 No.15"),
     },
     {
       id: "K09",
@@ -457,6 +527,7 @@ export const DEFAULT_CATALOG: ItemCatalog = {
       sources: [s("sodan_kiroku")],
       criterion: rec("sodan_kiroku", "household", [inSet("相談分野", ["障がい"])]),
       basis: `${KAISEI} No.16 (世帯)`,
+      purpose: related("障がいの相談歴がある世帯の", "発達障がい", "開成町の判定基準 No.16"),
     },
     {
       id: "K10",
@@ -465,6 +536,11 @@ export const DEFAULT_CATALOG: ItemCatalog = {
       sources: [s("sodan_kiroku")],
       criterion: rec("sodan_kiroku", "household", [inSet("相談分野", ["DV"])]),
       basis: `${R2024} 貧困「DVフラグ」; layouts.md 相談分野`,
+      purpose: related(
+        "DV の相談歴がある世帯の",
+        "貧困",
+        "2024年度最終報告 §2.1（貧困「DVフラグ」）",
+      ),
     },
     {
       id: "K11",
@@ -473,6 +549,7 @@ export const DEFAULT_CATALOG: ItemCatalog = {
       sources: [s("jumin")],
       criterion: { kind: "many_children", minChildren: 3, maxAge: 18 },
       basis: `${KAISEI} No.19「同一世帯に18歳以下のこどもが３人以上」`,
+      purpose: related("18歳以下のこどもが3人以上いる世帯の", null, "開成町の判定基準 No.19"),
     },
     {
       id: "K12",
@@ -486,6 +563,11 @@ export const DEFAULT_CATALOG: ItemCatalog = {
         { active: { start: "有効期間開始日", end: "有効期間終了日", endInclusive: true } },
       ),
       basis: `${KAISEI} No.7「同一世帯人に要介護 介護１～５」; ${R2024} 貧困「父母の要介護認定」`,
+      purpose: related(
+        "要介護認定を受けた人がいる世帯の",
+        "貧困",
+        "開成町の判定基準 No.7、2024年度最終報告 §2.1",
+      ),
     },
     {
       id: "K13",
@@ -495,6 +577,11 @@ export const DEFAULT_CATALOG: ItemCatalog = {
       criterion: { kind: "no_enrolment", minAge: 3 },
       basis:
         "reference/004 関連性「所属有無（未就学児）」; from age 3 because most children under 3 are cared for at home",
+      purpose: related(
+        "3歳以上で保育所・幼稚園に在籍していない未就学の",
+        null,
+        "開成町の関連性のあるデータ項目「所属有無（未就学児）」",
+      ),
     },
     {
       id: "K14",
@@ -503,6 +590,11 @@ export const DEFAULT_CATALOG: ItemCatalog = {
       sources: [s("nyuyoji_kenshin")],
       criterion: rec("nyuyoji_kenshin", "self", [cmp("ge", "虫歯数", 1)]),
       basis: `${KAISEI} No.21; ${R2024} 虫歯の数 ◆ 貧困`,
+      purpose: related(
+        "乳幼児健診で虫歯が見つかった",
+        "貧困",
+        "開成町の判定基準 No.21、2024年度最終報告 §2.1",
+      ),
     },
     {
       id: "K15",
@@ -511,6 +603,11 @@ export const DEFAULT_CATALOG: ItemCatalog = {
       sources: [s("nyuyoji_kenshin")],
       criterion: rec("nyuyoji_kenshin", "self", [isTrue("母親の喫煙")]),
       basis: `${KAISEI} No.21; ${R2024} 母親の喫煙 ● 虐待`,
+      purpose: related(
+        "乳幼児健診で母親の喫煙がわかった家庭の",
+        "虐待",
+        "開成町の判定基準 No.21、2024年度最終報告 §2.1",
+      ),
     },
     {
       id: "K16",
@@ -519,6 +616,7 @@ export const DEFAULT_CATALOG: ItemCatalog = {
       sources: [s("nyuyoji_kenshin")],
       criterion: rec("nyuyoji_kenshin", "self", [isTrue("要フォロー")]),
       basis: `${R2024} 虐待「保健師支援の必要性」; reference/000 §2.7 健診後のフォローアップ対象`,
+      purpose: related("乳幼児健診で要フォローとされた", "虐待", "2024年度最終報告 §2.1・§2.7"),
     },
     {
       id: "K17",
@@ -527,6 +625,7 @@ export const DEFAULT_CATALOG: ItemCatalog = {
       sources: [s("gakko_kenshin")],
       criterion: rec("gakko_kenshin", "self", [isTrue("要精密検査")]),
       basis: `${KAISEI} No.3「学校定期健診において…精密検査が必要」`,
+      purpose: related("学校の定期健診で精密検査が必要とされた", null, "開成町の判定基準 No.3"),
     },
     {
       id: "K18",
@@ -537,6 +636,11 @@ export const DEFAULT_CATALOG: ItemCatalog = {
         current: TECHO_CURRENT,
       }),
       basis: "reference/004 関連性「障害者手帳（本人）」; reference/000 療育手帳所持 (虐待)",
+      purpose: related(
+        "本人が障害者手帳を持っている",
+        "虐待",
+        "開成町の関連性のあるデータ項目、2024年度最終報告 §2.1",
+      ),
     },
     {
       id: "K19",
@@ -545,6 +649,11 @@ export const DEFAULT_CATALOG: ItemCatalog = {
       sources: [s("shogaiji_jukyusha")],
       criterion: rec("shogaiji_jukyusha", "others"),
       basis: `${KAISEI} No.5(1)`,
+      purpose: related(
+        "同じ世帯の人に障害児支援受給者証が発行されたことがある",
+        null,
+        "開成町の判定基準 No.5(1)",
+      ),
     },
     {
       id: "K20",
@@ -558,6 +667,11 @@ export const DEFAULT_CATALOG: ItemCatalog = {
         { current: TECHO_CURRENT },
       ),
       basis: `${KAISEI} No.4(1)`,
+      purpose: related(
+        "同じ世帯の人に発達障害があり精神障害者保健福祉手帳を持っている",
+        null,
+        "開成町の判定基準 No.4(1)",
+      ),
     },
     {
       id: "K21",
@@ -566,6 +680,11 @@ export const DEFAULT_CATALOG: ItemCatalog = {
       sources: [s("sanpu_kenshin")],
       criterion: rec("sanpu_kenshin", "mother", [cmp("ge", "EPDS項目10", 1)]),
       basis: `${B} B15 (項目10 ≥ 1 shown separately); ${R2024} 虐待「EPDS Q10（自傷思考）」`,
+      purpose: related(
+        "母の産婦健診で EPDS 項目10（自分を傷つける考え）に当てはまると答えた",
+        "虐待",
+        "2024年度最終報告 §2.1（虐待「EPDS Q10」）",
+      ),
     },
   ],
 };

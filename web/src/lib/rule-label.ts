@@ -17,3 +17,16 @@ export function ruleLabel(label: string): string {
 export function effectiveFromLabel(date: string): string {
   return date <= "1900-01-01" ? "当初から" : date;
 }
+
+/**
+ * The version of a rule set's item definitions as a clerk reads it: the
+ * built-in catalog `items-2025.1` is 既定（2025.1）; a version that added or
+ * changed items (rule-edit.ts: `items-2025.1+town-2025.1`) names the rule
+ * versions that did, after the built-in one.
+ */
+export function catalogLabel(version: string): string {
+  const [base, ...changes] = version.split("+");
+  const m = /^items-(.+)$/.exec(base ?? "");
+  const head = m ? `既定（${m[1]}）` : (base ?? version);
+  return changes.length === 0 ? head : `${head}に ${changes.join("、")} で追加・変更`;
+}

@@ -6,7 +6,8 @@
  * municipality's sources exactly as `mimamori rules add` checks a patch.
  * Saving is audited as `rules.version` (pipeline/score.ts).
  */
-import { LEGAL_BASES } from "../../../domain/items/catalog.ts";
+import { DEFAULT_CATALOG, LEGAL_BASES } from "../../../domain/items/catalog.ts";
+import { describeCriterion } from "../../../domain/items/describe.ts";
 import {
   DIFFICULTY_IDS,
   DIFFICULTY_NAMES,
@@ -15,11 +16,23 @@ import {
 import { parseRulePatch } from "../../../domain/scoring/rule-edit.ts";
 import type { IsoDate } from "../../../domain/types.ts";
 import { findRuleVersion, saveRulePatch } from "../../../pipeline/rules.ts";
+import { loadSources } from "../../../pipeline/sources.ts";
 import { actorOf, createRouter, json, jsonBody, policyRoute } from "../../openapi/route.ts";
 import { todayInJapan } from "../rules/rules.route.ts";
 import { addedItemSchema, addItemBody, itemsSchema } from "./schema.ts";
 
 const tags = ["データ項目"];
+
+/**
+ * The built-in items' 利用目的 (domain/items/catalog.ts). A rule version is
+ * stored whole when first used, so a database whose built-in version was
+ * stored before the purposes were written holds items without one; an item
+ * that is the built-in one (same id and name) is shown with the built-in text
+ * rather than （未記入）. A municipality's own purpose always wins.
+ */
+const BUILT_IN_PURPOSE = new Map(
+  DEFAULT_CATALOG.items.map((i) => [`${i.id}\u0000${i.name}`, i.purpose]),
+);
 
 export const itemRoutes = createRouter()
   .openapi(
@@ -39,6 +52,8 @@ export const itemRoutes = createRouter()
         actor,
       );
       const r = v.rules;
+      const sources = await loadSources(c.get("deps").db, actor.municipalityId);
+      const sourceName = (id: string) => sources.find(id)?.name ?? id;
       return c.json(
         {
           version: v.label,
@@ -50,9 +65,10 @@ export const itemRoutes = createRouter()
             level: i.level,
             sources: [...i.sources],
             criterionKind: i.criterion.kind,
+            criterionText: describeCriterion(i.criterion, sourceName),
             criterion: i.criterion,
             basis: i.basis,
-            purpose: i.purpose ?? null,
+            purpose: i.purpose ?? BUILT_IN_PURPOSE.get(`${i.id}\u0000${i.name}`) ?? null,
             legalBasis: i.legalBasis ?? null,
             types: r.types.flatMap((t) =>
               t.items

@@ -19,6 +19,9 @@ export const itemsSchema = z
         level: z.enum(["child", "household", "mother"]),
         sources: z.array(z.string()),
         criterionKind: z.string(),
+        criterionText: z
+          .string()
+          .openapi({ description: "条件を文で述べたもの（画面の「条件」列）" }),
         criterion: z.unknown().openapi({ description: "判定の条件（定義ファイルと同じ形）" }),
         basis: z.string(),
         purpose: z.string().nullable(),

@@ -3,13 +3,19 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { useForm } from "react-hook-form";
 import { api } from "../../lib/api.ts";
-import { ruleLabel } from "../../lib/rule-label.ts";
+import { catalogLabel, effectiveFromLabel, ruleLabel } from "../../lib/rule-label.ts";
 import type { AddedItem, ItemCatalogView, SourceList } from "../../lib/types.ts";
 import { ErrorBox } from "../sources/ErrorBox.tsx";
 import { FieldError, invalid } from "../sources/FieldError.tsx";
 import { CRITERIA, type ItemForm, itemForm, SCOPES } from "./forms.ts";
 
 const LEVEL = { child: "こども", household: "世帯", mother: "母" } as const;
+
+/** 「2025-04-01 から」, or 「当初から」 for the built-in rule set (rule-label.ts). */
+function since(date: string): string {
+  const label = effectiveFromLabel(date);
+  return label === date ? `${date} から` : label;
+}
 
 const EMPTY: ItemForm = {
   id: "",
@@ -149,8 +155,8 @@ export function ItemsPage() {
       {data && (
         <table aria-label="データ項目の一覧">
           <caption>
-            規則の版 {ruleLabel(data.version)}（{data.effectiveFrom} から）、項目の版{" "}
-            {data.catalogVersion}
+            規則の版 {ruleLabel(data.version)}（{since(data.effectiveFrom)}）、項目の定義{" "}
+            {catalogLabel(data.catalogVersion)}
           </caption>
           <thead>
             <tr>
@@ -176,15 +182,18 @@ export function ItemsPage() {
                     .join("・")}
                 </td>
                 <td>
+                  {/* The criterion as a sentence; its JSON (the definition file's form) on request. */}
+                  <p className="criterion-text">{i.criterionText}</p>
                   <details>
-                    <summary>{i.criterionKind}</summary>
+                    <summary>定義ファイルの形で見る</summary>
                     <pre>{JSON.stringify(i.criterion, null, 1)}</pre>
                   </details>
                 </td>
                 <td>{i.types.map((t) => `${t.name} ${t.weight}`).join("、") || "（未使用）"}</td>
                 <td>
                   {i.purpose ?? "（未記入）"}
-                  {i.legalBasis ? `（${i.legalBasis}）` : ""}
+                  <br />
+                  法的根拠: {i.legalBasis ?? "未記入"}
                 </td>
               </tr>
             ))}
@@ -248,7 +257,7 @@ export function ItemsPage() {
                   <option value="">選んでください</option>
                   {sources.data.sources.map((s) => (
                     <option key={s.id} value={s.id}>
-                      {s.name}（{s.id}）
+                      {s.name}
                     </option>
                   ))}
                 </select>
