@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { blockPairs, totalPairs } from "./blocking.ts";
+import { blockPairs, compositeKey, compositeKeyReference, totalPairs } from "./blocking.ts";
 import type { BlockingRule, LinkageSettings } from "./settings.ts";
 import { buildTable } from "./table.ts";
 
@@ -74,5 +74,32 @@ describe("blockPairs", () => {
     expect(totalPairs(t, "link_and_dedupe")).toBe(6);
     expect(totalPairs(t, "link_only")).toBe(3);
     expect(totalPairs(t, "dedupe_only")).toBe(3);
+  });
+});
+
+describe("compositeKey", () => {
+  it("numbers combinations exactly as the map-per-column definition (first row first)", () => {
+    const value = fc.constantFrom("x", "y", "z", "w", null);
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(value, value, value), { minLength: 1, maxLength: 40 }),
+        fc.array(fc.boolean(), { minLength: 40, maxLength: 40 }),
+        fc.constantFrom(["c0"], ["c0", "c1"], ["c1", "c0", "c2"], ["c2", "c2", "c1"]),
+        (cells, excluded, columns) => {
+          const table = buildTable(
+            cells.map(([a, b, c]) => ({ c0: a, c1: b, c2: c })),
+            ["c0", "c1", "c2"],
+          );
+          const exclude = Uint8Array.from(cells, (_, i) => (excluded[i] ? 1 : 0));
+          for (const ex of [undefined, exclude]) {
+            const got = compositeKey(table, columns, ex);
+            const want = compositeKeyReference(table, columns, ex);
+            expect(got.distinct).toBe(want.distinct);
+            expect([...got.key]).toEqual([...want.key]);
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 });

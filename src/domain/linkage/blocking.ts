@@ -44,9 +44,75 @@ export function pairAllowed(
 
 /**
  * Per row, a dense code of the combination of `columns` (-1 when a column is
- * missing or the row is excluded), and the number of distinct codes.
+ * missing or the row is excluded), and the number of distinct codes. Codes are
+ * numbered in the order of each combination's first row (excluded rows count for
+ * the numbering), so blocks and pairs come out in the same order whatever the
+ * method; `compositeKeyReference` is the definition.
  */
 export function compositeKey(
+  table: LinkTable,
+  columns: readonly string[],
+  exclude?: Uint8Array,
+): { key: Int32Array; distinct: number } {
+  const n = table.size;
+  const key = new Int32Array(n);
+  const first = columnOf(table, columns[0] as string);
+  key.set(first.codes);
+  let distinct = first.values.length;
+  if (columns.length > 1) {
+    // Scratch shared by the columns after the first (sized for the widest).
+    const widest = Math.max(...columns.slice(1).map((c) => columnOf(table, c).values.length));
+    const stamp = new Int32Array(widest).fill(-1);
+    const codeOf = new Int32Array(widest);
+    const firstRow = new Int32Array(n);
+    const newCode = new Int32Array(n);
+    for (let k = 1; k < columns.length; k++) {
+      const col = columnOf(table, columns[k] as string);
+      const { order, offset } = groupByKey(key, distinct);
+      // Within each group of the key so far, its rows ascending: a value of this column seen
+      // for the first time in the group is the combination's first row. Provisional codes
+      // go group by group; then renumbered in the order of first rows.
+      let provisional = 0;
+      for (let g = 0; g < distinct; g++) {
+        for (let x = offset[g] as number; x < (offset[g + 1] as number); x++) {
+          const i = order[x] as number;
+          const b = col.codes[i] as number;
+          if (b < 0) {
+            key[i] = -1;
+            continue;
+          }
+          if (stamp[b] !== g) {
+            stamp[b] = g;
+            codeOf[b] = provisional;
+            firstRow[provisional] = i;
+            provisional++;
+          }
+          key[i] = codeOf[b] as number;
+        }
+      }
+      // Rows whose key so far was missing are in no group: they stay -1.
+      newCode.fill(-1, 0, n);
+      for (let p = 0; p < provisional; p++) newCode[firstRow[p] as number] = p;
+      const renumber = new Int32Array(provisional);
+      let next = 0;
+      for (let i = 0; i < n; i++) {
+        const p = newCode[i] as number;
+        if (p >= 0) renumber[p] = next++;
+      }
+      for (let i = 0; i < n; i++) {
+        const c = key[i] as number;
+        if (c >= 0) key[i] = renumber[c] as number;
+      }
+      stamp.fill(-1);
+      distinct = provisional;
+    }
+  }
+  if (exclude) for (let i = 0; i < n; i++) if (exclude[i] === 1) key[i] = -1;
+  return { key, distinct };
+}
+
+/** compositeKey by a map per column (the definition; tests compare against it). */
+export function compositeKeyReference(
   table: LinkTable,
   columns: readonly string[],
   exclude?: Uint8Array,
