@@ -78,7 +78,8 @@ try {
     await importFiles(opened, files, { municipalityId, actor, asOf: AS_OF });
     lap("import");
     // As the run engine runs it (pipeline/run.ts linkAndScore): import_row is analyzed while
-    // the link stage reads and links, so its CPU is in those laps; its lap is the wait after.
+    // the link stage reads and links, the link tables while scoring reads and evaluates, so
+    // their CPU is in those laps; their own laps are the waits after.
     const runner = login === "app" ? { db: opened.db, url: opened.appUrl } : opened;
     const { linked, scored } = await linkAndScore(runner, {
       municipalityId,
@@ -88,7 +89,9 @@ try {
         lap(
           stage === "import"
             ? "link: audit and return, ANALYZE after import (waited)"
-            : `ANALYZE after ${stage === "linkage" ? "link" : "score"}`,
+            : stage === "linkage"
+              ? "score: audit and return, ANALYZE after link (waited)"
+              : "ANALYZE after score",
         ),
     });
     // The scoring read alone (its stage "evaluate" above includes evaluating the items).

@@ -5,14 +5,15 @@
  * run's tables, so only the code's own ANALYZE can refresh them, and the
  * commands come in the orders an operator uses: import then run at once, a
  * second month imported then run (the tables doubled since the last ANALYZE),
- * and a run again with nothing imported. When the scoring stage begins (the run
- * engine's `beforeStage`), the planner's row counts of the tables it reads must be
- * those of the tables (not -1, "never analyzed", nor last month's), and the scoring
- * read must merge the two primary keys in order, with no scan of every link and row
- * and no sort. The link read runs while the run analyzes import_row (pipeline/run.ts
- * linkAndScore): its plan, taken right after the import, before any ANALYZE, must read
- * the primary key in order whatever the statistics. No timings: a busy machine cannot
- * make it fail.
+ * and a run again with nothing imported. The planner's row counts must be those of
+ * the tables (not -1, "never analyzed", nor last month's): import_row's when the
+ * scoring stage begins (the run engine's `beforeStage`), link_record's when the run is
+ * published. The run analyzes import_row while the link stage reads it and the link
+ * tables while scoring reads them (pipeline/run.ts linkAndScore), so neither read's
+ * plan may need statistics: the link read's, taken right after the import before any
+ * ANALYZE, reads the primary key in order; the scoring read's, taken with link_record's
+ * statistics cleared, merges the two primary keys in order — no scan of every link and
+ * row, no sort. No timings: a busy machine cannot make it fail.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -31,7 +32,7 @@ import { ORDERED_READ } from "./copy.ts";
 import { rowFieldsQuery } from "./import.repository.ts";
 import { createMunicipalityRepository } from "./municipality.repository.ts";
 import { RUN_PARTITIONED } from "./run-partition.ts";
-import { withDataScope } from "./scope.ts";
+import { runAsOwner, withDataScope } from "./scope.ts";
 import { linkedRowsQuery } from "./scoring.repository.ts";
 import { FILLED_BY } from "./statistics.repository.ts";
 
@@ -167,16 +168,32 @@ async function importThenRun(
       actor,
       origin: "cli",
       beforeStage: async (stage) => {
-        // Scoring reads link_record joined to import_row (the link read's plan: above).
-        const tables = stage === "evaluate" ? ["import_row", "link_record"] : [];
-        for (const table of tables) seen.push({ stage, table, ...(await counts(table)) });
-        if (stage === "evaluate") {
-          const r = await sql<{ id: number }>`SELECT max(id) AS id FROM link_run`.execute(t.db);
-          plan = await scoringReadPlan(r.rows[0]?.id as number);
-        }
+        // Scoring joins import_row, analyzed by then (the link tables are analyzed meanwhile).
+        if (stage === "evaluate")
+          seen.push({ stage, table: "import_row", ...(await counts("import_row")) });
       },
     });
-    return result.linked.runId;
+    // Published: the run's link tables analyzed too.
+    seen.push({ stage: "publish", table: "link_record", ...(await counts("link_record")) });
+    // The scoring read's plan without any statistics of link_record (the run analyzes it while
+    // that read runs): statistics of the parent and of the run's partition cleared, then put back.
+    const runId = result.linked.runId;
+    await runAsOwner(async () => {
+      const cleared = ["link_record", `link_record_r${runId}`];
+      await sql`
+        SELECT pg_clear_relation_stats(current_schema(), c.relname),
+               (SELECT count(pg_clear_attribute_stats(current_schema(), c.relname, a.attname, inh))
+                  FROM pg_attribute a, (VALUES (false), (true)) AS i(inh)
+                 WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped)
+        FROM pg_class c
+        WHERE c.relnamespace = current_schema()::regnamespace AND c.relname = ANY (${cleared})`.execute(
+        t.db,
+      );
+      expect((await counts(`link_record_r${runId}`)).planned).toBe(-1);
+      plan = await scoringReadPlan(runId);
+      await sql.raw(`ANALYZE link_record`).execute(t.db);
+    });
+    return runId;
   });
   // The scoring read merges the two primary keys in order: no scan of every row, no sort.
   const indexes = plan.map((n) => n["Index Name"]).filter((x) => x !== undefined);
@@ -191,7 +208,7 @@ async function importThenRun(
   return { seen, linkRunId };
 }
 
-/** Every table's planned count is within 10 % of its true count at the moment it is read. */
+/** Every table's planned count is within 10 % of its true count when it is read (import_row) or published (link_record). */
 function expectFresh(seen: readonly Seen[]): void {
   expect(seen.length).toBe(2);
   for (const s of seen) {

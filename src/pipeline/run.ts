@@ -270,57 +270,79 @@ export interface LinkAndScoreOptions {
  * bench/run-cpu.ts).
  *
  * Imports may have just bulk-loaded (`import` then `run` at once): import_row is analyzed
- * while the link stage reads and links, not before it. The link read's plan does not
- * depend on statistics (ORDERED_READ: the primary key in order; db/run-statistics.test.ts
- * checks it), and during the link stage PostgreSQL is nearly idle while Node works, so the
- * ANALYZE costs the run no wall time there. It is awaited before anything else is analyzed,
- * and the scoring read — which joins import_row — starts only after both.
+ * while the link stage reads and links, not before it, and the link run's tables while
+ * scoring reads and evaluates. Neither read's plan depends on statistics (ORDERED_READ: the
+ * primary keys in order; db/run-statistics.test.ts checks both plans without statistics),
+ * and during both stages Node works while PostgreSQL has a core to spare, so these ANALYZEs
+ * cost the run little wall time. import_row's is awaited before scoring starts (the run's
+ * other statements on import_row then plan on it), the link tables' before the scoring
+ * tables are analyzed; each stage's tables are fresh when the run is published.
  */
 export async function linkAndScore(
   target: LinkageTarget,
   options: LinkAndScoreOptions,
 ): Promise<{ readonly linked: LinkageRunReport; readonly scored: ScoreRunSummary }> {
   const clock = options.clock ?? (() => performance.now());
-  const importStatistics = refreshStatistics(target.db, "import").then(
-    () => undefined,
-    (e: unknown) => ({ error: e }),
-  );
-  let linked: LinkageRunReport;
-  try {
-    linked = await runLinkage(target, {
+  const progress = options.progress === undefined ? {} : { progress: options.progress };
+  const pending = options.pending === undefined ? {} : { pending: options.pending };
+  const linked = await besideAnalyze(target, "import", options, () =>
+    runLinkage(target, {
       municipalityId: options.municipalityId,
       ...(options.asOf === undefined ? {} : { asOf: options.asOf }),
       actor: options.actor,
       clock,
-      ...(options.progress === undefined ? {} : { progress: options.progress }),
-      ...(options.pending === undefined ? {} : { pending: options.pending }),
-    });
-  } finally {
-    // Never leave the ANALYZE running behind a failed link stage.
-    await importStatistics;
-  }
-  const waited = async (stage: FillingStage, analyzing: () => Promise<unknown>) => {
-    const t = clock();
-    const failed = await analyzing();
-    if (failed !== undefined) throw (failed as { error: unknown }).error;
-    options.onStatistics?.(stage, clock() - t);
-  };
-  await waited("import", () => importStatistics);
+      ...progress,
+      ...pending,
+    }),
+  );
   options.onLinked?.(linked);
-  await waited("linkage", () => refreshStatistics(target.db, "linkage").then(() => undefined));
-  // The link stage's structures are garbage now: give them back before scoring reads.
-  releaseStageMemory();
-  const scored = await scoreRun(target, {
-    municipalityId: options.municipalityId,
-    asOf: linked.asOf,
-    linkRunId: linked.runId,
-    actor: options.actor,
-    clock,
-    ...(options.progress === undefined ? {} : { progress: options.progress }),
-    ...(options.pending === undefined ? {} : { pending: options.pending }),
+  const scored = await besideAnalyze(target, "linkage", options, () => {
+    // The link stage's structures are garbage now: give them back before scoring reads.
+    releaseStageMemory();
+    return scoreRun(target, {
+      municipalityId: options.municipalityId,
+      asOf: linked.asOf,
+      linkRunId: linked.runId,
+      actor: options.actor,
+      clock,
+      ...progress,
+      ...pending,
+    });
   });
-  await waited("scoring", () => refreshStatistics(target.db, "scoring").then(() => undefined));
+  const t = clock();
+  await refreshStatistics(target.db, "scoring");
+  options.onStatistics?.("scoring", clock() - t);
   return { linked, scored };
+}
+
+/**
+ * Runs `work` while the tables `stage` filled are analyzed, on one connection (the other core
+ * is Node's), then waits for the ANALYZE — also when `work` fails, so that none is left
+ * running behind the run — and reports how long it waited.
+ */
+async function besideAnalyze<T>(
+  target: LinkageTarget,
+  stage: FillingStage,
+  options: Pick<LinkAndScoreOptions, "clock" | "onStatistics">,
+  work: () => Promise<T>,
+): Promise<T> {
+  const clock = options.clock ?? (() => performance.now());
+  const analyzing = refreshStatistics(target.db, stage, { connections: 1 }).then(
+    () => undefined,
+    (e: unknown) => ({ error: e }),
+  );
+  const done = await Promise.resolve()
+    .then(work)
+    .then(
+      (value) => ({ value }),
+      (e: unknown) => ({ error: e }),
+    );
+  const t = clock();
+  const failed = await analyzing;
+  if ("error" in done) throw done.error;
+  if (failed !== undefined) throw failed.error;
+  options.onStatistics?.(stage, clock() - t);
+  return done.value;
 }
 
 /** The jobs of a municipality for display, dead ones marked failed first. */
