@@ -48,6 +48,7 @@ import {
   FLAGGED,
   runScoring,
   scoreEvaluation,
+  storeOrder,
 } from "../domain/scoring/score.ts";
 import { ruleVersionAt } from "../domain/scoring/versions.ts";
 import type { IsoDate } from "../domain/types.ts";
@@ -397,10 +398,12 @@ export async function scoreRun(
       }
     }
   };
+  // Type by type in the review index's order (storeOrder: PostgreSQL builds that index from
+  // presorted input); which rows are stored does not depend on it.
   const results = function* (): Generator<ResultToStore> {
-    for (let c = 0; c < run.children.length; c++) {
-      const child = run.children[c] as (typeof run.children)[number];
-      for (let t = 0; t < T; t++) {
+    for (let t = 0; t < T; t++) {
+      for (const c of storeOrder(run, t)) {
+        const child = run.children[c] as (typeof run.children)[number];
         const f = run.flags[c * T + t] as number;
         const isFlagged = (f & FLAGGED) !== 0;
         const reasons = excludedBy(run, c, t);

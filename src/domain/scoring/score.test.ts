@@ -4,7 +4,7 @@ import { PopulationBuilder } from "../items/testing.ts";
 import type { IsoDate } from "../types.ts";
 import { modelScorer, trainModel } from "./model.ts";
 import { DEFAULT_RULE_SET, type RuleSet, type TypeRule } from "./rules.ts";
-import { childScore, type Decision, reviewList, runScoring } from "./score.ts";
+import { childScore, type Decision, reviewList, runScoring, storeOrder } from "./score.ts";
 
 const AS_OF = "2024-10-01" as IsoDate;
 
@@ -303,5 +303,47 @@ describe("model method", () => {
     // The same card on a weighted type is stored but not used.
     const weighted = runScoring(pop, withCard("weighted"), AS_OF);
     expect(childScore(weighted, 0).scores[0]?.score).toBe(childScore(base, 0).scores[1]?.score);
+  });
+});
+
+describe("store order", () => {
+  it("lists every child once per type, by score ↓, total points ↓, then child order — as a comparison sort does", () => {
+    const pop = randomPopulation({ households: 400, seed: 5, asOf: AS_OF });
+    const weighted = runScoring(pop, DEFAULT_RULE_SET, AS_OF);
+    // A model type gives many distinct scores (probabilities), the weighted ones few.
+    const card = trainModel(weighted.evaluation, {
+      difficulty: "poverty",
+      kind: "logistic",
+      label: { kind: "item", itemId: "B17" },
+      folds: 3,
+    });
+    const poverty = DEFAULT_RULE_SET.types.find((t) => t.difficulty === "poverty") as TypeRule;
+    const modelled = runScoring(
+      pop,
+      {
+        ...DEFAULT_RULE_SET,
+        types: [{ ...poverty, method: "model", model: card, threshold: 0.2 }],
+      },
+      AS_OF,
+    );
+    for (const run of [weighted, modelled]) {
+      const T = run.difficulties.length;
+      expect(run.children.length).toBeGreaterThan(100);
+      for (let t = 0; t < T; t++) {
+        const reference = run.children
+          .map((_, c) => c)
+          .sort((a, b) => {
+            const sa = run.scores[a * T + t] as number;
+            const sb = run.scores[b * T + t] as number;
+            if (sa !== sb) return sb - sa;
+            const ta = run.children[a]?.items.length as number;
+            const tb = run.children[b]?.items.length as number;
+            return ta !== tb ? tb - ta : a - b;
+          });
+        const distinct = new Set(reference.map((c) => run.scores[c * T + t]));
+        expect(distinct.size).toBeGreaterThan(1);
+        expect([...storeOrder(run, t)]).toEqual(reference);
+      }
+    }
   });
 });

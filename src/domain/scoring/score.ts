@@ -302,6 +302,69 @@ export function scoreEvaluation(
   };
 }
 
+/**
+ * The children of type t in the order of the store's review index on score_result (score ↓,
+ * total points ↓, person id ↑ — children are in person-id order), as child indexes. The score
+ * store writes each type's results in this order: PostgreSQL then finds that index's input
+ * already sorted, and sorting it was most of the store's index work (metro, 2.4 M results:
+ * 4.9 s CPU for that index from person order against 0.9 s from this order; the primary key
+ * on person then costs 1.9 s instead of 0.9). Only the rows' physical order changes.
+ *
+ * Linear: two stable counting sorts (total points, then the rank of the distinct score), not a
+ * comparison sort of 300,000 children per type.
+ */
+export function storeOrder(run: ScoredRun, t: number): Int32Array {
+  const T = run.difficulties.length;
+  const n = run.children.length;
+  const ranks = new Map<number, number>();
+  let maxTotal = 0;
+  for (let c = 0; c < n; c++) {
+    ranks.set(run.scores[c * T + t] as number, 0);
+    const total = (run.children[c] as ChildItems).items.length;
+    if (total > maxTotal) maxTotal = total;
+  }
+  // Highest score first; NaN (never stored by the scorers) sorts first, as PostgreSQL's DESC does.
+  const distinct = [...ranks.keys()].sort((a, b) =>
+    Number.isNaN(a) ? -1 : Number.isNaN(b) ? 1 : b - a,
+  );
+  for (let i = 0; i < distinct.length; i++) ranks.set(distinct[i] as number, i);
+  const byTotal = countingSort(
+    n,
+    maxTotal + 1,
+    (c) => maxTotal - (run.children[c] as ChildItems).items.length,
+    null,
+  );
+  return countingSort(
+    n,
+    distinct.length,
+    (c) => ranks.get(run.scores[c * T + t] as number) as number,
+    byTotal,
+  );
+}
+
+/** `order` (default 0 … n − 1) stably sorted by `key` (0 … buckets − 1). */
+function countingSort(
+  n: number,
+  buckets: number,
+  key: (c: number) => number,
+  order: Int32Array | null,
+): Int32Array {
+  const start = new Int32Array(buckets + 1);
+  for (let c = 0; c < n; c++) {
+    const k = key(c) + 1;
+    start[k] = (start[k] as number) + 1;
+  }
+  for (let b = 0; b < buckets; b++) start[b + 1] = (start[b + 1] as number) + (start[b] as number);
+  const out = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    const c = order === null ? i : (order[i] as number);
+    const k = key(c);
+    out[start[k] as number] = c;
+    start[k] = (start[k] as number) + 1;
+  }
+  return out;
+}
+
 /** Reasons child c is off type t's review list (filters, then a standing decision). */
 export function excludedBy(run: ScoredRun, c: number, t: number): readonly string[] {
   const f = run.filters.get(c);
