@@ -420,3 +420,89 @@ describe("rows of the review and decision keys (link_key_row, 0079)", () => {
     expect(await rowsOf("link_key_row", runId, ["kz-1", "kz-2"])).toEqual([]);
   });
 });
+
+describe("an installation's first run (empty link_identity, issue 15)", () => {
+  let fresh: TestDatabase;
+  let m: number;
+  beforeAll(async () => {
+    fresh = await createTestDatabase();
+    ({ id: m } = await createMunicipalityRepository(fresh.db).ensureDefault("はじめ町"));
+  });
+  afterAll(() => fresh.drop());
+  const key = async () =>
+    (
+      await sql<{ name: string; definition: string }>`
+        SELECT conname AS name, pg_get_constraintdef(oid) AS definition FROM pg_constraint
+        WHERE conrelid = 'link_identity'::regclass AND contype = 'p'`.execute(fresh.db)
+    ).rows;
+
+  it("loads every anchor and has the same primary key after, enforced", async () => {
+    const before = await key();
+    expect(before).toHaveLength(1);
+    const updates = new Map([
+      ["f-b", "P00000002"],
+      ["f-a", "P00000001"],
+      ["f-c", "P00000001"],
+    ]);
+    const first = {
+      ...run([]),
+      municipalityId: m,
+      assignment: { nextSeq: 3, updates },
+      previousIds: new Map<string, string>(),
+    };
+    const runId = await withDataScope({ municipalityId: m, council: true }, () =>
+      saveLinkRun(fresh.url, first),
+    );
+    expect(await key()).toEqual(before);
+    const rows = await sql<{ anchor: string; person_id: string; run_id: number }>`
+      SELECT anchor, person_id, run_id FROM link_identity WHERE municipality_id = ${m}
+      ORDER BY anchor`.execute(fresh.db);
+    expect(rows.rows).toEqual([
+      { anchor: "f-a", person_id: "P00000001", run_id: runId },
+      { anchor: "f-b", person_id: "P00000002", run_id: runId },
+      { anchor: "f-c", person_id: "P00000001", run_id: runId },
+    ]);
+    await expect(
+      sql`INSERT INTO link_identity (municipality_id, anchor, person_id, run_id)
+          VALUES (${m}, 'f-a', 'P00000009', ${runId})`.execute(fresh.db),
+    ).rejects.toThrow(/duplicate key/);
+    // The next run (rows there now) writes its new anchors through the key as before.
+    const state = await createLinkageRepository(fresh.db).loadIdentity(m);
+    const next = new Map(state.byKey);
+    next.set("f-d", "P00000003");
+    await withDataScope({ municipalityId: m, council: true }, () =>
+      saveLinkRun(fresh.url, {
+        ...first,
+        assignment: { nextSeq: 4, updates: next },
+        previousIds: state.byKey,
+      }),
+    );
+    expect(await key()).toEqual(before);
+    const n = await sql<{ n: number }>`
+      SELECT count(*)::int AS n FROM link_identity WHERE municipality_id = ${m}`.execute(fresh.db);
+    expect(n.rows[0]?.n).toBe(4);
+  });
+
+  it("fails the run, and keeps the key, when an anchor comes twice", async () => {
+    await sql`DELETE FROM link_identity`.execute(fresh.db);
+    const before = await key();
+    const twice = { ...run([]), municipalityId: m };
+    const updates = { nextSeq: 3, updates: new Map([["g-a", "P00000001"]]) };
+    // Two lines of one anchor: what the key refuses, whether kept per row or built after.
+    const doubled = {
+      ...updates,
+      updates: Object.assign(new Map(updates.updates), {
+        *entries() {
+          yield ["g-a", "P00000001"] as [string, string];
+          yield ["g-a", "P00000002"] as [string, string];
+        },
+      }),
+    };
+    await expect(
+      withDataScope({ municipalityId: m, council: true }, () =>
+        saveLinkRun(fresh.url, { ...twice, assignment: doubled, previousIds: new Map() }),
+      ),
+    ).rejects.toThrow();
+    expect(await key()).toEqual(before);
+  });
+});

@@ -18,6 +18,7 @@ import type { LinkMethod, ReviewDecision } from "../domain/linkage/types.ts";
 import type { IsoDate } from "../domain/types.ts";
 import {
   bulkWriter,
+  bypassingRowSecurity,
   type CopyChunk,
   copyCell,
   copyLines,
@@ -27,7 +28,7 @@ import {
 } from "./copy.ts";
 import type { Database } from "./database.ts";
 import { runPartitionWriter } from "./run-partition.ts";
-import { beginScoped } from "./scope.ts";
+import { APP_ROLE, beginScoped, runsAsOwner } from "./scope.ts";
 
 export interface LinkRunSummary {
   readonly id: number;
@@ -704,6 +705,39 @@ function* packedIdentityLines(
   if (at > 0) yield out.subarray(0, at);
 }
 
+/**
+ * On an installation's first run, when link_identity holds no row of any municipality (a
+ * metro's first month writes 4.9 million anchors): drops its primary key, so that the COPY
+ * only fills the heap and the caller re-adds the key (the returned `name definition`) once,
+ * by sort — per-row inserts into the key cost the store's backend about 1.5× the CPU and
+ * WAL (docs/benchmarks.md). Only for a login that owns the table and bypasses row security
+ * (so "empty" means every municipality's rows), when no foreign key references the key;
+ * the table stays locked (ACCESS EXCLUSIVE) until the run commits, so nothing else writes
+ * into it meanwhile. Undefined, and nothing changed, otherwise.
+ */
+async function deferIdentityKey(client: pg.ClientBase): Promise<string | undefined> {
+  return bypassingRowSecurity(client, runsAsOwner() ? null : APP_ROLE, async () => {
+    const r = await client.query<{ name: string | null; key: string | null; allowed: boolean }>(
+      `SELECT k.conname AS name, quote_ident(k.conname) || ' ' || pg_get_constraintdef(k.oid) AS key,
+              pg_has_role(session_user, c.relowner, 'USAGE')
+              AND (SELECT rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = session_user)
+              AND NOT EXISTS (SELECT 1 FROM pg_constraint f WHERE f.confrelid = c.oid) AS allowed
+       FROM pg_class c LEFT JOIN pg_constraint k ON k.conrelid = c.oid AND k.contype = 'p'
+       WHERE c.oid = 'link_identity'::regclass`,
+    );
+    const { name, key, allowed } = r.rows[0] ?? { name: null, key: null, allowed: false };
+    if (!allowed || name === null || key === null) return undefined;
+    const empty = async () =>
+      (await client.query("SELECT 1 FROM link_identity LIMIT 1")).rowCount === 0;
+    // Looked at before locking: a table with rows is never locked for the rest of the run.
+    if (!(await empty())) return undefined;
+    await client.query("LOCK TABLE link_identity IN ACCESS EXCLUSIVE MODE");
+    if (!(await empty())) return undefined;
+    await client.query(`ALTER TABLE link_identity DROP CONSTRAINT "${name.replace(/"/g, '""')}"`);
+    return key;
+  });
+}
+
 /** Writes a whole run in one transaction on its own connection; returns the run id. */
 export async function saveLinkRun(url: string, run: RunToStore): Promise<number> {
   const client = new pg.Client({ connectionString: url });
@@ -878,10 +912,15 @@ export async function saveLinkRun(url: string, run: RunToStore): Promise<number>
     const previous = run.previousIds;
     const writes = identityWrites(run.assignment.updates, previous);
     if (previous !== undefined) {
+      const key = previous.size === 0 && bulk.direct ? await deferIdentityKey(client) : undefined;
       await bulk.copy(
         "COPY link_identity (run_id, municipality_id, anchor, person_id) FROM STDIN",
         writes.lines("fresh", prefix),
       );
+      if (key !== undefined)
+        await bypassingRowSecurity(client, runsAsOwner() ? null : APP_ROLE, async () => {
+          await client.query(`ALTER TABLE link_identity ADD CONSTRAINT ${key}`);
+        });
       await client.query(
         "CREATE TEMP TABLE link_identity_changed (anchor text, person_id text) ON COMMIT DROP",
       );
