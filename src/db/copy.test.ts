@@ -194,6 +194,24 @@ describe("foreign-key checks of a run's bulk load (issue 15)", () => {
     expect(await persons(run)).toBe(3);
   });
 
+  it("are skipped on the app login's staging path too, for a plain table, by 0094's function", async () => {
+    const run = await linkRun(a);
+    const skipped = await withDataScope({ municipalityId: a, council: true }, () =>
+      inTransaction(true, async (client) => {
+        const bulk = await bulkWriter(client, a, { table: "link_run", id: run });
+        await bulk.copy(
+          "COPY link_mother_child (run_id, municipality_id, snapshot_id, row_no, source_id, file_name, mother_person_id, child_person_id, method) FROM STDIN",
+          [`${run}\t${a}\t1\t1\tboshi\tb.csv\tP1\tP2\tid\n`],
+        );
+        return bulk.unchecked;
+      }),
+    );
+    expect(skipped).toEqual(new Set(["link_mother_child"]));
+    const rows = await sql<{ n: number }>`
+      SELECT count(*)::int AS n FROM link_mother_child WHERE run_id = ${run}`.execute(t.db);
+    expect(rows.rows[0]?.n).toBe(1);
+  });
+
   it("refuse a line of another run or municipality, and a run that is not there, writing nothing", async () => {
     const run = await linkRun(a);
     const other = await linkRun(a);

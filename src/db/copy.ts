@@ -179,14 +179,21 @@ export type CopyInput = Iterable<CopyChunk> | AsyncIterable<CopyChunk>;
  * role subject to it (the app role, scope.ts). So the lines go into a
  * temporary table of the same shape (no RLS, no WAL), and one INSERT … SELECT
  * moves them into the table, where the policies check every row (WITH CHECK).
+ * With `run`, migration 0094's function moves them instead where it may (then
+ * true: the per-row foreign-key look-ups were skipped, see below).
  * Must run inside the client's transaction.
  */
 export async function copyLines(
   client: pg.ClientBase,
   statement: string,
   lines: CopyInput,
-  options: { readonly direct?: boolean; readonly options?: "FREEZE" } = {},
-): Promise<void> {
+  options: {
+    readonly direct?: boolean;
+    readonly options?: "FREEZE";
+    /** The staged rows are this run's: moved by migration 0094's function when it may (below). */
+    readonly run?: RunReference;
+  } = {},
+): Promise<boolean> {
   const m = COPY_STATEMENT.exec(statement);
   if (!m) throw new Error(`copyLines: not a COPY … FROM STDIN statement: ${statement}`);
   const table = m[1] as string;
@@ -202,14 +209,29 @@ export async function copyLines(
       source,
       client.query(copyFrom(`COPY ${table} (${columns}) FROM STDIN${withOptions}`)),
     );
-    return;
+    return false;
   }
   const staging = `${table}_staging`;
   await client.query(`CREATE TEMP TABLE ${staging} (LIKE ${table}) ON COMMIT DROP`);
   await pipeline(source, client.query(copyFrom(`COPY ${staging} (${columns}) FROM STDIN`)));
+  if (options.run !== undefined) {
+    // A run's rows on a login subject to the policies (a run started from the web): 0094's
+    // SECURITY DEFINER function inserts them as the owner's path does, without a foreign-key
+    // look-up per row, every row checked against the run, the municipality and the policies;
+    // false where it may not (no superuser owner, other triggers): then the INSERT below.
+    const r = await client.query<{ moved: boolean }>(
+      "SELECT mimamori_insert_run_rows($1, $2, $3, $4) AS moved",
+      [table, options.run.table, options.run.id, columns.split(/,\s*/)],
+    );
+    if (r.rows[0]?.moved === true) {
+      await client.query(`DROP TABLE ${staging}`);
+      return true;
+    }
+  }
   await client.query(
     `INSERT INTO ${table} (${columns}) SELECT ${columns} FROM ${staging}; DROP TABLE ${staging}`,
   );
+  return false;
 }
 
 function* chunks(lines: Iterable<CopyChunk>): Generator<CopyChunk> {
@@ -278,7 +300,7 @@ export interface BulkWriter {
    * on link_record, made here for rows that bypass it.
    */
   checkSource(sourceId: string): void;
-  /** Tables whose COPY skipped the per-row foreign-key triggers (tests, benchmarks). */
+  /** Tables whose load skipped the per-row foreign-key triggers (tests, benchmarks). */
   readonly unchecked: ReadonlySet<string>;
 }
 
@@ -329,8 +351,10 @@ export async function bulkWriter(
         table !== undefined &&
         statement.includes(`${table} (run_id, municipality_id, `) &&
         (await foreignKeysCheckedInCode(client, table, run.table));
-      if (!skip || run === undefined || table === undefined)
-        return copyLines(client, statement, lines, { direct: true });
+      if (!skip || run === undefined || table === undefined) {
+        await copyLines(client, statement, lines, { direct: true });
+        return;
+      }
       if (!runChecked) {
         // The one fact the skipped triggers would check: the run row is there (this transaction's).
         const r = await client.query(
@@ -351,7 +375,11 @@ export async function bulkWriter(
     direct,
     unchecked,
     copy: (statement, lines) =>
-      direct ? copyDirect(statement, lines) : copyLines(client, statement, lines),
+      direct
+        ? copyDirect(statement, lines)
+        : copyLines(client, statement, lines, { run }).then((skipped) => {
+            if (skipped) unchecked.add(COPY_STATEMENT.exec(statement)?.[1] as string);
+          }),
     checkSource(sourceId) {
       if (direct && !council && isCouncilOnlySource(sourceId))
         throw new Error(`a council-only row (${sourceId}) outside a council scope`);

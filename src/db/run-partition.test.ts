@@ -207,6 +207,135 @@ describe("a monthly run on the app login's URL (a run started from the web)", ()
   });
 });
 
+describe("0094's mimamori_insert_run_rows (a run's other rows from the app login)", () => {
+  const IDENTITY = "run_id, municipality_id, anchor, person_id";
+  /** Stages `lines` as copy.ts copyLines does, then asks the function to move them. */
+  const stageAndMove = async (c: pg.Client, run: number, lines: string[]) => {
+    await c.query("CREATE TEMP TABLE link_identity_staging (LIKE link_identity) ON COMMIT DROP");
+    await copyInto(c, "link_identity_staging", IDENTITY, lines);
+    const r = await c.query<{ moved: boolean }>(
+      "SELECT mimamori_insert_run_rows('link_identity', 'link_run', $1, $2) AS moved",
+      [run, IDENTITY.split(", ")],
+    );
+    return r.rows[0]?.moved;
+  };
+
+  it("moves a run's staged rows into the table, triggers back on after", async () => {
+    const seen = await asAppLogin({ municipalityId: a, council: true }, async (c) => {
+      const run = await newLinkRun(c, a);
+      const moved = await stageAndMove(c, run, [
+        `${run}\t${a}\tt0094-a\tP1\n`,
+        `${run}\t${a}\tt0094-b\tP2\n`,
+      ]);
+      const rows = await c.query(
+        "SELECT anchor, person_id FROM link_identity WHERE anchor LIKE 't0094-%' ORDER BY 1",
+      );
+      const role = await c.query("SELECT current_setting('session_replication_role') AS r");
+      return { moved, rows: rows.rows, role: role.rows[0]?.r };
+    });
+    expect(seen).toEqual({
+      moved: true,
+      rows: [
+        { anchor: "t0094-a", person_id: "P1" },
+        { anchor: "t0094-b", person_id: "P2" },
+      ],
+      role: "origin",
+    });
+  });
+
+  it("refuses a row of another run or municipality and a run of another municipality, moving nothing", async () => {
+    const bRun = await withDataScope({ municipalityId: b, council: true }, async () =>
+      asAppLogin({ municipalityId: b, council: true }, async (c) => {
+        const id = await newLinkRun(c, b);
+        await c.query("COMMIT");
+        return id;
+      }),
+    );
+    for (const bad of ["other run", "other municipality", "run of B"] as const) {
+      const e = await asAppLogin({ municipalityId: a, council: true }, async (c) => {
+        const run = await newLinkRun(c, a);
+        const line =
+          bad === "other run"
+            ? `${run + 1000}\t${a}\tt0094-x\tP1\n`
+            : bad === "other municipality"
+              ? `${run}\t${b}\tt0094-x\tP1\n`
+              : `${bRun}\t${a}\tt0094-x\tP1\n`;
+        await c.query("SAVEPOINT s");
+        const err = await stageAndMove(c, bad === "run of B" ? bRun : run, [
+          `${run}\t${a}\tt0094-ok\tP0\n`,
+          line,
+        ]).catch((x: unknown) => x);
+        await c.query("ROLLBACK TO SAVEPOINT s");
+        const left = await c.query(
+          "SELECT count(*)::int AS n FROM link_identity WHERE anchor LIKE 't0094-%'",
+        );
+        return { err, left: left.rows[0]?.n };
+      });
+      expect(sqlState(e.err), bad).toBe("42501");
+      expect(String(e.err), bad).toMatch(
+        bad === "run of B" ? /not a run of the scope's municipality/ : /row-level security policy/,
+      );
+      expect(e.left, bad).toBe(0);
+    }
+  });
+
+  it("leaves a table with another trigger to the caller (false), and refuses columns of another type", async () => {
+    const owner = new pg.Client({ connectionString: t.url });
+    await owner.connect();
+    try {
+      await owner.query("BEGIN");
+      await owner.query(`CREATE TABLE t0094_rows (run_id integer NOT NULL, municipality_id integer NOT NULL,
+        x integer, FOREIGN KEY (run_id, municipality_id) REFERENCES link_run (id, municipality_id))`);
+      await owner.query(`CREATE POLICY municipality_isolation ON t0094_rows
+        USING (municipality_id = mimamori_scope_municipality())`);
+      await owner.query("ALTER TABLE t0094_rows ENABLE ROW LEVEL SECURITY");
+      await owner.query(`GRANT SELECT, INSERT ON t0094_rows TO mimamori_app`);
+      await owner.query(`CREATE FUNCTION t0094_touch() RETURNS trigger LANGUAGE plpgsql AS
+        $$ BEGIN NEW.x := 1; RETURN NEW; END $$`);
+      await owner.query(
+        "CREATE TRIGGER t0094_touch BEFORE INSERT ON t0094_rows FOR EACH ROW EXECUTE FUNCTION t0094_touch()",
+      );
+      await owner.query(scopeSql({ municipalityId: a, council: true }));
+      const run = await newLinkRun(owner, a);
+      await owner.query("CREATE TEMP TABLE t0094_rows_staging (LIKE t0094_rows)");
+      await copyInto(owner, "t0094_rows_staging", "run_id, municipality_id, x", [
+        `${run}\t${a}\t5\n`,
+      ]);
+      const call = (table: string) =>
+        owner.query<{ moved: boolean }>(
+          "SELECT mimamori_insert_run_rows($1, 'link_run', $2, '{run_id,municipality_id,x}') AS moved",
+          [table, run],
+        );
+      expect((await call("t0094_rows")).rows[0]?.moved).toBe(false);
+      await owner.query(
+        "RESET ROLE; DROP TRIGGER t0094_touch ON t0094_rows; SET LOCAL ROLE mimamori_app",
+      );
+      await owner.query("SAVEPOINT s");
+      await owner.query("ALTER TABLE t0094_rows_staging ALTER COLUMN x TYPE bigint");
+      const e = await call("t0094_rows").catch((x: unknown) => x);
+      expect(sqlState(e)).toBe("42501");
+      expect(String(e)).toMatch(/are not those of t0094_rows/);
+      await owner.query("ROLLBACK TO SAVEPOINT s");
+      expect((await call("t0094_rows")).rows[0]?.moved).toBe(true);
+      const rows = await owner.query("SELECT run_id, x FROM t0094_rows");
+      expect(rows.rows).toEqual([{ run_id: run, x: 5 }]);
+    } finally {
+      await owner.query("ROLLBACK").catch(() => {});
+      await owner.end();
+    }
+  });
+
+  it("cannot be fooled by a temporary table named like a run table (pg_temp searched last)", async () => {
+    const e = await asAppLogin({ municipalityId: a, council: true }, async (c) => {
+      await c.query("CREATE TEMP TABLE link_run (id integer, municipality_id integer)");
+      await c.query("INSERT INTO link_run VALUES (999999, $1)", [a]);
+      return c.query("SELECT mimamori_create_run_load_table('link_record', 999999)");
+    }).catch((x: unknown) => x);
+    expect(sqlState(e)).toBe("42501");
+    expect(String(e)).toMatch(/not a run of the scope's municipality/);
+  });
+});
+
 describe("0069's functions for the app login", () => {
   it("refuse a load table for a run of another municipality", async () => {
     const bRun = await withDataScope({ municipalityId: b, council: true }, async () =>

@@ -50,6 +50,7 @@ import * as heldItems from "./0091-held-items.ts";
 import * as changeNotify from "./0092-change-notify.ts";
 import * as runDataNotify from "./0093-run-data-notify.ts";
 import * as appRunCheck from "./0094-app-run-check.ts";
+import * as appRunRows from "./0094-app-run-rows.ts";
 import * as homeFlagged from "./0095-home-flagged.ts";
 import * as distributionKeys from "./0096-distribution-keys.ts";
 
@@ -111,6 +112,7 @@ export const migrations: Record<string, Migration> = {
   "0089-audit-disclosure-xid": auditDisclosureXid,
   "0094-app-run-check": appRunCheck,
   "0079-link-key-rows": linkKeyRows,
+  "0094-app-run-rows": appRunRows,
   // Stays last: it widens the keys of every municipal table the migrations
   // before it created (issue 12, distribution by municipality_id).
   "0096-distribution-keys": distributionKeys,
