@@ -12,7 +12,7 @@ import { describe, expect, it } from "vitest";
 import { createAuditRepository } from "../../src/db/audit.repository.ts";
 import { createMunicipalityRepository } from "../../src/db/municipality.repository.ts";
 import { createUserRepository } from "../../src/db/user.repository.ts";
-import { hasBrowser, logIn, UI_TIMEOUT, useBrowserFixture } from "../browser.ts";
+import { axeViolations, hasBrowser, logIn, UI_TIMEOUT, useBrowserFixture } from "../browser.ts";
 
 const ADMIN_PASSWORD = "kanri-password-2026";
 const STAFF_PASSWORD = "sato-password-2026";
@@ -263,6 +263,34 @@ describe.skipIf(!hasBrowser)("利用者管理と監査ログ (Chromium)", () => 
     expect(await detail.textContent()).toContain("利用者 佐藤 一郎（sato）");
     expect(await detail.textContent()).not.toContain("user.disable");
     await shot("53-audit-detail");
+
+    // A record's detail in words, not the stored JSON (the newcomer's walk): 役割の変更's
+    // before and after under Japanese names, the roles by their names; the JSON on request.
+    await page.locator('select[name="action"]').selectOption({ label: "役割の変更" });
+    await page.getByRole("button", { name: "絞り込む" }).click();
+    await page.getByRole("table").getByRole("row").nth(1).getByText("役割の変更").waitFor();
+    await page
+      .getByRole("table")
+      .getByRole("row")
+      .nth(1)
+      .getByRole("button", { name: /の詳細$/ })
+      .click();
+    await detail.getByText("役割の変更", { exact: true }).waitFor();
+    const fields = detail.getByTestId("audit-detail-fields");
+    const text = await fields.innerText();
+    for (const words of [
+      "変更前",
+      "変更後",
+      "役割",
+      "支援担当、分析担当（仮名化データのみ）",
+      "要対協構成員",
+    ])
+      expect(text).toContain(words);
+    expect(text).not.toMatch(/before|after|roles|analyst|council|true|false|[{}"]/);
+    expect(await detail.getByTestId("audit-detail-json").isVisible()).toBe(false);
+    await detail.getByText("記録のまま（JSON）を見る").click();
+    expect(await detail.getByTestId("audit-detail-json").textContent()).toContain('"analyst"');
+    expect(await axeViolations(page)).toEqual([]);
 
     // Every action in the filter has its Japanese name.
     const labels = await page.locator('select[name="action"]').locator("option").allTextContents();

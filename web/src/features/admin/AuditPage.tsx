@@ -3,6 +3,7 @@ import { useNavigate, useSearch } from "@tanstack/react-router";
 import { type FormEvent, useState } from "react";
 import { api } from "../../lib/api.ts";
 import type { AuditPage as AuditData, AuditDetail } from "../../lib/types.ts";
+import { AuditDetailFields } from "./audit-detail.tsx";
 import { targetText } from "./target.ts";
 
 /** The audit view's filters, kept in the URL (a filtered view is a shareable link). */
@@ -191,9 +192,7 @@ export function AuditPage() {
               <dd>{detail.data.purpose ?? "—"}</dd>
               <dt>詳細</dt>
               <dd>
-                <pre data-testid="audit-detail-json">
-                  {JSON.stringify(detail.data.detail, null, 2)}
-                </pre>
+                <AuditDetailFields detail={detail.data.detail} />
               </dd>
             </dl>
           )}
