@@ -28,6 +28,11 @@ describe("blockPairs", () => {
           const cells = rows as unknown as Record<string, string | null>[];
           const t = buildTable(cells, ["a", "b", "c"], { group: (i) => rows[i]?.g ?? 0 });
           const got = blockPairs(t, rules, lt);
+          // Counted only (λ's deterministic rules): the same count and reports, no pairs kept.
+          const counted = blockPairs(t, rules, lt, undefined, { countOnly: true });
+          expect(counted.count).toBe(got.count);
+          expect(counted.rules).toEqual(got.rules);
+          expect(counted.left.length).toBe(0);
           const seen = new Map<string, number>();
           for (let p = 0; p < got.count; p++) {
             const key = `${got.left[p]},${got.right[p]}`;

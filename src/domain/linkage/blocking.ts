@@ -202,7 +202,12 @@ export function blockPairs(
   rules: readonly BlockingRule[],
   linkType: LinkageSettings["linkType"],
   exclude?: Uint8Array,
+  options: { countOnly?: boolean } = {},
 ): BlockedPairs {
+  // countOnly: the pairs are counted, not kept (left, right and rule come back empty) — λ
+  // needs only how many pairs its deterministic rules make.
+  const keep = options.countOnly !== true;
+  let total = 0;
   const keys: Int32Array[] = [];
   const buf = new PairBuffer();
   const reports: RuleReport[] = [];
@@ -241,18 +246,19 @@ export function blockPairs(
             }
           }
           if (earlier) continue;
-          buf.push(i, j, r);
+          if (keep) buf.push(i, j, r);
           pairs++;
         }
       }
     }
     reports.push({ name: rule.name, pairs, skippedBlocks, skippedPairs, largestBlock });
+    total += pairs;
   });
   return {
     left: buf.left.subarray(0, buf.count),
     right: buf.right.subarray(0, buf.count),
     rule: buf.rule.subarray(0, buf.count),
-    count: buf.count,
+    count: total,
     rules: reports,
     keys,
   };

@@ -15,7 +15,7 @@
  * for one (Splink's tf adjustment: u replaced by the agreed value's frequency).
  */
 import { type BlockedPairs, blockPairs, pairAllowed, totalPairs } from "./blocking.ts";
-import { type CompiledComparison, computeLevels } from "./comparisons.ts";
+import type { CompiledComparison } from "./comparisons.ts";
 import { seededRandom } from "./random.ts";
 import type { LinkageSettings } from "./settings.ts";
 import type { LinkTable } from "./table.ts";
@@ -62,6 +62,7 @@ export function estimateLambda(
     settings.deterministicRules.map((r) => ({ name: r.name, columns: r.columns })),
     settings.linkType,
     exclude,
+    { countOnly: true },
   );
   const total = totalPairs(table, settings.linkType, exclude);
   const raw = total > 0 ? det.count / settings.deterministicRecall / total : 0;
@@ -215,12 +216,10 @@ function collectPatterns(
   const numeric = span * (R + 1) * 3 < 2 ** 52;
   const byNumber = new Map<number, number>();
   const byString = new Map<string, number>();
-  const add = (p: number, r: number, lab: number) => {
+  const add = (p: number, v: number, r: number, lab: number) => {
     let k: number | undefined;
     let key: number | string;
     if (numeric) {
-      let v = 0;
-      for (let c = 0; c < C; c++) v += (levels[p * C + c] as number) * (radix[c] as number);
       key = (v * (R + 1) + r) * 3 + (lab + 1);
       k = byNumber.get(key);
     } else {
@@ -239,20 +238,45 @@ function collectPatterns(
     }
     count[k] = (count[k] as number) + 1;
   };
-  for (let p = 0; p < pairs.count; p++) {
-    const lab = labels ? (labels[p] as number) : -1;
-    const i = pairs.left[p] as number;
-    const j = pairs.right[p] as number;
-    let any = false;
+  // Which rules each pair satisfies, one rule at a time (one key array in cache at a time, not
+  // all of them for every pair), as bits; then the pairs in order, their rules ascending: the
+  // patterns are found in the same order as pair by pair, so EM sums in the same order.
+  const bits = R <= 32 ? new Uint32Array(pairs.count) : null;
+  if (bits)
     for (let r = 0; r < R; r++) {
       const key = pairs.keys[r] as Int32Array;
-      const v = key[i] as number;
-      if (v >= 0 && v === key[j]) {
-        add(p, r, lab);
-        any = true;
+      const bit = 1 << r;
+      for (let p = 0; p < pairs.count; p++) {
+        const v = key[pairs.left[p] as number] as number;
+        if (v >= 0 && v === key[pairs.right[p] as number]) bits[p] = (bits[p] as number) | bit;
       }
     }
-    if (!any) add(p, R, lab);
+  for (let p = 0; p < pairs.count; p++) {
+    const lab = labels ? (labels[p] as number) : -1;
+    let v = 0;
+    if (numeric)
+      for (let c = 0; c < C; c++) v += (levels[p * C + c] as number) * (radix[c] as number);
+    let any = false;
+    if (bits) {
+      let m = bits[p] as number;
+      for (let r = 0; m !== 0; r++, m >>>= 1)
+        if ((m & 1) === 1) {
+          add(p, v, r, lab);
+          any = true;
+        }
+    } else {
+      const i = pairs.left[p] as number;
+      const j = pairs.right[p] as number;
+      for (let r = 0; r < R; r++) {
+        const key = pairs.keys[r] as Int32Array;
+        const k = key[i] as number;
+        if (k >= 0 && k === key[j]) {
+          add(p, v, r, lab);
+          any = true;
+        }
+      }
+    }
+    if (!any) add(p, v, R, lab);
   }
   return {
     gamma: Uint8Array.from(gamma),
