@@ -115,8 +115,13 @@ export interface StoredResult {
 /**
  * The query of {@link createScoringRepository}'s streamLinkedRows for one snapshot of a
  * link run (exported for the plan test, db/run-statistics.test.ts): its stored rows the run
- * linked, in row order. `sources`: quoted literals, or undefined for all. Both sides are
- * bounded to the snapshot: a municipality's import_row holds every month it keeps.
+ * linked, in row order — row number, person id, 抽出日 (a date: ISO text under the read's
+ * `DateStyle = ISO`) and the row's JSON. `sources`: quoted literals, or undefined for all.
+ * Both sides are bounded to the snapshot: a municipality's import_row holds every month it
+ * keeps. What is the same for every row of the snapshot (its id, source and file name: the
+ * link stage writes the snapshot's own, pipeline/linkage.ts readLinkInput) is not sent per
+ * row: on city seed 1 that was about a third of the statement's PostgreSQL CPU (with
+ * `to_char` per row).
  */
 export function linkedRowsQuery(
   municipalityId: number,
@@ -126,8 +131,7 @@ export function linkedRowsQuery(
 ): string {
   const mid = integer(municipalityId);
   const snapshot = integer(snapshotId);
-  return `SELECT l.snapshot_id, l.row_no, l.source_id, l.file_name, l.person_id,
-                 to_char(r.as_of, 'YYYY-MM-DD'), r.data
+  return `SELECT l.row_no, l.person_id, r.as_of, r.data
           FROM link_record l
           JOIN import_row r ON r.snapshot_id = l.snapshot_id AND r.row_no = l.row_no
                            AND r.municipality_id = l.municipality_id
@@ -300,6 +304,17 @@ export function createScoringRepository(db: Database) {
         .where("id", "=", linkRunId)
         .executeTakeFirst();
       const snapshots = [...(run?.snapshot_ids ?? [])].sort((x, y) => x - y);
+      // Each snapshot's source and file name, once (not per row).
+      const meta =
+        snapshots.length === 0
+          ? []
+          : await db
+              .selectFrom("import_snapshot")
+              .select(["id", "source_id", "file_name"])
+              .where("municipality_id", "=", municipalityId)
+              .where("id", "in", snapshots)
+              .execute();
+      const snapshotOf = new Map(meta.map((m) => [m.id, m]));
       // Kept by the population for every row: one flat copy of each (db/copy.ts interner).
       const intern = interner();
       const readers = new Map(
@@ -309,22 +324,40 @@ export function createScoringRepository(db: Database) {
         ]),
       );
       yield* scopedStream(db, async function* (client) {
-        await client.query(ORDERED_READ);
+        await client.query(`${ORDERED_READ}; SET LOCAL DateStyle = ISO`);
         const sources = options.sources?.map((x) => client.escapeLiteral(x));
         for (const snapshotId of snapshots) {
           const statement = `COPY (${linkedRowsQuery(municipalityId, linkRunId, snapshotId, sources)}) TO STDOUT`;
+          const m = snapshotOf.get(snapshotId);
+          // import_snapshot and import_row share their row security (0040: council-only
+          // sources), so a snapshot not seen has no rows seen either; were it otherwise, its
+          // rows would have no source to go by: refused, never dropped.
+          const sourceId = m === undefined ? undefined : (intern(m.source_id) as SourceId);
+          const fileName = m === undefined ? undefined : intern(m.file_name);
+          const read = sourceId === undefined ? undefined : readers.get(sourceId);
+          // 抽出日 is usually one date for a whole snapshot: compared before it is interned.
+          let lastAsOf = "";
+          let asOf = "" as IsoDate;
           for await (const f of copyOutFlat(client, statement)) {
-            const rows: LinkedStoredRow[] = new Array(f.length / 7);
-            for (let i = 0, at = 0; at < f.length; i++, at += 7)
+            if (sourceId === undefined || fileName === undefined)
+              throw new Error(`link run ${linkRunId}: rows of snapshot ${snapshotId} without it`);
+            const rows: LinkedStoredRow[] = new Array(f.length / 4);
+            for (let i = 0, at = 0; at < f.length; i++, at += 4) {
+              const day = f[at + 2] as string;
+              if (day !== lastAsOf) {
+                lastAsOf = day;
+                asOf = intern(day) as IsoDate;
+              }
               rows[i] = {
-                snapshotId: Number(f[at]),
-                rowNo: Number(f[at + 1]),
-                sourceId: intern(f[at + 2] as string) as SourceId,
-                fileName: intern(f[at + 3] as string),
-                personId: f[at + 4] ?? null,
-                asOf: intern(f[at + 5] as string) as IsoDate,
-                data: dataOf(f[at + 6] as string, readers.get(f[at + 2] as string)),
+                snapshotId,
+                rowNo: Number(f[at]),
+                sourceId,
+                fileName,
+                personId: f[at + 1] ?? null,
+                asOf,
+                data: dataOf(f[at + 3] as string, read),
               };
+            }
             yield rows;
           }
         }
