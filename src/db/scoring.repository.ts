@@ -552,19 +552,11 @@ export async function saveScoreRun(url: string, run: ScoreRunToStore): Promise<n
     await parts.copy(
       "score_result",
       "COPY score_result (run_id, municipality_id, person_id, type_index, difficulty, applicable, score, threshold, flagged, total_points, excluded_by) FROM STDIN",
+      // One template per line (metro: 2.4 M), not an array of cells joined; most children
+      // are excluded by nothing, whose array literal is {}.
       (function* () {
         for (const s of run.results)
-          yield `${prefix}${[
-            copyCell(s.personId),
-            String(s.typeIndex),
-            copyCell(s.difficulty),
-            s.applicable ? "t" : "f",
-            String(s.score),
-            String(s.threshold),
-            s.flagged ? "t" : "f",
-            String(s.totalPoints),
-            copyCell(textArray(s.excludedBy)),
-          ].join("\t")}\n`;
+          yield `${prefix}${copyCell(s.personId)}\t${s.typeIndex}\t${copyCell(s.difficulty)}\t${s.applicable ? "t" : "f"}\t${s.score}\t${s.threshold}\t${s.flagged ? "t" : "f"}\t${s.totalPoints}\t${s.excludedBy.length === 0 ? "{}" : copyCell(textArray(s.excludedBy))}\n`;
       })(),
     );
     await parts.attach();
