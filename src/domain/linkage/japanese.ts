@@ -506,14 +506,31 @@ function normaliserOf(
     if (v === null) return null;
     return { asOf: cellOf(v) as Cell, since: cellOf(v) as Cell, removed: cellOf(v) as Cell };
   };
+  // A birth year or month-day is one of a few hundred values shared by many dates: one cell
+  // each (by its four digits as a number), so the builder encodes each value once.
+  const yearCells: (Cell | undefined)[] = [];
+  const monthDayCells: (Cell | undefined)[] = [];
+  const digits4 = (d: string, at: number): number =>
+    ((d.charCodeAt(at) - 48) * 10 + (d.charCodeAt(at + 1) - 48)) * 100 +
+    (d.charCodeAt(at + 2) - 48) * 10 +
+    (d.charCodeAt(at + 3) - 48);
   const birthFields = (s: string): BirthFields | null => {
     const dob = ymd(s);
     if (dob === null) return null;
-    return {
-      dob: cellOf(dob) as Cell,
-      year: cellOf(dob.slice(0, 4)) as Cell,
-      monthDay: cellOf(dob.slice(4)) as Cell,
-    };
+    // ymd gives eight ASCII digits.
+    const y = digits4(dob, 0);
+    const md = digits4(dob, 4);
+    let year = yearCells[y];
+    if (year === undefined) {
+      year = cellOf(dob.slice(0, 4)) as Cell;
+      yearCells[y] = year;
+    }
+    let monthDay = monthDayCells[md];
+    if (monthDay === undefined) {
+      monthDay = cellOf(dob.slice(4)) as Cell;
+      monthDayCells[md] = monthDay;
+    }
+    return { dob: cellOf(dob) as Cell, year, monthDay };
   };
   const addressOf = memo(addressCell);
   const schoolOf = memo(textCell);
