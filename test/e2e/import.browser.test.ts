@@ -81,6 +81,14 @@ describe.skipIf(!hasBrowser)("importing a file from the browser (Chromium)", () 
     );
     await page.getByTestId("history-jumin").waitFor();
     expect(await page.getByTestId("history-jumin").textContent()).toContain("住民基本台帳");
+    // Sources by name only (the newcomer's walk found 住民基本台帳（jumin） here and in the choices).
+    expect(await page.getByTestId("history-jumin").textContent()).not.toContain("（jumin）");
+    const kinds = await page
+      .getByLabel("データの種類（通常は自動判別）")
+      .locator("option")
+      .allInnerTexts();
+    expect(kinds).toContain("住民基本台帳");
+    expect(kinds.join("")).not.toMatch(/[a-z_]{4,}/);
     await page.screenshot({ path: join(screenshotDir, "10-import-report.png"), fullPage: true });
   });
 

@@ -50,6 +50,19 @@ describe.skipIf(!hasBrowser)("取り込み元とデータ項目 (Chromium)", () 
     const list = page.getByRole("table", { name: "取り込み元の一覧" });
     await list.locator('tr[data-source="jumin"]').waitFor();
     expect(await list.locator("tbody tr").count()).toBe(19);
+    // The name first; the id (what a definition file uses) after it, said to be for that.
+    expect(await list.locator("thead th").allInnerTexts()).toEqual([
+      "名称",
+      "ID（定義ファイル用）",
+      "種類",
+      "だれの行か",
+      "出来事の日付",
+      "列と型",
+      "操作",
+    ]);
+    expect(await list.locator('tr[data-source="jumin"] td').first().innerText()).toBe(
+      "住民基本台帳",
+    );
     expect(await list.locator('tr[data-source="sanpu_kenshin"]').textContent()).toContain(
       "母の宛名番号: 母宛名番号",
     );
@@ -94,7 +107,7 @@ describe.skipIf(!hasBrowser)("取り込み元とデータ項目 (Chromium)", () 
     await fileInput.setInputFiles(join(FIXTURES, "ninshin_anketo.yaml"));
     await page.getByRole("button", { name: "ファイルを登録" }).click();
     await page
-      .getByText("取り込み元「ninshin_anketo（妊娠届アンケート）」を登録しました")
+      .getByText("取り込み元「妊娠届アンケート」（ID ninshin_anketo）を登録しました")
       .waitFor();
     await list.locator('tr[data-source="ninshin_anketo"]').waitFor();
 
@@ -112,7 +125,7 @@ describe.skipIf(!hasBrowser)("取り込み元とデータ項目 (Chromium)", () 
     await page.getByLabel("3列目の列名").fill("SDQ合計");
     await page.getByLabel("3列目の型").selectOption("number");
     await page.getByRole("button", { name: "登録", exact: true }).click();
-    await page.getByText("取り込み元「sdq_survey（SDQ調査）」を登録しました").waitFor();
+    await page.getByText("取り込み元「SDQ調査」（ID sdq_survey）を登録しました").waitFor();
     const sdq = (await loadSources(t.db, municipalityId)).find("sdq_survey");
     expect(sdq?.eventDate).toBe("回答日");
     expect(sdq?.roles.residentNo).toBe("宛名番号");

@@ -25,9 +25,7 @@ export function ImportHistory({
       )}
       {history?.map((source) => (
         <table className="table" key={source.sourceId} data-testid={`history-${source.sourceId}`}>
-          <caption>
-            {source.sourceName}（{source.sourceId}）— 新しい版から。「使用中」の版が判定に使われます
-          </caption>
+          <caption>{source.sourceName} — 新しい版から。「使用中」の版が判定に使われます</caption>
           <thead>
             <tr>
               <th scope="col">番号・版</th>

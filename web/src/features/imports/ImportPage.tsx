@@ -127,7 +127,7 @@ export function ImportPage() {
             <option value="">自動判別</option>
             {sources.map((s) => (
               <option key={s.id} value={s.id}>
-                {s.name}（{s.id}）
+                {s.name}
               </option>
             ))}
           </select>

@@ -52,7 +52,7 @@ function declarationOf(f: SourceForm & { columns: Column[] }) {
 function Saved({ s }: { s: DeclaredSource }) {
   return (
     <p role="status">
-      取り込み元「{s.id}（{s.name}）」を{s.replaced ? "置き換えました" : "登録しました"}: 列{" "}
+      取り込み元「{s.name}」（ID {s.id}）を{s.replaced ? "置き換えました" : "登録しました"}: 列{" "}
       {s.columns} 個、必須 {s.required.join("・") || "なし"}、出来事の日付 {s.eventDate ?? "なし"}。
       このファイルは「データの取込」から取り込めます。
     </p>
@@ -127,8 +127,8 @@ export function SourcesPage() {
         <table aria-label="取り込み元の一覧">
           <thead>
             <tr>
-              <th scope="col">ID</th>
               <th scope="col">名称</th>
+              <th scope="col">ID（定義ファイル用）</th>
               <th scope="col">種類</th>
               <th scope="col">だれの行か</th>
               <th scope="col">出来事の日付</th>
@@ -139,10 +139,10 @@ export function SourcesPage() {
           <tbody>
             {list.data.sources.map((s) => (
               <tr key={s.id} data-source={s.id}>
+                <td>{s.name}</td>
                 <td>
                   <code>{s.id}</code>
                 </td>
-                <td>{s.name}</td>
                 <td>{KIND[s.kind]}</td>
                 <td>
                   {[
