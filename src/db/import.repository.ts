@@ -131,7 +131,9 @@ function toSummary(r: SnapshotRow): SnapshotSummary {
  * the run analyzes import_row while this read runs, so its plan must not need the statistics).
  */
 export function rowFieldsQuery(municipalityId: number, snapshotId: number): string {
-  return `SELECT row_no, to_char(as_of, 'YYYY-MM-DD'), data FROM import_row
+  // The 抽出日 as the date itself, ISO text under the read's `DateStyle = ISO`: to_char per
+  // row was about a third of the statement's PostgreSQL CPU (city seed 1: 330–430 → 210–250 ms).
+  return `SELECT row_no, as_of, data FROM import_row
           WHERE municipality_id = ${integer(municipalityId)} AND snapshot_id = ${integer(snapshotId)}
             AND data IS NOT NULL
           ORDER BY row_no`;
@@ -282,7 +284,7 @@ export function createImportRepository(db: Database) {
       const intern = interner();
       const read = jsonFieldReader(columns);
       yield* scopedStream(db, async function* (client) {
-        await client.query(ORDERED_READ);
+        await client.query(`${ORDERED_READ}; SET LOCAL DateStyle = ISO`);
         const statement = `COPY (${rowFieldsQuery(municipalityId, snapshotId)}) TO STDOUT`;
         for await (const f of copyOutFlat(client, statement)) {
           const rows: StoredFields[] = new Array(f.length / 3);
