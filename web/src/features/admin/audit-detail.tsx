@@ -4,6 +4,7 @@
  * indented — instead of the stored JSON. The JSON itself stays one click away
  * (記録のまま), since the hash chain is over it.
  */
+import { useSession } from "../../app/session.tsx";
 
 /** Japanese names of the detail fields the server writes (src/**: `detail: {…}`). */
 const FIELD_NAMES: Readonly<Record<string, string>> = {
@@ -122,20 +123,6 @@ const FIELD_NAMES: Readonly<Record<string, string>> = {
   years: "年数",
 };
 
-/**
- * Values that are ids of a fixed list: the role ids of `roles` (the names of
- * src/domain/policy/roles.ts ROLE_NAMES; web/ imports no domain code).
- */
-const ROLE_NAMES: Readonly<Record<string, string>> = {
-  admin: "システム管理者",
-  coordinator: "総括管理（こども家庭センター）",
-  data_owner: "データ提供（保有部署）",
-  staff: "支援担当",
-  affiliation: "所属（学校・保育所等）",
-  analyst: "分析担当（仮名化データのみ）",
-  auditor: "監査（閲覧のみ）",
-};
-
 /** A field's Japanese name (the stored name when the page does not know it). */
 export function fieldName(key: string): string {
   return FIELD_NAMES[key] ?? key;
@@ -155,10 +142,17 @@ function isScalar(v: Json): v is string | number | boolean | null {
   return v === null || typeof v !== "object";
 }
 
+/** Role ids by the names the server's role catalog gives (the session's, as the user pages). */
+function RoleNames({ ids }: { ids: readonly string[] }) {
+  const { roleCatalog } = useSession().session;
+  if (ids.length === 0) return <>なし</>;
+  return <>{ids.map((r) => roleCatalog.find((c) => c.id === r)?.label ?? r).join("、")}</>;
+}
+
 /** One value: scalars inline, a list of scalars joined with 、, anything else as a nested list. */
 function Value({ value, field }: { value: Json; field?: string }) {
   if (field === "roles" && Array.isArray(value) && value.every((v) => typeof v === "string"))
-    return <>{value.length === 0 ? "なし" : value.map((r) => ROLE_NAMES[r] ?? r).join("、")}</>;
+    return <RoleNames ids={value as string[]} />;
   if (isScalar(value)) return <>{scalar(value)}</>;
   if (Array.isArray(value)) {
     if (value.length === 0) return <>なし</>;
